@@ -1,0 +1,58 @@
+"""Test-wide setup: which tests need a real Celery worker, and the worker itself."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Worker tests run only when a broker is configured (the company-scale run of .ci/run)."""
+    if os.environ.get("CELERY_BROKER_URL"):
+        return
+    selected = [item for item in items if "worker" not in item.keywords]
+    deselected = [item for item in items if "worker" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` in its own processes, pointed at the test database."""
+    from django.db import connection
+
+    from simulator.celery import app
+
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        pytest.fail("worker tests need PostgreSQL: set DATABASE_URL as well as CELERY_BROKER_URL")
+    database_url = (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@{settings_dict['HOST'] or '127.0.0.1'}:"
+        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+    app.control.purge()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "simulator", "worker", "--concurrency=2", "--loglevel=WARNING",
+         "-n", f"tests-{os.getpid()}@%h"],
+        cwd=PROJECT,
+        env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=1.0):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start (exit code {worker.poll()})")
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

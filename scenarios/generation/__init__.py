@@ -1,0 +1,140 @@
+"""Scenario generation: (kind, archetype, seed, difficulty, generator version) in, payload and answer key out.
+
+Same inputs, same bytes: generators draw only from their own seeded random.Random and Faker
+instances and never read the clock, so a scenario can be regenerated exactly, in any process,
+on any day.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from scenarios.canonical import canonical_bundle, canonical_json, content_hash
+from scenarios.catalog import UnknownArchetype, get_archetype
+
+from . import comms, escalation, incident, investigation, postmortem, triage
+from .world import DIFFICULTIES, KINDS, build_world
+
+__all__ = [
+    "validate_inputs",
+    "DIFFICULTIES",
+    "KINDS",
+    "GENERATOR_VERSIONS",
+    "GenerationError",
+    "GeneratedScenario",
+    "generate",
+]
+
+# Bump a kind's version whenever its output for the same inputs changes.
+GENERATOR_VERSIONS = {kind: 1 for kind in KINDS}
+MAX_LOG_LINES = 1_000_000
+MIN_LOG_LINES = 200
+MAX_SEED = 2**63 - 1
+
+_GENERATORS = {
+    "triage_queue": triage.generate,
+    "escalation_writeup": escalation.generate,
+    "customer_comms": comms.generate,
+    "incident": incident.generate,
+    "postmortem": postmortem.generate,
+}
+
+
+class GenerationError(ValueError):
+    """The inputs cannot make a scenario; the message says which input and why."""
+
+
+@dataclass(frozen=True)
+class GeneratedScenario:
+    kind: str
+    archetype: str
+    seed: int
+    difficulty: str
+    generator_version: int
+    log_lines: int | None
+    payload: dict
+    answer_key: dict
+
+    @property
+    def title(self) -> str:
+        return self.payload["title"]
+
+    @cached_property
+    def content_hash(self) -> str:
+        return content_hash(payload=self.payload, answer_key=self.answer_key)
+
+    def canonical_payload(self) -> bytes:
+        return canonical_json(self.payload)
+
+    def canonical_bundle(self) -> bytes:
+        return canonical_bundle(payload=self.payload, answer_key=self.answer_key)
+
+
+def validate_inputs(
+    kind: str,
+    archetype: str,
+    seed: int,
+    difficulty: str,
+    *,
+    generator_version: int | None = None,
+    log_lines: int | None = None,
+) -> int:
+    """Refuse inputs that cannot make a scenario, naming the input; return the generator version used."""
+    if kind not in KINDS:
+        raise GenerationError(f"unknown kind {kind!r}; kinds are: {', '.join(KINDS)}")
+    if difficulty not in DIFFICULTIES:
+        raise GenerationError(
+            f"unknown difficulty {difficulty!r}; difficulties are: {', '.join(DIFFICULTIES)}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise GenerationError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    current = GENERATOR_VERSIONS[kind]
+    if generator_version is not None and generator_version != current:
+        raise GenerationError(
+            f"generator version {generator_version} of {kind} is not available; this build generates version {current}"
+        )
+    try:
+        entry = get_archetype(archetype)
+    except UnknownArchetype as error:
+        raise GenerationError(str(error)) from None
+    if kind not in entry["kinds"]:
+        raise GenerationError(
+            f"archetype {archetype!r} does not support kind {kind!r}; it supports {entry['kinds']}"
+        )
+    if log_lines is not None:
+        if kind != "log_investigation":
+            raise GenerationError("log_lines applies only to the log_investigation kind")
+        if not MIN_LOG_LINES <= log_lines <= MAX_LOG_LINES:
+            raise GenerationError(
+                f"log_lines must be from {MIN_LOG_LINES} to {MAX_LOG_LINES}, got {log_lines}"
+            )
+
+    return current
+
+
+def generate(
+    kind: str,
+    archetype: str,
+    seed: int,
+    difficulty: str,
+    *,
+    generator_version: int | None = None,
+    log_lines: int | None = None,
+) -> GeneratedScenario:
+    current = validate_inputs(
+        kind, archetype, seed, difficulty, generator_version=generator_version, log_lines=log_lines
+    )
+    world = build_world(archetype, seed)
+    if kind == "log_investigation":
+        payload, answer_key = investigation.generate(world, difficulty, log_lines=log_lines)
+    else:
+        payload, answer_key = _GENERATORS[kind](world, difficulty)
+    return GeneratedScenario(
+        kind=kind,
+        archetype=archetype,
+        seed=seed,
+        difficulty=difficulty,
+        generator_version=current,
+        log_lines=log_lines,
+        payload=payload,
+        answer_key=answer_key,
+    )

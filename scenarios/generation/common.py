@@ -1,0 +1,115 @@
+"""Pieces several kinds share: the customer's ticket, traces, dashboards, the kind's own rng."""
+
+import random
+
+from .world import World, hex_id, iso_ms, iso_s
+
+DIFFICULTY_LOG_LINES = {"easy": 2_000, "medium": 10_000, "hard": 30_000}
+MINUTE_MS = 60_000
+
+
+def kind_rng(kind: str, world: World, difficulty: str, salt: str = "") -> random.Random:
+    return random.Random(f"{kind}|{world.archetype['id']}|{world.seed}|{difficulty}|{salt}")
+
+
+def ticket_number(rng: random.Random) -> str:
+    return f"T-{rng.randint(10000, 99999)}"
+
+
+def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_ms: int) -> dict:
+    """The archetype's ticket in the customer's own words, clear or vague."""
+    ticket = world.archetype["ticket"]
+    bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
+    payload = {
+        "id": ticket_number(rng),
+        "customer": world.customer.as_payload(),
+        "channel": rng.choice(("email", "portal", "chat"))
+        if clear
+        else rng.choice(("email", "phone", "chat")),
+        "received_at": iso_s(received_ms),
+        "subject": world.text(rng.choice(ticket["subjects"])),
+        "body": world.text(rng.choice(bodies)).strip(),
+    }
+    if clear and ticket.get("error_snippet"):
+        payload["error_snippet"] = world.text(ticket["error_snippet"]).strip()
+    return payload
+
+
+def trace_waterfall(
+    world: World,
+    rng: random.Random,
+    *,
+    trace_id: str,
+    start_ms: int,
+    error_span_id: str | None,
+    failing: bool,
+) -> dict:
+    """One request's spans, each a child of the one before, from the archetype's trace shape.
+
+    In a failing trace the span marked `error` carries the log line's own span id, so the
+    trace, the log line and the HTTP sample name the same request.
+    """
+    spans = []
+    offset = 0
+    parent = None
+    for step in world.archetype["trace"]:
+        low, high = step["duration_ms"]
+        is_error = failing and "error" in step
+        span_id = error_span_id if (is_error and error_span_id) else hex_id(rng, 16)
+        span = {
+            "span_id": span_id,
+            "parent_span_id": parent,
+            "service": step["service"],
+            "operation": world.text(step["operation"]),
+            "start_offset_ms": offset,
+            "duration_ms": rng.randint(low, high)
+            if failing
+            else rng.randint(low, max(low, (low + high) // 2)),
+            "status": "error" if is_error else "ok",
+        }
+        if is_error:
+            span["error"] = world.text(step["error"])
+        spans.append(span)
+        parent = span_id
+        offset += rng.randint(0, 3)
+    total = max(s["start_offset_ms"] + s["duration_ms"] for s in spans)
+    for span in spans[:1]:
+        span["duration_ms"] = max(span["duration_ms"], total)
+    return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
+
+
+def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -> dict:
+    """A per-minute snapshot: error rate, latency percentiles and saturation, with the trigger marked."""
+    metrics = world.archetype["metrics"]
+    err, p95, sat = metrics["error_rate_pct"], metrics["latency_p95_ms"], metrics["saturation"]
+    points = []
+    for minute_ms in range(start_ms - start_ms % MINUTE_MS, end_ms, MINUTE_MS):
+        since = (minute_ms - world.onset_ms) / MINUTE_MS
+        level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
+        jitter = 1 + (rng.random() - 0.5) * 0.1
+        p95_value = (p95["baseline"] + (p95["peak"] - p95["baseline"]) * level) * jitter
+        points.append(
+            {
+                "ts": iso_s(minute_ms),
+                "error_rate_pct": round(
+                    (err["baseline"] + (err["peak"] - err["baseline"]) * level) * jitter, 2
+                ),
+                "latency_p50_ms": round(p95_value * 0.42, 1),
+                "latency_p95_ms": round(p95_value, 1),
+                "latency_p99_ms": round(p95_value * 1.7, 1),
+                "saturation": round((sat["baseline"] + (sat["peak"] - sat["baseline"]) * level) * jitter, 1),
+            }
+        )
+    events = []
+    trigger = world.archetype.get("trigger")
+    if trigger and trigger["kind"] in ("deploy", "config_change"):
+        events.append(
+            {"ts": iso_s(world.trigger_ms), "kind": trigger["kind"], "label": world.text(trigger["message"])}
+        )
+    return {
+        "service": world.archetype["primary_service"],
+        "interval_seconds": 60,
+        "saturation_metric": {"name": world.text(sat["name"]), "unit": sat["unit"]},
+        "series": points,
+        "events": events,
+    }

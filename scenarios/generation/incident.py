@@ -1,0 +1,105 @@
+"""incident: injects released by the server at their offsets, with decision points and their windows."""
+
+from .common import MINUTE_MS, kind_rng
+from .world import SEVERITY_RANK, World, iso_s
+
+ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
+UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
+# Decision windows shrink with difficulty: a harder drill wants faster decisions.
+WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
+
+
+def generate(world: World, difficulty: str) -> tuple[dict, dict]:
+    rng = kind_rng("incident", world, difficulty)
+    archetype = world.archetype
+    err = archetype["metrics"]["error_rate_pct"]
+    severity = archetype["severity"]["by_tier"]["enterprise"]
+    scale = WINDOW_SCALE[difficulty]
+    start_ms = world.onset_ms + 3 * MINUTE_MS
+    injects = [
+        (0, "alert", "PagerDuty",
+         f"[FIRING] {world.values['primary_service']} error rate {err['peak']}% over 5m (threshold 5%), {world.region}"),
+        (90, "customer_report", "Support queue",
+         f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
+        (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
+        (240, "log_excerpt", "Log search", world.text(archetype["signal_logs"][0]["message"])),
+        (420, "chat", "#incident", "Customer success: two more enterprise customers asking what is going on."),
+        (600, "metric", "Dashboard",
+         f"{world.text(archetype['metrics']['saturation']['name'])} at "
+         f"{archetype['metrics']['saturation']['peak']}{archetype['metrics']['saturation']['unit']}"),
+        (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
+        (1500, "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again."),
+    ]  # fmt: skip
+    trigger = archetype.get("trigger")
+    if trigger:
+        injects.append(
+            (330, "change", "Change log", f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"]))
+        )
+    herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
+    for number, herring in enumerate(herrings):
+        injects.append((200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"])))
+    injects.sort(key=lambda item: (item[0], item[1]))
+
+    mitigations = [("safe", m) for m in archetype["mitigations"]["safe"]] + [
+        ("unsafe", m) for m in archetype["mitigations"]["unsafe"]
+    ]
+    mitigations.append(("hold", "Take no action yet; keep collecting evidence."))
+    rng.shuffle(mitigations)
+    decisions = [
+        ("D1", 60, "Declare the incident's severity.", [(s, s) for s in SEVERITY_RANK], (60, 60 + int(600 * scale))),
+        ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in ROUTES], (300, 300 + int(600 * scale))),
+        ("D3", 480, "Choose the first mitigation.",
+         [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)],
+         (480, 480 + int(900 * scale))),
+        ("D4", 540, "What do you do about customer communication now?",
+         [("C1", "Post a status page update acknowledging the impact, with the next update time."),
+          ("C2", "Wait until the root cause is confirmed before saying anything."),
+          ("C3", "Reply only to the customer who opened the ticket.")],
+         (540, 540 + int(600 * scale))),
+    ]  # fmt: skip
+    correct = {
+        "D1": [severity],
+        "D2": [archetype["route"]],
+        "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "safe"],
+        "D4": ["C1"],
+    }
+    unsafe = {"D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"]}
+
+    payload = {
+        "kind": "incident",
+        "title": f"Incident drill: {world.text(archetype['symptom'])}",
+        "brief": (
+            "An incident is starting. Events arrive as time passes. Make each decision when it is asked, "
+            "post stakeholder updates as you would in a real incident, and keep a short log of what you do."
+        ),
+        "started_at": iso_s(start_ms),
+        "injects": [
+            {"id": f"I{n:02d}", "offset_seconds": offset, "kind": kind, "source": source, "text": text}
+            for n, (offset, kind, source, text) in enumerate(injects, start=1)
+        ],
+        "decision_points": [
+            {
+                "id": did,
+                "offset_seconds": offset,
+                "prompt": prompt,
+                "options": [{"id": oid, "text": text} for oid, text in options],
+            }
+            for did, offset, prompt, options, _ in decisions
+        ],  # fmt: skip
+    }
+    answer_key = {
+        "root_cause": world.text(archetype["root_cause"]),
+        "severity": severity,
+        "route": archetype["route"],
+        "decisions": {
+            did: {"correct": correct[did], "unsafe": unsafe.get(did, []), "window_seconds": list(window)}
+            for did, _, _, _, window in decisions
+        },
+        "update_cadence_minutes": UPDATE_CADENCE_MINUTES[severity],
+        "red_herring_inject_ids": [
+            f"I{n:02d}"
+            for n, (_, _, _, text) in enumerate(injects, start=1)
+            if text in {world.text(h["message"]) for h in herrings}
+        ],
+    }
+    return payload, answer_key

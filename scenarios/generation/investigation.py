@@ -1,0 +1,211 @@
+"""log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
+
+from datetime import UTC, datetime
+
+from scenarios.catalog import catalog
+
+from . import logstream
+from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
+from .world import World, hex_id, iso_ms, iso_s
+
+SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
+HERRING_COUNT = {"easy": 1, "medium": 2, "hard": 3}
+HERRING_RATIO = {"easy": 0.02, "medium": 0.015, "hard": 0.012}
+ONSET_TOLERANCE_SECONDS = 120
+WINDOW_BEFORE_MS = 45 * MINUTE_MS
+WINDOW_AFTER_MS = 75 * MINUTE_MS
+KEY_SIGNAL_LINES = 3
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+            504: "Gateway Timeout"}  # fmt: skip
+
+
+def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> tuple[dict, dict]:
+    archetype = world.archetype
+    rng = kind_rng("log_investigation", world, difficulty)
+    count = log_lines or DIFFICULTY_LOG_LINES[difficulty]
+    start_ms = world.onset_ms - WINDOW_BEFORE_MS
+    end_ms = world.onset_ms + WINDOW_AFTER_MS
+    data = catalog()
+
+    herring_specs = list(archetype["red_herrings"])
+    rng.shuffle(herring_specs)
+    herring_specs = sorted(herring_specs[: HERRING_COUNT[difficulty]], key=lambda h: h["id"])
+    herrings = [
+        (
+            logstream.template(h, role="herring", render=world.text, tag=h["id"]),
+            start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS),
+        )
+        for h in herring_specs
+    ]
+    signal_entries = [
+        logstream.template(e, role="signal", render=world.text) for e in archetype["signal_logs"]
+    ]
+    signal = logstream.weighted(signal_entries, [e.get("weight", 1) for e in archetype["signal_logs"]])
+    noise = tuple(logstream.template(e, role="noise", render=world.text) for e in data["noise"])
+    trigger_spec = archetype.get("trigger")
+    trigger = (
+        (logstream.template(trigger_spec, role="trigger", render=world.text), world.trigger_ms)
+        if trigger_spec
+        else None
+    )
+    services = {t.service for t in noise} | {t.service for t in signal} | {t.service for t, _ in herrings}
+    if trigger:
+        services.add(trigger[0].service)
+    tenants = tuple(sorted({world.customer.tenant_id} | {"tn_" + hex_id(rng, 10) for _ in range(10)}))
+
+    after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
+    stream = logstream.generate_lines(
+        rng,
+        count=count,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        onset_ms=world.onset_ms,
+        noise=noise,
+        signal=signal,
+        herrings=herrings,
+        trigger=trigger,
+        signal_ratio=max(SIGNAL_RATIO[difficulty], 8 / max(after_onset, 1)),
+        herring_ratio=max(HERRING_RATIO[difficulty], 4 / count),
+        hosts=logstream.pod_names(rng, services),
+        tenants=tenants,
+        customer_tenant=world.customer.tenant_id,
+    )
+    lines = stream.lines
+
+    # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
+    customer_signal = [i for i in stream.signal if lines[i]["tenant_id"] == world.customer.tenant_id]
+    with_http = [i for i in customer_signal if "status" in lines[i]] or customer_signal or stream.signal
+    picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
+    key_lines = sorted(
+        {stream.signal[0], *picked} | ({stream.trigger} if stream.trigger is not None else set())
+    )
+
+    failing_line = lines[picked[0]]
+    healthy_candidates = [i for i in range(len(lines)) if "status" in lines[i] and lines[i]["status"] < 400]
+    healthy_line = (
+        lines[healthy_candidates[rng.randrange(len(healthy_candidates))]] if healthy_candidates else None
+    )
+
+    traces = [
+        trace_waterfall(
+            world,
+            rng,
+            trace_id=failing_line["trace_id"],
+            start_ms=_epoch_ms(failing_line["ts"]),
+            error_span_id=failing_line["span_id"],
+            failing=True,
+        )
+    ]
+    if healthy_line is not None:
+        traces.append(
+            trace_waterfall(
+                world,
+                rng,
+                trace_id=healthy_line["trace_id"],
+                start_ms=_epoch_ms(healthy_line["ts"]),
+                error_span_id=None,
+                failing=False,
+            )
+        )
+    samples = [_http_sample(world, failing_line, failing=True)]
+    if healthy_line is not None:
+        samples.append(_http_sample(world, healthy_line, failing=False))
+
+    ticket = customer_ticket(
+        world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
+    )
+    payload = {
+        "kind": "log_investigation",
+        "title": f"Investigate: {ticket['subject']}",
+        "brief": (
+            f"{world.customer.name} ({world.customer.tier} tier) opened the ticket below. Use the logs, "
+            "the HTTP samples, the traces and the dashboard to find what is wrong, when it started, "
+            "the evidence for it, and a safe mitigation."
+        ),
+        "ticket": ticket,
+        "window": {"start": iso_s(start_ms), "end": iso_s(end_ms)},
+        "services": sorted(services),
+        "logs": lines,
+        "http_samples": samples,
+        "traces": traces,
+        "dashboard": dashboard(world, rng, start_ms=start_ms, end_ms=end_ms),
+    }
+    answer_key = {
+        "root_cause": world.text(archetype["root_cause"]),
+        "component": archetype["component"],
+        "route": archetype["route"],
+        "severity": world.severity,
+        "onset": iso_ms(_epoch_ms(lines[stream.signal[0]]["ts"])),
+        "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
+        "key_evidence": [
+            {
+                "line_id": lines[i]["id"],
+                "trace_id": lines[i]["trace_id"],
+                "request_id": lines[i]["request_id"],
+                "why": "the trigger" if i == stream.trigger else "a failure caused by the root cause",
+            }
+            for i in key_lines
+        ],
+        "signal_line_count": len(stream.signal),
+        "red_herrings": [
+            {
+                "id": spec["id"],
+                "line_ids": [lines[i]["id"] for i in stream.herrings.get(spec["id"], [])[:5]],
+                "why_not": world.text(spec["why_not"]),
+            }
+            for spec in herring_specs
+        ],
+        "mitigations": {
+            "safe": world.texts(archetype["mitigations"]["safe"]),
+            "unsafe": world.texts(archetype["mitigations"]["unsafe"]),
+        },
+    }
+    return payload, answer_key
+
+
+def _epoch_ms(ts: str) -> int:
+    moment = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
+
+
+def _http_sample(world: World, line: dict, *, failing: bool) -> dict:
+    status = line.get("status", 500 if failing else 200)
+    response_body = (
+        {
+            "error": {
+                "status": status,
+                "message": _REASONS.get(status, "Error"),
+                "request_id": line["request_id"],
+            }
+        }
+        if status >= 400
+        else {"ok": True}
+    )
+    return {
+        "request_id": line["request_id"],
+        "trace_id": line["trace_id"],
+        "at": line["ts"],
+        "request": {
+            "method": line.get("method", "GET"),
+            "url": f"https://api.{world.values['product'].lower()}.com{line.get('path', '/')}",
+            "headers": {
+                "Authorization": "Bearer [redacted]",
+                "User-Agent": f"{world.customer.domain}-integration/2.4",
+                "X-Request-Id": line["request_id"],
+            },
+        },
+        "response": {
+            "status": status,
+            "reason": _REASONS.get(status, ""),
+            "headers": {
+                "Content-Type": "application/json",
+                "X-Request-Id": line["request_id"],
+                "traceparent": f"00-{line['trace_id']}-{line['span_id']}-01",
+            },
+            "body": response_body,
+            "latency_ms": line.get("latency_ms", 0),
+        },
+    }

@@ -1,0 +1,159 @@
+"""The log stream: up to hundreds of thousands of structured lines in which one root cause hides.
+
+This is the hot path of generation (a 100,000-line scenario must build in well under a second),
+so templates are rendered once per scenario, timestamps are formatted once per second, and the
+loop touches nothing but locals.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+TENANT_POOL = 11
+HOSTS_PER_SERVICE = 3
+
+
+@dataclass(frozen=True)
+class Template:
+    role: str  # noise | signal | herring | trigger
+    service: str
+    level: str
+    message: str
+    method: str | None
+    path: str | None
+    status: int | None
+    latency_low: int
+    latency_span: int
+    tag: str = ""  # the red herring's id, for herrings
+
+
+@dataclass
+class LogStream:
+    lines: list[dict]
+    signal: list[int] = field(default_factory=list)
+    herrings: dict[str, list[int]] = field(default_factory=dict)
+    trigger: int | None = None
+
+
+def template(entry: dict, *, role: str, render, tag: str = "") -> Template:
+    http = entry.get("http") or {}
+    low, high = http.get("latency_ms", (0, 0))
+    return Template(
+        role=role,
+        service=entry["service"],
+        level=entry["level"],
+        message=render(entry["message"]),
+        method=http.get("method"),
+        path=http.get("path"),
+        status=http.get("status"),
+        latency_low=low,
+        latency_span=max(high - low, 1),
+        tag=tag,
+    )
+
+
+def pod_names(rng: random.Random, services) -> dict[str, tuple[str, ...]]:
+    return {
+        service: tuple(
+            f"{service}-{rng.getrandbits(24):06x}-{rng.getrandbits(20):05x}" for _ in range(HOSTS_PER_SERVICE)
+        )
+        for service in sorted(services)
+    }
+
+
+def weighted(entries: list[Template], weights: list[int]) -> tuple[Template, ...]:
+    expanded: list[Template] = []
+    for entry, weight in zip(entries, weights, strict=True):
+        expanded.extend([entry] * max(int(weight), 1))
+    return tuple(expanded)
+
+
+def generate_lines(
+    rng: random.Random,
+    *,
+    count: int,
+    start_ms: int,
+    end_ms: int,
+    onset_ms: int,
+    noise: tuple[Template, ...],
+    signal: tuple[Template, ...],
+    herrings: list[tuple[Template, int]],
+    trigger: tuple[Template, int] | None,
+    signal_ratio: float,
+    herring_ratio: float,
+    hosts: dict[str, tuple[str, ...]],
+    tenants: tuple[str, ...],
+    customer_tenant: str,
+) -> LogStream:
+    """`count` lines between start and end, in time order, ids L000000 upwards.
+
+    After the onset a line is a signal line with probability `signal_ratio`; a red herring,
+    from its own start time, with `herring_ratio`; otherwise healthy traffic. The trigger line
+    (a deploy, a config change, an expiry) is written once, at its own time.
+    """
+    lines: list[dict] = []
+    append = lines.append
+    rnd = rng.random
+    bits = rng.getrandbits
+    span = end_ms - start_ms
+    step = max(span // max(count, 1), 1)
+    n_noise, n_signal, n_tenants = len(noise), len(signal), len(tenants)
+    active_herrings: list[Template] = []
+    pending_herrings = sorted(herrings, key=lambda pair: pair[1])
+    next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
+    trigger_at = trigger[1] if trigger else end_ms + 1
+    last_second = -1
+    prefix = ""
+    stream = LogStream(lines=lines)
+    signal_index, herring_index = stream.signal, stream.herrings
+    fromtimestamp = datetime.fromtimestamp
+    index = 0
+    for i in range(count):
+        t = start_ms + (i * span) // count + int(rnd() * step)
+        if t >= next_herring_at:
+            while pending_herrings and pending_herrings[0][1] <= t:
+                active_herrings.append(pending_herrings.pop(0)[0])
+            next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
+        r = rnd()
+        if t >= trigger_at:
+            tpl = trigger[0]
+            t = trigger_at
+            trigger_at = end_ms + 1
+            stream.trigger = index
+            tenant = customer_tenant
+        elif t >= onset_ms and r < signal_ratio:
+            tpl = signal[int(rnd() * n_signal)]
+            signal_index.append(index)
+            tenant = customer_tenant if rnd() < 0.6 else tenants[int(rnd() * n_tenants)]
+        elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
+            tpl = active_herrings[int(rnd() * len(active_herrings))]
+            herring_index.setdefault(tpl.tag, []).append(index)
+            tenant = tenants[int(rnd() * n_tenants)]
+        else:
+            tpl = noise[int(rnd() * n_noise)]
+            tenant = tenants[int(rnd() * n_tenants)]
+        second = t // 1000
+        if second != last_second:
+            last_second = second
+            prefix = fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        service = tpl.service
+        line = {
+            "id": f"L{index:06d}",
+            "ts": f"{prefix}{t % 1000:03d}Z",
+            "level": tpl.level,
+            "service": service,
+            "host": hosts[service][int(rnd() * HOSTS_PER_SERVICE)],
+            "trace_id": f"{bits(128):032x}",
+            "span_id": f"{bits(64):016x}",
+            "request_id": f"req_{bits(48):012x}",
+            "tenant_id": tenant,
+            "message": tpl.message,
+        }
+        if tpl.method is not None:
+            line["method"] = tpl.method
+            line["path"] = tpl.path
+            line["status"] = tpl.status
+            line["latency_ms"] = tpl.latency_low + int(rnd() * tpl.latency_span)
+        append(line)
+        index += 1
+    return stream

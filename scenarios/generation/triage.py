@@ -1,0 +1,118 @@
+"""triage_queue: 3-5 tickets of mixed severity, tier and ambiguity, one of them the scenario's outage."""
+
+from scenarios.catalog import archetype_ids, catalog
+
+from .common import MINUTE_MS, customer_ticket, kind_rng
+from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
+
+QUEUE_SIZE = {"easy": 3, "medium": 4, "hard": 5}
+# How many of the queue's outage tickets are written vaguely, by difficulty.
+VAGUE_SHARE = {"easy": 0.0, "medium": 0.34, "hard": 0.67}
+
+
+def generate(world: World, difficulty: str) -> tuple[dict, dict]:
+    rng = kind_rng("triage_queue", world, difficulty)
+    size = QUEUE_SIZE[difficulty]
+    others = [a for a in archetype_ids() if a != world.archetype["id"]]
+    n_outages = 1 + (size - 1) // 2
+    n_benign = size - n_outages
+    outage_worlds = [world] + [
+        build_world(archetype_id, world.seed, salt="triage-neighbour")
+        for archetype_id in rng.sample(others, min(n_outages - 1, len(others)))
+    ]
+    benign_specs = rng.sample(catalog()["benign_tickets"], min(n_benign, len(catalog()["benign_tickets"])))
+
+    entries = []  # (ticket, key) pairs
+    start = world.onset_ms + 10 * MINUTE_MS
+    for position, outage in enumerate(outage_worlds):
+        clear = position == 0 and difficulty != "hard" or rng.random() >= VAGUE_SHARE[difficulty]
+        ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50) * MINUTE_MS)
+        entries.append(
+            (
+                ticket,
+                {
+                    "severity": outage.severity,
+                    "component": outage.archetype["component"],
+                    "route": outage.archetype["route"],
+                    "tier": outage.customer.tier,
+                    "missing_facts": outage.texts(outage.archetype["missing_facts"]),
+                    "clarity": "clear" if clear else "vague",
+                    "severity_reason": outage.text(outage.archetype["severity"]["reason"]),
+                    "route_reason": outage.text(outage.archetype["route_reason"]),
+                    "root_cause": outage.text(outage.archetype["root_cause"]),
+                    "next_steps": outage.texts(outage.archetype["mitigations"]["safe"]),
+                },
+            )
+        )
+    fake = seeded_faker(f"triage-benign|{world.archetype['id']}|{world.seed}|{difficulty}")
+    for spec in benign_specs:
+        customer = make_customer(rng, fake)
+        values = {**world.values, "customer": customer.name, "contact_name": customer.contact_name,
+                  "tenant_id": customer.tenant_id, "customer_domain": customer.domain}  # fmt: skip
+        ticket = {
+            "id": f"T-{rng.randint(10000, 99999)}",
+            "customer": customer.as_payload(),
+            "channel": rng.choice(("email", "portal", "chat")),
+            "received_at": iso_s(start + rng.randint(0, 50) * MINUTE_MS),
+            "subject": render(spec["subject"], values),
+            "body": render(spec["body"], values).strip(),
+        }
+        entries.append(
+            (
+                ticket,
+                {
+                    "severity": spec["severity"],
+                    "component": spec["component"],
+                    "route": spec["route"],
+                    "tier": customer.tier,
+                    "missing_facts": [render(f, values) for f in spec["missing_facts"]],
+                    "clarity": "clear",
+                    "severity_reason": "A question or request with no service impact.",
+                    "route_reason": "Frontline support can answer it from the documentation.",
+                    "root_cause": None,
+                    "next_steps": [],
+                },
+            )
+        )
+    _unique_ids(entries, rng)
+    rng.shuffle(entries)
+    tickets = sorted((t for t, _ in entries), key=lambda t: (t["received_at"], t["id"]))
+    keys = {t["id"]: k for t, k in entries}
+    order = sorted(
+        keys,
+        key=lambda tid: (
+            SEVERITY_RANK[keys[tid]["severity"]],
+            TIER_RANK[keys[tid]["tier"]],
+            _received(tickets, tid),
+        ),
+    )
+    payload = {
+        "kind": "triage_queue",
+        "title": f"Ticket queue: {len(tickets)} new tickets",
+        "brief": (
+            "You are the support engineer on duty. For each ticket set a severity (SEV1 highest to SEV4), "
+            "the component, where it goes (L1, L2, Engineering, SRE or Security), the questions you would "
+            "ask the customer, and your next steps; then put the queue in the order you would work it."
+        ),
+        "severity_scale": {
+            "SEV1": "Critical: production down or data at risk for many customers, or an enterprise customer fully blocked.",
+            "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
+            "SEV3": "Minor: partial impact or a workaround exists.",
+            "SEV4": "Question, request or cosmetic issue; no service impact.",
+        },
+        "tickets": tickets,
+    }
+    answer_key = {"tickets": keys, "priority_order": order}
+    return payload, answer_key
+
+
+def _received(tickets: list[dict], ticket_id: str) -> str:
+    return next(t["received_at"] for t in tickets if t["id"] == ticket_id)
+
+
+def _unique_ids(entries: list, rng) -> None:
+    seen: set[str] = set()
+    for ticket, _ in entries:
+        while ticket["id"] in seen:
+            ticket["id"] = f"T-{rng.randint(10000, 99999)}"
+        seen.add(ticket["id"])

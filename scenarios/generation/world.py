@@ -1,0 +1,197 @@
+"""The world of one scenario: customer, tenant, versions, onset time and the archetype's facts.
+
+Everything is drawn from a `random.Random` seeded with a string (hashed with SHA-512 by the
+standard library, so the same on every machine and in every process) and from a Faker instance
+seeded the same way. Nothing reads the wall clock. The world depends on the archetype and the
+seed only, so every kind generated from one seed tells the story of the same customer and the
+same outage.
+"""
+
+import random
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from faker import Faker
+
+from scenarios.catalog import catalog, get_archetype
+
+KINDS = (
+    "triage_queue",
+    "log_investigation",
+    "escalation_writeup",
+    "customer_comms",
+    "incident",
+    "postmortem",
+)
+DIFFICULTIES = ("easy", "medium", "hard")
+TIERS = ("enterprise", "premium", "standard")
+SEVERITY_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+TIER_RANK = {"enterprise": 1, "premium": 2, "standard": 3}
+
+_EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
+_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+_UTC_OFFSETS = (-8, -7, -5, -4, 0, 1, 2, 3, 5.5, 8, 9, 10)
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+_local = threading.local()
+
+
+def seeded_faker(seed_text: str) -> Faker:
+    """A Faker seeded for this generation; the instance is reused per thread because building one is slow."""
+    fake = getattr(_local, "faker", None)
+    if fake is None:
+        fake = _local.faker = Faker("en_US")
+    fake.seed_instance(seed_text)
+    return fake
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill {name} placeholders; braces that are not a known name (JSON snippets) stay as they are."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def render_all(value, values: dict[str, str]):
+    if isinstance(value, str):
+        return render(value, values)
+    if isinstance(value, list):
+        return [render_all(item, values) for item in value]
+    if isinstance(value, dict):
+        return {key: render_all(item, values) for key, item in value.items()}
+    return value
+
+
+def iso_ms(epoch_ms: int) -> str:
+    seconds, millis = divmod(epoch_ms, 1000)
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+
+
+def iso_s(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hex_id(rng: random.Random, chars: int) -> str:
+    return f"{rng.getrandbits(chars * 4):0{chars}x}"
+
+
+def _fact_value(rng: random.Random, spec: dict) -> str:
+    if "hex" in spec:
+        return spec.get("prefix", "") + hex_id(rng, spec["hex"])
+    if "int" in spec:
+        low, high = spec["int"]
+        return str(rng.randint(low, high))
+    return rng.choice(spec["choices"])
+
+
+def _offset_label(hours: float) -> str:
+    sign = "+" if hours >= 0 else "-"
+    whole = int(abs(hours))
+    minutes = int(round((abs(hours) - whole) * 60))
+    return f"UTC{sign}{whole:02d}:{minutes:02d}"
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    domain: str
+    tenant_id: str
+    tier: str
+    contact_name: str
+    contact_email: str
+    utc_offset_hours: float
+
+    def as_payload(self) -> dict:
+        return {
+            "name": self.name,
+            "tier": self.tier,
+            "contact": self.contact_name,
+            "email": self.contact_email,
+        }
+
+
+@dataclass(frozen=True)
+class World:
+    archetype: dict
+    seed: int
+    customer: Customer
+    region: str
+    version_old: str
+    version_new: str
+    onset_ms: int
+    trigger_ms: int
+    values: dict
+
+    def text(self, template: str) -> str:
+        return render(template, self.values)
+
+    def texts(self, value):
+        return render_all(value, self.values)
+
+    @property
+    def severity(self) -> str:
+        return self.archetype["severity"]["by_tier"][self.customer.tier]
+
+
+def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:
+    company = fake.company()
+    slug = re.sub(r"[^a-z0-9]+", "", company.lower())[:18] or "customer"
+    domain = f"{slug}.{rng.choice(('com', 'io', 'co', 'net', 'de', 'co.uk'))}"
+    first, last = fake.first_name(), fake.last_name()
+    return Customer(
+        name=company,
+        domain=domain,
+        tenant_id="tn_" + hex_id(rng, 10),
+        tier=tier or rng.choices(TIERS, weights=(3, 3, 4))[0],
+        contact_name=f"{first} {last}",
+        contact_email=f"{first.lower()}.{last.lower()}@{domain}",
+        utc_offset_hours=rng.choice(_UTC_OFFSETS),
+    )
+
+
+def build_world(archetype_id: str, seed: int, *, salt: str = "") -> World:
+    archetype = get_archetype(archetype_id)
+    seed_text = f"world|{archetype_id}|{seed}|{salt}"
+    rng = random.Random(seed_text)
+    fake = seeded_faker(seed_text)
+    customer = make_customer(rng, fake)
+    major, minor, patch = rng.randint(2, 9), rng.randint(0, 40), rng.randint(0, 12)
+    version_old = f"v{major}.{minor}.{patch}"
+    version_new = f"v{major}.{minor + 1}.0" if rng.random() < 0.5 else f"v{major}.{minor}.{patch + 1}"
+    day = _EPOCH + timedelta(days=rng.randrange(0, 330))
+    onset = day.replace(hour=rng.randint(6, 20), minute=rng.randrange(60), second=rng.randrange(60))
+    onset_ms = int(onset.timestamp()) * 1000 + rng.randrange(1000)
+    trigger_kind = archetype.get("trigger", {}).get("kind", "none")
+    lead_s = 0 if trigger_kind in ("expiry", "external", "traffic", "none") else rng.randint(60, 420)
+    trigger_ms = onset_ms - lead_s * 1000 - rng.randrange(1000) * (lead_s > 0)
+
+    local = onset + timedelta(hours=customer.utc_offset_hours)
+    local = local - timedelta(minutes=local.minute % 5)
+    values = {
+        "customer": customer.name,
+        "customer_domain": customer.domain,
+        "tenant_id": customer.tenant_id,
+        "contact_name": customer.contact_name,
+        "contact_email": customer.contact_email,
+        "product": catalog()["product"],
+        "region": rng.choice(_REGIONS),
+        "version_old": version_old,
+        "version_new": version_new,
+        "onset_utc": iso_s(onset_ms),
+        "onset_local": f"{local:%H:%M} ({_offset_label(customer.utc_offset_hours)})",
+        "trigger_utc": iso_s(trigger_ms),
+        "primary_service": archetype["primary_service"],
+    }
+    for name, spec in sorted(archetype.get("facts", {}).items()):
+        values[name] = _fact_value(rng, spec)
+    return World(
+        archetype=archetype,
+        seed=seed,
+        customer=customer,
+        region=values["region"],
+        version_old=version_old,
+        version_new=version_new,
+        onset_ms=onset_ms,
+        trigger_ms=trigger_ms,
+        values=values,
+    )

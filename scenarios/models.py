@@ -1,0 +1,87 @@
+from django.db import models
+
+
+class ScenarioKind(models.TextChoices):
+    TRIAGE_QUEUE = "triage_queue", "Ticket triage queue"
+    LOG_INVESTIGATION = "log_investigation", "Log and trace investigation"
+    ESCALATION_WRITEUP = "escalation_writeup", "Escalation write-up"
+    CUSTOMER_COMMS = "customer_comms", "Customer communication"
+    INCIDENT = "incident", "Incident drill"
+    POSTMORTEM = "postmortem", "Postmortem"
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+
+
+class ScenarioOrigin(models.TextChoices):
+    GENERATED = "generated", "Generated"
+    PACK = "pack", "Imported from a pack"
+
+
+class Scenario(models.Model):
+    """What a candidate may see. Its answer key lives in AnswerKey, a separate table.
+
+    `reference` is the staff-facing identity (a pack's scenario id, or the generation inputs);
+    it must never be shown to a candidate, since generation inputs regenerate the answer key.
+    """
+
+    reference = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
+    archetype = models.CharField(max_length=64, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    difficulty = models.CharField(max_length=16, choices=Difficulty.choices)
+    generator_version = models.PositiveIntegerField(null=True, blank=True)
+    log_lines = models.PositiveIntegerField(null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=ScenarioOrigin.choices)
+    title = models.CharField(max_length=300)
+    payload = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reference"]
+        indexes = [models.Index(fields=["kind", "archetype", "difficulty"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class AnswerKey(models.Model):
+    """What only scoring (and a trainee after a closed training attempt) may read."""
+
+    scenario = models.OneToOneField(
+        Scenario, on_delete=models.CASCADE, primary_key=True, related_name="answer_key"
+    )
+    content = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"answer key of {self.scenario_id}"
+
+
+class GenerationBatch(models.Model):
+    """A batch of scenarios generated in the background, e.g. one variant per candidate."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    specs = models.JSONField(help_text="The list of generation inputs, one object per scenario.")
+    total = models.PositiveIntegerField()
+    completed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    scenarios = models.ManyToManyField(Scenario, blank=True, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.completed}/{self.total}, {self.status})"
+
+    @property
+    def progress(self) -> float:
+        return self.completed / self.total if self.total else 1.0

@@ -1,0 +1,199 @@
+"""Every write to scenarios, answer keys and generation batches goes through here."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scenarios import packs
+from scenarios.canonical import content_hash
+from scenarios.generation import GenerationError, generate, validate_inputs
+from scenarios.models import AnswerKey, GenerationBatch, Scenario, ScenarioOrigin
+
+
+def generated_reference(
+    *, kind: str, archetype: str, seed: int, difficulty: str, generator_version: int, log_lines: int | None
+) -> str:
+    """The staff-facing identity of a generated scenario: its inputs. Never shown to a candidate."""
+    reference = f"gen:{kind}:{archetype}:{difficulty}:{seed}:v{generator_version}"
+    return reference + (f":n{log_lines}" if log_lines else "")
+
+
+@transaction.atomic
+def scenario_generate(
+    *, kind: str, archetype: str, seed: int, difficulty: str, log_lines: int | None = None
+) -> Scenario:
+    """Generate and store a scenario; the same inputs return the stored one, so retries create nothing twice."""
+    version = validate_inputs(kind, archetype, seed, difficulty, log_lines=log_lines)
+    reference = generated_reference(
+        kind=kind,
+        archetype=archetype,
+        seed=seed,
+        difficulty=difficulty,
+        generator_version=version,
+        log_lines=log_lines,
+    )
+    existing = Scenario.objects.filter(reference=reference).first()
+    if existing is not None:
+        return existing
+    generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    scenario = Scenario(
+        reference=reference,
+        kind=generated.kind,
+        archetype=generated.archetype,
+        seed=generated.seed,
+        difficulty=generated.difficulty,
+        generator_version=generated.generator_version,
+        log_lines=generated.log_lines,
+        origin=ScenarioOrigin.GENERATED,
+        title=generated.title[:300],
+        payload=generated.payload,
+        content_hash=generated.content_hash,
+    )
+    scenario.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            scenario.save()
+            AnswerKey.objects.create(scenario=scenario, content=generated.answer_key)
+    except IntegrityError:
+        # Another worker stored the same inputs a moment ago; theirs is byte-identical.
+        return Scenario.objects.get(reference=reference)
+    return scenario
+
+
+@dataclass(frozen=True)
+class PackImportResult:
+    created: list[str]
+    replaced: list[str]
+    unchanged: list[str]
+
+
+def pack_import(*, path: Path | str, replace: bool = False) -> PackImportResult:
+    """Import a pack file whole or not at all.
+
+    The whole document is validated before anything is written. A scenario whose id already
+    exists with the same content is left as it is; with different content the import is
+    refused, unless `replace` is set.
+    """
+    path = Path(path)
+    document = packs.read_pack_file(path)
+    packs.validate_pack(document, name=path.name)
+    return _pack_store(document, name=path.name, replace=replace)
+
+
+@transaction.atomic
+def _pack_store(document: dict, *, name: str, replace: bool) -> PackImportResult:
+    entries = document["scenarios"]
+    existing = {
+        s.reference: s
+        for s in Scenario.objects.filter(reference__in=[e["id"] for e in entries]).only(
+            "reference", "content_hash"
+        )
+    }
+    conflicts = [
+        packs.PackProblem(name, f"$.scenarios[{i}].id", f"scenario {e['id']!r} already exists with different content (import with --replace to overwrite it)")
+        for i, e in enumerate(entries)
+        if e["id"] in existing
+        and existing[e["id"]].content_hash != content_hash(payload=e["payload"], answer_key=e["answer_key"])
+    ]  # fmt: skip
+    if conflicts and not replace:
+        raise packs.PackError(conflicts)
+    result = PackImportResult(created=[], replaced=[], unchanged=[])
+    for entry in entries:
+        digest = content_hash(payload=entry["payload"], answer_key=entry["answer_key"])
+        generation = entry.get("generation") or {}
+        fields = {
+            "kind": entry["kind"],
+            "archetype": generation.get("archetype", ""),
+            "seed": generation.get("seed"),
+            "difficulty": entry["difficulty"],
+            "generator_version": generation.get("generator_version"),
+            "log_lines": generation.get("log_lines"),
+            "origin": ScenarioOrigin.PACK,
+            "title": entry["title"],
+            "payload": entry["payload"],
+            "content_hash": digest,
+        }
+        current = existing.get(entry["id"])
+        if current is not None and current.content_hash == digest:
+            result.unchanged.append(entry["id"])
+            continue
+        if current is not None:
+            Scenario.objects.filter(pk=current.pk).update(**fields)
+            AnswerKey.objects.update_or_create(
+                scenario_id=current.pk, defaults={"content": entry["answer_key"]}
+            )
+            result.replaced.append(entry["id"])
+            continue
+        scenario = Scenario(reference=entry["id"], **fields)
+        scenario.full_clean(validate_unique=False)
+        scenario.save()
+        AnswerKey.objects.create(scenario=scenario, content=entry["answer_key"])
+        result.created.append(entry["id"])
+    return result
+
+
+def pack_export(*, scenarios, fmt: str, name: str = "", description: str = "") -> bytes:
+    return packs.dump_pack(packs.pack_document(scenarios, name=name, description=description), fmt=fmt)
+
+
+@transaction.atomic
+def generation_batch_create(*, specs: list[dict]) -> GenerationBatch:
+    """Check every spec now, store the batch, and queue its generation once the batch is committed."""
+    from scenarios.tasks import generate_scenario_batch
+
+    if not specs:
+        raise GenerationError("a batch needs at least one scenario spec")
+    cleaned = []
+    for index, spec in enumerate(specs):
+        unknown = set(spec) - {"kind", "archetype", "seed", "difficulty", "log_lines"}
+        if unknown:
+            raise GenerationError(f"spec {index}: unknown fields {sorted(unknown)}")
+        try:
+            validate_inputs(
+                spec.get("kind"), spec.get("archetype"), spec.get("seed"), spec.get("difficulty"),
+                log_lines=spec.get("log_lines"),
+            )  # fmt: skip
+        except GenerationError as error:
+            raise GenerationError(f"spec {index}: {error}") from None
+        cleaned.append(
+            {
+                key: spec[key]
+                for key in ("kind", "archetype", "seed", "difficulty", "log_lines")
+                if key in spec
+            }
+        )
+    batch = GenerationBatch.objects.create(specs=cleaned, total=len(cleaned))
+    generate_scenario_batch.delay_on_commit(batch.pk)
+    return batch
+
+
+def generation_batch_run(*, batch_id: int) -> GenerationBatch:
+    """Generate what is left of a batch, recording progress after each scenario.
+
+    Safe to run again after a crash: finished scenarios are found by their inputs and counted,
+    not generated twice.
+    """
+    batch = GenerationBatch.objects.get(pk=batch_id)
+    if batch.status == GenerationBatch.Status.DONE:
+        return batch
+    GenerationBatch.objects.filter(pk=batch.pk).update(status=GenerationBatch.Status.RUNNING)
+    try:
+        for number, spec in enumerate(batch.specs, start=1):
+            with transaction.atomic():
+                scenario = scenario_generate(**spec)
+                batch.scenarios.add(scenario)
+                GenerationBatch.objects.filter(pk=batch.pk).update(completed=number)
+    except Exception as error:
+        GenerationBatch.objects.filter(pk=batch.pk).update(
+            status=GenerationBatch.Status.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+        raise
+    GenerationBatch.objects.filter(pk=batch.pk).update(
+        status=GenerationBatch.Status.DONE, finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch

@@ -1,0 +1,241 @@
+"""Generators: every archetype and kind, consistent artefacts, determinism, no answer in the payload."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenarios.canonical import canonical_json
+from scenarios.catalog import archetype_ids, get_archetype
+from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
+from scenarios.packs import payload_validator
+
+PROJECT = Path(__file__).resolve().parents[2]
+SMALL_LOGS = 400
+
+
+def _cases():
+    for archetype_id in archetype_ids():
+        for kind in get_archetype(archetype_id)["kinds"]:
+            yield kind, archetype_id
+
+
+def _generate(kind, archetype_id, seed, difficulty):
+    log_lines = SMALL_LOGS if kind == "log_investigation" else None
+    return generate(kind, archetype_id, seed, difficulty, log_lines=log_lines)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
+
+
+def _answer_only_texts(kind: str, key: dict) -> list[str]:
+    """Texts only the answer key may hold: causes, why-nots, corrective actions, forbidden phrases."""
+    texts = []
+    if kind == "triage_queue":
+        for ticket in key["tickets"].values():
+            texts += [ticket["root_cause"] or "", ticket["route_reason"], ticket["severity_reason"]]
+    else:
+        texts.append(key["root_cause"])
+    if kind == "log_investigation":
+        texts += [h["why_not"] for h in key["red_herrings"]]
+    if kind == "customer_comms":
+        texts += key["must_not_say"]
+    if kind == "postmortem":
+        texts += key["cause_chain"] + key["contributing_factors"] + [key["detection"]]
+        texts += [a["action"] for a in key["corrective_actions"]] + [
+            h["why_not"] for h in key["red_herrings"]
+        ]
+    if kind == "escalation_writeup":
+        texts.append(key["facts"]["ask"])
+    return [t for t in texts if t]
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+@pytest.mark.parametrize(("kind", "archetype_id"), list(_cases()))
+def test_every_archetype_generates_every_kind_valid_and_without_its_answers(kind, archetype_id, difficulty):
+    generated = _generate(kind, archetype_id, 11, difficulty)
+
+    errors = [f"{e.json_path}: {e.message}" for e in payload_validator(kind).iter_errors(generated.payload)]
+    errors += [
+        f"answer key {e.json_path}: {e.message}"
+        for e in payload_validator(kind, "answer_key").iter_errors(generated.answer_key)
+    ]
+    assert errors == []
+
+    payload_text = canonical_json(generated.payload).decode()
+    leaked = [text for text in _answer_only_texts(kind, generated.answer_key) if text in payload_text]
+    assert leaked == []
+    forbidden_keys = {"answer_key", "archetype", "seed", "generator_version", "root_cause", "difficulty"}
+    assert forbidden_keys.isdisjoint(_keys(generated.payload))
+    assert archetype_id not in payload_text
+
+
+def test_catalog_has_at_least_fifteen_archetypes_and_all_six_kinds():
+    assert len(archetype_ids()) >= 15
+    assert {kind for _, kind in ((a, k) for k, a in _cases())} == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_same_inputs_give_the_same_bytes_and_other_seeds_differ(kind):
+    archetype_id = archetype_ids()[3]
+    first = _generate(kind, archetype_id, 1234, "medium")
+    again = _generate(kind, archetype_id, 1234, "medium")
+    other = _generate(kind, archetype_id, 1235, "medium")
+
+    assert first.canonical_bundle() == again.canonical_bundle()
+    assert first.content_hash == again.content_hash
+    assert other.content_hash != first.content_hash
+
+
+def test_another_process_with_another_hash_seed_prints_the_same_bytes():
+    """Same seed, same scenario: nothing may depend on the process (hash seed, clock, global random)."""
+    here = {}
+    for kind in ("log_investigation", "triage_queue", "escalation_writeup", "incident"):
+        generated = generate(
+            kind, archetype_ids()[1], 99, "hard", log_lines=1000 if kind == "log_investigation" else None
+        )
+        here[kind] = canonical_json(
+            {
+                "payload": generated.payload,
+                "answer_key": generated.answer_key,
+                "content_hash": generated.content_hash,
+            }
+        )
+    for kind, expected in here.items():
+        command = [sys.executable, "manage.py", "generate_scenario", "--kind", kind, "--archetype", archetype_ids()[1],
+                   "--seed", "99", "--difficulty", "hard", "--answer-key"]  # fmt: skip
+        if kind == "log_investigation":
+            command += ["--log-lines", "1000"]
+        env = {**os.environ, "PYTHONHASHSEED": "12345"}
+        result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, check=True, timeout=120)
+        assert result.stdout.rstrip(b"\n") == expected, kind
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+@pytest.mark.parametrize("archetype_id", archetype_ids())
+def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficulty):
+    generated = generate("log_investigation", archetype_id, 5, difficulty, log_lines=3000)
+    payload, key = generated.payload, generated.answer_key
+    archetype = get_archetype(archetype_id)
+    lines = {line["id"]: line for line in payload["logs"]}
+    timestamps = [line["ts"] for line in payload["logs"]]
+
+    assert len(payload["logs"]) == 3000
+    assert timestamps == sorted(timestamps)
+    assert key["key_evidence"]
+    for evidence in key["key_evidence"]:
+        line = lines[evidence["line_id"]]
+        assert (line["trace_id"], line["request_id"]) == (evidence["trace_id"], evidence["request_id"])
+        assert line["ts"] >= key["onset"][:19] or evidence["why"] == "the trigger"
+    signal_services = {entry["service"] for entry in archetype["signal_logs"]}
+    failures = [lines[e["line_id"]] for e in key["key_evidence"] if e["why"] != "the trigger"]
+    assert all(line["service"] in signal_services and line["level"] in ("ERROR", "WARN") for line in failures)
+    # The failing trace, the log line and the HTTP sample name the same request.
+    trace_ids = {trace["trace_id"] for trace in payload["traces"]}
+    sample = payload["http_samples"][0]
+    assert sample["trace_id"] in trace_ids
+    assert sample["trace_id"] in {e["trace_id"] for e in key["key_evidence"]}
+    failing_trace = next(t for t in payload["traces"] if t["trace_id"] == sample["trace_id"])
+    assert [s for s in failing_trace["spans"] if s["status"] == "error"]
+
+    expected_herrings = {"easy": 1, "medium": 2, "hard": 3}[difficulty]
+    assert len(key["red_herrings"]) == min(expected_herrings, len(archetype["red_herrings"]))
+    evidence_ids = {e["line_id"] for e in key["key_evidence"]}
+    for herring in key["red_herrings"]:
+        assert herring["line_ids"], f"red herring {herring['id']} never appears in the logs"
+        assert evidence_ids.isdisjoint(herring["line_ids"])
+        herring_lines = [lines[i] for i in herring["line_ids"]]
+        assert all(line["message"] not in key["root_cause"] for line in herring_lines)
+
+
+@pytest.mark.parametrize("archetype_id", archetype_ids())
+def test_one_seed_tells_one_story_across_kinds(archetype_id):
+    logs = generate("log_investigation", archetype_id, 77, "easy", log_lines=1000).payload
+    thread = generate("escalation_writeup", archetype_id, 77, "easy")
+    comms = generate("customer_comms", archetype_id, 77, "easy").payload
+    customer = logs["ticket"]["customer"]["name"]
+
+    assert thread.payload["customer"]["name"] == customer
+    assert any(customer in item["text"] for item in comms["timeline"])
+    assert logs["window"]["start"] < comms["incident"]["started_at"] < logs["window"]["end"]
+    thread_text = " ".join(m["body"] for m in thread.payload["thread"])
+    for request_id in thread.answer_key["facts"]["request_ids"] + thread.answer_key["facts"]["trace_ids"]:
+        assert request_id in thread_text
+    secret = thread.answer_key["secret"]
+    message = next(m for m in thread.payload["thread"] if m["id"] == secret["message_id"])
+    assert secret["value"] in message["body"]
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_triage_queue_mixes_severities_tiers_and_ambiguity(difficulty):
+    sizes = {"easy": 3, "medium": 4, "hard": 5}
+    for archetype_id in archetype_ids():
+        generated = generate("triage_queue", archetype_id, 3, difficulty)
+        tickets, key = generated.payload["tickets"], generated.answer_key
+        assert len(tickets) == sizes[difficulty]
+        assert sorted(key["priority_order"]) == sorted(t["id"] for t in tickets)
+        assert len({key["tickets"][t["id"]]["severity"] for t in tickets}) >= 2
+        assert all(key["tickets"][t["id"]]["missing_facts"] for t in tickets)
+    hard = [generate("triage_queue", a, 3, "hard").answer_key for a in archetype_ids()]
+    assert any(t["clarity"] == "vague" for key in hard for t in key["tickets"].values())
+
+
+def test_incident_injects_are_timed_and_decisions_point_at_offered_options():
+    generated = generate("incident", archetype_ids()[0], 8, "medium")
+    offsets = [inject["offset_seconds"] for inject in generated.payload["injects"]]
+    assert offsets == sorted(offsets) and offsets[0] == 0
+    options = {p["id"]: {o["id"] for o in p["options"]} for p in generated.payload["decision_points"]}
+    for decision_id, decision in generated.answer_key["decisions"].items():
+        assert set(decision["correct"]) <= options[decision_id]
+        start, end = decision["window_seconds"]
+        assert start < end
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("nonsense", "x", 1, "easy"), "unknown kind 'nonsense'"),
+        (("incident", "no_such_failure", 1, "easy"), "unknown archetype 'no_such_failure'"),
+        (("incident", None, 1, "extreme"), "unknown difficulty 'extreme'"),
+        (("incident", None, -1, "easy"), "seed must be a whole number"),
+    ],
+)
+def test_bad_inputs_are_refused_with_a_message_naming_the_input(arguments, message):
+    kind, archetype_id, seed, difficulty = arguments
+    with pytest.raises(GenerationError, match=message):
+        generate(kind, archetype_id or archetype_ids()[0], seed, difficulty)
+
+
+def test_log_lines_are_bounded_and_only_for_log_investigation():
+    with pytest.raises(GenerationError, match="log_lines must be from"):
+        generate("log_investigation", archetype_ids()[0], 1, "easy", log_lines=10)
+    with pytest.raises(GenerationError, match="only to the log_investigation kind"):
+        generate("incident", archetype_ids()[0], 1, "easy", log_lines=1000)
+
+
+def test_a_hundred_thousand_line_scenario_keeps_its_shape():
+    generated = generate("log_investigation", archetype_ids()[2], 1, "hard", log_lines=100_000)
+    logs = generated.payload["logs"]
+    assert len(logs) == 100_000
+    assert logs[0]["id"] == "L000000" and logs[-1]["id"] == "L099999"
+    assert generated.answer_key["signal_line_count"] > 100

@@ -41,13 +41,13 @@ def trace_waterfall(
     *,
     trace_id: str,
     start_ms: int,
-    error_span_id: str | None,
+    anchor_span_id: str,
     failing: bool,
 ) -> dict:
     """One request's spans, each a child of the one before, from the archetype's trace shape.
 
-    In a failing trace the span marked `error` carries the log line's own span id, so the
-    trace, the log line and the HTTP sample name the same request.
+    The span marked `error` in the archetype (failing or not in this request) carries the log
+    line's own span id, so the trace, the log line and the HTTP sample name the same request.
     """
     spans = []
     offset = 0
@@ -55,7 +55,7 @@ def trace_waterfall(
     for step in world.archetype["trace"]:
         low, high = step["duration_ms"]
         is_error = failing and "error" in step
-        span_id = error_span_id if (is_error and error_span_id) else hex_id(rng, 16)
+        span_id = anchor_span_id if "error" in step else hex_id(rng, 16)
         span = {
             "span_id": span_id,
             "parent_span_id": parent,

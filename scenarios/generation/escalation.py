@@ -166,7 +166,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
         },
         "secret": {"kind": secret_kind, "value": secret, "message_id": secret_message},
-        "noise_message_ids": [m["id"] for m in messages if m["role"] in ("sales", "system")]
-        + [m["id"] for m in messages if m["subject"].startswith("Fwd:")],
+        "noise_message_ids": [
+            m["id"] for m in messages if m["role"] in ("sales", "system") or m["subject"].startswith("Fwd:")
+        ],
     }
     return payload, answer_key

@@ -36,8 +36,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             (330, "change", "Change log", f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"]))
         )
     herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
-    for number, herring in enumerate(herrings):
-        injects.append((200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"])))
+    herring_injects = [
+        (200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"]))
+        for number, herring in enumerate(herrings)
+    ]
+    injects.extend(herring_injects)
     injects.sort(key=lambda item: (item[0], item[1]))
 
     mitigations = [("safe", m) for m in archetype["mitigations"]["safe"]] + [
@@ -98,8 +101,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "update_cadence_minutes": UPDATE_CADENCE_MINUTES[severity],
         "red_herring_inject_ids": [
             f"I{n:02d}"
-            for n, (_, _, _, text) in enumerate(injects, start=1)
-            if text in {world.text(h["message"]) for h in herrings}
+            for n, inject in enumerate(injects, start=1)
+            if any(inject is h for h in herring_injects)
         ],
     }
     return payload, answer_key

@@ -6,7 +6,7 @@ from scenarios.catalog import catalog
 
 from . import logstream
 from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
-from .world import World, hex_id, iso_ms, iso_s
+from .world import World, hex_id, iso_s
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
 HERRING_COUNT = {"easy": 1, "medium": 2, "hard": 3}
@@ -84,35 +84,14 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     )
 
     failing_line = lines[picked[0]]
-    healthy_candidates = [i for i in range(len(lines)) if "status" in lines[i] and lines[i]["status"] < 400]
-    healthy_line = (
-        lines[healthy_candidates[rng.randrange(len(healthy_candidates))]] if healthy_candidates else None
-    )
-
-    traces = [
-        trace_waterfall(
-            world,
-            rng,
-            trace_id=failing_line["trace_id"],
-            start_ms=_epoch_ms(failing_line["ts"]),
-            error_span_id=failing_line["span_id"],
-            failing=True,
-        )
-    ]
+    traces = [_trace(world, rng, failing_line, failing=True)]
+    samples = [_http_sample(world, failing_line)] if "status" in failing_line else []
+    # A healthy request on the same path, for comparison, when the window has one.
+    healthy_line = _healthy_twin(lines, failing_line, rng)
     if healthy_line is not None:
-        traces.append(
-            trace_waterfall(
-                world,
-                rng,
-                trace_id=healthy_line["trace_id"],
-                start_ms=_epoch_ms(healthy_line["ts"]),
-                error_span_id=None,
-                failing=False,
-            )
-        )
-    samples = [_http_sample(world, failing_line, failing=True)]
-    if healthy_line is not None:
-        samples.append(_http_sample(world, healthy_line, failing=False))
+        if healthy_line["path"] == failing_line.get("path"):
+            traces.append(_trace(world, rng, healthy_line, failing=False))
+        samples.append(_http_sample(world, healthy_line))
 
     ticket = customer_ticket(
         world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
@@ -138,7 +117,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "component": archetype["component"],
         "route": archetype["route"],
         "severity": world.severity,
-        "onset": iso_ms(_epoch_ms(lines[stream.signal[0]]["ts"])),
+        "onset": lines[stream.signal[0]]["ts"],
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [
             {
@@ -171,8 +150,32 @@ def _epoch_ms(ts: str) -> int:
     return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
 
 
-def _http_sample(world: World, line: dict, *, failing: bool) -> dict:
-    status = line.get("status", 500 if failing else 200)
+def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
+    return trace_waterfall(
+        world,
+        rng,
+        trace_id=line["trace_id"],
+        start_ms=_epoch_ms(line["ts"]),
+        anchor_span_id=line["span_id"],
+        failing=failing,
+    )
+
+
+def _healthy_twin(lines: list[dict], failing: dict, rng) -> dict | None:
+    """A successful request on the failing request's path, else on its service, else any."""
+    healthy = [i for i, line in enumerate(lines) if line.get("status", 999) < 400]
+    for same in (
+        lambda line: line["path"] == failing.get("path"),
+        lambda line: line["service"] == failing["service"],
+    ):
+        twins = [i for i in healthy if same(lines[i])]
+        if twins:
+            return lines[twins[rng.randrange(len(twins))]]
+    return lines[healthy[rng.randrange(len(healthy))]] if healthy else None
+
+
+def _http_sample(world: World, line: dict) -> dict:
+    status = line["status"]
     response_body = (
         {
             "error": {
@@ -189,8 +192,8 @@ def _http_sample(world: World, line: dict, *, failing: bool) -> dict:
         "trace_id": line["trace_id"],
         "at": line["ts"],
         "request": {
-            "method": line.get("method", "GET"),
-            "url": f"https://api.{world.values['product'].lower()}.com{line.get('path', '/')}",
+            "method": line["method"],
+            "url": f"https://api.{world.values['product'].lower()}.com{line['path']}",
             "headers": {
                 "Authorization": "Bearer [redacted]",
                 "User-Agent": f"{world.customer.domain}-integration/2.4",
@@ -206,6 +209,6 @@ def _http_sample(world: World, line: dict, *, failing: bool) -> dict:
                 "traceparent": f"00-{line['trace_id']}-{line['span_id']}-01",
             },
             "body": response_body,
-            "latency_ms": line.get("latency_ms", 0),
+            "latency_ms": line["latency_ms"],
         },
     }

@@ -107,7 +107,6 @@ def generate_lines(
     stream = LogStream(lines=lines)
     signal_index, herring_index = stream.signal, stream.herrings
     fromtimestamp = datetime.fromtimestamp
-    index = 0
     for i in range(count):
         t = start_ms + (i * span) // count + int(rnd() * step)
         if t >= next_herring_at:
@@ -119,15 +118,18 @@ def generate_lines(
             tpl = trigger[0]
             t = trigger_at
             trigger_at = end_ms + 1
-            stream.trigger = index
+            stream.trigger = i
             tenant = customer_tenant
-        elif t >= onset_ms and r < signal_ratio:
+        elif t >= onset_ms and (r < signal_ratio or not signal_index):
+            # The first line at or after the onset is the first failure, so the logs show the onset itself.
+            if not signal_index:
+                t = onset_ms
             tpl = signal[int(rnd() * n_signal)]
-            signal_index.append(index)
+            signal_index.append(i)
             tenant = customer_tenant if rnd() < 0.6 else tenants[int(rnd() * n_tenants)]
         elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
             tpl = active_herrings[int(rnd() * len(active_herrings))]
-            herring_index.setdefault(tpl.tag, []).append(index)
+            herring_index.setdefault(tpl.tag, []).append(i)
             tenant = tenants[int(rnd() * n_tenants)]
         else:
             tpl = noise[int(rnd() * n_noise)]
@@ -138,7 +140,7 @@ def generate_lines(
             prefix = fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         service = tpl.service
         line = {
-            "id": f"L{index:06d}",
+            "id": f"L{i:06d}",
             "ts": f"{prefix}{t % 1000:03d}Z",
             "level": tpl.level,
             "service": service,
@@ -155,5 +157,4 @@ def generate_lines(
             line["status"] = tpl.status
             line["latency_ms"] = tpl.latency_low + int(rnd() * tpl.latency_span)
         append(line)
-        index += 1
     return stream

@@ -32,7 +32,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
-    evidence.extend(("log", world.text(h["message"])) for h in herrings)
+    herring_items = [(("log", world.text(h["message"])), world.text(h["why_not"])) for h in herrings]
+    evidence.extend(item for item, _ in herring_items)
+    why_not = {id(item): reason for item, reason in herring_items}
     rng.shuffle(evidence)
     evidence_items = [
         {"id": f"E{n}", "kind": kind, "text": text} for n, (kind, text) in enumerate(evidence, 1)
@@ -58,7 +60,6 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
         "evidence": evidence_items,
     }
-    herring_texts = {world.text(h["message"]): world.text(h["why_not"]) for h in herrings}
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "cause_chain": world.texts(archetype["cause_chain"]),
@@ -66,9 +67,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "corrective_actions": world.texts(archetype["postmortem"]["corrective_actions"]),
         "detection": world.text(archetype["postmortem"]["detection"]),
         "red_herrings": [
-            {"evidence_id": item["id"], "why_not": herring_texts[item["text"]]}
-            for item in evidence_items
-            if item["text"] in herring_texts
+            {"evidence_id": f"E{n}", "why_not": why_not[id(item)]}
+            for n, item in enumerate(evidence, 1)
+            if id(item) in why_not
         ],
     }
     return payload, answer_key

@@ -16,10 +16,20 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     others = [a for a in archetype_ids() if a != world.archetype["id"]]
     n_outages = 1 + (size - 1) // 2
     n_benign = size - n_outages
-    outage_worlds = [world] + [
-        build_world(archetype_id, world.seed, salt="triage-neighbour")
-        for archetype_id in rng.sample(others, min(n_outages - 1, len(others)))
-    ]
+    outage_worlds = [world]
+    candidates = rng.sample(others, len(others))
+    # Prefer neighbours whose severity the queue does not have yet: a queue of one severity tests nothing.
+    for archetype_id in candidates:
+        if len(outage_worlds) == n_outages:
+            break
+        neighbour = build_world(archetype_id, world.seed, salt="triage-neighbour")
+        if neighbour.severity not in {w.severity for w in outage_worlds}:
+            outage_worlds.append(neighbour)
+    for archetype_id in candidates:
+        if len(outage_worlds) == n_outages:
+            break
+        if archetype_id not in {w.archetype["id"] for w in outage_worlds}:
+            outage_worlds.append(build_world(archetype_id, world.seed, salt="triage-neighbour"))
     benign_specs = rng.sample(catalog()["benign_tickets"], min(n_benign, len(catalog()["benign_tickets"])))
 
     entries = []  # (ticket, key) pairs

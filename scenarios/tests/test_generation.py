@@ -151,12 +151,21 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     failures = [lines[e["line_id"]] for e in key["key_evidence"] if e["why"] != "the trigger"]
     assert all(line["service"] in signal_services and line["level"] in ("ERROR", "WARN") for line in failures)
     # The failing trace, the log line and the HTTP sample name the same request.
-    trace_ids = {trace["trace_id"] for trace in payload["traces"]}
-    sample = payload["http_samples"][0]
-    assert sample["trace_id"] in trace_ids
-    assert sample["trace_id"] in {e["trace_id"] for e in key["key_evidence"]}
-    failing_trace = next(t for t in payload["traces"] if t["trace_id"] == sample["trace_id"])
-    assert [s for s in failing_trace["spans"] if s["status"] == "error"]
+    failing_trace = payload["traces"][0]
+    failing_line = next(line for line in lines.values() if line["trace_id"] == failing_trace["trace_id"])
+    assert failing_trace["trace_id"] in {e["trace_id"] for e in key["key_evidence"]}
+    error_spans = [s for s in failing_trace["spans"] if s["status"] == "error"]
+    assert [s["span_id"] for s in error_spans] == [failing_line["span_id"]]
+    assert payload["http_samples"], "every investigation has at least one HTTP sample"
+    if "status" in failing_line:
+        sample = payload["http_samples"][0]
+        assert (sample["trace_id"], sample["response"]["status"]) == (
+            failing_line["trace_id"],
+            failing_line["status"],
+        )
+    for sample in payload["http_samples"]:
+        line = next(line for line in lines.values() if line["request_id"] == sample["request_id"])
+        assert sample["request"]["url"].endswith(line["path"])
 
     expected_herrings = {"easy": 1, "medium": 2, "hard": 3}[difficulty]
     assert len(key["red_herrings"]) == min(expected_herrings, len(archetype["red_herrings"]))

@@ -25,8 +25,12 @@ def test_generating_twice_stores_one_scenario_with_its_answer_key_apart():
 
 
 @pytest.fixture
-def eager(monkeypatch):
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
+def eager():
+    """Run tasks in-process whatever the environment says, so these tests check the service itself."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 def test_a_batch_generates_every_spec_and_reports_progress(eager, django_capture_on_commit_callbacks):

@@ -1,0 +1,219 @@
+"""Data checks for scenarios/catalog/archetypes.yaml.
+
+Plain pytest functions; no Django needed. Run with:
+    .venv/bin/pytest scenarios/tests/test_catalog_data.py -p no:django -q
+"""
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
+ARCHETYPES_PATH = CATALOG_DIR / "archetypes.yaml"
+SCHEMA_PATH = CATALOG_DIR / "catalog.schema.json"
+EXAMPLE_PATH = CATALOG_DIR / "EXAMPLE.yaml"
+
+PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+WORLD_PLACEHOLDERS = frozenset(
+    {
+        "customer",
+        "customer_domain",
+        "tenant_id",
+        "contact_name",
+        "contact_email",
+        "product",
+        "region",
+        "version_old",
+        "version_new",
+        "onset_utc",
+        "onset_local",
+        "trigger_utc",
+        "primary_service",
+    }
+)
+
+ALL_KINDS = {
+    "triage_queue",
+    "log_investigation",
+    "escalation_writeup",
+    "customer_comms",
+    "incident",
+    "postmortem",
+}
+
+
+@lru_cache(maxsize=1)
+def load_catalog():
+    with ARCHETYPES_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def load_schema():
+    with SCHEMA_PATH.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def archetypes():
+    return load_catalog()["archetypes"]
+
+
+def iter_strings(node, path="$"):
+    """Yield (path, string) for every string value in a nested structure."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_strings(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_strings(value, f"{path}[{index}]")
+
+
+def iter_ranges(node, path="$"):
+    """Yield (path, value) for every [lo, hi] range field."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("latency_ms", "duration_ms", "int"):
+                yield f"{path}.{key}", value
+            else:
+                yield from iter_ranges(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_ranges(value, f"{path}[{index}]")
+
+
+def test_schema_is_valid_draft_2020_12():
+    Draft202012Validator.check_schema(load_schema())
+
+
+def test_catalog_validates_against_schema():
+    validator = Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(load_catalog()), key=lambda e: list(e.absolute_path))
+    report = "\n".join(
+        f"{'/'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}" for error in errors
+    )
+    assert not errors, f"{len(errors)} schema error(s):\n{report}"
+
+
+def test_enough_archetypes_with_unique_ids():
+    ids = [a["id"] for a in archetypes()]
+    assert len(ids) >= 15
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    assert not duplicates, f"duplicate archetype ids: {duplicates}"
+
+
+def test_first_archetype_is_the_example_verbatim():
+    with EXAMPLE_PATH.open(encoding="utf-8") as fh:
+        example = yaml.safe_load(fh)
+    assert archetypes()[0] == example[0]
+
+
+def test_placeholders_are_world_or_facts():
+    problems = []
+    catalog = load_catalog()
+    for section in ("noise", "benign_tickets"):
+        for path, text in iter_strings(catalog[section], f"$.{section}"):
+            for name in PLACEHOLDER_RE.findall(text):
+                if name not in WORLD_PLACEHOLDERS:
+                    problems.append(f"{path}: {{{name}}}")
+    for arche in archetypes():
+        allowed = WORLD_PLACEHOLDERS | set(arche.get("facts", {}))
+        for path, text in iter_strings(arche, f"$.{arche['id']}"):
+            for name in PLACEHOLDER_RE.findall(text):
+                if name not in allowed:
+                    problems.append(f"{path}: {{{name}}}")
+    assert not problems, "unknown placeholders:\n" + "\n".join(problems)
+
+
+def test_fact_names_do_not_shadow_world_placeholders():
+    clashes = [
+        f"{a['id']}.{name}" for a in archetypes() for name in a.get("facts", {}) if name in WORLD_PLACEHOLDERS
+    ]
+    assert not clashes, clashes
+
+
+def test_services_are_declared():
+    catalog = load_catalog()
+    known = set(catalog["services"])
+    problems = []
+    for index, entry in enumerate(catalog["noise"]):
+        if entry["service"] not in known:
+            problems.append(f"noise[{index}]: {entry['service']}")
+    for arche in archetypes():
+        aid = arche["id"]
+        named = [("primary_service", arche["primary_service"])]
+        named += [("services", s) for s in arche["services"]]
+        named += [("signal_logs", e["service"]) for e in arche["signal_logs"]]
+        named += [("red_herrings", e["service"]) for e in arche["red_herrings"]]
+        named += [("trace", s["service"]) for s in arche["trace"]]
+        if "trigger" in arche:
+            named.append(("trigger", arche["trigger"]["service"]))
+        problems += [f"{aid}.{where}: {svc}" for where, svc in named if svc not in known]
+    assert not problems, "services missing from top-level `services`:\n" + "\n".join(problems)
+
+
+def test_failure_path_services_listed_on_archetype():
+    problems = []
+    for arche in archetypes():
+        local = set(arche["services"])
+        named = [arche["primary_service"]]
+        named += [e["service"] for e in arche["signal_logs"]]
+        named += [s["service"] for s in arche["trace"]]
+        if "trigger" in arche:
+            named.append(arche["trigger"]["service"])
+        problems += [f"{arche['id']}: {svc}" for svc in named if svc not in local]
+    assert not problems, "services missing from the archetype's `services`:\n" + "\n".join(problems)
+
+
+def test_each_trace_has_exactly_one_error_span():
+    bad = {a["id"]: n for a in archetypes() if (n := sum("error" in span for span in a["trace"])) != 1}
+    assert not bad, f"archetypes whose trace does not have exactly one error span: {bad}"
+
+
+def test_red_herring_ids_unique_within_archetype():
+    problems = []
+    for arche in archetypes():
+        counts = Counter(rh["id"] for rh in arche["red_herrings"])
+        problems += [f"{arche['id']}.{i}" for i, n in counts.items() if n > 1]
+    assert not problems, f"duplicate red herring ids: {problems}"
+
+
+def test_benign_ticket_ids_unique():
+    counts = Counter(t["id"] for t in load_catalog()["benign_tickets"])
+    assert all(n == 1 for n in counts.values()), counts
+
+
+def test_routes_cover_all_teams():
+    routes = {a["route"] for a in archetypes()}
+    assert {"L1", "L2", "Engineering", "SRE", "Security"} <= routes, routes
+
+
+def test_every_archetype_supports_all_kinds():
+    missing = {a["id"]: ALL_KINDS - set(a["kinds"]) for a in archetypes()}
+    assert not any(missing.values()), {k: v for k, v in missing.items() if v}
+
+
+def test_ranges_are_ordered():
+    bad = [
+        f"{path}: {value}"
+        for path, value in iter_ranges(load_catalog())
+        if isinstance(value, list) and len(value) == 2 and value[0] > value[1]
+    ]
+    assert not bad, "ranges with lo > hi:\n" + "\n".join(bad)
+
+
+def test_noise_is_healthy_traffic():
+    bad = [
+        f"noise[{i}]"
+        for i, entry in enumerate(load_catalog()["noise"])
+        if entry["level"] not in ("DEBUG", "INFO")
+        or ("http" in entry and not 200 <= entry["http"]["status"] < 400)
+    ]
+    assert not bad, bad

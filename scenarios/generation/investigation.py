@@ -54,6 +54,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     services = {t.service for t in noise} | {t.service for t in signal} | {t.service for t, _ in herrings}
     if trigger:
         services.add(trigger[0].service)
+    hosts = logstream.pod_names(rng, services)
+    noise, signal = logstream.with_hosts(noise, hosts), logstream.with_hosts(signal, hosts)
+    herrings = [
+        (template, at)
+        for template, (_, at) in zip(
+            logstream.with_hosts([h for h, _ in herrings], hosts), herrings, strict=True
+        )
+    ]
+    if trigger:
+        trigger = (logstream.with_hosts([trigger[0]], hosts)[0], trigger[1])
     tenants = tuple(sorted({world.customer.tenant_id} | {"tn_" + hex_id(rng, 10) for _ in range(10)}))
 
     after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
@@ -69,7 +79,6 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         trigger=trigger,
         signal_ratio=max(SIGNAL_RATIO[difficulty], 8 / max(after_onset, 1)),
         herring_ratio=max(HERRING_RATIO[difficulty], 4 / count),
-        hosts=logstream.pod_names(rng, services),
         tenants=tenants,
         customer_tenant=world.customer.tenant_id,
     )

@@ -6,11 +6,12 @@ loop touches nothing but locals.
 """
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 TENANT_POOL = 11
 HOSTS_PER_SERVICE = 3
+_UNIT = 1 / 65536
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Template:
     latency_low: int
     latency_span: int
     tag: str = ""  # the red herring's id, for herrings
+    hosts: tuple[str, ...] = ()  # the service's pods, set by with_hosts()
 
 
 @dataclass
@@ -50,6 +52,10 @@ def template(entry: dict, *, role: str, render, tag: str = "") -> Template:
         latency_span=max(high - low, 1),
         tag=tag,
     )
+
+
+def with_hosts(templates, hosts: dict[str, tuple[str, ...]]):
+    return tuple(replace(t, hosts=hosts[t.service]) for t in templates)
 
 
 def pod_names(rng: random.Random, services) -> dict[str, tuple[str, ...]]:
@@ -81,7 +87,6 @@ def generate_lines(
     trigger: tuple[Template, int] | None,
     signal_ratio: float,
     herring_ratio: float,
-    hosts: dict[str, tuple[str, ...]],
     tenants: tuple[str, ...],
     customer_tenant: str,
 ) -> LogStream:
@@ -108,12 +113,16 @@ def generate_lines(
     signal_index, herring_index = stream.signal, stream.herrings
     fromtimestamp = datetime.fromtimestamp
     for i in range(count):
-        t = start_ms + (i * span) // count + int(rnd() * step)
+        # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds its ids.
+        x = bits(64)
+        t = start_ms + (i * span) // count + (((x & 0xFFFF) * step) >> 16)
         if t >= next_herring_at:
             while pending_herrings and pending_herrings[0][1] <= t:
                 active_herrings.append(pending_herrings.pop(0)[0])
             next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
-        r = rnd()
+        r = ((x >> 16) & 0xFFFF) * _UNIT
+        pick = (x >> 32) & 0xFFFF
+        tenant = tenants[((x >> 48) & 0xFF) % n_tenants]
         if t >= trigger_at:
             tpl = trigger[0]
             t = trigger_at
@@ -124,30 +133,29 @@ def generate_lines(
             # The first line at or after the onset is the first failure, so the logs show the onset itself.
             if not signal_index:
                 t = onset_ms
-            tpl = signal[int(rnd() * n_signal)]
+            tpl = signal[pick % n_signal]
             signal_index.append(i)
-            tenant = customer_tenant if rnd() < 0.6 else tenants[int(rnd() * n_tenants)]
+            if pick & 0x8000 or pick & 0x4000:
+                tenant = customer_tenant
         elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
-            tpl = active_herrings[int(rnd() * len(active_herrings))]
+            tpl = active_herrings[pick % len(active_herrings)]
             herring_index.setdefault(tpl.tag, []).append(i)
-            tenant = tenants[int(rnd() * n_tenants)]
         else:
-            tpl = noise[int(rnd() * n_noise)]
-            tenant = tenants[int(rnd() * n_tenants)]
+            tpl = noise[pick % n_noise]
         second = t // 1000
         if second != last_second:
             last_second = second
             prefix = fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-        service = tpl.service
+        ids = f"{bits(240):060x}"
         line = {
             "id": f"L{i:06d}",
             "ts": f"{prefix}{t % 1000:03d}Z",
             "level": tpl.level,
-            "service": service,
-            "host": hosts[service][int(rnd() * HOSTS_PER_SERVICE)],
-            "trace_id": f"{bits(128):032x}",
-            "span_id": f"{bits(64):016x}",
-            "request_id": f"req_{bits(48):012x}",
+            "service": tpl.service,
+            "host": tpl.hosts[(x >> 56) % HOSTS_PER_SERVICE],
+            "trace_id": ids[:32],
+            "span_id": ids[32:48],
+            "request_id": "req_" + ids[48:],
             "tenant_id": tenant,
             "message": tpl.message,
         }

@@ -33,6 +33,24 @@ TIER_RANK = {"enterprise": 1, "premium": 2, "standard": 3}
 _EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 _UTC_OFFSETS = (-8, -7, -5, -4, 0, 1, 2, 3, 5.5, 8, 9, 10)
+# The names every archetype text may use; an archetype's own `facts` add more.
+WORLD_PLACEHOLDERS = (
+    "customer",
+    "customer_domain",
+    "tenant_id",
+    "contact_name",
+    "contact_email",
+    "product",
+    "region",
+    "version_old",
+    "version_new",
+    "onset_utc",
+    "onset_local",
+    "onset_date",
+    "day_before",
+    "trigger_utc",
+    "primary_service",
+)
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 _local = threading.local()
@@ -179,6 +197,8 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "") -> World:
         "version_new": version_new,
         "onset_utc": iso_s(onset_ms),
         "onset_local": f"{local:%H:%M} ({_offset_label(customer.utc_offset_hours)})",
+        "onset_date": f"{onset:%Y-%m-%d}",
+        "day_before": f"{onset - timedelta(days=1):%Y-%m-%d}",
         "trigger_utc": iso_s(trigger_ms),
         "primary_service": archetype["primary_service"],
     }

@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
+from scenarios.generation import world
+
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 ARCHETYPES_PATH = CATALOG_DIR / "archetypes.yaml"
 SCHEMA_PATH = CATALOG_DIR / "catalog.schema.json"
@@ -20,23 +22,7 @@ EXAMPLE_PATH = CATALOG_DIR / "EXAMPLE.yaml"
 
 PLACEHOLDER_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
-WORLD_PLACEHOLDERS = frozenset(
-    {
-        "customer",
-        "customer_domain",
-        "tenant_id",
-        "contact_name",
-        "contact_email",
-        "product",
-        "region",
-        "version_old",
-        "version_new",
-        "onset_utc",
-        "onset_local",
-        "trigger_utc",
-        "primary_service",
-    }
-)
+WORLD_PLACEHOLDERS = frozenset(world.WORLD_PLACEHOLDERS)
 
 ALL_KINDS = {
     "triage_queue",

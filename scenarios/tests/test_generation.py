@@ -248,3 +248,10 @@ def test_a_hundred_thousand_line_scenario_keeps_its_shape():
     assert len(logs) == 100_000
     assert logs[0]["id"] == "L000000" and logs[-1]["id"] == "L099999"
     assert generated.answer_key["signal_line_count"] > 100
+
+
+def test_a_world_fills_every_world_placeholder():
+    from scenarios.generation.world import WORLD_PLACEHOLDERS, build_world
+
+    values = build_world(archetype_ids()[0], 1).values
+    assert set(WORLD_PLACEHOLDERS) <= set(values)

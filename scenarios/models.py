@@ -38,6 +38,10 @@ class Scenario(models.Model):
     origin = models.CharField(max_length=16, choices=ScenarioOrigin.choices)
     title = models.CharField(max_length=300)
     payload = models.JSONField()
+    view_payload = models.JSONField(
+        default=dict,
+        help_text="The payload without the parts served page by page (log lines): what a workspace loads.",
+    )
     content_hash = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -47,6 +51,15 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+def view_payload_of(payload: dict) -> dict:
+    """The payload minus its log lines, with their count in their place."""
+    if "logs" not in payload:
+        return payload
+    view = {key: value for key, value in payload.items() if key != "logs"}
+    view["log_count"] = len(payload["logs"])
+    return view
 
 
 class AnswerKey(models.Model):
@@ -85,3 +98,54 @@ class GenerationBatch(models.Model):
     @property
     def progress(self) -> float:
         return self.completed / self.total if self.total else 1.0
+
+
+class LogLine(models.Model):
+    """One line of a log_investigation scenario, as a row, so a log explorer can filter and page
+    through 100,000 lines without loading the payload. The payload keeps the canonical copy."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="log_rows")
+    seq = models.PositiveIntegerField()
+    line_id = models.CharField(max_length=16)
+    ts = models.CharField(max_length=32, help_text="ISO 8601 UTC; sorts as time")
+    level = models.CharField(max_length=8)
+    service = models.CharField(max_length=64)
+    host = models.CharField(max_length=128)
+    trace_id = models.CharField(max_length=32)
+    span_id = models.CharField(max_length=16)
+    request_id = models.CharField(max_length=32)
+    tenant_id = models.CharField(max_length=32)
+    message = models.TextField()
+    method = models.CharField(max_length=8, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    latency_ms = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        ordering = ["scenario", "seq"]
+        constraints = [models.UniqueConstraint(fields=["scenario", "seq"], name="log_line_seq_per_scenario")]
+        indexes = [
+            models.Index(fields=["scenario", "trace_id"]),
+            models.Index(fields=["scenario", "level", "seq"]),
+            models.Index(fields=["scenario", "service", "seq"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} of {self.scenario_id}"
+
+    def as_line(self) -> dict:
+        line = {
+            "id": self.line_id,
+            "ts": self.ts,
+            "level": self.level,
+            "service": self.service,
+            "host": self.host,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "request_id": self.request_id,
+            "tenant_id": self.tenant_id,
+            "message": self.message,
+        }
+        if self.method:
+            line.update(method=self.method, path=self.path, status=self.status, latency_ms=self.latency_ms)
+        return line

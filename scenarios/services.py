@@ -1,5 +1,6 @@
 """Every write to scenarios, answer keys and generation batches goes through here."""
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from scenarios import packs
 from scenarios.canonical import content_hash
 from scenarios.generation import GenerationError, generate, validate_inputs
-from scenarios.models import AnswerKey, GenerationBatch, Scenario, ScenarioOrigin
+from scenarios.models import AnswerKey, GenerationBatch, LogLine, Scenario, ScenarioOrigin, view_payload_of
 
 
 def generated_reference(
@@ -49,6 +50,7 @@ def scenario_generate(
         origin=ScenarioOrigin.GENERATED,
         title=generated.title[:300],
         payload=generated.payload,
+        view_payload=view_payload_of(generated.payload),
         content_hash=generated.content_hash,
     )
     scenario.full_clean(validate_unique=False)
@@ -56,6 +58,7 @@ def scenario_generate(
         with transaction.atomic():
             scenario.save()
             AnswerKey.objects.create(scenario=scenario, content=generated.answer_key)
+            _store_log_lines(scenario)
     except IntegrityError:
         # Another worker stored the same inputs a moment ago; theirs is byte-identical.
         return Scenario.objects.get(reference=reference)
@@ -113,6 +116,7 @@ def _pack_store(document: dict, *, name: str, replace: bool) -> PackImportResult
             "origin": ScenarioOrigin.PACK,
             "title": entry["title"],
             "payload": entry["payload"],
+            "view_payload": view_payload_of(entry["payload"]),
             "content_hash": digest,
         }
         current = existing.get(entry["id"])
@@ -130,6 +134,7 @@ def _pack_store(document: dict, *, name: str, replace: bool) -> PackImportResult
         scenario.full_clean(validate_unique=False)
         scenario.save()
         AnswerKey.objects.create(scenario=scenario, content=entry["answer_key"])
+        _store_log_lines(scenario)
         result.created.append(entry["id"])
     return result
 
@@ -197,3 +202,36 @@ def generation_batch_run(*, batch_id: int) -> GenerationBatch:
     )
     batch.refresh_from_db()
     return batch
+
+
+LOG_LINE_BATCH = 5_000
+
+
+def _store_log_lines(scenario: Scenario) -> None:
+    """Index a log_investigation scenario's lines as rows for the log explorer."""
+    LogLine.objects.filter(scenario=scenario).delete()
+    if scenario.kind != "log_investigation":
+        return
+    rows = (
+        LogLine(
+            scenario=scenario,
+            seq=seq,
+            line_id=line["id"],
+            ts=line["ts"],
+            level=line["level"],
+            service=line["service"],
+            host=line["host"],
+            trace_id=line["trace_id"],
+            span_id=line["span_id"],
+            request_id=line["request_id"],
+            tenant_id=line["tenant_id"],
+            message=line["message"],
+            method=line.get("method", ""),
+            path=line.get("path", ""),
+            status=line.get("status"),
+            latency_ms=line.get("latency_ms"),
+        )
+        for seq, line in enumerate(scenario.payload["logs"])
+    )
+    while batch := list(itertools.islice(rows, LOG_LINE_BATCH)):
+        LogLine.objects.bulk_create(batch)

@@ -1,9 +1,34 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from simulator import api, views
+
+api_v1 = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("exercises/", api.ExerciseListApi.as_view(), name="api-exercises"),
+    path("invitations/", api.InvitationCreateApi.as_view(), name="api-invitations"),
+    path("attempts/", api.AttemptStartApi.as_view(), name="api-attempt-start"),
+    path("attempts/<str:attempt_id>/", api.AttemptDetailApi.as_view(), name="api-attempt"),
+    path(
+        "attempts/<str:attempt_id>/items/<str:item_id>/response/",
+        api.ResponseSaveApi.as_view(),
+        name="api-response",
+    ),
+    path("attempts/<str:attempt_id>/items/<str:item_id>/logs/", api.LogSearchApi.as_view(), name="api-logs"),
+    path("attempts/<str:attempt_id>/events/", api.EventBatchApi.as_view(), name="api-events"),
+    path("attempts/<str:attempt_id>/submit/", api.SubmitApi.as_view(), name="api-submit"),
+    path("attempts/<str:attempt_id>/extra-time/", api.ExtraTimeApi.as_view(), name="api-extra-time"),
+    path("attempts/<str:attempt_id>/kpis/", api.AttemptKpiApi.as_view(), name="api-kpis"),
+    path("schemas/responses/<str:kind>/", api.ResponseSchemaApi.as_view(), name="api-response-schema"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("take/<str:token>/", views.take, name="take"),
+    path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
+    path("healthz/", views.healthz, name="healthz"),
 ]

@@ -1,0 +1,434 @@
+"""The HTTP API: one view per operation; the view validates, a service acts, a selector reads.
+
+Candidate calls authenticate with the attempt's access token (Bearer); staff calls with a DRF
+token (`Authorization: Token <key>`) or a session. An attempt that is not the caller's is a 404,
+never a 403, so ids are not confirmed.
+"""
+
+from datetime import timedelta
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response as HttpResponse
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from scenarios.models import ScenarioKind
+from simulator import selectors, services
+from simulator.authentication import AttemptBearerAuthentication
+from simulator.errors import DomainError
+from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, SubmittedBy
+from simulator.responses import response_schema_for
+
+ERROR = inline_serializer("Error", {"error": serializers.CharField(), "detail": serializers.CharField()})
+
+
+def exception_handler(exc, context):
+    """Domain errors become JSON {error, detail} with their status; the rest is DRF's."""
+    if isinstance(exc, services.StaleVersion):
+        return HttpResponse(
+            {
+                "error": exc.code,
+                "detail": str(exc),
+                "current_version": exc.response.version,
+                "answer": exc.response.answer,
+            },
+            status=exc.status_code,
+        )
+    if isinstance(exc, services.DeadlinePassed):
+        return HttpResponse(
+            {"error": exc.code, "detail": str(exc), "deadline": exc.deadline.isoformat()},
+            status=exc.status_code,
+        )
+    if isinstance(exc, DomainError):
+        return HttpResponse({"error": exc.code, "detail": str(exc)}, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {
+            "error": getattr(exc, "default_code", "error"),
+            "detail": str(response.data["detail"]),
+        }
+    return response
+
+
+def _membership(request):
+    membership = getattr(request.user, "membership", None)
+    if membership is None:
+        raise DomainError("only members of an organisation can use the staff API")
+    return membership
+
+
+class IsAttemptHolder(permissions.BasePermission):
+    message = "an attempt access token is required (Authorization: Bearer <access_token>)"
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, Attempt)
+
+
+class CandidateView(APIView):
+    authentication_classes = [AttemptBearerAuthentication]
+    permission_classes = [IsAttemptHolder]
+
+    def attempt(self, request, attempt_id: str) -> Attempt:
+        """The caller's own attempt, with the deadline enforced; someone else's is a 404."""
+        attempt = request.auth
+        if attempt.public_id != attempt_id:
+            raise Http404
+        return services.attempt_enforce_deadline(attempt=attempt)
+
+    def item(self, attempt: Attempt, item_id: str) -> AttemptItem:
+        return get_object_or_404(AttemptItem, attempt=attempt, public_id=item_id)
+
+
+def _clock(attempt: Attempt) -> dict:
+    return {"server_time": timezone.now(), "deadline": attempt.deadline, "status": attempt.status}
+
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Opaque item id")
+    position = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    payload = serializers.JSONField(help_text="What the participant may see now")
+    response = inline_serializer(
+        "CurrentResponse", {"version": serializers.IntegerField(), "answer": serializers.JSONField()}
+    )
+
+
+class CandidateAttemptSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.CharField()
+    exercise = inline_serializer(
+        "CandidateExercise",
+        {
+            "title": serializers.CharField(),
+            "purpose": serializers.CharField(),
+            "time_limit_minutes": serializers.IntegerField(),
+        },
+    )
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    server_time = serializers.DateTimeField()
+    items = ItemSerializer(many=True)
+
+
+def _candidate_attempt(attempt_id: str) -> dict:
+    attempt = selectors.attempt_for_candidate(public_id=attempt_id)
+    now = timezone.now()
+    return {
+        "id": attempt.public_id,
+        "status": attempt.status,
+        "exercise": {
+            "title": attempt.exercise.title,
+            "purpose": attempt.exercise.purpose,
+            "time_limit_minutes": attempt.exercise.time_limit_minutes,
+        },
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "server_time": now,
+        "items": selectors.candidate_items(attempt=attempt, now=now),
+    }
+
+
+# Staff ---------------------------------------------------------------------------------------------
+
+
+class TokenView(ObtainAuthToken):
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ERROR},
+        summary="Get an API token for a staff user",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class ExerciseListApi(APIView):
+    class ExerciseListOutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Exercise
+            fields = [
+                "id",
+                "slug",
+                "title",
+                "description",
+                "purpose",
+                "time_limit_minutes",
+                "variant_policy",
+                "builtin",
+                "items",
+            ]
+
+    @extend_schema(responses=ExerciseListOutputSerializer(many=True), summary="The organisation's exercises")
+    def get(self, request):
+        membership = _membership(request)
+        exercises = selectors.exercises_for_staff(organisation_id=membership.organisation_id)
+        return HttpResponse(self.ExerciseListOutputSerializer(exercises, many=True).data)
+
+
+class InvitationCreateApi(APIView):
+    class InvitationCreateInputSerializer(serializers.Serializer):
+        exercise = serializers.IntegerField(help_text="Exercise id (GET /api/v1/exercises/)")
+        participant_name = serializers.CharField(max_length=200)
+        participant_email = serializers.EmailField()
+        expires_in_days = serializers.IntegerField(min_value=1, max_value=60, default=7)
+
+    class InvitationCreateOutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        url = serializers.URLField(help_text="The link to send; shown only now")
+        token = serializers.CharField(
+            help_text="The invitation token; shown only now, only its hash is stored"
+        )
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=InvitationCreateInputSerializer,
+        responses={201: InvitationCreateOutputSerializer, 400: ERROR, 404: ERROR},
+        summary="Invite a participant",
+    )
+    def post(self, request):
+        membership = _membership(request)
+        data = self.InvitationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exercise = get_object_or_404(
+            Exercise, pk=data.validated_data["exercise"], organisation_id=membership.organisation_id
+        )
+        invitation, token = services.invitation_create(
+            exercise=exercise,
+            participant_name=data.validated_data["participant_name"],
+            participant_email=data.validated_data["participant_email"],
+            created_by=request.user,
+            expires_in=timedelta(days=data.validated_data["expires_in_days"]),
+        )
+        url = request.build_absolute_uri(reverse("take", args=[token]))
+        output = {"id": invitation.pk, "url": url, "token": token, "expires_at": invitation.expires_at}
+        return HttpResponse(
+            self.InvitationCreateOutputSerializer(output).data, status=status.HTTP_201_CREATED
+        )
+
+
+class StaffAttemptMixin:
+    def staff_attempt(self, request, attempt_id: str) -> Attempt:
+        membership = _membership(request)
+        return get_object_or_404(Attempt, public_id=attempt_id, organisation_id=membership.organisation_id)
+
+
+class ExtraTimeApi(StaffAttemptMixin, APIView):
+    class ExtraTimeInputSerializer(serializers.Serializer):
+        minutes = serializers.IntegerField(min_value=1, max_value=services.MAX_EXTRA_MINUTES)
+
+    @extend_schema(
+        request=ExtraTimeInputSerializer,
+        responses={
+            200: inline_serializer(
+                "ExtraTime",
+                {"deadline": serializers.DateTimeField(), "extra_seconds": serializers.IntegerField()},
+            ),
+            403: ERROR,
+            409: ERROR,
+        },
+        summary="Grant extra time (leads)",
+    )
+    def post(self, request, attempt_id: str):
+        attempt = self.staff_attempt(request, attempt_id)
+        data = self.ExtraTimeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.attempt_extend(
+            attempt=attempt, minutes=data.validated_data["minutes"], granted_by=request.user
+        )
+        return HttpResponse({"deadline": attempt.deadline, "extra_seconds": attempt.extra_seconds})
+
+
+class AttemptKpiApi(StaffAttemptMixin, APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT}, summary="Time to first action and time to triage per ticket"
+    )
+    def get(self, request, attempt_id: str):
+        return HttpResponse(selectors.attempt_kpis(attempt=self.staff_attempt(request, attempt_id)))
+
+
+# Candidate -----------------------------------------------------------------------------------------
+
+
+class AttemptStartApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    class AttemptStartInputSerializer(serializers.Serializer):
+        invitation_token = serializers.CharField(max_length=200)
+
+    class AttemptStartOutputSerializer(CandidateAttemptSerializer):
+        access_token = serializers.CharField(help_text="Send as 'Authorization: Bearer <access_token>'")
+
+    @extend_schema(
+        request=AttemptStartInputSerializer,
+        responses={
+            201: AttemptStartOutputSerializer,
+            200: AttemptStartOutputSerializer,
+            404: ERROR,
+            410: ERROR,
+        },
+        summary="Start the attempt of an invitation (idempotent: the same token returns the same attempt)",
+    )
+    def post(self, request):
+        data = self.AttemptStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            attempt, access_token, created = services.attempt_start(
+                invitation_token=data.validated_data["invitation_token"]
+            )
+        except services.InvitationUnusable as error:
+            if "not valid" in str(error):
+                return HttpResponse({"error": error.code, "detail": str(error)}, status=404)
+            raise
+        attempt = services.attempt_enforce_deadline(attempt=attempt)
+        output = {**_candidate_attempt(attempt.public_id), "access_token": access_token}
+        return HttpResponse(
+            self.AttemptStartOutputSerializer(output).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AttemptDetailApi(CandidateView):
+    @extend_schema(
+        responses={200: CandidateAttemptSerializer, 401: ERROR, 404: ERROR},
+        summary="The participant's workspace",
+    )
+    def get(self, request, attempt_id: str):
+        self.attempt(request, attempt_id)
+        return HttpResponse(CandidateAttemptSerializer(_candidate_attempt(attempt_id)).data)
+
+
+class ResponseSaveApi(CandidateView):
+    class ResponseSaveInputSerializer(serializers.Serializer):
+        version = serializers.IntegerField(min_value=0, help_text="The version this answer is based on")
+        answer = serializers.JSONField(help_text="See /api/v1/schemas/responses/{kind}/")
+
+    @extend_schema(
+        request=ResponseSaveInputSerializer,
+        responses={
+            200: inline_serializer("Saved", {"version": serializers.IntegerField(), "server_time": serializers.DateTimeField(), "deadline": serializers.DateTimeField()}),
+            400: ERROR,
+            409: inline_serializer("Conflict", {"error": serializers.CharField(), "detail": serializers.CharField(), "current_version": serializers.IntegerField(required=False), "answer": serializers.JSONField(required=False), "deadline": serializers.DateTimeField(required=False)}),
+            413: ERROR,
+        },
+        summary="Autosave an answer (optimistic concurrency: a stale version gets 409 with the current one)",
+    )  # fmt: skip
+    def put(self, request, attempt_id: str, item_id: str):
+        attempt = self.attempt(request, attempt_id)
+        item = self.item(attempt, item_id)
+        data = self.ResponseSaveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        response = services.response_save(
+            attempt=attempt,
+            item=item,
+            base_version=data.validated_data["version"],
+            answer=data.validated_data["answer"],
+        )
+        return HttpResponse({"version": response.version, **_clock(attempt)})
+
+
+class EventBatchApi(CandidateView):
+    class EventBatchEventSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=sorted(services.CLIENT_EVENT_KINDS))
+        item_id = serializers.CharField(required=False, allow_blank=True, max_length=32)
+        data = serializers.DictField(required=False, default=dict)
+        client_ts = serializers.DateTimeField(required=False)
+
+    class EventBatchInputSerializer(serializers.Serializer):
+        events = serializers.ListField(
+            child=serializers.DictField(), max_length=services.MAX_EVENTS_PER_BATCH
+        )
+
+    @extend_schema(
+        request=inline_serializer("EventBatch", {"events": EventBatchEventSerializer(many=True)}),
+        responses={
+            201: inline_serializer("EventsAccepted", {"accepted": serializers.IntegerField()}),
+            400: ERROR,
+            409: ERROR,
+        },
+        summary="Record a batch of the participant's events",
+    )
+    def post(self, request, attempt_id: str):
+        attempt = self.attempt(request, attempt_id)
+        data = self.EventBatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        events = self.EventBatchEventSerializer(data=data.validated_data["events"], many=True)
+        events.is_valid(raise_exception=True)
+        accepted = services.events_record(attempt=attempt, events=events.validated_data)
+        return HttpResponse({"accepted": accepted}, status=status.HTTP_201_CREATED)
+
+
+class LogSearchApi(CandidateView):
+    class LogSearchQuerySerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+        level = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+        service = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+        trace_id = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
+        start = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+        end = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+        cursor = serializers.IntegerField(required=False, min_value=0)
+        limit = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=selectors.MAX_LOG_PAGE_SIZE,
+            default=selectors.LOG_PAGE_SIZE,
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, required=False) for name in ("q", "level", "service", "trace_id", "start", "end")]
+        + [OpenApiParameter("cursor", int, required=False), OpenApiParameter("limit", int, required=False)],
+        responses={200: inline_serializer("LogPage", {"lines": serializers.ListField(child=serializers.JSONField()), "next_cursor": serializers.IntegerField(allow_null=True)}), 400: ERROR, 404: ERROR},
+        summary="Search an item's log lines (filters combine; cursor pagination in time order)",
+    )  # fmt: skip
+    def get(self, request, attempt_id: str, item_id: str):
+        attempt = self.attempt(request, attempt_id)
+        item = self.item(attempt, item_id)
+        if item.kind != "log_investigation":
+            raise Http404
+        query = self.LogSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lines, next_cursor = selectors.log_search(item=item, **query.validated_data)
+        return HttpResponse({"lines": lines, "next_cursor": next_cursor})
+
+
+class SubmitApi(CandidateView):
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("Submitted", {"status": serializers.CharField(), "submitted_at": serializers.DateTimeField(), "submitted_by": serializers.CharField()}), 409: ERROR},
+        summary="Submit the attempt (idempotent: a second call returns the same result)",
+    )  # fmt: skip
+    def post(self, request, attempt_id: str):
+        attempt = self.attempt(request, attempt_id)
+        if attempt.status not in (AttemptStatus.IN_PROGRESS, *services.CLOSED):
+            raise services.AttemptClosed(f"this attempt is {attempt.status} and cannot be submitted")
+        attempt = services.attempt_submit(attempt=attempt, submitted_by=SubmittedBy.PARTICIPANT)
+        return HttpResponse(
+            {
+                "status": attempt.status,
+                "submitted_at": attempt.submitted_at,
+                "submitted_by": attempt.submitted_by,
+            }
+        )
+
+
+class ResponseSchemaApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: ERROR},
+        summary="The JSON Schema of an answer for one scenario kind",
+    )
+    def get(self, request, kind: str):
+        if kind not in ScenarioKind.values:
+            raise Http404
+        return HttpResponse(response_schema_for(kind))

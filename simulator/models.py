@@ -1,0 +1,243 @@
+"""Delivery of a simulation: organisations and people, exercises, invitations, attempts and what
+a candidate did in them. State changes live in simulator/services.py; reads in selectors.py."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from scenarios.models import Scenario, ScenarioKind
+
+
+def opaque_id() -> str:
+    """A random public id: it says nothing about what it names, so it can sit in a candidate's URL."""
+    return secrets.token_urlsafe(12)
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LEAD = "lead", "Lead"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Membership(models.Model):
+    """A staff user's place in one organisation. Participants are not users: they need no password."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role} of {self.organisation})"
+
+
+class Panel(models.Model):
+    """A hiring panel: the reviewers who assess one hiring loop."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="panels")
+    name = models.CharField(max_length=200)
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="panels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParticipantKind(models.TextChoices):
+    CANDIDATE = "candidate", "Candidate"
+    TRAINEE = "trainee", "Trainee"
+
+
+class Participant(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="participants")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    kind = models.CharField(max_length=16, choices=ParticipantKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "email"], name="participant_email_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Purpose(models.TextChoices):
+    HIRING = "hiring", "Hiring"
+    TRAINING = "training", "Training"
+
+
+class VariantPolicy(models.TextChoices):
+    SAME_SEED = "same_seed", "The same scenario for every participant"
+    PER_PARTICIPANT = "per_participant", "An isomorphic variant per participant"
+
+
+class Exercise(models.Model):
+    """A template: ordered scenario specs, a time limit, a purpose and a variant policy.
+
+    `items` is a list of {"kind", "archetypes": [ids] (one is picked), "difficulty"}; an empty
+    archetype list means any archetype that supports the kind.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="exercises")
+    slug = models.SlugField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    time_limit_minutes = models.PositiveIntegerField()
+    variant_policy = models.CharField(
+        max_length=20, choices=VariantPolicy.choices, default=VariantPolicy.SAME_SEED
+    )
+    base_seed = models.BigIntegerField()
+    items = models.JSONField()
+    builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="exercise_slug_per_org")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AttemptStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    IN_PROGRESS = "in_progress", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+    SCORED = "scored", "Scored"
+    FINALIZED = "finalized", "Finalized"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SubmittedBy(models.TextChoices):
+    PARTICIPANT = "participant", "The participant"
+    DEADLINE = "deadline", "The deadline"
+    STAFF = "staff", "A lead or reviewer"
+
+
+class Invitation(models.Model):
+    """A single-use link. Only a hash of its token is stored; the link is shown once, at creation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="invitations")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="invitations")
+    panel = models.ForeignKey(
+        Panel, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"invitation of {self.participant} to {self.exercise}"
+
+
+class Attempt(models.Model):
+    public_id = models.CharField(max_length=32, unique=True, default=opaque_id)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="attempts")
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="attempt")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="attempts")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts")
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.INVITED)
+    access_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    time_limit_seconds = models.PositiveIntegerField()
+    extra_seconds = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.CharField(max_length=16, choices=SubmittedBy.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"attempt {self.public_id} ({self.status})"
+
+
+class AttemptItem(models.Model):
+    """One scenario of an attempt, named to the candidate only by its opaque public id."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=opaque_id)
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="item_position_per_attempt")
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.position} of {self.attempt_id}"
+
+
+class Response(models.Model):
+    """The current answer to an item; every saved version is also kept in ResponseRevision."""
+
+    item = models.OneToOneField(AttemptItem, on_delete=models.CASCADE, related_name="response")
+    version = models.PositiveIntegerField(default=0)
+    answer = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"response to {self.item_id} v{self.version}"
+
+
+class ResponseRevision(models.Model):
+    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    answer = models.JSONField()
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item", "version"]
+        constraints = [models.UniqueConstraint(fields=["item", "version"], name="one_revision_per_version")]
+
+    def __str__(self) -> str:
+        return f"revision {self.version} of {self.item_id}"
+
+
+class EventKind(models.TextChoices):
+    ITEM_OPENED = "item_opened", "Item opened"
+    TICKET_VIEWED = "ticket_viewed", "Ticket viewed"
+    LOG_SEARCH = "log_search", "Log search or filter run"
+    TRACE_OPENED = "trace_opened", "Trace opened"
+    SEVERITY_SET = "severity_set", "Severity first set"
+    ANSWER_SAVED = "answer_saved", "Answer saved"
+    INJECT_SEEN = "inject_seen", "Incident inject seen"
+
+
+class Event(models.Model):
+    """Append-only record of what the participant did, stamped with the server's clock."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    item = models.ForeignKey(
+        AttemptItem, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    client_ts = models.DateTimeField(null=True, blank=True)
+    server_ts = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attempt", "server_ts", "id"]
+        indexes = [models.Index(fields=["attempt", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.attempt_id}"

@@ -1,0 +1,51 @@
+"""The published shape of a participant's answer, one JSON Schema per scenario kind."""
+
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+from referencing import Registry, Resource
+
+from simulator.errors import DomainError
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "response.schema.json"
+MAX_ANSWER_BYTES = 200_000
+
+
+class InvalidAnswer(DomainError):
+    """The answer does not fit its kind's schema; the message names the place and the problem."""
+
+    status_code = 400
+    code = "invalid_answer"
+
+
+@functools.cache
+def response_schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    schema = response_schema()
+    registry = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
+    return jsonschema.Draft202012Validator({"$ref": f"{schema['$id']}#/$defs/{kind}"}, registry=registry)
+
+
+def response_schema_for(kind: str) -> dict:
+    """A standalone schema for one kind (for the API documentation and clients)."""
+    schema = response_schema()
+    return {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["$defs"][kind]}
+
+
+def validate_answer(kind: str, answer) -> None:
+    if not isinstance(answer, dict):
+        raise InvalidAnswer(f"answer: must be an object, got {type(answer).__name__}")
+    size = len(json.dumps(answer))
+    if size > MAX_ANSWER_BYTES:
+        raise InvalidAnswer(
+            f"answer: {size:,} bytes is over the {MAX_ANSWER_BYTES:,}-byte limit for one answer"
+        )
+    errors = sorted(_validator(kind).iter_errors(answer), key=lambda e: e.json_path)
+    if errors:
+        raise InvalidAnswer("; ".join(f"answer{e.json_path[1:]}: {e.message}" for e in errors[:10]))

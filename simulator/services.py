@@ -1,0 +1,502 @@
+"""Every state change of the delivery side: organisations, invitations, attempts, responses, events.
+
+The attempt's states and the moves between them are declared once, in TRANSITIONS; the server
+owns the clock (every function that depends on time takes `now`, defaulting to the server's).
+"""
+
+import hashlib
+import hmac
+import random
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from scenarios.catalog import archetype_ids, get_archetype
+from scenarios.services import scenario_generate
+from simulator.builtin_exercises import BUILTIN_EXERCISES
+from simulator.errors import DomainError
+from simulator.models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Event,
+    EventKind,
+    Exercise,
+    Invitation,
+    Membership,
+    Organisation,
+    Participant,
+    ParticipantKind,
+    Purpose,
+    Response,
+    ResponseRevision,
+    Role,
+    SubmittedBy,
+    VariantPolicy,
+)
+from simulator.responses import validate_answer
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    AttemptStatus.INVITED: frozenset(
+        {AttemptStatus.IN_PROGRESS, AttemptStatus.EXPIRED, AttemptStatus.CANCELLED}
+    ),
+    AttemptStatus.IN_PROGRESS: frozenset({AttemptStatus.SUBMITTED, AttemptStatus.CANCELLED}),
+    AttemptStatus.SUBMITTED: frozenset({AttemptStatus.SCORED}),
+    AttemptStatus.SCORED: frozenset({AttemptStatus.FINALIZED}),
+    AttemptStatus.FINALIZED: frozenset(),
+    AttemptStatus.EXPIRED: frozenset(),
+    AttemptStatus.CANCELLED: frozenset(),
+}
+CLOSED = frozenset({AttemptStatus.SUBMITTED, AttemptStatus.SCORED, AttemptStatus.FINALIZED})
+INVITATION_LIFETIME = timedelta(days=7)
+MAX_EXTRA_MINUTES = 240
+MAX_EVENTS_PER_BATCH = 200
+
+
+class IllegalTransition(DomainError):
+    status_code = 409
+    code = "illegal_transition"
+
+    def __init__(self, attempt: Attempt, to: str):
+        super().__init__(f"an attempt that is {attempt.status} cannot become {to}")
+        self.current, self.target = attempt.status, to
+
+
+class InvitationUnusable(DomainError):
+    status_code = 410
+    code = "invitation_unusable"
+
+
+class DeadlinePassed(DomainError):
+    status_code = 409
+    code = "deadline_passed"
+
+    def __init__(self, deadline: datetime):
+        super().__init__(
+            f"the deadline of this attempt was {deadline.isoformat(timespec='seconds')}; nothing is accepted after it"
+        )
+        self.deadline = deadline
+
+
+class AttemptClosed(DomainError):
+    status_code = 409
+    code = "attempt_closed"
+
+
+class StaleVersion(DomainError):
+    status_code = 409
+    code = "stale_version"
+
+    def __init__(self, response: Response):
+        super().__init__(
+            f"this answer was saved elsewhere as version {response.version}; reload it before saving again"
+        )
+        self.response = response
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "not_allowed"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def access_token_for(invitation_token: str) -> str:
+    """The candidate's access token, derived from the invitation token so a repeated start returns
+    the same one, while only its hash is stored."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"attempt-access|" + invitation_token.encode(), hashlib.sha256
+    )
+    return digest.hexdigest()
+
+
+def _move(attempt: Attempt, to: str) -> None:
+    if to not in TRANSITIONS[attempt.status]:
+        raise IllegalTransition(attempt, to)
+    attempt.status = to
+
+
+# Organisations and people ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, name: str, slug: str) -> Organisation:
+    organisation = Organisation(name=name, slug=slug)
+    organisation.full_clean()
+    organisation.save()
+    for position, spec in enumerate(BUILTIN_EXERCISES):
+        exercise_create(organisation=organisation, builtin=True, base_seed=1000 + position, **spec)
+    return organisation
+
+
+def member_add(*, organisation: Organisation, user, role: str) -> Membership:
+    membership = Membership(organisation=organisation, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+def exercise_create(
+    *,
+    organisation: Organisation,
+    slug: str,
+    title: str,
+    purpose: str,
+    time_limit_minutes: int,
+    items: list[dict],
+    description: str = "",
+    variant_policy: str = VariantPolicy.SAME_SEED,
+    base_seed: int | None = None,
+    builtin: bool = False,
+) -> Exercise:
+    _check_items(items)
+    exercise = Exercise(
+        organisation=organisation,
+        slug=slug,
+        title=title,
+        description=description,
+        purpose=purpose,
+        time_limit_minutes=time_limit_minutes,
+        variant_policy=variant_policy,
+        base_seed=base_seed if base_seed is not None else random.SystemRandom().randrange(1, 2**40),
+        items=items,
+        builtin=builtin,
+    )
+    exercise.full_clean()
+    exercise.save()
+    return exercise
+
+
+def _check_items(items: list[dict]) -> None:
+    if not items:
+        raise DomainError("an exercise needs at least one scenario item")
+    for index, item in enumerate(items):
+        for archetype_id in item.get("archetypes", []):
+            if item["kind"] not in get_archetype(archetype_id)["kinds"]:
+                raise DomainError(f"item {index}: archetype {archetype_id} does not support {item['kind']}")
+
+
+def _membership(user) -> Membership:
+    membership = getattr(user, "membership", None)
+    if membership is None:
+        raise NotAllowed("only members of an organisation can do this")
+    return membership
+
+
+# Invitations and the start of an attempt ---------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    exercise: Exercise,
+    participant_name: str,
+    participant_email: str,
+    created_by,
+    expires_in: timedelta = INVITATION_LIFETIME,
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """Invite a participant; returns the invitation and its token, which is never stored or shown again."""
+    membership = _membership(created_by)
+    if membership.organisation_id != exercise.organisation_id:
+        raise NotAllowed("this exercise belongs to another organisation")
+    now = now or timezone.now()
+    kind = ParticipantKind.CANDIDATE if exercise.purpose == Purpose.HIRING else ParticipantKind.TRAINEE
+    participant, _ = Participant.objects.get_or_create(
+        organisation=exercise.organisation,
+        email=participant_email.strip().lower(),
+        defaults={"name": participant_name.strip(), "kind": kind},
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organisation=exercise.organisation,
+        exercise=exercise,
+        participant=participant,
+        token_hash=token_hash(token),
+        expires_at=now + expires_in,
+        created_by=created_by,
+    )
+    invitation.full_clean()
+    invitation.save()
+    Attempt.objects.create(
+        organisation=exercise.organisation,
+        invitation=invitation,
+        exercise=exercise,
+        participant=participant,
+        time_limit_seconds=exercise.time_limit_minutes * 60,
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def attempt_start(*, invitation_token: str, now: datetime | None = None) -> tuple[Attempt, str, bool]:
+    """Start the attempt of an invitation, or return it if it has started already.
+
+    Returns (attempt, access token, created). The same token always gives the same attempt and
+    the same access token; a second attempt is never made.
+    """
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("exercise", "participant")
+        .filter(token_hash=token_hash(invitation_token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationUnusable("this invitation link is not valid")
+    attempt = Attempt.objects.select_for_update().get(invitation=invitation)
+    access_token = access_token_for(invitation_token)
+    if attempt.status == AttemptStatus.CANCELLED:
+        raise InvitationUnusable("this invitation was cancelled")
+    if attempt.status == AttemptStatus.EXPIRED or (
+        attempt.status == AttemptStatus.INVITED and now >= invitation.expires_at
+    ):
+        if attempt.status == AttemptStatus.INVITED:
+            _move(attempt, AttemptStatus.EXPIRED)
+            attempt.save(update_fields=["status", "updated_at"])
+        raise InvitationUnusable(
+            f"this invitation expired on {invitation.expires_at.isoformat(timespec='minutes')}; ask for a new one"
+        )
+    if attempt.status != AttemptStatus.INVITED:
+        return attempt, access_token, False
+
+    _materialise_items(attempt, invitation)
+    _move(attempt, AttemptStatus.IN_PROGRESS)
+    attempt.started_at = now
+    attempt.deadline = now + timedelta(seconds=attempt.time_limit_seconds)
+    attempt.access_token_hash = token_hash(access_token)
+    attempt.save()
+    _schedule_deadline(attempt)
+    return attempt, access_token, True
+
+
+def _materialise_items(attempt: Attempt, invitation: Invitation) -> None:
+    exercise = invitation.exercise
+    for position, spec in enumerate(exercise.items):
+        kind = spec["kind"]
+        candidates = spec.get("archetypes") or [
+            a for a in archetype_ids() if kind in get_archetype(a)["kinds"]
+        ]
+        # The archetype comes from the exercise's seed: every participant of an exercise faces the
+        # same failure mode; the policy decides whether they also get the same seed.
+        archetype = random.Random(f"{exercise.base_seed}|{position}|archetype").choice(sorted(candidates))
+        seed_text = f"{exercise.base_seed}|{position}"
+        if exercise.variant_policy == VariantPolicy.PER_PARTICIPANT:
+            seed_text += f"|participant-{invitation.participant_id}|invitation-{invitation.pk}"
+        seed = int(hashlib.sha256(seed_text.encode()).hexdigest()[:12], 16)
+        scenario = scenario_generate(
+            kind=kind,
+            archetype=archetype,
+            seed=seed,
+            difficulty=spec["difficulty"],
+            log_lines=spec.get("log_lines"),
+        )
+        item = AttemptItem.objects.create(attempt=attempt, position=position, scenario=scenario, kind=kind)
+        Response.objects.create(item=item)
+
+
+def _schedule_deadline(attempt: Attempt) -> None:
+    from simulator.celery import app
+    from simulator.tasks import submit_at_deadline
+
+    if app.conf.task_always_eager:
+        return  # in-process mode: the deadline is enforced on the next request instead
+    attempt_id, eta = attempt.pk, attempt.deadline
+    transaction.on_commit(lambda: submit_at_deadline.apply_async((attempt_id,), eta=eta))
+
+
+# The clock -----------------------------------------------------------------------------------------
+
+
+def attempt_enforce_deadline(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submit the last saved work of an attempt whose deadline has passed. Called by the deadline
+    task and lazily on every request, so a lost task loses nothing."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline and now >= attempt.deadline:
+        return attempt_submit(attempt=attempt, submitted_by=SubmittedBy.DEADLINE, now=now)
+    return attempt
+
+
+@transaction.atomic
+def attempt_extend(*, attempt: Attempt, minutes: int, granted_by, now: datetime | None = None) -> Attempt:
+    membership = _membership(granted_by)
+    if membership.role != Role.LEAD or membership.organisation_id != attempt.organisation_id:
+        raise NotAllowed("only a lead of this organisation can grant extra time")
+    if not 1 <= minutes <= MAX_EXTRA_MINUTES:
+        raise DomainError(f"extra time must be from 1 to {MAX_EXTRA_MINUTES} minutes, got {minutes}")
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt_enforce_deadline(attempt=attempt, now=now)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(
+            f"extra time can only be given to an attempt in progress; this one is {attempt.status}"
+        )
+    attempt.extra_seconds += minutes * 60
+    attempt.deadline += timedelta(minutes=minutes)
+    attempt.save(update_fields=["extra_seconds", "deadline", "updated_at"])
+    _schedule_deadline(attempt)
+    return attempt
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, submitted_by: str, now: datetime | None = None) -> Attempt:
+    """Close an attempt with its last saved work. Idempotent: a closed attempt is returned as it is."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status in CLOSED:
+        return attempt
+    if submitted_by == SubmittedBy.PARTICIPANT and attempt.deadline and now >= attempt.deadline:
+        submitted_by = SubmittedBy.DEADLINE
+    _move(attempt, AttemptStatus.SUBMITTED)
+    attempt.submitted_at = min(now, attempt.deadline) if attempt.deadline else now
+    attempt.submitted_by = submitted_by
+    attempt.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return attempt
+
+
+@transaction.atomic
+def attempt_cancel(*, attempt: Attempt, cancelled_by) -> Attempt:
+    membership = _membership(cancelled_by)
+    if membership.organisation_id != attempt.organisation_id:
+        raise NotAllowed("this attempt belongs to another organisation")
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    _move(attempt, AttemptStatus.CANCELLED)
+    attempt.save(update_fields=["status", "updated_at"])
+    return attempt
+
+
+def attempt_mark_scored(*, attempt: Attempt) -> Attempt:
+    _move(attempt, AttemptStatus.SCORED)
+    attempt.save(update_fields=["status", "updated_at"])
+    return attempt
+
+
+def attempt_finalize(*, attempt: Attempt) -> Attempt:
+    _move(attempt, AttemptStatus.FINALIZED)
+    attempt.save(update_fields=["status", "updated_at"])
+    return attempt
+
+
+def attempts_expire_unstarted(*, now: datetime | None = None) -> int:
+    """Move invited attempts whose invitation has expired to `expired`."""
+    now = now or timezone.now()
+    expired = 0
+    for attempt in Attempt.objects.filter(status=AttemptStatus.INVITED, invitation__expires_at__lte=now):
+        with transaction.atomic():
+            _move(attempt, AttemptStatus.EXPIRED)
+            attempt.save(update_fields=["status", "updated_at"])
+            expired += 1
+    return expired
+
+
+# Work inside an attempt ----------------------------------------------------------------------------
+
+
+def _writable(attempt: Attempt, now: datetime) -> None:
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline and now >= attempt.deadline:
+        attempt_enforce_deadline(attempt=attempt, now=now)
+        raise DeadlinePassed(attempt.deadline)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        if attempt.status in CLOSED and attempt.submitted_by == SubmittedBy.DEADLINE:
+            raise DeadlinePassed(attempt.deadline)
+        raise AttemptClosed(f"this attempt is {attempt.status}; nothing more can be saved")
+
+
+@transaction.atomic
+def response_save(
+    *, attempt: Attempt, item: AttemptItem, base_version: int, answer: dict, now: datetime | None = None
+) -> Response:
+    """Save a new version of an answer, if it is based on the current one.
+
+    A save based on an older version is refused with the current version and content (the
+    caller shows them); nothing is merged silently. Every version is kept as a revision.
+    """
+    now = now or timezone.now()
+    _writable(attempt, now)
+    validate_answer(item.kind, answer)
+    response = Response.objects.select_for_update().get(item=item)
+    if base_version != response.version:
+        raise StaleVersion(response)
+    response.version += 1
+    response.answer = answer
+    response.save(update_fields=["version", "answer", "updated_at"])
+    ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
+    events = [
+        Event(
+            attempt=attempt,
+            item=item,
+            kind=EventKind.ANSWER_SAVED,
+            data={"version": response.version},
+            server_ts=now,
+        )
+    ]
+    events += [
+        Event(attempt=attempt, item=item, kind=EventKind.SEVERITY_SET, data={"ticket_id": ticket_id, "severity": severity}, server_ts=now)
+        for ticket_id, severity in _newly_set_severities(item, answer)
+    ]  # fmt: skip
+    Event.objects.bulk_create(events)
+    return response
+
+
+def _newly_set_severities(item: AttemptItem, after: dict):
+    if item.kind != "triage_queue" or not after.get("tickets"):
+        return []
+    already = set(
+        Event.objects.filter(item=item, kind=EventKind.SEVERITY_SET).values_list("data__ticket_id", flat=True)
+    )
+    return [
+        (ticket_id, ticket["severity"])
+        for ticket_id, ticket in sorted((after.get("tickets") or {}).items())
+        if ticket.get("severity") and ticket_id not in already
+    ]
+
+
+CLIENT_EVENT_KINDS = frozenset(
+    {
+        EventKind.ITEM_OPENED,
+        EventKind.TICKET_VIEWED,
+        EventKind.LOG_SEARCH,
+        EventKind.TRACE_OPENED,
+        EventKind.INJECT_SEEN,
+    }
+)
+
+
+@transaction.atomic
+def events_record(*, attempt: Attempt, events: list[dict], now: datetime | None = None) -> int:
+    """Append a batch of the participant's events; the server's clock stamps them.
+
+    Events are accepted while the attempt is open; `answer_saved` and `severity_set` are
+    written by the server itself when answers are saved, never taken from the client.
+    """
+    now = now or timezone.now()
+    _writable(attempt, now)
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise DomainError(f"at most {MAX_EVENTS_PER_BATCH} events per batch, got {len(events)}")
+    items = {item.public_id: item for item in attempt.items.all()}
+    rows = []
+    for index, event in enumerate(events):
+        if event["kind"] not in CLIENT_EVENT_KINDS:
+            raise DomainError(f"events[{index}].kind: {event['kind']!r} is not an event a client can send")
+        item = None
+        if event.get("item_id"):
+            item = items.get(event["item_id"])
+            if item is None:
+                raise DomainError(f"events[{index}].item_id: no such item in this attempt")
+        rows.append(
+            Event(
+                attempt=attempt,
+                item=item,
+                kind=event["kind"],
+                data=event.get("data") or {},
+                client_ts=event.get("client_ts"),
+                server_ts=now,
+            )
+        )
+    Event.objects.bulk_create(rows)
+    return len(rows)

@@ -1,0 +1,15 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from simulator import services
+from simulator.models import Attempt
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def submit_at_deadline(attempt_id: int) -> str:
+    """Submit an attempt's last saved work at its deadline; a deadline moved by extra time is left
+    to the task scheduled for it."""
+    attempt = Attempt.objects.filter(pk=attempt_id).first()
+    if attempt is None:
+        return "missing"
+    return services.attempt_enforce_deadline(attempt=attempt).status

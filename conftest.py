@@ -1,4 +1,4 @@
-"""Test-wide setup: which tests need a real Celery worker, and the worker itself."""
+"""Test-wide setup: shared fixtures, which tests need a real Celery worker, and the worker itself."""
 
 import os
 import subprocess
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parent
+
+pytest_plugins = ["simulator.tests.fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scenarios.catalog import archetype_ids, get_archetype
+from scenarios.generation import GenerationError, validate_inputs
 from scenarios.services import scenario_generate
 from simulator.builtin_exercises import BUILTIN_EXERCISES
 from simulator.errors import DomainError
@@ -173,12 +174,26 @@ def exercise_create(
 
 
 def _check_items(items: list[dict]) -> None:
+    """Refuse item specs that could not generate a scenario, naming the item and the problem."""
     if not items:
         raise DomainError("an exercise needs at least one scenario item")
     for index, item in enumerate(items):
-        for archetype_id in item.get("archetypes", []):
-            if item["kind"] not in get_archetype(archetype_id)["kinds"]:
-                raise DomainError(f"item {index}: archetype {archetype_id} does not support {item['kind']}")
+        unknown = set(item) - {"kind", "archetypes", "difficulty", "log_lines"}
+        if unknown:
+            raise DomainError(f"item {index}: unknown fields {sorted(unknown)}")
+        kind = item.get("kind")
+        candidates = item.get("archetypes") or [
+            a for a in archetype_ids() if kind in get_archetype(a)["kinds"]
+        ]
+        if not candidates:
+            raise DomainError(f"item {index}: no archetype supports kind {kind!r}")
+        for archetype_id in candidates:
+            try:
+                validate_inputs(
+                    kind, archetype_id, 0, item.get("difficulty"), log_lines=item.get("log_lines")
+                )
+            except GenerationError as error:
+                raise DomainError(f"item {index}: {error}") from None
 
 
 def _membership(user) -> Membership:
@@ -233,14 +248,21 @@ def invitation_create(
     return invitation, token
 
 
-@transaction.atomic
 def attempt_start(*, invitation_token: str, now: datetime | None = None) -> tuple[Attempt, str, bool]:
     """Start the attempt of an invitation, or return it if it has started already.
 
     Returns (attempt, access token, created). The same token always gives the same attempt and
-    the same access token; a second attempt is never made.
+    the same access token; a second attempt is never made. An expired invitation's attempt is
+    moved to `expired` (and that is kept) before the refusal is raised.
     """
-    now = now or timezone.now()
+    outcome = _attempt_start(invitation_token=invitation_token, now=now or timezone.now())
+    if isinstance(outcome, InvitationUnusable):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def _attempt_start(*, invitation_token: str, now: datetime):
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("exercise", "participant")
@@ -259,7 +281,7 @@ def attempt_start(*, invitation_token: str, now: datetime | None = None) -> tupl
         if attempt.status == AttemptStatus.INVITED:
             _move(attempt, AttemptStatus.EXPIRED)
             attempt.save(update_fields=["status", "updated_at"])
-        raise InvitationUnusable(
+        return InvitationUnusable(
             f"this invitation expired on {invitation.expires_at.isoformat(timespec='minutes')}; ask for a new one"
         )
     if attempt.status != AttemptStatus.INVITED:
@@ -331,7 +353,7 @@ def attempt_extend(*, attempt: Attempt, minutes: int, granted_by, now: datetime 
         raise DomainError(f"extra time must be from 1 to {MAX_EXTRA_MINUTES} minutes, got {minutes}")
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-    attempt_enforce_deadline(attempt=attempt, now=now)
+    attempt = attempt_enforce_deadline(attempt=attempt, now=now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise AttemptClosed(
             f"extra time can only be given to an attempt in progress; this one is {attempt.status}"
@@ -407,39 +429,40 @@ def _writable(attempt: Attempt, now: datetime) -> None:
         raise AttemptClosed(f"this attempt is {attempt.status}; nothing more can be saved")
 
 
-@transaction.atomic
 def response_save(
     *, attempt: Attempt, item: AttemptItem, base_version: int, answer: dict, now: datetime | None = None
 ) -> Response:
     """Save a new version of an answer, if it is based on the current one.
 
     A save based on an older version is refused with the current version and content (the
-    caller shows them); nothing is merged silently. Every version is kept as a revision.
+    caller shows them); nothing is merged silently. Every version is kept as a revision. A save
+    after the deadline submits the attempt (that is kept) and is refused.
     """
     now = now or timezone.now()
     _writable(attempt, now)
     validate_answer(item.kind, answer)
-    response = Response.objects.select_for_update().get(item=item)
-    if base_version != response.version:
-        raise StaleVersion(response)
-    response.version += 1
-    response.answer = answer
-    response.save(update_fields=["version", "answer", "updated_at"])
-    ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
-    events = [
-        Event(
-            attempt=attempt,
-            item=item,
-            kind=EventKind.ANSWER_SAVED,
-            data={"version": response.version},
-            server_ts=now,
-        )
-    ]
-    events += [
-        Event(attempt=attempt, item=item, kind=EventKind.SEVERITY_SET, data={"ticket_id": ticket_id, "severity": severity}, server_ts=now)
-        for ticket_id, severity in _newly_set_severities(item, answer)
-    ]  # fmt: skip
-    Event.objects.bulk_create(events)
+    with transaction.atomic():
+        response = Response.objects.select_for_update().get(item=item)
+        if base_version != response.version:
+            raise StaleVersion(response)
+        response.version += 1
+        response.answer = answer
+        response.save(update_fields=["version", "answer", "updated_at"])
+        ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
+        events = [
+            Event(
+                attempt=attempt,
+                item=item,
+                kind=EventKind.ANSWER_SAVED,
+                data={"version": response.version},
+                server_ts=now,
+            )
+        ]
+        events += [
+            Event(attempt=attempt, item=item, kind=EventKind.SEVERITY_SET, data={"ticket_id": ticket_id, "severity": severity}, server_ts=now)
+            for ticket_id, severity in _newly_set_severities(item, answer)
+        ]  # fmt: skip
+        Event.objects.bulk_create(events)
     return response
 
 
@@ -467,7 +490,6 @@ CLIENT_EVENT_KINDS = frozenset(
 )
 
 
-@transaction.atomic
 def events_record(*, attempt: Attempt, events: list[dict], now: datetime | None = None) -> int:
     """Append a batch of the participant's events; the server's clock stamps them.
 
@@ -498,5 +520,5 @@ def events_record(*, attempt: Attempt, events: list[dict], now: datetime | None 
                 server_ts=now,
             )
         )
-    Event.objects.bulk_create(rows)
+    Event.objects.bulk_create(rows)  # one statement: the batch is stored whole or not at all
     return len(rows)

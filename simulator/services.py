@@ -29,6 +29,7 @@ from simulator.models import (
     Invitation,
     Membership,
     Organisation,
+    Panel,
     Participant,
     ParticipantKind,
     Purpose,
@@ -140,6 +141,23 @@ def member_add(*, organisation: Organisation, user, role: str) -> Membership:
     membership.full_clean()
     membership.save()
     return membership
+
+
+@transaction.atomic
+def panel_create(*, organisation: Organisation, name: str, reviewers: list) -> Panel:
+    """A hiring panel of the organisation's staff; a reviewer may sit on several."""
+    outsiders = [
+        u.username
+        for u in reviewers
+        if getattr(getattr(u, "membership", None), "organisation_id", None) != organisation.pk
+    ]
+    if outsiders:
+        raise NotAllowed(f"not members of {organisation.name}: {', '.join(sorted(outsiders))}")
+    panel = Panel(organisation=organisation, name=name)
+    panel.full_clean()
+    panel.save()
+    panel.reviewers.set(reviewers)
+    return panel
 
 
 def exercise_create(

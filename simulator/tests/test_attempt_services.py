@@ -293,3 +293,15 @@ def test_an_exercise_with_an_impossible_item_is_refused(organisation):
             organisation=organisation, slug="bad", title="Bad", purpose="hiring", time_limit_minutes=10,
             items=[{"kind": "incident", "archetypes": ["nope"], "difficulty": "easy"}],
         )  # fmt: skip
+
+
+def test_a_reviewer_sits_on_several_panels_of_their_own_organisation_only(organisation, reviewer, lead):
+    first = services.panel_create(
+        organisation=organisation, name="Support L2 hiring", reviewers=[reviewer, lead]
+    )
+    second = services.panel_create(organisation=organisation, name="Onboarding review", reviewers=[reviewer])
+    assert set(reviewer.panels.all()) == {first, second}
+
+    outsider_org = services.organisation_create(name="Other", slug="other")
+    with pytest.raises(services.NotAllowed, match="not members of Other: lena, rui"):
+        services.panel_create(organisation=outsider_org, name="x", reviewers=[reviewer, lead])

@@ -138,9 +138,11 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             for i in key_lines
         ],
         "signal_line_count": len(stream.signal),
+        "signal_messages": sorted({entry.message for entry in signal_entries}),
         "red_herrings": [
             {
                 "id": spec["id"],
+                "message": world.text(spec["message"]),
                 "line_ids": [lines[i]["id"] for i in stream.herrings.get(spec["id"], [])[:5]],
                 "why_not": world.text(spec["why_not"]),
             }

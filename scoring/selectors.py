@@ -1,0 +1,138 @@
+"""Reads of the scoring side."""
+
+from django.db.models import Prefetch
+
+from scenarios.models import LogLine
+from scoring.context import _VOCABULARIES
+from scoring.models import DimensionScore, ItemScore, Rubric, ScoreSet
+
+
+def scoring_inputs(*, attempt):
+    """(item, build_context keyword arguments) for every item of an attempt, in a handful of queries.
+
+    Reads the view payload (no log lines), the cited log lines only, and each scenario's distinct
+    log messages only when its vocabulary is not cached yet.
+    """
+    from simulator.models import AttemptItem, Event, ResponseRevision
+
+    items = list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .select_related("scenario__answer_key", "response")
+        .defer("scenario__payload")
+        .order_by("position")
+    )
+    started = attempt.started_at
+    events_by_item: dict[int, list[dict]] = {item.pk: [] for item in items}
+    for event in Event.objects.filter(attempt=attempt).order_by("server_ts", "id"):
+        entry = {
+            "kind": event.kind,
+            "data": event.data,
+            "elapsed": (event.server_ts - started).total_seconds(),
+        }
+        if event.item_id in events_by_item:
+            events_by_item[event.item_id].append(entry)
+        else:
+            for bucket in events_by_item.values():
+                bucket.append(entry)
+    revisions_by_item: dict[int, list] = {item.pk: [] for item in items}
+    for revision in ResponseRevision.objects.filter(item__attempt=attempt).order_by("item", "version"):
+        revisions_by_item[revision.item_id].append(
+            ((revision.saved_at - started).total_seconds(), revision.answer)
+        )
+    cited = {
+        item.scenario_id: set(item.response.answer.get("evidence_ids") or [])
+        for item in items
+        if item.kind == "log_investigation"
+    }
+    lines: dict[int, dict] = {scenario_id: {} for scenario_id in cited}
+    wanted = {line_id for ids in cited.values() for line_id in ids}
+    if wanted:
+        for row in LogLine.objects.filter(scenario_id__in=list(cited), line_id__in=list(wanted)):
+            lines[row.scenario_id][row.line_id] = row.as_line()
+    for item in items:
+        scenario = item.scenario
+        messages = None
+        if item.kind == "log_investigation" and scenario.content_hash not in _VOCABULARIES:
+            messages = list(
+                LogLine.objects.filter(scenario=scenario)
+                .values_list("message", flat=True)
+                .distinct()
+                .order_by("message")
+            )
+        yield (
+            item,
+            {
+                "kind": item.kind,
+                "payload": scenario.view_payload,
+                "answer_key": scenario.answer_key.content,
+                "answer": item.response.answer,
+                "content_hash": scenario.content_hash,
+                "archetype": scenario.archetype,
+                "events": tuple(events_by_item[item.pk]),
+                "revisions": tuple(revisions_by_item[item.pk]),
+                "cited_lines": lines.get(scenario.pk, {}) if item.kind == "log_investigation" else {},
+                "log_messages": messages,
+            },
+        )
+
+
+def latest_score_set(*, attempt) -> ScoreSet | None:
+    """The newest score set with its items, dimensions and rubric, in four queries."""
+    return (
+        ScoreSet.objects.filter(attempt=attempt)
+        .select_related("rubric")
+        .prefetch_related(
+            Prefetch("rubric__dimensions"),
+            Prefetch(
+                "items",
+                queryset=ItemScore.objects.select_related("attempt_item").prefetch_related(
+                    Prefetch("dimensions", queryset=DimensionScore.objects.order_by("pk"))
+                ),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def score_report(*, score_set: ScoreSet) -> dict:
+    """Per item and dimension: the score, the checks and their evidence; the rubric and scorer versions."""
+    rubric: Rubric = score_set.rubric
+    names = {d.key: d.name for d in rubric.dimensions.all()}
+    items = []
+    totals: dict[str, list[int]] = {}
+    for item_score in score_set.items.all():
+        dimensions = []
+        for d in item_score.dimensions.all():
+            totals.setdefault(d.dimension, []).append(d.score)
+            dimensions.append(
+                {
+                    "dimension": d.dimension,
+                    "name": names.get(d.dimension, d.dimension),
+                    "score": d.score,
+                    "checks": d.checks,
+                }
+            )
+        items.append(
+            {
+                "item_id": item_score.attempt_item.public_id,
+                "position": item_score.attempt_item.position,
+                "kind": item_score.kind,
+                "scorer_version": item_score.scorer_version,
+                "dimensions": dimensions,
+            }
+        )
+    items.sort(key=lambda entry: entry["position"])
+    return {
+        "rubric": {
+            "version": rubric.version,
+            "name": rubric.name,
+            "dimensions": [
+                {"key": d.key, "name": d.name, "anchors": d.anchors} for d in rubric.dimensions.all()
+            ],
+        },
+        "scorer_version": score_set.scorer_version,
+        "scored_at": score_set.created_at,
+        "items": items,
+        "summary": {key: round(sum(values) / len(values), 2) for key, values in sorted(totals.items())},
+    }

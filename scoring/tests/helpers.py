@@ -1,0 +1,56 @@
+"""Scoring a hand-written answer to a generated scenario, for scorer tests."""
+
+from scenarios.generation import generate
+from scoring.context import build_context
+from scoring.scorers import score_item
+
+
+def scenario(kind: str, archetype: str, seed: int = 3, difficulty: str = "medium", **options):
+    return generate(kind, archetype, seed, difficulty, **options)
+
+
+def scores(generated, answer: dict, *, events=(), revisions=()) -> dict[str, int]:
+    """{dimension: score} for an answer to a generated scenario."""
+    return {
+        d.dimension: d.score for d in result(generated, answer, events=events, revisions=revisions).dimensions
+    }
+
+
+def result(generated, answer: dict, *, events=(), revisions=()):
+    ctx = build_context(
+        kind=generated.kind,
+        payload=generated.payload,
+        answer_key=generated.answer_key,
+        answer=answer,
+        content_hash=generated.content_hash,
+        archetype=generated.archetype,
+        events=events,
+        revisions=revisions,
+    )
+    return score_item(ctx)
+
+
+def scenario_text(generated) -> str:
+    """The scenario's own words, as a candidate might paste them back."""
+    payload = generated.payload
+    parts = [payload.get("brief", "")]
+    for value in payload.values():
+        if isinstance(value, list):
+            parts += [
+                str(v.get("text") or v.get("body") or v) if isinstance(v, dict) else str(v) for v in value[:6]
+            ]
+    return "\n".join(parts)
+
+
+KEYWORD_SOUP = (
+    "impact known unknown investigating next update 30 minutes workaround retry backoff SEV1 SEV2 503 429 401 "
+    "mitigation root cause database pool deploy rollback certificate dns cache flag kafka lag saml clock skew "
+    "oauth secret expired webhook tls idempotency duplicate charges memory leak oom permissions 403 escalation "
+    "engineering sre security L1 L2 repro steps expected actual environment versions request ids trace ids"
+)
+GIBBERISH = "asdkj qwpeoi zxmcnv lkjhg poiuyt mnbvcx qazwsx edcrfv tgbyhn ujmik olp qwerty zxcvbn"
+OFF_TOPIC = (
+    "Our quarterly newsletter is out: we are excited to welcome three new colleagues to the marketing "
+    "department, the office picnic moves to Friday afternoon at the lake, and the book club reads a novel "
+    "about gardening this month. Bring sandwiches and sunscreen."
+)

@@ -1,14 +1,378 @@
-"""The participant's web workspace (server-rendered pages; the page's script talks to the JSON API)."""
+"""The participant's web workspace (server-rendered pages; the page's script talks to the JSON API).
 
-from django.http import HttpResponse
+The pages render only what the candidate API serves (`selectors.candidate_items`): never an
+archetype, a seed, a difficulty or an answer key.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from simulator import selectors, services
+from simulator.models import Attempt, AttemptStatus, Invitation, SubmittedBy
+
+SESSION_TOKENS = "attempt_tokens"
+KIND_LABELS = {
+    "triage_queue": "Ticket queue",
+    "log_investigation": "Investigation",
+    "escalation_writeup": "Escalation",
+    "customer_comms": "Customer update",
+    "incident": "Live incident",
+    "postmortem": "Postmortem",
+}
+SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"]
+ROUTES = ["L1", "L2", "Engineering", "SRE", "Security"]
+INCIDENT_POLL_SECONDS = 15
 
 
+# The start page ------------------------------------------------------------------------------------
+
+
+def _invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("exercise", "participant", "attempt")
+        .filter(token_hash=services.token_hash(token))
+        .first()
+    )
+
+
+def _start_problem(invitation: Invitation | None, now: datetime) -> str:
+    """Why the invitation cannot be used, in words safe for the participant, or ''. Reads only."""
+    if invitation is None:
+        return (
+            "This invitation link is not valid. Check that you copied the whole link, or ask for a new one."
+        )
+    status = invitation.attempt.status
+    if status == AttemptStatus.CANCELLED:
+        return "This invitation was cancelled. Contact the person who invited you if you think this is a mistake."
+    if status == AttemptStatus.EXPIRED or (status == AttemptStatus.INVITED and now >= invitation.expires_at):
+        return f"This invitation expired on {invitation.expires_at:%d %b %Y, %H:%M} UTC. Ask for a new one."
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
 def take(request, token: str):
-    return HttpResponse("start page", content_type="text/plain")
+    """GET shows the exercise and its rules without starting anything; POST starts (or resumes) it."""
+    invitation = _invitation_for_token(token)
+    if request.method == "POST":
+        try:
+            attempt, access_token, _ = services.attempt_start(invitation_token=token)
+        except services.InvitationUnusable as error:
+            invitation = _invitation_for_token(token)
+            message = _start_problem(invitation, timezone.now()) or str(error)
+            return _start_page(request, invitation, message=message, status=410)
+        tokens = dict(request.session.get(SESSION_TOKENS) or {})
+        tokens[attempt.public_id] = access_token
+        request.session[SESSION_TOKENS] = tokens
+        return redirect("workspace", attempt_id=attempt.public_id)
+    message = _start_problem(invitation, timezone.now())
+    return _start_page(request, invitation, message=message, status=410 if message else 200)
+
+
+def _start_page(request, invitation: Invitation | None, *, message: str, status: int):
+    context = {"message": message, "exercise": None}
+    if invitation is not None:
+        attempt = invitation.attempt
+        exercise = invitation.exercise
+        context.update(
+            exercise=exercise,
+            participant_name=invitation.participant.name,
+            item_count=len(exercise.items),
+            item_kinds=[KIND_LABELS.get(item["kind"], item["kind"]) for item in exercise.items],
+            started=attempt.status != AttemptStatus.INVITED,
+            closed=attempt.status in services.CLOSED,
+            expires_at=invitation.expires_at,
+        )
+    return render(request, "simulator/take.html", context, status=status)
+
+
+# The workspace -------------------------------------------------------------------------------------
+
+
+def _attempt_for_session(request, attempt_id: str) -> tuple[Attempt, str]:
+    """The attempt whose access token this browser session holds; anything else is a 404."""
+    access_token = (request.session.get(SESSION_TOKENS) or {}).get(attempt_id)
+    if not access_token:
+        raise Http404
+    attempt = selectors.attempt_for_candidate(public_id=attempt_id)
+    if attempt is None or attempt.access_token_hash != services.token_hash(access_token):
+        raise Http404
+    if attempt.status == AttemptStatus.CANCELLED:
+        raise Http404
+    return attempt, access_token
 
 
 def workspace(request, attempt_id: str):
-    return HttpResponse("workspace", content_type="text/plain")
+    attempt, access_token = _attempt_for_session(request, attempt_id)
+    enforced = services.attempt_enforce_deadline(attempt=attempt)
+    if enforced.status != attempt.status:
+        attempt = selectors.attempt_for_candidate(public_id=attempt_id)
+    now = timezone.now()
+    if request.headers.get("HX-Request") and request.GET.get("fragment") == "incident-feed":
+        return _incident_feed_fragment(request, attempt, now)
+    items = selectors.candidate_items(attempt=attempt, now=now)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return _submitted_page(request, attempt, items)
+    state = {
+        "id": attempt.public_id,
+        "status": attempt.status,
+        "deadline": attempt.deadline,
+        "server_time": now,
+        "started_at": attempt.started_at,
+        "items": [
+            {"id": item["id"], "kind": item["kind"], "title": item["title"], "response": item["response"]}
+            for item in items
+        ],
+        "dashboards": {
+            item["id"]: item["payload"].get("dashboard")
+            for item in items
+            if item["kind"] == "log_investigation"
+        },
+    }
+    context = {
+        "attempt": attempt,
+        "exercise": attempt.exercise,
+        "items": [_item_view(item, attempt) for item in items],
+        "state": state,
+        "access_token": access_token,
+        "severities": SEVERITIES,
+        "routes": ROUTES,
+        "poll_seconds": INCIDENT_POLL_SECONDS,
+    }
+    return render(request, "simulator/workspace.html", context)
+
+
+def _submitted_page(request, attempt: Attempt, items: list[dict]):
+    answered = sum(1 for item in items if _has_content(item["response"]["answer"]))
+    context = {
+        "attempt": attempt,
+        "exercise": attempt.exercise,
+        "answered": answered,
+        "total": len(items),
+        "by_deadline": attempt.submitted_by == SubmittedBy.DEADLINE,
+    }
+    return render(request, "simulator/submitted.html", context)
+
+
+def _incident_feed_fragment(request, attempt: Attempt, now: datetime):
+    item_id = request.GET.get("item", "")
+    items = [item for item in selectors.candidate_items(attempt=attempt, now=now) if item["id"] == item_id]
+    if not items or items[0]["kind"] != "incident":
+        raise Http404
+    view = _item_view(items[0], attempt)
+    response = render(request, "simulator/items/_incident_feed.html", {"item": view})
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        response.status_code = 286  # tells htmx to stop polling
+    return response
+
+
+def _has_content(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_content(v) for v in value)
+    return bool(value)
+
+
+# What each kind of item looks like on the page ---------------------------------------------------
+
+
+def _ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _pretty(value) -> str:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _item_view(item: dict, attempt: Attempt) -> dict:
+    payload = item["payload"]
+    view = {
+        "id": item["id"],
+        "kind": item["kind"],
+        "kind_label": KIND_LABELS.get(item["kind"], item["kind"]),
+        "title": item["title"],
+        "position": item["position"] + 1,
+        "brief": payload.get("brief", ""),
+        "payload": payload,
+    }
+    builder = {
+        "triage_queue": _triage_view,
+        "log_investigation": _investigation_view,
+        "escalation_writeup": _escalation_view,
+        "customer_comms": _comms_view,
+        "incident": _incident_view,
+        "postmortem": _postmortem_view,
+    }.get(item["kind"])
+    if builder:
+        view.update(builder(payload, attempt))
+    return view
+
+
+def _ticket_view(ticket: dict) -> dict:
+    return {**ticket, "received": _ts(ticket.get("received_at"))}
+
+
+def _triage_view(payload: dict, attempt: Attempt) -> dict:
+    return {
+        "tickets": [_ticket_view(ticket) for ticket in payload.get("tickets", [])],
+        "severity_scale": sorted((payload.get("severity_scale") or {}).items()),
+    }
+
+
+def _span_rows(trace: dict) -> dict:
+    spans = trace.get("spans", [])
+    total = max((s["start_offset_ms"] + s["duration_ms"] for s in spans), default=0) or 1
+    depth: dict[str, int] = {}
+    rows = []
+    for span in spans:
+        level = depth.get(span.get("parent_span_id"), -1) + 1 if span.get("parent_span_id") else 0
+        depth[span["span_id"]] = level
+        left = 100 * span["start_offset_ms"] / total
+        width = max(100 * span["duration_ms"] / total, 0.4)
+        rows.append(
+            {
+                **span,
+                "depth": min(level, 8),
+                "left": f"{left:.3f}",
+                "width": f"{width:.3f}",
+                "right": f"{max(0.0, 100 - left - width):.3f}",
+                "right_of_start": f"{100 - left:.3f}",
+                # The duration label goes after the bar, inside it when the bar is long and ends
+                # near the edge, or before it when a short bar starts near the edge.
+                "label_inside": left + width > 80 and width > 12,
+                "label_right": left + width > 80,
+                "is_error": span.get("status") == "error",
+            }
+        )
+    root = spans[0] if spans else {}
+    return {
+        "trace_id": trace.get("trace_id", ""),
+        "started": _ts(trace.get("started_at")),
+        "total_ms": total,
+        "root_operation": root.get("operation", ""),
+        "root_service": root.get("service", ""),
+        "has_error": any(row["is_error"] for row in rows),
+        "error_count": sum(1 for row in rows if row["is_error"]),
+        "spans": rows,
+        "ticks": [round(total * fraction) for fraction in (0, 0.25, 0.5, 0.75, 1)],
+    }
+
+
+def _http_sample_view(sample: dict) -> dict:
+    request, response = sample.get("request") or {}, sample.get("response") or {}
+    return {
+        **sample,
+        "at_dt": _ts(sample.get("at")),
+        "req": request,
+        "res": response,
+        "req_headers": request.get("headers") or {},
+        "res_headers": response.get("headers") or {},
+        "req_body": _pretty(request["body"]) if request.get("body") not in (None, "") else "",
+        "res_body": _pretty(response["body"]) if response.get("body") not in (None, "") else "",
+        "is_error": (response.get("status") or 0) >= 400,
+    }
+
+
+def _investigation_view(payload: dict, attempt: Attempt) -> dict:
+    window = payload.get("window") or {}
+    dashboard = payload.get("dashboard") or {}
+    return {
+        "ticket": _ticket_view(payload["ticket"]) if payload.get("ticket") else None,
+        "window_start": _ts(window.get("start")),
+        "window_end": _ts(window.get("end")),
+        "window": window,
+        "services": payload.get("services", []),
+        "levels": ["DEBUG", "INFO", "WARN", "ERROR"],
+        "log_count": payload.get("log_count", 0),
+        "traces": [_span_rows(trace) for trace in payload.get("traces", [])],
+        "http_samples": [_http_sample_view(sample) for sample in payload.get("http_samples", [])],
+        "dashboard_service": dashboard.get("service", ""),
+        "dashboard_events": [
+            {**event, "at": _ts(event.get("ts"))} for event in dashboard.get("events", []) or []
+        ],
+        "saturation": dashboard.get("saturation_metric") or {},
+    }
+
+
+def _escalation_view(payload: dict, attempt: Attempt) -> dict:
+    return {
+        "customer": payload.get("customer") or {},
+        "ticket_id": payload.get("ticket_id", ""),
+        "thread": [{**message, "sent": _ts(message.get("sent_at"))} for message in payload.get("thread", [])],
+    }
+
+
+def _comms_view(payload: dict, attempt: Attempt) -> dict:
+    incident = dict(payload.get("incident") or {})
+    incident["started"] = _ts(incident.get("started_at"))
+    return {
+        "now": _ts(payload.get("now")),
+        "incident": incident,
+        "timeline": [{**entry, "at_dt": _ts(entry.get("at"))} for entry in payload.get("timeline", [])],
+        "known": payload.get("known", []),
+        "unknown": payload.get("unknown", []),
+        "audience": payload.get("audience", ""),
+        "update_policy": payload.get("update_policy", ""),
+    }
+
+
+def _clock_text(seconds: int) -> str:
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _incident_view(payload: dict, attempt: Attempt) -> dict:
+    started = _ts(payload.get("started_at"))
+
+    def story_time(offset: int):
+        return started + timedelta(seconds=offset) if started else None
+
+    injects = [
+        {
+            **inject,
+            "at": story_time(inject["offset_seconds"]),
+            "clock": _clock_text(inject["offset_seconds"]),
+            "kind_label": inject.get("kind", "").replace("_", " ").capitalize(),
+        }
+        for inject in payload.get("injects", [])
+    ]
+    decisions = [
+        {**point, "at": story_time(point["offset_seconds"]), "clock": _clock_text(point["offset_seconds"])}
+        for point in payload.get("decision_points", [])
+    ]
+    return {
+        "started": started,
+        "injects": list(reversed(injects)),
+        "decisions": list(reversed(decisions)),
+        "next_release_in_seconds": payload.get("next_release_in_seconds"),
+        "poll_seconds": INCIDENT_POLL_SECONDS,
+        "attempt_id": attempt.public_id,
+    }
+
+
+def _postmortem_view(payload: dict, attempt: Attempt) -> dict:
+    incident = dict(payload.get("incident") or {})
+    for key in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+        incident[key.replace("_at", "")] = _ts(incident.get(key))
+    return {
+        "incident": incident,
+        "timeline": [{**entry, "at_dt": _ts(entry.get("at"))} for entry in payload.get("timeline", [])],
+        "evidence": payload.get("evidence", []),
+    }
 
 
 def healthz(request):

@@ -8,10 +8,13 @@ import hashlib
 import hmac
 import random
 import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scenarios.catalog import archetype_ids, get_archetype
@@ -102,6 +105,16 @@ class StaleVersion(DomainError):
 class NotAllowed(DomainError):
     status_code = 403
     code = "not_allowed"
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
 
 
 def token_hash(token: str) -> str:
@@ -482,6 +495,114 @@ def response_save(
         ]  # fmt: skip
         Event.objects.bulk_create(events)
     return response
+
+
+@dataclass(frozen=True)
+class SavedResponse:
+    version: int
+    deadline: datetime
+    status: str
+
+
+_ITEM_KINDS: "OrderedDict[str, str]" = OrderedDict()
+_ITEM_KINDS_SIZE = 20_000
+
+# One round trip on PostgreSQL: authenticate by token hash, check the attempt is open and the
+# version current, bump it, keep the revision and record the event. Any miss returns no row and
+# the general path below works out which refusal applies.
+_SAVE_SQL = """
+WITH target AS (
+    SELECT r.id AS response_id, i.id AS item_id, a.id AS attempt_id, a.deadline
+    FROM simulator_attempt a
+    JOIN simulator_attemptitem i ON i.attempt_id = a.id
+    JOIN simulator_response r ON r.item_id = i.id
+    WHERE a.public_id = %(attempt)s AND a.access_token_hash = %(token_hash)s AND i.public_id = %(item)s
+      AND a.status = 'in_progress' AND a.deadline > %(now)s AND r.version = %(version)s
+), saved AS (
+    UPDATE simulator_response r SET version = r.version + 1, answer = %(answer)s::jsonb, updated_at = %(now)s
+    FROM target t WHERE r.id = t.response_id AND r.version = %(version)s
+    RETURNING r.item_id, r.version, t.attempt_id, t.deadline
+), revision AS (
+    INSERT INTO simulator_responserevision (item_id, version, answer, saved_at)
+    SELECT item_id, version, %(answer)s::jsonb, %(now)s FROM saved
+), event AS (
+    INSERT INTO simulator_event (attempt_id, item_id, kind, data, client_ts, server_ts)
+    SELECT attempt_id, item_id, 'answer_saved', jsonb_build_object('version', version), NULL, %(now)s FROM saved
+)
+SELECT version, deadline, item_id, attempt_id FROM saved
+"""
+
+
+def _item_kind(item_public_id: str) -> str | None:
+    """An item's kind never changes, so it is remembered per process after the first lookup."""
+    kind = _ITEM_KINDS.get(item_public_id)
+    if kind is None:
+        kind = AttemptItem.objects.filter(public_id=item_public_id).values_list("kind", flat=True).first()
+        if kind is None:
+            return None
+        _ITEM_KINDS[item_public_id] = kind
+        if len(_ITEM_KINDS) > _ITEM_KINDS_SIZE:
+            _ITEM_KINDS.popitem(last=False)
+    return kind
+
+
+def response_save_by_token(
+    *,
+    access_token: str,
+    attempt_public_id: str,
+    item_public_id: str,
+    base_version: int,
+    answer: dict,
+    now: datetime | None = None,
+) -> SavedResponse:
+    """Autosave as the API receives it: the access token, the attempt and item ids, the version.
+
+    The common case (a current version, an open attempt) takes a single statement on
+    PostgreSQL; anything else, and every save on SQLite, goes through response_save, which
+    gives the precise refusal: 401 for a bad token, 404 for an attempt or item that is not the
+    caller's, 409 for a stale version or a passed deadline.
+    """
+    now = now or timezone.now()
+    kind = _item_kind(item_public_id)
+    if kind is not None and connection.vendor == "postgresql":
+        validate_answer(kind, answer)
+        params = {
+            "attempt": attempt_public_id,
+            "token_hash": token_hash(access_token),
+            "item": item_public_id,
+            "now": now,
+            "version": base_version,
+            "answer": orjson.dumps(answer).decode(),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_SAVE_SQL, params)
+            row = cursor.fetchone()
+        if row is not None:
+            version, deadline, item_id, attempt_id = row
+            if kind == "triage_queue":
+                _record_severities(attempt_id=attempt_id, item_id=item_id, answer=answer, now=now)
+            return SavedResponse(version=version, deadline=deadline, status=AttemptStatus.IN_PROGRESS)
+    attempt = (
+        Attempt.objects.filter(access_token_hash=token_hash(access_token))
+        .exclude(status=AttemptStatus.CANCELLED)
+        .first()
+    )
+    if attempt is None:
+        raise NotAuthenticated("the access token is not valid")
+    item = AttemptItem.objects.filter(attempt=attempt, public_id=item_public_id).first()
+    if attempt.public_id != attempt_public_id or item is None:
+        raise NotFound("no such attempt or item")
+    attempt = attempt_enforce_deadline(attempt=attempt, now=now)
+    response = response_save(attempt=attempt, item=item, base_version=base_version, answer=answer, now=now)
+    return SavedResponse(version=response.version, deadline=attempt.deadline, status=attempt.status)
+
+
+def _record_severities(*, attempt_id: int, item_id: int, answer: dict, now: datetime) -> None:
+    item = AttemptItem(pk=item_id, attempt_id=attempt_id, kind="triage_queue")
+    Event.objects.bulk_create(
+        Event(attempt_id=attempt_id, item_id=item_id, kind=EventKind.SEVERITY_SET, data={"ticket_id": ticket_id, "severity": severity}, server_ts=now)
+        for ticket_id, severity in _newly_set_severities(item, answer)
+    )  # fmt: skip
 
 
 def _newly_set_severities(item: AttemptItem, after: dict):

@@ -43,19 +43,36 @@ def trace_waterfall(
     start_ms: int,
     anchor_span_id: str,
     failing: bool,
+    anchor_operation: str = "",
+    anchor_service: str = "",
+    http_status: int | None = None,
 ) -> dict:
     """One request's spans, each a child of the one before, from the archetype's trace shape.
 
-    The span marked `error` in the archetype (failing or not in this request) carries the log
-    line's own span id, so the trace, the log line and the HTTP sample name the same request.
+    The log line's own span id goes to the span of that line: its service with its "METHOD path",
+    else the first of its service, else the span marked `error`. So the trace, the log line and
+    the HTTP sample name the same request.
     """
+    steps = world.archetype["trace"]
+    anchor = next(
+        (
+            n
+            for n, step in enumerate(steps)
+            if step["service"] == anchor_service and world.text(step["operation"]) == anchor_operation
+        ),
+        None,
+    )
+    if anchor is None:
+        anchor = next((n for n, step in enumerate(steps) if step["service"] == anchor_service), None)
+    if anchor is None:
+        anchor = next(n for n, step in enumerate(steps) if "error" in step)
     spans = []
     offset = 0
     parent = None
-    for step in world.archetype["trace"]:
+    for number, step in enumerate(steps):
         low, high = step["duration_ms"]
         is_error = failing and "error" in step
-        span_id = anchor_span_id if "error" in step else hex_id(rng, 16)
+        span_id = anchor_span_id if number == anchor else hex_id(rng, 16)
         span = {
             "span_id": span_id,
             "parent_span_id": parent,
@@ -72,6 +89,13 @@ def trace_waterfall(
         spans.append(span)
         parent = span_id
         offset += rng.randint(0, 3)
+    if failing and http_status and http_status >= 500:
+        # A server error propagates: the callers of the failing span end in error too.
+        for span in spans:
+            if span["status"] == "error":
+                break
+            span["status"] = "error"
+            span["error"] = f"HTTP {http_status} returned to the caller"
     total = max(s["start_offset_ms"] + s["duration_ms"] for s in spans)
     for span in spans[:1]:
         span["duration_ms"] = max(span["duration_ms"], total)

@@ -5,6 +5,14 @@ from scenarios.catalog import archetype_ids, catalog
 from .common import MINUTE_MS, customer_ticket, kind_rng
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
 
+_BENIGN_SEVERITY_REASONS = {
+    "SEV3": "Something does not work as the customer expects, but the service is up and a workaround exists.",
+    "SEV4": "A question or request with no service impact.",
+}
+_BENIGN_ROUTE_REASONS = {
+    "L1": "Frontline support can answer it from the documentation.",
+    "L2": "It needs a support engineer to look at the customer's account or configuration.",
+}
 QUEUE_SIZE = {"easy": 3, "medium": 4, "hard": 5}
 # How many of the queue's outage tickets are written vaguely, by difficulty.
 VAGUE_SHARE = {"easy": 0.0, "medium": 0.34, "hard": 0.67}
@@ -77,8 +85,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "tier": customer.tier,
                     "missing_facts": [render(f, values) for f in spec["missing_facts"]],
                     "clarity": "clear",
-                    "severity_reason": "A question or request with no service impact.",
-                    "route_reason": "Frontline support can answer it from the documentation.",
+                    "severity_reason": _BENIGN_SEVERITY_REASONS[spec["severity"]],
+                    "route_reason": _BENIGN_ROUTE_REASONS[spec["route"]],
                     "root_cause": None,
                     "next_steps": [],
                 },

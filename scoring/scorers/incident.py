@@ -1,0 +1,614 @@
+"""incident: a live drill of injects and decisions, stakeholder updates and a running log.
+
+A good incident responder declares the right severity early, engages the team that owns the fix,
+picks a safe mitigation, tells stakeholders what is affected, what is being done and when they
+will hear next, at the cadence the severity needs, without guessing at causes; and keeps a log
+that ties hypotheses to evidence and does not chase the red herrings.
+
+Timing comes from the saved revisions: a decision counts from the revision in which it took its
+final value for good, an update from the revision in which it first appeared. An answer with no
+revisions earns no timing credit.
+"""
+
+import functools
+import math
+import re
+
+from scoring.checks import Check
+from scoring.context import ScoringContext
+from scoring.text import DOMAIN_WORDS, FUNCTION_WORDS, SHINGLE, content_tokens, sentences, tokens
+
+VERSION = 1
+TS = "troubleshooting"
+OPS = "operational_discipline"
+COL = "collaboration"
+COM = "communication"
+
+# Share of a text's words inside the drill's own 6-word phrases above which it counts as pasted: an incident
+# log may quote alerts and log lines verbatim, but two thirds quoted is a paste, not a log.
+PASTED_SHARE = 0.65
+SEVERITY_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+# The words a log may use for the team each route stands for.
+TEAM_WORDS = {
+    "SRE": re.compile(r"\b(sre|on-?call|site reliability|platform team|infra(structure)? team)\b", re.I),
+    "Engineering": re.compile(r"\b(engineering|engineers?|dev(elopment)? team|developers|owning team|service owners?)\b", re.I),
+    "L2": re.compile(r"\b(l2|tier ?2|second[- ]line|support engineer(ing)?)\b", re.I),
+    "L1": re.compile(r"\b(l1|tier ?1|first[- ]line|frontline)\b", re.I),
+    "Security": re.compile(r"\b(security|secops|csirt|incident response team)\b", re.I),
+}  # fmt: skip
+_ROLES = re.compile(
+    r"\b(incident commander|\bIC\b|comms lead|communications lead|scribe|customer success|\bCS\b|VP Support|"
+    r"support lead|status page owner)",
+    re.I,
+)
+_TIME_MARK = re.compile(
+    r"(\b\d{1,2}:\d{2}\b|\bT\+\d+|\+\d+\s*m(in)?\b|\b\d+\s*(m|min|mins|minutes)\b(?! (ago|later)))", re.I
+)
+_STATUS = re.compile(
+    r"\b(investigating|looking into|identified|mitigat\w*|roll(ing|ed)? ?back|rollback|monitoring|resolved|recover\w*|"
+    r"restor\w*|working (on|to)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied)\b",
+    re.I,
+)
+# From comms.py: when the next update comes, and the times it may be given in.
+_NEXT_UPDATE = re.compile(r"(next update|update (you|again|this page)|further update|another update)", re.I)
+_TIME = re.compile(r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I)
+_FIX_PROMISE = re.compile(
+    r"((will be|is going to be|should be) (fixed|resolved|restored) (within|by|in)|fix(ed)? (within|in) \d|"
+    r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee)",
+    re.I,
+)
+_HEDGE = re.compile(
+    r"\b(probably|likely|we (think|believe|suspect|guess)|might be|may be (caused|due|related)|could be|possibly|"
+    r"perhaps|maybe|seems to be|appears to be)\b",
+    re.I,
+)
+_CAUSAL = re.compile(
+    r"\b(caus\w*|because|due to|culprit|root|responsible|behind|explains?|trigger\w*|hypothes\w*|suspect\w*|"
+    r"likely|probably|source of|the problem is|the issue is|might be|could be|points? to|looks like|would explain)\b",
+    re.I,
+)
+_DISMISS = re.compile(
+    r"(\bnot (the |a )?(cause|culprit|related|relevant|involved|it)\b|\bunrelated\b|ruled? (it )?out|red herring|"
+    r"irrelevant|\bnoise\b|\bbenign\b|coinciden\w*|\bignor\w*|no impact|\broutine\b|\bexpected\b|\bseparate\b|"
+    r"(does ?n[o']t|do ?n[o']t|cannot|can't|would ?n[o']t) (touch|explain|affect|cause|matter|hold|reject))",
+    re.I,
+)
+_PARTS = re.compile(r"[-_./:=]")
+_TEAM_TERMS = {"sre", "on", "call", "oncall", "engineering", "security", "team", "l1", "l2"}
+_STOP = FUNCTION_WORDS | {
+    "incident",
+    "drill",
+    "several",
+    "across",
+    "something",
+    "went",
+    "wrong",
+    "roughly",
+    "often",
+}
+
+
+def checks(ctx: ScoringContext) -> list[Check]:
+    decisions = _decisions(ctx.answer)
+    raw_updates = ctx.answer.get("stakeholder_updates")
+    updates = (
+        [u for u in raw_updates if isinstance(u, str) and u.strip()] if isinstance(raw_updates, list) else []
+    )
+    log = ctx.text("log")
+    updates_text = "\n".join(updates)
+
+    log_gamed = _gamed(ctx, log)
+    updates_gamed = _gamed(ctx, updates_text)
+    log_ok = bool(log) and not log_gamed
+    updates_ok = bool(updates) and not updates_gamed
+    written = log_ok or updates_ok or not (log_gamed or updates_gamed)
+    written_reason = (
+        "The log and updates are readable text about this incident."
+        if written
+        else f"Neither the log nor the updates can be assessed: {log_gamed or updates_gamed}."
+    )
+    result = [
+        Check("readable_log", TS, not log_gamed, 0, log_gamed or "The log is readable text about this incident.", _short(log) if log_gamed else "", gate=True),
+        Check("readable_record", OPS, written, 0, written_reason, "" if written else _short(log or updates_text), gate=True),
+        Check("readable_record", COL, written, 0, written_reason, "" if written else _short(log or updates_text), gate=True),
+        Check("readable_updates", COM, not updates_gamed, 0,
+              updates_gamed or "The updates are readable text about this incident.", _short(updates_text) if updates_gamed else "", gate=True),
+    ]  # fmt: skip
+
+    timing = _Timing(ctx, decisions)
+    log = "" if log_gamed else log  # a gamed log earns nothing, even where its dimension is not gated on it
+    result += _severity_checks(ctx, decisions, timing)
+    result += _mitigation_checks(ctx, decisions, timing)
+    result += _team_checks(ctx, decisions, timing, log)
+    result += _log_checks(ctx, log, decisions)
+    result += _update_checks(ctx, decisions, timing, updates)
+    return result
+
+
+class _Timing:
+    """When each decision was made for good, from the saved revisions."""
+
+    def __init__(self, ctx: ScoringContext, decisions: dict):
+        self.end = ctx.revisions[-1][0] if ctx.revisions else None
+        self.decided: dict[str, float | None] = {}
+        for did, final in decisions.items():
+            since = None
+            for elapsed, answer in ctx.revisions:
+                value = _decisions(answer).get(did)
+                if value != final:
+                    since = None
+                elif since is None:
+                    since = elapsed
+            self.decided[did] = since
+
+    def check(
+        self, ctx: ScoringContext, did: str, dimension: str, weight: float, passed_choice: bool, what: str
+    ) -> Check:
+        start, end = ctx.key["decisions"][did]["window_seconds"]
+        at = self.decided.get(did)
+        on_time = passed_choice and at is not None and at <= end
+        if at is None:
+            message = f"No saved revision shows when {what} was decided; timing earns nothing."
+        elif not passed_choice:
+            message = f"{what.capitalize()} was decided at {_clock(at)}, but not correctly."
+        elif on_time:
+            message = f"{what.capitalize()} was decided at {_clock(at)}, inside the {_clock(start)}–{_clock(end)} window."
+        else:
+            message = (
+                f"{what.capitalize()} was decided at {_clock(at)}, after the window closed at {_clock(end)}."
+            )
+        return Check(
+            f"{did.lower()}_on_time",
+            dimension,
+            on_time,
+            weight,
+            message,
+            _clock(at) if at is not None else "",
+        )
+
+
+def _severity_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) -> list[Check]:
+    expected = ctx.key["decisions"]["D1"]["correct"]
+    given = str(decisions.get("D1") or "")
+    correct = given in expected
+    distance = (
+        min(abs(SEVERITY_RANK[given] - SEVERITY_RANK[e]) for e in expected if e in SEVERITY_RANK)
+        if given in SEVERITY_RANK
+        else None
+    )
+    close = distance is not None and distance <= 1
+    want = " or ".join(expected)
+    if correct:
+        message = f"Declares {given}, the severity this impact calls for."
+    elif given:
+        message = f"Declares {given}; this impact is {want}."
+    else:
+        message = f"Declares no severity; this impact is {want}."
+    return [
+        Check("severity_declared", OPS, correct, 2, message, f"D1: {given}" if given else ""),
+        Check("severity_close", OPS, close, 1,
+              ("Reads the impact right." if correct else f"{given} is one level off {want}: close, not right.") if close
+              else f"{given or 'No severity'} misreads the impact badly; it is {want}.",
+              f"D1: {given}" if given else ""),
+        timing.check(ctx, "D1", OPS, 1, correct, "the severity"),
+    ]  # fmt: skip
+
+
+def _mitigation_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) -> list[Check]:
+    key = ctx.key["decisions"]["D3"]
+    given = str(decisions.get("D3") or "")
+    options = _options(ctx, "D3")
+    text = options.get(given, "")
+    unsafe = given in key["unsafe"]
+    correct = given in key["correct"]
+    safe_message = (
+        f"Chooses an unsafe mitigation ({given}: {text}): a risky production action no incident commander should approve."
+        if unsafe
+        else "Chooses no mitigation that puts production or customer data at risk."
+    )
+    if correct:
+        fix_message = f"Chooses a mitigation that addresses the cause ({given}: {text})."
+    elif given:
+        cause = _terms(ctx.key["root_cause"])
+        best = max(key["correct"], key=lambda oid: len(_terms(options.get(oid, "")) & cause), default="")
+        fix_message = f"{given} ({text}) does not address the cause; e.g. {options.get(best, '')}"
+    else:
+        fix_message = "Chooses no mitigation."
+    quoted = f"D3: {given} — {text}" if given else ""
+    return [
+        Check("safe_mitigation", OPS, not unsafe, 0, safe_message, quoted if unsafe else "", gate=True),
+        Check("effective_mitigation", TS, correct, 2, fix_message, quoted),
+        timing.check(ctx, "D3", TS, 1, correct, "the mitigation"),
+    ]
+
+
+def _team_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, log: str) -> list[Check]:
+    expected = ctx.key["decisions"]["D2"]["correct"]
+    given = str(decisions.get("D2") or "")
+    correct = given in expected
+    want = " or ".join(expected)
+    if correct:
+        message = f"Engages {given}, the team that owns this fix."
+    elif given:
+        message = f"Engages {given}; the fix belongs to {want}."
+    else:
+        message = f"Engages no one; the fix belongs to {want}."
+
+    evidence = _signal_terms(ctx) | _terms(ctx.key["root_cause"])
+    pattern = TEAM_WORDS.get(ctx.key["route"])
+    engaged = next(
+        (
+            s
+            for s in sentences(log)
+            if pattern and pattern.search(s) and len((_terms(s) & evidence) - _TEAM_TERMS) >= 2
+        ),
+        "",
+    )
+    roles = _ROLES.search(log)
+    return [
+        Check("right_team", COL, correct, 2, message, f"D2: {given}" if given else ""),
+        timing.check(ctx, "D2", COL, 1, correct, "the team to engage"),
+        Check("engages_with_evidence", COL, bool(engaged), 1.5,
+              f"The log hands {ctx.key['route']} the evidence they need." if engaged
+              else f"The log does not show {ctx.key['route']} being engaged with evidence.",
+              _short(engaged)),
+        Check("coordinates_roles", COL, bool(roles), 1.5,
+              "The log names who does what (incident commander, comms, the people asking)." if roles
+              else "The log never says who leads the incident or who keeps stakeholders informed.",
+              _sentence_with(log, roles.group(0)) if roles else ""),
+    ]  # fmt: skip
+
+
+def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
+    log_sentences = sentences(log)
+    own = [(s, _terms(s)) for s in log_sentences]
+
+    cited = []
+    for inject in _signal_injects(ctx):
+        terms = _terms(inject["text"])
+        need = max(2, math.ceil(0.3 * len(terms)))
+        hit = next((s for s, t in own if len(t & terms) >= need), "")
+        if hit:
+            cited.append((inject, hit))
+    evidence_ok = len(cited) >= 2
+    result = [
+        Check("cites_evidence", TS, evidence_ok, 1.5,
+              f"The log ties the work to {len(cited)} pieces of evidence from the drill." if evidence_ok
+              else "The log cites too little of the drill's evidence (alerts, log lines, changes, metrics).",
+              _short(cited[0][1]) if cited else ""),
+    ]  # fmt: skip
+
+    cause = _terms(ctx.key["root_cause"]) - _STOP
+    whole = set().union(*(t for _, t in own)) if own else set()
+    shared = cause & whole
+    # The log as a whole names the cause, and at least one line reasons about it (a hypothesis, not a list).
+    reasoned = [(s, t) for s, t in own if _CAUSAL.search(s) and len(t & cause) >= 2]
+    converges = len(shared) >= max(3, math.ceil(0.25 * len(cause))) and bool(reasoned)
+    result.append(
+        Check("converges_on_cause", TS, converges, 2,
+              "The log's working hypothesis matches the actual cause." if converges
+              else "The log never converges on the actual cause.",
+              _best(reasoned, cause) if converges else "")
+    )  # fmt: skip
+
+    blamed, ruled_out = "", ""
+    for herring in _herrings(ctx):
+        need = min(2, len(herring))
+        for sentence, terms in own:
+            if len(terms & herring) < need:
+                continue
+            if _DISMISS.search(sentence):
+                ruled_out = ruled_out or sentence
+            elif _CAUSAL.search(sentence):
+                blamed = blamed or sentence
+    result.append(
+        Check("no_red_herring_blamed", TS, not blamed and bool(own), 1.5,
+              "Does not chase the red herrings." if not blamed
+              else "Blames a red herring: that event is unrelated to this incident.",
+              _short(blamed))
+    )  # fmt: skip
+    result.append(
+        Check("rules_out_red_herrings", TS, bool(ruled_out), 1,
+              "Tests a distracting signal and rules it out." if ruled_out
+              else "Does not say which distracting signals were checked and ruled out.",
+              _short(ruled_out))
+    )  # fmt: skip
+
+    marked = [s for s in log.splitlines() if _TIME_MARK.search(s)]
+    timeline = len(marked) >= 3
+    result.append(
+        Check("timestamped_log", OPS, timeline, 1.5,
+              f"The log is a timeline: {len(marked)} entries carry a time." if timeline
+              else "The log has too few timestamps to audit what was done when.",
+              _short(marked[0]) if marked else "")
+    )  # fmt: skip
+
+    severity = str(decisions.get("D1") or "")
+    option = _options(ctx, "D3").get(str(decisions.get("D3") or ""), "")
+    option_terms = _terms(option) - _STOP
+    records_severity = bool(severity) and severity.lower() in log.lower()
+    records_action = bool(option_terms) and len(option_terms & whole) >= min(3, len(option_terms))
+    recorded = records_severity and records_action
+    result.append(
+        Check("records_decisions", OPS, recorded, 1,
+              "The log records the severity declared and the mitigation taken." if recorded
+              else "The log does not record " + ("the mitigation taken." if records_severity else "the severity declared."),
+              _sentence_with(log, severity) if records_severity else "")
+    )  # fmt: skip
+    return result
+
+
+def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, updates: list[str]) -> list[Check]:
+    d4 = ctx.key["decisions"]["D4"]
+    given = str(decisions.get("D4") or "")
+    comms_ok = given in d4["correct"]
+    option = _options(ctx, "D4").get(given, "")
+    result = [
+        Check("comms_decision", COM, comms_ok, 1.5,
+              "Chooses to post a status update with the next update time." if comms_ok
+              else f"Chooses {given or 'nothing'} for customer communication; stakeholders need an update now.",
+              f"D4: {given} — {option}" if given else ""),
+        timing.check(ctx, "D4", COM, 0.5, comms_ok, "the communication decision"),
+    ]  # fmt: skip
+
+    # When each update first appeared, and how the gaps compare with the severity's cadence.
+    cadence = ctx.key["update_cadence_minutes"] * 60
+    posted = _posted_at(ctx, updates)
+    first_ok = bool(posted) and posted[0] <= d4["window_seconds"][1]
+    if not updates:
+        first_message = "Posts no stakeholder update."
+    elif not posted:
+        first_message = "No saved revision shows when the first update went out; timing earns nothing."
+    elif first_ok:
+        first_message = f"The first update went out at {_clock(posted[0])}, while the impact was fresh."
+    else:
+        first_message = (
+            f"The first update went out at {_clock(posted[0])}, after {_clock(d4['window_seconds'][1])}."
+        )
+    result.append(
+        Check("first_update_in_time", COM, first_ok, 1, first_message, _clock(posted[0]) if posted else "")
+    )
+
+    gaps = [b - a for a, b in zip(posted, posted[1:], strict=False)]
+    if posted and timing.end is not None:
+        gaps.append(max(0.0, timing.end - posted[-1]))
+    steady = first_ok and all(g <= cadence * 1.1 for g in gaps)
+    span = f"{len(updates)} update{'s' if len(updates) != 1 else ''} over {_clock(timing.end or 0)}"
+    result.append(
+        Check("steady_cadence", COM, steady, 1.5,
+              f"{span}: never more than {cadence // 60} minutes without one." if steady
+              else f"{span}: the updates start too late to keep a steady cadence." if posted and not first_ok
+              else f"{span}: stakeholders went longer than {cadence // 60} minutes without an update.",
+              span if updates else "")
+    )  # fmt: skip
+
+    impact_terms = _impact_terms(ctx)
+    readable = [u for u in updates if not ctx.profile(u).empty and not _gamed(ctx, u)]
+    half = max(1, math.ceil(len(updates) / 2))
+
+    impact = [u for u in readable if len(_terms(u) & impact_terms) >= 2]
+    result.append(
+        Check("states_impact", COM, len(impact) >= half, 1.5,
+              "Says who is affected and how." if len(impact) >= half else "Does not say what users cannot do.",
+              _best([(s, _terms(s)) for s in sentences(impact[0])], impact_terms) if impact else "")
+    )  # fmt: skip
+    status = [(u, m) for u in readable if (m := _status(u))]
+    result.append(
+        Check("states_status", COM, len(status) >= half, 1,
+              "Says what is being done." if len(status) >= half else "Does not say what is being done about it.",
+              _sentence_with(status[0][0], status[0][1].group(0)) if status else "")
+    )  # fmt: skip
+    promised = [(u, s) for u in readable for s in sentences(u) if _NEXT_UPDATE.search(s) and _TIME.search(s)]
+    too_late = [s for _, s in promised if (m := _minutes(s)) is not None and m > cadence // 60]
+    committed = len({u for u, _ in promised}) >= half and not too_late
+    if committed:
+        next_message = "Commits to the time of the next update."
+    elif too_late:
+        next_message = f"Promises the next update later than the {cadence // 60} minutes this severity needs."
+    else:
+        next_message = "Does not say when the next update will come."
+    result.append(
+        Check("next_update_time", COM, committed, 1.5, next_message,
+              _short(too_late[0] if too_late else promised[0][1] if promised else ""))
+    )  # fmt: skip
+
+    herrings = _herrings(ctx)
+    speculation = ""
+    for u in updates:
+        for s in sentences(u):
+            terms = _terms(s)
+            if _HEDGE.search(s) or any(
+                len(terms & h) >= min(2, len(h)) and _CAUSAL.search(s) for h in herrings
+            ):
+                speculation = speculation or s
+    grounded = bool(readable) and not speculation
+    result.append(
+        Check("no_speculation", COM, grounded, 1.5,
+              "States facts, not guesses." if grounded
+              else "Speculates about a cause that has not been confirmed." if speculation
+              else "No update of the participant's own to judge.",
+              _short(speculation))
+    )  # fmt: skip
+    promise = next((m for u in updates if (m := _FIX_PROMISE.search(u))), None)
+    result.append(
+        Check("no_promised_fix_time", COM, bool(readable) and not promise, 1,
+              "Promises a fix time nobody can guarantee yet." if promise
+              else "Promises no fix time it cannot keep." if readable else "No update of the participant's own to judge.",
+              _sentence_with(next(u for u in updates if _FIX_PROMISE.search(u)), promise.group(0)) if promise else "")
+    )  # fmt: skip
+    return result
+
+
+def _gamed(ctx: ScoringContext, text: str) -> str:
+    """Why a text can earn nothing, or ''. No text at all is not gaming: it just earns no text checks."""
+    read = ctx.profile(text)
+    if read.empty:
+        return ""
+    if not read.gamed and _copied_share(ctx, text) >= PASTED_SHARE:
+        # A drill's injects are short: pasted one after another they stay under the profile's bar
+        # for copied text (its phrases straddle the joins), yet the participant wrote nothing.
+        return "the text mostly repeats the drill's own messages"
+    if (
+        read.off_topic
+        and not (read.gibberish or read.copied or read.stuffed)
+        and _scenario_share(ctx, text) >= 0.4
+    ):
+        # The profile judges topic by uncommon words only; a short, plain-worded weak log still
+        # talks about this incident, and its checks, not the gate, should say how weak it is.
+        return ""
+    return read.gamed
+
+
+def _copied_share(ctx: ScoringContext, text: str) -> float:
+    """The share of a text's words that sit inside a 6-word phrase of the drill itself. Unlike the
+    share of phrases, it does not drop when short injects are pasted one after another."""
+    words = tokens(text)
+    covered = [False] * len(words)
+    for i in range(len(words) - SHINGLE + 1):
+        if tuple(words[i : i + SHINGLE]) in ctx.vocabulary.shingles:
+            covered[i : i + SHINGLE] = [True] * SHINGLE
+    return sum(covered) / len(words) if words else 0.0
+
+
+def _scenario_share(ctx: ScoringContext, text: str) -> float:
+    words = content_tokens(text)
+    return (
+        sum(1 for w in words if w in ctx.vocabulary.words or w in DOMAIN_WORDS) / len(words) if words else 0.0
+    )
+
+
+def _decisions(answer) -> dict[str, str]:
+    raw = answer.get("decisions") if isinstance(answer, dict) else None
+    return {str(k): str(v) for k, v in raw.items() if v} if isinstance(raw, dict) else {}
+
+
+def _status(update: str):
+    """What the update says is being done; a promised fix time is not a status."""
+    for sentence in sentences(update):
+        match = _STATUS.search(sentence)
+        if match and not _FIX_PROMISE.search(sentence):
+            return match
+    return None
+
+
+def _posted_at(ctx: ScoringContext, updates: list[str]) -> list[float]:
+    """When each update first appeared: the first revision holding its text, else the first that
+    held as many updates. Empty when there are no revisions."""
+    if not ctx.revisions:
+        return []
+    posted = []
+    for index, update in enumerate(updates):
+        text = update.strip()
+        at = next((elapsed for elapsed, answer in ctx.revisions if text in _revision_updates(answer)), None)
+        if at is None:
+            at = next(
+                (elapsed for elapsed, answer in ctx.revisions if len(_revision_updates(answer)) > index), None
+            )
+        if at is None:
+            return []
+        posted.append(at)
+    return sorted(posted)
+
+
+def _revision_updates(answer) -> list[str]:
+    raw = answer.get("stakeholder_updates") if isinstance(answer, dict) else None
+    return [u.strip() for u in raw if isinstance(u, str) and u.strip()] if isinstance(raw, list) else []
+
+
+def _options(ctx: ScoringContext, did: str) -> dict[str, str]:
+    point = next((p for p in ctx.payload.get("decision_points", []) if p["id"] == did), {})
+    return {o["id"]: o["text"] for o in point.get("options", [])}
+
+
+def _signal_injects(ctx: ScoringContext) -> list[dict]:
+    """The injects that carry evidence about the real cause."""
+    herrings = set(ctx.key.get("red_herring_inject_ids") or [])
+    return [
+        i
+        for i in ctx.payload.get("injects", [])
+        if i["id"] not in herrings and i.get("kind") in ("alert", "log_excerpt", "change", "metric")
+    ]
+
+
+def _signal_terms(ctx: ScoringContext) -> set[str]:
+    return set().union(*(_terms(i["text"]) for i in _signal_injects(ctx))) - _STOP
+
+
+def _herrings(ctx: ScoringContext) -> list[frozenset[str]]:
+    """Each red herring's own words: not shared with the cause or the real evidence."""
+    herrings = set(ctx.key.get("red_herring_inject_ids") or [])
+    real = _signal_terms(ctx) | _terms(ctx.key["root_cause"])
+    out = []
+    for inject in ctx.payload.get("injects", []):
+        if inject["id"] in herrings:
+            own = frozenset(_terms(inject["text"]) - real - _STOP)
+            if own:
+                out.append(own)
+    return out
+
+
+def _impact_terms(ctx: ScoringContext) -> set[str]:
+    title = ctx.payload.get("title", "").split(":", 1)[-1]
+    reports = " ".join(
+        i["text"].split(":", 1)[-1]
+        for i in ctx.payload.get("injects", [])
+        if i.get("kind") == "customer_report"
+    )
+    return set(_terms(f"{title} {reports}")) - _STOP
+
+
+def _minutes(sentence: str) -> int | None:
+    match = _TIME.search(sentence)
+    if not match or not match.group(2):
+        return None
+    amount = int(match.group(2))
+    return amount * 60 if match.group(3).lower().startswith(("hour", "hr")) else amount
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    """The content words of a text, lightly stemmed, with dotted and hyphenated names also split."""
+    out = set()
+    for token in tokens(text):
+        parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
+        for part in parts:
+            if len(part) >= 2 and part not in FUNCTION_WORDS:
+                out.add(_stem(part))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def _stem(word: str) -> str:
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for suffix in ("ions", "ion", "ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    else:
+        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+            word = word[:-2]
+        elif len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+def _best(own: list[tuple[str, frozenset[str]]], terms: set[str]) -> str:
+    return _short(max(own, key=lambda item: len(item[1] & terms))[0]) if own else ""
+
+
+def _sentence_with(text: str, fragment: str) -> str:
+    low = fragment.lower()
+    return _short(next((s for s in sentences(text) if low in s.lower()), ""))
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def _short(text: str, limit: int = 240) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -126,6 +126,8 @@ class LogLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["scenario", "seq"], name="log_line_seq_per_scenario")]
         indexes = [
             models.Index(fields=["scenario", "trace_id"]),
+            models.Index(fields=["scenario", "request_id"]),
+            models.Index(fields=["scenario", "ts"]),
             models.Index(fields=["scenario", "level", "seq"]),
             models.Index(fields=["scenario", "service", "seq"]),
         ]

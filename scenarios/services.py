@@ -4,7 +4,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from scenarios import packs
@@ -235,3 +235,8 @@ def _store_log_lines(scenario: Scenario) -> None:
     )
     while batch := list(itertools.islice(rows, LOG_LINE_BATCH)):
         LogLine.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":
+        # Fresh rows have no planner statistics until autovacuum runs; without them the first
+        # searches of a new scenario pick slow plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE scenarios_logline")

@@ -1,4 +1,5 @@
-"""On PostgreSQL, a trigram index makes substring search over millions of log lines fast.
+"""On PostgreSQL, a trigram index makes substring search over millions of log lines fast. It is on
+upper(message) because Django's icontains compares UPPER(message) LIKE UPPER(pattern).
 
 SQLite has no such index; its LIKE scan over one scenario's lines is fast enough on a laptop.
 """
@@ -12,7 +13,7 @@ def forwards(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(
         "CREATE INDEX IF NOT EXISTS scenarios_logline_message_trgm "
-        "ON scenarios_logline USING gin (message gin_trgm_ops)"
+        "ON scenarios_logline USING gin (upper(message) gin_trgm_ops)"
     )
 
 

@@ -136,3 +136,20 @@ def score_report(*, score_set: ScoreSet) -> dict:
         "items": items,
         "summary": {key: round(sum(values) / len(values), 2) for key, values in sorted(totals.items())},
     }
+
+
+def worked_answers(*, attempt) -> list[dict]:
+    """Each item's answer key, for a trainee once a training attempt is scored. Never for hiring."""
+    from simulator.models import AttemptItem, Purpose
+
+    if attempt.exercise.purpose != Purpose.TRAINING:
+        raise PermissionError("worked answers are shown only for training exercises")
+    items = (
+        AttemptItem.objects.filter(attempt=attempt)
+        .select_related("scenario__answer_key")
+        .order_by("position")
+    )
+    return [
+        {"item_id": item.public_id, "kind": item.kind, "worked_answer": item.scenario.answer_key.content}
+        for item in items
+    ]

@@ -93,3 +93,16 @@ def _store_scores(attempt, version: str) -> ScoreSet:
     except IntegrityError:
         return ScoreSet.objects.get(attempt=attempt, scorer_version=version)
     return score_set
+
+
+def attempts_rescore(*, attempt_ids: list[int]) -> int:
+    """Score attempts again with the current scorers (after a scorer fix): the current version's
+    score sets of these attempts are replaced; sets made by other versions stay as history."""
+    from scoring.tasks import score_attempt
+
+    version = scorer_set_version()
+    with transaction.atomic():
+        ScoreSet.objects.filter(attempt_id__in=attempt_ids, scorer_version=version).delete()
+        for attempt_id in attempt_ids:
+            transaction.on_commit(lambda attempt_id=attempt_id: score_attempt.delay(attempt_id))
+    return len(attempt_ids)

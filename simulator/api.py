@@ -20,10 +20,11 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scenarios.models import ScenarioKind
+from scoring import selectors as scoring_selectors
 from simulator import selectors, services
 from simulator.authentication import AttemptBearerAuthentication
 from simulator.errors import DomainError
-from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, SubmittedBy
+from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, Purpose, SubmittedBy
 from simulator.responses import response_schema_for
 
 ERROR = inline_serializer("Error", {"error": serializers.CharField(), "detail": serializers.CharField()})
@@ -434,6 +435,59 @@ class SubmitApi(CandidateView):
                 "status": attempt.status,
                 "submitted_at": attempt.submitted_at,
                 "submitted_by": attempt.submitted_by,
+            }
+        )
+
+
+class ScoresApi(StaffAttemptMixin, APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: ERROR},
+        summary="Auto-scores of an attempt: per item and dimension the score, the checks with evidence, rubric and scorer versions",
+    )
+    def get(self, request, attempt_id: str):
+        attempt = self.staff_attempt(request, attempt_id)
+        score_set = scoring_selectors.latest_score_set(attempt=attempt)
+        if score_set is None:
+            return HttpResponse(
+                {
+                    "error": "not_scored",
+                    "detail": f"this attempt has not been scored yet (it is {attempt.status})",
+                },
+                status=404,
+            )
+        return HttpResponse(
+            {
+                "attempt": attempt.public_id,
+                "status": attempt.status,
+                **scoring_selectors.score_report(score_set=score_set),
+            }
+        )
+
+
+class FeedbackApi(CandidateView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: ERROR, 409: ERROR},
+        summary="A trainee's scores, checks and worked answers, once a training attempt is scored (never for hiring)",
+    )
+    def get(self, request, attempt_id: str):
+        attempt = self.attempt(request, attempt_id)
+        if attempt.exercise.purpose != Purpose.TRAINING:
+            return HttpResponse(
+                {"error": "not_available", "detail": "feedback is not shared for this exercise"}, status=404
+            )
+        score_set = scoring_selectors.latest_score_set(attempt=attempt)
+        if score_set is None:
+            return HttpResponse(
+                {
+                    "error": "not_scored",
+                    "detail": "your work is being scored; feedback appears here when it is ready",
+                },
+                status=409,
+            )
+        return HttpResponse(
+            {
+                **scoring_selectors.score_report(score_set=score_set),
+                "worked_answers": scoring_selectors.worked_answers(attempt=attempt),
             }
         )
 

@@ -409,7 +409,17 @@ def attempt_submit(*, attempt: Attempt, submitted_by: str, now: datetime | None 
     attempt.submitted_at = min(now, attempt.deadline) if attempt.deadline else now
     attempt.submitted_by = submitted_by
     attempt.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    _enqueue_scoring(attempt)
     return attempt
+
+
+def _enqueue_scoring(attempt: Attempt) -> None:
+    """Queue the auto-score once the submission is committed. `robust`: a scoring failure is logged
+    and retried by a later run; it never turns the participant's submission into an error."""
+    from scoring.tasks import score_attempt
+
+    attempt_id = attempt.pk
+    transaction.on_commit(lambda: score_attempt.delay(attempt_id), robust=True)
 
 
 @transaction.atomic

@@ -20,6 +20,8 @@ api_v1 = [
     path("attempts/<str:attempt_id>/submit/", api.SubmitApi.as_view(), name="api-submit"),
     path("attempts/<str:attempt_id>/extra-time/", api.ExtraTimeApi.as_view(), name="api-extra-time"),
     path("attempts/<str:attempt_id>/kpis/", api.AttemptKpiApi.as_view(), name="api-kpis"),
+    path("attempts/<str:attempt_id>/scores/", api.ScoresApi.as_view(), name="api-scores"),
+    path("attempts/<str:attempt_id>/feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
     path("schemas/responses/<str:kind>/", api.ResponseSchemaApi.as_view(), name="api-response-schema"),
 ]
 

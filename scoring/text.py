@@ -370,3 +370,58 @@ def vocabulary_for(payload: dict, answer_key: dict, *, archetype: str = "") -> V
     return Vocabulary(
         words=frozenset(words), shingles=frozenset(phrase_set), competing_causes=_competing_causes(archetype)
     )
+
+
+# Shared term matching for the scorers ---------------------------------------------------------------
+
+_PARTS = re.compile(r"[-_./:=]")
+_HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
+
+
+@functools.lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """Enough stemming to match 'failures' with 'failure', 'started' with 'start', 'rotation' with 'rotate'."""
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for suffix in ("ions", "ion", "ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    else:
+        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+            word = word[:-2]
+        elif len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+@functools.lru_cache(maxsize=4096)
+def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
+    """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
+    out = set()
+    for token in tokens(text):
+        parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
+        for part in parts:
+            if len(part) >= 2 and part not in stop:
+                out.add(stem(part))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def light_stem(word: str) -> str:
+    """A cruder stem (plural and tense endings of words of 4+ letters), for matching whole documents."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+@functools.lru_cache(maxsize=4096)
+def light_stems(text: str) -> frozenset[str]:
+    """Light stems of every word of a text; hyphenated and snake_case words also count as their parts."""
+    out = set()
+    for token in tokens(text):
+        out.add(light_stem(token))
+        if "-" in token or "_" in token or "/" in token:
+            out.update(light_stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
+    return frozenset(out)

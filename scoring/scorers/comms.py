@@ -30,13 +30,15 @@ _BLAME = re.compile(
     r"blame|you (should have|failed to)|caused by you)",
     re.I,
 )
-_FIX_PROMISE = re.compile(
+FIX_PROMISE = re.compile(
     r"((will be|is going to be|should be) (fixed|resolved|restored) (within|by|in)|fix(ed)? (within|in) \d|"
     r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee)",
     re.I,
 )
-_NEXT_UPDATE = re.compile(r"(next update|update (you|again|this page)|further update|another update)", re.I)
-_TIME = re.compile(r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I)
+NEXT_UPDATE = re.compile(r"(next update|update (you|again|this page)|further update|another update)", re.I)
+UPDATE_TIME = re.compile(
+    r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
+)
 _GUIDANCE = re.compile(
     r"(in the meantime|workaround|we recommend|you can|you may|please (retry|avoid|use|check)|"
     r"no action (is )?(needed|required)|subscribe)",
@@ -104,7 +106,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     forbidden = [p for p in key["must_not_say"] if p.lower() in update.lower()]
     speculation = _SPECULATION.search(update)
     names_cause = shares_terms(update, cause_terms, 0.4) if cause_terms else False
-    forbidden_claims = [p for p in forbidden if not _FIX_PROMISE.search(p)]
+    forbidden_claims = [p for p in forbidden if not FIX_PROMISE.search(p)]
     offending = speculation.group(0) if speculation else (forbidden_claims[0] if forbidden_claims else "")
     speculation = speculation or bool(forbidden_claims)
     result.append(
@@ -125,8 +127,8 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    promise = _FIX_PROMISE.search(update)
-    forbidden = next((p for p in forbidden if _FIX_PROMISE.search(p) or p not in forbidden_claims), "")
+    promise = FIX_PROMISE.search(update)
+    forbidden = next((p for p in forbidden if FIX_PROMISE.search(p) or p not in forbidden_claims), "")
     result.append(
         Check(
             "no_promised_fix_time", D, not (promise or forbidden), 2,
@@ -182,9 +184,9 @@ def _impact_terms(key: dict) -> set[str]:
 def _next_update_minutes(update: str, field: str, now: str) -> int | None:
     """Minutes from the scenario's `now` to the promised next update, from "in 30 minutes" or "at 14:30"."""
     for sentence in sentences(update) + ([field] if field else []):
-        if not (_NEXT_UPDATE.search(sentence) or sentence == field):
+        if not (NEXT_UPDATE.search(sentence) or sentence == field):
             continue
-        match = _TIME.search(sentence)
+        match = UPDATE_TIME.search(sentence)
         if not match:
             continue
         if match.group(2):

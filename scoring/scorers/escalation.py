@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, tokens
+from scoring.text import light_stem as _stem
+from scoring.text import light_stems as _stems
 
 VERSION = 1
 ESC = "escalation"
@@ -74,18 +76,9 @@ _BLAME = re.compile(  # (lower)
     r"(?:incompetent|useless|lazy|sloppy|clueless)\b|not our (?:problem|fault))"
 )
 _SHOUTING = re.compile(r"!!|\?!|\b(?:wtf|omg|WTF|OMG|[A-Z]{4,}(?:\s+[A-Z]{4,}){2,})\b")
-_HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
 _SECRET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-!$%^&*+=~")
 _COMMON = frozenset({"contact", "enabl", "receiv", "told", "call", "again", "same", "forward"})
 _GENERIC = frozenset({"observe", "check", "send", "run", "get", "any", "see", "use", "make", "since", "now"})
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
 
 
 _ENGLISH_STEMS = frozenset(_stem(w) for w in ENGLISH) | ENGLISH
@@ -591,16 +584,6 @@ def _noise_terms(noise_bodies: tuple[str, ...], signal: str) -> frozenset[str]:
 
 
 # --- shared helpers -----------------------------------------------------------------------------
-
-
-def _stems(text: str) -> frozenset[str]:
-    """Stemmed words of a text; hyphenated and snake_case words also count as their parts."""
-    out = set()
-    for token in tokens(text):
-        out.add(_stem(token))
-        if "-" in token or "_" in token or "/" in token:
-            out.update(_stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
-    return frozenset(out)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,13 +10,16 @@ final value for good, an update from the revision in which it first appeared. An
 revisions earns no timing credit.
 """
 
-import functools
 import math
 import re
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
+from scoring.scorers.comms import FIX_PROMISE as _FIX_PROMISE
+from scoring.scorers.comms import NEXT_UPDATE as _NEXT_UPDATE
+from scoring.scorers.comms import UPDATE_TIME as _TIME
 from scoring.text import DOMAIN_WORDS, FUNCTION_WORDS, SHINGLE, content_tokens, sentences, tokens
+from scoring.text import terms as _shared_terms
 
 VERSION = 1
 TS = "troubleshooting"
@@ -49,14 +52,6 @@ _STATUS = re.compile(
     r"restor\w*|working (on|to)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied)\b",
     re.I,
 )
-# From comms.py: when the next update comes, and the times it may be given in.
-_NEXT_UPDATE = re.compile(r"(next update|update (you|again|this page)|further update|another update)", re.I)
-_TIME = re.compile(r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I)
-_FIX_PROMISE = re.compile(
-    r"((will be|is going to be|should be) (fixed|resolved|restored) (within|by|in)|fix(ed)? (within|in) \d|"
-    r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee)",
-    re.I,
-)
 _HEDGE = re.compile(
     r"\b(probably|likely|we (think|believe|suspect|guess)|might be|may be (caused|due|related)|could be|possibly|"
     r"perhaps|maybe|seems to be|appears to be)\b",
@@ -73,7 +68,6 @@ _DISMISS = re.compile(
     r"(does ?n[o']t|do ?n[o']t|cannot|can't|would ?n[o']t) (touch|explain|affect|cause|matter|hold|reject))",
     re.I,
 )
-_PARTS = re.compile(r"[-_./:=]")
 _TEAM_TERMS = {"sre", "on", "call", "oncall", "engineering", "security", "team", "l1", "l2"}
 _STOP = FUNCTION_WORDS | {
     "incident",
@@ -565,34 +559,6 @@ def _minutes(sentence: str) -> int | None:
     return amount * 60 if match.group(3).lower().startswith(("hour", "hr")) else amount
 
 
-@functools.lru_cache(maxsize=4096)
-def _terms(text: str) -> frozenset[str]:
-    """The content words of a text, lightly stemmed, with dotted and hyphenated names also split."""
-    out = set()
-    for token in tokens(text):
-        parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
-        for part in parts:
-            if len(part) >= 2 and part not in FUNCTION_WORDS:
-                out.add(_stem(part))
-    return frozenset(out)
-
-
-@functools.lru_cache(maxsize=8192)
-def _stem(word: str) -> str:
-    if len(word) > 5 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ions", "ion", "ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    else:
-        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
-            word = word[:-2]
-        elif len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
-
-
 def _best(own: list[tuple[str, frozenset[str]]], terms: set[str]) -> str:
     return _short(max(own, key=lambda item: len(item[1] & terms))[0]) if own else ""
 
@@ -612,3 +578,7 @@ def _clock(seconds: float | None) -> str:
 def _short(text: str, limit: int = 240) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _terms(text: str) -> frozenset[str]:
+    return _shared_terms(text, _STOP)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, tokens
+from scoring.text import light_stem as _stem
+from scoring.text import light_stems as _stems
 
 VERSION = 1
 CI = "continuous_improvement"
@@ -123,20 +125,11 @@ _TEAM_NAMES = {
     "product": "Product",
     "security": "Security",
 }
-_HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
 _GENERIC = frozenset(
     {"add", "make", "new", "use", "any", "now", "first", "each", "every", "other", "fix", "review", "improve",
      "ensure", "update", "there"}
 )  # fmt: skip
 _STOP = FUNCTION_WORDS | _GENERIC
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
 
 
 @dataclass(frozen=True)
@@ -696,16 +689,6 @@ def _evidence_figures(texts: tuple[str, ...]) -> frozenset[str]:
 # --- shared helpers -----------------------------------------------------------------------------
 
 _ENGLISH_STEMS = frozenset(_stem(w) for w in ENGLISH) | ENGLISH
-
-
-def _stems(text: str) -> frozenset[str]:
-    """Stemmed words of a text; hyphenated and snake_case words also count as their parts."""
-    out = set()
-    for token in tokens(text):
-        out.add(_stem(token))
-        if "-" in token or "_" in token or "/" in token:
-            out.update(_stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
-    return frozenset(out)
 
 
 @functools.lru_cache(maxsize=4096)

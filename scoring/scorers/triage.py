@@ -24,8 +24,10 @@ from scoring.text import (
     sentences,
     tokens,
 )
+from scoring.text import terms as _shared_terms
 
 VERSION = 1
+_PARTS = re.compile(r"[-_./:]")
 TS = "troubleshooting"
 ESC = "escalation"
 OPS = "operational_discipline"
@@ -80,7 +82,6 @@ _INTERROGATIVE = {
 _SPLIT = re.compile(r"(?<=[?.!])\s+|\n+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s*")
 _PARENS = re.compile(r"\([^)]*\)")
-_PARTS = re.compile(r"[-_./:]")
 _VAGUE = re.compile(
     r"^\W*(look into it|investigate|check( it)?|escalate|will check|monitor|tbd|n/?a|follow up|see above)\W*$",
     re.I,
@@ -440,35 +441,6 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or bool(words and words[0] in _INTERROGATIVE)
 
 
-@functools.lru_cache(maxsize=4096)
-def _terms(text: str) -> frozenset[str]:
-    """The fact-bearing words of a text, lightly stemmed, with hyphenated names also split."""
-    out = set()
-    for token in tokens(text):
-        parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
-        for part in parts:
-            if len(part) >= 2 and part not in _STOP:
-                out.add(_stem(part))
-    return frozenset(out)
-
-
-@functools.lru_cache(maxsize=8192)
-def _stem(word: str) -> str:
-    """Enough stemming to match 'failures' with 'failure' and 'started' with 'start'."""
-    if len(word) > 5 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    else:
-        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
-            word = word[:-2]
-        elif len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
-
-
 def _component_groups(text: str) -> set[str]:
     words = set()
     for token in tokens(text.replace("_", " ")):
@@ -514,3 +486,7 @@ def _best_sentence(text: str, terms: set[str]) -> str:
 def _short(text: str, limit: int = 240) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _terms(text: str) -> frozenset[str]:
+    return _shared_terms(text, _STOP)

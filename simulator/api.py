@@ -7,7 +7,9 @@ never a 403, so ids are not confirmed.
 
 from datetime import timedelta
 
+import orjson
 from django.http import Http404
+from django.http import HttpResponse as DjangoResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,25 +32,20 @@ from simulator.responses import response_schema_for
 ERROR = inline_serializer("Error", {"error": serializers.CharField(), "detail": serializers.CharField()})
 
 
+def domain_error_body(exc: DomainError) -> dict:
+    """The JSON of a refused operation: {error, detail} and what the caller needs to recover."""
+    body = {"error": exc.code, "detail": str(exc)}
+    if isinstance(exc, services.StaleVersion):
+        body.update(current_version=exc.response.version, answer=exc.response.answer)
+    if isinstance(exc, services.DeadlinePassed):
+        body["deadline"] = exc.deadline.isoformat()
+    return body
+
+
 def exception_handler(exc, context):
     """Domain errors become JSON {error, detail} with their status; the rest is DRF's."""
-    if isinstance(exc, services.StaleVersion):
-        return HttpResponse(
-            {
-                "error": exc.code,
-                "detail": str(exc),
-                "current_version": exc.response.version,
-                "answer": exc.response.answer,
-            },
-            status=exc.status_code,
-        )
-    if isinstance(exc, services.DeadlinePassed):
-        return HttpResponse(
-            {"error": exc.code, "detail": str(exc), "deadline": exc.deadline.isoformat()},
-            status=exc.status_code,
-        )
     if isinstance(exc, DomainError):
-        return HttpResponse({"error": exc.code, "detail": str(exc)}, status=exc.status_code)
+        return HttpResponse(domain_error_body(exc), status=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {
@@ -331,28 +328,74 @@ class ResponseSaveApi(APIView):
         summary="Autosave an answer (optimistic concurrency: a stale version gets 409 with the current one)",
     )  # fmt: skip
     def put(self, request, attempt_id: str, item_id: str):
-        header = request.headers.get("Authorization", "").split()
-        if len(header) != 2 or header[0].lower() != "bearer":
-            raise services.NotAuthenticated(
-                "an attempt access token is required (Authorization: Bearer <access_token>)"
-            )
-        data = self.ResponseSaveInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        return autosave(request._request, attempt_id=attempt_id, item_id=item_id)
+
+    def dispatch(self, request, *args, **kwargs):
+        # The hottest endpoint skips DRF's request/response machinery (about a third of its cost);
+        # the class stays so the OpenAPI schema documents it like every other call.
+        if request.method == "PUT":
+            return autosave(request, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _json(body: dict, status: int = 200) -> DjangoResponse:
+    return DjangoResponse(orjson.dumps(body), status=status, content_type="application/json")
+
+
+def autosave(request, *, attempt_id: str, item_id: str) -> DjangoResponse:
+    """PUT {version, answer} with the attempt's Bearer token; see ResponseSaveApi for the contract."""
+    header = request.headers.get("Authorization", "").split()
+    if len(header) != 2 or header[0].lower() != "bearer":
+        return _json(
+            {
+                "error": "not_authenticated",
+                "detail": "an attempt access token is required (Authorization: Bearer <access_token>)",
+            },
+            status=401,
+        )
+    try:
+        body = orjson.loads(request.body)
+    except orjson.JSONDecodeError as error:
+        return _json({"error": "parse_error", "detail": f"JSON parse error - {error}"}, status=400)
+    problems = {}
+    if not isinstance(body, dict):
+        return _json(
+            {"error": "invalid", "detail": "the body must be an object {version, answer}"}, status=400
+        )
+    version = body.get("version")
+    if "version" not in body:
+        problems["version"] = ["This field is required."]
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        problems["version"] = ["A valid integer of 0 or more is required."]
+    if "answer" not in body:
+        problems["answer"] = ["This field is required."]
+    if problems:
+        return _json(
+            {
+                "error": "invalid",
+                "detail": "; ".join(f"{k}: {v[0]}" for k, v in problems.items()),
+                **problems,
+            },
+            status=400,
+        )
+    try:
         saved = services.response_save_by_token(
             access_token=header[1],
             attempt_public_id=attempt_id,
             item_public_id=item_id,
-            base_version=data.validated_data["version"],
-            answer=data.validated_data["answer"],
+            base_version=version,
+            answer=body["answer"],
         )
-        return HttpResponse(
-            {
-                "version": saved.version,
-                "server_time": timezone.now(),
-                "deadline": saved.deadline,
-                "status": saved.status,
-            }
-        )
+    except DomainError as error:
+        return _json(domain_error_body(error), status=error.status_code)
+    return _json(
+        {
+            "version": saved.version,
+            "server_time": timezone.now(),
+            "deadline": saved.deadline,
+            "status": saved.status,
+        }
+    )
 
 
 class EventBatchApi(CandidateView):

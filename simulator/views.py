@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from scenarios.models import LogLine
+from scoring import selectors as scoring_selectors
 from simulator import selectors, services
-from simulator.models import Attempt, AttemptStatus, Invitation, SubmittedBy
+from simulator.models import Attempt, AttemptStatus, Invitation, Purpose, SubmittedBy
 
 SESSION_TOKENS = "attempt_tokens"
 KIND_LABELS = {
@@ -27,6 +29,7 @@ KIND_LABELS = {
 SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"]
 ROUTES = ["L1", "L2", "Engineering", "SRE", "Security"]
 INCIDENT_POLL_SECONDS = 15
+FEEDBACK_POLL_SECONDS = 3
 
 
 # The start page ------------------------------------------------------------------------------------
@@ -114,6 +117,8 @@ def workspace(request, attempt_id: str):
     now = timezone.now()
     if request.headers.get("HX-Request") and request.GET.get("fragment") == "incident-feed":
         return _incident_feed_fragment(request, attempt, now)
+    if request.headers.get("HX-Request") and request.GET.get("fragment") == "feedback":
+        return _feedback_fragment(request, attempt, now)
     items = selectors.candidate_items(attempt=attempt, now=now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return _submitted_page(request, attempt, items)
@@ -148,14 +153,29 @@ def workspace(request, attempt_id: str):
 
 def _submitted_page(request, attempt: Attempt, items: list[dict]):
     answered = sum(1 for item in items if _has_content(item["response"]["answer"]))
+    training = attempt.exercise.purpose == Purpose.TRAINING
     context = {
         "attempt": attempt,
         "exercise": attempt.exercise,
         "answered": answered,
         "total": len(items),
         "by_deadline": attempt.submitted_by == SubmittedBy.DEADLINE,
+        "training": training,
     }
+    if training:
+        # Only a training drill ever shows scores, checks or the worked answer; a hiring exercise
+        # shows the thank-you card and nothing else, even once it has been scored.
+        context.update(_feedback_context(attempt, items))
     return render(request, "simulator/submitted.html", context)
+
+
+def _feedback_fragment(request, attempt: Attempt, now: datetime):
+    """The feedback block alone, polled by htmx while the drill is being scored."""
+    if attempt.status == AttemptStatus.IN_PROGRESS or attempt.exercise.purpose != Purpose.TRAINING:
+        raise Http404
+    items = selectors.candidate_items(attempt=attempt, now=now)
+    context = {"attempt": attempt, **_feedback_context(attempt, items)}
+    return render(request, "simulator/feedback/_feedback.html", context)
 
 
 def _incident_feed_fragment(request, attempt: Attempt, now: datetime):
@@ -373,6 +393,300 @@ def _postmortem_view(payload: dict, attempt: Attempt) -> dict:
         "timeline": [{**entry, "at_dt": _ts(entry.get("at"))} for entry in payload.get("timeline", [])],
         "evidence": payload.get("evidence", []),
     }
+
+
+# Feedback on a training drill ----------------------------------------------------------------------
+#
+# Shown only on the submitted screen of a training exercise, once it is scored: the scores with the
+# rubric's words for each level, the checks behind them, and the worked answer (the answer key)
+# rendered for a person to read. A hiring exercise never reaches any of this.
+
+
+def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
+    score_set = scoring_selectors.latest_score_set(attempt=attempt)
+    if score_set is None:
+        return {"feedback": None, "feedback_poll_seconds": FEEDBACK_POLL_SECONDS}
+    report = scoring_selectors.score_report(score_set=score_set)
+    rubric = report["rubric"]["dimensions"]
+    anchors = {dimension["key"]: dimension["anchors"] or {} for dimension in rubric}
+    worked = {
+        entry["item_id"]: entry["worked_answer"] or {}
+        for entry in scoring_selectors.worked_answers(attempt=attempt)
+    }
+    shown = {item["id"]: item for item in items}
+    scenarios = {
+        item.public_id: item.scenario
+        for item in attempt.items.select_related("scenario").defer("scenario__payload")
+    }
+    feedback_items = []
+    for entry in report["items"]:
+        item_id = entry["item_id"]
+        item = shown.get(item_id) or {}
+        key = worked.get(item_id) or {}
+        scenario = scenarios.get(item_id)
+        secret = str((key.get("secret") or {}).get("value") or "")
+        answer = (item.get("response") or {}).get("answer") or {}
+        builder = _WORKED_ANSWERS.get(entry["kind"])
+        feedback_items.append(
+            {
+                "id": item_id,
+                "position": entry["position"] + 1,
+                "kind": entry["kind"],
+                "kind_label": KIND_LABELS.get(entry["kind"], entry["kind"]),
+                "title": item.get("title", ""),
+                "dimensions": [_dimension_view(d, anchors, secret) for d in entry["dimensions"]],
+                "worked": builder(key, scenario, answer) if builder else {},
+                "template": f"simulator/feedback/_worked_{entry['kind']}.html",
+            }
+        )
+    summary = [
+        {**_level(report["summary"][d["key"]]), "key": d["key"], "name": d["name"]}
+        for d in rubric
+        if d["key"] in report["summary"]
+    ]
+    return {
+        "feedback": {
+            "items": feedback_items,
+            "summary": summary,
+            "scored_at": report["scored_at"],
+            "rubric_name": report["rubric"]["name"],
+            "rubric_version": report["rubric"]["version"],
+            "scorer_version": report["scorer_version"],
+        }
+    }
+
+
+def _level(score: float) -> dict:
+    """A score's display: the number, the whole level for colour, and five pips."""
+    whole = max(1, min(5, int(score + 0.5)))
+    text = f"{score:.1f}".rstrip("0").rstrip(".") if isinstance(score, float) else str(score)
+    return {"score": score, "score_text": text, "level": whole, "pips": [n <= whole for n in range(1, 6)]}
+
+
+def _mask(text: str, secret: str) -> str:
+    if not text or not secret:
+        return text or ""
+    return text.replace(secret, _masked_secret(secret))
+
+
+def _masked_secret(secret: str) -> str:
+    visible = secret[: min(4, len(secret) // 4)]
+    return f"{visible}{'•' * 10}"
+
+
+def _dimension_view(dimension: dict, anchors: dict, secret: str) -> dict:
+    checks = [
+        {
+            "passed": bool(check.get("passed")),
+            "gate": bool(check.get("gate")),
+            "explanation": _mask(check.get("explanation", ""), secret),
+            "quote": _mask(check.get("quote", ""), secret),
+        }
+        for check in dimension.get("checks") or []
+    ]
+    score = dimension["score"]
+    return {
+        **_level(score),
+        "key": dimension["dimension"],
+        "name": dimension["name"],
+        "anchor": (anchors.get(dimension["dimension"]) or {}).get(str(score), ""),
+        "checks": checks,
+        "passed_count": sum(1 for check in checks if check["passed"]),
+        "failed_gate": any(check["gate"] and not check["passed"] for check in checks),
+    }
+
+
+def _clock_from_seconds(seconds) -> str:
+    try:
+        return _clock_text(int(seconds))
+    except (TypeError, ValueError):
+        return ""
+
+
+def _worked_triage(key: dict, scenario, answer: dict) -> dict:
+    payload = scenario.view_payload if scenario else {}
+    tickets = {ticket.get("id"): ticket for ticket in payload.get("tickets", [])}
+    yours = answer.get("tickets") or {}
+    keyed = key.get("tickets") or {}
+    order = list(key.get("priority_order") or [])
+    order += [ticket_id for ticket_id in keyed if ticket_id not in order]
+    rows = []
+    for position, ticket_id in enumerate(order, start=1):
+        expected = keyed.get(ticket_id) or {}
+        ticket = tickets.get(ticket_id) or {}
+        mine = yours.get(ticket_id) or {}
+        rows.append(
+            {
+                **expected,
+                "id": ticket_id,
+                "priority": position,
+                "subject": ticket.get("subject", ""),
+                "customer": (ticket.get("customer") or {}).get("name", ""),
+                "your_severity": mine.get("severity", ""),
+                "your_route": mine.get("route", ""),
+                "severity_matches": mine.get("severity") == expected.get("severity"),
+                "route_matches": mine.get("route") == expected.get("route"),
+            }
+        )
+    your_order = [ticket_id for ticket_id in answer.get("priority_order") or [] if ticket_id in keyed]
+    return {"tickets": rows, "your_order": your_order, "order_matches": your_order == order}
+
+
+def _worked_investigation(key: dict, scenario, answer: dict) -> dict:
+    evidence = list(key.get("key_evidence") or [])
+    cited = set(answer.get("evidence_ids") or [])
+    messages = {}
+    if scenario is not None and evidence:
+        for row in LogLine.objects.filter(
+            scenario_id=scenario.pk, line_id__in=[e.get("line_id") for e in evidence]
+        ).only("line_id", "ts", "level", "service", "message"):
+            messages[row.line_id] = row
+    mitigations = key.get("mitigations") or {}
+    return {
+        "root_cause": key.get("root_cause", ""),
+        "onset": _ts(key.get("onset")),
+        "onset_raw": key.get("onset", ""),
+        "onset_tolerance_minutes": round((key.get("onset_tolerance_seconds") or 0) / 60, 1),
+        "severity": key.get("severity", ""),
+        "route": key.get("route", ""),
+        "component": key.get("component", ""),
+        "evidence": [
+            {
+                **e,
+                "line": messages.get(e.get("line_id")),
+                "cited": e.get("line_id") in cited or e.get("trace_id") in cited,
+            }
+            for e in evidence
+        ],
+        "signal_messages": key.get("signal_messages") or [],
+        "red_herrings": key.get("red_herrings") or [],
+        "safe": mitigations.get("safe") or [],
+        "unsafe": mitigations.get("unsafe") or [],
+    }
+
+
+_FACT_LABELS = [
+    ("expected", "Expected"),
+    ("actual", "Actual"),
+    ("environment", "Environment"),
+    ("onset", "Onset"),
+    ("severity", "Severity"),
+    ("severity_reason", "Why that severity"),
+    ("workaround", "Workaround"),
+    ("ask", "The ask"),
+]
+
+
+def _worked_escalation(key: dict, scenario, answer: dict) -> dict:
+    facts = dict(key.get("facts") or {})
+    secret = dict(key.get("secret") or {})
+    value = str(secret.get("value") or "")
+    impact = facts.get("impact") or {}
+    return {
+        "root_cause": key.get("root_cause", ""),
+        "route": key.get("route", ""),
+        "repro_steps": facts.get("repro_steps") or [],
+        "facts": [(label, facts[name]) for name, label in _FACT_LABELS if facts.get(name)],
+        "versions": facts.get("versions") or [],
+        "request_ids": facts.get("request_ids") or [],
+        "trace_ids": facts.get("trace_ids") or [],
+        "impact": impact if isinstance(impact, dict) else {},
+        "secret_kind": str(secret.get("kind") or "secret").replace("_", " "),
+        "secret_masked": _masked_secret(value) if value else "",
+        "secret_message_id": secret.get("message_id", ""),
+        "noise_message_ids": key.get("noise_message_ids") or [],
+    }
+
+
+def _worked_comms(key: dict, scenario, answer: dict) -> dict:
+    return {
+        "must_include": key.get("must_include") or [],
+        "must_not_say": key.get("must_not_say") or [],
+        "known": key.get("known") or [],
+        "unknown": key.get("unknown") or [],
+        "affected_features": key.get("affected_features") or [],
+        "guidance": key.get("guidance", ""),
+        "next_update_within_minutes": key.get("next_update_within_minutes"),
+        "root_cause": key.get("root_cause", ""),
+    }
+
+
+def _worked_incident(key: dict, scenario, answer: dict) -> dict:
+    payload = scenario.view_payload if scenario else {}
+    decisions = key.get("decisions") or {}
+    yours = answer.get("decisions") or {}
+    points = []
+    for point in payload.get("decision_points", []):
+        expected = decisions.get(point.get("id")) or {}
+        correct, unsafe = set(expected.get("correct") or []), set(expected.get("unsafe") or [])
+        window = list(expected.get("window_seconds") or [])
+        mine = yours.get(point.get("id"))
+        points.append(
+            {
+                "id": point.get("id"),
+                "prompt": point.get("prompt", ""),
+                "clock": _clock_from_seconds(point.get("offset_seconds")),
+                "window": (
+                    (_clock_from_seconds(window[0]), _clock_from_seconds(window[1]))
+                    if len(window) == 2
+                    else None
+                ),
+                "options": [
+                    {
+                        **option,
+                        "verdict": "right"
+                        if option["id"] in correct
+                        else "unsafe"
+                        if option["id"] in unsafe
+                        else "",
+                        "yours": option["id"] == mine,
+                    }
+                    for option in point.get("options", [])
+                ],
+                "answered": bool(mine),
+            }
+        )
+    injects = {inject.get("id"): inject for inject in payload.get("injects", [])}
+    return {
+        "root_cause": key.get("root_cause", ""),
+        "severity": key.get("severity", ""),
+        "route": key.get("route", ""),
+        "decisions": points,
+        "update_cadence_minutes": key.get("update_cadence_minutes"),
+        "red_herrings": [
+            {"id": inject_id, "text": (injects.get(inject_id) or {}).get("text", "")}
+            for inject_id in key.get("red_herring_inject_ids") or []
+        ],
+    }
+
+
+def _worked_postmortem(key: dict, scenario, answer: dict) -> dict:
+    payload = scenario.view_payload if scenario else {}
+    evidence = {entry.get("id"): entry for entry in payload.get("evidence", [])}
+    return {
+        "root_cause": key.get("root_cause", ""),
+        "cause_chain": key.get("cause_chain") or [],
+        "contributing_factors": key.get("contributing_factors") or [],
+        "corrective_actions": [
+            action if isinstance(action, dict) else {"action": action, "owner": ""}
+            for action in key.get("corrective_actions") or []
+        ],
+        "detection": key.get("detection", ""),
+        "red_herrings": [
+            {**entry, "text": (evidence.get(entry.get("evidence_id")) or {}).get("text", "")}
+            for entry in key.get("red_herrings") or []
+        ],
+    }
+
+
+_WORKED_ANSWERS = {
+    "triage_queue": _worked_triage,
+    "log_investigation": _worked_investigation,
+    "escalation_writeup": _worked_escalation,
+    "customer_comms": _worked_comms,
+    "incident": _worked_incident,
+    "postmortem": _worked_postmortem,
+}
 
 
 def healthz(request):

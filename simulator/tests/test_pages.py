@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from scenarios.models import AnswerKey
 from simulator import services
@@ -240,3 +241,134 @@ def test_the_incident_feed_fragment_needs_the_session_and_serves_only_released_i
     assert all(text not in html for text in future)
     client.cookies.clear()
     assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+# The submitted screen: feedback for a training drill, nothing for a hiring exercise -----------------
+
+
+def submit_and_open(client, invitation_for, slug, *, score):
+    from scoring import services as scoring_services
+
+    invitation, token = invitation_for(slug=slug)
+    location = start(client, token)["Location"]
+    attempt = Attempt.objects.get(invitation=invitation)
+    services.attempt_submit(attempt=attempt, submitted_by="participant")
+    if score:
+        scoring_services.attempt_score(attempt_id=attempt.pk)
+    return attempt, location
+
+
+def report_of(attempt):
+    from scoring import selectors as scoring_selectors
+
+    return scoring_selectors.score_report(score_set=scoring_selectors.latest_score_set(attempt=attempt))
+
+
+def test_a_scored_training_drill_shows_scores_checks_and_the_worked_answer(client, invitation_for):
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    report = report_of(attempt)
+    key = AnswerKey.objects.get(scenario=attempt.items.get().scenario).content
+
+    response = client.get(location)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-feedback-state="scored"' in html
+    assert "being scored" not in html
+    dimension = report["items"][0]["dimensions"][0]
+    assert dimension["name"] in html
+    assert f'data-score="{dimension["score"]}"' in html
+    anchors = {d["key"]: d["anchors"] for d in report["rubric"]["dimensions"]}
+    assert escape(anchors[dimension["dimension"]][str(dimension["score"])]) in html
+    assert escape(dimension["checks"][0]["explanation"]) in html
+    assert escape(key["root_cause"]) in html
+    assert escape(key["cause_chain"][0]) in html
+    assert escape(key["corrective_actions"][0]["action"]) in html
+    assert escape(key["detection"]) in html
+    assert "{&#x27;" not in html and '{"' not in html  # no raw dump of the key
+
+
+def test_the_incident_worked_answer_names_the_options_and_windows(client, invitation_for):
+    attempt, location = submit_and_open(client, invitation_for, "incident-drill", score=True)
+    scenario = attempt.items.get().scenario
+    key = AnswerKey.objects.get(scenario=scenario).content
+
+    html = client.get(location).content.decode()
+
+    point = scenario.view_payload["decision_points"][-1]
+    right = set(key["decisions"][point["id"]]["correct"])
+    texts = [option["text"] for option in point["options"] if option["id"] in right]
+    assert all(escape(text) in html for text in texts)
+    assert escape(point["prompt"]) in html
+    assert f"every {key['update_cadence_minutes']} minutes" in html
+
+
+def test_a_training_drill_not_scored_yet_says_it_is_being_scored_and_polls(client, invitation_for):
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=False)
+    key = AnswerKey.objects.get(scenario=attempt.items.get().scenario).content
+
+    html = client.get(location).content.decode()
+    fragment = client.get(f"{location}?fragment=feedback", headers={"HX-Request": "true"})
+
+    assert "Your work is being scored" in html
+    assert 'hx-trigger="every 3s"' in html
+    assert escape(key["root_cause"]) not in html
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert "being scored" in fragment.content.decode()
+
+
+def test_the_feedback_fragment_shows_the_feedback_once_scored(client, invitation_for):
+    from scoring import services as scoring_services
+
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=False)
+    scoring_services.attempt_score(attempt_id=attempt.pk)
+    key = AnswerKey.objects.get(scenario=attempt.items.get().scenario).content
+
+    fragment = client.get(f"{location}?fragment=feedback", headers={"HX-Request": "true"}).content.decode()
+
+    assert 'data-feedback-state="scored"' in fragment
+    assert "hx-trigger" not in fragment
+    assert escape(key["root_cause"]) in fragment
+
+
+def test_the_feedback_fragment_needs_the_session(client, invitation_for):
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    client.cookies.clear()
+
+    response = client.get(f"{location}?fragment=feedback", headers={"HX-Request": "true"})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["logs-and-traces", "ticket-triage"])
+def test_a_scored_hiring_exercise_shows_no_score_check_or_answer(client, invitation_for, slug):
+    attempt, location = submit_and_open(client, invitation_for, slug, score=True)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SCORED
+    report = report_of(attempt)
+
+    response = client.get(location)
+    fragment = client.get(f"{location}?fragment=feedback", headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert "Submitted, thank you; the panel will review your work" in html
+    for item in attempt.items.select_related("scenario"):
+        key = AnswerKey.objects.get(scenario=item.scenario).content
+        roots = [key.get("root_cause")] + [t.get("root_cause") for t in (key.get("tickets") or {}).values()]
+        for root in filter(None, roots):
+            assert escape(root) not in html and root not in html
+    explanations = {
+        check["explanation"]
+        for entry in report["items"]
+        for dimension in entry["dimensions"]
+        for check in dimension["checks"]
+    }
+    assert explanations
+    assert not any(escape(text) in html or text in html for text in explanations)
+    assert not any(d["name"] in html for d in report["rubric"]["dimensions"])
+    assert "/5" not in html
+    assert "data-feedback" not in html and "data-score" not in html
+    assert "worked answer" not in html.lower()
+    assert "being scored" not in html
+    assert fragment.status_code == 404

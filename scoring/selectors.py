@@ -147,6 +147,7 @@ def worked_answers(*, attempt) -> list[dict]:
     items = (
         AttemptItem.objects.filter(attempt=attempt)
         .select_related("scenario__answer_key")
+        .defer("scenario__payload", "scenario__view_payload")
         .order_by("position")
     )
     return [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -584,8 +585,11 @@ def response_save_by_token(
             "version": base_version,
             "answer": orjson.dumps(answer).decode(),
         }
-        with connection.cursor() as cursor:
-            cursor.execute(_SAVE_SQL, params)
+        connection.ensure_connection()
+        # A server-side cursor so PostgreSQL keeps the statement prepared per connection: planning
+        # the statement costs several times executing it.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_SAVE_SQL, params, prepare=True)
             row = cursor.fetchone()
         if row is not None:
             version, deadline, item_id, attempt_id = row

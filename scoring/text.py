@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from faker.providers.lorem.en_US import Provider as _EnglishWords
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_\-./:]*[a-z0-9]|[a-z0-9]")
+_CLAUSE_MARKS = re.compile(r"[.;:!?](\s|$)|\n")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 FUNCTION_WORDS = frozenset(
     [
@@ -326,7 +327,10 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     competing = sum(
         1 for cause in vocabulary.competing_causes if len(cause & present) >= max(2, len(cause) // 3)
     )
-    stuffed = (count >= 20 and function_share < 0.12) or competing >= 3
+    # A keyword list has almost no function words and no sentence punctuation; terse real notes
+    # ("Cause: expired secret. Evidence: L001234.") keep their punctuation.
+    punctuation = len(_CLAUSE_MARKS.findall(text)) / count
+    stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3
     content = [w for w in words if w not in FUNCTION_WORDS and w not in ENGLISH]
     on_topic = sum(1 for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
     off_topic = count >= 12 and (not content or on_topic / max(len(content), 1) < 0.2) and on_topic < 3

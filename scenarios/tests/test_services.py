@@ -6,7 +6,6 @@ from scenarios import services
 from scenarios.catalog import archetype_ids
 from scenarios.generation import GenerationError, generate
 from scenarios.models import AnswerKey, GenerationBatch, Scenario
-from simulator.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,6 @@ def test_generating_twice_stores_one_scenario_with_its_answer_key_apart():
     assert first.content_hash == expected.content_hash
     assert first.answer_key.content == expected.answer_key
     assert "priority_order" not in first.payload
-
-
-@pytest.fixture
-def eager():
-    """Run tasks in-process whatever the environment says, so these tests check the service itself."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def test_a_batch_generates_every_spec_and_reports_progress(eager, django_capture_on_commit_callbacks):

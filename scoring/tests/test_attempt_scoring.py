@@ -40,7 +40,7 @@ def test_every_kind_declares_its_dimensions_and_together_they_cover_all_eight():
 
 
 def test_submitting_queues_the_score_and_the_attempt_becomes_scored(
-    started, django_capture_on_commit_callbacks
+    started, eager, django_capture_on_commit_callbacks
 ):
     attempt, _ = started
     _answer_everything(attempt)
@@ -72,7 +72,7 @@ def test_scoring_twice_or_retrying_the_task_makes_one_score_set(started):
     assert ItemScore.objects.count() == 6
 
 
-def test_the_same_answers_score_the_same_after_a_rescore(started, django_capture_on_commit_callbacks):
+def test_the_same_answers_score_the_same_after_a_rescore(started, eager, django_capture_on_commit_callbacks):
     attempt, _ = started
     _answer_everything(attempt)
     simulator_services.attempt_submit(attempt=attempt, submitted_by="participant")

@@ -66,3 +66,15 @@ def started(all_kinds_exercise, invite):
     _, token = invite(all_kinds_exercise)
     attempt, access_token, _ = services.attempt_start(invitation_token=token)
     return attempt, access_token
+
+
+@pytest.fixture
+def eager():
+    """Run Celery tasks in-process whatever the environment says, so a test checks the service
+    itself; the worker tests (tests/test_worker_*.py) check the real path."""
+    from simulator.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

@@ -127,6 +127,7 @@ class LogLine(models.Model):
         indexes = [
             models.Index(fields=["scenario", "trace_id"]),
             models.Index(fields=["scenario", "request_id"]),
+            models.Index(fields=["scenario", "line_id"]),
             models.Index(fields=["scenario", "ts"]),
             models.Index(fields=["scenario", "level", "seq"]),
             models.Index(fields=["scenario", "service", "seq"]),

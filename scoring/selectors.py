@@ -35,7 +35,9 @@ def scoring_inputs(*, attempt):
             for bucket in events_by_item.values():
                 bucket.append(entry)
     revisions_by_item: dict[int, list] = {item.pk: [] for item in items}
-    for revision in ResponseRevision.objects.filter(item__attempt=attempt).order_by("item", "version"):
+    for revision in ResponseRevision.objects.filter(item_id__in=list(revisions_by_item)).order_by(
+        "item", "version"
+    ):
         revisions_by_item[revision.item_id].append(
             ((revision.saved_at - started).total_seconds(), revision.answer)
         )

@@ -200,7 +200,8 @@ class Response(models.Model):
 
 
 class ResponseRevision(models.Model):
-    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="revisions")
+    # No index of its own: the unique (item, version) index serves lookups by item.
+    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="revisions", db_index=False)
     version = models.PositiveIntegerField()
     answer = models.JSONField()
     saved_at = models.DateTimeField()

@@ -153,3 +153,28 @@ def attempt_kpis(*, attempt: Attempt) -> dict:
             for ticket_id in tickets
         }
     }
+
+
+def attempt_timeline(*, attempt: Attempt) -> list[dict]:
+    """What the participant did, oldest first: the recorded events and, as `answer_saved`, every
+    saved revision of every answer (each revision is the record of that save)."""
+    from simulator.models import AttemptItem
+
+    items = dict(AttemptItem.objects.filter(attempt=attempt).values_list("pk", "public_id"))
+    entries = [
+        {"at": e.server_ts, "kind": e.kind, "item_id": items.get(e.item_id), "data": e.data}
+        for e in Event.objects.filter(attempt=attempt).order_by("server_ts", "id")
+    ]
+    entries += [
+        {
+            "at": saved_at,
+            "kind": EventKind.ANSWER_SAVED,
+            "item_id": items[item_id],
+            "data": {"version": version},
+        }
+        for item_id, version, saved_at in ResponseRevision.objects.filter(
+            item_id__in=list(items)
+        ).values_list("item_id", "version", "saved_at")
+    ]
+    entries.sort(key=lambda entry: entry["at"])
+    return entries

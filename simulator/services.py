@@ -491,20 +491,8 @@ def response_save(
         response.answer = answer
         response.save(update_fields=["version", "answer", "updated_at"])
         ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
-        events = [
-            Event(
-                attempt=attempt,
-                item=item,
-                kind=EventKind.ANSWER_SAVED,
-                data={"version": response.version},
-                server_ts=now,
-            )
-        ]
-        events += [
-            Event(attempt=attempt, item=item, kind=EventKind.SEVERITY_SET, data={"ticket_id": ticket_id, "severity": severity}, server_ts=now)
-            for ticket_id, severity in _newly_set_severities(item, answer)
-        ]  # fmt: skip
-        Event.objects.bulk_create(events)
+        if item.kind == "triage_queue":
+            _record_severities(attempt_id=attempt.pk, item_id=item.pk, answer=answer, now=now)
     return response
 
 
@@ -519,7 +507,7 @@ _ITEM_KINDS: "OrderedDict[str, str]" = OrderedDict()
 _ITEM_KINDS_SIZE = 20_000
 
 # One round trip on PostgreSQL: authenticate by token hash, check the attempt is open and the
-# version current, bump it, keep the revision and record the event. Any miss returns no row and
+# version current, bump it and keep the revision (the "answer saved" event). Any miss returns no row and
 # the general path below works out which refusal applies.
 _SAVE_SQL = """
 WITH target AS (
@@ -536,9 +524,6 @@ WITH target AS (
 ), revision AS (
     INSERT INTO simulator_responserevision (item_id, version, answer, saved_at)
     SELECT item_id, version, %(answer)s::jsonb, %(now)s FROM saved
-), event AS (
-    INSERT INTO simulator_event (attempt_id, item_id, kind, data, client_ts, server_ts)
-    SELECT attempt_id, item_id, 'answer_saved', jsonb_build_object('version', version), NULL, %(now)s FROM saved
 )
 SELECT version, deadline, item_id, attempt_id FROM saved
 """
@@ -646,8 +631,9 @@ CLIENT_EVENT_KINDS = frozenset(
 def events_record(*, attempt: Attempt, events: list[dict], now: datetime | None = None) -> int:
     """Append a batch of the participant's events; the server's clock stamps them.
 
-    Events are accepted while the attempt is open; `answer_saved` and `severity_set` are
-    written by the server itself when answers are saved, never taken from the client.
+    Events are accepted while the attempt is open. `severity_set` is written by the server when
+    answers are saved and `answer_saved` is each saved revision (selectors.attempt_timeline);
+    neither is ever taken from the client.
     """
     now = now or timezone.now()
     _writable(attempt, now)

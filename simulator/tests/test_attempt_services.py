@@ -305,3 +305,61 @@ def test_a_reviewer_sits_on_several_panels_of_their_own_organisation_only(organi
     outsider_org = services.organisation_create(name="Other", slug="other")
     with pytest.raises(services.NotAllowed, match="not members of Other: lena, rui"):
         services.panel_create(organisation=outsider_org, name="x", reviewers=[reviewer, lead])
+
+
+def test_the_timeline_holds_events_and_every_saved_answer_in_order(started):
+    attempt, _ = started
+    item = _item(attempt, "customer_comms")
+    start = attempt.started_at
+    services.events_record(
+        attempt=attempt,
+        events=[{"kind": "item_opened", "item_id": item.public_id}],
+        now=start + timedelta(seconds=5),
+    )
+    services.response_save(
+        attempt=attempt, item=item, base_version=0, answer={"update": "a"}, now=start + timedelta(seconds=9)
+    )
+    services.response_save(
+        attempt=attempt, item=item, base_version=1, answer={"update": "b"}, now=start + timedelta(seconds=20)
+    )
+
+    timeline = selectors.attempt_timeline(attempt=attempt)
+
+    assert [(e["kind"], e["data"], e["item_id"]) for e in timeline] == [
+        ("item_opened", {}, item.public_id),
+        ("answer_saved", {"version": 1}, item.public_id),
+        ("answer_saved", {"version": 2}, item.public_id),
+    ]
+
+
+def test_autosave_by_token_saves_and_refuses_like_the_general_path(started):
+    """On PostgreSQL this runs the single-statement path; on SQLite the general one. Same outcomes."""
+    attempt, access_token = started
+    item = _item(attempt, "escalation_writeup")
+
+    def save(version, token=access_token, attempt_id=attempt.public_id, item_id=item.public_id, now=None):
+        return services.response_save_by_token(
+            access_token=token, attempt_public_id=attempt_id, item_public_id=item_id,
+            base_version=version, answer={"packet": f"v{version}"}, now=now,
+        )  # fmt: skip
+
+    saved = save(0)
+    assert (saved.version, saved.status, saved.deadline) == (1, "in_progress", attempt.deadline)
+    assert list(ResponseRevision.objects.filter(item=item).values_list("version", "answer")) == [
+        (1, {"packet": "v0"})
+    ]
+    with pytest.raises(services.StaleVersion) as stale:
+        save(0)
+    assert stale.value.response.version == 1
+    with pytest.raises(services.NotAuthenticated):
+        save(1, token="forged")
+    with pytest.raises(services.NotFound):
+        save(1, item_id="someone-elses")
+    with pytest.raises(InvalidAnswer):
+        services.response_save_by_token(
+            access_token=access_token, attempt_public_id=attempt.public_id, item_public_id=item.public_id,
+            base_version=1, answer={"packet": 5},
+        )  # fmt: skip
+    with pytest.raises(services.DeadlinePassed):
+        save(1, now=attempt.deadline + timedelta(seconds=1))
+    assert Response.objects.get(item=item).version == 1

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             f"Demo organisation ready: {organisation.name}",
             f"  lead login      {summary['lead']['username']} / {summary['lead']['password']}",
             f"  reviewer login  {summary['reviewer']['username']} / {summary['reviewer']['password']}",
-            f"  admin           {options['base_url']}/admin/   API docs {options['base_url']}/api/docs/",
+            f"  admin           {options['base_url'].rstrip('/')}/admin/   API docs {options['base_url'].rstrip('/')}/api/docs/",
             "  candidate links (one per exercise):",
         ] + [f"    {i['exercise']:<40} {i['url']}" for i in invitations]
         self.stdout.write("\n".join(lines))

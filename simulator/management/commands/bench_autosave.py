@@ -71,7 +71,9 @@ def free_port() -> int:
 
 def default_workers() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return 2 * cores + 1
+    # Autosave waits on PostgreSQL commits; more sync workers than 2*cores+1 keep more commits in
+    # flight to share each WAL flush (measured: 5 workers 0.9k saves/s, 8 workers 1.04k, 16 no better).
+    return 4 * cores
 
 
 def add_server_arguments(parser) -> None:
@@ -81,7 +83,7 @@ def add_server_arguments(parser) -> None:
         default="sync",
         help="gunicorn worker class (sync measured best for autosave on 2 cores: gthread's tail is worse)",
     )
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 2*cores+1)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 4*cores)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument(
         "--conn-max-age",

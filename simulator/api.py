@@ -84,10 +84,6 @@ class CandidateView(APIView):
         return get_object_or_404(AttemptItem, attempt=attempt, public_id=item_id)
 
 
-def _clock(attempt: Attempt) -> dict:
-    return {"server_time": timezone.now(), "deadline": attempt.deadline, "status": attempt.status}
-
-
 class ItemSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Opaque item id")
     position = serializers.IntegerField()

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from scenarios.models import LogLine
-from simulator.models import Attempt, AttemptItem, Event, EventKind, Exercise, ResponseRevision
+from simulator.models import Attempt, AttemptItem, Event, EventKind, Exercise, Invitation, ResponseRevision
 
 LOG_PAGE_SIZE = 100
 MAX_LOG_PAGE_SIZE = 500
@@ -106,16 +106,19 @@ def log_search(
     return [row.as_line() for row in page], (page[-1].seq if more else None)
 
 
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link's token names (only its hash is stored), with what the start page shows."""
+    from simulator.services import token_hash
+
+    return (
+        Invitation.objects.select_related("exercise", "participant", "attempt")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
 def exercises_for_staff(*, organisation_id: int) -> QuerySet[Exercise]:
     return Exercise.objects.filter(organisation_id=organisation_id).order_by("title")
-
-
-def attempts_for_staff(*, organisation_id: int) -> QuerySet[Attempt]:
-    return (
-        Attempt.objects.filter(organisation_id=organisation_id)
-        .select_related("exercise", "participant")
-        .order_by("-created_at")
-    )
 
 
 def attempt_kpis(*, attempt: Attempt) -> dict:

@@ -35,14 +35,6 @@ FEEDBACK_POLL_SECONDS = 3
 # The start page ------------------------------------------------------------------------------------
 
 
-def _invitation_for_token(token: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("exercise", "participant", "attempt")
-        .filter(token_hash=services.token_hash(token))
-        .first()
-    )
-
-
 def _start_problem(invitation: Invitation | None, now: datetime) -> str:
     """Why the invitation cannot be used, in words safe for the participant, or ''. Reads only."""
     if invitation is None:
@@ -60,12 +52,12 @@ def _start_problem(invitation: Invitation | None, now: datetime) -> str:
 @require_http_methods(["GET", "POST"])
 def take(request, token: str):
     """GET shows the exercise and its rules without starting anything; POST starts (or resumes) it."""
-    invitation = _invitation_for_token(token)
+    invitation = selectors.invitation_for_token(token)
     if request.method == "POST":
         try:
             attempt, access_token, _ = services.attempt_start(invitation_token=token)
         except services.InvitationUnusable as error:
-            invitation = _invitation_for_token(token)
+            invitation = selectors.invitation_for_token(token)
             message = _start_problem(invitation, timezone.now()) or str(error)
             return _start_page(request, invitation, message=message, status=410)
         tokens = dict(request.session.get(SESSION_TOKENS) or {})

@@ -9,7 +9,6 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-TENANT_POOL = 11
 HOSTS_PER_SERVICE = 3
 _UNIT = 1 / 65536
 

@@ -363,3 +363,15 @@ def test_autosave_by_token_saves_and_refuses_like_the_general_path(started):
     with pytest.raises(services.DeadlinePassed):
         save(1, now=attempt.deadline + timedelta(seconds=1))
     assert Response.objects.get(item=item).version == 1
+
+
+def test_the_expiry_sweep_runs_as_a_command(organisation, invite):
+    import io
+
+    from django.core.management import call_command
+
+    invite(organisation.exercises.get(slug="customer-communication"), expires_in=timedelta(seconds=-1))
+    out = io.StringIO()
+    call_command("expire_invitations", stdout=out)
+    assert out.getvalue().strip() == "expired 1 unstarted attempts"
+    assert Attempt.objects.get().status == AttemptStatus.EXPIRED

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
-import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.generation import GenerationError, validate_inputs
 from scenarios.services import scenario_generate
+from simulator import groupcommit
 from simulator.builtin_exercises import BUILTIN_EXERCISES
 from simulator.errors import DomainError
 from simulator.models import (
@@ -506,28 +506,6 @@ class SavedResponse:
 _ITEM_KINDS: "OrderedDict[str, str]" = OrderedDict()
 _ITEM_KINDS_SIZE = 20_000
 
-# One round trip on PostgreSQL: authenticate by token hash, check the attempt is open and the
-# version current, bump it and keep the revision (the "answer saved" event). Any miss returns no row and
-# the general path below works out which refusal applies.
-_SAVE_SQL = """
-WITH target AS (
-    SELECT r.id AS response_id, i.id AS item_id, a.id AS attempt_id, a.deadline
-    FROM simulator_attempt a
-    JOIN simulator_attemptitem i ON i.attempt_id = a.id
-    JOIN simulator_response r ON r.item_id = i.id
-    WHERE a.public_id = %(attempt)s AND a.access_token_hash = %(token_hash)s AND i.public_id = %(item)s
-      AND a.status = 'in_progress' AND a.deadline > %(now)s AND r.version = %(version)s
-), saved AS (
-    UPDATE simulator_response r SET version = r.version + 1, answer = %(answer)s::jsonb, updated_at = %(now)s
-    FROM target t WHERE r.id = t.response_id AND r.version = %(version)s
-    RETURNING r.item_id, r.version, t.attempt_id, t.deadline
-), revision AS (
-    INSERT INTO simulator_responserevision (item_id, version, answer, saved_at)
-    SELECT item_id, version, %(answer)s::jsonb, %(now)s FROM saved
-)
-SELECT version, deadline, item_id, attempt_id FROM saved
-"""
-
 
 def _item_kind(item_public_id: str) -> str | None:
     """An item's kind never changes, so it is remembered per process after the first lookup."""
@@ -560,27 +538,26 @@ def response_save_by_token(
     """
     now = now or timezone.now()
     kind = _item_kind(item_public_id)
-    if kind is not None and connection.vendor == "postgresql":
+    if kind is not None and groupcommit.available():
         validate_answer(kind, answer)
-        params = {
-            "attempt": attempt_public_id,
-            "token_hash": token_hash(access_token),
-            "item": item_public_id,
-            "now": now,
-            "version": base_version,
-            "answer": orjson.dumps(answer).decode(),
-        }
-        connection.ensure_connection()
-        # A server-side cursor so PostgreSQL keeps the statement prepared per connection: planning
-        # the statement costs several times executing it.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_SAVE_SQL, params, prepare=True)
-            row = cursor.fetchone()
-        if row is not None:
-            version, deadline, item_id, attempt_id = row
+        applied = groupcommit.apply(
+            groupcommit.PendingSave(
+                attempt=attempt_public_id,
+                token_hash=token_hash(access_token),
+                item=item_public_id,
+                version=base_version,
+                answer=orjson.dumps(answer).decode(),
+                now=now,
+            )
+        )
+        if applied is not None:
             if kind == "triage_queue":
-                _record_severities(attempt_id=attempt_id, item_id=item_id, answer=answer, now=now)
-            return SavedResponse(version=version, deadline=deadline, status=AttemptStatus.IN_PROGRESS)
+                _record_severities(
+                    attempt_id=applied.attempt_id, item_id=applied.item_id, answer=answer, now=now
+                )
+            return SavedResponse(
+                version=applied.version, deadline=applied.deadline, status=AttemptStatus.IN_PROGRESS
+            )
     attempt = (
         Attempt.objects.filter(access_token_hash=token_hash(access_token))
         .exclude(status=AttemptStatus.CANCELLED)

@@ -159,7 +159,7 @@ class Command(BaseCommand):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(LogLine._meta.db_table)}")
             server = GunicornServer(
                 worker_class=options["worker_class"],
-                workers=options["workers"] or default_workers(),
+                workers=options["workers"] or default_workers(options["worker_class"]),
                 threads=options["threads"],
                 conn_max_age=options["conn_max_age"],
             )

@@ -340,7 +340,7 @@ def _json(body: dict, status: int = 200) -> DjangoResponse:
 
 def autosave(request, *, attempt_id: str, item_id: str) -> DjangoResponse:
     """PUT {version, answer} with the attempt's Bearer token; see ResponseSaveApi for the contract."""
-    header = request.headers.get("Authorization", "").split()
+    header = request.META.get("HTTP_AUTHORIZATION", "").split()  # not request.headers: it copies them all
     if len(header) != 2 or header[0].lower() != "bearer":
         return _json(
             {

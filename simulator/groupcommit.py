@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 import psycopg
 from django.conf import settings
 from django.db import connections
@@ -38,13 +39,10 @@ MAX_BATCH = 128
 # base version, PostgreSQL updates the row once; the other is absent and the general path gives 409.
 BATCH_SQL = """
 WITH input AS (
-    SELECT * FROM unnest(
-        %(ord)s::int[], %(attempt)s::text[], %(token_hash)s::text[], %(item)s::text[],
-        %(version)s::int[], %(answer)s::text[], %(now)s::timestamptz[]
-    ) AS s(ord, attempt, token_hash, item, version, answer, now)
+    SELECT * FROM jsonb_to_recordset(%(batch)s::jsonb)
+        AS s(ord int, attempt text, token_hash text, item text, version int, answer jsonb, now timestamptz)
 ), target AS (
-    SELECT s.ord, r.id AS response_id, i.id AS item_id, a.id AS attempt_id, a.deadline,
-           s.version, s.answer::jsonb AS answer, s.now
+    SELECT s.ord, r.id AS response_id, i.id AS item_id, a.id AS attempt_id, a.deadline, s.version, s.answer, s.now
     FROM input s
     JOIN simulator_attempt a ON a.public_id = s.attempt AND a.access_token_hash = s.token_hash
     JOIN simulator_attemptitem i ON i.attempt_id = a.id AND i.public_id = s.item
@@ -228,15 +226,15 @@ class GroupCommitter:
             self._local.connection = None
 
     def _commit(self, batch: list[PendingSave]) -> None:
-        params = {
-            "ord": list(range(len(batch))),
-            "attempt": [p.attempt for p in batch],
-            "token_hash": [p.token_hash for p in batch],
-            "item": [p.item for p in batch],
-            "version": [p.version for p in batch],
-            "answer": [p.answer for p in batch],
-            "now": [p.now for p in batch],
-        }
+        # The whole batch travels as one JSON document, encoded in one call; PostgreSQL unpacks it.
+        document = orjson.dumps(
+            [
+                {"ord": index, "attempt": p.attempt, "token_hash": p.token_hash, "item": p.item,
+                 "version": p.version, "answer": orjson.Fragment(p.answer), "now": p.now}
+                for index, p in enumerate(batch)
+            ]
+        )  # fmt: skip
+        params = {"batch": document.decode()}
         # One statement in autocommit mode is one transaction: the batch is applied whole or not at all.
         with self._connect().cursor() as cursor:
             cursor.execute(BATCH_SQL, params, prepare=True)

@@ -434,7 +434,11 @@ async def run_phase(*, phase: Phase, clients: list, warmup: float, server: Gunic
         await asyncio.sleep(max(0.0, window_end - time.perf_counter()))
         marks["end"] = (time.process_time(), server.cpu_seconds(), machine_busy_ticks())
 
-    async def run_client(client):
+    async def run_client(client, start_after: float):
+        # Clients join one by one over the first half of the warm-up, as people do, rather than in
+        # one burst: a burst of connections lands on whichever worker happens to be waiting in
+        # accept, and keep-alive keeps it there for the whole round.
+        await asyncio.sleep(start_after)
         while (started := time.perf_counter()) < window_end:
             try:
                 status = await client.step()
@@ -450,7 +454,10 @@ async def run_phase(*, phase: Phase, clients: list, warmup: float, server: Gunic
                 phase.statuses[status] = phase.statuses.get(status, 0) + 1
 
     requests_before = len(phase.latencies)
-    await asyncio.gather(measure_marks(), *(run_client(client) for client in clients))
+    stagger = warmup / 2 / len(clients)
+    await asyncio.gather(
+        measure_marks(), *(run_client(client, i * stagger) for i, client in enumerate(clients))
+    )
     for client in clients:
         phase.connects += client.connection.connects
         client.connection.connects = 0

@@ -531,8 +531,9 @@ def response_save_by_token(
 ) -> SavedResponse:
     """Autosave as the API receives it: the access token, the attempt and item ids, the version.
 
-    The common case (a current version, an open attempt) takes a single statement on
-    PostgreSQL; anything else, and every save on SQLite, goes through response_save, which
+    The common case (a current version, an open attempt) takes groupcommit's fast path on
+    PostgreSQL: one statement, alone or shared with the saves arriving together. Anything else,
+    and every save on SQLite, goes through response_save, which
     gives the precise refusal: 401 for a bad token, 404 for an attempt or item that is not the
     caller's, 409 for a stale version or a passed deadline.
     """

@@ -43,7 +43,19 @@ def test_bench_autosave_prints_its_figures_or_refuses_without_postgresql():
         assert 0 < figures[phase]["p50_ms"] <= figures[phase]["p95_ms"] <= figures[phase]["p99_ms"]
     assert figures["throughput_ratio"] > 0
     assert isinstance(figures["meets_targets"], bool)
-    for label in ("autosave PUT", "ceiling GET /healthz/", "autosave / ceiling throughput", "p99"):
+    # The test database's owner may checkpoint and list pg_wal, so the WAL figures are complete.
+    wal = figures["wal"]
+    assert wal["checkpoint_before"] is True, wal
+    assert wal["written_mb"] > 0 and wal["segments_used"] >= 0, wal
+    assert wal["segments_created"] == max(0, wal["segments_used"] - wal["segments_ready_before"]), wal
+    labels = (
+        "autosave PUT",
+        "ceiling GET /healthz/",
+        "autosave / ceiling throughput",
+        "p99",
+        "PostgreSQL WAL",
+    )
+    for label in labels:
         assert label in text, text
 
 
@@ -62,3 +74,25 @@ def test_bench_log_search_prints_its_figures_or_refuses_without_postgresql():
     assert figures["per_type"]["trace_id"]["lines_returned"] == [1]
     assert isinstance(figures["meets_target"], bool)
     assert "overall p95" in text and "q=rare word" in text, text
+
+
+def test_the_autosave_benchmark_says_when_postgresql_created_wal_segments_during_the_run():
+    from simulator.management.commands.bench_autosave import Command, WalState, wal_figures
+
+    segment = 16 * 2**20
+    before = WalState(lsn_bytes=10 * segment, segment_bytes=segment, segments_ready=3)
+    after = WalState(lsn_bytes=15 * segment + 100, segment_bytes=segment, segments_ready=0)
+
+    wal = wal_figures(before, after, checkpointed=True)
+    assert (wal["segments_used"], wal["segments_created"]) == (5, 2)
+    assert wal["written_mb"] == 80.0
+    assert "2 had to be created" in Command._wal_line(wal)
+
+    enough = wal_figures(WalState(10 * segment, segment, 5), after, checkpointed=True)
+    assert enough["segments_created"] == 0
+    assert "all reused (5 were ready)" in Command._wal_line(enough)
+
+    unknown = wal_figures(WalState(10 * segment, segment, None), after, checkpointed=False)
+    assert unknown["segments_created"] is None
+    line = Command._wal_line(unknown)
+    assert "no CHECKPOINT" in line and "unknown" in line

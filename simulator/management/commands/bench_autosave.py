@@ -69,6 +69,67 @@ def vacuum_tables(*tables: str) -> None:
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
 
 
+@dataclass
+class WalState:
+    """Where PostgreSQL's write-ahead log stands, and how many segments are ready to be reused."""
+
+    lsn_bytes: int
+    segment_bytes: int
+    segments_ready: int | None  # None where the role may not list pg_wal (pg_monitor or superuser)
+
+    @property
+    def segment(self) -> int:
+        return self.lsn_bytes // self.segment_bytes
+
+
+def checkpoint(stderr=None) -> bool:
+    """CHECKPOINT, as database benchmarks do before they measure. It writes out what the set-up left
+    dirty, and it recycles the WAL segments the server no longer needs as the next ones. Without it, a
+    server that has not checkpointed for a while creates each new 16 MB segment during the run by
+    writing zeros to it while every commit waits (about 50 ms each here, 25 times in a 20 s autosave
+    run): that is the server's warm-up, which a server under steady load does not pay."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError as error:
+        if stderr is not None:
+            stderr.write(f"no CHECKPOINT before the run ({error}); the figures may include WAL warm-up")
+        return False
+    return True
+
+
+def wal_state() -> WalState:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
+            "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')"
+        )
+        lsn_bytes, segment_bytes = cursor.fetchone()
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "SELECT count(*) FROM pg_ls_waldir() "
+                    "WHERE name ~ '^[0-9A-F]{24}$' AND name > pg_walfile_name(pg_current_wal_lsn())"
+                )
+                ready = cursor.fetchone()[0]
+        except DatabaseError:
+            ready = None
+    return WalState(lsn_bytes, segment_bytes, ready)
+
+
+def wal_figures(before: WalState, after: WalState, checkpointed: bool) -> dict:
+    """What the run wrote to the WAL, and how many segments PostgreSQL had to create meanwhile."""
+    used = after.segment - before.segment
+    created = None if before.segments_ready is None else max(0, used - before.segments_ready)
+    return {
+        "checkpoint_before": checkpointed,
+        "written_mb": round((after.lsn_bytes - before.lsn_bytes) / 2**20, 1),
+        "segments_used": used,
+        "segments_ready_before": before.segments_ready,
+        "segments_created": created,
+    }
+
+
 def database_url(conn_max_age: int) -> str:
     """The URL of the database this process uses (the test database under pytest), for gunicorn."""
     s = connection.settings_dict
@@ -568,6 +629,8 @@ class Command(BaseCommand):
                 conn_max_age=options["conn_max_age"],
             )
             vacuum_tables(*VACUUMED)
+            checkpointed = checkpoint(self.stderr)
+            wal_before = wal_state()
             connection.close()  # nothing of ours holds a database connection during the load
             window = options["seconds"] / options["rounds"]
             autosave = Phase("autosave", window)
@@ -589,13 +652,14 @@ class Command(BaseCommand):
                             )
                 finally:
                     gc.unfreeze()
-            figures = self._figures(options, server, autosave.figures(), ceiling.figures())
+            wal = wal_figures(wal_before, wal_state(), checkpointed)
+            figures = self._figures(options, server, autosave.figures(), ceiling.figures(), wal)
         finally:
             if not options["keep_fixtures"]:
                 delete_fixtures(org, user, self.stderr)
         self._print(figures, options["json"])
 
-    def _figures(self, options, server, autosave: dict, ceiling: dict) -> dict:
+    def _figures(self, options, server, autosave: dict, ceiling: dict, wal: dict) -> dict:
         ratio = autosave["throughput_rps"] / ceiling["throughput_rps"] if ceiling["throughput_rps"] else 0.0
         figures = {
             "server": server.description,
@@ -606,6 +670,7 @@ class Command(BaseCommand):
             "warmup_seconds": options["warmup"],
             "autosave": autosave,
             "ceiling": ceiling,
+            "wal": wal,
             "throughput_ratio": round(ratio, 3),
             "round_ratios": [
                 round(a / c, 3) if c else 0.0
@@ -643,6 +708,7 @@ class Command(BaseCommand):
                 lines.append(
                     f"  {key} errors: statuses {f['non_ok_statuses']}, transport {f['transport_errors']}"
                 )
+        lines.append(self._wal_line(figures["wal"]))
         lines += [
             "  (srv cpu / gen cpu: cores used by gunicorn and by this load generator; PostgreSQL is the rest "
             f"of machine busy: autosave {figures['autosave']['machine_busy_percent']}%, "
@@ -655,3 +721,16 @@ class Command(BaseCommand):
             f"meets targets: {'yes' if figures['meets_targets'] else 'NO'}",
         ]
         self.stdout.write("\n".join(lines))
+
+    @staticmethod
+    def _wal_line(wal: dict) -> str:
+        checkpoint = "after a CHECKPOINT" if wal["checkpoint_before"] else "with no CHECKPOINT before"
+        line = f"PostgreSQL WAL ({checkpoint}): {wal['written_mb']:.0f} MB in {wal['segments_used']} segments"
+        if wal["segments_created"] is None:
+            return line + " (this role may not list pg_wal, so segment reuse is unknown)"
+        if wal["segments_created"] == 0:
+            return line + f", all reused ({wal['segments_ready_before']} were ready)"
+        return (
+            line + f"; {wal['segments_created']} had to be created during the run, each stalling every "
+            "commit while it is filled with zeros: raise min_wal_size, or run again"
+        )

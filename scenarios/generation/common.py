@@ -35,6 +35,23 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     return payload
 
 
+def ticket_missing_facts(world: World, ticket: dict) -> list[str]:
+    """The archetype's missing facts that this ticket does not state: a fact with `stated_by`
+    phrases is left out when the ticket's text (as the candidate sees it) contains one of them."""
+    shown = _comparable(" ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet")))
+    facts = []
+    for entry in world.archetype["missing_facts"]:
+        if isinstance(entry, str):
+            facts.append(world.text(entry))
+        elif not any(_comparable(world.text(phrase)) in shown for phrase in entry["stated_by"]):
+            facts.append(world.text(entry["fact"]))
+    return facts
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def trace_waterfall(
     world: World,
     rng: random.Random,

@@ -2,7 +2,7 @@
 
 from scenarios.catalog import archetype_ids, catalog
 
-from .common import MINUTE_MS, customer_ticket, kind_rng
+from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_missing_facts
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
 
 _BENIGN_SEVERITY_REASONS = {
@@ -53,7 +53,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "component": outage.archetype["component"],
                     "route": outage.archetype["route"],
                     "tier": outage.customer.tier,
-                    "missing_facts": outage.texts(outage.archetype["missing_facts"]),
+                    "missing_facts": ticket_missing_facts(outage, ticket),
                     "clarity": "clear" if clear else "vague",
                     "severity_reason": outage.text(outage.archetype["severity"]["reason"]),
                     "route_reason": outage.text(outage.archetype["route_reason"]),

@@ -203,3 +203,64 @@ def test_noise_is_healthy_traffic():
         or ("http" in entry and not 200 <= entry["http"]["status"] < 400)
     ]
     assert not bad, bad
+
+
+def _ticket_variants(arche: dict, seed: int):
+    """Every ticket text the generator can show for an archetype: each subject with each clear body
+    (and the error snippet, which clear tickets carry) and each vague body."""
+    w = world.build_world(arche["id"], seed)
+    ticket = arche["ticket"]
+    snippet = w.text(ticket["error_snippet"]).strip() if ticket.get("error_snippet") else ""
+    for subject in ticket["subjects"]:
+        for body in ticket["bodies_clear"]:
+            yield w, {"subject": w.text(subject), "body": w.text(body).strip(), "error_snippet": snippet}
+        for body in ticket["bodies_vague"]:
+            yield w, {"subject": w.text(subject), "body": w.text(body).strip()}
+
+
+def test_every_stated_by_phrase_is_in_some_ticket_the_generator_shows():
+    """A phrase no ticket contains is a typo: the fact would be expected even where the ticket states it."""
+    from scenarios.generation.common import _comparable
+
+    problems = []
+    for arche in archetypes():
+        for seed in (1, 2, 3):
+            shown = [_comparable(" ".join(t.values())) for _, t in _ticket_variants(arche, seed)]
+            w = world.build_world(arche["id"], seed)
+            for entry in arche["missing_facts"]:
+                for phrase in entry["stated_by"] if isinstance(entry, dict) else []:
+                    if not any(_comparable(w.text(phrase)) in text for text in shown):
+                        problems.append(f"{arche['id']} (seed {seed}): {phrase!r}")
+    assert not problems, "stated_by phrases found in no ticket:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_every_ticket_leaves_at_least_two_facts_to_ask_for():
+    """The triage scorer wants questions aimed at what a ticket lacks: a ticket stating everything
+    would leave nothing to ask, and the candidate could not earn those checks."""
+    from scenarios.generation.common import ticket_missing_facts
+
+    too_few = []
+    for arche in archetypes():
+        for w, ticket in _ticket_variants(arche, seed=7):
+            facts = ticket_missing_facts(w, ticket)
+            if len(facts) < 2:
+                too_few.append(f"{arche['id']}: {ticket['body'][:60]!r} leaves {facts}")
+    assert not too_few, "\n".join(too_few)
+
+
+def test_a_clear_ticket_does_not_expect_what_it_states_and_a_vague_one_expects_everything():
+    from scenarios.generation.common import ticket_missing_facts
+
+    arche = next(a for a in archetypes() if a["id"] == "oauth_client_secret_expired")
+    variants = list(_ticket_variants(arche, seed=11))
+    w, clear = next((w, t) for w, t in variants if "error_snippet" in t)
+    _, vague = next((w, t) for w, t in variants if "error_snippet" not in t)
+
+    assert w.values["client_id"] in clear["body"]
+    clear_facts = ticket_missing_facts(w, clear)
+    assert "the client id the integration uses" not in clear_facts
+    assert "the exact time the failures started, with timezone" not in clear_facts
+    assert "when the client secret was created or last rotated" in clear_facts
+    assert ticket_missing_facts(w, vague) == [
+        w.text(e if isinstance(e, str) else e["fact"]) for e in arche["missing_facts"]
+    ]

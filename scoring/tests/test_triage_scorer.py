@@ -347,6 +347,38 @@ def test_a_one_level_severity_miss_costs_less_than_a_three_level_miss(pool):
     assert 0 == lost("SEV1") < lost("SEV2") < lost("SEV4")
 
 
+def test_asking_a_clear_ticket_for_what_it_already_states_earns_no_credit(oauth):
+    secret = ticket_id(oauth, "401 errors")
+    ticket = next(t for t in oauth.payload["tickets"] if t["id"] == secret)
+    facts = oauth.answer_key["tickets"][secret]["missing_facts"]
+    assert oauth.answer_key["tickets"][secret]["clarity"] == "clear"
+    assert "ci_56cd62b9e155" in ticket["body"] and "the client id the integration uses" not in facts
+    strong = oauth_answers(oauth)["strong"]
+
+    def with_questions(questions: str) -> dict:
+        checks = checks_of(
+            oauth,
+            {
+                **strong,
+                "tickets": {
+                    **strong["tickets"],
+                    secret: {**strong["tickets"][secret], "clarifying_questions": questions},
+                },
+            },
+        )
+        return {name: checks[f"{name}_{secret}"] for name in ("facts_needed", "questions_focused")}
+
+    restated = with_questions(
+        "Which client id does your integration use?\nWhen exactly did the failures start?"
+    )
+    assert not restated["facts_needed"].passed and not restated["questions_focused"].passed
+    missing = with_questions(
+        "When was this client secret created or last rotated?\n"
+        "Could you send a full failing request and response, without the secret?"
+    )
+    assert missing["facts_needed"].passed and missing["questions_focused"].passed
+
+
 def test_asking_every_conceivable_question_earns_no_credit_for_them(oauth):
     secret = ticket_id(oauth, "401 errors")
     strong = oauth_answers(oauth)["strong"]

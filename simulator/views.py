@@ -642,6 +642,7 @@ def _worked_incident(key: dict, scenario, answer: dict) -> dict:
     return {
         "root_cause": key.get("root_cause", ""),
         "severity": key.get("severity", ""),
+        "severity_reason": key.get("severity_reason", ""),
         "route": key.get("route", ""),
         "decisions": points,
         "update_cadence_minutes": key.get("update_cadence_minutes"),

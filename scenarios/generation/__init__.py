@@ -27,6 +27,7 @@ __all__ = [
 # Bump a kind's version whenever its output for the same inputs changes.
 GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     "triage_queue": 2,  # 2: a ticket's missing facts leave out what the ticket already states
+    "incident": 2,  # 2: severity by the failure's scope (one tenant: that customer's tier)
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -13,7 +13,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
     err = archetype["metrics"]["error_rate_pct"]
-    severity = archetype["severity"]["by_tier"]["enterprise"]
+    # A failure of many tenants reaches enterprise ones, and the drill says so before it asks for the
+    # severity; a failure of one tenant is as severe as that customer's tier makes it.
+    many_tenants = archetype["severity"]["scope"] == "many_tenants"
+    severity = archetype["severity"]["by_tier"]["enterprise" if many_tenants else world.customer.tier]
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
     injects = [
@@ -23,7 +26,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
         (240, "log_excerpt", "Log search", world.text(archetype["signal_logs"][0]["message"])),
-        (420, "chat", "#incident", "Customer success: two more enterprise customers asking what is going on."),
+        (45, "chat", "#incident", "Customer success: two enterprise customers report the same errors and ask what is going on.")
+        if many_tenants else
+        (420, "chat", "#incident",
+         f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),
         (600, "metric", "Dashboard",
          f"{world.text(archetype['metrics']['saturation']['name'])} at "
          f"{archetype['metrics']['saturation']['peak']}{archetype['metrics']['saturation']['unit']}"),
@@ -93,6 +99,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "severity": severity,
+        "severity_reason": world.text(archetype["severity"]["reason"])
+        + (
+            " Enterprise tenants are among those affected."
+            if many_tenants
+            else f" Only {world.customer.name} ({world.customer.tier}) is affected."
+        ),
         "route": archetype["route"],
         "decisions": {
             did: {"correct": correct[did], "unsafe": unsafe.get(did, []), "window_seconds": list(window)}

@@ -259,3 +259,40 @@ def test_a_world_fills_every_world_placeholder():
 
     values = build_world(archetype_ids()[0], 1).values
     assert set(WORLD_PLACEHOLDERS) <= set(values)
+
+
+def _seed_with_tier(archetype_id: str, tier: str) -> int:
+    from scenarios.generation.world import build_world
+
+    return next(seed for seed in range(1, 500) if build_world(archetype_id, seed).customer.tier == tier)
+
+
+def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
+    """The expired secret hits one customer: a standard-tier customer's outage is not graded as an
+    enterprise one, and the drill tells nobody that enterprise customers are affected."""
+    seed = _seed_with_tier("oauth_client_secret_expired", "standard")
+    generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
+    texts = [inject["text"] for inject in generated.payload["injects"]]
+
+    assert generated.answer_key["severity"] == "SEV3"  # by_tier: enterprise SEV2, standard SEV3
+    assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV3"]
+    assert generated.answer_key["update_cadence_minutes"] == 120
+    assert not any("enterprise" in text for text in texts), texts
+    assert any("no other customer has reported" in text for text in texts)
+    assert "(standard) is affected" in generated.answer_key["severity_reason"]
+
+
+def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announces_before_asking():
+    seed = _seed_with_tier("memory_leak_oom_restarts", "standard")
+    generated = generate("incident", "memory_leak_oom_restarts", seed, "medium")
+    severity_asked_at = next(
+        p["offset_seconds"] for p in generated.payload["decision_points"] if p["id"] == "D1"
+    )
+    told_before = [
+        inject["text"]
+        for inject in generated.payload["injects"]
+        if inject["offset_seconds"] < severity_asked_at and "enterprise customers" in inject["text"]
+    ]
+
+    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV2, standard SEV3
+    assert told_before, generated.payload["injects"]

@@ -301,6 +301,7 @@ def test_the_incident_worked_answer_names_the_options_and_windows(client, invita
     assert all(escape(text) in html for text in texts)
     assert escape(point["prompt"]) in html
     assert f"every {key['update_cadence_minutes']} minutes" in html
+    assert escape(key["severity_reason"]) in html
 
 
 def test_a_training_drill_not_scored_yet_says_it_is_being_scored_and_polls(client, invitation_for):

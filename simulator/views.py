@@ -553,6 +553,7 @@ def _worked_investigation(key: dict, scenario, answer: dict) -> dict:
         "signal_messages": key.get("signal_messages") or [],
         "red_herrings": key.get("red_herrings") or [],
         "safe": mitigations.get("safe") or [],
+        "follow_up": mitigations.get("follow_up") or [],
         "unsafe": mitigations.get("unsafe") or [],
     }
 

@@ -26,8 +26,14 @@ __all__ = [
 
 # Bump a kind's version whenever its output for the same inputs changes.
 GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
-    "triage_queue": 2,  # 2: a ticket's missing facts leave out what the ticket already states
-    "incident": 2,  # 2: severity by the failure's scope (one tenant: that customer's tier)
+    # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
+    # (verify, watch, tell) come after the mitigations among the next steps.
+    "triage_queue": 3,
+    # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
+    # offered as first mitigations but are not correct ones.
+    "incident": 3,
+    "log_investigation": 2,  # 2: the key's mitigations list follow-up steps apart
+    "postmortem": 2,  # 2: "Mitigated:" names a mitigation, never a follow-up step
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

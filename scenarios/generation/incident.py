@@ -13,10 +13,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
     err = archetype["metrics"]["error_rate_pct"]
-    # A failure of many tenants reaches enterprise ones, and the drill says so before it asks for the
-    # severity; a failure of one tenant is as severe as that customer's tier makes it.
-    many_tenants = archetype["severity"]["scope"] == "many_tenants"
-    severity = archetype["severity"]["by_tier"]["enterprise" if many_tenants else world.customer.tier]
+    # When many tenants fail, the drill says enterprise ones are among them before it asks for the severity.
+    many_tenants = world.many_tenants
+    severity = world.incident_severity
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
     injects = [
@@ -49,8 +48,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     injects.extend(herring_injects)
     injects.sort(key=lambda item: (item[0], item[1]))
 
-    mitigations = [("safe", m) for m in archetype["mitigations"]["safe"]] + [
-        ("unsafe", m) for m in archetype["mitigations"]["unsafe"]
+    # Follow-up steps (verify, watch, tell) are offered too: choosing one first mitigates nothing.
+    mitigations = [
+        (label, m)
+        for label in ("safe", "follow_up", "unsafe")
+        for m in archetype["mitigations"].get(label, [])
     ]
     mitigations.append(("hold", "Take no action yet; keep collecting evidence."))
     rng.shuffle(mitigations)

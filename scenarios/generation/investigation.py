@@ -156,6 +156,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         ],
         "mitigations": {
             "safe": world.texts(archetype["mitigations"]["safe"]),
+            "follow_up": world.texts(archetype["mitigations"].get("follow_up", [])),
             "unsafe": world.texts(archetype["mitigations"]["unsafe"]),
         },
     }

@@ -7,7 +7,7 @@ from .world import World, iso_s
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("postmortem", world, difficulty)
     archetype = world.archetype
-    severity = world.archetype["severity"]["by_tier"]["enterprise"]
+    severity = world.incident_severity
     detected = world.onset_ms + rng.randint(3, 25) * MINUTE_MS
     escalated = detected + rng.randint(5, 30) * MINUTE_MS
     mitigated = escalated + rng.randint(10, 60) * MINUTE_MS
@@ -54,7 +54,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "mitigated_at": iso_s(mitigated),
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
-            "customers_affected": rng.randint(1, 5) if severity in ("SEV3", "SEV4") else rng.randint(12, 400),
+            "customers_affected": rng.randint(12, 400) if world.many_tenants else 1,
             "summary": world.text(archetype["symptom"]),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],

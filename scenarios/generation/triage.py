@@ -58,7 +58,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "severity_reason": outage.text(outage.archetype["severity"]["reason"]),
                     "route_reason": outage.text(outage.archetype["route_reason"]),
                     "root_cause": outage.text(outage.archetype["root_cause"]),
-                    "next_steps": outage.texts(outage.archetype["mitigations"]["safe"]),
+                    "next_steps": outage.texts(
+                        outage.archetype["mitigations"]["safe"]
+                        + outage.archetype["mitigations"].get("follow_up", [])
+                    ),
                 },
             )
         )

@@ -148,7 +148,18 @@ class World:
 
     @property
     def severity(self) -> str:
+        """The severity of this customer's ticket: by the archetype's table for the customer's tier."""
         return self.archetype["severity"]["by_tier"][self.customer.tier]
+
+    @property
+    def many_tenants(self) -> bool:
+        return self.archetype["severity"]["scope"] == "many_tenants"
+
+    @property
+    def incident_severity(self) -> str:
+        """The severity of the incident as a whole: a failure of many tenants reaches enterprise ones;
+        a failure of one tenant is as severe as that customer's tier makes it."""
+        return self.archetype["severity"]["by_tier"]["enterprise"] if self.many_tenants else self.severity
 
 
 def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:

@@ -264,3 +264,22 @@ def test_a_clear_ticket_does_not_expect_what_it_states_and_a_vague_one_expects_e
     assert ticket_missing_facts(w, vague) == [
         w.text(e if isinstance(e, str) else e["fact"]) for e in arche["missing_facts"]
     ]
+
+
+FOLLOW_UP_OPENINGS = re.compile(
+    r"^(confirm|watch|compare|track|tell|post|keep|acknowledge|escalate|involve|offer|capture|once|after)\b",
+    re.IGNORECASE,
+)
+
+
+def test_safe_mitigations_mitigate_and_follow_up_steps_are_kept_apart():
+    """A drill's "first mitigation" counts only `safe` steps: one that verifies, watches, tells or
+    escalates belongs under `follow_up`, where it is offered without counting as a mitigation."""
+    misfiled = [
+        f"{a['id']}: {step}"
+        for a in archetypes()
+        for step in a["mitigations"]["safe"]
+        if FOLLOW_UP_OPENINGS.match(step)
+    ]
+    assert not misfiled, "safe steps that mitigate nothing:\n" + "\n".join(misfiled)
+    assert all(a["mitigations"]["safe"] for a in archetypes())

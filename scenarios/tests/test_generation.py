@@ -296,3 +296,12 @@ def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announc
 
     assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV2, standard SEV3
     assert told_before, generated.payload["injects"]
+
+
+def test_a_postmortem_of_one_tenant_has_one_affected_customer_and_its_tiers_severity():
+    seed = _seed_with_tier("oauth_client_secret_expired", "standard")
+    one = generate("postmortem", "oauth_client_secret_expired", seed, "medium").payload["incident"]
+    many = generate("postmortem", "memory_leak_oom_restarts", seed, "medium").payload["incident"]
+
+    assert (one["severity"], one["customers_affected"]) == ("SEV3", 1)
+    assert many["severity"] == "SEV2" and many["customers_affected"] >= 12

@@ -188,6 +188,22 @@ def test_an_unsafe_mitigation_sinks_operational_discipline_whatever_else_is_righ
     assert scores(pool, answer, revisions=revisions)["operational_discipline"] == 1
 
 
+def test_watching_a_metric_is_offered_as_a_first_mitigation_but_is_not_one(pool):
+    watch = option(pool, "D3", "Watch pool utilisation")
+    status_page = option(pool, "D3", "Post a status page update")
+    d3 = pool.answer_key["decisions"]["D3"]
+    assert {watch, status_page}.isdisjoint(d3["correct"]) and {watch, status_page}.isdisjoint(d3["unsafe"])
+
+    answer, revisions = pool_drills(pool)["strong"]
+    answer = {**answer, "decisions": {**answer["decisions"], "D3": watch}}
+    checks = {c.id: c for d in result(pool, answer, revisions=revisions).dimensions for c in d.checks}
+
+    assert checks["safe_mitigation"].passed  # harmless...
+    assert not checks["effective_mitigation"].passed  # ...but it mitigates nothing
+    assert "does not address the cause" in checks["effective_mitigation"].explanation
+    assert "Roll orders-service back" in checks["effective_mitigation"].explanation
+
+
 def test_without_revisions_decisions_and_updates_earn_no_timing_credit(pool):
     answer, _ = pool_drills(pool)["strong"]
     checks = {c.id + "@" + c.dimension: c for d in result(pool, answer).dimensions for c in d.checks}

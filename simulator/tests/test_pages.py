@@ -373,3 +373,19 @@ def test_a_scored_hiring_exercise_shows_no_score_check_or_answer(client, invitat
     assert "worked answer" not in html.lower()
     assert "being scored" not in html
     assert fragment.status_code == 404
+
+
+def test_the_investigation_worked_answer_lists_follow_up_steps_apart_from_mitigations():
+    from django.template.loader import render_to_string
+
+    from scenarios.generation import generate
+    from simulator.views import _worked_investigation
+
+    key = generate("log_investigation", "db_pool_exhaustion_after_deploy", 3, "easy").answer_key
+    html = render_to_string(
+        "simulator/feedback/_worked_log_investigation.html", {"w": _worked_investigation(key, None, {})}
+    )
+
+    follow_up = html[html.index("data-worked-follow-up") :]
+    assert "Roll orders-service back" in html[: html.index("data-worked-follow-up")]
+    assert "Watch pool utilisation" in follow_up and "Roll orders-service back" not in follow_up

@@ -58,7 +58,7 @@ def exception_handler(exc, context):
 def _membership(request):
     membership = getattr(request.user, "membership", None)
     if membership is None:
-        raise DomainError("only members of an organisation can use the staff API")
+        raise services.NotAllowed("only members of an organisation can use the staff API")
     return membership
 
 
@@ -161,7 +161,10 @@ class ExerciseListApi(APIView):
                 "items",
             ]
 
-    @extend_schema(responses=ExerciseListOutputSerializer(many=True), summary="The organisation's exercises")
+    @extend_schema(
+        responses={200: ExerciseListOutputSerializer(many=True), 403: ERROR},
+        summary="The organisation's exercises",
+    )
     def get(self, request):
         membership = _membership(request)
         exercises = selectors.exercises_for_staff(organisation_id=membership.organisation_id)
@@ -185,7 +188,7 @@ class InvitationCreateApi(APIView):
 
     @extend_schema(
         request=InvitationCreateInputSerializer,
-        responses={201: InvitationCreateOutputSerializer, 400: ERROR, 404: ERROR},
+        responses={201: InvitationCreateOutputSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
         summary="Invite a participant",
     )
     def post(self, request):
@@ -243,7 +246,8 @@ class ExtraTimeApi(StaffAttemptMixin, APIView):
 
 class AttemptKpiApi(StaffAttemptMixin, APIView):
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT}, summary="Time to first action and time to triage per ticket"
+        responses={200: OpenApiTypes.OBJECT, 403: ERROR, 404: ERROR},
+        summary="Time to first action and time to triage per ticket",
     )
     def get(self, request, attempt_id: str):
         return HttpResponse(selectors.attempt_kpis(attempt=self.staff_attempt(request, attempt_id)))
@@ -480,7 +484,7 @@ class SubmitApi(CandidateView):
 
 class ScoresApi(StaffAttemptMixin, APIView):
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, 404: ERROR},
+        responses={200: OpenApiTypes.OBJECT, 403: ERROR, 404: ERROR},
         summary="Auto-scores of an attempt: per item and dimension the score, the checks with evidence, rubric and scorer versions",
     )
     def get(self, request, attempt_id: str):

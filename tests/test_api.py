@@ -84,6 +84,23 @@ def test_invitations_need_staff_and_an_exercise_of_their_own_organisation(client
     assert staff.post("/api/v1/invitations/", payload, format="json").status_code == 404
 
 
+def test_a_user_outside_every_organisation_is_refused_403_by_the_staff_api(lead):
+    from django.contrib.auth import get_user_model
+
+    outsider = get_user_model().objects.create_user(username="outsider", password="outsider-password")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=outsider).key}")
+    exercise = lead.membership.organisation.exercises.first()
+    payload = {"exercise": exercise.pk, "participant_name": "Ana", "participant_email": "ana@example.com"}
+
+    for response in (api.get("/api/v1/exercises/"), api.post("/api/v1/invitations/", payload, format="json")):
+        assert response.status_code == 403, response.content
+        assert response.json() == {
+            "error": "not_allowed",
+            "detail": "only members of an organisation can use the staff API",
+        }
+
+
 def test_a_malformed_invitation_is_refused_with_the_field_named(staff, organisation):
     exercise = organisation.exercises.first()
     response = staff.post(

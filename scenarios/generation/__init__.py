@@ -30,8 +30,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # (verify, watch, tell) come after the mitigations among the next steps.
     "triage_queue": 3,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
-    # offered as first mitigations but are not correct ones.
-    "incident": 3,
+    # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
+    # not errors (a wrong report or a double charge is not an error rate).
+    "incident": 4,
     "log_investigation": 2,  # 2: the key's mitigations list follow-up steps apart
     "postmortem": 2,  # 2: "Mitigated:" names a mitigation, never a follow-up step
 }

@@ -25,7 +25,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
         (240, "log_excerpt", "Log search", world.text(archetype["signal_logs"][0]["message"])),
-        (45, "chat", "#incident", "Customer success: two enterprise customers report the same errors and ask what is going on.")
+        (45, "chat", "#incident", "Customer success: two enterprise customers report the same problem and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
          f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),

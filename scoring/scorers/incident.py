@@ -21,7 +21,7 @@ from scoring.scorers.comms import UPDATE_TIME as _TIME
 from scoring.text import DOMAIN_WORDS, FUNCTION_WORDS, SHINGLE, content_tokens, sentences, tokens
 from scoring.text import terms as _shared_terms
 
-VERSION = 1
+VERSION = 2  # 2: a severity check explains itself with the key's reason
 TS = "troubleshooting"
 OPS = "operational_discipline"
 COL = "collaboration"
@@ -172,12 +172,14 @@ def _severity_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) -> l
     )
     close = distance is not None and distance <= 1
     want = " or ".join(expected)
+    # Packs written before keys carried a reason have none; the message then stands without it.
+    why = f" {reason}" if (reason := str(ctx.key.get("severity_reason") or "").strip()) else ""
     if correct:
-        message = f"Declares {given}, the severity this impact calls for."
+        message = f"Declares {given}, the severity this impact calls for.{why}"
     elif given:
-        message = f"Declares {given}; this impact is {want}."
+        message = f"Declares {given}; this impact is {want}.{why}"
     else:
-        message = f"Declares no severity; this impact is {want}."
+        message = f"Declares no severity; this impact is {want}.{why}"
     return [
         Check("severity_declared", OPS, correct, 2, message, f"D1: {given}" if given else ""),
         Check("severity_close", OPS, close, 1,

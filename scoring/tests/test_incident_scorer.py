@@ -299,3 +299,14 @@ def test_scoring_the_same_answer_twice_gives_the_same_result(saml):
     answer, revisions = saml_drills(saml)["strong"]
     first = result(saml, answer, revisions=revisions).as_dict()
     assert first == result(saml, answer, revisions=revisions).as_dict()
+
+
+def test_a_wrong_severity_is_explained_with_the_keys_reason(pool):
+    answer, revisions = pool_drills(pool)["strong"]
+    answer = {**answer, "decisions": {**answer["decisions"], "D1": "SEV3"}}
+    checks = {c.id: c for d in result(pool, answer, revisions=revisions).dimensions for c in d.checks}
+
+    message = checks["severity_declared"].explanation
+    assert not checks["severity_declared"].passed
+    assert message.startswith("Declares SEV3; this impact is SEV1.")
+    assert pool.answer_key["severity_reason"] in message

@@ -27,8 +27,9 @@ __all__ = [
 # Bump a kind's version whenever its output for the same inputs changes.
 GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
-    # (verify, watch, tell) come after the mitigations among the next steps.
-    "triage_queue": 3,
+    # (verify, watch, tell) come after the mitigations among the next steps; 4: the paging question
+    # no longer expects the request its ticket quotes.
+    "triage_queue": 4,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate).

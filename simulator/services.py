@@ -6,6 +6,7 @@ owns the clock (every function that depends on time takes `now`, defaulting to t
 
 import hashlib
 import hmac
+import logging
 import random
 import secrets
 from collections import OrderedDict
@@ -44,6 +45,8 @@ from simulator.models import (
     VariantPolicy,
 )
 from simulator.responses import validate_answer
+
+logger = logging.getLogger(__name__)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     AttemptStatus.INVITED: frozenset(
@@ -456,6 +459,75 @@ def attempts_expire_unstarted(*, now: datetime | None = None) -> int:
             attempt.save(update_fields=["status", "updated_at"])
             expired += 1
     return expired
+
+
+# The sweep ------------------------------------------------------------------------------------------
+
+# How long a submission may wait for its score before the sweep queues scoring again.
+SCORING_GRACE = timedelta(minutes=5)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired: int
+    submitted: int
+    scoring_queued: int
+    failed: int
+
+    def __str__(self) -> str:
+        return (
+            f"expired {self.expired} unstarted attempts, submitted {self.submitted} past their deadline, "
+            f"queued scoring again for {self.scoring_queued}, {self.failed} failed"
+        )
+
+
+def attempts_sweep(*, now: datetime | None = None, scoring_grace: timedelta = SCORING_GRACE) -> SweepResult:
+    """What must happen even when nobody asks: run every minute (Celery beat, or `manage.py sweep`).
+
+    - Invited attempts whose invitation expired move to `expired`.
+    - Attempts past their deadline are submitted with their last saved work. The deadline task
+      does this on time, and so does the participant's next request; the sweep covers an attempt
+      whose task was lost (a broker restarted without its queue) and whose participant never came
+      back, which would otherwise stay in progress, unscored, for good.
+    - Submissions that have waited longer than `scoring_grace` for their score are queued again
+      (a lost or failed scoring task); scoring is idempotent, so a slow task scored twice is one set.
+
+    One attempt's failure is logged and counted; the sweep goes on with the others.
+    """
+    from scoring.tasks import score_attempt
+
+    now = now or timezone.now()
+    failed = 0
+    waiting = list(
+        Attempt.objects.filter(status=AttemptStatus.SUBMITTED, updated_at__lte=now - scoring_grace)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    queued = 0
+    for attempt_id in waiting:
+        try:
+            score_attempt.delay(attempt_id)
+            queued += 1
+        except Exception:
+            logger.exception("sweep: could not queue scoring for attempt %s", attempt_id)
+            failed += 1
+    overdue = list(
+        Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    submitted = 0
+    for attempt_id in overdue:
+        try:
+            attempt = attempt_enforce_deadline(attempt=Attempt.objects.get(pk=attempt_id), now=now)
+            submitted += attempt.status in CLOSED
+        except Exception:
+            logger.exception("sweep: could not submit attempt %s at its deadline", attempt_id)
+            failed += 1
+    return SweepResult(
+        expired=attempts_expire_unstarted(now=now), submitted=submitted, scoring_queued=queued, failed=failed
+    )
 
 
 # Work inside an attempt ----------------------------------------------------------------------------

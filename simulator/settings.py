@@ -130,6 +130,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# `celery -A simulator beat` (one per deployment) runs the sweep: deadlines whose task was lost,
+# scoring left undone, expired invitations (simulator.services.attempts_sweep).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-attempts": {
+        "task": "simulator.tasks.sweep_attempts",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    }
+}
 
 # Scenario packs larger than this are refused before they are parsed.
 SCENARIO_PACK_MAX_BYTES = env.int("SCENARIO_PACK_MAX_BYTES", default=20 * 1024 * 1024)

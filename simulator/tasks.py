@@ -13,3 +13,9 @@ def submit_at_deadline(attempt_id: int) -> str:
     if attempt is None:
         return "missing"
     return services.attempt_enforce_deadline(attempt=attempt).status
+
+
+@shared_task(acks_late=True)
+def sweep_attempts() -> str:
+    """The periodic sweep (CELERY_BEAT_SCHEDULE runs it every SWEEP_INTERVAL_SECONDS)."""
+    return str(services.attempts_sweep())

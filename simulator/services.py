@@ -418,8 +418,9 @@ def attempt_submit(*, attempt: Attempt, submitted_by: str, now: datetime | None 
 
 
 def _enqueue_scoring(attempt: Attempt) -> None:
-    """Queue the auto-score once the submission is committed. `robust`: a scoring failure is logged
-    and retried by a later run; it never turns the participant's submission into an error."""
+    """Queue the auto-score once the submission is committed. `robust`: a failure to queue or score
+    is logged, never turns the participant's submission into an error, and the sweep
+    (attempts_sweep) queues the scoring again."""
     from scoring.tasks import score_attempt
 
     attempt_id = attempt.pk

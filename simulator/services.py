@@ -362,9 +362,11 @@ def _schedule_deadline(attempt: Attempt) -> None:
     from simulator.tasks import submit_at_deadline
 
     if app.conf.task_always_eager:
-        return  # in-process mode: the deadline is enforced on the next request instead
+        return  # in-process mode: the next request and the sweep enforce the deadline instead
     attempt_id, eta = attempt.pk, attempt.deadline
-    transaction.on_commit(lambda: submit_at_deadline.apply_async((attempt_id,), eta=eta))
+    # `robust`: with the broker down the attempt still starts (or gets its extra time); the failure
+    # is logged, and the next request or the sweep submits the attempt at its deadline.
+    transaction.on_commit(lambda: submit_at_deadline.apply_async((attempt_id,), eta=eta), robust=True)
 
 
 # The clock -----------------------------------------------------------------------------------------

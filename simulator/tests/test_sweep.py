@@ -156,3 +156,33 @@ def test_the_repeating_sweep_runs_on_schedule_and_stops_when_its_parent_ends(com
     assert len(runs) == 3  # at 0 s, 60 s and 120 s; the parent ended at 130 s
     assert all(run.startswith("expired 0 unstarted attempts") for run in runs)
     assert 130 <= clock["now"] <= 131
+
+
+def test_with_the_broker_down_an_attempt_still_starts_and_the_sweep_keeps_its_deadline(
+    comms, invite, django_capture_on_commit_callbacks, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    from simulator.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # company scale, with the broker unreachable
+    try:
+        with (
+            mock.patch(
+                "simulator.tasks.submit_at_deadline.apply_async", side_effect=OperationalError("refused")
+            ),
+            django_capture_on_commit_callbacks(execute=True),
+            caplog.at_level(logging.ERROR),
+        ):
+            attempt = _start(comms, invite, "casey@example.com")
+    finally:
+        app.conf.task_always_eager = before
+
+    assert attempt.status == AttemptStatus.IN_PROGRESS
+    assert "refused" in caplog.text  # logged, not raised at the participant
+    with mock.patch("scoring.tasks.score_attempt.delay"):
+        result = services.attempts_sweep(now=attempt.deadline + timedelta(seconds=1))
+    attempt.refresh_from_db()
+    assert result.submitted == 1
+    assert (attempt.status, attempt.submitted_by) == (AttemptStatus.SUBMITTED, SubmittedBy.DEADLINE)

@@ -35,17 +35,20 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     return payload
 
 
-def ticket_missing_facts(world: World, ticket: dict) -> list[str]:
-    """The archetype's missing facts that this ticket does not state: a fact with `stated_by`
-    phrases is left out when the ticket's text (as the candidate sees it) contains one of them."""
+def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
+    """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
+    A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
+    contains one of them."""
     shown = _comparable(" ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet")))
-    facts = []
+    missing, stated = [], []
     for entry in world.archetype["missing_facts"]:
         if isinstance(entry, str):
-            facts.append(world.text(entry))
-        elif not any(_comparable(world.text(phrase)) in shown for phrase in entry["stated_by"]):
-            facts.append(world.text(entry["fact"]))
-    return facts
+            missing.append(world.text(entry))
+        elif any(_comparable(world.text(phrase)) in shown for phrase in entry["stated_by"]):
+            stated.append(world.text(entry["fact"]))
+        else:
+            missing.append(world.text(entry["fact"]))
+    return missing, stated
 
 
 def _comparable(text: str) -> str:

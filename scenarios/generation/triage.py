@@ -2,7 +2,7 @@
 
 from scenarios.catalog import archetype_ids, catalog
 
-from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_missing_facts
+from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
 
 _BENIGN_SEVERITY_REASONS = {
@@ -45,6 +45,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for position, outage in enumerate(outage_worlds):
         clear = position == 0 and difficulty != "hard" or rng.random() >= VAGUE_SHARE[difficulty]
         ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50) * MINUTE_MS)
+        missing_facts, stated_facts = ticket_facts(outage, ticket)
         entries.append(
             (
                 ticket,
@@ -53,7 +54,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "component": outage.archetype["component"],
                     "route": outage.archetype["route"],
                     "tier": outage.customer.tier,
-                    "missing_facts": ticket_missing_facts(outage, ticket),
+                    "missing_facts": missing_facts,
+                    "stated_facts": stated_facts,
                     "clarity": "clear" if clear else "vague",
                     "severity_reason": outage.text(outage.archetype["severity"]["reason"]),
                     "route_reason": outage.text(outage.archetype["route_reason"]),
@@ -87,6 +89,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "route": spec["route"],
                     "tier": customer.tier,
                     "missing_facts": [render(f, values) for f in spec["missing_facts"]],
+                    "stated_facts": [],
                     "clarity": "clear",
                     "severity_reason": _BENIGN_SEVERITY_REASONS[spec["severity"]],
                     "route_reason": _BENIGN_ROUTE_REASONS[spec["route"]],

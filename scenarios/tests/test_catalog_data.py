@@ -237,19 +237,19 @@ def test_every_stated_by_phrase_is_in_some_ticket_the_generator_shows():
 def test_every_ticket_leaves_at_least_two_facts_to_ask_for():
     """The triage scorer wants questions aimed at what a ticket lacks: a ticket stating everything
     would leave nothing to ask, and the candidate could not earn those checks."""
-    from scenarios.generation.common import ticket_missing_facts
+    from scenarios.generation.common import ticket_facts
 
     too_few = []
     for arche in archetypes():
         for w, ticket in _ticket_variants(arche, seed=7):
-            facts = ticket_missing_facts(w, ticket)
+            facts, _ = ticket_facts(w, ticket)
             if len(facts) < 2:
                 too_few.append(f"{arche['id']}: {ticket['body'][:60]!r} leaves {facts}")
     assert not too_few, "\n".join(too_few)
 
 
 def test_a_clear_ticket_does_not_expect_what_it_states_and_a_vague_one_expects_everything():
-    from scenarios.generation.common import ticket_missing_facts
+    from scenarios.generation.common import ticket_facts
 
     arche = next(a for a in archetypes() if a["id"] == "oauth_client_secret_expired")
     variants = list(_ticket_variants(arche, seed=11))
@@ -257,11 +257,13 @@ def test_a_clear_ticket_does_not_expect_what_it_states_and_a_vague_one_expects_e
     _, vague = next((w, t) for w, t in variants if "error_snippet" not in t)
 
     assert w.values["client_id"] in clear["body"]
-    clear_facts = ticket_missing_facts(w, clear)
+    clear_facts, stated = ticket_facts(w, clear)
+    assert stated == ["the client id the integration uses", "the exact time the failures started, with timezone"]
     assert "the client id the integration uses" not in clear_facts
     assert "the exact time the failures started, with timezone" not in clear_facts
     assert "when the client secret was created or last rotated" in clear_facts
-    assert ticket_missing_facts(w, vague) == [
+    assert ticket_facts(w, vague)[1] == []
+    assert ticket_facts(w, vague)[0] == [
         w.text(e if isinstance(e, str) else e["fact"]) for e in arche["missing_facts"]
     ]
 

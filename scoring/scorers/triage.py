@@ -26,7 +26,7 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 1
+VERSION = 2  # 2: says when a question asks again for what the ticket states
 _PARTS = re.compile(r"[-_./:]")
 TS = "troubleshooting"
 ESC = "escalation"
@@ -179,6 +179,19 @@ class _Triage:
                     self.matched[fact] = question
                     break
         self.limit = max(MAX_QUESTIONS, 2 * len(self.facts))
+        # Questions that ask again for what the ticket already says (a clear ticket's client id, say).
+        self.restated = {}  # stated fact -> the question that asks for it
+        asked_for_missing = set(self.matched.values())
+        for fact in key.get("stated_facts") or []:
+            terms = _terms(_PARENS.sub(" ", fact))
+            for question, asked in self.questions:
+                if (
+                    question not in asked_for_missing
+                    and terms
+                    and len(terms & asked) >= math.ceil(len(terms) / 2)
+                ):
+                    self.restated[fact] = question
+                    break
 
 
 def _severity_checks(t: _Triage, n: int) -> list[Check]:
@@ -265,8 +278,13 @@ def _question_checks(t: _Triage, n: int) -> list[Check]:
     targeted = set(t.matched.values())
     enough = min(2, len(t.facts))
     focus_ok = form_ok and len(targeted) * 2 >= len(asked) and len(t.matched) >= enough
+    restated = next(iter(t.restated.items()), None)
     if focus_ok:
-        focus_message = f"{t.label}: the questions go straight at what the ticket lacks."
+        focus_message = f"{t.label}: the questions go straight at what the ticket lacks." + (
+            f" One asks again for {restated[0]}, which the ticket already gives." if restated else ""
+        )
+    elif form_ok and restated:
+        focus_message = f"{t.label}: asks again for {restated[0]}, which the ticket already gives."
     elif form_ok and len(targeted) * 2 >= len(asked) and t.matched:
         focus_message = (
             f"{t.label}: one pointed question; the customer will have to be asked again for the rest."
@@ -276,7 +294,8 @@ def _question_checks(t: _Triage, n: int) -> list[Check]:
     return [
         Check(f"facts_needed_{t.id}", ESC, facts_ok, FACTS_WEIGHT / n, facts_message, _short(fact_quote)),
         Check(f"questions_asked_{t.id}", COM, form_ok, QUESTION_FORM_WEIGHT / n, form_message, _short(asked[0] if asked else t.questions_text)),
-        Check(f"questions_focused_{t.id}", COM, focus_ok, QUESTION_FOCUS_WEIGHT / n, focus_message, _short(fact_quote)),
+        Check(f"questions_focused_{t.id}", COM, focus_ok, QUESTION_FOCUS_WEIGHT / n, focus_message,
+              _short(restated[1] if restated and not focus_ok else fact_quote)),
     ]  # fmt: skip
 
 

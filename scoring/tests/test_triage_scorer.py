@@ -372,6 +372,10 @@ def test_asking_a_clear_ticket_for_what_it_already_states_earns_no_credit(oauth)
         "Which client id does your integration use?\nWhen exactly did the failures start?"
     )
     assert not restated["facts_needed"].passed and not restated["questions_focused"].passed
+    assert "asks again for the client id the integration uses, which the ticket already gives" in (
+        restated["questions_focused"].explanation
+    )
+    assert restated["questions_focused"].quote == "Which client id does your integration use?"
     missing = with_questions(
         "When was this client secret created or last rotated?\n"
         "Could you send a full failing request and response, without the secret?"

@@ -389,3 +389,20 @@ def test_the_investigation_worked_answer_lists_follow_up_steps_apart_from_mitiga
     follow_up = html[html.index("data-worked-follow-up") :]
     assert "Roll orders-service back" in html[: html.index("data-worked-follow-up")]
     assert "Watch pool utilisation" in follow_up and "Roll orders-service back" not in follow_up
+
+
+def test_the_triage_worked_answer_says_which_facts_the_ticket_already_gives():
+    from django.template.loader import render_to_string
+
+    from scenarios.generation import generate
+    from simulator.views import _worked_triage
+
+    key = generate("triage_queue", "oauth_client_secret_expired", 3, "medium").answer_key
+    stated = [fact for ticket in key["tickets"].values() for fact in ticket["stated_facts"]]
+    html = render_to_string(
+        "simulator/feedback/_worked_triage_queue.html", {"w": _worked_triage(key, None, {})}
+    )
+
+    assert "the client id the integration uses" in stated
+    assert html.count("data-worked-stated") == sum(1 for t in key["tickets"].values() if t["stated_facts"])
+    assert "Already in the ticket, so not to ask: " in html and "the client id the integration uses" in html

@@ -4,13 +4,17 @@ Needs the `playwright` package and a system Chromium at /usr/bin/chromium (.ci/b
 installs it); `playwright install` is never run. Set BROWSER_SHOTS_DIR to keep screenshots.
 """
 
+import io
+import json
 import os
+import re
 import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 
 CHROMIUM = os.environ.get("BROWSER_CHROMIUM", "/usr/bin/chromium")
@@ -24,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 VIEWPORT = {"width": 1366, "height": 768}
+QUIET_SECONDS = 0.5  # no request for this long: the page's last requests are done
 
 # Playwright's sync API runs an event loop in the test's thread; the test's own ORM calls are
 # still synchronous, so Django's async-safety guard would refuse them.
@@ -90,9 +95,18 @@ def page(browser_context):
     yield page
     # Stop the page's timers, then let the server finish what it was doing before the test's
     # database is flushed: a save landing mid-flush would break the next test, not this one.
+    # Leaving the workspace sends its last events with a keepalive request, which can reach the
+    # server just after the navigation: wait until no request has run for a moment, not just now.
     page.goto("about:blank")
     deadline = time.monotonic() + 10
-    while requests.active > 0 and time.monotonic() < deadline:
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if requests.active > 0:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_SECONDS:
+            break
         time.sleep(0.05)
     request_started.disconnect(dispatch_uid="browser-requests-started")
     request_finished.disconnect(dispatch_uid="browser-requests-finished")
@@ -110,3 +124,21 @@ def shot():
             page.screenshot(path=str(Path(directory) / f"{name}.png"), **kwargs)
 
     return take
+
+
+@pytest.fixture
+def invitations(live_server):
+    """The demo organisation's candidate links, by exercise title."""
+    out = io.StringIO()
+    call_command("seed_demo", "--json", "--base-url", live_server.url, stdout=out)
+    return {
+        invitation["exercise"]: invitation["url"] for invitation in json.loads(out.getvalue())["invitations"]
+    }
+
+
+def start_exercise(page, url):
+    """Open an invitation link, start the exercise and wait for the workspace."""
+    page.goto(url)
+    page.get_by_role("button", name="Start exercise").click()
+    page.wait_for_url(re.compile(r"/attempt/[^/]+/"))
+    page.wait_for_selector("#app[data-ready='true']")

@@ -1,11 +1,8 @@
 """A trainee's feedback in a real browser: submit a drill, then see the scores and the worked answer."""
 
-import io
-import json
 import re
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,15 +11,6 @@ def expect():
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
-
-
-@pytest.fixture
-def invitations(live_server):
-    out = io.StringIO()
-    call_command("seed_demo", "--json", "--base-url", live_server.url, stdout=out)
-    return {
-        invitation["exercise"]: invitation["url"] for invitation in json.loads(out.getvalue())["invitations"]
-    }
 
 
 def test_a_trainee_submits_the_postmortem_drill_and_sees_scores_and_the_worked_answer(

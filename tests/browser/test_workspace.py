@@ -1,36 +1,19 @@
 """The candidate's workspace in a real browser: start, answer, autosave, reload, submit, search logs."""
 
-import io
-import json
 import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+
+from tests.browser.conftest import start_exercise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def invitations(live_server):
-    out = io.StringIO()
-    call_command("seed_demo", "--json", "--base-url", live_server.url, stdout=out)
-    return {
-        invitation["exercise"]: invitation["url"] for invitation in json.loads(out.getvalue())["invitations"]
-    }
 
 
 def expect():
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
-
-
-def start_exercise(page, url):
-    page.goto(url)
-    page.get_by_role("button", name="Start exercise").click()
-    page.wait_for_url(re.compile(r"/attempt/[^/]+/"))
-    page.wait_for_selector("#app[data-ready='true']")
 
 
 def test_a_candidate_triages_a_ticket_reloads_and_submits(page, invitations, shot):

@@ -939,8 +939,8 @@ function drawDashboard(pane) {
       interaction: { mode: "index", intersect: false },
       elements: { point: { radius: 0, hoverRadius: 3 }, line: { borderWidth: 1.5, tension: 0 } },
       scales: {
-        x: { ticks: { maxTicksLimit: 8, font: { size: 10 }, color: "#6b7280" }, grid: { display: false } },
-        y: { beginAtZero: true, ticks: { font: { size: 10 }, color: "#6b7280" }, grid: { color: "#eef0f3" } },
+        x: { ticks: { maxTicksLimit: 8, font: { size: 10 }, color: "#5f6673" }, grid: { display: false } },
+        y: { beginAtZero: true, ticks: { font: { size: 10 }, color: "#5f6673" }, grid: { color: "#eef0f3" } },
       },
       plugins: {
         legend: { display: false },

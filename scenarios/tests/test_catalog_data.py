@@ -258,7 +258,10 @@ def test_a_clear_ticket_does_not_expect_what_it_states_and_a_vague_one_expects_e
 
     assert w.values["client_id"] in clear["body"]
     clear_facts, stated = ticket_facts(w, clear)
-    assert stated == ["the client id the integration uses", "the exact time the failures started, with timezone"]
+    assert stated == [
+        "the client id the integration uses",
+        "the exact time the failures started, with timezone",
+    ]
     assert "the client id the integration uses" not in clear_facts
     assert "the exact time the failures started, with timezone" not in clear_facts
     assert "when the client secret was created or last rotated" in clear_facts

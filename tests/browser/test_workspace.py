@@ -175,3 +175,35 @@ def test_at_the_deadline_the_inputs_lock_and_the_submitted_screen_follows(page, 
     expect()(page.locator('[data-field="update"]')).to_be_disabled(timeout=10_000)
     expect()(page.get_by_role("heading", name="Submitted")).to_be_visible(timeout=15_000)
     expect()(page.get_by_text("your last saved work was submitted automatically")).to_be_visible()
+
+
+def test_a_candidate_triages_with_the_keyboard_alone(page, invitations):
+    """Start, move through the queue, answer, save and submit without touching the mouse."""
+    page.goto(invitations["Ticket triage"])
+    expect()(page.get_by_role("button", name="Start exercise")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/attempt/[^/]+/"))
+    page.wait_for_selector("#app[data-ready='true']")
+    rows = page.locator("[data-ticket-row]")
+    second = rows.nth(1).get_attribute("data-ticket-row")
+    ticket = f'[data-ticket="{second}"]'
+
+    page.keyboard.press("j")  # the next ticket in the queue
+    expect()(page.locator(f'[data-ticket-row="{second}"]')).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")  # to the ticket's severity
+    expect()(page.locator(f'{ticket}[data-field="severity"]')).to_be_focused()
+    page.keyboard.press("ArrowDown")  # a closed <select> takes the next option from the keyboard
+    chosen = page.locator(f'{ticket}[data-field="severity"]').input_value()
+    assert chosen.startswith("SEV")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect()(page.locator(f'{ticket}[data-field="component"]')).to_be_focused()
+    page.keyboard.type("api gateway")
+    page.keyboard.press("Control+s")
+    expect()(page.locator("#save-status")).to_have_text(re.compile(r"^Saved at"))
+    page.keyboard.press("Escape")  # leave the field, so the page's shortcuts work again
+
+    page.reload()
+    page.wait_for_selector("#app[data-ready='true']")
+    expect()(page.locator(f'{ticket}[data-field="severity"]')).to_have_value(chosen)
+    expect()(page.locator(f'{ticket}[data-field="component"]')).to_have_value("api gateway")

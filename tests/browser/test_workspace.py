@@ -207,3 +207,50 @@ def test_a_candidate_triages_with_the_keyboard_alone(page, invitations):
     page.wait_for_selector("#app[data-ready='true']")
     expect()(page.locator(f'{ticket}[data-field="severity"]')).to_have_value(chosen)
     expect()(page.locator(f'{ticket}[data-field="component"]')).to_have_value("api gateway")
+
+
+def test_on_a_flaky_network_every_saved_word_survives_without_a_false_conflict(
+    browser_context, page, invitations
+):
+    from simulator.models import Response
+
+    start_exercise(page, invitations["Escalation write-up"])
+    packet = page.locator('[data-field="packet"]')
+    status = page.locator("#save-status")
+    banner = page.locator("[data-conflict]").first
+
+    # 1. The save reaches the server, but its response is lost on the way back.
+    lost = []
+
+    def lose_the_first_response(route):
+        if route.request.method == "PUT" and not lost:
+            lost.append(route.fetch().status)  # the server applies the save...
+            route.abort("connectionreset")  # ...and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/response/", lose_the_first_response)
+    packet.fill("Repro: POST /oauth/token returns 401 invalid_client since 09:20 UTC.")
+    packet.blur()
+    expect()(status).to_have_text(re.compile(r"^Saved at"), timeout=10_000)
+    assert lost == [200]
+    # The retry was refused as stale, but the server held this tab's own words: no conflict.
+    expect()(banner).to_be_hidden()
+    page.unroute("**/response/")
+
+    # 2. The network goes away while the candidate types, and comes back.
+    browser_context.set_offline(True)
+    packet.fill("Repro: POST /oauth/token returns 401 invalid_client since 09:20 UTC. Workaround: none.")
+    packet.blur()
+    expect()(status).to_have_text("Offline — will retry")
+    browser_context.set_offline(False)
+    expect()(status).to_have_text(re.compile(r"^Saved at"), timeout=15_000)
+    expect()(banner).to_be_hidden()
+
+    page.reload()
+    page.wait_for_selector("#app[data-ready='true']")
+    expect()(packet).to_have_value(
+        "Repro: POST /oauth/token returns 401 invalid_client since 09:20 UTC. Workaround: none."
+    )
+    versions = sorted(Response.objects.values_list("version", flat=True))
+    assert versions == [2]  # two saves, each applied once: the lost one, then the offline one

@@ -42,6 +42,19 @@ const clockTime = (date) => `${pad(date.getHours())}:${pad(date.getMinutes())}:$
 const isTyping = (el) =>
   el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
+// Equal JSON values, whatever the order of object keys (PostgreSQL's jsonb reorders them).
+function sameJSON(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJSON(x, b[i]));
+  }
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJSON(a[k], b[k]));
+  }
+  return false;
+}
+
 function hasContent(value) {
   if (Array.isArray(value)) return value.some(hasContent);
   if (value && typeof value === "object") return Object.values(value).some(hasContent);
@@ -250,7 +263,9 @@ async function refreshAttempt() {
     const saver = savers[item.id];
     if (!saver || saver.inFlight || saver.requests !== counters[item.id]) continue;
     if (item.response.version > saver.version && !saver.conflict) {
-      saver.setConflict(item.response.version, item.response.answer);
+      if (!saver.adoptOwnSave(item.response.version, item.response.answer)) {
+        saver.setConflict(item.response.version, item.response.answer);
+      }
     }
   }
   return data;
@@ -277,6 +292,7 @@ class Saver {
     this.retryTimer = null;
     this.retryDelay = 1000;
     this.requests = 0;
+    this.lastSent = null;
     this.kind.populate(pane, item.response.answer || {}, this);
     this.savedJSON = JSON.stringify(this.kind.collect(pane, this));
     this.savedAnswer = item.response.answer || {};
@@ -322,6 +338,7 @@ class Saver {
     this.inFlight = true;
     this.dirty = false;
     this.requests += 1;
+    this.lastSent = answer;
     renderSaveStatus();
     const sentAt = Date.now();
     let res;
@@ -350,8 +367,10 @@ class Saver {
         this.changed();
       }
     } else if (res.status === 409 && res.data.error === "stale_version") {
-      this.dirty = true;
-      this.setConflict(res.data.current_version, res.data.answer);
+      if (!this.adoptOwnSave(res.data.current_version, res.data.answer)) {
+        this.dirty = true;
+        this.setConflict(res.data.current_version, res.data.answer);
+      }
     } else if (res.status === 409 && res.data.error === "deadline_passed") {
       this.status = "error";
       lockAll("deadline", `<strong>Time is up.</strong> ${escapeHtml(res.data.detail || "")} Your last saved work has been submitted.`);
@@ -376,6 +395,23 @@ class Saver {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.save(), this.retryDelay);
     this.retryDelay = Math.min(this.retryDelay * 2, 30000);
+  }
+
+  // A save can reach the server while its response is lost on the way back (a flaky network);
+  // retried with the old version, it is refused as stale. When the server holds exactly what this
+  // tab last sent, that "other version" is this tab's own: take its number instead of reporting a
+  // conflict, and save again whatever was typed since.
+  adoptOwnSave(version, answer) {
+    if (this.lastSent === null || !sameJSON(this.lastSent, answer)) return false;
+    this.version = version;
+    this.savedAnswer = answer;
+    this.savedJSON = JSON.stringify(this.lastSent);
+    this.status = "saved";
+    this.retryDelay = 1000;
+    lastSavedAt = new Date();
+    markAnswered(this);
+    if (JSON.stringify(this.kind.collect(this.pane, this)) !== this.savedJSON) this.changed();
+    return true;
   }
 
   setConflict(version, answer) {

@@ -354,14 +354,8 @@ class Saver {
       this.status = "offline";
       this.retry();
     } else if (res.ok) {
-      this.version = res.data.version;
-      this.savedJSON = json;
-      this.savedAnswer = answer;
-      this.status = "saved";
-      this.retryDelay = 1000;
-      lastSavedAt = new Date();
+      this.settle(res.data.version, answer, json);
       clock.sync(res.data.server_time, res.data.deadline, sentAt, receivedAt);
-      markAnswered(this);
       if (this.again || JSON.stringify(this.kind.collect(this.pane, this)) !== json) {
         this.again = false;
         this.changed();
@@ -403,15 +397,20 @@ class Saver {
   // conflict, and save again whatever was typed since.
   adoptOwnSave(version, answer) {
     if (this.lastSent === null || !sameJSON(this.lastSent, answer)) return false;
+    this.settle(version, answer, JSON.stringify(this.lastSent));
+    if (JSON.stringify(this.kind.collect(this.pane, this)) !== this.savedJSON) this.changed();
+    return true;
+  }
+
+  // The server holds `answer` (serialised as this tab collects it: `json`) as `version`.
+  settle(version, answer, json) {
     this.version = version;
+    this.savedJSON = json;
     this.savedAnswer = answer;
-    this.savedJSON = JSON.stringify(this.lastSent);
     this.status = "saved";
     this.retryDelay = 1000;
     lastSavedAt = new Date();
     markAnswered(this);
-    if (JSON.stringify(this.kind.collect(this.pane, this)) !== this.savedJSON) this.changed();
-    return true;
   }
 
   setConflict(version, answer) {

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "scenarios",
     "scoring",
     "simulator",
@@ -117,7 +118,33 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Exercises, scenarios and scorecards for support-engineering hiring and onboarding.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ works offline: Swagger UI and Redoc come from the installed drf-spectacular-sidecar
+    # package, served as static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # validatorUrl None: Swagger UI would otherwise send the schema's address to an online validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
+
+# E-mail (invitations): printed to the console unless an SMTP server is configured, either as one URL,
+# EMAIL_URL=smtp+tls://user:password@mail.example.com:587 (smtp+ssl:// for implicit TLS), or as
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL.
+if env.str("EMAIL_URL", default=""):
+    globals().update({name: value for name, value in env.email_url("EMAIL_URL").items() if value is not None})
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=not env.bool("EMAIL_USE_SSL", default=False))
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that stops answering fails the send after this long instead of holding a request.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support simulator <noreply@localhost>")
 
 # Celery: in-process unless a broker is configured.
 _BROKER = env.str("CELERY_BROKER_URL", default="")

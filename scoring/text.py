@@ -1,11 +1,23 @@
-"""Reading free text the way a careful reviewer would, cheaply: tokens, quotes, and the signs of
-an answer that games the rubric (empty, gibberish, pasted back, keyword-stuffed, off-topic)."""
+"""Reading free text the way a careful reviewer would, cheaply: the one toolkit every scorer uses.
+
+- words: tokens, one stemmer (Snowball's English stemmer) with a few phrase and synonym folds, so
+  an answer in its own words ("reverted the release") matches a key's ("roll back the deploy");
+- English: a word list from wordfreq's English frequency data (everyday words, and known words);
+- scope: which clauses a negation ("do not", "never", "instead of", "X is not the cause",
+  "ruled out", "avoid", "without", "leave X alone") takes back, so a check reads what an answer
+  proposes or claims, not every word it mentions;
+- filler: options offered both ways, placeholders, every status at once, unknowns said to be
+  unknown, text that restates the rubric instead of answering;
+- the signs of an answer that games the rubric (empty, gibberish, pasted back, keyword-stuffed,
+  off-topic) and one way to quote the sentence behind a verdict.
+"""
 
 import functools
 import re
 from dataclasses import dataclass
 
-from faker.providers.lorem.en_US import Provider as _EnglishWords
+import snowballstemmer
+from wordfreq import top_n_list
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_\-./:]*[a-z0-9]|[a-z0-9]")
 _CLAUSE_MARKS = re.compile(r"[.;:!?](\s|$)|\n")
@@ -233,7 +245,14 @@ DOMAIN_WORDS = frozenset(
         "priority",
     ]
 )
-ENGLISH = frozenset(w.lower() for w in _EnglishWords.word_list) | FUNCTION_WORDS | DOMAIN_WORDS
+# Everyday English: the 2,000 most frequent English words (wordfreq), which is about the size of
+# the list a reader would call "common words"; a word outside it (and outside the domain's own
+# words) is what makes a text specific. KNOWN_WORDS is the 50,000 most frequent: is it a word at all.
+EVERYDAY_SIZE = 2000
+KNOWN_SIZE = 50000
+_FREQUENT = tuple(top_n_list("en", KNOWN_SIZE))
+ENGLISH = frozenset(_FREQUENT[:EVERYDAY_SIZE]) | FUNCTION_WORDS | DOMAIN_WORDS
+KNOWN_WORDS = frozenset(_FREQUENT) | ENGLISH
 
 
 def tokens(text: str) -> list[str]:
@@ -245,16 +264,28 @@ def content_tokens(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=2048)
+def _sentences(text: str) -> tuple[str, ...]:
+    """Split once: several checks read the same text."""
+    return tuple(s.strip() for s in _SENTENCE.split(text) if s.strip())
+
+
+def short(text: str, limit: int = 240) -> str:
+    """`text` on one line, cut to `limit` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quote(text: str, terms, limit: int = 240) -> str:
     """The first sentence of `text` that contains one of `terms` (case-insensitive), shortened."""
     lowered = [t.lower() for t in terms if t]
-    for sentence in sentences(text):
+    for sentence in _sentences(text):
         low = sentence.lower()
         if any(term in low for term in lowered):
-            return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
+            return short(sentence, limit)
     return ""
 
 
@@ -317,7 +348,9 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     count = len(words)
     if count < minimum_words:
         return Profile(words=count, empty=True, gibberish=False, copied=False, stuffed=False, off_topic=False)
-    known = sum(1 for w in words if w in ENGLISH or w in vocabulary.words or any(ch.isdigit() for ch in w))
+    known = sum(
+        1 for w in words if w in KNOWN_WORDS or w in vocabulary.words or any(ch.isdigit() for ch in w)
+    )
     distinct = len(set(words)) / count
     gibberish = known / count < 0.5 or (count >= 12 and distinct < 0.25)
     own = shingles(words)
@@ -331,7 +364,11 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     # ("Cause: expired secret. Evidence: L001234.") keep their punctuation.
     punctuation = len(_CLAUSE_MARKS.findall(text)) / count
     stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3
+    # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
+    # content words, so everyday wording about this scenario is not mistaken for another subject.
     content = [w for w in words if w not in FUNCTION_WORDS and w not in ENGLISH]
+    if len(content) < 3:
+        content = [w for w in words if w not in FUNCTION_WORDS]
     on_topic = sum(1 for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
     off_topic = count >= 12 and (not content or on_topic / max(len(content), 1) < 0.2) and on_topic < 3
     return Profile(
@@ -380,30 +417,71 @@ def vocabulary_for(payload: dict, answer_key: dict, *, archetype: str = "") -> V
 
 _PARTS = re.compile(r"[-_./:=]")
 _HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
+_STEMMER = snowballstemmer.stemmer("english")
+# Two-word phrases that name one thing, folded before splitting into words.
+_PHRASES = (
+    (re.compile(r"\broll(?:s|ed|ing)?[ -]back\b", re.I), "rollback"),
+    (re.compile(r"\btim(?:e|es|ed|ing)[ -]?out\b", re.I), "timeout"),
+    (re.compile(r"\blog(?:s|ged|ging)?[ -]in\b", re.I), "login"),
+    (re.compile(r"\bsign(?:s|ed|ing)?[ -]in\b", re.I), "login"),
+    (re.compile(r"\brate[ -]limit", re.I), "ratelimit"),
+    (re.compile(r"\bturn(?:s|ed|ing)? off\b|\bswitch(?:es|ed|ing)? off\b", re.I), "disable"),
+    (re.compile(r"\bturn(?:s|ed|ing)? on\b|\bswitch(?:es|ed|ing)? on\b", re.I), "enable"),
+    (re.compile(r"\bon[ -]call\b", re.I), "oncall"),
+    (re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.I), "failover"),
+    (re.compile(r"\bscal(?:e|es|ed|ing) (?:up|out)\b", re.I), "increase"),
+)
+# Stems that say the same thing, folded onto one: the words an answer in its own words uses for
+# what the key says. Kept to near-synonyms in this domain; a fold that changes meaning elsewhere
+# ("clear", "drop", "page") is left out.
+_SYNONYMS = {
+    "expiri": "expir", "laps": "expir",
+    "revert": "rollback", "undo": "rollback", "downgrad": "rollback",
+    "reboot": "restart", "bounc": "restart", "recycl": "restart",
+    "regener": "rotat", "reissu": "rotat", "renew": "rotat", "re-issu": "rotat",
+    "rais": "increas", "bump": "increas", "grow": "increas", "enlarg": "increas", "extend": "increas",
+    "reduc": "decreas", "lower": "decreas", "shrink": "decreas",
+    "cert": "certif", "certificat": "certif",
+    "db": "databas", "postgr": "databas", "postgresql": "databas",
+    "conn": "connect",
+    "config": "configur",
+    "releas": "deploy", "rollout": "deploy", "ship": "deploy",
+    "failur": "fail", "broken": "fail", "break": "fail", "broke": "fail",
+    "alarm": "alert",
+    "downtim": "outag",
+    "throttl": "ratelimit",
+    "wipe": "delet", "purg": "delet", "truncat": "delet", "eras": "delet",
+    "unavail": "down",
+    "credenti": "credenti", "password": "credenti", "passphras": "credenti",
+    "exhaust": "exhaust", "satur": "exhaust", "starv": "exhaust", "deplet": "exhaust",
+    "latenc": "slow", "slowdown": "slow", "sluggish": "slow",
+    "cach": "cach",
+    "idp": "sso", "saml": "sso",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16384)
+def stem(word: str) -> str:
+    """One stem per word (Snowball English), folded onto a near-synonym's stem: 'failures' and
+    'failure', 'rotation' and 'rotate', 'reverted' and 'rollback' meet."""
+    if not word.isalpha():
+        return word
+    stemmed = _STEMMER.stemWord(word)
+    return _SYNONYMS.get(stemmed, _SYNONYMS.get(word, stemmed))
 
 
 @functools.lru_cache(maxsize=8192)
-def stem(word: str) -> str:
-    """Enough stemming to match 'failures' with 'failure', 'started' with 'start', 'rotation' with 'rotate'."""
-    if len(word) > 5 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ions", "ion", "ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    else:
-        if word.endswith(("sses", "xes", "zes", "ches", "shes")):
-            word = word[:-2]
-        elif len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+def fold_phrases(text: str) -> str:
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @functools.lru_cache(maxsize=4096)
 def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
     out = set()
-    for token in tokens(text):
+    for token in tokens(fold_phrases(text)):
         parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
         for part in parts:
             if len(part) >= 2 and part not in stop:
@@ -411,21 +489,215 @@ def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     return frozenset(out)
 
 
-@functools.lru_cache(maxsize=8192)
-def light_stem(word: str) -> str:
-    """A cruder stem (plural and tense endings of words of 4+ letters), for matching whole documents."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+@functools.lru_cache(maxsize=4096)
+def stems(text: str) -> frozenset[str]:
+    """Stems of every word of a text; hyphenated and snake_case words also count as their parts."""
+    out = set()
+    for token in tokens(fold_phrases(text)):
+        out.add(stem(token))
+        if "-" in token or "_" in token or "/" in token:
+            out.update(stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
+    return frozenset(out)
+
+
+# Scope: what a negation takes back ------------------------------------------------------------------
+
+# A clause ends at sentence or clause punctuation, or at a "but"/"so"/"then" that starts a new claim.
+_CLAUSE_END = re.compile(
+    r"[.;:!?,()\n]|\s[-–—]\s|\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b", re.I
+)
+_CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))", re.I)
+# Cues that take back the rest of their clause only: "roll back instead of restarting the pool".
+_NEGATE_AFTER = re.compile(
+    r"\b(?:instead of|rather than|without|not|never|no|don'?t|do not|does not|doesn'?t|did not|didn'?t|"
+    r"won'?t|will not|shouldn'?t|should not|must not|mustn'?t|cannot|can'?t|can not|wouldn'?t|would not|"
+    r"isn'?t|aren'?t|wasn'?t|weren'?t|nothing|nobody|no one|none|neither|nor|avoid(?:s|ed|ing)?|"
+    r"refrain(?:ed|ing)? from|stop(?:ped)? short of|ruled? out|ruling out|excluded?|dismiss(?:ed)?|"
+    r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off)\b",
+    re.I,
+)
+# Cues that take back what came before them in the clause: "the cache flush is not the cause",
+# "the shared table stays untouched", "leave the production table alone".
+_NEGATE_BEFORE = re.compile(
+    r"\b(?:(?:is|was|are|were|'s)(?: not|n't| never| no longer)\b.*|(?:is|was|are|were) ruled out|"
+    r"(?:is|was|are|were|looks|seems?) (?:unrelated|irrelevant|a red herring|benign|coincidental|noise)|"
+    r"unrelated|a red herring|ruled out|can be ignored|leav(?:e|es|ing)\b.*\b(?:alone|untouched|as (?:it )?is)|"
+    r"untouched|off the table|"
+    r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
+    re.I,
+)
 
 
 @functools.lru_cache(maxsize=4096)
-def light_stems(text: str) -> frozenset[str]:
-    """Light stems of every word of a text; hyphenated and snake_case words also count as their parts."""
-    out = set()
-    for token in tokens(text):
-        out.add(light_stem(token))
-        if "-" in token or "_" in token or "/" in token:
-            out.update(light_stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
-    return frozenset(out)
+def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every stretch of `text` that a negation takes back."""
+    spans = []
+    start, carried = 0, False
+    for boundary in [*_CLAUSE_END.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        clause = text[start:end]
+        if clause.strip():
+            after = _NEGATE_AFTER.search(clause)
+            before = _NEGATE_BEFORE.search(clause)
+            if carried and _CONTINUES.match(clause):
+                # "do not restart the pool, or the cache": the list goes on under the same negation.
+                spans.append((start, end))
+                continue_after = True
+            else:
+                continue_after = False
+            if before:
+                spans.append((start, start + before.end()))
+            if after:
+                spans.append((start + after.start(), end))
+            carried = bool(after) or continue_after
+            if boundary is not None and boundary.group(0) not in (",",):
+                carried = False
+        start = boundary.end() if boundary else len(text)
+    return tuple(spans)
+
+
+def is_negated(text: str, position: int) -> bool:
+    """Whether the word at `position` of `text` sits in a stretch a negation takes back."""
+    return any(start <= position < end for start, end in negated_spans(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def affirmative(text: str) -> str:
+    """`text` without what it takes back: what it proposes or claims. Negated stretches become a
+    clause break, so sentences and the rest of each clause stay where they were."""
+    spans = negated_spans(text)
+    if not spans:
+        return text
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start >= at:
+            out.append(text[at:start])
+            out.append(" ; ")
+            at = end
+        elif end > at:
+            at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def negation_near(text: str, fragment: str) -> bool:
+    """Whether a negation sits in the same sentence as `fragment`: a verdict to be less sure of."""
+    low = fragment.lower()
+    return bool(low) and any(low in s.lower() and negated_spans(s) for s in _sentences(text))
+
+
+# Filler: text that sounds like an answer and commits to nothing --------------------------------------
+
+_BOTH_WAYS = re.compile(
+    r"\b(?:whichever (?:suits|works|you prefer|is (?:easier|better|best))|up to you|your (?:call|choice)|"
+    r"as you (?:prefer|see fit|like)|either (?:way|option) (?:works|is fine)|both (?:options )?(?:work|are fine)|"
+    r"or not,? (?:as|whichever|depending)|(?:may|might) or may not|depending on (?:your|how you) (?:preference|feel))",
+    re.I,
+)
+_PLACEHOLDER = re.compile(
+    r"\[[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|\{[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
+    r"\binsert (?:time|date|name|feature|product|here)\b|lorem ipsum|\?\?\?|\bplaceholder\b",
+    re.I,
+)
+_STATUSES = (
+    "investigating",
+    "identified",
+    "monitoring",
+    "resolved",
+    "degraded",
+    "operational",
+    "maintenance",
+)
+_STATUS_WORD = re.compile(r"\b(" + "|".join(_STATUSES) + r")\b", re.I)
+_UNKNOWN_TAUTOLOGY = re.compile(
+    r"\b(?:the )?unknowns? (?:are|is|remain|remains|stay) (?:still |currently |as yet )?(?:unknown|not known|unclear)|"
+    r"(?:we )?(?:don'?t|do not) know what we (?:don'?t|do not) know|what(?:ever)? is unknown (?:is|remains) unknown|"
+    r"(?:some|several|many|certain) things (?:are|remain) (?:still )?(?:unknown|not (?:yet )?known|unclear)|"
+    r"there (?:are|remain) (?:still )?(?:some |several )?unknowns\b(?! about| around| regarding| on| in)",
+    re.I,
+)
+_VAGUE_LATER = re.compile(
+    r"\b(?:at|by|with|in|during) the next update\b|\b(?:update (?:you|again|this page)|next update) "
+    r"(?:soon|shortly|later|in due course|as soon as (?:possible|we can|we know more)|when we (?:can|know more|have more))",
+    re.I,
+)
+# Phrases of the rubric and of the scorers' own descriptions: an answer made of them restates
+# what a good answer holds instead of holding it.
+RUBRIC_PHRASES = re.compile(
+    r"\b(?:acknowledg\w* (?:the )?impact|stat\w* what is (?:known|not known|unknown)|what is (?:known|unknown) "
+    r"and what is (?:not|unknown)|(?:set|manag)\w* expectations|next update time|actionable guidance|plain language|"
+    r"(?:clear|empathetic|precise),? (?:and )?(?:clear|empathetic|precise)|without speculating|no speculation|"
+    r"(?:this|the) (?:update|packet|review|answer) (?:is|will be) (?:clear|blameless|structured|actionable)|"
+    r"blameless (?:review|postmortem|approach|culture|language)|hypothesis[- ]driven|coherent narrative|"
+    r"(?:validat|test)\w* (?:our |my |the )?assumptions|engineering[- ]grade|repro,? evidence,? (?:and )?impact|"
+    r"(?:uses?|using) (?:the )?(?:logs, metrics|logs/metrics|metrics and traces)|(?:concrete )?prevention (?:with|and) owners|"
+    r"corrective actions? with owners|(?:best|good) practices?|follow(?:s|ing)? (?:the )?(?:rubric|template|guidelines)|"
+    r"partner\w* effectively|align(?:s|ing)? priorities|auditability|safe intervention|"
+    r"root cause analysis (?:will|is) (?:be )?(?:done|performed|conducted))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Filler:
+    """What makes a text sound like an answer without committing to one; each field is the matched
+    words ('' when absent)."""
+
+    both_ways: str = ""
+    placeholder: str = ""
+    status_list: str = ""
+    unknown_unknowns: str = ""
+    vague_later: str = ""
+    restates_rubric: str = ""
+
+    @property
+    def reasons(self) -> list[str]:
+        return [
+            reason
+            for value, reason in (
+                (self.both_ways, "offers both options instead of advising one"),
+                (self.placeholder, "leaves a placeholder in place of a fact"),
+                (self.status_list, "lists every status instead of saying which one holds"),
+                (self.unknown_unknowns, "says the unknowns are unknown without saying what is not known"),
+                (self.vague_later, "promises a later update without a time"),
+                (self.restates_rubric, "restates what a good answer holds instead of answering"),
+            )
+            if value
+        ]
+
+
+@functools.lru_cache(maxsize=2048)
+def filler(text: str) -> Filler:
+    both = _BOTH_WAYS.search(text)
+    placeholder = _PLACEHOLDER.search(text)
+    statuses = ""
+    for sentence in _sentences(text):
+        found = {m.lower() for m in _STATUS_WORD.findall(sentence)}
+        if len(found) >= 3:
+            statuses = sentence
+            break
+    if not statuses and len({m.lower() for m in _STATUS_WORD.findall(text)}) >= 4:
+        statuses = ", ".join(sorted({m.lower() for m in _STATUS_WORD.findall(text)}))
+    unknowns = _UNKNOWN_TAUTOLOGY.search(text)
+    later = _VAGUE_LATER.search(text)
+    rubric = RUBRIC_PHRASES.findall(text)
+    return Filler(
+        both_ways=both.group(0) if both else "",
+        placeholder=placeholder.group(0) if placeholder else "",
+        status_list=statuses,
+        unknown_unknowns=unknowns.group(0) if unknowns else "",
+        vague_later=later.group(0) if later else "",
+        restates_rubric=rubric[0] if len(rubric) >= 2 else "",
+    )
+
+
+_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|possibly|might|could (?:be|also)|may (?:be|also|have)|potentially|not sure|unsure|"
+    r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either)\b",
+    re.I,
+)
+
+
+def hedges(text: str) -> int:
+    """How many hedging words a text holds."""
+    return len(_HEDGE.findall(text))

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, tokens
-from scoring.text import light_stem as _stem
-from scoring.text import light_stems as _stems
+from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, short, tokens
+from scoring.text import stem as _stem
+from scoring.text import stems as _stems
 
-VERSION = 1
+VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 ESC = "escalation"
 OPS = "operational_discipline"
 COM = "communication"
@@ -598,8 +598,7 @@ def _share(terms: frozenset[str], words: frozenset[str]) -> float:
     return len(terms & words) / len(terms) if terms else 0.0
 
 
-def _short(text: str, limit: int = 240) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_short = short
 
 
 def _numbers(text: str) -> set[int]:

@@ -18,10 +18,18 @@ from scoring.context import ScoringContext
 from scoring.scorers.comms import FIX_PROMISE as _FIX_PROMISE
 from scoring.scorers.comms import NEXT_UPDATE as _NEXT_UPDATE
 from scoring.scorers.comms import UPDATE_TIME as _TIME
-from scoring.text import DOMAIN_WORDS, FUNCTION_WORDS, SHINGLE, content_tokens, sentences, tokens
+from scoring.text import (
+    DOMAIN_WORDS,
+    FUNCTION_WORDS,
+    SHINGLE,
+    content_tokens,
+    sentences,
+    short,
+    tokens,
+)
 from scoring.text import terms as _shared_terms
 
-VERSION = 2  # 2: a severity check explains itself with the key's reason
+VERSION = 3  # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 TS = "troubleshooting"
 OPS = "operational_discipline"
 COL = "collaboration"
@@ -577,9 +585,7 @@ def _clock(seconds: float | None) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def _short(text: str, limit: int = 240) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_short = short
 
 
 def _terms(text: str) -> frozenset[str]:

@@ -9,16 +9,24 @@ Cited evidence is read from `ctx.cited_lines` only, never from `payload["logs"]`
 the same offline (full payload) and from the database (view payload without logs).
 """
 
-import functools
 import math
 import re
 from datetime import UTC, datetime, timedelta
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import FUNCTION_WORDS, distinctive_terms, sentences, tokens
+from scoring.text import (
+    FUNCTION_WORDS,
+    distinctive_terms,
+    fold_phrases,
+    quote,
+    sentences,
+    stem,
+    stems,
+    tokens,
+)
 
-VERSION = 1
+VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 T = "troubleshooting"
 A = "api_http"
 O = "observability"  # noqa: E741
@@ -120,7 +128,6 @@ _UNINFORMATIVE = frozenset(
     other others same such only also just like than that this them they their what your yours more
     most less least very each both either neither never always often again through""".split()  # noqa: SIM905
 )  # fmt: skip
-_STEM = 5
 
 
 def checks(ctx: ScoringContext) -> list[Check]:
@@ -745,28 +752,10 @@ def _herring_terms(facts: _Facts, herring: dict) -> set[str]:
     return next((terms for h, terms in facts.herring_terms if h is herring), set())
 
 
-@functools.lru_cache(maxsize=1024)
-def _sentences(text: str) -> tuple[str, ...]:
-    """The answer's sentences, split once: several checks read the same text."""
-    return tuple(sentences(text))
-
-
-def _quote(text: str, terms, limit: int = 240) -> str:
-    """The first sentence of `text` that contains one of `terms` (as scoring.text.quote, cached split)."""
-    lowered = [t.lower() for t in terms if t]
-    for sentence in _sentences(text):
-        low = sentence.lower()
-        if any(term in low for term in lowered):
-            return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
-    return ""
-
-
-def _stem(word: str) -> str:
-    return word[:_STEM] if word.isalpha() else word
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(t) for t in tokens(text)}
+_sentences = sentences
+_quote = quote
+_stem = stem
+_stems = stems
 
 
 def _terms(text: str) -> set[str]:
@@ -774,7 +763,7 @@ def _terms(text: str) -> set[str]:
     the domain's own words (secret, pool, rollback) kept."""
     return {
         _stem(t)
-        for t in tokens(text)
+        for t in tokens(fold_phrases(text))
         if (len(t) >= 4 or any(ch.isdigit() for ch in t))
         and t not in FUNCTION_WORDS and t not in _UNINFORMATIVE and not t.startswith(("tn_", "req_"))
     }  # fmt: skip

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, tokens
-from scoring.text import light_stem as _stem
-from scoring.text import light_stems as _stems
+from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, short, tokens
+from scoring.text import stem as _stem
+from scoring.text import stems as _stems
 
-VERSION = 1
+VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 CI = "continuous_improvement"
 COL = "collaboration"
 
@@ -730,5 +730,4 @@ def _numbers(text: str) -> set[str]:
     return set(_NUMBER.findall(text))
 
 
-def _short(text: str, limit: int = 240) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_short = short

@@ -22,11 +22,12 @@ from scoring.text import (
     distinctive_terms,
     profile,
     sentences,
+    short,
     tokens,
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 2  # 2: says when a question asks again for what the ticket states
+VERSION = 3  # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 _PARTS = re.compile(r"[-_./:]")
 TS = "troubleshooting"
 ESC = "escalation"
@@ -502,9 +503,7 @@ def _best_sentence(text: str, terms: set[str]) -> str:
     return _short(best)
 
 
-def _short(text: str, limit: int = 240) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_short = short
 
 
 def _terms(text: str) -> frozenset[str]:

@@ -1,13 +1,25 @@
-"""What every scorer returns: checks with evidence, rolled up into a 1-5 score per dimension."""
+"""What every scorer returns: checks with evidence, rolled up into a 1-5 score per dimension, with
+how sure the roll-up is and a label that says what happened."""
 
 from dataclasses import asdict, dataclass, field
+
+# A dimension whose confidence falls below this goes to a person (the review queue's flag).
+REVIEW_BELOW = 0.6
+# Answers this short or this long are harder to read by rule: fewer signals, or more chances to hit one.
+SHORT_ANSWER_WORDS = 25
+LONG_ANSWER_WORDS = 1200
 
 
 @dataclass(frozen=True)
 class Check:
     """One thing a scorer looked for. `quote` is the part of the response that satisfied it (or
     that failed it, for a check the response broke); `explanation` is one line a candidate or a
-    reviewer understands. A failed `gate` sinks its dimension to 1 whatever else passed."""
+    reviewer understands. A failed `gate` sinks its dimension to 1 whatever else passed.
+
+    `assessed` is False when the check could not be judged from what was recorded (a process check
+    with no events, say): it then neither earns nor loses, and the dimension is scored on the rest.
+    `doubt` says why the verdict may be wrong (a negation near the matched words, a single match):
+    it lowers the dimension's confidence, not its score."""
 
     id: str
     dimension: str
@@ -16,6 +28,8 @@ class Check:
     explanation: str
     quote: str = ""
     gate: bool = False
+    assessed: bool = True
+    doubt: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -26,29 +40,121 @@ class DimensionResult:
     dimension: str
     score: int
     checks: list[Check] = field(default_factory=list)
+    confidence: float = 1.0
+    needs_review: bool = False
+    doubts: list[str] = field(default_factory=list)
+    label: str = ""
 
     def as_dict(self) -> dict:
         return {
             "dimension": self.dimension,
             "score": self.score,
+            "confidence": self.confidence,
+            "needs_review": self.needs_review,
+            "doubts": list(self.doubts),
+            "label": self.label,
             "checks": [c.as_dict() for c in self.checks],
         }
 
 
-def score_from_checks(checks: list[Check]) -> int:
-    """1 plus 4 times the weighted share of passed checks, rounded half up; a failed gate gives 1."""
-    if any(c.gate and not c.passed for c in checks):
-        return 1
-    total = sum(c.weight for c in checks if not c.gate)
+def _share(checks: list[Check]) -> float | None:
+    """The weighted share of passed checks among the assessed, non-gate ones (None when none count)."""
+    counted = [c for c in checks if c.assessed and not c.gate]
+    total = sum(c.weight for c in counted)
     if total <= 0:
+        return None
+    return sum(c.weight for c in counted if c.passed) / total
+
+
+def score_from_checks(checks: list[Check]) -> int:
+    """1 plus 4 times the weighted share of passed checks, rounded half up; a failed gate gives 1.
+    Checks that were not assessed do not count either way."""
+    if any(c.gate and c.assessed and not c.passed for c in checks):
         return 1
-    share = sum(c.weight for c in checks if c.passed and not c.gate) / total
+    share = _share(checks)
+    if share is None:
+        return 1
     return int(1 + 4 * share + 0.5)
 
 
-def roll_up(dimensions: tuple[str, ...], checks: list[Check]) -> list[DimensionResult]:
+def confidence(checks: list[Check], *, words: int | None = None) -> tuple[float, list[str]]:
+    """How far to trust a dimension's score (0-1), and why not fully. Lowered by: a score close to
+    the boundary between two levels, a failed gate or a check whose verdict the scorer doubts
+    (a negation near the matched words, a single match), checks that disagree (half pass, half
+    fail), checks that could not be assessed, and very short or very long answers."""
+    doubts: list[str] = []
+    value = 1.0
+    gate = next((c for c in checks if c.gate and c.assessed and not c.passed), None)
+    if gate is not None:
+        if gate.doubt:
+            value -= 0.45
+            doubts.append(f"a gate sank the score on a doubtful reading: {gate.doubt}")
+        else:
+            value -= 0.1
+    else:
+        share = _share(checks)
+        if share is not None:
+            raw = 1 + 4 * share
+            margin = abs((raw % 1) - 0.5) / 0.5  # 0 on a boundary between two levels, 1 on a level
+            if raw not in (1.0, 5.0) and margin < 0.3:
+                value -= 0.25 * (1 - margin / 0.3)
+                doubts.append("the score sits on the boundary between two levels")
+            split = 1 - abs(2 * share - 1)  # 1 when the checks split evenly
+            if split > 0.6:
+                value -= 0.15 * split
+                doubts.append("the checks disagree: about half passed")
+    doubtful = [c for c in checks if c.doubt and c.assessed and c is not gate]
+    if doubtful:
+        value -= min(0.45, 0.15 * len(doubtful))
+        doubts += [f"{c.id}: {c.doubt}" for c in doubtful[:3]]
+    unassessed = [c for c in checks if not c.assessed]
+    if unassessed:
+        total = sum(c.weight for c in checks if not c.gate) or 1.0
+        missing = sum(c.weight for c in unassessed) / total
+        value -= 0.05 + 0.3 * missing
+        doubts.append(f"{len(unassessed)} check(s) could not be assessed from what was recorded")
+    if words is not None and words < SHORT_ANSWER_WORDS:
+        value -= 0.2
+        doubts.append(f"a very short answer ({words} words)")
+    elif words is not None and words > LONG_ANSWER_WORDS:
+        value -= 0.15
+        doubts.append(f"a very long answer ({words} words)")
+    return round(max(0.0, min(1.0, value)), 2), doubts
+
+
+def describe(checks: list[Check]) -> str:
+    """One line on what happened, from the checks' own explanations: the gate that sank the
+    dimension, else what was missed (heaviest first), else that every check was met."""
+    gate = next((c for c in checks if c.gate and c.assessed and not c.passed), None)
+    if gate is not None:
+        return gate.explanation
+    counted = [c for c in checks if c.assessed and not c.gate]
+    missed = sorted((c for c in counted if not c.passed), key=lambda c: -c.weight)
+    met = len(counted) - len(missed)
+    if not counted:
+        return "Nothing could be assessed for this dimension."
+    if not missed:
+        return f"Met all {met} checks."
+    shown = " ".join(c.explanation for c in missed[:2])
+    return f"Met {met} of {len(counted)} checks. {shown}"
+
+
+def roll_up(
+    dimensions: tuple[str, ...], checks: list[Check], *, words: int | None = None
+) -> list[DimensionResult]:
     results = []
     for dimension in dimensions:
         own = [c for c in checks if c.dimension == dimension]
-        results.append(DimensionResult(dimension=dimension, score=score_from_checks(own), checks=own))
+        sure, doubts = confidence(own, words=words)
+        results.append(
+            DimensionResult(
+                dimension=dimension,
+                score=score_from_checks(own),
+                checks=own,
+                confidence=sure,
+                needs_review=sure < REVIEW_BELOW,
+                doubts=doubts,
+                label=describe(own),
+            )
+        )
     return results

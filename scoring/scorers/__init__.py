@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from scoring.checks import DimensionResult, roll_up
 from scoring.context import ScoringContext
 from scoring.dimensions import KIND_DIMENSIONS
+from scoring.text import strings_of, tokens
 
 _MODULES = {
     "triage_queue": "scoring.scorers.triage",
@@ -53,6 +54,9 @@ def score_item(ctx: ScoringContext) -> ItemResult:
         raise ValueError(
             f"the {ctx.kind} scorer produced checks for dimensions it does not evidence: {sorted(unknown)}"
         )
+    words = sum(len(tokens(text)) for text in strings_of(ctx.answer))
     return ItemResult(
-        kind=ctx.kind, scorer_version=module.VERSION, dimensions=roll_up(KIND_DIMENSIONS[ctx.kind], checks)
+        kind=ctx.kind,
+        scorer_version=module.VERSION,
+        dimensions=roll_up(KIND_DIMENSIONS[ctx.kind], checks, words=words),
     )

@@ -47,13 +47,15 @@ def response_schema_for(kind: str) -> dict:
     return {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["$defs"][kind]}
 
 
-def validate_answer(kind: str, answer) -> None:
+def validate_answer(kind: str, answer, *, path: str = "answer") -> None:
+    """Refuse an answer that does not fit its kind's schema; `path` names it in the message (an
+    offline file's revisions are checked as `revisions[2][1]`)."""
     if not isinstance(answer, dict):
-        raise InvalidAnswer(f"answer: must be an object, got {type(answer).__name__}")
+        raise InvalidAnswer(f"{path}: must be an object, got {type(answer).__name__}")
     size = len(orjson.dumps(answer))
     if size > MAX_ANSWER_BYTES:
         raise InvalidAnswer(
-            f"answer: {size:,} bytes is over the {MAX_ANSWER_BYTES:,}-byte limit for one answer"
+            f"{path}: {size:,} bytes is over the {MAX_ANSWER_BYTES:,}-byte limit for one answer"
         )
     try:
         _fast_validator(kind)(answer)
@@ -62,4 +64,11 @@ def validate_answer(kind: str, answer) -> None:
         pass
     errors = sorted(_validator(kind).iter_errors(answer), key=lambda e: e.json_path)
     if errors:
-        raise InvalidAnswer("; ".join(f"answer{e.json_path[1:]}: {e.message}" for e in errors[:10]))
+        raise InvalidAnswer("; ".join(f"{path}{e.json_path[1:]}: {_message(e)}" for e in errors[:10]))
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema's own wording where it has one (`x-message`, for a pattern whose regex would
+    explain nothing to a person), else jsonschema's."""
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    return f"{error.instance!r} {custom}" if custom and error.validator == "pattern" else error.message

@@ -206,6 +206,10 @@ def test_a_save_after_the_deadline_is_409_naming_the_deadline(candidate):
         ({"version": "one", "answer": {}}, "version"),
         ({"version": 0, "answer": {"update": 5}}, "answer.update: 5 is not of type 'string'"),
         ({"version": 0, "answer": {"unknown_field": "x"}}, "Additional properties are not allowed"),
+        (
+            {"version": 0, "answer": {"next_update_at": "in an hour"}},
+            "answer.next_update_at: 'in an hour' must be an ISO 8601 date and time with a timezone",
+        ),
     ],
 )
 def test_malformed_saves_are_400_with_the_problem_named(candidate, body, fragment):

@@ -7,12 +7,13 @@ now, in plain language.
 """
 
 import re
+from datetime import datetime
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.text import distinctive_terms, quote, sentences, shares_terms, tokens
 
-VERSION = 1
+VERSION = 2  # 2: the next update's time is read from `next_update_at` as ISO 8601
 D = "communication"
 
 _UNKNOWN = re.compile(
@@ -139,9 +140,11 @@ def checks(ctx: ScoringContext) -> list[Check]:
     )  # fmt: skip
 
     next_update = _next_update_minutes(update, next_update_field, ctx.payload.get("now", ""))
-    committed = next_update is not None and next_update <= key["next_update_within_minutes"]
+    committed = next_update is not None and 0 <= next_update <= key["next_update_within_minutes"]
     if next_update is None:
         message = "Does not commit to when the next update will come."
+    elif next_update < 0:
+        message = "The next update is promised for a time that has already passed."
     elif committed:
         message = f"Commits to the next update within {key['next_update_within_minutes']} minutes."
     else:
@@ -181,8 +184,13 @@ def _impact_terms(key: dict) -> set[str]:
     return terms
 
 
-def _next_update_minutes(update: str, field: str, now: str) -> int | None:
-    """Minutes from the scenario's `now` to the promised next update, from "in 30 minutes" or "at 14:30"."""
+def _next_update_minutes(update: str, field: str, now: str) -> float | None:
+    """Minutes from the scenario's `now` to the promised next update: the `next_update_at` field
+    (ISO 8601, what the workspace's time picker and the API give), else the update's own words
+    ("in 30 minutes", "at 14:30"). Answers saved before the field was ISO 8601 are read as words."""
+    promised, current = _moment(field), _moment(now)
+    if promised is not None and current is not None:
+        return (promised - current).total_seconds() / 60
     for sentence in sentences(update) + ([field] if field else []):
         if not (NEXT_UPDATE.search(sentence) or sentence == field):
             continue
@@ -199,3 +207,12 @@ def _next_update_minutes(update: str, field: str, now: str) -> int | None:
             return (promised - current) % (24 * 60)
         return None
     return None
+
+
+def _moment(value: str) -> datetime | None:
+    """An ISO 8601 time with a timezone, or None for anything else."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -29,7 +29,16 @@ CASES = {
         ({"packet": 5}, False),
         ({"route": "Marketing"}, False),
     ],
-    "customer_comms": [({"update": "u", "next_update_at": "10:30 UTC"}, True), ({"update": ["u"]}, False)],
+    "customer_comms": [
+        ({"update": "u", "next_update_at": "2026-03-01T10:30:00Z"}, True),
+        ({"next_update_at": "2026-03-01T12:30+02:00"}, True),
+        ({"next_update_at": "2026-03-01T10:30:00.250Z"}, True),
+        ({"next_update_at": ""}, True),
+        ({"update": ["u"]}, False),
+        ({"next_update_at": "10:30 UTC"}, False),
+        ({"next_update_at": "2026-03-01T10:30"}, False),
+        ({"next_update_at": "2026-03-01T25:30Z"}, False),
+    ],
     "incident": [
         ({"decisions": {"D1": "SEV1"}, "stakeholder_updates": ["x"], "log": "l"}, True),
         ({"decisions": {"first": "SEV1"}}, False),

@@ -539,7 +539,30 @@ kinds.log_investigation = {
 };
 
 kinds.escalation_writeup = { collect: (pane) => collectScalars(pane), populate: populateScalars };
-kinds.customer_comms = { collect: (pane) => collectScalars(pane), populate: populateScalars };
+// The next update's time is picked in UTC (a datetime-local input has no timezone of its own) and
+// saved as ISO 8601 with its timezone, the one form the API accepts for next_update_at.
+function utcPickerValue(iso) {
+  const moment = typeof iso === "string" && iso ? new Date(iso) : null;
+  return moment && !Number.isNaN(moment.getTime()) ? moment.toISOString().slice(0, 16) : "";
+}
+
+function isoFromUtcPicker(value) {
+  if (!value) return "";
+  return `${value.length === 16 ? `${value}:00` : value}Z`;
+}
+
+kinds.customer_comms = {
+  collect(pane) {
+    const answer = collectScalars(pane);
+    answer.next_update_at = isoFromUtcPicker(answer.next_update_at || "");
+    return answer;
+  },
+  populate(pane, answer) {
+    populateScalars(pane, answer);
+    const picker = $('[data-field="next_update_at"]', pane);
+    if (picker) picker.value = utcPickerValue(answer.next_update_at);
+  },
+};
 
 kinds.incident = {
   collect(pane) {
@@ -1398,7 +1421,9 @@ for (const item of state.items) {
     }
   });
   pane.addEventListener("change", (event) => {
-    if (event.target.closest("select[data-field], input[type=date][data-cfield]")) saver.changed({ immediate: true });
+    if (event.target.closest("select[data-field], input[type=datetime-local][data-field], input[type=date][data-cfield]")) {
+      saver.changed({ immediate: true });
+    }
   });
   pane.addEventListener("focusout", (event) => {
     if (event.target.closest("[data-field], [data-cfield]") && saver.dirty) saver.flush();

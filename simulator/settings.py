@@ -17,7 +17,7 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-laptop-only-key-chan
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "simulator.apps.OperatorAdminConfig",  # django.contrib.admin, for operators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

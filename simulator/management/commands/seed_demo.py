@@ -1,7 +1,8 @@
 import json
+import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
@@ -18,7 +19,8 @@ DEMO_USERS = {
 class Command(BaseCommand):
     help = (
         "Create the demo organisation, a lead and a reviewer with known passwords, the built-in exercises, "
-        "and a fresh open invitation per exercise. Safe to run again: people and exercises are reused."
+        "and a fresh open invitation per exercise. Safe to run again: people and exercises are reused. "
+        "Leads and reviewers are ordinary users; /admin/ is for an operator, made only with --operator."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +28,12 @@ class Command(BaseCommand):
             "--json", action="store_true", help="print the logins and invitation links as JSON"
         )
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the app is served")
+        parser.add_argument(
+            "--operator",
+            metavar="USERNAME",
+            help="also create (or reset the password of) an operator: a superuser for /admin/, in no "
+            "organisation; prints a generated password",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -35,8 +43,10 @@ class Command(BaseCommand):
         users = {}
         for key, spec in DEMO_USERS.items():
             user, _ = get_user_model().objects.get_or_create(username=spec["username"])
-            user.is_staff = spec["role"] == Role.LEAD
-            user.is_superuser = spec["role"] == Role.LEAD
+            # Members work in the staff pages, never the admin (it is not scoped to an organisation);
+            # this also demotes the leads that earlier versions of this command made superusers.
+            user.is_staff = False
+            user.is_superuser = False
             user.set_password(spec["password"])
             user.save()
             if not hasattr(user, "membership"):
@@ -60,6 +70,8 @@ class Command(BaseCommand):
             },
             "invitations": invitations,
         }
+        if options["operator"]:
+            summary["operator"] = _operator_with_new_password(options["operator"])
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=2))
             return
@@ -67,7 +79,30 @@ class Command(BaseCommand):
             f"Demo organisation ready: {organisation.name}",
             f"  lead login      {summary['lead']['username']} / {summary['lead']['password']}",
             f"  reviewer login  {summary['reviewer']['username']} / {summary['reviewer']['password']}",
-            f"  admin           {options['base_url'].rstrip('/')}/admin/   API docs {options['base_url'].rstrip('/')}/api/docs/",
-            "  candidate links (one per exercise):",
-        ] + [f"    {i['exercise']:<40} {i['url']}" for i in invitations]
+            f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
+        ]
+        if "operator" in summary:
+            lines.append(
+                f"  operator login  {summary['operator']['username']} / {summary['operator']['password']}"
+                f"   admin {options['base_url'].rstrip('/')}/admin/"
+            )
+        lines += ["  candidate links (one per exercise):"] + [
+            f"    {i['exercise']:<40} {i['url']}" for i in invitations
+        ]
         self.stdout.write("\n".join(lines))
+
+
+def _operator_with_new_password(username: str) -> dict:
+    """A superuser for /admin/ with a fresh random password, shown this once."""
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    if hasattr(user, "membership"):
+        raise CommandError(
+            f"{username} is a member of {user.membership.organisation}; an operator is nobody's member"
+        )
+    password = secrets.token_urlsafe(18)
+    user.is_staff = True
+    user.is_superuser = True
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    return {"username": username, "password": password}

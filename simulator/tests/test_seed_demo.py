@@ -1,0 +1,58 @@
+"""seed_demo makes leads and reviewers ordinary members; an operator only when asked."""
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(*args) -> dict:
+    out = io.StringIO()
+    call_command("seed_demo", "--json", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_seed_demo_makes_no_member_staff_or_superuser():
+    summary = _seed()
+    assert "operator" not in summary
+    assert not get_user_model().objects.filter(is_staff=True).exists()
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
+
+
+def test_seed_demo_demotes_a_lead_an_earlier_run_made_superuser():
+    _seed()
+    get_user_model().objects.filter(username="lead").update(is_staff=True, is_superuser=True)
+    _seed()
+    lead = get_user_model().objects.get(username="lead")
+    assert (lead.is_staff, lead.is_superuser) == (False, False)
+
+
+def test_seed_demo_makes_an_operator_with_a_generated_password_when_asked():
+    first = _seed("--operator", "ops")["operator"]
+    operator = get_user_model().objects.get(username="ops")
+    assert operator.is_superuser and operator.is_staff and not hasattr(operator, "membership")
+    assert len(first["password"]) >= 20 and operator.check_password(first["password"])
+    second = _seed("--operator", "ops")["operator"]
+    assert second["password"] != first["password"]
+    operator.refresh_from_db()
+    assert operator.check_password(second["password"])
+
+
+def test_seed_demo_prints_the_operator_login_and_the_admin():
+    out = io.StringIO()
+    call_command("seed_demo", "--operator", "ops", "--base-url", "http://demo.test", stdout=out)
+    assert "operator login  ops / " in out.getvalue()
+    assert "http://demo.test/admin/" in out.getvalue()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "/admin/" not in out.getvalue()
+
+
+def test_seed_demo_refuses_to_make_a_member_an_operator():
+    with pytest.raises(CommandError, match="nobody's member"):
+        _seed("--operator", "lead")
+    assert not get_user_model().objects.filter(is_superuser=True).exists()

@@ -1,0 +1,182 @@
+"""The simulator's records in the operators' admin (simulator/admin_site.py lets in superusers only).
+
+Almost everything here is read-only: attempts, invitations, exercises and panels change through
+simulator/services.py, which keeps the state machine, the checks and the audit trail; an edit in the
+admin would go around all three. Operators may rename an organisation and manage memberships, which
+have no rule beyond the model's own. Secrets never appear: not the hash of an invitation's or an
+attempt's token, nor an API token's key.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
+
+from scenarios.admin import ReadOnlyAdmin
+from simulator.models import (
+    Attempt,
+    Event,
+    Exercise,
+    Invitation,
+    Membership,
+    Organisation,
+    Panel,
+    Participant,
+    Response,
+    ResponseRevision,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """Renamed here, created by `simulator.services.organisation_create` (which adds its exercises)."""
+
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    fields = ("name", "slug", "created_at")
+    readonly_fields = ("slug", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organisation", "role")
+    list_filter = ("role", "organisation")
+    search_fields = ("user__username", "user__email", "organisation__name")
+    list_select_related = ("user", "organisation")
+    raw_id_fields = ("user",)
+
+
+@admin.register(Panel)
+class PanelAdmin(ReadOnlyAdmin):
+    list_display = ("name", "organisation", "reviewer_count")
+    list_filter = ("organisation",)
+    search_fields = ("name", "organisation__name")
+    list_select_related = ("organisation",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(reviewer_count=Count("reviewers"))
+
+    @admin.display(ordering="reviewer_count", description="reviewers")
+    def reviewer_count(self, panel: Panel) -> int:
+        return panel.reviewer_count
+
+
+@admin.register(Participant)
+class ParticipantAdmin(ReadOnlyAdmin):
+    list_display = ("name", "email", "kind", "organisation", "created_at")
+    list_filter = ("kind", "organisation")
+    search_fields = ("name", "email")
+    list_select_related = ("organisation",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(ReadOnlyAdmin):
+    list_display = ("title", "organisation", "purpose", "time_limit_minutes", "variant_policy", "builtin")
+    list_filter = ("purpose", "variant_policy", "builtin", "organisation")
+    search_fields = ("title", "slug", "organisation__name")
+    list_select_related = ("organisation",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ("participant", "exercise", "organisation", "expires_at", "created_by", "created_at")
+    list_filter = ("organisation",)
+    search_fields = ("participant__name", "participant__email", "exercise__title")
+    list_select_related = ("participant", "exercise", "organisation", "created_by")
+    date_hierarchy = "created_at"
+    # Named one by one, so a secret added to the model later stays out until someone decides.
+    fields = ("organisation", "exercise", "participant", "panel", "expires_at", "created_by", "created_at")
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin):
+    list_display = (
+        "public_id", "participant", "exercise", "organisation", "status", "started_at", "submitted_at",
+        "submitted_by",
+    )  # fmt: skip
+    list_filter = ("status", "submitted_by", "organisation")
+    search_fields = ("public_id", "participant__name", "participant__email", "exercise__title")
+    list_select_related = ("participant", "exercise", "organisation")
+    date_hierarchy = "created_at"
+    fields = (
+        "public_id", "organisation", "exercise", "participant", "invitation", "status",
+        "time_limit_seconds", "extra_seconds", "started_at", "deadline", "submitted_at", "submitted_by",
+        "created_at", "updated_at",
+    )  # fmt: skip
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "attempt", "kind", "version", "updated_at")
+    list_filter = ("item__kind",)
+    search_fields = ("item__attempt__public_id", "item__public_id")
+    list_select_related = ("item__attempt",)
+
+    @admin.display(ordering="item__attempt__public_id")
+    def attempt(self, response: Response) -> Attempt:
+        return response.item.attempt
+
+    @admin.display(ordering="item__kind")
+    def kind(self, response: Response) -> str:
+        return response.item.get_kind_display()
+
+
+@admin.register(ResponseRevision)
+class ResponseRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "attempt", "kind", "version", "saved_at")
+    list_filter = ("item__kind",)
+    search_fields = ("item__attempt__public_id", "item__public_id")
+    list_select_related = ("item__attempt",)
+    # Autosave writes a revision every few seconds: no exact count of a table this size.
+    show_full_result_count = False
+
+    @admin.display(ordering="item__attempt__public_id")
+    def attempt(self, revision: ResponseRevision) -> Attempt:
+        return revision.item.attempt
+
+    @admin.display(ordering="item__kind")
+    def kind(self, revision: ResponseRevision) -> str:
+        return revision.item.get_kind_display()
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "attempt", "item", "server_ts", "client_ts")
+    list_filter = ("kind",)
+    search_fields = ("attempt__public_id",)
+    list_select_related = ("attempt", "item")
+    show_full_result_count = False
+
+
+# API tokens: operators see who holds one, never a key. A token's string is its key and its primary
+# key too, so there is no page per token (its title, breadcrumbs and delete confirmation would show
+# the key) and no bulk action (the checkboxes carry primary keys). To revoke a token, deactivate its
+# user: token authentication refuses inactive users.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenProxyAdmin(TokenAdmin):
+    list_display = ("user", "created")
+    list_display_links = None
+    list_select_related = ("user",)
+    ordering = ("-created",)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_view_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -418,6 +418,7 @@ def vocabulary_for(payload: dict, answer_key: dict, *, archetype: str = "") -> V
 _PARTS = re.compile(r"[-_./:=]")
 _HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
 _STEMMER = snowballstemmer.stemmer("english")
+_VERSION = re.compile(r"v\d+(?:\.\d+)+$")  # "v4.28.4" is "4.28.4"
 # Two-word phrases that name one thing, folded before splitting into words.
 _PHRASES = (
     (re.compile(r"\broll(?:s|ed|ing)?[ -]back\b", re.I), "rollback"),
@@ -430,6 +431,7 @@ _PHRASES = (
     (re.compile(r"\bon[ -]call\b", re.I), "oncall"),
     (re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.I), "failover"),
     (re.compile(r"\bscal(?:e|es|ed|ing) (?:up|out)\b", re.I), "increase"),
+    (re.compile(r"\bICs?\b"), "incident commander"),
 )
 # Stems that say the same thing, folded onto one: the words an answer in its own words uses for
 # what the key says. Kept to near-synonyms in this domain; a fold that changes meaning elsewhere
@@ -465,7 +467,7 @@ def stem(word: str) -> str:
     """One stem per word (Snowball English), folded onto a near-synonym's stem: 'failures' and
     'failure', 'rotation' and 'rotate', 'reverted' and 'rollback' meet."""
     if not word.isalpha():
-        return word
+        return word[1:] if _VERSION.match(word) else word
     stemmed = _STEMMER.stemWord(word)
     return _SYNONYMS.get(stemmed, _SYNONYMS.get(word, stemmed))
 
@@ -689,6 +691,43 @@ def filler(text: str) -> Filler:
         vague_later=later.group(0) if later else "",
         restates_rubric=rubric[0] if len(rubric) >= 2 else "",
     )
+
+
+_TIME_GIVEN = re.compile(
+    r"\b\d{1,2}:\d{2}\b|\b\d+\s*(?:minutes|mins?|hours?|hrs?)\b|\b\d{1,2}\s*(?:am|pm)\b", re.I
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def without_filler(text: str) -> str:
+    """`text` less its filler sentences: those that restate the rubric, hold a placeholder, offer
+    both options, list every status, say the unknowns are unknown or promise a later update with
+    no time. What is left is what the answer commits to; checks that give credit read that."""
+    kept = []
+    template = bool(filler(text).restates_rubric)  # one rubric-like phrase alone is ordinary wording
+    for sentence in _sentences(text):
+        found = filler(sentence)
+        later = found.vague_later and not _TIME_GIVEN.search(sentence)
+        if (
+            (template and RUBRIC_PHRASES.search(sentence))
+            or found.placeholder
+            or found.both_ways
+            or found.status_list
+            or found.unknown_unknowns
+            or later
+        ):
+            continue
+        kept.append(sentence)
+    return "\n".join(kept)
+
+
+def covers(text: str, reference: str, share: float, *, stop: frozenset[str] = FUNCTION_WORDS) -> bool:
+    """Whether `text` says what `reference` says, in its own words: at least `share` of the
+    reference's stemmed content words (synonyms folded) appear in it."""
+    wanted = terms(reference, stop)
+    if not wanted:
+        return False
+    return len(wanted & terms(text, stop)) / len(wanted) >= share
 
 
 _HEDGE = re.compile(

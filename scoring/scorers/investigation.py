@@ -9,6 +9,7 @@ Cited evidence is read from `ctx.cited_lines` only, never from `payload["logs"]`
 the same offline (full payload) and from the database (view payload without logs).
 """
 
+import functools
 import math
 import re
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,12 @@ from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.text import (
     FUNCTION_WORDS,
+    affirmative,
     distinctive_terms,
     fold_phrases,
     quote,
     sentences,
     stem,
-    stems,
     tokens,
 )
 
@@ -50,11 +51,6 @@ _REQUEST_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) (/[^\s?]+)")
 _NEGATED = re.compile(
     r"\b(not|no|never|unrelated|ruled out|rule out|red herring|rather than|instead of|irrelevant|"
     r"coincidental|coincidence|noise|benign|harmless|routine|dismissed|excluded|avoid|don't|do not)\b",
-    re.I,
-)
-_REFUSED = re.compile(
-    r"\b(do not|don't|never|avoid|should not|shouldn't|must not|would not|wouldn't|won't|refuse\w*|"
-    r"instead of|rather than|not (to|recommended|safe))\b",
     re.I,
 )
 _TESTED = re.compile(
@@ -703,7 +699,7 @@ def _second_sources(facts: _Facts, evidence: _Evidence, text: str) -> list[tuple
 
 
 def _safe_mitigation(facts: _Facts, mitigation: str):
-    words = _stems(mitigation)
+    words = _stems(affirmative(mitigation))
     for text, terms in facts.safe_terms:
         hits = terms & words
         if len(hits) >= 2 and len(hits) >= 0.4 * len(terms):
@@ -714,9 +710,7 @@ def _safe_mitigation(facts: _Facts, mitigation: str):
 def _unsafe_mitigation(facts: _Facts, mitigation: str):
     """(unsafe mitigation, sentence) for the first sentence that proposes an unsafe action."""
     for sentence in _sentences(mitigation):
-        if _REFUSED.search(sentence):
-            continue
-        words = _stems(sentence)
+        words = _stems(affirmative(sentence))
         for text, terms, own in facts.unsafe_terms:
             hits = terms & words
             if hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
@@ -726,9 +720,7 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
 
 def _blamed_herring(facts: _Facts, root_cause: str) -> dict | None:
     for sentence in _sentences(root_cause):
-        if _NEGATED.search(sentence):
-            continue
-        words = _stems(sentence)
+        words = _stems(affirmative(sentence))
         for herring, terms in facts.herring_terms:
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):
@@ -755,18 +747,35 @@ def _herring_terms(facts: _Facts, herring: dict) -> set[str]:
 _sentences = sentences
 _quote = quote
 _stem = stem
-_stems = stems
 
 
-def _terms(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(t) for t in _words(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
     """The words of a reference text that say what it is about, stemmed: everyday words dropped,
     the domain's own words (secret, pool, rollback) kept."""
-    return {
+    return frozenset(
         _stem(t)
-        for t in tokens(fold_phrases(text))
+        for t in _words(text)
         if (len(t) >= 4 or any(ch.isdigit() for ch in t))
         and t not in FUNCTION_WORDS and t not in _UNINFORMATIVE and not t.startswith(("tn_", "req_"))
-    }  # fmt: skip
+    )  # fmt: skip
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text, a hyphenated name as its parts: 'orders-service' and 'the orders
+    service' say the same."""
+    out = []
+    for token in tokens(fold_phrases(text)):
+        if "-" in token and not token[0].isdigit():
+            out += [part for part in token.split("-") if part]
+        else:
+            out.append(token)
+    return out
 
 
 def _url_path(url: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, short, tokens
+from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, sentences, short, tokens
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
@@ -95,7 +95,7 @@ _SYSTEMIC = re.compile(  # (lower)
 )
 _KNOWLEDGE = re.compile(  # (lower)
     r"\b(?:runbook|playbook|knowledge base|kb|documentation|document (?:the|it|this|how)|docs|wiki|"
-    r"checklist|automat\w*|macro|training|game ?day|template|self-serve)"
+    r"checklist|automat(?:e|es|ed|ion|ions|ing)\b|macro|training|game ?day|template|self-serve)"
 )
 _CUSTOMER_LOOP = re.compile(  # (lower)
     r"\b(?:status page|kb|knowledge base|macro|help ?cent(?:er|re)|customer (?:comms|communication|notice|"
@@ -108,16 +108,28 @@ _DISMISSED = re.compile(  # (lower)
 _BLAME = re.compile(  # (lower)
     r"\b(?:[a-z]+'s (?:mistake|fault|carelessness|negligence|screw-?up|blunder)|"
     r"(?:his|her) (?:fault|mistake|error)|"
-    r"the (?:engineer|developer|dev|person|operator|on-?call(?: engineer)?|reviewer|intern|new hire|author|"
-    r"committer|admin|employee|sre|dba|team member|contractor) (?:who|that)\b|"
     r"careless\w*|negligen\w*|sloppy|incompeten\w*|lazy|reckless\w*|"
     r"should have known|(?:he|she) should have|at fault|fault (?:of|lies with)|to blame|"
     r"blamed? (?:on|the|him|her|them)|human error|dropped the ball|messed up|screwed up)"
 )
-_NEGATION = ("not ", "no ", "n't ", "without ", "never ", "blameless", "nobody ", "no one ", "avoid", "rather than",
-             "instead of", "beyond ", "not about")  # fmt: skip
-_CLAUSE = re.compile(r"[,;:.()]|\bbut\b")
-_NEGATED_AFTER = re.compile(r"^\W*(?:is|was|are|were)?\s*(?:not|never|n't|no)\b")
+# "The operator who ran the migration" names a person; it blames them only with a fault in the clause.
+_PERSON = re.compile(  # (lower)
+    r"\bthe (?:engineer|developer|dev|person|operator|on-?call(?: engineer)?|reviewer|intern|new hire|author|"
+    r"committer|admin|employee|sre|dba|team member|contractor) (?:who|that)\b"
+)
+_FAULT = re.compile(  # (lower)
+    r"\b(?:should(?: not)? have|shouldn't have|failed to|forgot|neglected|ignored|didn't bother|did not bother|"
+    r"mistake|fault|error|screw|mess|blunder|careless|sloppy|reckless|rushed|skipped)"
+)
+# A sentence that defends the operator (the process was followed, the gap was elsewhere) blames no one.
+_DEFENCE = re.compile(  # (lower)
+    r"\b(?:followed (?:the |our )?(?:documented |written |agreed |standard )?(?:process|runbook|procedure|playbook|steps)|"
+    r"did (?:exactly )?what (?:the|our) (?:runbook|process|procedure)|did nothing wrong|acted reasonably|"
+    r"(?:anyone|any engineer) (?:would|could) have|not (?:his|her|their) fault|nobody|no one|"
+    r"the (?:gap|problem|issue|fault|failure) (?:was|lay|lies|is) (?:in|with) (?:the |our )?"
+    r"(?:tooling|tools|process|system|pipeline|runbook|automation|safeguards|review)|"
+    r"the (?:system|tooling|pipeline|process) (?:allowed|let|made it)|blameless)"
+)
 _TEAM_NAMES = {
     "engineering": "Engineering",
     "sre": "SRE",
@@ -397,13 +409,13 @@ def _improvement_checks(
         )
     )  # fmt: skip
 
-    knowledge = _KNOWLEDGE.search(full.lower)
+    knowledge = _knowledge(full, actions)
     result.append(
         Check(
             "runbook_kb_or_automation", CI, bool(knowledge), 1,
             "Turns the lesson into a runbook, KB article or automation." if knowledge
             else "Does not turn the lesson into a runbook, KB article or automation.",
-            full.quote(knowledge.group(0)) if knowledge else "",
+            knowledge,
         )
     )  # fmt: skip
 
@@ -550,12 +562,18 @@ def _collaboration_checks(ctx, key, full: "_Text", actions: list[_Action], liste
 
 
 def _blame(full: "_Text") -> str:
-    """The first sentence that blames a person (negated phrases such as 'no one is at fault' aside)."""
+    """The first sentence that blames a person. What a negation takes back ("no one is at fault",
+    "it was not human error") and sentences that defend the operator ("the on-call followed the
+    runbook; the gap was in the tooling") do not count."""
     for line, low in zip(full.lines, full.lower_lines, strict=True):
-        for match in _BLAME.finditer(low):
-            before = _CLAUSE.split(low[max(0, match.start() - 40) : match.start()])[-1]
-            if not any(n in before for n in _NEGATION) and not _NEGATED_AFTER.match(low[match.end() :]):
-                return line
+        if _DEFENCE.search(low):
+            continue
+        claimed = affirmative(low)
+        if _BLAME.search(claimed):
+            return line
+        person = _PERSON.search(claimed)
+        if person and _FAULT.search(claimed[person.end() :]):
+            return line
     return ""
 
 
@@ -713,8 +731,21 @@ def _matches(words: frozenset[str], key_text: str, threshold: float = 0.3) -> bo
 
 def _monitors(low: str) -> bool:
     """Names an alert or monitor to add (not 'there was no alert')."""
-    match = _MONITOR.search(low)
-    return bool(match) and not any(n in low[max(0, match.start() - 12) : match.start()] for n in _NEGATION)
+    return bool(_MONITOR.search(affirmative(low)))
+
+
+def _knowledge(full: "_Text", actions: list[_Action]) -> str:
+    """The first action or sentence that writes the lesson into a runbook, KB article or automation:
+    one that changes something ("update the runbook"), not one that mentions it ("the runbook
+    lacked a step", "the job retried automatically")."""
+    for action in actions:
+        if _KNOWLEDGE.search(affirmative(action.action.lower())):
+            return _short(action.action)
+    for line, low in zip(full.lines, full.lower_lines, strict=True):
+        claimed = affirmative(low)
+        if _KNOWLEDGE.search(claimed) and _CHANGE.search(claimed):
+            return _short(line)
+    return ""
 
 
 @functools.lru_cache(maxsize=4096)

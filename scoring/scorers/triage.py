@@ -18,6 +18,7 @@ from scoring.text import (
     FUNCTION_WORDS,
     Profile,
     Vocabulary,
+    affirmative,
     content_tokens,
     distinctive_terms,
     profile,
@@ -87,9 +88,14 @@ _VAGUE = re.compile(
     r"^\W*(look into it|investigate|check( it)?|escalate|will check|monitor|tbd|n/?a|follow up|see above)\W*$",
     re.I,
 )
+# Asking the customer to send a secret itself: the secret is the object of the send verb, not a
+# secret's id, name or expiry, nor a secret the customer is asked to create ("create a second secret").
 _SECRET_ASK = re.compile(
-    r"\b(send|share|provide|paste|give|attach|include)\b[^.?!\n]{0,40}"
-    r"\b(client secret|secret|password|passwords|full (api )?key|api key|private key|card number|credentials)\b",
+    r"\b(send|share|provide|paste|give|attach|include|forward|e-?mail|post)\b[^.?!\n;]{0,30}?"
+    r"\b(client secret|secret|password|passwords|full (api )?key|api key|private key|card number|credentials|"
+    r"access token|refresh token|bearer token)s?\b"
+    r"(?!'s\b|\s+(ids?|names?|prefix|expiry|expiration|creation|date|age|label|hash|fingerprint|last four|"
+    r"rotation|was|is|has|had|expired|belongs)\b)",
     re.I,
 )
 _HANDOFF = re.compile(
@@ -97,9 +103,7 @@ _HANDOFF = re.compile(
     r"(engineering|sre|security) (should|will|to|team))\b",
     re.I,
 )
-_SECRET_SAFE = re.compile(
-    r"\b(without|never|not|don't|do not|redact|redacted|masked|prefix|last four)\b", re.I
-)
+_SECRET_SAFE = re.compile(r"\b(redact|redacted|masked|prefix|last four)\b", re.I)
 MAX_QUESTIONS = 6
 _GIBBERISH = "not readable text"
 _COPIED = "mostly the ticket's own text"
@@ -432,7 +436,7 @@ def _no_secrets_check(triaged: list[_Triage]) -> Check:
         if not _SECRET_ASK.search(t.text):
             continue
         for sentence, _ in _questions(t.text):
-            ask = _SECRET_ASK.search(sentence)
+            ask = _SECRET_ASK.search(affirmative(sentence))
             if ask and not _SECRET_SAFE.search(sentence):
                 return Check(
                     "no_secrets_requested", OPS, False, 1,

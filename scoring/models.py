@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -83,3 +84,165 @@ class DimensionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.score}"
+
+
+# The human side: assignments, claims, reviews, overrides, recommendation rules and the scorecard.
+
+
+class ReviewAssignment(models.Model):
+    """An attempt put in a reviewer's queue, round-robin when it was scored or by a lead's hand."""
+
+    attempt = models.ForeignKey(
+        "simulator.Attempt", on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Empty when the assignment was made round-robin",
+    )  # fmt: skip
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "reviewer"], name="one_assignment_per_reviewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} assigned to {self.reviewer_id}"
+
+
+class ReviewClaim(models.Model):
+    """Who is reviewing an attempt right now, so two reviewers do not grade it at once by accident."""
+
+    attempt = models.OneToOneField("simulator.Attempt", on_delete=models.CASCADE, related_name="review_claim")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} claimed by {self.reviewer_id} until {self.expires_at}"
+
+
+class Review(models.Model):
+    """One reviewer's own 1-5 scores of an attempt, per dimension, with notes."""
+
+    attempt = models.ForeignKey("simulator.Attempt", on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    scores = models.JSONField(help_text='{"dimension": 1-5}')
+    notes = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "reviewer"], name="one_review_per_reviewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"review of {self.attempt_id} by {self.reviewer_id}"
+
+
+class OverrideReason(models.TextChoices):
+    SCORER_MISSED_EVIDENCE = "scorer_missed_evidence", "The scorer missed evidence"
+    SCORER_CREDITED_KEYWORDS = "scorer_credited_keywords", "The scorer credited keywords"
+    RUBRIC_DOES_NOT_FIT = "rubric_does_not_fit", "The rubric does not fit"
+    REVIEWER_DISAGREEMENT = "reviewer_disagreement", "Reviewers disagree"
+    OTHER = "other", "Other"
+
+
+class OverrideAction(models.TextChoices):
+    OVERRIDE = "override", "Override"
+    REVERT = "revert", "Revert"
+
+
+class Override(models.Model):
+    """An append-only record: a dimension's score set by a person, or an earlier override reverted.
+
+    The latest override that has not been reverted stands. Nothing here is ever edited or deleted;
+    the auto-score it replaced stays in its score set, and `auto_score` keeps what it was then, so a
+    rescoring that changes it can be flagged for a second look.
+    """
+
+    attempt = models.ForeignKey("simulator.Attempt", on_delete=models.CASCADE, related_name="overrides")
+    dimension = models.SlugField(max_length=40)
+    action = models.CharField(max_length=16, choices=OverrideAction.choices, default=OverrideAction.OVERRIDE)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_score = models.FloatField(null=True, blank=True, help_text="The final score before this event")
+    auto_score = models.FloatField(null=True, blank=True, help_text="The auto-score when this event was made")
+    reason_code = models.CharField(max_length=32, choices=OverrideReason.choices, blank=True)
+    justification = models.TextField()
+    reverts = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reverted_by"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="overrides")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action="revert") | models.Q(score__gte=1, score__lte=5),
+                name="override_score_from_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.dimension}={self.score} on {self.attempt_id}"
+
+
+class RecommendationRule(models.Model):
+    """A lead's rule from final scores to a recommendation for one exercise.
+
+    `bands` are tried in order; the first whose thresholds hold gives the outcome:
+    [{"outcome": "hire", "min_mean": 3.5, "min_each": 2}, ...]; `otherwise` when none holds.
+    """
+
+    exercise = models.OneToOneField(
+        "simulator.Exercise", on_delete=models.CASCADE, related_name="recommendation_rule"
+    )
+    bands = models.JSONField()
+    otherwise = models.CharField(max_length=32)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"recommendation rule of {self.exercise_id}"
+
+
+class Scorecard(models.Model):
+    """What the staff pages list, filter and compare: one row per scored attempt, rebuilt by
+    `scoring.services.scorecard_refresh` after every change to its scores, reviews or overrides.
+
+    `final_scores` is {dimension: {"score": float, "source": "override"|"reviews"|"auto"}}.
+    """
+
+    attempt = models.OneToOneField(
+        "simulator.Attempt", on_delete=models.CASCADE, primary_key=True, related_name="scorecard"
+    )
+    organisation = models.ForeignKey("simulator.Organisation", on_delete=models.CASCADE, related_name="+")
+    exercise = models.ForeignKey("simulator.Exercise", on_delete=models.CASCADE, related_name="scorecards")
+    auto_scores = models.JSONField(default=dict)
+    final_scores = models.JSONField(default=dict)
+    mean_score = models.FloatField(null=True, blank=True)
+    recommendation = models.CharField(max_length=32, blank=True)
+    reviews_submitted = models.PositiveSmallIntegerField(default=0)
+    reviews_required = models.PositiveSmallIntegerField(default=0)
+    needs_review = models.BooleanField(default=False)
+    needs_adjudication = models.BooleanField(default=False)
+    low_confidence = models.BooleanField(default=False)
+    overrides_to_recheck = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["exercise", "mean_score"]),
+            models.Index(fields=["organisation", "needs_review"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"scorecard of {self.attempt_id}"

@@ -1,13 +1,34 @@
-"""Writes of the scoring side: rubric versions and auto-score sets."""
+"""Writes of the scoring side: rubric versions, auto-score sets, and the human side (assignments,
+claims, reviews, overrides, finalize/reopen, recommendation rules), each refreshing the scorecard."""
 
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from scoring import scorecards
 from scoring.context import build_context
-from scoring.dimensions import DEFAULT_RUBRIC
-from scoring.models import DimensionScore, ItemScore, Rubric, RubricDimension, ScoreSet
+from scoring.dimensions import DEFAULT_RUBRIC, DIMENSION_KEYS
+from scoring.models import (
+    DimensionScore,
+    ItemScore,
+    Override,
+    OverrideAction,
+    OverrideReason,
+    RecommendationRule,
+    Review,
+    ReviewAssignment,
+    ReviewClaim,
+    Rubric,
+    RubricDimension,
+    Scorecard,
+    ScoreSet,
+)
 from scoring.scorers import score_item, scorer_set_version
 from simulator.errors import DomainError
+from simulator.models import Role
+from simulator.services import NotAllowed
 
 
 def rubric_current() -> Rubric:
@@ -59,9 +80,14 @@ def attempt_score(*, attempt_id: int) -> ScoreSet:
             raise DomainError(f"only a submitted attempt can be scored; this one is {attempt.status}")
         existing = _store_scores(attempt, version)
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        locked = (
+            Attempt.objects.select_for_update().select_related("exercise", "invitation").get(pk=attempt.pk)
+        )
         if locked.status == AttemptStatus.SUBMITTED:
             simulator_services.attempt_mark_scored(attempt=locked)
+        scorecard_refresh(attempt=locked)
+        if locked.status == AttemptStatus.SCORED:
+            assignments_make(attempt=locked)
     return existing
 
 
@@ -106,3 +132,407 @@ def attempts_rescore(*, attempt_ids: list[int]) -> int:
         for attempt_id in attempt_ids:
             transaction.on_commit(lambda attempt_id=attempt_id: score_attempt.delay(attempt_id))
     return len(attempt_ids)
+
+
+# The human side -------------------------------------------------------------------------------------
+
+CLAIM_DURATION = timedelta(minutes=30)
+
+
+class ReviewRefused(DomainError):
+    status_code = 409
+    code = "review_refused"
+
+
+class ClaimHeld(DomainError):
+    status_code = 409
+    code = "claimed_by_another_reviewer"
+
+    def __init__(self, claim: ReviewClaim):
+        self.claim = claim
+        name = claim.reviewer.get_full_name() or claim.reviewer.get_username()
+        super().__init__(f"{name} is reviewing this attempt until {claim.expires_at:%H:%M} UTC")
+
+
+class ScorecardFrozen(DomainError):
+    status_code = 409
+    code = "scorecard_finalized"
+
+    def __init__(self):
+        super().__init__("this scorecard is finalized; a lead must reopen it before anything changes")
+
+
+def _staff(user, attempt):
+    """The user's membership if they may act on this attempt at all (the pages and API have
+    already scoped it; services check again so no caller can skip it)."""
+    from simulator.access import attempts_visible_to, staff_membership
+
+    membership = staff_membership(user)
+    if membership is None or not attempts_visible_to(user).filter(pk=attempt.pk).exists():
+        raise NotAllowed("this attempt is not yours to review")
+    return membership
+
+
+def _lead(user, attempt):
+    membership = _staff(user, attempt)
+    if membership.role != Role.LEAD:
+        raise NotAllowed("only a lead can do this")
+    return membership
+
+
+def _open_for_changes(attempt) -> None:
+    from simulator.models import AttemptStatus
+
+    if attempt.status == AttemptStatus.FINALIZED:
+        raise ScorecardFrozen()
+    if attempt.status != AttemptStatus.SCORED:
+        raise ReviewRefused(f"only a scored attempt can be reviewed; this one is {attempt.status}")
+
+
+def _dimensions_of(attempt) -> list[str]:
+    scorecard = Scorecard.objects.filter(attempt=attempt).first()
+    return list(scorecard.auto_scores) if scorecard else []
+
+
+def auto_dimension_scores(score_set: ScoreSet | None) -> tuple[dict[str, float], bool]:
+    """The attempt-level auto-score per dimension (the mean over its items) and whether any item's
+    dimension asked for a human look (low confidence)."""
+    if score_set is None:
+        return {}, False
+    totals: dict[str, list[int]] = {}
+    doubtful = False
+    for item_score in score_set.items.all():
+        for d in item_score.dimensions.all():
+            totals.setdefault(d.dimension, []).append(d.score)
+            doubtful = doubtful or bool(getattr(d, "needs_review", False))
+    order = {key: position for position, key in enumerate(DIMENSION_KEYS)}
+    return (
+        {
+            k: round(sum(v) / len(v), 2)
+            for k, v in sorted(totals.items(), key=lambda kv: order.get(kv[0], 99))
+        },
+        doubtful,
+    )
+
+
+def _override_events(overrides) -> list[scorecards.OverrideEvent]:
+    return [
+        scorecards.OverrideEvent(
+            id=o.pk, dimension=o.dimension, action=o.action, score=o.score, reverts=o.reverts_id
+        )
+        for o in overrides
+    ]
+
+
+def scorecard_refresh(*, attempt, now=None) -> Scorecard | None:
+    """Rebuild the attempt's scorecard row from its latest score set, reviews and overrides.
+
+    Every service that changes one of those calls this, so lists, filters and the comparison read
+    one row per attempt. Returns None while the attempt has no score set.
+    """
+    from scoring.selectors import latest_score_set
+
+    score_set = latest_score_set(attempt=attempt)
+    if score_set is None:
+        return None
+    exercise = attempt.exercise
+    auto, doubtful = auto_dimension_scores(score_set)
+    reviews = [r.scores for r in Review.objects.filter(attempt=attempt)]
+    overrides = list(Override.objects.filter(attempt=attempt).order_by("created_at", "pk"))
+    finals = scorecards.final_scores(auto=auto, reviews=reviews, overrides=_override_events(overrides))
+    rule = RecommendationRule.objects.filter(exercise=exercise).first()
+    outcome, _ = scorecards.recommend(
+        finals,
+        scorecards.rule_for(
+            exercise.purpose, {"bands": rule.bands, "otherwise": rule.otherwise} if rule else None
+        ),
+    )
+    standing = scorecards.standing_overrides(_override_events(overrides))
+    by_id = {o.pk: o for o in overrides}
+    recheck = sum(
+        1
+        for event in standing.values()
+        if by_id[event.id].auto_score is not None
+        and auto.get(event.dimension) is not None
+        and abs(by_id[event.id].auto_score - auto[event.dimension]) > 1e-9
+    )
+    values = {
+        "organisation_id": attempt.organisation_id,
+        "exercise_id": attempt.exercise_id,
+        "auto_scores": auto,
+        "final_scores": finals,
+        "mean_score": scorecards.mean_of(finals),
+        "recommendation": outcome,
+        "reviews_submitted": len(reviews),
+        "reviews_required": exercise.reviews_required,
+        "needs_review": len(reviews) < exercise.reviews_required,
+        "needs_adjudication": bool(scorecards.disagreements(auto=auto, reviews=reviews)),
+        "low_confidence": doubtful,
+        "overrides_to_recheck": recheck,
+        "updated_at": now or timezone.now(),
+    }
+    scorecard, _ = Scorecard.objects.update_or_create(attempt=attempt, defaults=values)
+    return scorecard
+
+
+def assignments_make(*, attempt, now=None) -> list[ReviewAssignment]:
+    """Put a scored attempt in the queues of as many of its panel's reviewers as the exercise
+    requires, round-robin: the reviewers with the fewest assignments on this exercise first."""
+    from django.db.models import Count, Q
+
+    exercise = attempt.exercise
+    panel_id = attempt.invitation.panel_id
+    needed = exercise.reviews_required - ReviewAssignment.objects.filter(attempt=attempt).count()
+    if needed <= 0 or panel_id is None:
+        return []
+    User = get_user_model()
+    candidates = list(
+        User.objects.filter(panels=panel_id, membership__organisation_id=attempt.organisation_id)
+        .exclude(review_assignments__attempt=attempt)
+        .annotate(load=Count("review_assignments", filter=Q(review_assignments__attempt__exercise=exercise)))
+        .order_by("load", "pk")[:needed]
+    )
+    now = now or timezone.now()
+    return [
+        ReviewAssignment.objects.create(attempt=attempt, reviewer=reviewer, assigned_at=now)
+        for reviewer in candidates
+    ]
+
+
+@transaction.atomic
+def review_assign(*, attempt, reviewer, assigned_by, now=None) -> ReviewAssignment:
+    """A lead puts an attempt in a reviewer's queue by hand."""
+    _lead(assigned_by, attempt)
+    membership = getattr(reviewer, "membership", None)
+    if membership is None or membership.organisation_id != attempt.organisation_id:
+        raise NotAllowed("the reviewer must belong to this organisation")
+    now = now or timezone.now()
+    assignment, created = ReviewAssignment.objects.get_or_create(
+        attempt=attempt, reviewer=reviewer, defaults={"assigned_by": assigned_by, "assigned_at": now}
+    )
+    if created:
+        _audit(attempt, assigned_by, "review.assigned", after={"reviewer": reviewer.get_username()}, now=now)
+    return assignment
+
+
+@transaction.atomic
+def review_claim(*, attempt, reviewer, now=None) -> ReviewClaim:
+    """Claim the attempt for CLAIM_DURATION, or extend one's own claim; refused while someone else holds it."""
+    _staff(reviewer, attempt)
+    _open_for_changes(attempt)
+    now = now or timezone.now()
+    claim = ReviewClaim.objects.select_for_update().select_related("reviewer").filter(attempt=attempt).first()
+    if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
+        raise ClaimHeld(claim)
+    if claim is None:
+        return ReviewClaim.objects.create(attempt=attempt, reviewer=reviewer, expires_at=now + CLAIM_DURATION)
+    claim.reviewer = reviewer
+    claim.expires_at = now + CLAIM_DURATION
+    claim.save(update_fields=["reviewer", "expires_at"])
+    return claim
+
+
+def review_release(*, attempt, reviewer) -> None:
+    ReviewClaim.objects.filter(attempt=attempt, reviewer=reviewer).delete()
+
+
+def _check_scores(scores: dict, dimensions: list[str]) -> dict[str, int]:
+    if not isinstance(scores, dict) or not scores:
+        raise DomainError("scores must give at least one dimension a score from 1 to 5")
+    unknown = sorted(set(scores) - set(dimensions))
+    if unknown:
+        raise DomainError(
+            f"this attempt was not scored on {', '.join(unknown)}; its dimensions are {', '.join(dimensions)}"
+        )
+    clean = {}
+    for dimension, value in scores.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise DomainError(f"{dimension}: a score must be a whole number from 1 to 5")
+        clean[dimension] = value
+    return clean
+
+
+@transaction.atomic
+def review_submit(*, attempt, reviewer, scores: dict, notes: str = "", now=None) -> Review:
+    """Record (or revise) a reviewer's own scores; the claim is released and blind review lifts for them."""
+    from simulator.models import Attempt
+
+    attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
+    _staff(reviewer, attempt)
+    _open_for_changes(attempt)
+    now = now or timezone.now()
+    claim = ReviewClaim.objects.select_related("reviewer").filter(attempt=attempt).first()
+    if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
+        raise ClaimHeld(claim)
+    clean = _check_scores(scores, _dimensions_of(attempt))
+    review = Review.objects.filter(attempt=attempt, reviewer=reviewer).first()
+    before = dict(review.scores) if review else {}
+    if review is None:
+        review = Review(attempt=attempt, reviewer=reviewer, submitted_at=now)
+    review.scores = clean
+    review.notes = notes.strip()
+    review.updated_at = now
+    review.full_clean()
+    review.save()
+    ReviewClaim.objects.filter(attempt=attempt).delete()
+    _audit(attempt, reviewer, "review.submitted", before=before, after=clean, now=now)
+    scorecard_refresh(attempt=attempt, now=now)
+    return review
+
+
+@transaction.atomic
+def override_create(
+    *, attempt, dimension: str, score: int, reason_code: str, justification: str, author, now=None
+) -> Override:
+    """Set one dimension's score by hand. Append-only: the auto-score and every earlier event stay."""
+    from simulator.models import Attempt
+
+    attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
+    _staff(author, attempt)
+    _open_for_changes(attempt)
+    if reason_code not in OverrideReason.values:
+        raise DomainError(f"reason_code must be one of {', '.join(OverrideReason.values)}")
+    if not (justification or "").strip():
+        raise DomainError("an override needs a justification: say why the score should change")
+    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    dimensions = list(scorecard.auto_scores) if scorecard else []
+    _check_scores({dimension: score}, dimensions)
+    now = now or timezone.now()
+    override = Override(
+        attempt=attempt, dimension=dimension, action=OverrideAction.OVERRIDE, score=score,
+        previous_score=scorecard.final_scores[dimension]["score"], auto_score=scorecard.auto_scores[dimension],
+        reason_code=reason_code, justification=justification.strip(), author=author, created_at=now,
+    )  # fmt: skip
+    override.full_clean()
+    override.save()
+    _audit(
+        attempt, author, "override.created",
+        before={dimension: override.previous_score},
+        after={dimension: score, "reason_code": reason_code, "justification": override.justification}, now=now,
+    )  # fmt: skip
+    scorecard_refresh(attempt=attempt, now=now)
+    return override
+
+
+@transaction.atomic
+def override_revert(*, override: Override, justification: str, author, now=None) -> Override:
+    """Undo an override that still stands; the revert is itself a recorded event."""
+    from simulator.models import Attempt
+
+    attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=override.attempt_id)
+    _staff(author, attempt)
+    _open_for_changes(attempt)
+    if not (justification or "").strip():
+        raise DomainError("a revert needs a justification: say why the override should go")
+    override = Override.objects.select_for_update().get(pk=override.pk)
+    if override.action != OverrideAction.OVERRIDE:
+        raise ReviewRefused("only an override can be reverted, not a revert")
+    if Override.objects.filter(reverts=override).exists():
+        raise ReviewRefused("this override has been reverted already")
+    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    now = now or timezone.now()
+    revert = Override(
+        attempt=attempt, dimension=override.dimension, action=OverrideAction.REVERT, score=None,
+        previous_score=scorecard.final_scores.get(override.dimension, {}).get("score"),
+        auto_score=scorecard.auto_scores.get(override.dimension), reverts=override,
+        justification=justification.strip(), author=author, created_at=now,
+    )  # fmt: skip
+    revert.full_clean()
+    revert.save()
+    _audit(
+        attempt, author, "override.reverted", before={override.dimension: revert.previous_score},
+        after={"reverted_override": override.pk, "justification": revert.justification}, now=now,
+    )  # fmt: skip
+    scorecard_refresh(attempt=attempt, now=now)
+    return revert
+
+
+@transaction.atomic
+def scorecard_finalize(*, attempt, finalized_by, now=None):
+    """A lead freezes the scorecard: scored → finalized."""
+    from simulator import services as simulator_services
+    from simulator.models import Attempt
+
+    attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
+    _lead(finalized_by, attempt)
+    simulator_services.attempt_finalize(attempt=attempt)
+    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    ReviewClaim.objects.filter(attempt=attempt).delete()
+    _audit(
+        attempt, finalized_by, "scorecard.finalized", before={"status": "scored"},
+        after={"status": "finalized", "final_scores": scorecard.final_scores if scorecard else {},
+               "recommendation": scorecard.recommendation if scorecard else ""},
+        now=now,
+    )  # fmt: skip
+    return attempt
+
+
+@transaction.atomic
+def scorecard_reopen(*, attempt, reopened_by, reason: str, now=None):
+    """A lead reopens a finalized scorecard so reviews and overrides may change it again; the reason is kept."""
+    from simulator import services as simulator_services
+    from simulator.models import Attempt
+
+    attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
+    _lead(reopened_by, attempt)
+    if not (reason or "").strip():
+        raise DomainError("reopening a finalized scorecard needs a reason")
+    simulator_services.attempt_reopen(attempt=attempt)
+    _audit(
+        attempt, reopened_by, "scorecard.reopened", before={"status": "finalized"},
+        after={"status": "scored", "reason": reason.strip()}, now=now,
+    )  # fmt: skip
+    scorecard_refresh(attempt=attempt, now=now)
+    return attempt
+
+
+@transaction.atomic
+def recommendation_rule_set(
+    *, exercise, bands: list[dict], otherwise: str, set_by, now=None
+) -> RecommendationRule:
+    """A lead sets the exercise's rule; every scorecard of the exercise is re-evaluated."""
+    from simulator.access import staff_membership
+    from simulator.models import Attempt
+
+    membership = staff_membership(set_by)
+    if (
+        membership is None
+        or membership.role != Role.LEAD
+        or membership.organisation_id != exercise.organisation_id
+    ):
+        raise NotAllowed("only a lead of this organisation can set its recommendation rules")
+    problems = scorecards.validate_rule(purpose=exercise.purpose, bands=bands, otherwise=otherwise)
+    if problems:
+        raise DomainError("; ".join(problems))
+    now = now or timezone.now()
+    clean = [
+        {"outcome": b["outcome"], "min_mean": float(b["min_mean"]), "min_each": float(b["min_each"])}
+        for b in bands
+    ]
+    previous = RecommendationRule.objects.filter(exercise=exercise).first()
+    rule, _ = RecommendationRule.objects.update_or_create(
+        exercise=exercise,
+        defaults={"bands": clean, "otherwise": otherwise, "updated_by": set_by, "updated_at": now},
+    )
+    from simulator import services as simulator_services
+
+    simulator_services.audit_record(
+        organisation_id=exercise.organisation_id, actor=set_by, action="recommendation_rule.set",
+        target=f"exercise:{exercise.pk}",
+        before={"bands": previous.bands, "otherwise": previous.otherwise} if previous else {},
+        after={"bands": clean, "otherwise": otherwise}, now=now,
+    )  # fmt: skip
+    for attempt in Attempt.objects.filter(exercise=exercise, scorecard__isnull=False).select_related(
+        "exercise"
+    ):
+        scorecard_refresh(attempt=attempt, now=now)
+    return rule
+
+
+def _audit(attempt, actor, action: str, *, before=None, after=None, now=None) -> None:
+    from simulator import services as simulator_services
+
+    simulator_services.audit_record(
+        organisation_id=attempt.organisation_id, actor=actor, action=action,
+        target=f"attempt:{attempt.public_id}", before=before, after=after, now=now,
+    )  # fmt: skip

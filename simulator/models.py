@@ -100,6 +100,13 @@ class Exercise(models.Model):
     base_seed = models.BigIntegerField()
     items = models.JSONField()
     builtin = models.BooleanField(default=False)
+    # Human review: the panel whose reviewers get this exercise's attempts, how many reviews each
+    # attempt needs (1 for hiring, 0 for training by default) and whether reviews are blind.
+    panel = models.ForeignKey(
+        "Panel", on_delete=models.SET_NULL, null=True, blank=True, related_name="exercises"
+    )
+    reviews_required = models.PositiveSmallIntegerField(default=1)
+    blind_review = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,7 +143,11 @@ class Invitation(models.Model):
         Panel, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # The link's token is derived from this value and the server's secret key (services.invitation_link_token),
+    # so staff can copy or resend the link while the database alone never holds a usable token.
+    link_secret = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -242,3 +253,25 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} in {self.attempt_id}"
+
+
+class AuditEntry(models.Model):
+    """One privileged action (invitations, reviews, overrides, finalize, reopen, exports...): who did
+    what to which object, when, and the state before and after. Append-only."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=120, help_text='What was acted on, e.g. "attempt:Xy12..."')
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.target}"

@@ -4,6 +4,7 @@ The attempt's states and the moves between them are declared once, in TRANSITION
 owns the clock (every function that depends on time takes `now`, defaulting to the server's).
 """
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -28,6 +29,7 @@ from simulator.models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
+    AuditEntry,
     Event,
     EventKind,
     Exercise,
@@ -55,7 +57,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AttemptStatus.IN_PROGRESS: frozenset({AttemptStatus.SUBMITTED, AttemptStatus.CANCELLED}),
     AttemptStatus.SUBMITTED: frozenset({AttemptStatus.SCORED}),
     AttemptStatus.SCORED: frozenset({AttemptStatus.FINALIZED}),
-    AttemptStatus.FINALIZED: frozenset(),
+    AttemptStatus.FINALIZED: frozenset({AttemptStatus.SCORED}),  # a lead's explicit reopen
     AttemptStatus.EXPIRED: frozenset(),
     AttemptStatus.CANCELLED: frozenset(),
 }
@@ -189,9 +191,20 @@ def exercise_create(
     variant_policy: str = VariantPolicy.SAME_SEED,
     base_seed: int | None = None,
     builtin: bool = False,
+    panel: Panel | None = None,
+    reviews_required: int | None = None,
+    blind_review: bool | None = None,
 ) -> Exercise:
+    """An exercise of the organisation. By default a hiring exercise needs one blind human review
+    per attempt, and a training exercise none."""
     _check_items(items)
+    hiring = purpose == Purpose.HIRING
+    if panel is not None and panel.organisation_id != organisation.pk:
+        raise NotAllowed("this panel belongs to another organisation")
     exercise = Exercise(
+        panel=panel,
+        reviews_required=(1 if hiring else 0) if reviews_required is None else reviews_required,
+        blind_review=hiring if blind_review is None else blind_review,
         organisation=organisation,
         slug=slug,
         title=title,
@@ -250,11 +263,16 @@ def invitation_create(
     created_by,
     expires_in: timedelta = INVITATION_LIFETIME,
     now: datetime | None = None,
+    panel: Panel | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite a participant; returns the invitation and its token, which is never stored or shown again."""
+    """Invite a participant; returns the invitation and its token. Only the token's hash is stored;
+    staff get the link again through `invitation_link_token`. The attempt's reviewers are the
+    panel given, else the exercise's panel."""
     membership = _membership(created_by)
     if membership.organisation_id != exercise.organisation_id:
         raise NotAllowed("this exercise belongs to another organisation")
+    if panel is not None and panel.organisation_id != exercise.organisation_id:
+        raise NotAllowed("this panel belongs to another organisation")
     now = now or timezone.now()
     kind = ParticipantKind.CANDIDATE if exercise.purpose == Purpose.HIRING else ParticipantKind.TRAINEE
     participant, _ = Participant.objects.get_or_create(
@@ -262,17 +280,26 @@ def invitation_create(
         email=participant_email.strip().lower(),
         defaults={"name": participant_name.strip(), "kind": kind},
     )
-    token = secrets.token_urlsafe(32)
+    link_secret = secrets.token_urlsafe(24)
+    token = invitation_link_token(link_secret)
     invitation = Invitation(
         organisation=exercise.organisation,
         exercise=exercise,
         participant=participant,
+        panel=panel or exercise.panel,
         token_hash=token_hash(token),
+        link_secret=link_secret,
         expires_at=now + expires_in,
         created_by=created_by,
     )
     invitation.full_clean()
     invitation.save()
+    audit_record(
+        organisation_id=exercise.organisation_id, actor=created_by, action="invitation.created",
+        target=f"invitation:{invitation.pk}",
+        after={"exercise": exercise.slug, "participant": participant.email, "expires_at": invitation.expires_at},
+        now=now,
+    )  # fmt: skip
     Attempt.objects.create(
         organisation=exercise.organisation,
         invitation=invitation,
@@ -281,6 +308,89 @@ def invitation_create(
         time_limit_seconds=exercise.time_limit_minutes * 60,
     )
     return invitation, token
+
+
+def _may_manage(membership: Membership, invitation: Invitation, verb: str) -> None:
+    """Leads manage every invitation of their organisation; a reviewer only those they created."""
+    if membership.organisation_id != invitation.organisation_id or (
+        membership.role != Role.LEAD and invitation.created_by_id != membership.user_id
+    ):
+        raise NotAllowed(f"only a lead of this organisation or the invitation's author can {verb} it")
+
+
+def invitation_link_token(link_secret: str) -> str:
+    """The invitation token for a link secret: an HMAC under the server's key, so a copy of the
+    database alone holds no usable link."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"invitation-link:" + link_secret.encode(), hashlib.sha256
+    )
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def invitation_token_for(invitation: Invitation) -> str | None:
+    """The token of an invitation's link, for staff to copy or resend; None for links made before
+    links could be recovered."""
+    return invitation_link_token(invitation.link_secret) if invitation.link_secret else None
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, revoked_by, now: datetime | None = None) -> Attempt:
+    """Withdraw an invitation: its attempt is cancelled (if not submitted yet) and the link stops working."""
+    membership = _membership(revoked_by)
+    _may_manage(membership, invitation, "revoke")
+    attempt = Attempt.objects.select_for_update().get(invitation=invitation)
+    before = attempt.status
+    _move(attempt, AttemptStatus.CANCELLED)
+    attempt.save(update_fields=["status", "updated_at"])
+    audit_record(
+        organisation_id=invitation.organisation_id, actor=revoked_by, action="invitation.revoked",
+        target=f"invitation:{invitation.pk}", before={"status": before}, after={"status": attempt.status},
+        now=now,
+    )  # fmt: skip
+    return attempt
+
+
+@transaction.atomic
+def invitation_send(*, invitation: Invitation, link: str, sent_by, now: datetime | None = None) -> Invitation:
+    """E-mail the invitation's link to the participant (again); only while it can still be started."""
+    from simulator.emails import invitation_email_send
+
+    now = now or timezone.now()
+    membership = _membership(sent_by)
+    _may_manage(membership, invitation, "send")
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("attempt", "exercise", "participant")
+        .get(pk=invitation.pk)
+    )
+    if invitation.attempt.status != AttemptStatus.INVITED or invitation.expires_at <= now:
+        raise InvitationUnusable(
+            "only an invitation that has not been started, expired or revoked can be sent; create a new one"
+        )
+    invitation_email_send(invitation=invitation, link=link)
+    invitation.last_sent_at = now
+    invitation.save(update_fields=["last_sent_at"])
+    audit_record(
+        organisation_id=invitation.organisation_id, actor=sent_by, action="invitation.sent",
+        target=f"invitation:{invitation.pk}", after={"to": invitation.participant.email}, now=now,
+    )  # fmt: skip
+    return invitation
+
+
+def audit_record(
+    *, organisation_id: int, actor, action: str, target: str, before: dict | None = None,
+    after: dict | None = None, now: datetime | None = None,
+) -> AuditEntry:  # fmt: skip
+    """Append one privileged action to the organisation's audit log (values made JSON-safe)."""
+    return AuditEntry.objects.create(
+        organisation_id=organisation_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target=target,
+        before=orjson.loads(orjson.dumps(before or {}, default=str)),
+        after=orjson.loads(orjson.dumps(after or {}, default=str)),
+        at=now or timezone.now(),
+    )
 
 
 def attempt_start(*, invitation_token: str, now: datetime | None = None) -> tuple[Attempt, str, bool]:
@@ -447,7 +557,15 @@ def attempt_mark_scored(*, attempt: Attempt) -> Attempt:
 
 
 def attempt_finalize(*, attempt: Attempt) -> Attempt:
+    """scored → finalized. Called by scoring.services.scorecard_finalize, which checks who may."""
     _move(attempt, AttemptStatus.FINALIZED)
+    attempt.save(update_fields=["status", "updated_at"])
+    return attempt
+
+
+def attempt_reopen(*, attempt: Attempt) -> Attempt:
+    """finalized → scored. Called by scoring.services.scorecard_reopen, which checks who may."""
+    _move(attempt, AttemptStatus.SCORED)
     attempt.save(update_fields=["status", "updated_at"])
     return attempt
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, sentences, short, tokens
+from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences, short, tokens
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
@@ -130,8 +130,12 @@ class _Packet:
 
 def checks(ctx: ScoringContext) -> list[Check]:
     key = ctx.key
-    packet = _Packet.read(ctx.text("packet"))
-    gamed = _gamed(ctx, packet)
+    whole = _Packet.read(ctx.text("packet"))
+    # Template lines (placeholders, options both ways) earn no credit; the secret is looked for
+    # in the whole packet, template lines included.
+    committed = _without_filler_lines(whole.text)
+    packet = whole if committed == whole.text else _Packet.read(committed)
+    gamed = _gamed(ctx, whole)
     result = [
         Check(
             "readable_packet", dimension, not gamed, 0,
@@ -140,13 +144,24 @@ def checks(ctx: ScoringContext) -> list[Check]:
         for dimension in (ESC, OPS, COM)
     ]  # fmt: skip
     result += _escalation_checks(ctx, packet)
-    result += _discipline_checks(key, packet)
+    result += _discipline_checks(key, whole)
     result += _communication_checks(ctx, packet)
     secret = key["secret"]["value"]
-    if _leaked_fragment(secret, packet.text):
+    if _leaked_fragment(secret, whole.text):
         # No quote repeats the secret, whichever check happens to quote the sentence holding it.
         result = [dataclasses.replace(c, quote=_scrub(c.quote, secret)) for c in result]
     return result
+
+
+def _without_filler_lines(text: str) -> str:
+    """The packet less the lines that hold a placeholder or offer options both ways ('Severity:
+    [SEV]', 'route to L2 or Engineering, whichever'): a template's lines earn nothing."""
+    kept = []
+    for line in text.splitlines():
+        found = filler(line)
+        if not (found.placeholder or found.both_ways):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _gamed(ctx: ScoringContext, packet: _Packet) -> str:
@@ -525,7 +540,7 @@ def _communication_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
         )
     )  # fmt: skip
 
-    blame = _BLAME.search(packet.lower)
+    blame = _BLAME.search(affirmative(packet.lower))
     result.append(
         Check(
             "no_blame", COM, not blame, 1.5,

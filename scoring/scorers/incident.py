@@ -22,10 +22,12 @@ from scoring.text import (
     DOMAIN_WORDS,
     FUNCTION_WORDS,
     SHINGLE,
+    affirmative,
     content_tokens,
     sentences,
     short,
     tokens,
+    without_filler,
 )
 from scoring.text import terms as _shared_terms
 
@@ -387,7 +389,13 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     )  # fmt: skip
 
     impact_terms = _impact_terms(ctx)
-    readable = [u for u in updates if not ctx.profile(u).empty and not _gamed(ctx, u)]
+    # Credit is earned by what an update commits to (filler read past); a negation takes back its
+    # clause before speculation or promises are looked for.
+    readable = [
+        said
+        for u in updates
+        if not ctx.profile(u).empty and not _gamed(ctx, u) and (said := without_filler(u))
+    ]
     half = max(1, math.ceil(len(updates) / 2))
 
     impact = [u for u in readable if len(_terms(u) & impact_terms) >= 2]
@@ -420,9 +428,9 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     speculation = ""
     for u in updates:
         for s in sentences(u):
-            terms = _terms(s)
-            if _HEDGE.search(s) or any(
-                len(terms & h) >= min(2, len(h)) and _CAUSAL.search(s) for h in herrings
+            terms = _terms(affirmative(s))
+            if _HEDGE.search(affirmative(s)) or any(
+                len(terms & h) >= min(2, len(h)) and _CAUSAL.search(affirmative(s)) for h in herrings
             ):
                 speculation = speculation or s
     grounded = bool(readable) and not speculation
@@ -433,12 +441,12 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
               else "No update of the participant's own to judge.",
               _short(speculation))
     )  # fmt: skip
-    promise = next((m for u in updates if (m := _FIX_PROMISE.search(u))), None)
+    promise = next((m for u in updates if (m := _FIX_PROMISE.search(affirmative(u)))), None)
     result.append(
         Check("no_promised_fix_time", COM, bool(readable) and not promise, 1,
               "Promises a fix time nobody can guarantee yet." if promise
               else "Promises no fix time it cannot keep." if readable else "No update of the participant's own to judge.",
-              _sentence_with(next(u for u in updates if _FIX_PROMISE.search(u)), promise.group(0)) if promise else "")
+              _sentence_with(next(u for u in updates if _FIX_PROMISE.search(affirmative(u))), promise.group(0)) if promise else "")
     )  # fmt: skip
     return result
 

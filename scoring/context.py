@@ -65,20 +65,29 @@ def build_context(
     cited_lines: dict | None = None,
     log_messages: list[str] | None = None,
 ) -> ScoringContext:
-    """A context from plain data. With the full payload (logs included), cited lines are looked
-    up in it; from the database, pass the view payload, `log_messages` and `cited_lines`."""
+    """The one way a scoring context is built, live (`scoring_inputs`) and offline (`scoring.offline`).
+
+    Live scoring reads the view payload (no log lines), the cited lines and, while the scenario's
+    vocabulary is not cached, its distinct log messages. A pack's full payload may be passed
+    instead: its log lines give the cited lines and the vocabulary, and the scorer is handed the
+    view payload, so the same work gives the same context either way."""
     answer = answer or {}
     if cited_lines is None:
         cited = set(answer.get("evidence_ids") or []) if isinstance(answer, dict) else set()
         cited_lines = (
             {line["id"]: line for line in payload.get("logs", []) if line["id"] in cited} if cited else {}
         )
+    vocabulary = cached_vocabulary(content_hash, payload, answer_key, archetype, log_messages)
+    if "logs" in payload:
+        from scenarios.models import view_payload_of
+
+        payload = view_payload_of(payload)
     return ScoringContext(
         kind=kind,
         payload=payload,
         key=answer_key,
         answer=answer,
-        vocabulary=cached_vocabulary(content_hash, payload, answer_key, archetype, log_messages),
+        vocabulary=vocabulary,
         events=tuple(events),
         revisions=tuple(revisions),
         cited_lines=cited_lines,

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from scenarios.models import LogLine
 from scoring.context import _VOCABULARIES
 from scoring.models import DimensionScore, ItemScore, Rubric, ScoreSet
+from simulator.errors import DomainError
 
 
 def scoring_inputs(*, attempt):
@@ -23,7 +24,10 @@ def scoring_inputs(*, attempt):
     )
     started = attempt.started_at
     events_by_item: dict[int, list[dict]] = {item.pk: [] for item in items}
-    for event in Event.objects.filter(attempt=attempt).order_by("server_ts", "id"):
+    # A save is a revision (below), never an event: the offline format has no `answer_saved` event.
+    for event in (
+        Event.objects.filter(attempt=attempt).exclude(kind="answer_saved").order_by("server_ts", "id")
+    ):
         entry = {
             "kind": event.kind,
             "data": event.data,
@@ -76,6 +80,45 @@ def scoring_inputs(*, attempt):
                 "log_messages": messages,
             },
         )
+
+
+def attempt_offline_files(*, attempt, item_public_id: str = "") -> tuple[dict, list[tuple]]:
+    """A finished attempt as offline files: the pack of its scenarios (answer keys included, staff
+    only) and, per item, a response file holding exactly what live scoring reads (`scoring_inputs`),
+    so `score_response` gives each item its live score. Only one item with `item_public_id`."""
+    from scenarios.packs import pack_document
+    from scenarios.selectors import scenarios_for_export
+    from scoring.offline import AnswerRecord
+    from simulator.services import CLOSED
+
+    if attempt.status not in CLOSED:
+        raise DomainError(
+            f"attempt {attempt.public_id} is {attempt.status}; only a submitted, scored or finalized "
+            "attempt can be exported"
+        )
+    inputs = list(scoring_inputs(attempt=attempt))
+    if item_public_id:
+        inputs = [(item, kwargs) for item, kwargs in inputs if item.public_id == item_public_id]
+        if not inputs:
+            raise DomainError(f"attempt {attempt.public_id} has no item {item_public_id!r}")
+    scenarios = scenarios_for_export(references=sorted({item.scenario.reference for item, _ in inputs}))
+    files = [
+        (
+            item,
+            AnswerRecord(
+                answer=kwargs["answer"], events=kwargs["events"], revisions=kwargs["revisions"]
+            ).as_document(
+                scenario=item.scenario.reference,
+                exported_from={
+                    "attempt": attempt.public_id,
+                    "item": item.public_id,
+                    "position": item.position,
+                },
+            ),
+        )
+        for item, kwargs in inputs
+    ]
+    return pack_document(scenarios), files
 
 
 def latest_score_set(*, attempt) -> ScoreSet | None:

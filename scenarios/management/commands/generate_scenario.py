@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from scenarios.canonical import canonical_json
@@ -43,6 +41,16 @@ class Command(BaseCommand):
             )
         else:
             output = generated.canonical_payload()
-        self.stdout.flush()
-        sys.stdout.buffer.write(output + b"\n")
-        sys.stdout.buffer.flush()
+        self.write_bytes(output + b"\n")
+
+    def write_bytes(self, data: bytes) -> None:
+        """The canonical bytes as they are: straight to a binary stream (a big log is not copied
+        into a str on the way), decoded for a text stream such as call_command's StringIO."""
+        stream = self.stdout._out
+        buffer = getattr(stream, "buffer", None)
+        if buffer is not None:
+            stream.flush()
+            buffer.write(data)
+            buffer.flush()
+        else:
+            stream.write(data.decode("utf-8"))

@@ -23,6 +23,7 @@ api_v1 = [
     path("attempts/<str:attempt_id>/scores/", api.ScoresApi.as_view(), name="api-scores"),
     path("attempts/<str:attempt_id>/feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
     path("schemas/responses/<str:kind>/", api.ResponseSchemaApi.as_view(), name="api-response-schema"),
+    path("", include("scoring.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("staff/", include("simulator.staff_urls")),
+    path("staff/", include("scoring.urls")),
     path("take/<str:token>/", views.take, name="take"),
     path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
     path("healthz/", views.healthz, name="healthz"),

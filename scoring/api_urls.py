@@ -1,0 +1,3 @@
+"""The staff API of the scoring side: answers, scorecards, reviews, overrides, finalize, exports."""
+
+urlpatterns: list = []

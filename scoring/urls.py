@@ -1,0 +1,3 @@
+"""The staff pages of the scoring side: review, scorecard, comparison."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The staff pages of the delivery side: login, attempts, invitations, participants."""
+
+urlpatterns: list = []

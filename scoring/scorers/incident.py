@@ -31,7 +31,7 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 3  # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
+VERSION = 3  # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
 OPS = "operational_discipline"
 COL = "collaboration"
@@ -151,7 +151,12 @@ class _Timing:
         start, end = ctx.key["decisions"][did]["window_seconds"]
         at = self.decided.get(did)
         on_time = passed_choice and at is not None and at <= end
-        if at is None:
+        recorded = bool(ctx.revisions)
+        if not recorded:
+            message = (
+                f"No revisions were recorded with this answer, so when {what} was decided is not assessed."
+            )
+        elif at is None:
             message = f"No saved revision shows when {what} was decided; timing earns nothing."
         elif not passed_choice:
             message = f"{what.capitalize()} was decided at {_clock(at)}, but not correctly."
@@ -168,6 +173,7 @@ class _Timing:
             weight,
             message,
             _clock(at) if at is not None else "",
+            assessed=recorded,
         )
 
 
@@ -361,8 +367,13 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     cadence = ctx.key["update_cadence_minutes"] * 60
     posted = _posted_at(ctx, updates)
     first_ok = bool(posted) and posted[0] <= d4["window_seconds"][1]
+    recorded = bool(ctx.revisions) or not updates
     if not updates:
         first_message = "Posts no stakeholder update."
+    elif not ctx.revisions:
+        first_message = (
+            "No revisions were recorded with this answer, so when the updates went out is not assessed."
+        )
     elif not posted:
         first_message = "No saved revision shows when the first update went out; timing earns nothing."
     elif first_ok:
@@ -372,7 +383,15 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
             f"The first update went out at {_clock(posted[0])}, after {_clock(d4['window_seconds'][1])}."
         )
     result.append(
-        Check("first_update_in_time", COM, first_ok, 1, first_message, _clock(posted[0]) if posted else "")
+        Check(
+            "first_update_in_time",
+            COM,
+            first_ok,
+            1,
+            first_message,
+            _clock(posted[0]) if posted else "",
+            assessed=recorded,
+        )  # fmt: skip
     )
 
     gaps = [b - a for a, b in zip(posted, posted[1:], strict=False)]
@@ -382,10 +401,11 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     span = f"{len(updates)} update{'s' if len(updates) != 1 else ''} over {_clock(timing.end or 0)}"
     result.append(
         Check("steady_cadence", COM, steady, 1.5,
-              f"{span}: never more than {cadence // 60} minutes without one." if steady
+              "No revisions were recorded with this answer, so the cadence of updates is not assessed." if not recorded
+              else f"{span}: never more than {cadence // 60} minutes without one." if steady
               else f"{span}: the updates start too late to keep a steady cadence." if posted and not first_ok
               else f"{span}: stakeholders went longer than {cadence // 60} minutes without an update.",
-              span if updates else "")
+              span if updates else "", assessed=recorded)
     )  # fmt: skip
 
     impact_terms = _impact_terms(ctx)

@@ -27,7 +27,7 @@ from scoring.text import (
     tokens,
 )
 
-VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
+VERSION = 2  # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
 T = "troubleshooting"
 A = "api_http"
 O = "observability"  # noqa: E741
@@ -357,14 +357,22 @@ def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mit
     )  # fmt: skip
 
     trail = _Trail(ctx.events, facts, evidence)
-    result.append(
-        Check("targeted_searches", T, trail.targeted, 1.5, trail.targeted_message, trail.targeted_quote)
-    )
+    # With nothing recorded at all (an answer scored offline, without its events), the trail is not
+    # judged: the checks are not assessed and troubleshooting is scored on the rest.
+    recorded = bool(ctx.events)
+    unrecorded = "No events were recorded with this answer, so the search trail is not assessed."
     result.append(
         Check(
-            "converges_on_evidence", T, trail.converged, 1.5, trail.converged_message, trail.converged_quote
+            "targeted_searches", T, trail.targeted, 1.5,
+            trail.targeted_message if recorded else unrecorded, trail.targeted_quote, assessed=recorded,
         )
-    )
+    )  # fmt: skip
+    result.append(
+        Check(
+            "converges_on_evidence", T, trail.converged, 1.5,
+            trail.converged_message if recorded else unrecorded, trail.converged_quote, assessed=recorded,
+        )
+    )  # fmt: skip
     return result
 
 

@@ -249,12 +249,20 @@ def test_made_up_ids_count_against_the_evidence(oauth):
 
 def test_a_trail_of_no_searches_cannot_show_convergence(oauth):
     strong, _, _ = _oauth_answers(oauth)
-    checks = _checks(oauth, strong)
+    checks = _checks(oauth, strong, events=[{"kind": "item_opened", "data": {}, "elapsed": 1.0}])
     assert (
         not checks["targeted_searches"].passed
         and "No log searches" in checks["targeted_searches"].explanation
     )
     assert not checks["converges_on_evidence"].passed
+
+
+def test_without_recorded_events_the_trail_is_not_assessed_and_does_not_cost_the_score(oauth):
+    strong, _, _ = _oauth_answers(oauth)
+    checks = _checks(oauth, strong)
+    assert not checks["targeted_searches"].assessed and not checks["converges_on_evidence"].assessed
+    assert "not assessed" in checks["targeted_searches"].explanation
+    assert scores(oauth, strong)["troubleshooting"] == 5
 
 
 def test_scoring_from_the_view_payload_matches_scoring_offline(oauth):

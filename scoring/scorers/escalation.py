@@ -400,6 +400,7 @@ def _discipline_checks(key: dict, packet: _Packet) -> list[Check]:
             f"Pastes the customer's {kind}{where} into the packet in clear text; it must be redacted."
             if leaked else f"Keeps the {kind} pasted in the thread out of the packet.",
             leak_quote, gate=True,
+            doubt="only a 12-character piece of the secret matched" if leaked and leaked != secret["value"] else "",
         )
     ]  # fmt: skip
 

@@ -21,6 +21,7 @@ from scoring.text import (
     affirmative,
     distinctive_terms,
     fold_phrases,
+    negated_spans,
     quote,
     sentences,
     stem,
@@ -321,7 +322,7 @@ def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mit
             "no_unsafe_mitigation", T, unsafe is None, 0,
             "Proposes nothing risky." if unsafe is None
             else f"Proposes an unsafe action (close to: {unsafe[0]}); this alone sinks the investigation.",
-            unsafe[1] if unsafe else "", gate=True,
+            unsafe[1] if unsafe else "", gate=True, doubt=unsafe[2] if unsafe else "",
         )
     )  # fmt: skip
 
@@ -722,8 +723,17 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
         for text, terms, own in facts.unsafe_terms:
             hits = terms & words
             if hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
-                return text, sentence[:240]
+                return text, sentence[:240], _doubt(sentence, len(hits & own))
     return None
+
+
+def _doubt(sentence: str, own_hits: int) -> str:
+    """Why a gate that fired on this sentence may be wrong: a negation in it, or one telling word."""
+    if negated_spans(sentence):
+        return "a negation sits in the sentence that fired the gate"
+    if own_hits == 1:
+        return "the gate fired on a single telling word"
+    return ""
 
 
 def _blamed_herring(facts: _Facts, root_cause: str) -> dict | None:

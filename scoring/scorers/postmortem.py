@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, sentences, short, tokens
+from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, negated_spans, sentences, short, tokens
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
@@ -473,6 +473,7 @@ def _collaboration_checks(ctx, key, full: "_Text", actions: list[_Action], liste
             "Blameless: describes what the system allowed, not who to blame." if not blame
             else "Blames an individual; a blameless review asks what let the mistake through.",
             _short(blame), gate=True,
+            doubt="a negation sits in the sentence read as blame" if blame and negated_spans(blame) else "",
         )
     )  # fmt: skip
 

@@ -11,14 +11,29 @@ from datetime import datetime
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import distinctive_terms, quote, sentences, shares_terms, tokens
+from scoring.text import (
+    FUNCTION_WORDS,
+    affirmative,
+    covers,
+    distinctive_terms,
+    filler,
+    quote,
+    sentences,
+    tokens,
+    without_filler,
+)
 
-VERSION = 2  # 2: the next update's time is read from `next_update_at` as ISO 8601
+VERSION = 3  # 3: filler earns nothing; negation scope; own-words matching on stems
+# 2: the next update's time is read from `next_update_at` as ISO 8601
 D = "communication"
 
 _UNKNOWN = re.compile(
-    r"(not (yet )?(know|known|confirmed|clear)|still investigating|investigating the cause|under investigation|"
-    r"don't (yet )?know|do not (yet )?know|root cause is (not|still)|unknown|working to (identify|understand))",
+    r"(not (yet )?(know|known|confirmed|clear|sure|certain|determined|identified|established)|still investigating|"
+    r"investigating the cause|under investigation|(don't|do not|don’t) (yet )?know|root cause is (not|still)|"
+    r"\bunknown\b|unclear|working (to|on) (identify|understand|find|determine|pin)|"
+    r"(haven't|have not|has not|hasn't) (yet )?(pinned|identified|found|determined|confirmed|established|worked out|traced)|"
+    r"yet to (identify|determine|confirm|find|establish)|no (confirmed )?(root )?cause (yet|identified|confirmed)|"
+    r"still (working out|looking into|trying to|establishing|determining|confirming))",
     re.I,
 )
 _SPECULATION = re.compile(
@@ -36,7 +51,14 @@ FIX_PROMISE = re.compile(
     r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee)",
     re.I,
 )
-NEXT_UPDATE = re.compile(r"(next update|update (you|again|this page)|further update|another update)", re.I)
+NEXT_UPDATE = re.compile(
+    r"(next update|update (you|again|this page|by|at|within|in)|further update|another update|new update|"
+    r"post (again|an update|another|the next)|hear from us|check back|follow up (by|at|in|within)|"
+    r"(we'll|we will) (write|report|be back|get back))",
+    re.I,
+)
+# Fewer words than this left once filler is read past, and the update commits to nothing.
+SUBSTANCE_WORDS = 8
 UPDATE_TIME = re.compile(
     r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
 )
@@ -54,59 +76,72 @@ def checks(ctx: ScoringContext) -> list[Check]:
     key = ctx.key
     update = ctx.text("update")
     next_update_field = str(ctx.answer.get("next_update_at") or "")
+    said = without_filler(update)
     gamed = ctx.profile(update).gamed
+    if not gamed and len(tokens(said)) < SUBSTANCE_WORDS:
+        reasons = filler(update).reasons
+        gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")
     result = [
         Check(
             "readable_update", D, not gamed, 0, gamed or "The update is readable text about this outage.", gate=True,
         )
     ]  # fmt: skip
 
-    feature_terms = [distinctive_terms(f, minimum=3) | set(tokens(f)) for f in key["affected_features"]]
-    impact_hit = next(
-        (
-            f
-            for f, terms in zip(key["affected_features"], feature_terms, strict=True)
-            if shares_terms(update, terms, 0.5)
-        ),
-        "",
-    )
+    # Credit is earned by what the update commits to: filler sentences (placeholders, both options,
+    # every status, unknowns said to be unknown, the rubric restated) are read past. Blame and
+    # speculation are read on what it claims: a negation takes its clause back.
+    claimed = affirmative(said)
+    found = filler(update)
+    impact_hit = next((f for f in key["affected_features"] if covers(claimed, f, 0.5)), "")
     result.append(
         Check(
             "acknowledges_impact", D, bool(impact_hit), 2,
             f"Names the affected feature ({impact_hit})." if impact_hit else "Does not say which features customers cannot use.",
-            quote(update, feature_terms[0] if feature_terms else []) if impact_hit else "",
+            quote(said, _words(impact_hit)) if impact_hit else "",
         )
     )  # fmt: skip
 
-    known_hit = next(
-        (
-            k
-            for k in key["known"]
-            if shares_terms(update, distinctive_terms(k, minimum=3) or set(tokens(k)), 0.4)
-        ),
-        "",
+    known_hit = next((k for k in key["known"] if covers(said, k, 0.4, stop=_STOP)), "")
+    if known_hit:
+        message = "Says what is known so far."
+    elif found.status_list:
+        message = "Lists every status at once instead of saying what is known."
+    else:
+        message = "Does not say what is known so far."
+    result.append(
+        Check(
+            "states_known",
+            D,
+            bool(known_hit),
+            2,
+            message,
+            quote(said, _words(known_hit)) if known_hit else "",
+        )
     )
-    result.append(
-        Check(
-            "states_known", D, bool(known_hit), 2,
-            "Says what is known so far." if known_hit else "Does not say what is known so far.",
-            quote(update, distinctive_terms(known_hit, minimum=3)) if known_hit else "",
-        )
-    )  # fmt: skip
 
-    unknown = _UNKNOWN.search(update)
+    unknown = _UNKNOWN.search(said)
+    if unknown:
+        message = "Is honest that the cause is not yet known."
+    elif found.unknown_unknowns:
+        message = "Says that the unknowns are unknown, not what is still unknown."
+    else:
+        message = "Does not say what is still unknown."
     result.append(
         Check(
-            "states_unknown", D, bool(unknown), 1.5,
-            "Is honest that the cause is not yet known." if unknown else "Does not say what is still unknown.",
-            quote(update, [unknown.group(0)]) if unknown else "",
+            "states_unknown",
+            D,
+            bool(unknown),
+            1.5,
+            message,
+            quote(said, [unknown.group(0)]) if unknown else "",
         )
-    )  # fmt: skip
+    )
 
     cause_terms = distinctive_terms(key["root_cause"]) - _impact_terms(key)
-    forbidden = [p for p in key["must_not_say"] if p.lower() in update.lower()]
-    speculation = _SPECULATION.search(update)
-    names_cause = shares_terms(update, cause_terms, 0.4) if cause_terms else False
+    low_claimed = claimed.lower()
+    forbidden = [p for p in key["must_not_say"] if p.lower() in low_claimed]
+    speculation = _SPECULATION.search(claimed)
+    names_cause = _names(claimed, cause_terms, 0.4) if cause_terms else False
     forbidden_claims = [p for p in forbidden if not FIX_PROMISE.search(p)]
     offending = speculation.group(0) if speculation else (forbidden_claims[0] if forbidden_claims else "")
     speculation = speculation or bool(forbidden_claims)
@@ -119,7 +154,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    blame = _BLAME.search(update)
+    blame = _BLAME.search(claimed)
     result.append(
         Check(
             "no_blame", D, not blame, 1.5,
@@ -128,7 +163,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    promise = FIX_PROMISE.search(update)
+    promise = FIX_PROMISE.search(claimed)
     forbidden = next((p for p in forbidden if FIX_PROMISE.search(p) or p not in forbidden_claims), "")
     result.append(
         Check(
@@ -139,9 +174,11 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    next_update = _next_update_minutes(update, next_update_field, ctx.payload.get("now", ""))
+    next_update = _next_update_minutes(said, next_update_field, ctx.payload.get("now", ""))
     committed = next_update is not None and 0 <= next_update <= key["next_update_within_minutes"]
-    if next_update is None:
+    if next_update is None and found.vague_later:
+        message = "Promises a later update without saying when."
+    elif next_update is None:
         message = "Does not commit to when the next update will come."
     elif next_update < 0:
         message = "The next update is promised for a time that has already passed."
@@ -153,13 +190,21 @@ def checks(ctx: ScoringContext) -> list[Check]:
         Check("next_update_time", D, committed, 2, message, quote(update, ["update"]) or next_update_field)
     )
 
-    guidance_terms = distinctive_terms(key.get("guidance", ""), minimum=4)
-    guidance = _GUIDANCE.search(update) or (guidance_terms and shares_terms(update, guidance_terms, 0.3))
+    guidance = _GUIDANCE.search(claimed) or (
+        key.get("guidance") and covers(claimed, key["guidance"], 0.3, stop=_STOP)
+    )
+    if guidance:
+        message = "Tells customers what they can do now."
+    elif found.both_ways:
+        message = "Offers both options at once instead of advising one."
+    else:
+        message = "Gives customers nothing they can do meanwhile."
     result.append(
         Check(
-            "actionable_guidance", D, bool(guidance), 1.5,
-            "Tells customers what they can do now." if guidance else "Gives customers nothing they can do meanwhile.",
-            quote(update, [guidance.group(0)]) if hasattr(guidance, "group") else quote(update, guidance_terms),
+            "actionable_guidance", D, bool(guidance), 1.5, message,
+            quote(said, [guidance.group(0)]) if hasattr(guidance, "group") else (
+                quote(said, _words(key.get("guidance", ""))) if guidance else ""
+            ),
         )
     )  # fmt: skip
 
@@ -174,6 +219,19 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
     return result
+
+
+_STOP = FUNCTION_WORDS | {"since", "share", "often", "part", "time", "any", "need", "will", "we"}
+
+
+def _words(text: str) -> list[str]:
+    """The longer words of a key text, for finding the sentence that says it."""
+    return [w for w in tokens(text) if len(w) >= 4 and w not in FUNCTION_WORDS]
+
+
+def _names(text: str, cause_terms: set[str], share: float) -> bool:
+    present = set(tokens(text))
+    return len(cause_terms & present) / len(cause_terms) >= share
 
 
 def _impact_terms(key: dict) -> set[str]:

@@ -1,3 +1,25 @@
 """The staff pages of the delivery side: login, attempts, invitations, participants."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from simulator import staff_views
+
+urlpatterns = [
+    path("", staff_views.home, name="staff-home"),
+    path("login/", staff_views.StaffLoginView.as_view(), name="staff-login"),
+    path("logout/", staff_views.StaffLogoutView.as_view(), name="staff-logout"),
+    path("attempts/", staff_views.attempts, name="staff-attempts"),
+    path("queue/", staff_views.queue, name="staff-queue"),
+    path("invitations/", staff_views.invitations, name="staff-invitations"),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        staff_views.invitation_revoke,
+        name="staff-invitation-revoke",
+    ),
+    path(
+        "invitations/<int:invitation_id>/resend/",
+        staff_views.invitation_resend,
+        name="staff-invitation-resend",
+    ),
+    path("participants/<int:participant_id>/", staff_views.participant, name="staff-participant"),
+]

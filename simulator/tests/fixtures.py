@@ -78,3 +78,82 @@ def eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+# The staff side: a panel, a second reviewer, an outside organisation and scored attempts.
+
+
+@pytest.fixture
+def second_reviewer(organisation):
+    user = get_user_model().objects.create_user(username="sam", password="reviewer-password-456")
+    services.member_add(organisation=organisation, user=user, role="reviewer")
+    return user
+
+
+@pytest.fixture
+def panel(organisation, reviewer, second_reviewer):
+    return services.panel_create(
+        organisation=organisation, name="Support hiring", reviewers=[reviewer, second_reviewer]
+    )
+
+
+@pytest.fixture
+def review_exercise(organisation, panel):
+    """A small hiring exercise (a ticket queue and a customer update) reviewed blind by the panel."""
+    return services.exercise_create(
+        organisation=organisation,
+        slug="review-drill",
+        title="Review drill",
+        purpose="hiring",
+        time_limit_minutes=30,
+        base_seed=7070,
+        panel=panel,
+        items=[
+            {"kind": "triage_queue", "archetypes": [], "difficulty": "medium"},
+            {"kind": "customer_comms", "archetypes": [], "difficulty": "medium"},
+        ],
+    )
+
+
+@pytest.fixture
+def outsiders(db):
+    """Another organisation with its own lead and reviewer."""
+    other = services.organisation_create(name="Other Org", slug="other")
+    users = {}
+    for role in ("lead", "reviewer"):
+        user = get_user_model().objects.create_user(username=f"other-{role}", password="other-password-789")
+        services.member_add(organisation=other, user=user, role=role)
+        users[role] = user
+    return other, users
+
+
+GOOD_COMMS_UPDATE = (
+    "We are investigating elevated errors on the Orders API that started at 09:40 UTC. Some requests fail "
+    "with 502s; retrying after a short wait is safe. Our engineers are working on it now and we will post "
+    "the next update by 10:30 UTC."
+)
+
+
+@pytest.fixture
+def scored_attempt(review_exercise, lead):
+    """make(email, comms=...) → a submitted and scored attempt of the review exercise."""
+    from scoring import services as scoring_services
+
+    def make(email="casey@example.com", comms=GOOD_COMMS_UPDATE, exercise=None):
+        exercise = exercise or review_exercise
+        _, token = services.invitation_create(
+            exercise=exercise,
+            participant_name=email.split("@")[0].title(),
+            participant_email=email,
+            created_by=lead,
+        )
+        attempt, _, _ = services.attempt_start(invitation_token=token)
+        for item in attempt.items.order_by("position"):
+            answer = {"update": comms} if item.kind == "customer_comms" else {"notes": "Worked by severity."}
+            services.response_save(attempt=attempt, item=item, base_version=0, answer=answer)
+        services.attempt_submit(attempt=attempt, submitted_by="participant")
+        scoring_services.attempt_score(attempt_id=attempt.pk)
+        attempt.refresh_from_db()
+        return attempt
+
+    return make

@@ -224,13 +224,20 @@ def _override_events(overrides) -> list[scorecards.OverrideEvent]:
     ]
 
 
-def scorecard_refresh(*, attempt, now=None) -> Scorecard | None:
+def scorecard_refresh(*, attempt, now=None, force: bool = False) -> Scorecard | None:
     """Rebuild the attempt's scorecard row from its latest score set, reviews and overrides.
 
     Every service that changes one of those calls this, so lists, filters and the comparison read
-    one row per attempt. Returns None while the attempt has no score set.
+    one row per attempt. Returns None while the attempt has no score set. A finalized scorecard is
+    frozen: a rescoring adds its score set but changes nothing here until a lead reopens it.
     """
     from scoring.selectors import latest_score_set
+    from simulator.models import AttemptStatus
+
+    if attempt.status == AttemptStatus.FINALIZED and not force:
+        frozen = Scorecard.objects.filter(attempt=attempt).first()
+        if frozen is not None:
+            return frozen
 
     score_set = latest_score_set(attempt=attempt)
     if score_set is None:
@@ -456,7 +463,7 @@ def scorecard_finalize(*, attempt, finalized_by, now=None):
     attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
     _lead(finalized_by, attempt)
     simulator_services.attempt_finalize(attempt=attempt)
-    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    scorecard = scorecard_refresh(attempt=attempt, now=now, force=True)
     ReviewClaim.objects.filter(attempt=attempt).delete()
     _audit(
         attempt, finalized_by, "scorecard.finalized", before={"status": "scored"},

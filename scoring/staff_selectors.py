@@ -435,3 +435,11 @@ def attempt_answers(*, attempt: Attempt) -> list[dict]:
         }
         for item in items
     ]
+
+
+def blinded_for(*, attempt: Attempt, viewer) -> bool:
+    """Whether blind review still hides this attempt's scores from the viewer (one query at most)."""
+    membership = staff_membership(viewer)
+    if membership is None or membership.role == Role.LEAD or not attempt.exercise.blind_review:
+        return False
+    return not Review.objects.filter(attempt=attempt, reviewer=viewer).exists()

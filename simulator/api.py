@@ -23,7 +23,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from scenarios.models import ScenarioKind
 from scoring import selectors as scoring_selectors
-from simulator import selectors, services
+from scoring import staff_selectors
+from simulator import access, selectors, services
 from simulator.authentication import AttemptBearerAuthentication
 from simulator.errors import DomainError
 from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, Purpose, SubmittedBy
@@ -53,6 +54,14 @@ def exception_handler(exc, context):
             "detail": str(response.data["detail"]),
         }
     return response
+
+
+class BlindReview(DomainError):
+    status_code = 403
+    code = "blind_review"
+
+    def __init__(self):
+        super().__init__("blind review: submit your own review of this attempt before you see its scores")
 
 
 def _membership(request):
@@ -214,8 +223,9 @@ class InvitationCreateApi(APIView):
 
 class StaffAttemptMixin:
     def staff_attempt(self, request, attempt_id: str) -> Attempt:
-        membership = _membership(request)
-        return get_object_or_404(Attempt, public_id=attempt_id, organisation_id=membership.organisation_id)
+        """The attempt if the caller may see it (leads: their organisation; reviewers: their panels)."""
+        _membership(request)
+        return access.attempt_for_staff(request.user, attempt_id)
 
 
 class ExtraTimeApi(StaffAttemptMixin, APIView):
@@ -489,6 +499,8 @@ class ScoresApi(StaffAttemptMixin, APIView):
     )
     def get(self, request, attempt_id: str):
         attempt = self.staff_attempt(request, attempt_id)
+        if staff_selectors.blinded_for(attempt=attempt, viewer=request.user):
+            raise BlindReview()
         score_set = scoring_selectors.latest_score_set(attempt=attempt)
         if score_set is None:
             return HttpResponse(

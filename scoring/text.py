@@ -432,6 +432,7 @@ _PHRASES = (
     (re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.I), "failover"),
     (re.compile(r"\bscal(?:e|es|ed|ing) (?:up|out)\b", re.I), "increase"),
     (re.compile(r"\bICs?\b"), "incident commander"),
+    (re.compile(r"\bback[ -]off\b", re.I), "backoff"),
 )
 # Stems that say the same thing, folded onto one: the words an answer in its own words uses for
 # what the key says. Kept to near-synonyms in this domain; a fold that changes meaning elsewhere
@@ -459,6 +460,10 @@ _SYNONYMS = {
     "latenc": "slow", "slowdown": "slow", "sluggish": "slow",
     "cach": "cach",
     "idp": "sso", "saml": "sso",
+    "parallel": "concurr", "parallelis": "concurr", "parallelism": "concurr",
+    "recommend": "suggest", "advis": "suggest", "propos": "suggest",
+    "randomis": "jitter", "random": "jitter",
+    "honour": "respect", "honor": "respect", "obey": "respect",
 }  # fmt: skip
 
 
@@ -508,6 +513,8 @@ def stems(text: str) -> frozenset[str]:
 _CLAUSE_END = re.compile(
     r"[.;:!?,()\n]|\s[-–—]\s|\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b", re.I
 )
+# A clause that only states what would follow ("that would create duplicates") proposes nothing.
+_CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b", re.I)
 _CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))", re.I)
 # Cues that take back the rest of their clause only: "roll back instead of restarting the pool".
 _NEGATE_AFTER = re.compile(
@@ -515,7 +522,9 @@ _NEGATE_AFTER = re.compile(
     r"won'?t|will not|shouldn'?t|should not|must not|mustn'?t|cannot|can'?t|can not|wouldn'?t|would not|"
     r"isn'?t|aren'?t|wasn'?t|weren'?t|nothing|nobody|no one|none|neither|nor|avoid(?:s|ed|ing)?|"
     r"refrain(?:ed|ing)? from|stop(?:ped)? short of|ruled? out|ruling out|excluded?|dismiss(?:ed)?|"
-    r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off)\b",
+    r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off|refus(?:e|es|ed|ing) to|"
+    r"declin(?:e|es|ed|ing) to|advise against|recommend against|argue against|rather not|under no circumstances|"
+    r"not an option|would be (?:a mistake|wrong|unsafe|dangerous|risky))\b",
     re.I,
 )
 # Cues that take back what came before them in the clause: "the cache flush is not the cause",
@@ -534,26 +543,31 @@ _NEGATE_BEFORE = re.compile(
 def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every stretch of `text` that a negation takes back."""
     spans = []
-    start, carried = 0, False
+    start, carried, heading = 0, False, False
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
         clause = text[start:end]
+        mark = boundary.group(0) if boundary else ""
         if clause.strip():
             after = _NEGATE_AFTER.search(clause)
             before = _NEGATE_BEFORE.search(clause)
-            if carried and _CONTINUES.match(clause):
-                # "do not restart the pool, or the cache": the list goes on under the same negation.
+            # "Not an option: failing back or restarting the primary" takes back its whole list;
+            # "do not restart the pool, or the cache" and "do not re-create them (that would
+            # duplicate them)" go on under the same negation.
+            inherited = heading or (carried and (_CONTINUES.match(clause) or _CONSEQUENCE.match(clause)))
+            if inherited:
                 spans.append((start, end))
-                continue_after = True
-            else:
-                continue_after = False
             if before:
                 spans.append((start, start + before.end()))
             if after:
                 spans.append((start + after.start(), end))
-            carried = bool(after) or continue_after
-            if boundary is not None and boundary.group(0) not in (",",):
-                carried = False
+            if _CONSEQUENCE.match(clause):
+                spans.append((start, end))
+            negated = bool(after) or bool(inherited)
+            heading = (heading or (negated and mark == ":")) and mark not in (".", "!", "?", "\n")
+            carried = (
+                negated and mark in (",", "(", ")", ":", ";") or (negated and mark.strip() in ("-", "–", "—"))
+            )
         start = boundary.end() if boundary else len(text)
     return tuple(spans)
 
@@ -613,7 +627,7 @@ _STATUSES = (
 _STATUS_WORD = re.compile(r"\b(" + "|".join(_STATUSES) + r")\b", re.I)
 _UNKNOWN_TAUTOLOGY = re.compile(
     r"\b(?:the )?unknowns? (?:are|is|remain|remains|stay) (?:still |currently |as yet )?(?:unknown|not known|unclear)|"
-    r"(?:we )?(?:don'?t|do not) know what we (?:don'?t|do not) know|what(?:ever)? is unknown (?:is|remains) unknown|"
+    r"(?:we )?(?:don'?t|do not) (?:yet )?know what we (?:don'?t|do not) (?:yet )?know|what(?:ever)? is unknown (?:is|remains) unknown|"
     r"(?:some|several|many|certain) things (?:are|remain) (?:still )?(?:unknown|not (?:yet )?known|unclear)|"
     r"there (?:are|remain) (?:still )?(?:some |several )?unknowns\b(?! about| around| regarding| on| in)",
     re.I,
@@ -635,7 +649,9 @@ RUBRIC_PHRASES = re.compile(
     r"(?:uses?|using) (?:the )?(?:logs, metrics|logs/metrics|metrics and traces)|(?:concrete )?prevention (?:with|and) owners|"
     r"corrective actions? with owners|(?:best|good) practices?|follow(?:s|ing)? (?:the )?(?:rubric|template|guidelines)|"
     r"partner\w* effectively|align(?:s|ing)? priorities|auditability|safe intervention|"
-    r"root cause analysis (?:will|is) (?:be )?(?:done|performed|conducted))\b",
+    r"root cause analysis (?:will|is) (?:be )?(?:done|performed|conducted)|(?:what is )?known (?:and|&) unknown|"
+    r"known facts|next[- ]update commitment|commits? to (?:a |the )?next update|gives? guidance|covers? (?:the )?impact|"
+    r"(?:this|the) (?:message|update) (?:acknowledges|covers|shares|states))\b",
     re.I,
 )
 

@@ -33,22 +33,33 @@ _UNKNOWN = re.compile(
     r"\bunknown\b|unclear|working (to|on) (identify|understand|find|determine|pin)|"
     r"(haven't|have not|has not|hasn't) (yet )?(pinned|identified|found|determined|confirmed|established|worked out|traced)|"
     r"yet to (identify|determine|confirm|find|establish)|no (confirmed )?(root )?cause (yet|identified|confirmed)|"
-    r"still (working out|looking into|trying to|establishing|determining|confirming))",
+    r"still (working out|looking into|trying to|establishing|determining|confirming|checking|open)|open questions?|"
+    r"not yet clear|we('ll| will) (confirm|tell you|share|let you know) (whether|when|if|how))",
     re.I,
 )
 _SPECULATION = re.compile(
     r"(probably|likely (caused|due|because)|we (think|believe|suspect) (it|this|the)|might be (due|caused)|"
-    r"appears to be caused|seems to be caused|caused by|\bdue to\b|\bcrashed\b|after (a|the) (bad |faulty )?deploy)",
+    r"appears to be caused|seems to be caused|caused by|\bdue to\b|\bcrashed\b|after (a|the) (bad |faulty )?deploy|"
+    r"(could|may|might) be (related|due|caused|linked|down to|a |an |the )|it could be|possibly (due|caused|related)|"
+    r"\b(occur|happen|happens|happened|fail|fails|failed|failing) because\b|\bthe (root )?cause (is|was)\b|"
+    r"result(ed|s|ing)? (of|from)|stem(s|med)? from|triggered by|(?<!this is )(?<!it is )(?<!that is )\bcausing\b|"
+    r"\battack\b)",
     re.I,
 )
 _BLAME = re.compile(
     r"(your (fault|mistake|misconfiguration|error)|customer error|user error|(their|vendor'?s?|provider'?s?) fault|"
-    r"blame|you (should have|failed to)|caused by you)",
+    r"blame|you (should have|failed to)|caused by you|"
+    r"(an admin|someone|a user|your (admin|administrator|team|developers?|engineers?)) (in|on|from) (your|their) "
+    r"(account|side|team|organi[sz]ation)|(you|your (team|admin|administrator)) (removed|changed|deleted|disabled|"
+    r"misconfigured|broke))",
     re.I,
 )
 FIX_PROMISE = re.compile(
     r"((will be|is going to be|should be) (fixed|resolved|restored) (within|by|in)|fix(ed)? (within|in) \d|"
-    r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee)",
+    r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee|"
+    r"(fixed|resolved|sorted|restored|back|working) (by|before|within) (the )?(end of (the )?day|eod|tonight|tomorrow|"
+    r"the hour|today|this afternoon|this evening)|(we're|we are) confident (this|it) will|"
+    r"(expect|expected) (it|this|the issue) to be (fixed|resolved|sorted)|(should|will) be back (up )?shortly)",
     re.I,
 )
 NEXT_UPDATE = re.compile(
@@ -59,6 +70,9 @@ NEXT_UPDATE = re.compile(
 )
 # Fewer words than this left once filler is read past, and the update commits to nothing.
 SUBSTANCE_WORDS = 8
+# An update with this many kinds of filler (both options, every status, unknowns said to be unknown,
+# a later update with no time, the rubric restated) is filler, whatever else it holds.
+FILLER_REASONS = 3
 UPDATE_TIME = re.compile(
     r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
 )
@@ -78,8 +92,8 @@ def checks(ctx: ScoringContext) -> list[Check]:
     next_update_field = str(ctx.answer.get("next_update_at") or "")
     said = without_filler(update)
     gamed = ctx.profile(update).gamed
-    if not gamed and len(tokens(said)) < SUBSTANCE_WORDS:
-        reasons = filler(update).reasons
+    reasons = filler(update).reasons
+    if not gamed and (len(tokens(said)) < SUBSTANCE_WORDS or len(reasons) >= FILLER_REASONS):
         gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")
     result = [
         Check(

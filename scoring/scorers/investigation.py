@@ -51,12 +51,14 @@ _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 _REQUEST_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) (/[^\s?]+)")
 _NEGATED = re.compile(
     r"\b(not|no|never|unrelated|ruled out|rule out|red herring|rather than|instead of|irrelevant|"
-    r"coincidental|coincidence|noise|benign|harmless|routine|dismissed|excluded|avoid|don't|do not)\b",
+    r"coincidental|coincidence|noise|benign|harmless|routine|dismissed|excluded|avoid|don't|do not|discarded|"
+    r"eliminated|set aside|different|another tenant|separate|elsewhere)\b",
     re.I,
 )
 _TESTED = re.compile(
     r"\b(ruled out|rule out|rejected|confirmed|disproved|tested|checked|verified|compared|because|since|"
-    r"but|unrelated|not the cause|does not|doesn't|did not|didn't|only|before the onset|red herring)\b",
+    r"but|unrelated|not the cause|does not|doesn't|did not|didn't|only|before the onset|red herring|discarded|"
+    r"eliminated|excluded|dismissed)\b",
     re.I,
 )
 _METRICS = re.compile(
@@ -79,7 +81,8 @@ _MEANING = {
     "404": r"not found|missing|does not exist|unknown|no such",
     "409": r"conflict|stale|version|concurren|if-match|precondition",
     "410": r"gone|sunset|retired|deprecat|removed|no longer (available|supported)|decommission",
-    "429": r"rate[- ]?limit|too many|throttl|retry-after|quota|backoff|token bucket",
+    "429": r"rate[- ]?limit|too many|throttl|retry-after|quota|back-?off|token bucket|no tokens|tokens? left|allowance|"
+    r"ceiling|\blimit",
     "500": r"server|exception|bug|unhandled|internal|crash|error in (our|the) code",
     "502": r"upstream|gateway|backend|crash|restart|reset|unhealthy|server|oom",
     "503": r"unavailable|upstream|overload|pool|capacity|server|exhaust|saturat|outage|provider|backend",

@@ -30,8 +30,12 @@ class AttemptFilterForm(forms.Form):
     reviewer = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Assigned to")
     needs_review = forms.ChoiceField(required=False, choices=YES_NO, label="Needs review")
     needs_adjudication = forms.ChoiceField(required=False, choices=YES_NO, label="Needs adjudication")
-    submitted_from = forms.DateField(required=False, label="Submitted from")
-    submitted_to = forms.DateField(required=False, label="Submitted to")
+    submitted_from = forms.DateField(
+        required=False, label="Submitted from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        required=False, label="Submitted to", widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = forms.CharField(required=False, max_length=20)
 
     def __init__(self, data, *, exercises, reviewers):

@@ -91,8 +91,8 @@ def pack_scenario(pack: dict, scenario_id: str = "") -> dict:
     return scenario
 
 
-def read_response_document(path: Path | str):
-    """A response file's JSON, not yet checked."""
+def read_json_file(path: Path | str):
+    """A JSON file (a response file, a manifest, grades), parsed but not checked."""
     path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -135,7 +135,7 @@ def answer_record(document, *, kind: str, name: str) -> AnswerRecord:
 
 
 def read_answer_record(path: Path | str, *, kind: str) -> AnswerRecord:
-    return answer_record(read_response_document(path), kind=kind, name=str(path))
+    return answer_record(read_json_file(path), kind=kind, name=str(path))
 
 
 def _format_problems(document: dict) -> list[str]:

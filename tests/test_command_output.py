@@ -90,6 +90,11 @@ def _export_attempt(tmp_path, invite):
     return [attempt.public_id, "--out", str(tmp_path / "attempt.json")], lambda out: "score_response" in out
 
 
+def _evaluate_scoring(tmp_path, invite):
+    fixture = Path(__file__).resolve().parent.parent / "scoring" / "tests" / "fixtures" / "evaluation"
+    return ["--dir", str(fixture), "--split", "all"], lambda out: "quadratic weighted kappa" in out
+
+
 CASES = {
     "list_archetypes": lambda tmp_path, invite: ([], lambda out: "db_pool_exhaustion_after_deploy" in out),
     "generate_scenario": _generate_scenario,
@@ -102,6 +107,7 @@ CASES = {
     "import_pack": _import_pack,
     "score_response": _score_response,
     "export_attempt": _export_attempt,
+    "evaluate_scoring": _evaluate_scoring,
     "expire_invitations": lambda tmp_path, invite: ([], lambda out: "expired" in out),
     "sweep": lambda tmp_path, invite: ([], lambda out: out.strip() != ""),
     "seed_demo": lambda tmp_path, invite: (["--json"], lambda out: "invitations" in json.loads(out)),

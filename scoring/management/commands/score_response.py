@@ -6,8 +6,8 @@ from scoring.offline import (
     OfflineInputError,
     answer_record,
     pack_scenario,
+    read_json_file,
     read_pack,
-    read_response_document,
     score_offline,
 )
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             pack = read_pack(options["pack"])
-            document = read_response_document(options["response"])
+            document = read_json_file(options["response"])
             named = document.get("scenario", "") if isinstance(document, dict) else ""
             scenario = pack_scenario(pack, options["scenario"] or named)
             record = answer_record(document, kind=scenario["kind"], name=options["response"])

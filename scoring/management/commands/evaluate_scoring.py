@@ -142,7 +142,12 @@ def load_evaluation_set(directory: Path, *, split: str) -> EvaluationSet:
                 evaluation.skipped.append(f"{key}: no grades")
                 continue
             evaluation.responses += 1
-            for result in score_offline(scenario, record).dimensions:
+            try:
+                scored = score_offline(scenario, record)
+            except Exception as error:
+                error.add_note(f"while scoring {path}")
+                raise
+            for result in scored.dimensions:
                 dimension_grades = {
                     g: marks[result.dimension] for g, marks in graded.items() if result.dimension in marks
                 }

@@ -1,11 +1,25 @@
 """Scoring records in the operators' admin, all read-only: a rubric change is a new version
-(`scoring.services.rubric_publish`), and a score set is made once by a scoring run and never
-changed, so a rescore leaves the old one beside the new."""
+(`scoring.services.rubric_publish`); a score set is made once by a scoring run and never changed;
+reviews, overrides, assignments, claims and recommendation rules change only through
+scoring/services.py, which checks who may, keeps the audit trail and refreshes the scorecard; and
+overrides are append-only by design."""
 
 from django.contrib import admin
 
 from scenarios.admin import ReadOnlyAdmin
-from scoring.models import DimensionScore, ItemScore, Rubric, RubricDimension, ScoreSet
+from scoring.models import (
+    DimensionScore,
+    ItemScore,
+    Override,
+    RecommendationRule,
+    Review,
+    ReviewAssignment,
+    ReviewClaim,
+    Rubric,
+    RubricDimension,
+    Scorecard,
+    ScoreSet,
+)
 from simulator.models import Attempt
 
 
@@ -76,3 +90,62 @@ class DimensionScoreAdmin(ReadOnlyAdmin):
     @admin.display(ordering="item_score__score_set__created_at", description="scored at")
     def scored_at(self, score: DimensionScore):
         return score.item_score.score_set.created_at
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdmin):
+    list_display = (
+        "attempt", "exercise", "organisation", "mean_score", "recommendation", "reviews_submitted",
+        "reviews_required", "needs_review", "needs_adjudication", "low_confidence", "updated_at",
+    )  # fmt: skip
+    list_filter = ("recommendation", "needs_review", "needs_adjudication", "low_confidence", "organisation")
+    search_fields = ("attempt__public_id", "attempt__participant__name", "exercise__title")
+    list_select_related = ("attempt", "exercise", "organisation")
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("attempt", "reviewer", "submitted_at", "updated_at")
+    list_filter = ("attempt__organisation",)
+    search_fields = ("attempt__public_id", "reviewer__username")
+    list_select_related = ("attempt", "reviewer")
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(Override)
+class OverrideAdmin(ReadOnlyAdmin):
+    list_display = (
+        "attempt", "dimension", "action", "score", "previous_score", "auto_score", "reason_code", "author",
+        "created_at",
+    )  # fmt: skip
+    list_filter = ("action", "reason_code", "dimension", "attempt__organisation")
+    search_fields = ("attempt__public_id", "author__username", "justification")
+    list_select_related = ("attempt", "author")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("attempt", "reviewer", "assigned_by", "assigned_at")
+    list_filter = ("attempt__organisation",)
+    search_fields = ("attempt__public_id", "reviewer__username")
+    list_select_related = ("attempt", "reviewer", "assigned_by")
+
+
+@admin.register(ReviewClaim)
+class ReviewClaimAdmin(ReadOnlyAdmin):
+    list_display = ("attempt", "reviewer", "expires_at")
+    search_fields = ("attempt__public_id", "reviewer__username")
+    list_select_related = ("attempt", "reviewer")
+
+
+@admin.register(RecommendationRule)
+class RecommendationRuleAdmin(ReadOnlyAdmin):
+    list_display = ("exercise", "organisation", "otherwise", "updated_by", "updated_at")
+    list_filter = ("exercise__organisation",)
+    search_fields = ("exercise__title",)
+    list_select_related = ("exercise__organisation", "updated_by")
+
+    @admin.display(ordering="exercise__organisation__name")
+    def organisation(self, rule: RecommendationRule):
+        return rule.exercise.organisation

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import TokenProxy
 from scenarios.admin import ReadOnlyAdmin
 from simulator.models import (
     Attempt,
+    AuditEntry,
     Event,
     Exercise,
     Invitation,
@@ -78,21 +79,30 @@ class ParticipantAdmin(ReadOnlyAdmin):
 
 @admin.register(Exercise)
 class ExerciseAdmin(ReadOnlyAdmin):
-    list_display = ("title", "organisation", "purpose", "time_limit_minutes", "variant_policy", "builtin")
-    list_filter = ("purpose", "variant_policy", "builtin", "organisation")
+    list_display = (
+        "title", "organisation", "purpose", "time_limit_minutes", "variant_policy", "panel", "reviews_required",
+        "blind_review", "builtin",
+    )  # fmt: skip
+    list_filter = ("purpose", "variant_policy", "blind_review", "builtin", "organisation")
     search_fields = ("title", "slug", "organisation__name")
-    list_select_related = ("organisation",)
+    list_select_related = ("organisation", "panel")
 
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
-    list_display = ("participant", "exercise", "organisation", "expires_at", "created_by", "created_at")
+    list_display = (
+        "participant", "exercise", "organisation", "expires_at", "last_sent_at", "created_by", "created_at",
+    )  # fmt: skip
     list_filter = ("organisation",)
     search_fields = ("participant__name", "participant__email", "exercise__title")
     list_select_related = ("participant", "exercise", "organisation", "created_by")
     date_hierarchy = "created_at"
-    # Named one by one, so a secret added to the model later stays out until someone decides.
-    fields = ("organisation", "exercise", "participant", "panel", "expires_at", "created_by", "created_at")
+    # Named one by one, so no secret shows (token_hash, and link_secret, which with the server's key
+    # makes the link), nor one added to the model later.
+    fields = (
+        "organisation", "exercise", "participant", "panel", "expires_at", "last_sent_at", "created_by",
+        "created_at",
+    )  # fmt: skip
 
 
 @admin.register(Attempt)
@@ -152,6 +162,18 @@ class EventAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("attempt__public_id",)
     list_select_related = ("attempt", "item")
+    show_full_result_count = False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The append-only record of privileged actions by leads and reviewers."""
+
+    list_display = ("at", "organisation", "actor", "action", "target")
+    list_filter = ("action", "organisation")
+    search_fields = ("target", "actor__username", "action")
+    list_select_related = ("organisation", "actor")
+    date_hierarchy = "at"
     show_full_result_count = False
 
 

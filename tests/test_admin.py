@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from scenarios.models import AnswerKey
 from scoring import services as scoring_services
+from scoring.models import Override
 from simulator import services
 from simulator.models import Attempt, Invitation
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # The most queries any changelist may make, whatever the number of rows (session, user, count,
 # rows, filters' choices...).
-CHANGELIST_MAX_QUERIES = 8
+CHANGELIST_MAX_QUERIES = 9
 
 
 def _scored_attempt(exercise, created_by, email: str) -> Attempt:
@@ -38,23 +39,37 @@ def _scored_attempt(exercise, created_by, email: str) -> Attempt:
     )
     services.attempt_submit(attempt=attempt, submitted_by="participant")
     scoring_services.attempt_score(attempt_id=attempt.pk)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def _reviewed(attempt: Attempt, *, lead, reviewer) -> Attempt:
+    """The staff side's records for an attempt: an assignment, a review, an override and its revert,
+    a claim left open, the audit entries of each."""
+    scoring_services.review_assign(attempt=attempt, reviewer=reviewer, assigned_by=lead)
+    scoring_services.review_claim(attempt=attempt, reviewer=reviewer)
+    dimension = sorted(attempt.scorecard.auto_scores)[0]
+    scoring_services.review_submit(attempt=attempt, reviewer=reviewer, scores={dimension: 3}, notes="Solid.")
+    override = scoring_services.override_create(
+        attempt=attempt, dimension=dimension, score=4, reason_code="scorer_missed_evidence",
+        justification="The answer names the failing deploy.", author=lead,
+    )  # fmt: skip
+    scoring_services.override_revert(
+        override=override, justification="Second look: it does not.", author=lead
+    )
+    scoring_services.review_claim(attempt=attempt, reviewer=reviewer)
     return attempt
 
 
 @pytest.fixture
-def exercise(organisation):
-    return services.exercise_create(
-        organisation=organisation,
-        slug="triage-only",
-        title="Triage only",
-        purpose="hiring",
-        time_limit_minutes=30,
-        base_seed=77,
-        items=[
-            {"kind": "triage_queue", "archetypes": [], "difficulty": "medium"},
-            {"kind": "customer_comms", "archetypes": [], "difficulty": "medium"},
-        ],
+def exercise(review_exercise, lead):
+    scoring_services.recommendation_rule_set(
+        exercise=review_exercise,
+        bands=[{"outcome": "hire", "min_mean": 3.5, "min_each": 2}],
+        otherwise="no_hire",
+        set_by=lead,
     )
+    return review_exercise
 
 
 @pytest.fixture
@@ -168,9 +183,9 @@ def test_a_lead_cannot_reach_another_organisations_tokens_users_or_answer_keys(
 
 
 def test_an_operator_signs_in_and_opens_every_page(
-    client, operator, organisation, lead, exercise, other_organisation
+    client, operator, lead, reviewer, exercise, other_organisation
 ):
-    _scored_attempt(exercise, lead, "casey@example.com")
+    _reviewed(_scored_attempt(exercise, lead, "casey@example.com"), lead=lead, reviewer=reviewer)
     response = client.post(
         reverse("admin:login"), {"username": "ops", "password": "operator-password-123", "next": "/admin/"}
     )
@@ -186,13 +201,47 @@ def test_an_operator_signs_in_and_opens_every_page(
     allowed = {url for url, may_open in pages if may_open(request)}
     assert reverse("admin:simulator_membership_add") in allowed
     assert reverse("admin:simulator_attempt_add") not in allowed
+    refused_pages = {url for url, _ in pages if url.endswith("/change/") and url not in allowed}
+    assert refused_pages == {
+        reverse("admin:authtoken_tokenproxy_change", args=[other_organisation["lead"].pk])
+    }
+    opened = {url.split("/")[3] for url in allowed if url.endswith("/change/")}
+    for model in (
+        "attempt",
+        "invitation",
+        "answerkey",
+        "scoreset",
+        "review",
+        "override",
+        "scorecard",
+        "reviewclaim",
+    ):
+        assert model in opened, " ".join(sorted(opened))
+
+
+def test_overrides_are_append_only_in_the_admin_too(client, operator, lead, reviewer, exercise):
+    _reviewed(_scored_attempt(exercise, lead, "casey@example.com"), lead=lead, reviewer=reviewer)
+    client.force_login(operator)
+    override = Override.objects.filter(action="override").get()
+    change = reverse("admin:scoring_override_change", args=[override.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and "The answer names the failing deploy." in page.content.decode()
+    assert 'name="justification"' not in page.content.decode()  # shown, not editable
+    assert client.post(change, {"justification": "changed", "score": 1}).status_code == 403
+    assert (
+        client.post(reverse("admin:scoring_override_delete", args=[override.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:scoring_override_add")).status_code == 403
+    override.refresh_from_db()
+    assert override.justification == "The answer names the failing deploy."
 
 
 def test_every_changelist_takes_the_same_few_queries_however_many_rows(
-    client, operator, organisation, lead, exercise
+    client, operator, lead, reviewer, exercise
 ):
     client.force_login(operator)
-    _scored_attempt(exercise, lead, "first@example.com")
+    _reviewed(_scored_attempt(exercise, lead, "first@example.com"), lead=lead, reviewer=reviewer)
 
     def counts() -> dict[str, int]:
         result = {}
@@ -204,18 +253,21 @@ def test_every_changelist_takes_the_same_few_queries_however_many_rows(
 
     before = counts()
     for number in range(3):
-        _scored_attempt(exercise, lead, f"more{number}@example.com")
+        _reviewed(_scored_attempt(exercise, lead, f"more{number}@example.com"), lead=lead, reviewer=reviewer)
     Token.objects.create(user=lead)
     after = counts()
     assert after == before
     assert max(after.values()) <= CHANGELIST_MAX_QUERIES, after
 
 
-def test_no_admin_page_shows_a_token_or_its_hash(client, operator, lead, exercise, other_organisation):
+def test_no_admin_page_shows_a_token_or_its_hash(
+    client, operator, lead, reviewer, exercise, other_organisation
+):
     client.force_login(operator)
-    attempt = _scored_attempt(exercise, lead, "casey@example.com")
-    secrets = [other_organisation["token"].key, attempt.access_token_hash, attempt.invitation.token_hash]
-    secrets += list(Invitation.objects.values_list("token_hash", flat=True))
+    attempt = _reviewed(_scored_attempt(exercise, lead, "casey@example.com"), lead=lead, reviewer=reviewer)
+    secrets = [other_organisation["token"].key, attempt.access_token_hash]
+    for token_hash, link_secret in Invitation.objects.values_list("token_hash", "link_secret"):
+        secrets += [token_hash, link_secret] if link_secret else [token_hash]
     for url in _admin_urls():
         page = client.get(url).content.decode()
         for secret in secrets:

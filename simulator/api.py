@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,11 +44,31 @@ def domain_error_body(exc: DomainError) -> dict:
     return body
 
 
+def _validation_text(errors, prefix: str = "") -> str:
+    """DRF's nested validation errors as one readable line: 'field: message; other.field: message'."""
+    if isinstance(errors, dict):
+        parts = [
+            _validation_text(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)
+            for key, value in errors.items()
+        ]
+        return "; ".join(part for part in parts if part)
+    if isinstance(errors, list):
+        return "; ".join(_validation_text(value, prefix) for value in errors)
+    return f"{prefix.rstrip('.')}: {errors}" if prefix else str(errors)
+
+
 def exception_handler(exc, context):
     """Domain errors become JSON {error, detail} with their status; the rest is DRF's."""
     if isinstance(exc, DomainError):
         return HttpResponse(domain_error_body(exc), status=exc.status_code)
     response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        response.data = {
+            "error": "invalid",
+            "detail": _validation_text(response.data),
+            "fields": response.data,
+        }
+        return response
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {
             "error": getattr(exc, "default_code", "error"),

@@ -311,6 +311,7 @@ class Profile:
     copied: bool
     stuffed: bool
     off_topic: bool
+    listed: bool = False  # stuffed as a run of comma-strung terms, which no terse note excuses
 
     @property
     def gamed(self) -> str:
@@ -343,6 +344,48 @@ def shingles(words: list[str]) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
+_SENTENCE_MARK = re.compile(r"[.?!](?:\s|$)")
+_SEGMENT = re.compile(r"[,;/|\n]+|\s(?:and|or)\s")
+
+
+def _term_runs(text: str) -> bool:
+    """Lines that string eight or more bare terms together with commas, holding a third of the text:
+    'database failover, primary, replica, read replica, replica lag, replication, WAL, ...'."""
+    in_runs, total = 0, 0
+    for line in _sentences(text):
+        parts = [tokens(part) for part in line.split(",")]
+        words = sum(len(p) for p in parts)
+        total += words
+        bare = [p for p in parts if p and len(p) <= 3 and not any(w in FUNCTION_WORDS for w in p)]
+        if len(bare) >= 8 and len(bare) >= 0.7 * len(parts):
+            in_runs += words
+    return total > 0 and in_runs >= total / 3
+
+
+def _listed(text: str) -> bool:
+    """A run of terms strung with commas ("idempotency, retry, retry storm, timeout, backoff, ..."):
+    most segments one to three words long, with few function words. A packet's id lists are short,
+    a stuffed answer's term lists are long."""
+    separators = sum(text.count(mark) for mark in ",;/|\n")
+    if separators < 7:
+        return False  # neither eight comma-strung terms nor twenty segments
+    if text.count(",") >= 7 and _term_runs(text):
+        return True
+    if separators < 12:
+        return False
+    segments = [tokens(part) for part in _SEGMENT.split(text)]
+    segments = [words for words in segments if words]
+    if len(segments) < 20:
+        return False
+    if len(_SENTENCE_MARK.findall(text)) >= 0.2 * len(segments):
+        return False  # terse notes end their points: "Error text? Last good sync? Reconnected?"
+    terse = [words for words in segments if len(words) <= 3]
+    function = sum(1 for words in terse for w in words if w in FUNCTION_WORDS)
+    words = sum(len(w) for w in terse) or 1
+    return len(terse) / len(segments) >= 0.8 and function / words < 0.15
+
+
+@functools.lru_cache(maxsize=2048)
 def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Profile:
     words = tokens(text)
     count = len(words)
@@ -363,7 +406,8 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     # A keyword list has almost no function words and no sentence punctuation; terse real notes
     # ("Cause: expired secret. Evidence: L001234.") keep their punctuation.
     punctuation = len(_CLAUSE_MARKS.findall(text)) / count
-    stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3
+    listed = _listed(text)
+    stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
     content = [w for w in words if w not in FUNCTION_WORDS and w not in ENGLISH]
@@ -372,7 +416,13 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     on_topic = sum(1 for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
     off_topic = count >= 12 and (not content or on_topic / max(len(content), 1) < 0.2) and on_topic < 3
     return Profile(
-        words=count, empty=False, gibberish=gibberish, copied=copied, stuffed=stuffed, off_topic=off_topic
+        words=count,
+        empty=False,
+        gibberish=gibberish,
+        copied=copied,
+        stuffed=stuffed,
+        off_topic=off_topic,
+        listed=listed,
     )
 
 

@@ -169,7 +169,7 @@ def _gamed(ctx: ScoringContext, packet: _Packet) -> str:
     list to the shared profile (few function words); it is a packet when its lines carry the thread's
     own specifics (ids, versions, figures), which no keyword list holds."""
     found = ctx.profile(packet.text)
-    if not found.stuffed or found.empty or found.gibberish or found.copied or found.off_topic:
+    if not found.stuffed or found.listed or found.empty or found.gibberish or found.copied or found.off_topic:
         return found.gamed
     labels = len(_LABEL.findall(packet.text))
     thread = _thread_specifics(tuple(m.get("body", "") for m in ctx.payload.get("thread", [])))

@@ -235,7 +235,7 @@ def _gamed(ctx: ScoringContext, text: str) -> str:
     like a keyword list to the shared profile; they are a review when their lines carry the incident's
     own specifics (services, figures, evidence), which no keyword list holds."""
     found = ctx.profile(text)
-    if not found.stuffed or found.empty or found.gibberish or found.copied or found.off_topic:
+    if not found.stuffed or found.listed or found.empty or found.gibberish or found.copied or found.off_topic:
         return found.gamed
     structured = sum(1 for line in text.splitlines() if _ITEM.match(line) or _INLINE_LABEL.match(line))
     payload = [e.get("text", "") for e in ctx.payload.get("evidence", [])]

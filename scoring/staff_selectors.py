@@ -11,7 +11,7 @@ import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from scoring import scorecards
 from scoring.dimensions import DEFAULT_RUBRIC
@@ -292,8 +292,16 @@ def comparison_scorecards(
     from django.db.models.fields.json import KT
     from django.db.models.functions import Cast
 
+    membership = staff_membership(viewer)
+    if membership is None:
+        return Scorecard.objects.none()
+    scope = (
+        Q(organisation_id=membership.organisation_id)
+        if membership.role == Role.LEAD
+        else Q(attempt__in=attempts_visible_to(viewer))
+    )
     rows = (
-        Scorecard.objects.filter(exercise=exercise, attempt__in=attempts_visible_to(viewer))
+        Scorecard.objects.filter(scope, exercise=exercise)
         .select_related("attempt__participant")
         .only(
             "attempt_id", "exercise_id", "auto_scores", "final_scores", "mean_score", "recommendation",
@@ -369,6 +377,13 @@ def distribution(rows_scores: list[dict], dimensions: list[str]) -> dict[str, li
             if value is not None:
                 counts[d][min(5, max(1, int(value + 0.5))) - 1] += 1
     return counts
+
+
+def distribution_counts(rows: QuerySet[Scorecard], dimensions: list[str]) -> dict[str, list[int]]:
+    """`distribution` of every row of a comparison, reading only the final scores, unordered, in one
+    query (measured faster than counting with JSON lookups in SQL: one pass, no per-level scans)."""
+    finals = rows.order_by().values_list("final_scores", flat=True)
+    return distribution([{d: (f.get(d) or {}).get("score") for d in dimensions} for f in finals], dimensions)
 
 
 def csv_safe(value) -> str:

@@ -21,12 +21,16 @@ from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
+VERSION = 2  # 2: shared text toolkit; filler and packets about something else fail the readable gate
 ESC = "escalation"
 OPS = "operational_discipline"
 COM = "communication"
 
 ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
+# A packet with this many kinds of filler, or with no more than ENGAGED_FACTS of the escalation's
+# facts, fails the readable gate.
+FILLER_REASONS = 3
+ENGAGED_FACTS = 0
 # Patterns marked (lower) run on lower-cased text: cheaper than re.I, and quotes are looked up again
 # case-insensitively in the original. Each starts with one \b so the engine skips mid-word positions.
 _ROUTE = re.compile(r"\b(l1|l2|sre|engineering|security)\b")  # (lower)
@@ -136,6 +140,16 @@ def checks(ctx: ScoringContext) -> list[Check]:
     committed = _without_filler_lines(whole.text)
     packet = whole if committed == whole.text else _Packet.read(committed)
     gamed = _gamed(ctx, whole)
+    escalation = _escalation_checks(ctx, packet)
+    if not gamed and whole.text:
+        reasons = filler(whole.text).reasons
+        facts = sum(1 for c in escalation if c.passed)
+        if len(reasons) >= FILLER_REASONS:
+            gamed = "the packet commits to nothing: it " + "; it ".join(reasons)
+        elif facts <= ENGAGED_FACTS:
+            # A packet that holds none of this escalation's facts (another ticket's notes, a QBR
+            # summary) earns nothing for what it happens to leave out either.
+            gamed = f"the packet does not write up this escalation ({facts} of {len(escalation)} facts)"
     result = [
         Check(
             "readable_packet", dimension, not gamed, 0,
@@ -143,7 +157,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
         for dimension in (ESC, OPS, COM)
     ]  # fmt: skip
-    result += _escalation_checks(ctx, packet)
+    result += escalation
     result += _discipline_checks(key, whole)
     result += _communication_checks(ctx, packet)
     secret = key["secret"]["value"]

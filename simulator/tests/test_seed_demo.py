@@ -56,3 +56,20 @@ def test_seed_demo_refuses_to_make_a_member_an_operator():
     with pytest.raises(CommandError, match="nobody's member"):
         _seed("--operator", "lead")
     assert not get_user_model().objects.filter(is_superuser=True).exists()
+
+
+def test_seed_demo_gives_the_lead_scored_attempts_of_every_quality_to_review_and_compare():
+    from scoring.models import Override, Review, Scorecard
+
+    summary = _seed()
+    again = _seed()
+
+    cards = list(Scorecard.objects.order_by("-mean_score"))
+    assert summary["scored_attempts"] == again["scored_attempts"] == len(cards) == 6
+    assert cards[0].mean_score - cards[-1].mean_score >= 2
+    assert {c.recommendation for c in cards} >= {"strong_hire", "strong_no_hire"}
+    assert Review.objects.count() == 3 and Override.objects.count() == 1
+    assert any(c.needs_review for c in cards)
+    assert summary["staff_url"].endswith("/staff/login/")
+    assert "/staff/exercises/" in summary["compare_url"]
+    assert get_user_model().objects.get(username="reviewer2").panels.exists()

@@ -6,14 +6,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from simulator import services
+from simulator import demo, services
 from simulator.models import Organisation, Role
 
 DEMO_ORGANISATION = {"name": "Demo Support Org", "slug": "demo"}
 DEMO_USERS = {
     "lead": {"username": "lead", "password": "lead-demo-password", "role": Role.LEAD},
     "reviewer": {"username": "reviewer", "password": "reviewer-demo-password", "role": Role.REVIEWER},
+    "reviewer2": {"username": "reviewer2", "password": "reviewer2-demo-password", "role": Role.REVIEWER},
 }
+DEMO_PANEL = "Support hiring panel"
 
 
 class Command(BaseCommand):
@@ -52,8 +54,17 @@ class Command(BaseCommand):
             if not hasattr(user, "membership"):
                 services.member_add(organisation=organisation, user=user, role=spec["role"])
             users[key] = user
+        panel = organisation.panels.filter(name=DEMO_PANEL).first() or services.panel_create(
+            organisation=organisation, name=DEMO_PANEL, reviewers=[users["reviewer"], users["reviewer2"]]
+        )
+        organisation.exercises.filter(purpose="hiring", panel__isnull=True).update(panel=panel)
+        loop = demo.demo_exercise(organisation=organisation, panel=panel)
+        scored = demo.demo_scored_attempts(exercise=loop, lead=users["lead"])
+        demo.demo_reviews(
+            attempts=scored, reviewers=[users["reviewer"], users["reviewer2"]], lead=users["lead"]
+        )
         invitations = []
-        for number, exercise in enumerate(organisation.exercises.order_by("pk"), start=1):
+        for number, exercise in enumerate(organisation.exercises.exclude(pk=loop.pk).order_by("pk"), start=1):
             _, token = services.invitation_create(
                 exercise=exercise,
                 participant_name=f"Demo Candidate {number}",
@@ -68,6 +79,13 @@ class Command(BaseCommand):
                 "username": DEMO_USERS["reviewer"]["username"],
                 "password": DEMO_USERS["reviewer"]["password"],
             },
+            "reviewer2": {
+                "username": DEMO_USERS["reviewer2"]["username"],
+                "password": DEMO_USERS["reviewer2"]["password"],
+            },
+            "staff_url": options["base_url"].rstrip("/") + reverse("staff-login"),
+            "compare_url": options["base_url"].rstrip("/") + reverse("staff-compare", args=[loop.pk]),
+            "scored_attempts": len(scored),
             "invitations": invitations,
         }
         if options["operator"]:
@@ -79,6 +97,9 @@ class Command(BaseCommand):
             f"Demo organisation ready: {organisation.name}",
             f"  lead login      {summary['lead']['username']} / {summary['lead']['password']}",
             f"  reviewer login  {summary['reviewer']['username']} / {summary['reviewer']['password']}",
+            f"  reviewer login  {summary['reviewer2']['username']} / {summary['reviewer2']['password']}",
+            f"  staff pages     {summary['staff_url']}",
+            f"  comparison      {summary['compare_url']}  ({len(scored)} scored attempts to review)",
             f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
         ]
         if "operator" in summary:

@@ -74,6 +74,7 @@ def answer_groups(fields: list[tuple[str, str]]) -> list[dict]:
 # A diff between two revisions ------------------------------------------------------------------------
 
 CONTEXT_LINES = 2
+WORD_DIFF_SIMILARITY = 0.5
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -125,6 +126,13 @@ def _line_diff(old: str, new: str) -> list[DiffLine]:
             lines += [DiffLine("same", [(False, line)]) for line in tail]
         elif tag == "replace" and i2 - i1 == j2 - j1:
             for old_line, new_line in zip(a[i1:i2], b[j1:j2], strict=True):
+                if (
+                    difflib.SequenceMatcher(None, old_line, new_line, autojunk=False).ratio()
+                    < WORD_DIFF_SIMILARITY
+                ):
+                    # A rewritten line reads better whole than as a scatter of matched little words.
+                    lines += [DiffLine("del", [(True, old_line)]), DiffLine("ins", [(True, new_line)])]
+                    continue
                 left, right = _word_diff(old_line, new_line)
                 lines += [DiffLine("del", left), DiffLine("ins", right)]
         else:

@@ -139,6 +139,12 @@ def describe(checks: list[Check]) -> str:
     return f"Met {met} of {len(counted)} checks. {shown}"
 
 
+def describe_checks(stored: list[dict]) -> str:
+    """`describe` for checks stored as dicts (a DimensionScore's `checks`), older ones included."""
+    names = set(Check.__dataclass_fields__)
+    return describe([Check(**{k: v for k, v in c.items() if k in names}) for c in stored or []])
+
+
 def roll_up(
     dimensions: tuple[str, ...], checks: list[Check], *, words: int | None = None
 ) -> list[DimensionResult]:

@@ -75,6 +75,9 @@ class DimensionScore(models.Model):
     dimension = models.SlugField(max_length=40)
     score = models.PositiveSmallIntegerField()
     checks = models.JSONField()
+    # How far the auto-score can be trusted (0-1); below scoring.checks.REVIEW_BELOW a person should look.
+    confidence = models.FloatField(default=1.0)
+    needs_review = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

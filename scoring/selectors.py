@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 
 from scenarios.models import LogLine
+from scoring.checks import describe_checks
 from scoring.context import _VOCABULARIES
 from scoring.models import DimensionScore, ItemScore, Rubric, ScoreSet
 from simulator.errors import DomainError
@@ -155,6 +156,9 @@ def score_report(*, score_set: ScoreSet) -> dict:
                     "dimension": d.dimension,
                     "name": names.get(d.dimension, d.dimension),
                     "score": d.score,
+                    "confidence": d.confidence,
+                    "needs_review": d.needs_review,
+                    "label": describe_checks(d.checks),
                     "checks": d.checks,
                 }
             )

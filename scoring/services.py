@@ -113,6 +113,7 @@ def _store_scores(attempt, version: str) -> ScoreSet:
                     DimensionScore(
                         item_score=item_score, dimension=d.dimension, score=d.score,
                         checks=[c.as_dict() for c in d.checks],
+                        confidence=d.confidence, needs_review=d.needs_review,
                     )
                     for d in result.dimensions
                 )  # fmt: skip

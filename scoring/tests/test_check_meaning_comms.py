@@ -1,0 +1,98 @@
+"""customer_comms: every check reads meaning, not a keyword. For each check, a paraphrase it must
+accept (the same content in other words) and a false positive it must not raise (its keyword in a
+sentence that says the opposite or something else)."""
+
+import pytest
+
+from scoring.tests.helpers import result, scenario
+
+ARCHETYPE = "db_pool_exhaustion_after_deploy"
+IMPACT = "Since 09:55 UTC some Orders API requests fail with HTTP 503 errors."
+KNOWN = "Retries with backoff often succeed, and our engineers are applying a mitigation."
+UNKNOWN = "We do not yet know the root cause."
+GUIDANCE = "In the meantime, please retry failed requests with backoff."
+NEXT = "Our next update will be in 30 minutes."
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return scenario("customer_comms", ARCHETYPE)
+
+
+def _update(**parts) -> str:
+    base = {"impact": IMPACT, "known": KNOWN, "unknown": UNKNOWN, "guidance": GUIDANCE, "next": NEXT}
+    base.update(parts)
+    return " ".join(v for v in base.values() if v)
+
+
+def _check(generated, text: str, check_id: str):
+    return next(c for c in result(generated, {"update": text}).dimensions[0].checks if c.id == check_id)
+
+
+# (check, update, passes, what it shows)
+CASES = [
+    # readable_update
+    ("readable_update", _update(), True, "paraphrase: a plain, complete update is readable"),
+    ("readable_update", "We acknowledge the impact. We state what is known and what is unknown. Next update at [time].",
+     False, "false positive: the rubric restated with a placeholder is not an update"),
+    # acknowledges_impact
+    ("acknowledges_impact", _update(impact="Since 09:55 UTC, calls to the orders API are failing with 503s for some of you."),
+     True, "paraphrase: 'calls to the orders API are failing'"),
+    ("acknowledges_impact", _update(impact="This is not about the Orders API or checkout integrations."),
+     False, "false positive: the feature named only to say it is not affected"),
+    # states_known
+    ("states_known", _update(known="Trying again with a backoff usually works, and engineers are putting a mitigation in place."),
+     True, "paraphrase: 'trying again with a backoff usually works'"),
+    ("states_known", _update(impact="Some of you see errors on the orders page.",
+                             known="Status: investigating / identified / monitoring / resolved."),
+     False, "false positive: every status listed is not a known fact"),
+    # states_unknown
+    ("states_unknown", _update(unknown="We haven't yet pinned down what is causing this."),
+     True, "paraphrase: 'we haven't yet pinned down'"),
+    ("states_unknown", _update(unknown="The unknowns are still unknown."),
+     False, "false positive: saying the unknowns are unknown"),
+    # no_speculation
+    ("no_speculation", _update(unknown="We do not yet know whether this is caused by the recent deploy."),
+     True, "paraphrase: a cause named only to say it is not confirmed is not speculation"),
+    ("no_speculation", _update(unknown="These errors occur because the database crashed."),
+     False, "false positive guard: a cause stated as fact is speculation"),
+    # no_blame
+    ("no_blame", _update(known="Nobody on your side did anything wrong; we are not blaming anyone."),
+     True, "paraphrase: 'we are not blaming anyone' is not blame"),
+    ("no_blame", _update(known="An admin in your account removed the permission."),
+     False, "false positive guard: blaming the customer's admin in other words"),
+    # no_promised_fix_time
+    ("no_promised_fix_time", _update(unknown="We cannot promise a fix time yet."),
+     True, "paraphrase: refusing to promise a time is not a promise"),
+    ("no_promised_fix_time", _update(unknown="We're confident this will be fully sorted by end of day."),
+     False, "false positive guard: a promise without the word 'fixed within'"),
+    # next_update_time
+    ("next_update_time", _update(next="We'll post again by 10:55 UTC."),
+     True, "paraphrase: 'we'll post again by 10:55 UTC'"),
+    ("next_update_time", _update(next="We will update you at the next update."),
+     False, "false positive: a next update promised without a time"),
+    # actionable_guidance
+    ("actionable_guidance", _update(guidance="Meanwhile, trying failed calls again after a short back-off generally works."),
+     True, "paraphrase: guidance in other words"),
+    ("actionable_guidance", _update(known="Engineers are applying a mitigation.",
+                                    guidance="Retry or hold off, whichever suits you."),
+     False, "false positive: both options offered"),
+    # plain_language
+    ("plain_language", _update(), True, "paraphrase: short plain sentences"),
+    ("plain_language", _update(known="See trace_id 4bf92f3577b34da6a3ce929d0e0e4736 and the stack trace."),
+     False, "false positive guard: internal ids and stack traces are jargon"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("check_id", "text", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:30]}" for c in CASES])
+def test_each_comms_check_reads_meaning(generated, check_id, text, passes, why):
+    check = _check(generated, text, check_id)
+    assert check.passed is passes, (why, check.explanation, check.quote)
+
+
+def test_every_comms_check_has_a_paraphrase_and_a_false_positive_case(generated):
+    ids = {c.id for c in result(generated, {"update": _update()}).dimensions[0].checks}
+    covered = {c[0] for c in CASES}
+    assert ids <= covered
+    for check_id in ids:
+        assert {passes for c, _, passes, _ in CASES if c == check_id} == {True, False}, check_id

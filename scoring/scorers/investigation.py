@@ -36,7 +36,7 @@ O = "observability"  # noqa: E741
 HEDGING_IDS = 30
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 _TRACE_IN_TEXT = re.compile(r"\b[0-9a-f]{32}\b")
-_STATUS = re.compile(r"\b([45]\d\d)\b")
+_STATUS = re.compile(r"\b([45]\d\d)(?:s|es)?\b")  # "503", "HTTP 503s"
 # A status code inside a log message or a raw response ("returned 503", "HTTP/1.1 401"), not any
 # number that looks like one ("cl_waiting=405").
 _STATUS_IN_LOG = re.compile(
@@ -147,7 +147,9 @@ def checks(ctx: ScoringContext) -> list[Check]:
     cause = _root_cause(ctx, facts, root_cause)
     result += _troubleshooting(ctx, facts, evidence, cause, mitigation, reasoning)
     result += _api_http(facts, cause, text)
-    result += _observability(facts, evidence, cause, text, str(answer.get("onset") or ""))
+    # What the answer argues from (not the metrics its mitigation says to watch afterwards).
+    argued = ctx.text("root_cause", "hypotheses", "notes")
+    result += _observability(facts, evidence, cause, argued, str(answer.get("onset") or ""))
     return result
 
 
@@ -660,10 +662,19 @@ def _status_readings(text: str, failing: set[str]):
                 _MISREAD_RE[code].search(sentence) if code in _MISREAD_RE else None
             )
             if wrong and not right and misread is None:
-                misread = (code, sentence[:240])
+                misread = (code, _around(sentence, code))
             elif right and code in failing and correct is None:
-                correct = (code, sentence[:240])
+                correct = (code, _around(sentence, code))
     return correct, misread
+
+
+def _around(sentence: str, fragment: str, limit: int = 240) -> str:
+    """The part of a long sentence around `fragment`, so the quote shows what the check read."""
+    at = sentence.find(fragment)
+    if len(sentence) <= limit or at < limit - 40:
+        return sentence[:limit]
+    start = max(0, at - limit // 2)
+    return "…" + sentence[start : start + limit - 1]
 
 
 def _reading(code: str) -> str:
@@ -694,10 +705,11 @@ def _second_sources(facts: _Facts, evidence: _Evidence, text: str) -> list[tuple
         if hit:
             sources.append(("a trace", _quote(text, hit)))
     words = set(tokens(text))
-    metric = _METRICS.search(text)
+    claimed = affirmative(text)  # "there is no dashboard for it" uses no dashboard
+    metric = _METRICS.search(claimed)
     named_metric = facts.metric_terms & words if len(facts.metric_terms & words) >= 2 else set()
     if metric or named_metric:
-        sources.append(("dashboard metrics", _quote(text, [metric.group(0)] if metric else named_metric)))
+        sources.append(("dashboard metrics", _quote(claimed, [metric.group(0)] if metric else named_metric)))
     else:
         for kind, terms in facts.dashboard_events:
             if terms & words and kind.replace("_", " ") in text.lower():

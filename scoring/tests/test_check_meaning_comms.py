@@ -84,7 +84,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("check_id", "text", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:30]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("check_id", "text", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:30]}" for c in CASES]
+)
 def test_each_comms_check_reads_meaning(generated, check_id, text, passes, why):
     check = _check(generated, text, check_id)
     assert check.passed is passes, (why, check.explanation, check.quote)

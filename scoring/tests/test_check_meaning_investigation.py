@@ -1,0 +1,155 @@
+"""log_investigation: every check reads meaning, not a keyword. For each check, a paraphrase it must
+accept (the same finding in other words) and a false positive it must not raise (its keyword, or
+its kind of evidence, in a sentence or citation that says something else)."""
+
+import pytest
+
+from scoring.tests.helpers import result
+from scoring.tests.test_investigation_scorer import (
+    DB_POOL,
+    _db_answers,
+    _generate,
+    _lines,
+    _random_walk,
+    _trail,
+)
+
+
+@pytest.fixture(scope="module")
+def db_pool():
+    return _generate(DB_POOL)
+
+
+@pytest.fixture(scope="module")
+def strong(db_pool):
+    return _db_answers(db_pool)[0]
+
+
+def _checks(generated, answer, events):
+    return {c.id: c for d in result(generated, answer, events=events).dimensions for c in d.checks}
+
+
+def _herring_line(generated, herring_id: str) -> str:
+    return next(h for h in generated.answer_key["red_herrings"] if h["id"] == herring_id)["line_ids"][0]
+
+
+ROLLBACK_OWN_WORDS = "Revert the orders service release to the previous version (4.28.4) via the pipeline once the IC approves."
+CAUSE_OWN_WORDS = (
+    "Since release v4.29.0, orders-service keeps a database connection checked out inside an open transaction "
+    "while it waits on a synchronous HTTP call to integrations-service, so the 43-connection pool runs dry and "
+    "requests time out waiting to acquire a connection."
+)
+
+
+def _case(check, passes, why, trail=True, **fields):
+    return pytest.param(check, fields, trail, passes, why, id=f"{check}-{why[:34]}")
+
+
+# Each: (check, fields changed on the strong answer, with the strong search trail?, passes, why)
+CASES = [
+    _case("readable_investigation_troubleshooting", True, "paraphrase: an investigation in own words",
+          root_cause=CAUSE_OWN_WORDS, mitigation=ROLLBACK_OWN_WORDS),
+    _case("readable_investigation_troubleshooting", False, "false positive: comma-strung keywords",
+          root_cause="pool, connection, deploy, rollback, 503, timeout, database, transaction, orders-service, "
+          "v4.29.0, integrations-service, saturation, latency, retry, backoff, cache, dns, tls, oauth",
+          hypotheses="", notes="", mitigation=""),
+    _case("root_cause_identified", True, "paraphrase: the cause in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("root_cause_identified", False, "false positive: a red herring blamed in the logs' words",
+          root_cause="The autovacuum VACUUM ANALYZE on public.order_events locked the table and blocked orders."),
+    _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions ruled out in own words",
+          mitigation="Do not restart the primary database and don't raise the pool above max_connections; "
+          "leave the production database alone. " + ROLLBACK_OWN_WORDS),
+    _case("no_unsafe_mitigation", False, "false positive guard: the unsafe action proposed",
+          mitigation="Restart the primary database to clear the connections."),
+    _case("safe_mitigation", True, "paraphrase: the rollback in other words", mitigation=ROLLBACK_OWN_WORDS),
+    _case("safe_mitigation", False, "false positive: the fix named only to be refused",
+          mitigation="Do not roll orders-service back to v4.28.4 through the deploy pipeline; just wait."),
+    _case("hypotheses_tested", True, "paraphrase: hypotheses weighed in other words",
+          hypotheses="First idea: vacuum on order_events. Discarded, it finished before the failures began. "
+          "Second idea: the v4.29.0 release. Verified: the held-transaction warnings start right after it."),
+    _case("hypotheses_tested", False, "false positive: one guess, untested",
+          hypotheses="It is the deploy."),
+    _case("red_herring_ruled_out", True, "paraphrase: a red herring set aside in other words",
+          hypotheses="The autovacuum on order_events is a different, routine job that finished before the onset; "
+          "set aside. The v4.29.0 deploy: confirmed."),
+    _case("red_herring_ruled_out", False, "false positive: a red herring named, not ruled out",
+          hypotheses="We looked at the autovacuum on order_events. We looked at the deploy."),
+    _case("targeted_searches", True, "paraphrase: a trail aimed at the failing service"),
+    _case("targeted_searches", False, "false positive: searches recorded but aimed elsewhere", trail=False),
+    _case("converges_on_evidence", True, "paraphrase: a trail that ends on a failing trace"),
+    _case("converges_on_evidence", False, "false positive: a random walk of searches", trail=False),
+    _case("diagnoses_the_failure", True, "paraphrase: the diagnosis in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("diagnoses_the_failure", False, "false positive: the failing service named, a wrong cause",
+          root_cause="orders-service returns 503 because the customer sends malformed requests."),
+    _case("names_failing_status", True, "paraphrase: 'HTTP 503s' in a sentence of its own",
+          notes="Customers get HTTP 503s on the orders endpoint."),
+    _case("names_failing_status", False, "false positive: a number that is not the failing status",
+          root_cause=CAUSE_OWN_WORDS, hypotheses="", mitigation=ROLLBACK_OWN_WORDS,
+          notes="The pool holds 43 connections; cl_waiting reached 405."),
+    _case("reads_status_correctly", True, "paraphrase: 503 read as the service being unavailable",
+          notes="The 503 means the service is unavailable on our side: it cannot get a connection."),
+    _case("reads_status_correctly", False, "false positive guard: 503 read as a client error",
+          notes="The 503 is a client error: the customer's integration sends bad requests."),
+    _case("names_failing_request", True, "paraphrase: the endpoint named in passing",
+          notes="Requests to /v2/orders are the ones failing."),
+    _case("names_failing_request", False, "false positive: an endpoint that is not failing",
+          root_cause=CAUSE_OWN_WORDS, mitigation=ROLLBACK_OWN_WORDS, hypotheses="", notes="/v2/search is slow."),
+    _case("contrasts_healthy_request", True, "paraphrase: other tenants still succeed",
+          notes="Other tenants' requests still succeed whenever they get a connection."),
+    _case("contrasts_healthy_request", False, "false positive: no healthy request compared",
+          root_cause=CAUSE_OWN_WORDS, mitigation=ROLLBACK_OWN_WORDS, hypotheses="", notes=""),
+    _case("cites_signal_evidence", True, "paraphrase: a signal line cited with a trace"),
+    _case("cites_signal_evidence", False, "false positive: red-herring lines cited as evidence", evidence_ids="HERRINGS"),
+    _case("evidence_precise", True, "paraphrase: the key lines and a trace"),
+    _case("evidence_precise", False, "false positive: a red herring among the citations", evidence_ids="MIXED"),
+    _case("onset_within_tolerance", True, "paraphrase: the onset as a bare clock time", onset="ONSET_CLOCK"),
+    _case("onset_within_tolerance", False, "false positive: the ticket's time, not the first failure",
+          onset="TICKET"),
+    _case("onset_backed_by_evidence", True, "paraphrase: the first failing line among the citations"),
+    _case("onset_backed_by_evidence", False, "false positive: later lines only", evidence_ids="HERRINGS"),
+    _case("uses_traces_or_metrics", True, "paraphrase: the dashboard named in own words",
+          notes="On the dashboard the orders_rw pool sits at 100% in use from the deploy on."),
+    _case("uses_traces_or_metrics", False, "false positive: a dashboard named to say there is none",
+          evidence_ids="LINES_ONLY", hypotheses="",
+          root_cause="orders-service v4.29.0 holds transactions open during a synchronous call to integrations-service.",
+          notes="There is no dashboard graph for this service, so I went by the log lines."),
+    _case("coherent_story", True, "paraphrase: cause, evidence and onset in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("coherent_story", False, "false positive: evidence and onset without the cause",
+          root_cause="Something is wrong with the orders service."),
+]  # fmt: skip
+
+
+def _resolve(generated, strong, fields):
+    answer = dict(strong)
+    key = generated.answer_key
+    lines = _lines(generated)
+    herrings = [_herring_line(generated, h["id"]) for h in key["red_herrings"]]
+    for name, value in fields.items():
+        if value == "HERRINGS":
+            value = herrings
+        elif value == "MIXED":
+            value = [*strong["evidence_ids"], herrings[0]]
+        elif value == "LINES_ONLY":
+            value = [i for i in strong["evidence_ids"] if i in lines]
+        elif value == "ONSET_CLOCK":
+            value = key["onset"][11:16] + " UTC"
+        elif value == "TICKET":
+            value = generated.payload["ticket"]["received_at"]
+        answer[name] = value
+    return answer
+
+
+@pytest.mark.parametrize(("check_id", "fields", "trail", "passes", "why"), CASES)
+def test_each_investigation_check_reads_meaning(db_pool, strong, check_id, fields, trail, passes, why):
+    answer = _resolve(db_pool, strong, fields)
+    events = _trail(db_pool, service="orders-service") if trail else _random_walk()
+    check = _checks(db_pool, answer, events)[check_id]
+    assert check.passed is passes, (why, check.explanation, check.quote)
+
+
+def test_every_investigation_check_has_a_paraphrase_and_a_false_positive_case(db_pool, strong):
+    ids = set(_checks(db_pool, strong, _trail(db_pool, service="orders-service")))
+    ids -= {"readable_investigation_api_http", "readable_investigation_observability"}  # the same gate
+    for check_id in ids:
+        outcomes = {case.values[3] for case in CASES if case.values[0] == check_id}
+        assert outcomes == {True, False}, check_id

@@ -69,6 +69,15 @@
     });
   }
 
+  // Scrolling boxes of the worked answers take keyboard focus, so they can be scrolled without a mouse.
+  document.querySelectorAll("[data-worked-answer] .table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Worked answer table");
+    }
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

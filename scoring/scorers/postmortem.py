@@ -72,7 +72,8 @@ _OWNER_LABEL = re.compile(r"\bowner\s*[:=-]\s*([^,;|)\]]+)")  # (lower)
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _DUE = re.compile(  # (lower)
     r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|(?:" + _MONTHS + r")[a-z]*\.? \d{1,2}|"
-    r"\d{1,2} (?:" + _MONTHS + r")[a-z]*|q[1-4]\b|w\d{1,2}\b|sprint \d+|(?:next|this|end of( the)?) "
+    r"\d{1,2} (?:" + _MONTHS + r")[a-z]*|(?:end of|early|mid|late|mid-) ?(?:" + _MONTHS + r")[a-z]*|"
+    r"q[1-4]\b|w\d{1,2}\b|sprint \d+|(?:next|this|end of( the)?) "
     r"(?:week|sprint|month|quarter)|eo[wmq]\b|(?:in|within) \d+ (?:days?|weeks?|months?)|"
     r"by (?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 )

@@ -1,0 +1,133 @@
+"""postmortem: every check reads meaning, not a keyword. For each check, a paraphrase it must accept
+(the same content in other words) and a false positive it must not raise (its keyword in a sentence
+that says the opposite or something else)."""
+
+import pytest
+
+from scoring.tests.helpers import result, scenario
+from scoring.tests.test_postmortem_scorer import _strong_pool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return scenario("postmortem", "db_pool_exhaustion_after_deploy")
+
+
+@pytest.fixture(scope="module")
+def strong(pool):
+    return _strong_pool(pool)
+
+
+def _checks(generated, answer):
+    return {c.id: c for d in result(generated, answer).dimensions for c in d.checks}
+
+
+def _append(field: str, text: str):
+    return lambda answer: {**answer, field: f"{answer[field]}\n{text}"}
+
+
+def _set(**fields):
+    return lambda answer: {**answer, **fields}
+
+
+def _actions(*rows):
+    return lambda answer: {
+        **answer,
+        "corrective_actions": [dict(zip(("action", "owner", "due"), r, strict=True)) for r in rows],
+    }
+
+
+ACTIONS_OWN_WORDS = _actions(
+    (
+        "Take the integrations call out of the DB transaction and run it in the background",
+        "Orders engineering team",
+        "2026-05-08",
+    ),
+    (
+        "Page on db-proxy clients waiting for a connection longer than 2 minutes",
+        "Platform on-call",
+        "2026-05-04",
+    ),
+    ("Stop a rollout automatically when canary 5xx rises", "Platform", "end of May"),
+    ("Publish a help-centre article and reply macro for 503s on /v2/orders", "Support", "next week"),
+)
+
+CASES = [
+    ("readable_postmortem", _set(), True, "paraphrase: a complete review"),
+    ("readable_postmortem", _set(summary="pool, deploy, rollback, alert, owner, due, runbook, canary, 503, lint, "
+                                 "review, cache, autovacuum, transaction, integrations, latency, SRE, support",
+                                 root_cause_chain="", contributing_factors="", detection="", prevention="",
+                                 corrective_actions=[]), False, "false positive: comma-strung keywords"),
+    ("cause_chain", _set(root_cause_chain=(
+        "Release v4.29.0 made orders-service call integrations-service while still inside the read transaction. "
+        "So every request held its pooled connection for seconds rather than milliseconds. "
+        "The 43 orders_rw connections were all taken, requests queued in db-proxy and failed with 503s.")),
+     True, "paraphrase: the chain in other words"),
+    ("cause_chain", _set(root_cause_chain="The pool was the problem."), False,
+     "false positive: one link named, no chain"),
+    ("contributing_factors", _set(contributing_factors=(
+        "- Reviewers did not catch a network call made inside a database transaction.\n"
+        "- Our load test mocked integrations-service at 5ms, so the pool never filled up in testing.")),
+     True, "paraphrase: the factors in other words"),
+    ("contributing_factors", _set(contributing_factors="- Review and testing were fine; nothing else contributed."),
+     False, "false positive: the factors' words, saying there were none"),
+    ("actions_address_causes", ACTIONS_OWN_WORDS, True, "paraphrase: actions in other words"),
+    ("actions_address_causes", _actions(("Be more careful with deploys", "Engineering", "2026-05-08"),
+                                        ("Pay more attention to the pool", "SRE", "2026-05-09")),
+     False, "false positive: the causes' words in vague actions"),
+    ("actions_owned_and_dated", ACTIONS_OWN_WORDS, True, "paraphrase: teams and relative dates"),
+    ("actions_owned_and_dated", _actions(("Move the enrichment out of the transaction", "TBD", "soon"),
+                                         ("Alert on cl_waiting", "team", "later")),
+     False, "false positive: owner and due fields that name no one and no date"),
+    ("detection_improved", _set(detection="Page the platform on-call when clients wait on db-proxy for more than two minutes."),
+     True, "paraphrase: the alert in other words"),
+    ("detection_improved", _set(detection="There was no alert on pool wait time.", corrective_actions=[]),
+     False, "false positive: 'alert' in a sentence saying there was none"),
+    ("prevention", _set(prevention="From now on the load test uses the real latency of integrations-service rather than a 5ms mock."),
+     True, "paraphrase: the systemic change in other words"),
+    ("prevention", _set(prevention="Load tests used a 5ms mock.", corrective_actions=[]),
+     False, "false positive: the load test named, nothing changed"),
+    ("runbook_kb_or_automation", _set(prevention="We will write the 'pool saturation after deploy' steps into the on-call playbook."),
+     True, "paraphrase: a playbook section instead of a runbook"),
+    ("runbook_kb_or_automation", _set(prevention="The job retried automatically. The runbook lacked a pool section.",
+                                      corrective_actions=[]),
+     False, "false positive: 'automatically' and a runbook that lacked a step"),
+    ("red_herrings_not_causes", _append("root_cause_chain", "The autovacuum (E6) was routine and unrelated."),
+     True, "paraphrase: a herring dismissed in other words"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- The autovacuum on order_events (E6) slowed the database."),
+     False, "false positive guard: a herring named as a cause"),
+    ("blameless", _append("summary", "The on-call followed the documented process; the gap was in the tooling."),
+     True, "paraphrase: a sentence that defends the operator"),
+    ("blameless", _append("summary", "The engineer who pushed v4.29.0 should have known better."),
+     False, "false positive guard: a person blamed"),
+    ("owners_across_teams", ACTIONS_OWN_WORDS, True, "paraphrase: teams named in other words"),
+    ("owners_across_teams", _actions(("Move the enrichment out of the transaction", "Dave", "2026-05-08"),
+                                     ("Alert on cl_waiting", "Dave", "2026-05-09")),
+     False, "false positive: every action on one person"),
+    ("right_owners", ACTIONS_OWN_WORDS, True, "paraphrase: the owning team in other words"),
+    ("right_owners", _actions(("Move the enrichment out of the transaction and make it asynchronous", "Support", "2026-05-08"),
+                              ("Publish a KB article for 503s on /v2/orders", "Engineering", "2026-05-09")),
+     False, "false positive: the right actions given to the wrong teams"),
+    ("evidence_based", _set(), True, "paraphrase: evidence cited by id"),
+    ("evidence_based", _set(root_cause_chain="It broke after the deploy. E1 E2 E3 E4 E5 E6 E7 all matter."),
+     False, "false positive: every evidence id listed at once"),
+    ("impact_in_numbers", _set(), True, "paraphrase: duration and customers in the summary"),
+    ("impact_in_numbers", _set(summary="Orders failed for a while for many customers."), False,
+     "false positive: impact without numbers"),
+    ("closes_the_loop_with_support", ACTIONS_OWN_WORDS, True, "paraphrase: a help-centre article for Support"),
+    ("closes_the_loop_with_support", _set(corrective_actions=[], prevention="Support was not involved."),
+     False, "false positive: Support named only to say it was left out"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("check_id", "change", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:34]}" for c in CASES]
+)
+def test_each_postmortem_check_reads_meaning(pool, strong, check_id, change, passes, why):
+    check = _checks(pool, change(strong))[check_id]
+    assert check.passed is passes, (why, check.explanation, check.quote)
+
+
+def test_every_postmortem_check_has_a_paraphrase_and_a_false_positive_case(pool, strong):
+    for check_id in _checks(pool, strong):
+        assert {c[2] for c in CASES if c[0] == check_id} == {True, False}, check_id

@@ -72,6 +72,14 @@ _CAUSAL = re.compile(
     r"likely|probably|source of|the problem is|the issue is|might be|could be|points? to|looks like|would explain)\b",
     re.I,
 )
+# A line that reasons towards a cause in other words ("consistent with the key being scraped", "that is
+# bulk extraction"): enough for the log's working hypothesis, too loose to call a red herring blamed.
+_REASONS = re.compile(
+    _CAUSAL.pattern[:-3]
+    + r"|consistent with|indicat\w*|suggests?|that is|this is|which is|means|evidence of|"
+    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory)\b",
+    re.I,
+)
 _DISMISS = re.compile(
     r"(\bnot (the |a )?(cause|culprit|related|relevant|involved|it)\b|\bunrelated\b|ruled? (it )?out|red herring|"
     r"irrelevant|\bnoise\b|\bbenign\b|coinciden\w*|\bignor\w*|no impact|\broutine\b|\bexpected\b|\bseparate\b|"
@@ -294,7 +302,9 @@ def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
     whole = set().union(*(t for _, t in own)) if own else set()
     shared = cause & whole
     # The log as a whole names the cause, and at least one line reasons about it (a hypothesis, not a list).
-    reasoned = [(s, t) for s, t in own if _CAUSAL.search(s) and len(t & cause) >= 2]
+    reasoned = [
+        (s, t) for s, t in own if _REASONS.search(affirmative(s)) and len(_terms(affirmative(s)) & cause) >= 2
+    ]
     converges = len(shared) >= max(3, math.ceil(0.25 * len(cause))) and bool(reasoned)
     result.append(
         Check("converges_on_cause", TS, converges, 2,

@@ -1,0 +1,132 @@
+"""incident: every check that reads text reads meaning, not a keyword. For each, a paraphrase it must
+accept (the same content in other words) and a false positive it must not raise (its keyword in a
+sentence that says the opposite or something else). Decision and timing checks read the chosen
+option ids and the saved revisions, not words; their cases are in test_incident_scorer.py."""
+
+import copy
+
+import pytest
+
+from scoring.tests.helpers import result, scenario
+from scoring.tests.test_incident_scorer import pool_drills
+
+TEXT_CHECKS = {
+    "readable_log", "readable_updates", "engages_with_evidence", "coordinates_roles", "cites_evidence",
+    "converges_on_cause", "no_red_herring_blamed", "rules_out_red_herrings", "timestamped_log",
+    "records_decisions", "states_impact", "states_status", "next_update_time", "no_speculation",
+    "no_promised_fix_time",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return scenario("incident", "db_pool_exhaustion_after_deploy", difficulty="medium")
+
+
+@pytest.fixture(scope="module")
+def strong(pool):
+    return pool_drills(pool)["strong"]
+
+
+def _log(text):
+    return lambda answer: {**answer, "log": text}
+
+
+def _add_log(text):
+    return lambda answer: {**answer, "log": answer["log"] + text + "\n"}
+
+
+def _updates(*texts):
+    return lambda answer: {**answer, "stakeholder_updates": list(texts)}
+
+
+OWN_UPDATE = (
+    "Since roughly 09:55 UTC, some calls to the orders API are failing or timing out for every tenant, and the "
+    "orders page shows errors. The platform team is rolling back a change now. We'll post again at 10:40 UTC."
+)
+OWN_LOG = (
+    "10:00 I'm running this incident as IC. Alert: orders-service errors at 22%, over the 5% threshold.\n"
+    "10:03 Logs say the service cannot get a DB connection within 3000ms (orders_rw, 43 in use, none idle). "
+    "Working theory: orders-service has used up its connection pool.\n"
+    "10:04 Paged the SRE on-call with the pool line and the 22% error rate.\n"
+    "10:05 orders-service v4.29.0, deployed 09:49, holds its DB connection while it calls integrations-service; "
+    "that explains the pool running dry.\n"
+    "10:06 The autovacuum on order_events is routine and unrelated.\n"
+    "10:08 SEV1 declared earlier; we roll orders-service back to v4.28.4 through the deploy pipeline."
+)
+
+CASES = [
+    ("readable_log", _log(OWN_LOG), True, "paraphrase: a log in own words"),
+    ("readable_log", _log("pool, deploy, rollback, SRE, 503, cache, autovacuum, evictions, orders-service, v4.29.0, "
+                          "integrations-service, connection, timeout, alert, error rate, dashboard, severity"),
+     False, "false positive: comma-strung keywords"),
+    ("readable_updates", _updates(OWN_UPDATE), True, "paraphrase: an update in own words"),
+    ("readable_updates", _updates("orders, 503, SEV1, SRE, rollback, pool, deploy, investigating, mitigating, "
+                                  "monitoring, resolved, next update, customers, tenants, errors, latency"),
+     False, "false positive: comma-strung keywords"),
+    ("engages_with_evidence", _log(OWN_LOG), True, "paraphrase: SRE paged with the pool evidence"),
+    ("engages_with_evidence", _log("10:04 Paged SRE.\n10:05 SRE is on it.\n10:06 Waiting."), False,
+     "false positive: the team named without evidence"),
+    ("coordinates_roles", _log(OWN_LOG), True, "paraphrase: 'running this incident as IC'"),
+    ("coordinates_roles", _log("10:00 Looking at errors.\n10:04 Paged SRE with the pool log line.\n10:06 Rolling back."),
+     False, "false positive: nobody leads"),
+    ("cites_evidence", _log(OWN_LOG), True, "paraphrase: the alert and log line in own words"),
+    ("cites_evidence", _log("10:00 Something is off.\n10:04 Asked around.\n10:06 Still looking."), False,
+     "false positive: a log without the drill's evidence"),
+    ("converges_on_cause", _log(OWN_LOG), True, "paraphrase: the cause in own words"),
+    ("converges_on_cause", _log("10:00 The errors are not caused by the orders-service connection pool running "
+                                "out after the v4.29.0 deploy.\n10:05 Errors on orders."), False,
+     "false positive: the cause's words used to say it is not the cause"),
+    ("no_red_herring_blamed", _add_log("10:09 The cache evictions on cache-main are unrelated; the cache holds no connections."),
+     True, "paraphrase: a red herring named and dismissed"),
+    ("no_red_herring_blamed", _add_log("10:09 The cache evictions on cache-main are the root cause."),
+     False, "false positive guard: a red herring blamed"),
+    ("rules_out_red_herrings", _log(OWN_LOG), True, "paraphrase: 'routine and unrelated'"),
+    ("rules_out_red_herrings", _log(OWN_LOG.replace("\n10:06 The autovacuum on order_events is routine and unrelated.", "")),
+     False, "false positive: no distracting signal ruled out"),
+    ("timestamped_log", _log(OWN_LOG), True, "paraphrase: times at the start of entries"),
+    ("timestamped_log", _log("Paged SRE.\nRolled back.\nAll good."), False, "false positive: entries without times"),
+    ("records_decisions", _log(OWN_LOG), True, "paraphrase: severity and rollback recorded in own words"),
+    ("records_decisions", _log("10:00 Errors.\n10:05 SRE paged."), False, "false positive: decisions not recorded"),
+    ("states_impact", _updates(OWN_UPDATE), True, "paraphrase: impact in own words"),
+    ("states_impact", _updates("We are working on it. We'll post again at 10:40 UTC."), False,
+     "false positive: no impact stated"),
+    ("states_status", _updates(OWN_UPDATE), True, "paraphrase: 'rolling back a change now'"),
+    ("states_status", _updates("Orders API calls fail with 503 errors for all tenants. Status: investigating / "
+                               "identified / monitoring / resolved. We'll post again at 10:40 UTC."),
+     False, "false positive: every status listed"),
+    ("next_update_time", _updates(OWN_UPDATE), True, "paraphrase: 'we'll post again at 10:40 UTC'"),
+    ("next_update_time", _updates("Orders API calls fail with 503 errors for all tenants; SRE is rolling back. "
+                                  "We will update you at the next update."),
+     False, "false positive: a next update without a time"),
+    ("no_speculation", _updates(OWN_UPDATE + " We do not yet know whether the cache is involved."), True,
+     "paraphrase: a possible cause named only as not known"),
+    ("no_speculation", _updates(OWN_UPDATE + " The cache evictions are probably behind this."), False,
+     "false positive guard: a guess at a herring"),
+    ("no_promised_fix_time", _updates(OWN_UPDATE + " We will not promise a fix time until the rollback is done."),
+     True, "paraphrase: refusing to promise a time"),
+    ("no_promised_fix_time", _updates(OWN_UPDATE + " It will be fixed within 10 minutes."), False,
+     "false positive guard: a fix time promised"),
+]  # fmt: skip
+
+
+def _checks(generated, answer, revisions):
+    return {c.id: c for d in result(generated, answer, revisions=revisions).dimensions for c in d.checks}
+
+
+@pytest.mark.parametrize(
+    ("check_id", "change", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:34]}" for c in CASES]
+)
+def test_each_incident_text_check_reads_meaning(pool, strong, check_id, change, passes, why):
+    answer, revisions = strong
+    changed = change(copy.deepcopy(answer))
+    revisions = (*revisions[:-1], (revisions[-1][0], changed))
+    check = _checks(pool, changed, revisions)[check_id]
+    assert check.passed is passes, (why, check.explanation, check.quote)
+
+
+def test_every_incident_text_check_has_a_paraphrase_and_a_false_positive_case(pool, strong):
+    answer, revisions = strong
+    assert set(_checks(pool, answer, revisions)) >= TEXT_CHECKS
+    for check_id in TEXT_CHECKS:
+        assert {c[2] for c in CASES if c[0] == check_id} == {True, False}, check_id

@@ -483,6 +483,8 @@ _PHRASES = (
     (re.compile(r"\bscal(?:e|es|ed|ing) (?:up|out)\b", re.I), "increase"),
     (re.compile(r"\bICs?\b"), "incident commander"),
     (re.compile(r"\bback[ -]off\b", re.I), "backoff"),
+    (re.compile(r"\bwhat (?:came|comes|you got|they got) back\b", re.I), "the response"),
+    (re.compile(r"\b(?:api|token|http) calls?\b", re.I), "request"),
 )
 # Stems that say the same thing, folded onto one: the words an answer in its own words uses for
 # what the key says. Kept to near-synonyms in this domain; a fold that changes meaning elsewhere

@@ -401,6 +401,8 @@ def scorecard(request, public_id: str):
     attempt = attempt_for_staff(request.user, public_id)
     view = scorecard_view(attempt=attempt, viewer=request.user)
     _decorate_overrides(view.overrides)
+    for review in view.reviews:
+        review["named_scores"] = [(DIMENSION_NAMES.get(k, k), v) for k, v in review["scores"].items()]
     rows = [
         {
             **d,

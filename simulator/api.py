@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import authentication, permissions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as HttpResponse
@@ -26,6 +26,7 @@ from scenarios.models import ScenarioKind
 from scoring import selectors as scoring_selectors
 from scoring import staff_selectors
 from simulator import access, selectors, services
+from simulator import staff_selectors as delivery_selectors
 from simulator.authentication import AttemptBearerAuthentication
 from simulator.errors import DomainError
 from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, Purpose, SubmittedBy
@@ -201,7 +202,117 @@ class ExerciseListApi(APIView):
         return HttpResponse(self.ExerciseListOutputSerializer(exercises, many=True).data)
 
 
+# Staff lists -----------------------------------------------------------------------------------------
+
+MAX_PAGE = 200
+
+
+class PageQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=delivery_selectors.PAGE_SIZE)
+    offset = serializers.IntegerField(min_value=0, default=0)
+
+
+def _list_page(request, rows, query: dict, row) -> dict:
+    """One page of `rows` (two queries: the count and the page) as {count, next, previous, results}."""
+    limit, offset = query["limit"], query["offset"]
+    count = rows.count()
+    results = [row(item) for item in rows[offset : offset + limit]]
+
+    def link(at: int | None) -> str | None:
+        if at is None:
+            return None
+        params = request.query_params.copy()
+        params["limit"], params["offset"] = str(limit), str(at)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return {
+        "count": count,
+        "next": link(offset + limit if offset + limit < count else None),
+        "previous": link(max(0, offset - limit) if offset > 0 else None),
+        "results": results,
+    }
+
+
+def _page_serializer(name: str, row_serializer) -> serializers.Serializer:
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": row_serializer(many=True),
+        },
+    )
+
+
+class StaffAttemptRowSerializer(serializers.Serializer):
+    """An attempt as a staff list shows it; under blind review the participant is a code and every
+    field a score decides is null."""
+
+    id = serializers.CharField(help_text="The attempt's public id")
+    participant_id = serializers.IntegerField(allow_null=True, help_text="Null under blind review")
+    participant = serializers.CharField(help_text="The name, or a code like P-1A2B3C under blind review")
+    email = serializers.CharField(help_text="Empty under blind review")
+    blind = serializers.BooleanField(source="blinded")
+    exercise_id = serializers.IntegerField()
+    exercise = serializers.CharField()
+    purpose = serializers.CharField()
+    status = serializers.ChoiceField(choices=AttemptStatus.choices)
+    started_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    time_used_seconds = serializers.IntegerField(allow_null=True)
+    time_limit_seconds = serializers.IntegerField()
+    auto_score_mean = serializers.FloatField(allow_null=True)
+    mean_score = serializers.FloatField(allow_null=True)
+    final_scores = serializers.DictField(child=serializers.FloatField(), allow_null=True)
+    recommendation = serializers.CharField(allow_null=True)
+    reviews_submitted = serializers.IntegerField(allow_null=True)
+    reviews_required = serializers.IntegerField()
+    needs_review = serializers.BooleanField(allow_null=True)
+    needs_adjudication = serializers.BooleanField(allow_null=True)
+    low_confidence = serializers.BooleanField(allow_null=True)
+    overrides_to_recheck = serializers.IntegerField(allow_null=True)
+
+
+class StaffInvitationRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    attempt_id = serializers.CharField()
+    participant_id = serializers.IntegerField(allow_null=True, help_text="Null under blind review")
+    participant = serializers.CharField(help_text="The name, or a code under blind review")
+    email = serializers.CharField(help_text="Empty under blind review")
+    blind = serializers.BooleanField(source="blinded")
+    exercise_id = serializers.IntegerField()
+    exercise = serializers.CharField()
+    status = serializers.ChoiceField(choices=list(delivery_selectors.INVITATION_STATUSES.items()))
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class StaffMethodsMixin:
+    """A view whose GET is for staff (token or session) while its other methods keep their own
+    authentication and permissions (`authentication_classes`, `permission_classes`)."""
+
+    staff_methods = ("GET",)
+
+    def _for_staff(self) -> bool:
+        request = getattr(self, "request", None)
+        return request is not None and request.method in self.staff_methods
+
+    def get_authenticators(self):
+        if self._for_staff():
+            return [authentication.TokenAuthentication(), authentication.SessionAuthentication()]
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self._for_staff():
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+
 class InvitationCreateApi(APIView):
+    """GET lists the caller's invitations; POST invites a participant."""
+
     class InvitationCreateInputSerializer(serializers.Serializer):
         exercise = serializers.IntegerField(help_text="Exercise id (GET /api/v1/exercises/)")
         participant_name = serializers.CharField(max_length=200)
@@ -215,6 +326,43 @@ class InvitationCreateApi(APIView):
             help_text="The invitation token; shown only now, only its hash is stored"
         )
         expires_at = serializers.DateTimeField()
+
+    class InvitationListQuerySerializer(PageQuerySerializer):
+        exercise = serializers.IntegerField(required=False, min_value=1, help_text="Exercise id")
+        status = serializers.ChoiceField(
+            choices=list(delivery_selectors.INVITATION_STATUSES.items()), required=False
+        )
+
+    @extend_schema(
+        parameters=[InvitationListQuerySerializer],
+        responses={
+            200: _page_serializer("StaffInvitationPage", StaffInvitationRowSerializer),
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+        },
+        summary="The invitations the caller may see, newest first (blind review applied)",
+        operation_id="v1_invitations_list",
+    )
+    def get(self, request):
+        _membership(request)
+        query = self.InvitationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        rows = delivery_selectors.invitations_for_staff(
+            viewer=request.user,
+            exercise=query.validated_data.get("exercise"),
+            status=query.validated_data.get("status", ""),
+            now=now,
+        )
+        page = _list_page(
+            request,
+            rows,
+            query.validated_data,
+            lambda invitation: delivery_selectors.invitation_row(invitation, viewer=request.user, now=now),
+        )
+        page["results"] = StaffInvitationRowSerializer(page["results"], many=True).data
+        return HttpResponse(page)
 
     @extend_schema(
         request=InvitationCreateInputSerializer,
@@ -287,9 +435,54 @@ class AttemptKpiApi(StaffAttemptMixin, APIView):
 # Candidate -----------------------------------------------------------------------------------------
 
 
-class AttemptStartApi(APIView):
+class AttemptStartApi(StaffMethodsMixin, APIView):
+    """POST starts an attempt from an invitation token (no account: the candidate's first call);
+    GET lists the attempts a lead or reviewer may see, so it authenticates like every staff call."""
+
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+
+    class AttemptListQuerySerializer(PageQuerySerializer):
+        exercise = serializers.IntegerField(required=False, min_value=1, help_text="Exercise id")
+        status = serializers.ChoiceField(choices=AttemptStatus.choices, required=False)
+        needs_review = serializers.BooleanField(required=False, allow_null=True, default=None)
+        participant = serializers.IntegerField(
+            required=False, min_value=1, help_text="Participant id (never matches a row under blind review)"
+        )
+        sort = serializers.ChoiceField(
+            choices=[prefix + key for key in delivery_selectors.ATTEMPT_SORTS for prefix in ("", "-")],
+            default=delivery_selectors.DEFAULT_ATTEMPT_SORT,
+        )
+
+    @extend_schema(
+        parameters=[AttemptListQuerySerializer],
+        responses={
+            200: _page_serializer("StaffAttemptPage", StaffAttemptRowSerializer),
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+        },
+        summary="The attempts the caller may see (staff; blind review applied)",
+        operation_id="v1_attempts_list",
+    )
+    def get(self, request):
+        _membership(request)
+        query = self.AttemptListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = delivery_selectors.AttemptFilters(
+            exercise=data.get("exercise"),
+            status=data.get("status", ""),
+            needs_review=data.get("needs_review"),
+            participant=data.get("participant"),
+        )
+        rows = delivery_selectors.attempts_for_staff(viewer=request.user, filters=filters, sort=data["sort"])
+        now = timezone.now()
+        page = _list_page(
+            request, rows, data, lambda attempt: delivery_selectors.attempt_row(attempt, now=now)
+        )
+        page["results"] = StaffAttemptRowSerializer(page["results"], many=True).data
+        return HttpResponse(page)
 
     class AttemptStartInputSerializer(serializers.Serializer):
         invitation_token = serializers.CharField(max_length=200)

@@ -116,7 +116,8 @@ def _filtered(
     if with_status and filters.status:
         attempts = attempts.filter(status=filters.status)
     if filters.participant:
-        attempts = attempts.filter(participant_id=filters.participant)
+        # Like a search by name: a blinded row is never found by who it is.
+        attempts = attempts.filter(participant_id=filters.participant, blinded=False)
     if filters.reviewer:
         attempts = attempts.filter(
             Exists(ReviewAssignment.objects.filter(attempt_id=OuterRef("pk"), reviewer_id=filters.reviewer))

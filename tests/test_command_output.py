@@ -103,6 +103,10 @@ CASES = {
         ["--lines", "300", "--repeat", "1"],
         lambda out: "meets targets" in out,
     ),
+    "bench_comparison": lambda tmp_path, invite: (
+        ["--attempts", "3", "--repeat", "1"],
+        lambda out: "CSV" in out,
+    ),
     "export_pack": _export_pack,
     "import_pack": _import_pack,
     "score_response": _score_response,

@@ -45,6 +45,7 @@ _REQUEST_ID = re.compile(r"\breq_[0-9a-z]{6,}\b")  # (lower)
 _TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b")  # (lower)
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k\b)?")  # (lower)
 _DIGIT = re.compile(r"\d")
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\s*(?:#{1,4}\s|\**[A-Z][A-Za-z0-9 /&()'-]{1,40}\**\s*:))")
 _SPECIFIC = re.compile(r"(?<![\w\-./:])[a-z0-9_\-./:]*\d[a-z0-9_\-./:]*")  # (lower)
 # 09:55 utc, 09:55z, 2026-04-27t09:55:32z, 04:55 (utc-05:00), 15:10 +05:30 (lower)
 _TIME = re.compile(
@@ -121,6 +122,15 @@ class _Packet:
             if any(term in low for term in lowered):
                 return _short(line)
         return ""
+
+    def words_near(self, marks) -> frozenset[str]:
+        """The stemmed words of the packet's paragraphs (blank-line or label separated) that `marks`
+        (a test on the lower-cased paragraph) picks: a label's content, and what follows it."""
+        words: set[str] = set()
+        for paragraph in _PARAGRAPH.split(self.text):
+            if paragraph.strip() and marks(paragraph.lower()):
+                words |= _stems(paragraph)
+        return frozenset(words)
 
     def best_line(self, terms: frozenset[str]) -> str:
         """The sentence sharing most of `terms`, for a quote."""
@@ -231,7 +241,9 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
 
     outcome_terms = _key_terms(facts["expected"]) | _key_terms(facts["actual"])
     has_expected, has_actual = _EXPECTED.search(lower), _ACTUAL.search(lower)
-    outcome_ok = bool(has_expected and has_actual) and _share(outcome_terms, words) >= 0.25
+    # The behaviour is read where the packet sets expected against actual, not anywhere in it.
+    outcome_words = packet.words_near(lambda low: bool(_EXPECTED.search(low) or _ACTUAL.search(low)))
+    outcome_ok = bool(has_expected and has_actual) and _share(outcome_terms, outcome_words) >= 0.25
     result.append(
         Check(
             "expected_vs_actual", ESC, outcome_ok, 1.5,
@@ -320,7 +332,8 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
     result.append(_severity_check(ctx, packet))
 
     workaround_terms = _key_terms(facts["workaround"])
-    workaround_ok = bool(_WORKAROUND.search(lower)) and _share(workaround_terms, words) >= 0.3
+    workaround_words = packet.words_near(lambda low: bool(_WORKAROUND.search(affirmative(low))))
+    workaround_ok = _share(workaround_terms, workaround_words) >= 0.3
     result.append(
         Check(
             "workaround", ESC, workaround_ok, 1,
@@ -433,11 +446,11 @@ def _discipline_checks(key: dict, packet: _Packet) -> list[Check]:
         (
             line
             for i, (line, low) in enumerate(zip(lines, lows, strict=True))
-            if _ROTATE.search(low) and _CREDENTIAL.search(" ".join(lows[max(i - 1, 0) : i + 1]))
+            if _ROTATE.search(affirmative(low)) and _CREDENTIAL.search(" ".join(lows[max(i - 1, 0) : i + 1]))
         ),
         "",
     )
-    flags = bool(rotate) and bool(_EXPOSED.search(packet.lower)) and not leaked
+    flags = bool(rotate) and bool(_EXPOSED.search(affirmative(packet.lower))) and not leaked
     result.append(
         Check(
             "flags_exposed_secret", OPS, flags, 2,
@@ -447,7 +460,7 @@ def _discipline_checks(key: dict, packet: _Packet) -> list[Check]:
         )
     )  # fmt: skip
 
-    redacted = _REDACTED.search(packet.lower)
+    redacted = _REDACTED.search(affirmative(packet.lower))
     result.append(
         Check(
             "marks_redaction", OPS, bool(redacted), 1,

@@ -1,0 +1,159 @@
+"""escalation_writeup: every check reads meaning, not a keyword. For each check, a paraphrase it must
+accept (the same fact in other words) and a false positive it must not raise (its keyword in a line
+that says the opposite or something else)."""
+
+import re
+
+import pytest
+
+from scoring.tests.helpers import result, scenario
+from scoring.tests.test_escalation_scorer import _packet_pool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return scenario("escalation_writeup", "db_pool_exhaustion_after_deploy")
+
+
+@pytest.fixture(scope="module")
+def strong(pool):
+    return _packet_pool(pool)
+
+
+def _section(label: str, text: str):
+    """Replace the section that starts with `label` (up to the next blank line) with `text`."""
+
+    def change(packet: str, generated) -> str:
+        pattern = re.compile(rf"^{re.escape(label)}.*?(?=\n\n|\Z)", re.M | re.S)
+        assert pattern.search(packet), label
+        return pattern.sub(lambda _: text.format(**_values(generated)), packet, count=1)
+
+    return change
+
+
+def _add(text: str):
+    return lambda packet, generated: packet + "\n" + text.format(**_values(generated)) + "\n"
+
+
+def _values(generated) -> dict:
+    facts = generated.answer_key["facts"]
+    return {
+        "secret": generated.answer_key["secret"]["value"],
+        "request": facts["request_ids"][0],
+        "ticket": generated.payload["ticket_id"],
+    }
+
+
+def _same(packet, generated):
+    return packet
+
+
+REPRO_OWN_WORDS = (
+    "How to reproduce:\n"
+    "1. Fire 20 parallel GET /v2/orders?limit=50 calls for any us-east-1 tenant.\n"
+    "2. Some of them come back 503 after roughly 3000ms.\n"
+    "3. In db-proxy, pool orders_rw has sv_idle=0 and cl_waiting above 0 ever since v4.29.0 went out."
+)
+
+CASES = [
+    ("readable_packet", _same, True, "paraphrase: a complete packet"),
+    ("readable_packet", lambda p, g: "Escalation: pool, deploy, rollback, 503, SRE, Engineering, severity, impact, "
+     "repro, expected, actual, environment, versions, workaround, ask, redact, rotate, secret, trace, request ids",
+     False, "false positive: comma-strung keywords"),
+    ("repro_steps", _section("Steps to reproduce:", REPRO_OWN_WORDS), True, "paraphrase: steps in own words"),
+    ("repro_steps", _section("Steps to reproduce:", "Steps to reproduce:\n1. Log in.\n2. Look around the dashboard."),
+     False, "false positive: numbered steps that reproduce nothing"),
+    ("expected_vs_actual", _section("Expected:", "What should happen: listing orders finishes within 300ms with a 2xx.\n"
+                                    "What happens instead: up to 22% of order calls get a 503 after 3000ms waiting for a "
+                                    "database connection."),
+     True, "paraphrase: 'what should happen / what happens instead'"),
+    ("expected_vs_actual", _section("Expected:", "Expected: it works.\nActual: it does not."), False,
+     "false positive: the labels without the behaviour"),
+    ("environment_and_versions", _section("Environment:", "Where: prod (us-east-1); orders-service went from v4.28.4 "
+                                          "to v4.29.0; db-proxy pool orders_rw holds 43."),
+     True, "paraphrase: 'prod', 'went from ... to ...'"),
+    ("environment_and_versions", lambda p, g: _section("Environment:", "Environment: not staging.")(
+        p.replace("v4.28.4", "the fix"), g), False, "false positive: 'not staging' and no version change"),
+    ("request_and_trace_ids", _same, True, "paraphrase: ids from the thread"),
+    ("request_and_trace_ids", _section("Evidence:", "Evidence: request req_0123456789ab failed."), False,
+     "false positive: an id that is not in the thread"),
+    ("onset_with_timezone", _section("Onset:", "Started: 04:55 (UTC-05:00) on 2026-04-27, i.e. 09:55 UTC."), True,
+     "paraphrase: the onset in the customer's offset"),
+    ("onset_with_timezone", _section("Onset:", "Onset: this morning, around 10."), False,
+     "false positive: a time without a timezone"),
+    ("impact_quantified", _section("Impact:", "Impact: 3800 records stuck and 240 users blocked at this enterprise-tier "
+                                   "account."), True, "paraphrase: the numbers without a thousands separator"),
+    ("impact_quantified", _section("Impact:", "Impact: many records, lots of users."), False,
+     "false positive: impact without numbers"),
+    ("severity_with_reason", _section("Severity:", "Severity: SEV1, because the order API is degraded for every tenant "
+                                      "and checkout integrations are losing revenue."),
+     True, "paraphrase: the reason in other words"),
+    ("severity_with_reason", _section("Severity:", "Severity: somewhere between SEV1 and SEV3."), False,
+     "false positive: several severities offered"),
+    ("workaround", _section("Workaround:", "Meanwhile: retrying with backoff gets some requests through; a rollback to "
+                            "v4.28.4 should fix it."), True, "paraphrase: 'meanwhile' and other words"),
+    ("workaround", _section("Workaround:", "Workaround: none known."), False,
+     "false positive: the label with no workaround"),
+    ("ask_and_route", _section("Ask:", "Request for SRE: please run this as an incident, roll orders-service back to "
+                               "v4.28.4 and own the database capacity."), True, "paraphrase: the ask in other words"),
+    ("ask_and_route", _section("Ask:", "Ask: Engineering, SRE, L2 or Security, whoever owns it."), False,
+     "false positive: every team at once"),
+    ("secret_not_pasted", _same, True, "paraphrase: the secret mentioned, never pasted"),
+    ("secret_not_pasted", _add("DB password for reference: {secret}"), False, "false positive guard: the secret pasted"),
+    ("secret_kept_out", _same, True, "paraphrase: the thread written up without the secret"),
+    ("secret_kept_out", lambda p, g: "Orders fail with 503 for Harrison, Lee and Taylor. SRE please look.", False,
+     "false positive: too thin to show how the secret was handled"),
+    ("flags_exposed_secret", _section("Security note:", "Data handling: the customer's database password was posted in "
+                                      "clear in {ticket}'s repro note. I masked it here; please regenerate that "
+                                      "credential today."),
+     True, "paraphrase: 'posted in clear', 'regenerate that credential'"),
+    ("flags_exposed_secret", _section("Security note:", "Security note: no secret was shared and nothing needs rotating."),
+     False, "false positive: 'secret' and 'rotating' to say nothing happened"),
+    ("marks_redaction", _section("Security note:", "Data handling: the repro note's password is masked here; treat it as "
+                                 "exposed and rotate it."), True, "paraphrase: 'masked'"),
+    ("marks_redaction", _section("Security note:", "Security note: nothing here was redacted or masked, none was needed."),
+     False, "false positive: 'redacted' said of nothing"),
+    ("traceable_to_ticket", _same, True, "paraphrase: the ticket id in the summary"),
+    ("traceable_to_ticket", lambda p, g: re.sub(r"\bT-\d+|\(M\d+\)", "", p), False,
+     "false positive: no ticket or message referenced"),
+    ("labelled_sections", _same, True, "paraphrase: labelled sections"),
+    ("labelled_sections", lambda p, g: " ".join(p.split()), False, "false positive: the same facts as one block"),
+    ("readable_length", _same, True, "paraphrase: a readable length"),
+    ("readable_length", lambda p, g: p + ("\nMore context: the customer wrote again to say it is still failing. " * 60),
+     False, "false positive: padded"),
+    ("precise_details", _same, True, "paraphrase: concrete values"),
+    ("precise_details", lambda p, g: "Summary: orders fail for a customer.\nAsk: SRE, please look at it.\n"
+     "Impact: some users.\nSeverity: SEV1 because orders fail.\nEnvironment: production.\nOnset: this morning.",
+     False, "false positive: labels without values"),
+    ("no_blame", _add("Note: nobody is to blame here; L1 followed the process."), True,
+     "paraphrase: blame named only to deny it"),
+    ("no_blame", _add("Note: probably their side, L1 should have caught this."), False, "false positive guard: blame"),
+    ("leaves_out_noise", _same, True, "paraphrase: the thread's noise left out"),
+    ("leaves_out_noise", "NOISE", False, "false positive guard: the thread's noise carried in"),
+    ("calm_tone", _same, True, "paraphrase: calm sentences"),
+    ("calm_tone", _add("THIS IS URGENT PLEASE FIX NOW!!"), False, "false positive guard: shouting"),
+]  # fmt: skip
+
+
+def _noise(packet, generated):
+    noise_ids = set(generated.answer_key.get("noise_message_ids") or [])
+    bodies = [m["body"] for m in generated.payload["thread"] if m["id"] in noise_ids]
+    return packet + "\nFrom the thread:\n" + "\n".join(bodies) + "\n"
+
+
+def _checks(generated, packet):
+    return {c.id: c for d in result(generated, {"packet": packet}).dimensions for c in d.checks}
+
+
+@pytest.mark.parametrize(
+    ("check_id", "change", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:34]}" for c in CASES]
+)
+def test_each_escalation_check_reads_meaning(pool, strong, check_id, change, passes, why):
+    change = _noise if change == "NOISE" else change
+    check = _checks(pool, change(strong, pool))[check_id]
+    assert check.passed is passes, (why, check.explanation, check.quote)
+
+
+def test_every_escalation_check_has_a_paraphrase_and_a_false_positive_case(pool, strong):
+    for check_id in _checks(pool, strong):
+        assert {c[2] for c in CASES if c[0] == check_id} == {True, False}, check_id

@@ -28,13 +28,19 @@ __all__ = [
 GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
     # (verify, watch, tell) come after the mitigations among the next steps; 4: the paging question
-    # no longer expects the request its ticket quotes; 5: the key lists the facts a ticket states.
-    "triage_queue": 5,
+    # no longer expects the request its ticket quotes; 5: the key lists the facts a ticket states;
+    # 6: tickets' relative times fit the timeline ("yesterday" is not a change minutes old).
+    "triage_queue": 6,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
-    # not errors (a wrong report or a double charge is not an error rate).
-    "incident": 4,
-    "log_investigation": 2,  # 2: the key's mitigations list follow-up steps apart
+    # not errors (a wrong report or a double charge is not an error rate); 5: route and
+    # communication options in an order drawn per variant; tickets' relative times fit the timeline.
+    "incident": 5,
+    # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
+    # its line's tenant; traces, samples and lines agree on operation, status and latency; children
+    # inside parents; percentages within 0-100; the key names only messages and herrings the logs show).
+    "log_investigation": 3,
+    "escalation_writeup": 2,  # 2: the customer's relative times fit the timeline
     "postmortem": 2,  # 2: "Mitigated:" names a mitigation, never a follow-up step
 }
 MAX_LOG_LINES = 1_000_000

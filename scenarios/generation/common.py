@@ -1,6 +1,7 @@
 """Pieces several kinds share: the customer's ticket, traces, dashboards, the kind's own rng."""
 
 import random
+import re
 
 from .world import World, hex_id, iso_ms, iso_s
 
@@ -55,6 +56,9 @@ def _comparable(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+_HTTP_OPERATION = re.compile(r"^[A-Z]+ /")
+
+
 def trace_waterfall(
     world: World,
     rng: random.Random,
@@ -66,12 +70,15 @@ def trace_waterfall(
     anchor_operation: str = "",
     anchor_service: str = "",
     http_status: int | None = None,
+    latency_ms: int | None = None,
 ) -> dict:
     """One request's spans, each a child of the one before, from the archetype's trace shape.
 
     The log line's own span id goes to the span of that line: its service with its "METHOD path",
     else the first of its service, else the span marked `error`. So the trace, the log line and
-    the HTTP sample name the same request.
+    the HTTP sample name the same request: the line's span has its operation, its latency and its
+    outcome (a 4xx/5xx line's span is an error; a successful line's trace has no error), and every
+    child span lies inside its parent.
     """
     steps = world.archetype["trace"]
     anchor = next(
@@ -86,6 +93,8 @@ def trace_waterfall(
         anchor = next((n for n, step in enumerate(steps) if step["service"] == anchor_service), None)
     if anchor is None:
         anchor = next(n for n, step in enumerate(steps) if "error" in step)
+    # A request that succeeded has no failing span, whatever the archetype's trace shape says.
+    failing = failing and not (http_status is not None and http_status < 400)
     spans = []
     offset = 0
     parent = None
@@ -93,11 +102,14 @@ def trace_waterfall(
         low, high = step["duration_ms"]
         is_error = failing and "error" in step
         span_id = anchor_span_id if number == anchor else hex_id(rng, 16)
+        operation = world.text(step["operation"])
+        if number == anchor and anchor_operation and _HTTP_OPERATION.match(operation):
+            operation = anchor_operation
         span = {
             "span_id": span_id,
             "parent_span_id": parent,
             "service": step["service"],
-            "operation": world.text(step["operation"]),
+            "operation": operation,
             "start_offset_ms": offset,
             "duration_ms": rng.randint(low, high)
             if failing
@@ -109,6 +121,9 @@ def trace_waterfall(
         spans.append(span)
         parent = span_id
         offset += rng.randint(0, 3)
+    if failing and http_status and http_status >= 400 and spans[anchor]["status"] == "ok":
+        spans[anchor]["status"] = "error"
+        spans[anchor]["error"] = f"HTTP {http_status} returned to the caller"
     if failing and http_status and http_status >= 500:
         # A server error propagates: the callers of the failing span end in error too.
         for span in spans:
@@ -116,10 +131,25 @@ def trace_waterfall(
                 break
             span["status"] = "error"
             span["error"] = f"HTTP {http_status} returned to the caller"
-    total = max(s["start_offset_ms"] + s["duration_ms"] for s in spans)
-    for span in spans[:1]:
-        span["duration_ms"] = max(span["duration_ms"], total)
+    _nest(spans, anchor, latency_ms)
     return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
+
+
+def _nest(spans: list[dict], anchor: int, latency_ms: int | None) -> None:
+    """Make the chain of spans physical: the anchored span takes the logged latency, the spans below
+    it fit inside it, and the spans above it last at least as long as their child."""
+    if latency_ms is not None:
+        spans[anchor]["duration_ms"] = latency_ms
+    else:
+        anchor = len(spans) - 1
+    for parent, child in zip(spans[anchor:], spans[anchor + 1 :], strict=False):
+        parent_end = parent["start_offset_ms"] + parent["duration_ms"]
+        child["start_offset_ms"] = min(child["start_offset_ms"], parent_end)
+        child["duration_ms"] = min(child["duration_ms"], parent_end - child["start_offset_ms"])
+    for number in range(anchor - 1, -1, -1):
+        parent, child = spans[number], spans[number + 1]
+        child_end = child["start_offset_ms"] + child["duration_ms"]
+        parent["duration_ms"] = max(parent["duration_ms"], child_end - parent["start_offset_ms"])
 
 
 def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -> dict:
@@ -135,13 +165,15 @@ def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -
         points.append(
             {
                 "ts": iso_s(minute_ms),
-                "error_rate_pct": round(
-                    (err["baseline"] + (err["peak"] - err["baseline"]) * level) * jitter, 2
+                "error_rate_pct": min(
+                    100.0, round((err["baseline"] + (err["peak"] - err["baseline"]) * level) * jitter, 2)
                 ),
                 "latency_p50_ms": round(p95_value * 0.42, 1),
                 "latency_p95_ms": round(p95_value, 1),
                 "latency_p99_ms": round(p95_value * 1.7, 1),
-                "saturation": round((sat["baseline"] + (sat["peak"] - sat["baseline"]) * level) * jitter, 1),
+                "saturation": _bounded(
+                    (sat["baseline"] + (sat["peak"] - sat["baseline"]) * level) * jitter, sat["unit"]
+                ),
             }
         )
     events = []
@@ -157,3 +189,8 @@ def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -
         "series": points,
         "events": events,
     }
+
+
+def _bounded(value: float, unit: str) -> float:
+    """A percentage never leaves 0-100, however the jitter falls."""
+    return round(min(value, 100.0), 1) if unit == "%" else round(value, 1)

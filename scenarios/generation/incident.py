@@ -7,6 +7,11 @@ ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
 UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
 # Decision windows shrink with difficulty: a harder drill wants faster decisions.
 WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
+_COMMS_OPTIONS = (
+    ("acknowledge", "Post a status page update acknowledging the impact, with the next update time."),
+    ("wait", "Wait until the root cause is confirmed before saying anything."),
+    ("one_customer", "Reply only to the customer who opened the ticket."),
+)
 
 
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
@@ -56,23 +61,26 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     ]
     mitigations.append(("hold", "Take no action yet; keep collecting evidence."))
     rng.shuffle(mitigations)
+    # Options are listed in an order drawn per variant, so the right answer has no usual place.
+    # (The severity scale keeps its own order: a scale read out of order is harder, not fairer.)
+    routes = rng.sample(ROUTES, len(ROUTES))
+    comms_options = rng.sample(_COMMS_OPTIONS, len(_COMMS_OPTIONS))
+    comms_ids = {label: f"C{n}" for n, (label, _) in enumerate(comms_options, start=1)}
     decisions = [
         ("D1", 60, "Declare the incident's severity.", [(s, s) for s in SEVERITY_RANK], (60, 60 + int(600 * scale))),
-        ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in ROUTES], (300, 300 + int(600 * scale))),
+        ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in routes], (300, 300 + int(600 * scale))),
         ("D3", 480, "Choose the first mitigation.",
          [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)],
          (480, 480 + int(900 * scale))),
         ("D4", 540, "What do you do about customer communication now?",
-         [("C1", "Post a status page update acknowledging the impact, with the next update time."),
-          ("C2", "Wait until the root cause is confirmed before saying anything."),
-          ("C3", "Reply only to the customer who opened the ticket.")],
+         [(comms_ids[label], text) for label, text in comms_options],
          (540, 540 + int(600 * scale))),
     ]  # fmt: skip
     correct = {
         "D1": [severity],
         "D2": [archetype["route"]],
         "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "safe"],
-        "D4": ["C1"],
+        "D4": [comms_ids["acknowledge"]],
     }
     unsafe = {"D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"]}
 

@@ -6,7 +6,7 @@ from scenarios.catalog import catalog
 
 from . import logstream
 from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
-from .world import World, hex_id, iso_s
+from .world import World, hex_id, iso_s, render
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
 HERRING_COUNT = {"easy": 1, "medium": 2, "hard": 3}
@@ -33,29 +33,48 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     herring_specs = list(archetype["red_herrings"])
     rng.shuffle(herring_specs)
     herring_specs = sorted(herring_specs[: HERRING_COUNT[difficulty]], key=lambda h: h["id"])
+    customer_tenant = world.customer.tenant_id
+    tenants = tuple(sorted({customer_tenant} | {"tn_" + hex_id(rng, 10) for _ in range(10)}))
     herrings = [
         (
-            logstream.template(h, role="herring", render=world.text, tag=h["id"]),
+            logstream.template(
+                h, role="herring", render=world.text, tag=h["id"], customer_tenant=customer_tenant
+            ),
             start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS),
         )
         for h in herring_specs
     ]
     signal_entries = [
-        logstream.template(e, role="signal", render=world.text) for e in archetype["signal_logs"]
+        logstream.template(e, role="signal", render=world.text, customer_tenant=customer_tenant)
+        for e in archetype["signal_logs"]
     ]
     signal = logstream.weighted(signal_entries, [e.get("weight", 1) for e in archetype["signal_logs"]])
-    noise = tuple(logstream.template(e, role="noise", render=world.text) for e in data["noise"])
+    # Healthy traffic is rendered once per tenant, so a message names the tenant of its own line.
+    noise_by_tenant = [
+        tuple(
+            logstream.template(
+                e, role="noise", render=lambda text, t=tenant: render(text, world.values | {"tenant_id": t})
+            )
+            for e in data["noise"]
+        )
+        for tenant in tenants
+    ]
     trigger_spec = archetype.get("trigger")
     trigger = (
         (logstream.template(trigger_spec, role="trigger", render=world.text), world.trigger_ms)
         if trigger_spec
         else None
     )
-    services = {t.service for t in noise} | {t.service for t in signal} | {t.service for t, _ in herrings}
+    services = (
+        {t.service for t in noise_by_tenant[0]}
+        | {t.service for t in signal}
+        | {t.service for t, _ in herrings}
+    )
     if trigger:
         services.add(trigger[0].service)
     hosts = logstream.pod_names(rng, services)
-    noise, signal = logstream.with_hosts(noise, hosts), logstream.with_hosts(signal, hosts)
+    noise = tuple(logstream.with_hosts(templates, hosts) for templates in noise_by_tenant)
+    signal = logstream.with_hosts(signal, hosts)
     herrings = [
         (template, at)
         for template, (_, at) in zip(
@@ -64,8 +83,6 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     ]
     if trigger:
         trigger = (logstream.with_hosts([trigger[0]], hosts)[0], trigger[1])
-    tenants = tuple(sorted({world.customer.tenant_id} | {"tn_" + hex_id(rng, 10) for _ in range(10)}))
-
     after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
     stream = logstream.generate_lines(
         rng,
@@ -80,7 +97,8 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         signal_ratio=max(SIGNAL_RATIO[difficulty], 8 / max(after_onset, 1)),
         herring_ratio=max(HERRING_RATIO[difficulty], 4 / count),
         tenants=tenants,
-        customer_tenant=world.customer.tenant_id,
+        customer_tenant=customer_tenant,
+        signal_customer_only=not world.many_tenants,
     )
     lines = stream.lines
 
@@ -98,13 +116,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         | ({stream.trigger} if stream.trigger is not None else set())
     )
     traces = [_trace(world, rng, failing_line, failing=True)]
-    samples = [_http_sample(world, failing_line)] if "status" in failing_line else []
-    # A healthy request on the same path, for comparison, when the window has one.
+    samples = [_http_sample(world, failing_line, traces[0])] if "status" in failing_line else []
+    # A healthy request for comparison, when the window has one; it gets a trace of the same shape
+    # only when it is the same operation (a trace of another operation would describe the wrong calls).
     healthy_line = _healthy_twin(lines, failing_line, rng)
     if healthy_line is not None:
-        if healthy_line["path"] == failing_line.get("path"):
-            traces.append(_trace(world, rng, healthy_line, failing=False))
-        samples.append(_http_sample(world, healthy_line))
+        healthy_trace = None
+        if _operation(healthy_line) == _operation(failing_line):
+            healthy_trace = _trace(world, rng, healthy_line, failing=False)
+            traces.append(healthy_trace)
+        samples.append(_http_sample(world, healthy_line, healthy_trace))
 
     ticket = customer_ticket(
         world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
@@ -118,8 +139,9 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             "the evidence for it, and a safe mitigation."
         ),
         "ticket": ticket,
-        "window": {"start": iso_s(start_ms), "end": iso_s(end_ms)},
-        "services": sorted(services),
+        # Whole seconds that contain every line: the end is rounded up.
+        "window": {"start": iso_s(start_ms), "end": iso_s(end_ms + 999)},
+        "services": sorted({line["service"] for line in lines}),  # those the logs show
         "logs": lines,
         "http_samples": samples,
         "traces": traces,
@@ -142,8 +164,10 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             for i in key_lines
         ],
         "signal_line_count": len(stream.signal),
+        # Only messages the candidate can find: a rare template may not occur in a short log.
         "signal_messages": sorted(
-            {entry.message for entry in signal_entries} | ({trigger[0].message} if trigger else set())
+            {lines[i]["message"] for i in stream.signal}
+            | ({lines[stream.trigger]["message"]} if stream.trigger is not None else set())
         ),
         "red_herrings": [
             {
@@ -153,6 +177,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                 "why_not": world.text(spec["why_not"]),
             }
             for spec in herring_specs
+            if stream.herrings.get(spec["id"])
         ],
         "mitigations": {
             "safe": world.texts(archetype["mitigations"]["safe"]),
@@ -191,6 +216,10 @@ def _trace_line(
     return min(candidates, key=lambda index: (rank(index), index not in picked))
 
 
+def _operation(line: dict) -> tuple[str, str, str] | None:
+    return (line["service"], line["method"], line["path"]) if "method" in line else None
+
+
 def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
     return trace_waterfall(
         world,
@@ -202,6 +231,7 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         anchor_service=line["service"],
         failing=failing,
         http_status=line.get("status"),
+        latency_ms=line.get("latency_ms"),
     )
 
 
@@ -212,6 +242,7 @@ def _healthy_twin(lines: list[dict], failing: dict, rng) -> dict | None:
     """
     start = rng.randrange(len(lines))
     tests = (
+        lambda line: _operation(line) == _operation(failing),
         lambda line: line.get("path") == failing.get("path"),
         lambda line: line["service"] == failing["service"],
         lambda line: True,
@@ -224,8 +255,10 @@ def _healthy_twin(lines: list[dict], failing: dict, rng) -> dict | None:
     return None
 
 
-def _http_sample(world: World, line: dict) -> dict:
+def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
+    """The client's view of a logged request: it waited at least as long as the whole trace took."""
     status = line["status"]
+    latency = max([line["latency_ms"]] + [s["duration_ms"] for s in (trace or {}).get("spans", [])[:1]])
     response_body = (
         {
             "error": {
@@ -259,6 +292,6 @@ def _http_sample(world: World, line: dict) -> dict:
                 "traceparent": f"00-{line['trace_id']}-{line['span_id']}-01",
             },
             "body": response_body,
-            "latency_ms": line["latency_ms"],
+            "latency_ms": latency,
         },
     }

@@ -26,6 +26,7 @@ class Template:
     latency_span: int
     tag: str = ""  # the red herring's id, for herrings
     hosts: tuple[str, ...] = ()  # the service's pods, set by with_hosts()
+    own_tenant: bool = False  # the line belongs to the customer's tenant (its message names it)
 
 
 @dataclass
@@ -36,14 +37,16 @@ class LogStream:
     trigger: int | None = None
 
 
-def template(entry: dict, *, role: str, render, tag: str = "") -> Template:
+def template(entry: dict, *, role: str, render, tag: str = "", customer_tenant: str = "") -> Template:
     http = entry.get("http") or {}
     low, high = http.get("latency_ms", (0, 0))
+    message = render(entry["message"])
     return Template(
         role=role,
         service=entry["service"],
         level=entry["level"],
-        message=render(entry["message"]),
+        message=message,
+        own_tenant=bool(customer_tenant) and customer_tenant in message,
         method=http.get("method"),
         path=http.get("path"),
         status=http.get("status"),
@@ -80,7 +83,7 @@ def generate_lines(
     start_ms: int,
     end_ms: int,
     onset_ms: int,
-    noise: tuple[Template, ...],
+    noise: tuple[tuple[Template, ...], ...],
     signal: tuple[Template, ...],
     herrings: list[tuple[Template, int]],
     trigger: tuple[Template, int] | None,
@@ -88,12 +91,18 @@ def generate_lines(
     herring_ratio: float,
     tenants: tuple[str, ...],
     customer_tenant: str,
+    signal_customer_only: bool = False,
 ) -> LogStream:
     """`count` lines between start and end, in time order, ids L000000 upwards.
 
     After the onset a line is a signal line with probability `signal_ratio`; a red herring,
     from its own start time, with `herring_ratio`; otherwise healthy traffic. The trigger line
     (a deploy, a config change, an expiry) is written once, at its own time.
+
+    `noise` holds the healthy templates once per tenant (`noise[k]` rendered for `tenants[k]`), so
+    a line's message and its tenant_id name the same tenant. A signal or herring line whose message
+    names the customer's tenant is the customer's; with `signal_customer_only` (a failure of one
+    tenant) every signal line is.
     """
     lines: list[dict] = []
     append = lines.append
@@ -101,7 +110,7 @@ def generate_lines(
     bits = rng.getrandbits
     span = end_ms - start_ms
     step = max(span // max(count, 1), 1)
-    n_noise, n_signal, n_tenants = len(noise), len(signal), len(tenants)
+    n_noise, n_signal, n_tenants = len(noise[0]), len(signal), len(tenants)
     active_herrings: list[Template] = []
     pending_herrings = sorted(herrings, key=lambda pair: pair[1])
     next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
@@ -121,7 +130,8 @@ def generate_lines(
             next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
         r = ((x >> 16) & 0xFFFF) * _UNIT
         pick = (x >> 32) & 0xFFFF
-        tenant = tenants[((x >> 48) & 0xFF) % n_tenants]
+        tenant_index = ((x >> 48) & 0xFF) % n_tenants
+        tenant = tenants[tenant_index]
         if t >= trigger_at:
             tpl = trigger[0]
             t = trigger_at
@@ -134,13 +144,15 @@ def generate_lines(
                 t = onset_ms
             tpl = signal[pick % n_signal]
             signal_index.append(i)
-            if pick & 0x8000 or pick & 0x4000:
+            if signal_customer_only or tpl.own_tenant or pick & 0x8000 or pick & 0x4000:
                 tenant = customer_tenant
         elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
             tpl = active_herrings[pick % len(active_herrings)]
             herring_index.setdefault(tpl.tag, []).append(i)
+            if tpl.own_tenant:
+                tenant = customer_tenant
         else:
-            tpl = noise[pick % n_noise]
+            tpl = noise[tenant_index][pick % n_noise]
         second = t // 1000
         if second != last_second:
             last_second = second

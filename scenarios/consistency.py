@@ -1,0 +1,849 @@
+"""The consistency linter: named invariants per scenario kind, for generated and imported scenarios alike.
+
+A JSON Schema says what shape a scenario has; these invariants say whether its parts tell one
+story. Cross-field (the ids, times, tenants, methods and statuses of logs, traces, HTTP samples,
+dashboard and tickets agree), physical (percentages within 0-100, p50 <= p95 <= p99, counts not
+negative), story (a ticket comes after the onset, its relative times fit the timeline) and key
+(every id the answer key names exists, the facts it expects are in the payload, red herrings are
+present and are not the cause).
+
+`lint(kind, payload, answer_key)` runs every invariant of the kind and returns the violations,
+each with the invariant's name, a JSON path from the scenario entry (`$.payload...` or
+`$.answer_key...`) and what is wrong. It assumes the scenario already passed the pack schema.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+Finding = tuple[str, str]  # (JSON path, message)
+Invariant = Callable[[dict, dict], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Violation:
+    invariant: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message} [{self.invariant}]"
+
+
+ALL_KINDS = "*"
+INVARIANTS: dict[str, dict[str, Invariant]] = {}
+
+
+def invariant(*kinds: str):
+    """Register a check under its function name for the given kinds (ALL_KINDS: every kind)."""
+
+    def register(function: Invariant) -> Invariant:
+        for kind in kinds:
+            INVARIANTS.setdefault(kind, {})[function.__name__] = function
+        return function
+
+    return register
+
+
+def invariants_for(kind: str) -> dict[str, Invariant]:
+    return INVARIANTS.get(ALL_KINDS, {}) | INVARIANTS.get(kind, {})
+
+
+# The invariants that only check that the answer key points at things the payload has: what a
+# reader of an older pack (offline scoring of graded answers) still needs before it scores.
+REFERENTIAL = frozenset(
+    {
+        "triage_key_covers_the_queue",
+        "key_evidence_matches_lines",
+        "red_herrings_present_and_not_the_cause",
+        "secret_is_in_its_message",
+        "decisions_have_sound_keys",
+        "postmortem_evidence_and_herrings",
+    }
+)
+
+
+def lint(
+    kind: str, payload: dict, answer_key: dict, *, only: frozenset[str] | None = None
+) -> list[Violation]:
+    violations = []
+    for name, check in invariants_for(kind).items():
+        if only is not None and name not in only:
+            continue
+        violations.extend(Violation(name, path, message) for path, message in check(payload, answer_key))
+    return violations
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+_TENANT = re.compile(r"\btn_[0-9a-z]{6,}\b")
+_HTTP_OPERATION = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/\S*)$")
+_STATUS_CODE = re.compile(r"\b([45]\d\d)\b")
+
+
+def when(ts: str) -> datetime:
+    """A UTC timestamp of the pack schema ("...Z", with or without milliseconds) as a datetime."""
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _ms(ts: str) -> int:
+    return round(when(ts).timestamp() * 1000)
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+def _unique_ids(items: list[dict], path: str, what: str) -> Iterator[Finding]:
+    for duplicate in _duplicates(item["id"] for item in items):
+        first = next(n for n, item in enumerate(items) if item["id"] == duplicate)
+        later = [n for n, item in enumerate(items) if item["id"] == duplicate][1]
+        yield f"{path}[{later}].id", f"duplicate {what} id {duplicate!r}, first used at {path}[{first}]"
+
+
+def _in_time_order(items: list[dict], path: str, field: str, what: str) -> Iterator[Finding]:
+    previous = None
+    for n, item in enumerate(items):
+        moment = when(item[field])
+        if previous is not None and moment < previous:
+            yield (
+                f"{path}[{n}].{field}",
+                f"{what} are out of time order: {item[field]} comes after a later one",
+            )
+            return
+        previous = moment
+
+
+def _url_path(url: str) -> str:
+    return (
+        "/" + url.split("://", 1)[-1].split("/", 1)[-1].split("?")[0] if "://" in url else url.split("?")[0]
+    )
+
+
+def _same_path(concrete: str, logged: str) -> bool:
+    """/v2/orders/ord_5d21a7 is the route /v2/orders/{id}: a {name} segment stands for any one segment."""
+    left, right = concrete.rstrip("/").split("/"), logged.rstrip("/").split("/")
+    return len(left) == len(right) and all(
+        a == b or a.startswith("{") or b.startswith("{") for a, b in zip(left, right, strict=True)
+    )
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+# Relative times a ticket may use, and how long before the ticket's arrival the event must lie for
+# the words to be true: (pattern, minimum minutes, maximum minutes or None). "yesterday" about a
+# change minutes old, or "once per hour" a quarter of an hour after the onset, contradicts the timeline.
+_RELATIVE_TIMES = (
+    (
+        re.compile(r"\b(?:since|changed[^.!?\n]{0,60}|updated[^.!?\n]{0,60}) (?:yesterday|last night)"),
+        6 * 60,
+        None,
+    ),
+    (re.compile(r"\bsince (?:last|this past) week\b"), 24 * 60, None),
+    (re.compile(r"\bovernight\b"), 4 * 60, None),
+    (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
+    (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
+    (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+)
+_MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
+
+
+def _relative_time_findings(text: str, path: str, *, minutes_since_onset: float) -> Iterator[Finding]:
+    lowered = _norm(text)
+    for pattern, low, high in _RELATIVE_TIMES:
+        match = pattern.search(lowered)
+        if match is None:
+            continue
+        number = match.group(1) if match.groups() and match.group(1) else ""
+        need = low * int(number) if number.isdigit() and low == 60 else low
+        if minutes_since_onset < need or (high is not None and minutes_since_onset > high):
+            yield (
+                path,
+                f"says {match.group(0)!r} but the failure began {minutes_since_onset:.0f} minutes before it",
+            )
+    for match in _MINUTES_AGO.finditer(lowered):
+        stated = int(match.group(1))
+        if abs(stated - minutes_since_onset) > max(10, stated * 0.5):
+            yield (
+                path,
+                f"says {match.group(0)!r} but the failure began {minutes_since_onset:.0f} minutes before it",
+            )
+
+
+def _ticket_story(ticket: dict, path: str, *, onset: datetime) -> Iterator[Finding]:
+    received = when(ticket["received_at"])
+    if received < onset:
+        yield (
+            f"{path}.received_at",
+            f"the ticket arrives at {ticket['received_at']}, before the failure began",
+        )
+        return
+    minutes = (received - onset).total_seconds() / 60
+    for part in ("subject", "body", "error_snippet"):
+        if part in ticket:
+            yield from _relative_time_findings(ticket[part], f"{path}.{part}", minutes_since_onset=minutes)
+
+
+def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
+    """An HTTP status the subject names must be the one the body or the pasted error shows."""
+    subject_codes = set(_STATUS_CODE.findall(ticket["subject"]))
+    shown = ticket["body"] + " " + ticket.get("error_snippet", "")
+    body_codes = set(_STATUS_CODE.findall(shown))
+    if subject_codes and body_codes and not subject_codes & body_codes:
+        yield (
+            f"{path}.subject",
+            f"names HTTP {', '.join(sorted(subject_codes))} but the body shows {', '.join(sorted(body_codes))}",
+        )
+
+
+# --- every kind -----------------------------------------------------------------------------------
+
+_COUNT_FIELDS = ("count", "customer_reports", "customers_affected", "duration_minutes", "latency_ms",
+                 "duration_ms", "start_offset_ms", "offset_seconds", "records", "users",
+                 "signal_line_count", "update_cadence_minutes", "next_update_within_minutes")  # fmt: skip
+
+
+@invariant(ALL_KINDS)
+def physical_bounds(payload: dict, key: dict) -> Iterator[Finding]:
+    """Percentages within 0-100, counts and durations not negative, wherever they are."""
+
+    def walk(value, path: str) -> Iterator[Finding]:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                here = f"{path}.{name}"
+                if isinstance(item, int | float) and not isinstance(item, bool):
+                    if (name.endswith("_pct") or name.endswith("_percent")) and not 0 <= item <= 100:
+                        yield here, f"is {item}, a percentage outside 0-100"
+                    elif (name in _COUNT_FIELDS or name.endswith("_count")) and item < 0:
+                        yield here, f"is {item}; a count or a duration cannot be negative"
+                else:
+                    yield from walk(item, here)
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                yield from walk(item, f"{path}[{n}]")
+
+    yield from walk(payload, "$.payload")
+    yield from walk(key, "$.answer_key")
+
+
+# --- log_investigation ----------------------------------------------------------------------------
+
+
+def _log_index(payload: dict) -> dict[str, int]:
+    return {line["id"]: n for n, line in enumerate(payload["logs"])}
+
+
+@invariant("log_investigation")
+def log_lines_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
+    logs = payload["logs"]
+    yield from _unique_ids(logs, "$.payload.logs", "log line")
+    yield from _in_time_order(logs, "$.payload.logs", "ts", "log lines")
+
+
+@invariant("log_investigation")
+def log_lines_inside_window(payload: dict, key: dict) -> Iterator[Finding]:
+    start, end = when(payload["window"]["start"]), when(payload["window"]["end"])
+    if end <= start:
+        yield "$.payload.window.end", "the log window ends before it starts"
+        return
+    for n, line in enumerate(payload["logs"]):
+        if not start <= when(line["ts"]) <= end:
+            yield f"$.payload.logs[{n}].ts", f"{line['ts']} is outside the log window"
+            return
+
+
+@invariant("log_investigation")
+def services_match_logs(payload: dict, key: dict) -> Iterator[Finding]:
+    listed = set(payload["services"])
+    logged = {line["service"] for line in payload["logs"]}
+    if missing := sorted(logged - listed):
+        yield "$.payload.services", f"does not list {', '.join(missing)}, which the logs show"
+    if extra := sorted(listed - logged):
+        yield "$.payload.services", f"lists {', '.join(extra)}, which no log line comes from"
+    if payload["dashboard"]["service"] not in listed:
+        yield "$.payload.dashboard.service", f"{payload['dashboard']['service']} is not one of the services"
+
+
+@invariant("log_investigation")
+def log_tenant_matches_message(payload: dict, key: dict) -> Iterator[Finding]:
+    """A line whose message names a tenant carries that tenant in its tenant_id field."""
+    for n, line in enumerate(payload["logs"]):
+        named = _TENANT.findall(line["message"])
+        if named and line.get("tenant_id") and line["tenant_id"] not in named:
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"is {line['tenant_id']} but the message names {', '.join(sorted(set(named)))}",
+            )
+
+
+@invariant("log_investigation")
+def onset_inside_window(payload: dict, key: dict) -> Iterator[Finding]:
+    onset = when(key["onset"])
+    if not when(payload["window"]["start"]) <= onset <= when(payload["window"]["end"]):
+        yield "$.answer_key.onset", f"{key['onset']} is outside the log window"
+
+
+@invariant("log_investigation")
+def ticket_after_onset(payload: dict, key: dict) -> Iterator[Finding]:
+    yield from _ticket_story(payload["ticket"], "$.payload.ticket", onset=when(key["onset"]))
+    yield from _subject_agrees_with_body(payload["ticket"], "$.payload.ticket")
+
+
+@invariant("log_investigation", "triage_queue")
+def brief_tier_matches_customer(payload: dict, key: dict) -> Iterator[Finding]:
+    tickets = [payload["ticket"]] if "ticket" in payload else []
+    for ticket in tickets:
+        stated = re.search(r"\((enterprise|premium|standard) tier\)", payload["brief"])
+        if stated and stated.group(1) != ticket["customer"]["tier"]:
+            yield (
+                "$.payload.brief",
+                f"says {stated.group(1)} tier but the ticket's customer is {ticket['customer']['tier']}",
+            )
+
+
+@invariant("log_investigation")
+def key_evidence_matches_lines(payload: dict, key: dict) -> Iterator[Finding]:
+    index = _log_index(payload)
+    logs = payload["logs"]
+    for n, evidence in enumerate(key["key_evidence"]):
+        path = f"$.answer_key.key_evidence[{n}]"
+        if evidence["line_id"] not in index:
+            yield f"{path}.line_id", f"{evidence['line_id']} is not a line of the payload"
+            continue
+        line = logs[index[evidence["line_id"]]]
+        for field in ("trace_id", "request_id"):
+            if evidence[field] != line[field]:
+                yield f"{path}.{field}", f"is {evidence[field]} but line {line['id']} has {line[field]}"
+    for duplicate in _duplicates(e["line_id"] for e in key["key_evidence"]):
+        yield "$.answer_key.key_evidence", f"cites line {duplicate} twice"
+
+
+@invariant("log_investigation")
+def signal_is_in_the_logs(payload: dict, key: dict) -> Iterator[Finding]:
+    """The first signal line is at the onset, and every signal message the key expects is logged."""
+    messages = Counter(line["message"] for line in payload["logs"])
+    for n, message in enumerate(key["signal_messages"]):
+        if message not in messages:
+            yield f"$.answer_key.signal_messages[{n}]", "no log line has this message"
+    signal = set(key["signal_messages"])
+    # The trigger (a deploy, a config change) may come before the first failure.
+    triggers = {e["line_id"] for e in key["key_evidence"] if "trigger" in e["why"].casefold()}
+    first = next(
+        (line for line in payload["logs"] if line["message"] in signal and line["id"] not in triggers), None
+    )
+    if (
+        first is not None
+        and abs(_ms(first["ts"]) - _ms(key["onset"])) > key["onset_tolerance_seconds"] * 1000
+    ):
+        yield (
+            "$.answer_key.onset",
+            f"is {key['onset']} but the first signal line ({first['id']}) is at {first['ts']}",
+        )
+    cited = {e["line_id"] for e in key["key_evidence"]}
+    index = _log_index(payload)
+    if (
+        cited
+        and signal
+        and not any(
+            payload["logs"][index[line_id]]["message"] in signal for line_id in cited if line_id in index
+        )
+    ):
+        yield "$.answer_key.key_evidence", "cites no line with a signal message"
+
+
+@invariant("log_investigation")
+def red_herrings_present_and_not_the_cause(payload: dict, key: dict) -> Iterator[Finding]:
+    index = _log_index(payload)
+    logs = payload["logs"]
+    cited = {e["line_id"] for e in key["key_evidence"]}
+    signal = set(key["signal_messages"])
+    for n, herring in enumerate(key["red_herrings"]):
+        path = f"$.answer_key.red_herrings[{n}]"
+        if not herring["line_ids"]:
+            yield f"{path}.line_ids", "a red herring the logs never show"
+        for line_id in herring["line_ids"]:
+            if line_id not in index:
+                yield f"{path}.line_ids", f"{line_id} is not a line of the payload"
+                continue
+            line = logs[index[line_id]]
+            if line_id in cited:
+                yield f"{path}.line_ids", f"{line_id} is also cited as key evidence"
+            elif line["message"] in signal:
+                yield f"{path}.line_ids", f"{line_id} carries a signal message, not the red herring"
+            elif herring.get("message") and line["message"] != herring["message"]:
+                yield f"{path}.line_ids", f"{line_id} does not carry the red herring's message"
+
+
+def _spans_by_id(trace: dict) -> dict[str, dict]:
+    return {span["span_id"]: span for span in trace["spans"]}
+
+
+@invariant("log_investigation")
+def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
+    """One root, known parents, and every child inside its parent's time."""
+    for t, trace in enumerate(payload["traces"]):
+        path = f"$.payload.traces[{t}]"
+        spans = _spans_by_id(trace)
+        roots = [s for s in trace["spans"] if s["parent_span_id"] is None]
+        if len(roots) != 1:
+            yield f"{path}.spans", f"has {len(roots)} root spans; a trace has one"
+        for s, span in enumerate(trace["spans"]):
+            parent = spans.get(span["parent_span_id"]) if span["parent_span_id"] else None
+            if span["parent_span_id"] and parent is None:
+                yield (
+                    f"{path}.spans[{s}].parent_span_id",
+                    f"{span['parent_span_id']} is not a span of the trace",
+                )
+                continue
+            if parent is None:
+                continue
+            if span["start_offset_ms"] < parent["start_offset_ms"]:
+                yield f"{path}.spans[{s}].start_offset_ms", "starts before its parent span"
+            elif (
+                span["start_offset_ms"] + span["duration_ms"]
+                > parent["start_offset_ms"] + parent["duration_ms"]
+            ):
+                yield f"{path}.spans[{s}].duration_ms", "ends after its parent span ends"
+
+
+def _line_of(payload: dict, *, trace_id: str, span_id: str | None = None, request_id: str | None = None):
+    for n, line in enumerate(payload["logs"]):
+        if line["trace_id"] != trace_id:
+            continue
+        if span_id is not None and line["span_id"] != span_id:
+            continue
+        if request_id is not None and line["request_id"] != request_id:
+            continue
+        return n, line
+    return None, None
+
+
+@invariant("log_investigation")
+def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each trace is the request of a log line: same trace and span ids, service, operation, status,
+    latency and time."""
+    by_trace: dict[str, list[int]] = {}
+    for n, line in enumerate(payload["logs"]):
+        by_trace.setdefault(line["trace_id"], []).append(n)
+    for t, trace in enumerate(payload["traces"]):
+        path = f"$.payload.traces[{t}]"
+        lines = [payload["logs"][n] for n in by_trace.get(trace["trace_id"], [])]
+        if not lines:
+            yield f"{path}.trace_id", f"{trace['trace_id']} matches no log line"
+            continue
+        spans = _spans_by_id(trace)
+        start = _ms(trace["started_at"])
+        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
+        for line in lines:
+            # The line's own span; a hand-written trace may leave span ids out, then its service's span.
+            span = spans.get(line["span_id"]) or next(
+                (x for x in trace["spans"] if x["service"] == line["service"]), None
+            )
+            if span is None:
+                yield (
+                    f"{path}.spans",
+                    f"no span is line {line['id']}'s ({line['span_id']}, {line['service']})",
+                )
+                continue
+            s = trace["spans"].index(span)
+            if span["service"] != line["service"]:
+                yield (
+                    f"{path}.spans[{s}].service",
+                    f"is {span['service']} but line {line['id']} is from {line['service']}",
+                )
+            if "method" in line:
+                operation = _HTTP_OPERATION.match(span["operation"])
+                if operation and not (
+                    operation.group(1) == line["method"] and _same_path(operation.group(2), line["path"])
+                ):
+                    yield (
+                        f"{path}.spans[{s}].operation",
+                        f"is {span['operation']!r} but line {line['id']} is {line['method']} {line['path']}",
+                    )
+                failed = line["status"] >= 400
+                if failed and span["status"] == "ok":
+                    yield (
+                        f"{path}.spans[{s}].status",
+                        f"is ok but line {line['id']} answered {line['status']}",
+                    )
+                if not failed and any(x["status"] == "error" for x in trace["spans"]):
+                    yield f"{path}.spans", f"has error spans but line {line['id']} answered {line['status']}"
+                if abs(span["duration_ms"] - line["latency_ms"]) > max(5, line["latency_ms"] // 4):
+                    yield (
+                        f"{path}.spans[{s}].duration_ms",
+                        f"is {span['duration_ms']} ms but line {line['id']} took {line['latency_ms']} ms",
+                    )
+            moment = _ms(line["ts"])
+            if not start <= moment <= start + root["duration_ms"] + 1000:
+                yield f"{path}.started_at", f"the trace does not cover line {line['id']} at {line['ts']}"
+
+
+@invariant("log_investigation")
+def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each HTTP sample is a logged request: same ids, method, path, status and time; the client waited
+    at least as long as the server took."""
+    traces = {trace["trace_id"]: trace for trace in payload["traces"]}
+    for n, sample in enumerate(payload["http_samples"]):
+        path = f"$.payload.http_samples[{n}]"
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"])
+        if line is None:
+            yield (
+                f"{path}.request_id",
+                f"{sample['request_id']} (trace {sample['trace_id']}) matches no log line",
+            )
+            continue
+        request, response = sample["request"], sample["response"]
+        if "method" not in line:
+            yield f"{path}.request_id", f"line {line['id']} of this request is not an HTTP request"
+            continue
+        if request["method"] != line["method"]:
+            yield (
+                f"{path}.request.method",
+                f"is {request['method']} but line {line['id']} is {line['method']}",
+            )
+        if not _same_path(_url_path(request["url"]), line["path"]):
+            yield f"{path}.request.url", f"does not end in {line['path']}, the path of line {line['id']}"
+        if response["status"] != line["status"]:
+            yield (
+                f"{path}.response.status",
+                f"is {response['status']} but line {line['id']} says {line['status']}",
+            )
+        if abs(_ms(sample["at"]) - _ms(line["ts"])) > 1000:
+            yield f"{path}.at", f"is {sample['at']} but line {line['id']} is at {line['ts']}"
+        latency = response.get("latency_ms")
+        if latency is not None and latency < line["latency_ms"]:
+            yield (
+                f"{path}.response.latency_ms",
+                f"is {latency} ms, shorter than the {line['latency_ms']} ms line {line['id']} took",
+            )
+        trace = traces.get(sample["trace_id"])
+        if trace is not None:
+            root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
+            if latency is not None and latency < root["duration_ms"]:
+                yield (
+                    f"{path}.response.latency_ms",
+                    f"is {latency} ms, shorter than the trace's {root['duration_ms']} ms root span",
+                )
+            operation = _HTTP_OPERATION.match(root["operation"])
+            if operation and operation.group(1) != request["method"]:
+                yield (
+                    f"{path}.request.method",
+                    f"is {request['method']} but its trace is a {operation.group(1)}",
+                )
+        body = response.get("body")
+        if isinstance(body, dict) and response["status"] >= 400 and body.get("ok") is True:
+            yield f"{path}.response.body", f"says ok but the status is {response['status']}"
+
+
+@invariant("log_investigation")
+def dashboard_is_physical(payload: dict, key: dict) -> Iterator[Finding]:
+    board = payload["dashboard"]
+    start, end = when(payload["window"]["start"]), when(payload["window"]["end"])
+    percent = board["saturation_metric"].get("unit") == "%"
+    previous = None
+    for n, point in enumerate(board["series"]):
+        path = f"$.payload.dashboard.series[{n}]"
+        moment = when(point["ts"])
+        if previous is not None and moment <= previous:
+            yield f"{path}.ts", "dashboard points are out of time order"
+        previous = moment
+        p50, p95, p99 = (point.get(f"latency_p{q}_ms") for q in (50, 95, 99))
+        if None not in (p50, p95, p99) and not p50 <= p95 <= p99:
+            yield path, f"latency percentiles out of order: p50 {p50}, p95 {p95}, p99 {p99}"
+        if percent and not 0 <= point["saturation"] <= 100:
+            yield f"{path}.saturation", f"is {point['saturation']}%, outside 0-100"
+        if point.get("saturation", 0) < 0:
+            yield f"{path}.saturation", "cannot be negative"
+    for n, event in enumerate(board["events"]):
+        if not start <= when(event["ts"]) <= end:
+            yield f"$.payload.dashboard.events[{n}].ts", f"{event['ts']} is outside the log window"
+
+
+# --- triage_queue ---------------------------------------------------------------------------------
+
+
+@invariant("triage_queue")
+def tickets_unique_and_in_time_order(payload: dict, key: dict) -> Iterator[Finding]:
+    yield from _unique_ids(payload["tickets"], "$.payload.tickets", "ticket")
+    yield from _in_time_order(payload["tickets"], "$.payload.tickets", "received_at", "tickets")
+
+
+@invariant("triage_queue")
+def triage_key_covers_the_queue(payload: dict, key: dict) -> Iterator[Finding]:
+    ids = [t["id"] for t in payload["tickets"]]
+    for ticket_id in key["tickets"]:
+        if ticket_id not in ids:
+            yield f"$.answer_key.tickets.{ticket_id}", "names a ticket that is not in the payload"
+    for ticket_id in ids:
+        if ticket_id not in key["tickets"]:
+            yield "$.answer_key.tickets", f"has no entry for ticket {ticket_id}"
+    if sorted(key["priority_order"]) != sorted(ids):
+        yield "$.answer_key.priority_order", "must list every ticket of the payload exactly once"
+
+
+@invariant("triage_queue")
+def triage_key_agrees_with_tickets(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's tier is the ticket customer's; a fact is not both stated and missing; a clear ticket
+    says what a vague one does not."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        path = f"$.answer_key.tickets.{ticket['id']}"
+        if entry["tier"] != ticket["customer"]["tier"]:
+            yield (
+                f"{path}.tier",
+                f"is {entry['tier']} but the ticket's customer is {ticket['customer']['tier']}",
+            )
+        both = set(entry["missing_facts"]) & set(entry.get("stated_facts", []))
+        if both:
+            yield (
+                f"{path}.missing_facts",
+                f"lists as missing what it also lists as stated: {sorted(both)[0]!r}",
+            )
+
+
+@invariant("triage_queue")
+def triage_tickets_tell_a_consistent_story(payload: dict, key: dict) -> Iterator[Finding]:
+    """Relative times in a ticket fit the time it arrived; a subject agrees with its body.
+
+    A triage key has no onset, so only what one ticket says against itself is checked here: the
+    earliest ticket of the queue bounds how long the failure can have run when it arrived.
+    """
+    for n, ticket in enumerate(payload["tickets"]):
+        yield from _subject_agrees_with_body(ticket, f"$.payload.tickets[{n}]")
+
+
+# --- escalation_writeup ---------------------------------------------------------------------------
+
+
+@invariant("escalation_writeup")
+def thread_unique_and_in_time_order(payload: dict, key: dict) -> Iterator[Finding]:
+    yield from _unique_ids(payload["thread"], "$.payload.thread", "message")
+    yield from _in_time_order(payload["thread"], "$.payload.thread", "sent_at", "messages")
+
+
+@invariant("escalation_writeup")
+def secret_is_in_its_message(payload: dict, key: dict) -> Iterator[Finding]:
+    bodies = {m["id"]: m["body"] for m in payload["thread"]}
+    secret = key["secret"]
+    if secret["message_id"] not in bodies:
+        yield "$.answer_key.secret.message_id", f"{secret['message_id']} is not a message of the thread"
+    elif secret["value"] not in bodies[secret["message_id"]]:
+        yield "$.answer_key.secret.value", f"does not occur in message {secret['message_id']}"
+    for n, message_id in enumerate(key["noise_message_ids"]):
+        if message_id not in bodies:
+            yield f"$.answer_key.noise_message_ids[{n}]", f"{message_id} is not a message of the thread"
+        elif message_id == secret["message_id"]:
+            yield f"$.answer_key.noise_message_ids[{n}]", "the message with the secret is not noise"
+
+
+def _thread_text(payload: dict) -> str:
+    return _norm(" ".join(m["subject"] + " " + m["body"] for m in payload["thread"]))
+
+
+@invariant("escalation_writeup")
+def escalation_facts_are_in_the_thread(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every id, version and count the packet must carry can be found in the thread. (The workaround
+    and the environment are the engineer's own summary, so they are not looked for word for word.)"""
+    facts = key["facts"]
+    text = _thread_text(payload)
+    for field in ("request_ids", "trace_ids", "versions"):
+        for n, value in enumerate(facts.get(field, [])):
+            if _norm(value) not in text:
+                yield f"$.answer_key.facts.{field}[{n}]", f"{value} does not occur in the thread"
+    impact = facts.get("impact") or {}
+    for field in ("records", "users"):
+        if field in impact and not re.search(
+            rf"(?<![\d,]){impact[field]:,}(?![\d,])|(?<!\d){impact[field]}(?!\d)", text
+        ):
+            yield f"$.answer_key.facts.impact.{field}", f"{impact[field]} does not occur in the thread"
+    if "tier" in impact and impact["tier"] != payload["customer"]["tier"]:
+        yield (
+            "$.answer_key.facts.impact.tier",
+            f"is {impact['tier']} but the customer is {payload['customer']['tier']}",
+        )
+    if "onset" in facts and when(facts["onset"]) > when(payload["thread"][0]["sent_at"]):
+        yield "$.answer_key.facts.onset", "is after the first message of the thread"
+
+
+# --- customer_comms -------------------------------------------------------------------------------
+
+
+@invariant("customer_comms")
+def comms_now_during_the_outage(payload: dict, key: dict) -> Iterator[Finding]:
+    incident = payload["incident"]
+    if when(payload["now"]) < when(incident["started_at"]):
+        yield "$.payload.now", f"{payload['now']} is before the outage began ({incident['started_at']})"
+    if incident["status"] == "resolved":
+        yield (
+            "$.payload.incident.status",
+            "an update for an outage in progress cannot be about a resolved one",
+        )
+    for n, entry in enumerate(payload["timeline"]):
+        # An entry may precede the impact (the change that caused it), never follow `now`.
+        if when(entry["at"]) > when(payload["now"]):
+            yield f"$.payload.timeline[{n}].at", f"{entry['at']} is after now ({payload['now']})"
+    yield from _in_time_order(payload["timeline"], "$.payload.timeline", "at", "timeline entries")
+
+
+@invariant("customer_comms")
+def comms_key_matches_payload(payload: dict, key: dict) -> Iterator[Finding]:
+    for field, theirs in (
+        ("known", payload["known"]),
+        ("unknown", payload["unknown"]),
+        ("affected_features", payload["incident"]["affected_features"]),
+    ):
+        if key[field] != theirs:
+            yield f"$.answer_key.{field}", f"differs from the payload's {field}"
+    for n, entry in enumerate(payload["timeline"]):
+        stated = re.search(r"\((enterprise|premium|standard)\)", entry["text"])
+        if stated and stated.group(1) not in payload["incident"]["affected_tiers"]:
+            yield (
+                f"$.payload.timeline[{n}].text",
+                f"names a {stated.group(1)} customer but that tier is not affected",
+            )
+        opened = re.search(r"\bopened as (SEV\d)\b", entry["text"])
+        if opened and opened.group(1) != payload["incident"]["severity"]:
+            yield (
+                f"$.payload.timeline[{n}].text",
+                f"says {opened.group(1)} but the incident is {payload['incident']['severity']}",
+            )
+
+
+@invariant("customer_comms")
+def comms_cause_not_yet_known(payload: dict, key: dict) -> Iterator[Finding]:
+    """What the update must not say is not stated as known."""
+    known = [_norm(k) for k in payload["known"]]
+    for n, phrase in enumerate(key["must_not_say"]):
+        if any(_norm(phrase) in k for k in known):
+            yield f"$.answer_key.must_not_say[{n}]", "is stated as known in the payload"
+
+
+# --- incident -------------------------------------------------------------------------------------
+
+
+@invariant("incident")
+def injects_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
+    injects = payload["injects"]
+    yield from _unique_ids(injects, "$.payload.injects", "inject")
+    for n in range(1, len(injects)):
+        if injects[n]["offset_seconds"] < injects[n - 1]["offset_seconds"]:
+            yield (
+                f"$.payload.injects[{n}].offset_seconds",
+                "injects are out of order: released before the one listed above",
+            )
+            break
+    points = payload["decision_points"]
+    yield from _unique_ids(points, "$.payload.decision_points", "decision point")
+    for n in range(1, len(points)):
+        if points[n]["offset_seconds"] < points[n - 1]["offset_seconds"]:
+            yield f"$.payload.decision_points[{n}].offset_seconds", "decision points are out of order"
+            break
+    for n, point in enumerate(points):
+        yield from _unique_ids(point["options"], f"$.payload.decision_points[{n}].options", "option")
+
+
+@invariant("incident")
+def decisions_have_sound_keys(payload: dict, key: dict) -> Iterator[Finding]:
+    points = {p["id"]: p for p in payload["decision_points"]}
+    for decision_id, decision in key["decisions"].items():
+        path = f"$.answer_key.decisions.{decision_id}"
+        point = points.get(decision_id)
+        if point is None:
+            yield path, "names a decision point that is not in the payload"
+            continue
+        offered = {o["id"] for o in point["options"]}
+        for option in decision["correct"] + decision.get("unsafe", []):
+            if option not in offered:
+                yield path, f"option {option!r} is not offered at that point"
+        if both := sorted(set(decision["correct"]) & set(decision.get("unsafe", []))):
+            yield f"{path}.correct", f"option {both[0]!r} is both correct and unsafe"
+        opens, closes = decision["window_seconds"]
+        if closes < opens:
+            yield f"{path}.window_seconds", f"the window closes ({closes}s) before it opens ({opens}s)"
+        if closes <= point["offset_seconds"]:
+            yield (
+                f"{path}.window_seconds",
+                f"the window closes at {closes}s, before the question is asked at {point['offset_seconds']}s",
+            )
+    for decision_id in points:
+        if decision_id not in key["decisions"]:
+            yield "$.answer_key.decisions", f"has no entry for decision point {decision_id}"
+
+
+@invariant("incident")
+def incident_key_matches_its_decisions(payload: dict, key: dict) -> Iterator[Finding]:
+    """The severity and route the key states are the correct answers of the decisions that ask them."""
+    for point in payload["decision_points"]:
+        decision = key["decisions"].get(point["id"])
+        if decision is None:
+            continue
+        offered = {o["id"] for o in point["options"]}
+        for field in ("severity", "route"):
+            if key[field] in offered and offered <= _CHOICES[field] and key[field] not in decision["correct"]:
+                yield (
+                    f"$.answer_key.decisions.{point['id']}.correct",
+                    f"does not include the key's {field} {key[field]}",
+                )
+
+
+_CHOICES = {
+    "severity": {"SEV1", "SEV2", "SEV3", "SEV4"},
+    "route": {"L1", "L2", "Engineering", "SRE", "Security"},
+}
+
+
+@invariant("incident")
+def red_herring_injects_exist(payload: dict, key: dict) -> Iterator[Finding]:
+    injects = {i["id"]: i for i in payload["injects"]}
+    root = _norm(key["root_cause"])
+    for n, inject_id in enumerate(key["red_herring_inject_ids"]):
+        path = f"$.answer_key.red_herring_inject_ids[{n}]"
+        if inject_id not in injects:
+            yield path, f"{inject_id} is not an inject of the payload"
+        elif _norm(injects[inject_id]["text"]) in root:
+            yield path, f"{inject_id} states the root cause; a red herring is not the cause"
+
+
+# --- postmortem -----------------------------------------------------------------------------------
+
+
+@invariant("postmortem")
+def postmortem_times_in_order(payload: dict, key: dict) -> Iterator[Finding]:
+    incident = payload["incident"]
+    names = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+    for earlier, later in zip(names, names[1:], strict=False):
+        if when(incident[later]) < when(incident[earlier]):
+            yield (
+                f"$.payload.incident.{later}",
+                f"{incident[later]} is before {earlier} ({incident[earlier]})",
+            )
+    minutes = (when(incident["resolved_at"]) - when(incident["started_at"])).total_seconds() / 60
+    if abs(incident["duration_minutes"] - minutes) > 1:
+        yield (
+            "$.payload.incident.duration_minutes",
+            f"is {incident['duration_minutes']} but the incident ran {minutes:.0f} minutes from start to resolution",
+        )
+    yield from _in_time_order(payload["timeline"], "$.payload.timeline", "at", "timeline entries")
+    for n, entry in enumerate(payload["timeline"]):
+        if when(entry["at"]) > when(incident["resolved_at"]):
+            yield f"$.payload.timeline[{n}].at", "is after the incident was resolved"
+
+
+@invariant("postmortem")
+def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Finding]:
+    yield from _unique_ids(payload["evidence"], "$.payload.evidence", "evidence")
+    evidence = {e["id"]: e for e in payload["evidence"]}
+    root = _norm(key["root_cause"])
+    for n, herring in enumerate(key.get("red_herrings", [])):
+        path = f"$.answer_key.red_herrings[{n}].evidence_id"
+        item = evidence.get(herring["evidence_id"])
+        if item is None:
+            yield path, "is not an evidence item of the payload"
+        elif _norm(item["text"]) in root:
+            yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"

@@ -1,0 +1,632 @@
+"""The consistency linter: for each invariant, a scenario that breaks it is refused with the path of
+the broken part, the whole pack imports nothing, and the unbroken scenario passes."""
+
+import copy
+import json
+from datetime import timedelta
+
+import pytest
+
+from scenarios import packs, services
+from scenarios.catalog import archetype_ids
+from scenarios.consistency import REFERENTIAL, invariants_for, lint, when
+from scenarios.generation import KINDS, generate
+from scenarios.models import Scenario
+
+ARCHETYPE = "oauth_client_secret_expired"
+
+
+def _generated(kind: str):
+    return generate(kind, ARCHETYPE, 11, "medium", log_lines=400 if kind == "log_investigation" else None)
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    return {kind: _generated(kind) for kind in KINDS}
+
+
+def _document(kind, payload, key) -> dict:
+    return {
+        "format": packs.PACK_FORMAT,
+        "format_version": packs.PACK_FORMAT_VERSION,
+        "scenarios": [
+            {
+                "id": f"broken-{kind}",
+                "kind": kind,
+                "difficulty": "medium",
+                "title": payload["title"],
+                "payload": payload,
+                "answer_key": key,
+            }
+        ],
+    }
+
+
+def _refused(scenarios, kind, mutate) -> list[str]:
+    """The problems of a pack holding the kind's scenario after `mutate(payload, key)`."""
+    payload = copy.deepcopy(scenarios[kind].payload)
+    key = copy.deepcopy(scenarios[kind].answer_key)
+    mutate(payload, key)
+    with pytest.raises(packs.PackError) as caught:
+        packs.validate_pack(_document(kind, payload, key), name="broken.json")
+    return [str(problem) for problem in caught.value.problems]
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _shift(ts: str, **delta) -> str:
+    return _iso(when(ts) + timedelta(**delta))
+
+
+def _assert_path(problems: list[str], path: str, fragment: str = "") -> None:
+    wanted = f"broken.json: $.scenarios[0].{path}: "
+    assert any(p.startswith(wanted) and fragment in p for p in problems), problems
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_generated_scenario_of_every_kind_passes(scenarios, kind):
+    scenario = scenarios[kind]
+    packs.validate_pack(_document(kind, scenario.payload, scenario.answer_key), name="ok.json")
+
+
+def test_every_kind_has_named_invariants_and_the_referential_ones_exist():
+    names = set()
+    for kind in KINDS:
+        assert len(invariants_for(kind)) >= 3
+        names |= set(invariants_for(kind))
+    assert names >= REFERENTIAL
+
+
+# --- every kind: physical bounds -------------------------------------------------------------------
+
+
+def test_a_percentage_over_100_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["dashboard"]["series"][0]["error_rate_pct"] = 104.6
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.dashboard.series[0].error_rate_pct"
+    )
+
+
+def test_a_saturation_in_percent_over_100_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["dashboard"]["saturation_metric"]["unit"] = "%"
+        payload["dashboard"]["series"][3]["saturation"] = 104.6
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.dashboard.series[3].saturation")
+
+
+def test_latency_percentiles_out_of_order_are_refused(scenarios):
+    def mutate(payload, key):
+        point = payload["dashboard"]["series"][2]
+        point["latency_p50_ms"] = point["latency_p99_ms"] + 1
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.dashboard.series[2]", "p50")
+
+
+# --- log_investigation --------------------------------------------------------------------------
+
+
+def test_duplicate_log_line_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][6]["id"] = payload["logs"][5]["id"]
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[6].id", "duplicate")
+
+
+def test_log_lines_out_of_time_order_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][10]["ts"] = payload["logs"][2]["ts"]
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[10].ts", "out of time order")
+
+
+def test_a_log_line_outside_the_window_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][-1]["ts"] = _shift(payload["window"]["end"], hours=1).replace("Z", ".000Z")
+
+    last = len(scenarios["log_investigation"].payload["logs"]) - 1
+    _assert_path(_refused(scenarios, "log_investigation", mutate), f"payload.logs[{last}].ts", "outside")
+
+
+def test_an_onset_outside_the_log_window_is_refused(scenarios):
+    def mutate(payload, key):
+        key["onset"] = _shift(payload["window"]["start"], hours=-3)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "answer_key.onset", "outside the log window"
+    )
+
+
+def test_services_that_do_not_match_the_logs_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["services"] = payload["services"][1:]
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.services", "does not list")
+
+
+def test_a_message_naming_another_tenant_than_its_line_is_refused(scenarios):
+    logs = scenarios["log_investigation"].payload["logs"]
+    n = next(i for i, line in enumerate(logs) if line["tenant_id"] in line["message"])
+
+    def mutate(payload, key):
+        payload["logs"][n]["tenant_id"] = "tn_0000000000"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), f"payload.logs[{n}].tenant_id")
+
+
+def test_a_ticket_before_the_onset_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["received_at"] = _shift(key["onset"], minutes=-30)
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.ticket.received_at", "before")
+
+
+def test_a_relative_time_that_does_not_fit_the_timeline_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["body"] += "\nWe changed our settings yesterday and it is broken since yesterday."
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.ticket.body", "yesterday")
+
+
+def test_minutes_ago_that_do_not_match_the_onset_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["body"] += "\nIt started 90 minutes ago."
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.ticket.body", "90 minutes ago")
+
+
+def test_a_subject_that_contradicts_the_body_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["subject"] = "Every call fails with 503"
+        payload["ticket"]["body"] = "Our token requests get 401 since this morning."
+        payload["ticket"].pop("error_snippet", None)
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.ticket.subject", "503")
+
+
+def test_a_tier_that_differs_from_the_customer_is_refused(scenarios):
+    def mutate(payload, key):
+        tier = payload["ticket"]["customer"]["tier"]
+        other = "standard" if tier != "standard" else "enterprise"
+        payload["brief"] = payload["brief"].replace(f"({tier} tier)", f"({other} tier)")
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.brief", "tier")
+
+
+def test_key_evidence_with_another_trace_id_than_its_line_is_refused(scenarios):
+    def mutate(payload, key):
+        key["key_evidence"][0]["trace_id"] = "f" * 32
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.key_evidence[0].trace_id")
+
+
+def test_key_evidence_with_another_request_id_than_its_line_is_refused(scenarios):
+    def mutate(payload, key):
+        key["key_evidence"][1]["request_id"] = "req_000000000000"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.key_evidence[1].request_id")
+
+
+def test_key_evidence_citing_a_missing_line_is_refused(scenarios):
+    def mutate(payload, key):
+        key["key_evidence"][0]["line_id"] = "L999999"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.key_evidence[0].line_id")
+
+
+def test_a_signal_message_no_line_shows_is_refused(scenarios):
+    def mutate(payload, key):
+        key["signal_messages"].append("the real cause, which the logs never show")
+
+    n = len(scenarios["log_investigation"].answer_key["signal_messages"])
+    _assert_path(_refused(scenarios, "log_investigation", mutate), f"answer_key.signal_messages[{n}]")
+
+
+def test_an_onset_that_is_not_the_first_failure_is_refused(scenarios):
+    def mutate(payload, key):
+        key["onset"] = _shift(key["onset"], minutes=20)
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.onset", "first signal line")
+
+
+def test_a_red_herring_line_that_does_not_exist_is_refused(scenarios):
+    def mutate(payload, key):
+        key["red_herrings"][0]["line_ids"] = ["L999999"]
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.red_herrings[0].line_ids")
+
+
+def test_a_red_herring_that_is_the_cause_is_refused(scenarios):
+    def mutate(payload, key):
+        key["red_herrings"][0]["line_ids"] = [key["key_evidence"][-1]["line_id"]]
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        "answer_key.red_herrings[0].line_ids",
+        "key evidence",
+    )
+
+
+def test_a_child_span_ending_after_its_parent_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["traces"][0]["spans"][-1]["duration_ms"] = 10**6
+
+    spans = len(scenarios["log_investigation"].payload["traces"][0]["spans"])
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), f"payload.traces[0].spans[{spans - 1}].duration_ms"
+    )
+
+
+def test_a_trace_matching_no_log_line_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["traces"][0]["trace_id"] = "e" * 32
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.traces[0].trace_id", "no log line"
+    )
+
+
+def test_an_ok_span_for_a_failed_line_is_refused(scenarios):
+    payload = scenarios["log_investigation"].payload
+    trace = payload["traces"][0]
+    line = next(line for line in payload["logs"] if line["trace_id"] == trace["trace_id"])
+    s = next(i for i, span in enumerate(trace["spans"]) if span["span_id"] == line["span_id"])
+
+    def mutate(payload, key):
+        span = payload["traces"][0]["spans"][s]
+        span["status"] = "ok"
+        span.pop("error", None)
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), f"payload.traces[0].spans[{s}].status")
+
+
+def test_a_span_slower_than_its_line_is_refused(scenarios):
+    payload = scenarios["log_investigation"].payload
+    trace = payload["traces"][0]
+    line = next(line for line in payload["logs"] if line["trace_id"] == trace["trace_id"])
+    s = next(i for i, span in enumerate(trace["spans"]) if span["span_id"] == line["span_id"])
+
+    def mutate(payload, key):
+        for span in payload["traces"][0]["spans"][: s + 1]:
+            span["duration_ms"] += 5000
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), f"payload.traces[0].spans[{s}].duration_ms"
+    )
+
+
+def test_an_http_sample_matching_no_log_line_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["http_samples"][0]["request_id"] = "req_000000000000"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.http_samples[0].request_id")
+
+
+def test_an_http_sample_with_another_method_than_its_line_is_refused(scenarios):
+    def mutate(payload, key):
+        request = payload["http_samples"][0]["request"]
+        request["method"] = "DELETE" if request["method"] != "DELETE" else "GET"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.http_samples[0].request.method")
+
+
+def test_an_http_sample_with_another_status_than_its_line_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["http_samples"][0]["response"]["status"] = 200
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.http_samples[0].response.status")
+
+
+def test_a_client_latency_shorter_than_the_server_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["http_samples"][0]["response"]["latency_ms"] = 0
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.http_samples[0].response.latency_ms"
+    )
+
+
+# --- triage_queue -------------------------------------------------------------------------------
+
+
+def test_tickets_out_of_time_order_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["tickets"][0]["received_at"] = _shift(payload["tickets"][-1]["received_at"], hours=1)
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), "payload.tickets[1].received_at", "out of time order"
+    )
+
+
+def test_duplicate_ticket_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["tickets"][1]["id"] = payload["tickets"][0]["id"]
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "payload.tickets[1].id", "duplicate")
+
+
+def test_a_priority_order_missing_a_ticket_is_refused(scenarios):
+    def mutate(payload, key):
+        key["priority_order"] = key["priority_order"][1:]
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "answer_key.priority_order")
+
+
+def test_a_key_tier_that_differs_from_the_ticket_customer_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        entry = key["tickets"][ticket["id"]]
+        entry["tier"] = "standard" if entry["tier"] != "standard" else "enterprise"
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.tier")
+
+
+def test_a_fact_both_missing_and_stated_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        entry = key["tickets"][ticket["id"]]
+        entry["stated_facts"] = [entry["missing_facts"][0]]
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.missing_facts"
+    )
+
+
+def test_a_triage_subject_that_contradicts_its_body_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["tickets"][2]["subject"] = "All calls 500"
+        payload["tickets"][2]["body"] = "Our calls get 403 Forbidden."
+        payload["tickets"][2].pop("error_snippet", None)
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "payload.tickets[2].subject")
+
+
+# --- escalation_writeup -------------------------------------------------------------------------
+
+
+def test_a_thread_out_of_time_order_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][2]["sent_at"] = _shift(payload["thread"][0]["sent_at"], hours=-1)
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "payload.thread[2].sent_at")
+
+
+def test_duplicate_message_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][1]["id"] = payload["thread"][0]["id"]
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "payload.thread[1].id", "duplicate")
+
+
+def test_a_secret_not_in_its_message_is_refused(scenarios):
+    def mutate(payload, key):
+        key["secret"]["value"] = "cs_live_not_in_the_thread"
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.secret.value")
+
+
+def test_a_request_id_the_thread_never_gives_is_refused(scenarios):
+    def mutate(payload, key):
+        key["facts"]["request_ids"][0] = "req_000000000000"
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.request_ids[0]")
+
+
+def test_an_impact_count_the_thread_never_gives_is_refused(scenarios):
+    def mutate(payload, key):
+        key["facts"]["impact"]["records"] = 987_654
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.impact.records")
+
+
+def test_an_escalation_tier_that_differs_from_the_customer_is_refused(scenarios):
+    def mutate(payload, key):
+        tier = payload["customer"]["tier"]
+        key["facts"]["impact"]["tier"] = "standard" if tier != "standard" else "enterprise"
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.impact.tier")
+
+
+def test_a_noise_message_that_does_not_exist_is_refused(scenarios):
+    def mutate(payload, key):
+        key["noise_message_ids"] = ["M99"]
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.noise_message_ids[0]")
+
+
+# --- customer_comms -----------------------------------------------------------------------------
+
+
+def test_a_comms_now_before_the_outage_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["now"] = _shift(payload["incident"]["started_at"], minutes=-10)
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.now", "before the outage")
+
+
+def test_a_resolved_comms_incident_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["incident"]["status"] = "resolved"
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.incident.status")
+
+
+def test_comms_key_facts_that_differ_from_the_payload_are_refused(scenarios):
+    def mutate(payload, key):
+        key["known"] = key["known"] + ["Something the candidate was never told."]
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.known")
+
+
+def test_a_cause_stated_as_known_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["known"].append(key["must_not_say"][0])
+        key["known"] = payload["known"]
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.must_not_say[0]")
+
+
+def test_a_comms_timeline_entry_after_now_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["timeline"][-1]["at"] = _shift(payload["now"], minutes=5)
+
+    last = len(scenarios["customer_comms"].payload["timeline"]) - 1
+    _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.timeline[{last}].at")
+
+
+# --- incident -----------------------------------------------------------------------------------
+
+
+def test_injects_out_of_order_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["injects"][3]["offset_seconds"] = 0
+
+    _assert_path(_refused(scenarios, "incident", mutate), "payload.injects[3].offset_seconds", "out of order")
+
+
+def test_duplicate_inject_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["injects"][1]["id"] = payload["injects"][0]["id"]
+
+    _assert_path(_refused(scenarios, "incident", mutate), "payload.injects[1].id", "duplicate")
+
+
+def test_duplicate_option_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        options = payload["decision_points"][2]["options"]
+        options[1]["id"] = options[0]["id"]
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "payload.decision_points[2].options[1].id", "duplicate"
+    )
+
+
+def test_a_reversed_decision_window_is_refused(scenarios):
+    def mutate(payload, key):
+        key["decisions"]["D2"]["window_seconds"] = [900, 300]
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.decisions.D2.window_seconds", "before it opens"
+    )
+
+
+def test_a_window_closing_before_the_question_is_refused(scenarios):
+    def mutate(payload, key):
+        key["decisions"]["D3"]["window_seconds"] = [0, 100]
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate),
+        "answer_key.decisions.D3.window_seconds",
+        "before the question",
+    )
+
+
+def test_a_decision_with_no_key_entry_is_refused(scenarios):
+    def mutate(payload, key):
+        del key["decisions"]["D4"]
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.decisions", "D4")
+
+
+def test_an_option_both_correct_and_unsafe_is_refused(scenarios):
+    def mutate(payload, key):
+        decision = key["decisions"]["D3"]
+        decision["unsafe"] = decision["unsafe"] + [decision["correct"][0]]
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.decisions.D3.correct", "both correct and unsafe"
+    )
+
+
+def test_a_red_herring_inject_that_does_not_exist_is_refused(scenarios):
+    def mutate(payload, key):
+        key["red_herring_inject_ids"] = ["I99"]
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.red_herring_inject_ids[0]")
+
+
+def test_a_key_severity_that_is_not_the_correct_answer_is_refused(scenarios):
+    def mutate(payload, key):
+        key["severity"] = "SEV4" if key["severity"] != "SEV4" else "SEV1"
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.decisions.D1.correct", "severity")
+
+
+# --- postmortem ---------------------------------------------------------------------------------
+
+
+def test_a_postmortem_resolving_before_it_starts_is_refused(scenarios):
+    def mutate(payload, key):
+        incident = payload["incident"]
+        incident["resolved_at"] = _shift(incident["started_at"], minutes=-5)
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.incident.resolved_at")
+
+
+def test_a_duration_that_does_not_match_the_times_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["incident"]["duration_minutes"] += 45
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.incident.duration_minutes")
+
+
+def test_a_postmortem_herring_that_does_not_exist_is_refused(scenarios):
+    def mutate(payload, key):
+        key["red_herrings"][0]["evidence_id"] = "E99"
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "answer_key.red_herrings[0].evidence_id")
+
+
+def test_duplicate_evidence_ids_are_refused(scenarios):
+    def mutate(payload, key):
+        payload["evidence"][1]["id"] = payload["evidence"][0]["id"]
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.evidence[1].id", "duplicate")
+
+
+def test_a_postmortem_timeline_out_of_order_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["timeline"][0]["at"] = payload["incident"]["resolved_at"]
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.timeline[1].at", "out of time order")
+
+
+# --- the import refuses the whole pack ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_import_pack_refuses_a_pack_with_one_inconsistent_scenario_whole(scenarios, tmp_path):
+    good = _document("triage_queue", scenarios["triage_queue"].payload, scenarios["triage_queue"].answer_key)
+    bad_payload = copy.deepcopy(scenarios["postmortem"].payload)
+    bad_payload["incident"]["duration_minutes"] += 45
+    bad = _document("postmortem", bad_payload, scenarios["postmortem"].answer_key)
+    document = good | {"scenarios": good["scenarios"] + bad["scenarios"]}
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(document))
+
+    with pytest.raises(packs.PackError) as caught:
+        services.pack_import(path=path)
+
+    assert "mixed.json: $.scenarios[1].payload.incident.duration_minutes: " in str(caught.value)
+    assert not Scenario.objects.exists()
+
+
+def test_reading_a_graded_pack_keeps_only_the_referential_checks(scenarios):
+    payload = copy.deepcopy(scenarios["postmortem"].payload)
+    payload["incident"]["duration_minutes"] += 45
+    document = _document("postmortem", payload, scenarios["postmortem"].answer_key)
+
+    packs.validate_pack(document, name="graded.json", invariants=False)
+    assert lint("postmortem", payload, scenarios["postmortem"].answer_key)
+
+
+def test_the_linter_runs_on_any_archetype(scenarios):
+    for archetype in archetype_ids()[:3]:
+        scenario = generate("postmortem", archetype, 3, "hard")
+        assert lint("postmortem", scenario.payload, scenario.answer_key) == []

@@ -16,6 +16,7 @@ import yaml
 from django.conf import settings
 from referencing import Registry, Resource
 
+from scenarios import consistency
 from scenarios.canonical import content_hash
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "scenario-pack.schema.json"
@@ -105,20 +106,25 @@ def parse_pack(raw: bytes, *, name: str, fmt: str) -> dict:
     return document
 
 
-def validate_pack(document: dict, *, name: str) -> None:
-    """Raise PackError with every problem of the document; return quietly when it is valid."""
+def validate_pack(document: dict, *, name: str, invariants: bool = True) -> None:
+    """Raise PackError with every problem of the document; return quietly when it is valid.
+
+    `invariants=False` keeps only the checks that the key points at things the payload has, and
+    skips the rest of the consistency linter: for reading a pack that was graded as it is (offline
+    scoring), never for storing one."""
     problems = [
         PackProblem(name, error.json_path, error.message)
         for error in sorted(_validator().iter_errors(document), key=lambda e: (e.json_path, e.message))
     ]
     if not problems:
-        problems = _consistency_problems(document, name=name)
+        problems = _consistency_problems(document, name=name, invariants=invariants)
     if problems:
         raise PackError(problems)
 
 
-def _consistency_problems(document: dict, *, name: str) -> list[PackProblem]:
-    """What a schema cannot say: unique ids, and answer keys that point at things in the payload."""
+def _consistency_problems(document: dict, *, name: str, invariants: bool) -> list[PackProblem]:
+    """What a schema cannot say: unique scenario ids, hashes that match, and every invariant of the
+    consistency linter (the same one every generated scenario passes)."""
     problems: list[PackProblem] = []
     seen: dict[str, int] = {}
     for index, scenario in enumerate(document["scenarios"]):
@@ -145,84 +151,10 @@ def _consistency_problems(document: dict, *, name: str) -> list[PackProblem]:
             problem(
                 ".payload.kind", f"is {payload['kind']!r} but the scenario's kind is {scenario['kind']!r}"
             )
-        _CHECKS[scenario["kind"]](payload, key, problem)
+        only = None if invariants else consistency.REFERENTIAL
+        for violation in consistency.lint(scenario["kind"], payload, key, only=only):
+            problem(violation.path.removeprefix("$"), violation.message)
     return problems
-
-
-def _check_triage(payload, key, problem) -> None:
-    ids = [t["id"] for t in payload["tickets"]]
-    if len(set(ids)) != len(ids):
-        problem(".payload.tickets", "ticket ids are not unique")
-    for ticket_id in key["tickets"]:
-        if ticket_id not in ids:
-            problem(f".answer_key.tickets.{ticket_id}", "names a ticket that is not in the payload")
-    for ticket_id in ids:
-        if ticket_id not in key["tickets"]:
-            problem(".answer_key.tickets", f"has no entry for ticket {ticket_id}")
-    if sorted(key["priority_order"]) != sorted(ids):
-        problem(".answer_key.priority_order", "must list every ticket of the payload exactly once")
-
-
-def _check_logs(payload, key, problem) -> None:
-    line_ids = [line["id"] for line in payload["logs"]]
-    known = set(line_ids)
-    if len(known) != len(line_ids):
-        problem(".payload.logs", "log line ids are not unique")
-    for index, evidence in enumerate(key["key_evidence"]):
-        if evidence["line_id"] not in known:
-            problem(
-                f".answer_key.key_evidence[{index}].line_id",
-                f"{evidence['line_id']} is not a line of the payload",
-            )
-    for index, herring in enumerate(key["red_herrings"]):
-        for line_id in herring["line_ids"]:
-            if line_id not in known:
-                problem(
-                    f".answer_key.red_herrings[{index}].line_ids", f"{line_id} is not a line of the payload"
-                )
-
-
-def _check_escalation(payload, key, problem) -> None:
-    bodies = {m["id"]: m["body"] for m in payload["thread"]}
-    secret = key["secret"]
-    if secret["message_id"] not in bodies:
-        problem(".answer_key.secret.message_id", f"{secret['message_id']} is not a message of the thread")
-    elif secret["value"] not in bodies[secret["message_id"]]:
-        problem(".answer_key.secret.value", f"does not occur in message {secret['message_id']}")
-
-
-def _check_incident(payload, key, problem) -> None:
-    points = {p["id"]: {o["id"] for o in p["options"]} for p in payload["decision_points"]}
-    for decision_id, decision in key["decisions"].items():
-        if decision_id not in points:
-            problem(
-                f".answer_key.decisions.{decision_id}", "names a decision point that is not in the payload"
-            )
-            continue
-        for option in decision["correct"] + decision.get("unsafe", []):
-            if option not in points[decision_id]:
-                problem(
-                    f".answer_key.decisions.{decision_id}", f"option {option!r} is not offered at that point"
-                )
-
-
-def _check_postmortem(payload, key, problem) -> None:
-    evidence = {e["id"] for e in payload["evidence"]}
-    for index, herring in enumerate(key.get("red_herrings", [])):
-        if herring["evidence_id"] not in evidence:
-            problem(
-                f".answer_key.red_herrings[{index}].evidence_id", "is not an evidence item of the payload"
-            )
-
-
-_CHECKS = {
-    "triage_queue": _check_triage,
-    "log_investigation": _check_logs,
-    "escalation_writeup": _check_escalation,
-    "customer_comms": lambda payload, key, problem: None,
-    "incident": _check_incident,
-    "postmortem": _check_postmortem,
-}
 
 
 def pack_document(scenarios, *, name: str = "", description: str = "") -> dict:

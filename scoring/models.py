@@ -232,6 +232,9 @@ class Scorecard(models.Model):
     auto_scores = models.JSONField(default=dict)
     final_scores = models.JSONField(default=dict)
     mean_score = models.FloatField(null=True, blank=True)
+    # The final scores rounded to a level, one digit per rubric dimension in DIMENSION_KEYS order ("0"
+    # where the attempt has no score): what the comparison's distribution counts without decoding JSON.
+    levels = models.CharField(max_length=16, blank=True)
     recommendation = models.CharField(max_length=32, blank=True)
     reviews_submitted = models.PositiveSmallIntegerField(default=0)
     reviews_required = models.PositiveSmallIntegerField(default=0)

@@ -382,9 +382,10 @@ def distribution_charts(counts: dict[str, list[int]]) -> list[dict]:
                 {
                     "level": level,
                     "count": count,
-                    "x": 8 + (level - 1) * 36,
-                    "height": height,
-                    "y": 92 - height,
+                    "x": str(8 + (level - 1) * 36),
+                    "label_x": str(22 + (level - 1) * 36),
+                    "height": f"{height:g}",
+                    "y": f"{92 - height:g}",
                 }
             )
         charts.append(
@@ -409,8 +410,8 @@ def profile_chart(rows: list[dict], dimensions: list[str], limit: int = 6) -> di
     for index, row in enumerate(rows[:limit]):
         points = [
             {
-                "x": round(left + i * step, 1),
-                "y": y(row["scores"][d]),
+                "x": f"{left + i * step:.1f}",
+                "y": f"{y(row['scores'][d]):g}",
                 "score": row["scores"][d],
                 "dimension": d,
             }

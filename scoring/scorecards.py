@@ -82,6 +82,16 @@ def final_scores(
     return result
 
 
+def level_of(score: float) -> int:
+    """A final score rounded half up to a whole level 1-5 (3.5 is a 4)."""
+    return min(5, max(1, int(score + 0.5)))
+
+
+def levels_text(finals: dict[str, dict], keys: tuple[str, ...]) -> str:
+    """One digit per dimension key: the final score's level, or 0 where there is none."""
+    return "".join(str(level_of(finals[k]["score"])) if k in finals else "0" for k in keys)
+
+
 def mean_of(finals: dict[str, dict]) -> float | None:
     if not finals:
         return None

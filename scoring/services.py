@@ -270,6 +270,7 @@ def scorecard_refresh(*, attempt, now=None, force: bool = False) -> Scorecard | 
         "auto_scores": auto,
         "final_scores": finals,
         "mean_score": scorecards.mean_of(finals),
+        "levels": scorecards.levels_text(finals, DIMENSION_KEYS),
         "recommendation": outcome,
         "reviews_submitted": len(reviews),
         "reviews_required": exercise.reviews_required,

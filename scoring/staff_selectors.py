@@ -8,13 +8,14 @@ see everything: they adjudicate.
 
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from scoring import scorecards
-from scoring.dimensions import DEFAULT_RUBRIC
+from scoring.dimensions import DEFAULT_RUBRIC, DIMENSION_KEYS
 from scoring.models import Override, RecommendationRule, Review, ReviewAssignment, ReviewClaim, Scorecard
 from scoring.selectors import latest_score_set
 from simulator.access import attempts_visible_to, staff_membership
@@ -380,10 +381,14 @@ def distribution(rows_scores: list[dict], dimensions: list[str]) -> dict[str, li
 
 
 def distribution_counts(rows: QuerySet[Scorecard], dimensions: list[str]) -> dict[str, list[int]]:
-    """`distribution` of every row of a comparison, reading only the final scores, unordered, in one
-    query (measured faster than counting with JSON lookups in SQL: one pass, no per-level scans)."""
-    finals = rows.order_by().values_list("final_scores", flat=True)
-    return distribution([{d: (f.get(d) or {}).get("score") for d in dimensions} for f in finals], dimensions)
+    """`distribution` of every row of a comparison, from the scorecards' `levels` digits: one query
+    reading a short string per row (decoding every row's JSON took most of the page's time)."""
+    positions = {d: DIMENSION_KEYS.index(d) for d in dimensions if d in DIMENSION_KEYS}
+    tallies = {d: Counter() for d in positions}
+    for levels in rows.order_by().values_list("levels", flat=True):
+        for d, position in positions.items():
+            tallies[d][levels[position : position + 1]] += 1
+    return {d: [tallies.get(d, Counter())[str(level)] for level in range(1, 6)] for d in dimensions}
 
 
 def csv_safe(value) -> str:

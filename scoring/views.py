@@ -18,6 +18,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from scoring import review_pages, scorecards, services
@@ -29,7 +30,7 @@ from scoring.staff_selectors import (
     comparison_row,
     csv_cells,
     csv_header,
-    distribution,
+    distribution_counts,
     scorecard_view,
 )
 from simulator.access import attempt_for_staff, exercises_visible_to, require_lead, staff_membership
@@ -497,6 +498,25 @@ def _csv_response(exercise, rows, dimensions: list[str]) -> StreamingHttpRespons
     return response
 
 
+def _mini_profile(cells: list[dict]) -> str:
+    """A row's small bar chart of its final scores, built here in one piece: rendered node by node in
+    the template it cost a third of the comparison page's time for 50 rows."""
+    bars = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="7" height="{}" rx="1" class="lvl-{}" fill="var(--lvl)"></rect>',
+        (
+            (9 * i, f"{24 - 4.4 * c['score']:.1f}", f"{4.4 * c['score']:.1f}", c["level"])
+            for i, c in enumerate(cells)
+            if c["score"] is not None
+        ),
+    )
+    width = 9 * len(cells)
+    return format_html(
+        '<svg class="mini-profile" width="{}" height="24" viewBox="0 0 {} 24" aria-hidden="true" focusable="false">{}</svg>',
+        width, width, bars,
+    )  # fmt: skip
+
+
 def _compare_page(request, exercise, *, rule_posted: dict | None = None, rule_errors=None, status=200):
     dimensions = comparison_dimensions(exercise)
     query = review_pages.ComparisonQuery.from_params(request.GET, dimensions)
@@ -513,24 +533,9 @@ def _compare_page(request, exercise, *, rule_posted: dict | None = None, rule_er
             for d in dimensions
         ]  # fmt: skip
         row["mean_text"] = _score_text(row["mean"])
-        row["mini"] = {
-            "width": 9 * len(dimensions),
-            "bars": [
-                {
-                    "x": 9 * i,
-                    "h": round(4.4 * c["score"], 1),
-                    "y": round(24 - 4.4 * c["score"], 1),
-                    "level": c["level"],
-                }
-                for i, c in enumerate(row["cells"])
-                if c["score"] is not None
-            ],
-        }
+        row["mini_svg"] = _mini_profile(row["cells"])
         row["url"] = reverse("staff-attempt", args=[row["attempt_id"]])
-    counts = distribution(
-        [{d: (finals.get(d) or {}).get("score") for d in dimensions} for finals in rows.values_list("final_scores", flat=True)],
-        dimensions,
-    )  # fmt: skip
+    counts = distribution_counts(rows, dimensions)
     columns = [
         {"key": "participant", "label": "Participant", "num": False},
         {"key": "status", "label": "Status", "num": False},

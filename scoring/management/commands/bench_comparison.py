@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from scoring import scorecards
+from scoring.dimensions import DIMENSION_KEYS
 from scoring.models import Scorecard
 from scoring.staff_selectors import comparison_dimensions
 from simulator import services
@@ -118,6 +119,7 @@ class Command(BaseCommand):
                     auto_scores=auto,
                     final_scores=finals,
                     mean_score=scorecards.mean_of(finals),
+                    levels=scorecards.levels_text(finals, DIMENSION_KEYS),
                     recommendation=scorecards.recommend(finals, rule)[0],
                     reviews_submitted=n % 3 == 0,
                     reviews_required=1,
@@ -134,7 +136,12 @@ class Command(BaseCommand):
         """Refresh the planner's statistics, as autovacuum would have after such a bulk load."""
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for table in ("simulator_participant", "simulator_invitation", "simulator_attempt", "scoring_scorecard"):
+                for table in (
+                    "simulator_participant",
+                    "simulator_invitation",
+                    "simulator_attempt",
+                    "scoring_scorecard",
+                ):
                     cursor.execute(f"ANALYZE {table}")
 
     def _measure(self, exercise, lead, repeat: int, count: int):

@@ -12,6 +12,7 @@
   off-topic) and one way to quote the sentence behind a verdict.
 """
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -469,23 +470,6 @@ _PARTS = re.compile(r"[-_./:=]")
 _HYPHENS = str.maketrans({"-": " ", "_": " ", "/": " "})
 _STEMMER = snowballstemmer.stemmer("english")
 _VERSION = re.compile(r"v\d+(?:\.\d+)+$")  # "v4.28.4" is "4.28.4"
-# Two-word phrases that name one thing, folded before splitting into words.
-_PHRASES = (
-    (re.compile(r"\broll(?:s|ed|ing)?[ -]back\b", re.I), "rollback"),
-    (re.compile(r"\btim(?:e|es|ed|ing)[ -]?out\b", re.I), "timeout"),
-    (re.compile(r"\blog(?:s|ged|ging)?[ -]in\b", re.I), "login"),
-    (re.compile(r"\bsign(?:s|ed|ing)?[ -]in\b", re.I), "login"),
-    (re.compile(r"\brate[ -]limit", re.I), "ratelimit"),
-    (re.compile(r"\bturn(?:s|ed|ing)? off\b|\bswitch(?:es|ed|ing)? off\b", re.I), "disable"),
-    (re.compile(r"\bturn(?:s|ed|ing)? on\b|\bswitch(?:es|ed|ing)? on\b", re.I), "enable"),
-    (re.compile(r"\bon[ -]call\b", re.I), "oncall"),
-    (re.compile(r"\bfail(?:s|ed|ing)?[ -]over\b", re.I), "failover"),
-    (re.compile(r"\bscal(?:e|es|ed|ing) (?:up|out)\b", re.I), "increase"),
-    (re.compile(r"\bICs?\b"), "incident commander"),
-    (re.compile(r"\bback[ -]off\b", re.I), "backoff"),
-    (re.compile(r"\bwhat (?:came|comes|you got|they got) back\b", re.I), "the response"),
-    (re.compile(r"\b(?:api|token|http) calls?\b", re.I), "request"),
-)
 # Stems that say the same thing, folded onto one: the words an answer in its own words uses for
 # what the key says. Kept to near-synonyms in this domain; a fold that changes meaning elsewhere
 # ("clear", "drop", "page") is left out.
@@ -530,17 +514,62 @@ def stem(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def fold_phrases(text: str) -> str:
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    return text
+def _forms(*stems_: str, endings: tuple[str, ...] = ("", "s", "ed", "ing")) -> list[str]:
+    return [stem_ + ending for stem_ in stems_ for ending in endings]
+
+
+# Two-word phrases that name one thing, folded on the lower-cased tokens every term reader already
+# has: (first word, second word) -> the folded word; hyphenated forms are single tokens.
+_PAIRS: dict[tuple[str, str], str] = {}
+for _firsts, _seconds, _folded in (
+    (["roll", "rolls", "rolled", "rolling"], ["back"], "rollback"),
+    (["time", "times", "timed", "timing"], ["out"], "timeout"),
+    (_forms("log") + ["logged", "logging"], ["in"], "login"),
+    (_forms("sign"), ["in"], "login"),
+    (["rate"], ["limit", "limits", "limited", "limiting", "limiter"], "ratelimit"),
+    (_forms("turn") + ["switch", "switches", "switched", "switching"], ["off"], "disable"),
+    (_forms("turn") + ["switch", "switches", "switched", "switching"], ["on"], "enable"),
+    (["on"], ["call"], "oncall"),
+    (_forms("fail"), ["over"], "failover"),
+    (["scale", "scales", "scaled", "scaling"], ["up", "out"], "increase"),
+    (["back"], ["off"], "backoff"),
+    (["api", "token", "http"], ["call", "calls"], "request"),
+):
+    for _first in _firsts:
+        for _second in _seconds:
+            _PAIRS[(_first, _second)] = _folded
+_SINGLE = {
+    "roll-back": "rollback", "time-out": "timeout", "log-in": "login", "sign-in": "login", "on-call": "oncall",
+    "fail-over": "failover", "back-off": "backoff", "rate-limit": "ratelimit", "rate-limits": "ratelimit",
+    "rate-limited": "ratelimit", "rate-limiting": "ratelimit", "ic": "incident", "ics": "incident",
+}  # fmt: skip
+_TRIPLES = {("what", "came", "back"): "response", ("what", "comes", "back"): "response"}
+
+
+@functools.lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """The lower-cased tokens of a text with the phrases above folded: 'rolled back' is 'rollback'."""
+    raw = tokens(text)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if i + 2 < len(raw) and (raw[i], raw[i + 1], raw[i + 2]) in _TRIPLES:
+            out.append(_TRIPLES[(raw[i], raw[i + 1], raw[i + 2])])
+            i += 3
+        elif i + 1 < len(raw) and (raw[i], raw[i + 1]) in _PAIRS:
+            out.append(_PAIRS[(raw[i], raw[i + 1])])
+            i += 2
+        else:
+            out.append(_SINGLE.get(raw[i], raw[i]))
+            i += 1
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=4096)
 def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
     out = set()
-    for token in tokens(fold_phrases(text)):
+    for token in words(text):
         parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
         for part in parts:
             if len(part) >= 2 and part not in stop:
@@ -552,7 +581,7 @@ def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
 def stems(text: str) -> frozenset[str]:
     """Stems of every word of a text; hyphenated and snake_case words also count as their parts."""
     out = set()
-    for token in tokens(fold_phrases(text)):
+    for token in words(text):
         out.add(stem(token))
         if "-" in token or "_" in token or "/" in token:
             out.update(stem(p) for p in token.translate(_HYPHENS).split() if len(p) >= 3)
@@ -560,14 +589,22 @@ def stems(text: str) -> frozenset[str]:
 
 
 # Scope: what a negation takes back ------------------------------------------------------------------
+# The patterns below run on lower-cased text (`_lower`): much cheaper than case-insensitive matching.
 
 # A clause ends at sentence or clause punctuation, or at a "but"/"so"/"then" that starts a new claim.
 _CLAUSE_END = re.compile(
-    r"[.;:!?,()\n]|\s[-–—]\s|\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b", re.I
+    r"[.;:!?,()\n]|\s[-–—]\s|\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b"
+)
+# A cheap first look: a clause with none of these words holds no negation cue.
+_ANY_CUE = re.compile(
+    r"n't|n’t|\b(?:no|not|never|nothing|nobody|none|neither|nor|without|instead|rather|avoid\w*|ruled?|ruling|"
+    r"exclud\w*|dismiss\w*|hold|refus\w*|declin\w*|advise|recommend|argue|under|would|could|might|unrelated|"
+    r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
+    r"stop\w*|refrain\w*|cannot|against)\b",
 )
 # A clause that only states what would follow ("that would create duplicates") proposes nothing.
-_CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b", re.I)
-_CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))", re.I)
+_CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b")
+_CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))")
 # Cues that take back the rest of their clause only: "roll back instead of restarting the pool".
 _NEGATE_AFTER = re.compile(
     r"\b(?:instead of|rather than|without|not|never|no|don'?t|do not|does not|doesn'?t|did not|didn'?t|"
@@ -577,7 +614,6 @@ _NEGATE_AFTER = re.compile(
     r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off|refus(?:e|es|ed|ing) to|"
     r"declin(?:e|es|ed|ing) to|advise against|recommend against|argue against|rather not|under no circumstances|"
     r"not an option|would be (?:a mistake|wrong|unsafe|dangerous|risky))\b",
-    re.I,
 )
 # Cues that take back what came before them in the clause: "the cache flush is not the cause",
 # "the shared table stays untouched", "leave the production table alone".
@@ -587,19 +623,26 @@ _NEGATE_BEFORE = re.compile(
     r"unrelated|a red herring|ruled out|can be ignored|leav(?:e|es|ing)\b.*\b(?:alone|untouched|as (?:it )?is)|"
     r"untouched|off the table|"
     r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
-    re.I,
 )
 
 
 @functools.lru_cache(maxsize=4096)
 def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every stretch of `text` that a negation takes back."""
+    text = _lower(text)
+    cues = [m.start() for m in _ANY_CUE.finditer(text)]
+    if not cues:
+        return ()
     spans = []
     start, carried, heading = 0, False, False
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
         clause = text[start:end]
         mark = boundary.group(0) if boundary else ""
+        first = bisect.bisect_left(cues, start)
+        if not (carried or heading or (first < len(cues) and cues[first] < end)):
+            start = boundary.end() if boundary else len(text)
+            continue  # no cue in the clause and nothing carried into it: nothing to take back
         if clause.strip():
             after = _NEGATE_AFTER.search(clause)
             before = _NEGATE_BEFORE.search(clause)
@@ -622,6 +665,14 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
             )
         start = boundary.end() if boundary else len(text)
     return tuple(spans)
+
+
+def _lower(text: str) -> str:
+    """`text` lower-cased, each character in its place (positions into it are positions into `text`)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def is_negated(text: str, position: int) -> bool:
@@ -660,12 +711,10 @@ _BOTH_WAYS = re.compile(
     r"\b(?:whichever (?:suits|works|you prefer|is (?:easier|better|best))|up to you|your (?:call|choice)|"
     r"as you (?:prefer|see fit|like)|either (?:way|option) (?:works|is fine)|both (?:options )?(?:work|are fine)|"
     r"or not,? (?:as|whichever|depending)|(?:may|might) or may not|depending on (?:your|how you) (?:preference|feel))",
-    re.I,
 )
 _PLACEHOLDER = re.compile(
     r"\[[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|\{[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
     r"\binsert (?:time|date|name|feature|product|here)\b|lorem ipsum|\?\?\?|\bplaceholder\b",
-    re.I,
 )
 _STATUSES = (
     "investigating",
@@ -676,18 +725,16 @@ _STATUSES = (
     "operational",
     "maintenance",
 )
-_STATUS_WORD = re.compile(r"\b(" + "|".join(_STATUSES) + r")\b", re.I)
+_STATUS_WORD = re.compile(r"\b(" + "|".join(_STATUSES) + r")\b")
 _UNKNOWN_TAUTOLOGY = re.compile(
     r"\b(?:the )?unknowns? (?:are|is|remain|remains|stay) (?:still |currently |as yet )?(?:unknown|not known|unclear)|"
     r"(?:we )?(?:don'?t|do not) (?:yet )?know what we (?:don'?t|do not) (?:yet )?know|what(?:ever)? is unknown (?:is|remains) unknown|"
     r"(?:some|several|many|certain) things (?:are|remain) (?:still )?(?:unknown|not (?:yet )?known|unclear)|"
     r"there (?:are|remain) (?:still )?(?:some |several )?unknowns\b(?! about| around| regarding| on| in)",
-    re.I,
 )
 _VAGUE_LATER = re.compile(
     r"\b(?:at|by|with|in|during) the next update\b|\b(?:update (?:you|again|this page)|next update) "
     r"(?:soon|shortly|later|in due course|as soon as (?:possible|we can|we know more)|when we (?:can|know more|have more))",
-    re.I,
 )
 # Phrases of the rubric and of the scorers' own descriptions: an answer made of them restates
 # what a good answer holds instead of holding it.
@@ -704,7 +751,6 @@ RUBRIC_PHRASES = re.compile(
     r"root cause analysis (?:will|is) (?:be )?(?:done|performed|conducted)|(?:what is )?known (?:and|&) unknown|"
     r"known facts|next[- ]update commitment|commits? to (?:a |the )?next update|gives? guidance|covers? (?:the )?impact|"
     r"(?:this|the) (?:message|update) (?:acknowledges|covers|shares|states))\b",
-    re.I,
 )
 
 
@@ -738,6 +784,7 @@ class Filler:
 
 @functools.lru_cache(maxsize=2048)
 def filler(text: str) -> Filler:
+    text = _lower(text)
     both = _BOTH_WAYS.search(text)
     placeholder = _PLACEHOLDER.search(text)
     statuses = ""
@@ -761,9 +808,7 @@ def filler(text: str) -> Filler:
     )
 
 
-_TIME_GIVEN = re.compile(
-    r"\b\d{1,2}:\d{2}\b|\b\d+\s*(?:minutes|mins?|hours?|hrs?)\b|\b\d{1,2}\s*(?:am|pm)\b", re.I
-)
+_TIME_GIVEN = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d+\s*(?:minutes|mins?|hours?|hrs?)\b|\b\d{1,2}\s*(?:am|pm)\b")
 
 
 @functools.lru_cache(maxsize=2048)
@@ -771,13 +816,20 @@ def without_filler(text: str) -> str:
     """`text` less its filler sentences: those that restate the rubric, hold a placeholder, offer
     both options, list every status, say the unknowns are unknown or promise a later update with
     no time. What is left is what the answer commits to; checks that give credit read that."""
+    whole = filler(text)
+    statuses = len(set(_STATUS_WORD.findall(_lower(text))))
+    if not (
+        whole.placeholder or whole.both_ways or whole.unknown_unknowns or whole.vague_later
+        or whole.restates_rubric or statuses >= 3
+    ):  # fmt: skip
+        return "\n".join(_sentences(text))  # no sentence of it can be filler
     kept = []
-    template = bool(filler(text).restates_rubric)  # one rubric-like phrase alone is ordinary wording
+    template = bool(whole.restates_rubric)  # one rubric-like phrase alone is ordinary wording
     for sentence in _sentences(text):
         found = filler(sentence)
-        later = found.vague_later and not _TIME_GIVEN.search(sentence)
+        later = found.vague_later and not _TIME_GIVEN.search(_lower(sentence))
         if (
-            (template and RUBRIC_PHRASES.search(sentence))
+            (template and RUBRIC_PHRASES.search(_lower(sentence)))
             or found.placeholder
             or found.both_ways
             or found.status_list
@@ -801,10 +853,9 @@ def covers(text: str, reference: str, share: float, *, stop: frozenset[str] = FU
 _HEDGE = re.compile(
     r"\b(?:maybe|perhaps|possibly|might|could (?:be|also)|may (?:be|also|have)|potentially|not sure|unsure|"
     r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either)\b",
-    re.I,
 )
 
 
 def hedges(text: str) -> int:
     """How many hedging words a text holds."""
-    return len(_HEDGE.findall(text))
+    return len(_HEDGE.findall(_lower(text)))

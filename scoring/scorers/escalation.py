@@ -180,6 +180,9 @@ def checks(ctx: ScoringContext) -> list[Check]:
 def _without_filler_lines(text: str) -> str:
     """The packet less the lines that hold a placeholder or offer options both ways ('Severity:
     [SEV]', 'route to L2 or Engineering, whichever'): a template's lines earn nothing."""
+    whole = filler(text)
+    if not (whole.placeholder or whole.both_ways):
+        return text
     kept = []
     for line in text.splitlines():
         found = filler(line)

@@ -20,12 +20,12 @@ from scoring.text import (
     FUNCTION_WORDS,
     affirmative,
     distinctive_terms,
-    fold_phrases,
     negated_spans,
     quote,
     sentences,
     stem,
     tokens,
+    words,
 )
 
 VERSION = 2  # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
@@ -803,7 +803,7 @@ def _words(text: str) -> list[str]:
     """The words of a text, a hyphenated name as its parts: 'orders-service' and 'the orders
     service' say the same."""
     out = []
-    for token in tokens(fold_phrases(text)):
+    for token in words(text):
         if "-" in token and not token[0].isdigit():
             out += [part for part in token.split("-") if part]
         else:

@@ -143,10 +143,19 @@ def test_reviewers_and_leads_read_the_scores_with_checks_and_versions(
     scored, lead, reviewer, django_assert_num_queries
 ):
     attempt, access_token = scored
+    # The reviewer sits on the attempt's panel; the exercise is not reviewed blind.
+    panel = simulator_services.panel_create(
+        organisation=attempt.organisation, name="Panel", reviewers=[reviewer]
+    )
+    attempt.invitation.panel = panel
+    attempt.invitation.save()
+    attempt.exercise.blind_review = False
+    attempt.exercise.save()
     url = f"/api/v1/attempts/{attempt.public_id}/scores/"
     api = _staff(reviewer)
 
-    with django_assert_num_queries(7):  # token, membership, attempt, set+rubric, dimensions, items, scores
+    # token, membership, attempt, set+rubric, dimensions, items, scores
+    with django_assert_num_queries(7):
         response = api.get(url)
 
     assert response.status_code == 200
@@ -161,6 +170,19 @@ def test_reviewers_and_leads_read_the_scores_with_checks_and_versions(
     candidate = APIClient()
     candidate.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token}")
     assert candidate.get(url).status_code in (401, 403)
+
+
+def test_a_blind_reviewer_is_told_to_review_before_reading_the_auto_scores(scored, reviewer):
+    attempt, _ = scored
+    panel = simulator_services.panel_create(
+        organisation=attempt.organisation, name="Panel", reviewers=[reviewer]
+    )
+    attempt.invitation.panel = panel
+    attempt.invitation.save()
+
+    response = _staff(reviewer).get(f"/api/v1/attempts/{attempt.public_id}/scores/")
+
+    assert response.status_code == 403 and response.json()["error"] == "blind_review"
 
 
 def test_scores_of_an_unscored_attempt_or_another_organisation_are_404(started, lead):

@@ -8,6 +8,10 @@ REVIEW_BELOW = 0.6
 # Answers this short or this long are harder to read by rule: fewer signals, or more chances to hit one.
 SHORT_ANSWER_WORDS = 25
 LONG_ANSWER_WORDS = 1200
+# A share of passed check weight in this range leaves the score in the middle, between readings.
+SPLIT_LOW, SPLIT_HIGH = 0.4, 0.6
+# Dimensions of one item this far apart (a 5 and a 2) disagree about the same answer.
+SPREAD = 3
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,11 @@ def confidence(checks: list[Check], *, words: int | None = None) -> tuple[float,
             if raw not in (1.0, 5.0) and margin < 0.3:
                 value -= 0.25 * (1 - margin / 0.3)
                 doubts.append("the score sits on the boundary between two levels")
-            split = 1 - abs(2 * share - 1)  # 1 when the checks split evenly
-            if split > 0.6:
-                value -= 0.15 * split
-                doubts.append("the checks disagree: about half passed")
+            if SPLIT_LOW <= share <= SPLIT_HIGH:
+                # About half the weight passed: the score sits between a good answer and a weak one,
+                # where most large disagreements with reviewers were found.
+                value -= 0.45
+                doubts.append("the checks split about evenly: the answer sits between good and weak")
     doubtful = [c for c in checks if c.doubt and c.assessed and c is not gate]
     if doubtful:
         value -= min(0.45, 0.15 * len(doubtful))
@@ -145,6 +150,21 @@ def describe_checks(stored: list[dict]) -> str:
     return describe([Check(**{k: v for k, v in c.items() if k in names}) for c in stored or []])
 
 
+def cross_check(results: list[DimensionResult]) -> list[DimensionResult]:
+    """Dimensions of one answer that disagree strongly (a packet's communication 5 while its
+    escalation is 1): the extremes are less sure, since one of the readings is likely wrong."""
+    scores = [r.score for r in results]
+    if len(scores) < 2 or max(scores) - min(scores) < SPREAD:
+        return results
+    low, high = min(scores), max(scores)
+    for result in results:
+        if result.score in (low, high):
+            result.confidence = round(max(0.0, result.confidence - 0.45), 2)
+            result.needs_review = result.confidence < REVIEW_BELOW
+            result.doubts.append(f"the answer's dimensions disagree ({high} against {low})")
+    return results
+
+
 def roll_up(
     dimensions: tuple[str, ...], checks: list[Check], *, words: int | None = None
 ) -> list[DimensionResult]:
@@ -163,4 +183,4 @@ def roll_up(
                 label=describe(own),
             )
         )
-    return results
+    return cross_check(results)

@@ -87,3 +87,23 @@ def test_the_score_report_and_the_stored_scores_carry_confidence_review_flag_and
         for dimension in item["dimensions"]:
             assert {"confidence", "needs_review", "label"} <= set(dimension)
             assert isinstance(dimension["needs_review"], bool) and dimension["label"]
+
+
+def test_dimensions_of_one_answer_that_disagree_strongly_go_to_a_person():
+    strong = [Check("a", "communication", True, 1, "Clear."), Check("b", "communication", True, 1, "Calm.")]
+    weak = [
+        Check("c", "escalation", False, 1, "Routes to L1."),
+        Check("d", "escalation", False, 1, "No ids."),
+    ]
+    communication, escalation = roll_up(("communication", "escalation"), strong + weak, words=300)
+    assert (communication.score, escalation.score) == (5, 1)
+    assert communication.needs_review and escalation.needs_review
+    assert "disagree" in communication.doubts[-1]
+
+
+def test_an_evenly_split_dimension_is_flagged_and_a_clear_one_is_not():
+    split = [_check("a", True, 1), _check("b", False, 1)]
+    (result,) = roll_up(("troubleshooting",), split, words=300)
+    assert result.needs_review
+    (clear,) = roll_up(("troubleshooting",), [_check("a", True, 3), _check("b", False, 1)], words=300)
+    assert not clear.needs_review

@@ -602,6 +602,12 @@ _ANY_CUE = re.compile(
     r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
     r"stop\w*|refrain\w*|cannot|against)\b",
 )
+# A clause that takes back the one before it: "..., so he shouldn't", "...; don't do that".
+_BACK_NEGATION = re.compile(
+    r"\s*(?:and |so |but )?(?:he|she|they|we|you|i|one)?\s*(?:shouldn't|should not|must not|mustn't|won't|will not|"
+    r"don't|do not|can't|cannot|wouldn't|would not)\s*(?:do (?:that|it|this)|either)?\s*$|"
+    r"\s*(?:avoid|never do|don't do|do not do) (?:that|this|it)\s*$"
+)
 # A clause that only states what would follow ("that would create duplicates") proposes nothing.
 _CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b")
 _CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))")
@@ -635,15 +641,21 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
         return ()
     spans = []
     start, carried, heading = 0, False, False
+    previous = None  # the last clause with words in it
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
         clause = text[start:end]
         mark = boundary.group(0) if boundary else ""
         first = bisect.bisect_left(cues, start)
         if not (carried or heading or (first < len(cues) and cues[first] < end)):
+            if clause.strip():
+                previous = (start, end)
             start = boundary.end() if boundary else len(text)
             continue  # no cue in the clause and nothing carried into it: nothing to take back
         if clause.strip():
+            if previous and _BACK_NEGATION.match(clause):
+                spans.append(previous)  # "re-posting them would duplicate them, so he shouldn't"
+            previous = (start, end)
             after = _NEGATE_AFTER.search(clause)
             before = _NEGATE_BEFORE.search(clause)
             # "Not an option: failing back or restarting the primary" takes back its whole list;

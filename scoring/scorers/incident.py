@@ -208,7 +208,7 @@ def _severity_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) -> l
         Check("severity_declared", OPS, correct, 2, message, f"D1: {given}" if given else ""),
         Check("severity_close", OPS, close, 1,
               ("Reads the impact right." if correct else f"{given} is one level off {want}: close, not right.") if close
-              else f"{given or 'No severity'} misreads the impact badly; it is {want}.",
+              else f"{given or 'No severity'} is declared where the impact calls for {want}.",
               f"D1: {given}" if given else ""),
         timing.check(ctx, "D1", OPS, 1, correct, "the severity"),
     ]  # fmt: skip
@@ -222,7 +222,7 @@ def _mitigation_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) ->
     unsafe = given in key["unsafe"]
     correct = given in key["correct"]
     safe_message = (
-        f"Chooses an unsafe mitigation ({given}: {text}): a risky production action no incident commander should approve."
+        f"Chooses {given} ({text}), an action that puts production or customer data at risk."
         if unsafe
         else "Chooses no mitigation that puts production or customer data at risk."
     )

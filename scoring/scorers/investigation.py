@@ -576,8 +576,8 @@ class _Trail:
             )
         else:
             self.targeted_message = (
-                f"Only {len(aimed)} of {len(searches)} searches touched the failing service or its errors: "
-                "a random walk."
+                f"{len(aimed)} of {len(searches)} searches touched the failing service or its errors; "
+                "the others looked elsewhere."
             )
         self.targeted_quote = _describe(aimed[0]) if aimed else (_describe(searches[0]) if searches else "")
 

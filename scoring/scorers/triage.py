@@ -214,7 +214,7 @@ def _severity_checks(t: _Triage, n: int) -> list[Check]:
     close_message = (
         f"{t.label}: {given} reads the impact within one level of {expected}."
         if close
-        else f"{t.label}: {given or 'no severity'} misreads the impact; it is {expected}."
+        else f"{t.label}: rated {given or 'no severity'} where the impact calls for {expected}."
     )
     return [
         Check(f"severity_{t.id}", OPS, distance == 0, SEVERITY_EXACT_WEIGHT / n, exact_message, said),

@@ -107,3 +107,14 @@ def test_an_evenly_split_dimension_is_flagged_and_a_clear_one_is_not():
     assert result.needs_review
     (clear,) = roll_up(("troubleshooting",), [_check("a", True, 3), _check("b", False, 1)], words=300)
     assert not clear.needs_review
+
+
+def test_check_explanations_describe_what_happened_without_judging_the_person():
+    import inspect
+
+    from scoring.scorers import comms, escalation, incident, investigation, postmortem, triage
+
+    judging = ("random walk", "defensive", "poor cross-team", "misreads the impact", "should approve")
+    for module in (comms, escalation, incident, investigation, postmortem, triage):
+        source = inspect.getsource(module).lower()
+        assert not [phrase for phrase in judging if phrase in source], module.__name__

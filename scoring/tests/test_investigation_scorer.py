@@ -174,7 +174,10 @@ def test_blaming_the_red_herring_and_misreading_401_are_explained(oauth):
         not checks["cites_signal_evidence"].passed
         and "red herrings" in checks["cites_signal_evidence"].explanation
     )
-    assert not checks["targeted_searches"].passed and "random walk" in checks["targeted_searches"].explanation
+    assert (
+        not checks["targeted_searches"].passed
+        and "looked elsewhere" in checks["targeted_searches"].explanation
+    )
 
 
 def test_an_unsafe_mitigation_sinks_troubleshooting(oauth):

@@ -349,18 +349,21 @@ _SENTENCE_MARK = re.compile(r"[.?!](?:\s|$)")
 _SEGMENT = re.compile(r"[,;/|\n]+|\s(?:and|or)\s")
 
 
+_TERM_SPLIT = re.compile(r",|\s/\s|\band/or\b")
+
+
 def _term_runs(text: str) -> bool:
     """Lines that string eight or more bare terms together with commas, holding a third of the text:
     'database failover, primary, replica, read replica, replica lag, replication, WAL, ...'."""
     in_runs, total = 0, 0
     for line in _sentences(text):
-        parts = [tokens(part) for part in line.split(",")]
+        parts = [tokens(part) for part in _TERM_SPLIT.split(line)]
         words = sum(len(p) for p in parts)
         total += words
         bare = [p for p in parts if p and len(p) <= 3 and not any(w in FUNCTION_WORDS for w in p)]
         if len(bare) >= 8 and len(bare) >= 0.7 * len(parts):
             in_runs += words
-    return total > 0 and in_runs >= total / 3
+    return total > 0 and in_runs >= total / 4
 
 
 def _listed(text: str) -> bool:

@@ -21,7 +21,9 @@ from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 2  # 2: shared text toolkit; filler and packets about something else fail the readable gate
+VERSION = (
+    2  # 2: shared text toolkit; filler and off-topic packets fail the gate; communication weighs correctness
+)
 ESC = "escalation"
 OPS = "operational_discipline"
 COM = "communication"
@@ -170,6 +172,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += escalation
     result += _discipline_checks(key, whole)
     result += _communication_checks(ctx, packet)
+    result.append(_points_the_right_way(ctx, escalation))
     secret = key["secret"]["value"]
     if _leaked_fragment(secret, whole.text):
         # No quote repeats the secret, whichever check happens to quote the sentence holding it.
@@ -531,6 +534,35 @@ def _leak_quote(packet: _Packet, fragment: str) -> str:
 
 
 # --- communication ------------------------------------------------------------------------------
+
+
+def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check:
+    """A well-written packet that names the wrong severity or sends engineers to the wrong team
+    misleads them however clearly it reads: communication is judged on correctness too (the
+    rubric: 'correctness under pressure'). A thin reason or ask is the escalation checks' matter."""
+    by_id = {c.id: c for c in escalation}
+    severity, route = by_id["severity_with_reason"], by_id["ask_and_route"]
+    wrong = []
+    if severity.explanation.startswith(("Lists several", "The packet says", "Sets no severity")) or (
+        severity.explanation.startswith("Sets SEV") and "; this is" in severity.explanation
+    ):
+        wrong.append(severity)
+    if route.explanation.startswith(("Routes to several", "Does not say which team")) or (
+        route.explanation.startswith("Routes to") and "; this belongs" in route.explanation
+    ):
+        wrong.append(route)
+    if not wrong:
+        # Pointing the right way is expected of any packet and earns little; pointing the wrong way
+        # outweighs how well the packet reads.
+        return Check(
+            "points_the_right_way", COM, True, 1,
+            "Points engineers the right way: the severity and the owning team are right.",
+        )  # fmt: skip
+    return Check(
+        "points_the_right_way", COM, False, 6,
+        "Reads clearly but points engineers the wrong way. " + " ".join(c.explanation for c in wrong),
+        wrong[0].quote,
+    )  # fmt: skip
 
 
 def _communication_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:

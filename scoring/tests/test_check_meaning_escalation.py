@@ -130,6 +130,11 @@ CASES = [
     ("no_blame", _add("Note: probably their side, L1 should have caught this."), False, "false positive guard: blame"),
     ("leaves_out_noise", _same, True, "paraphrase: the thread's noise left out"),
     ("leaves_out_noise", "NOISE", False, "false positive guard: the thread's noise carried in"),
+    ("points_the_right_way", _section("Ask:", "Request for SRE: please run this as an incident and roll "
+                                      "orders-service back to v4.28.4."), True,
+     "paraphrase: the owning team asked in other words"),
+    ("points_the_right_way", _section("Ask:", "Ask: Engineering, please look at the orders-service code."), False,
+     "false positive: a clear packet sent to the wrong team"),
     ("calm_tone", _same, True, "paraphrase: calm sentences"),
     ("calm_tone", _add("THIS IS URGENT PLEASE FIX NOW!!"), False, "false positive guard: shouting"),
 ]  # fmt: skip

@@ -61,13 +61,16 @@ _SEVERITY_WORDS = frozenset(
     {"severity", "priority", "sev", "sev1", "sev2", "sev3", "sev4", "proposed", "suggested", "set"}
 )
 _ASK = re.compile(  # (lower)
-    r"\b(?:ask\b|request(?:ing)? (?:that|you|sre|engineering|security|an?)\b|we need\b|"
+    r"\b(?:ask\b|asks? (?:to|for|of)\b|request(?:ing|s)? (?:that|you|sre|engineering|security|an?|to|for|of)\b|we need\b|"
     r"needs? (?:you|sre|engineering|security|l2|a|an|the)\b|please\b|"
     r"(?:could|can) (?:you|sre|engineering|security|l2)\b|action (?:needed|required)\b)"
 )
-_ASK_LINE = re.compile(r"\b(?:ask\b|route\b|escalat|owner\b|assign|please\b|need)")  # (lower)
+_ASK_LINE = re.compile(
+    r"\b(?:ask\b|asks\b|requests?\b|route\b|escalat|owner\b|assign|please\b|need)"
+)  # (lower)
 _REDACTED = re.compile(  # (lower)
-    r"\b(?:redact|masked\b|removed (?:it|the (?:key|secret|password|token)))|\*{3}|x{6}|\[removed\]"
+    r"\b(?:redact|masked\b|removed (?:it|the (?:key|secret|password|token))|left (?:it|them|the \w+) out\b|"
+    r"scrubbed\b|omitted\b|withheld\b|kept (?:it|them) out\b)|\*{3}|x{6}|\[removed\]"
 )
 _ROTATE = re.compile(r"\b(?:rotat|revok|invalidat|regenerat|reset\b|re-?issu|replac)")  # (lower)
 _CREDENTIAL = re.compile(  # (lower)

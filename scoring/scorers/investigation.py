@@ -363,10 +363,11 @@ def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mit
     )  # fmt: skip
 
     trail = _Trail(ctx.events, facts, evidence)
-    # With nothing recorded at all (an answer scored offline, without its events), the trail is not
-    # judged: the checks are not assessed and troubleshooting is scored on the rest.
-    recorded = bool(ctx.events)
-    unrecorded = "No events were recorded with this answer, so the search trail is not assessed."
+    # With no search or trace recorded (an answer scored offline without its events, or events that
+    # hold none), there is no trail to judge: the checks are not assessed and troubleshooting is
+    # scored on the rest.
+    recorded = any(e.get("kind") in ("log_search", "trace_opened") for e in ctx.events)
+    unrecorded = "No log searches were recorded with this answer, so the search trail is not assessed."
     result.append(
         Check(
             "targeted_searches", T, trail.targeted, 1.5,

@@ -1,4 +1,4 @@
-"""Golden outputs: each scorer's scores, check ids and passed flags on a fixed set of answers, pinned
+"""Golden outputs: each scorer's scores, check ids, passed and assessed flags on a fixed set of answers, pinned
 per scorer version, so a change that alters scores without a version bump fails.
 
 The answers are the development split of the evaluation set (`scoring/evaluation/`, packs and
@@ -56,7 +56,10 @@ def _outputs(kind: str) -> list[dict]:
                     "scenario": entry["id"],
                     "response": path.stem,
                     "dimensions": {
-                        d.dimension: {"score": d.score, "checks": [[c.id, c.passed] for c in d.checks]}
+                        d.dimension: {
+                            "score": d.score,
+                            "checks": [[c.id, c.passed, c.assessed] for c in d.checks],
+                        }
                         for d in item.dimensions
                     },
                 }

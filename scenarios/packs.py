@@ -92,9 +92,74 @@ def read_pack_file(path: Path | str) -> dict:
     return parse_pack(raw, name=name, fmt="yaml" if path.suffix.lower() in (".yaml", ".yml") else "json")
 
 
+# A YAML pack is read as events first, in constant memory, and refused when it nests deeper or
+# expands (aliases counted as what they stand for) into more values than any real pack: a
+# "billion laughs" document is a few hundred bytes that expand into billions of values, and deep
+# nesting exhausts the recursion limit. The real packs nest about 10 deep.
+MAX_YAML_DEPTH = 64
+MAX_YAML_VALUES = 5_000_000
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_yaml_shape(raw: bytes, *, name: str) -> None:
+    """Refuse YAML nested deeper than MAX_YAML_DEPTH or expanding to more than MAX_YAML_VALUES."""
+    expanded = 0  # values so far, each alias counted as the values its anchor holds
+    open_collections: list[tuple[str | None, int]] = []  # (anchor, `expanded` when it opened)
+    anchored: dict[str, int] = {}
+    for event in yaml.parse(raw, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            expanded += 1
+            open_collections.append((event.anchor, expanded))
+            if len(open_collections) > MAX_YAML_DEPTH:
+                raise PackError(
+                    [
+                        PackProblem(
+                            name,
+                            "$",
+                            f"nested more than {MAX_YAML_DEPTH} levels deep; the limit is {MAX_YAML_DEPTH}",
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, started = open_collections.pop()
+            if anchor is not None:
+                anchored[anchor] = expanded - started + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                anchored[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            expanded += anchored.get(event.anchor, 1)
+        if expanded > MAX_YAML_VALUES:
+            raise PackError(
+                [
+                    PackProblem(
+                        name,
+                        "$",
+                        f"expands to more than {MAX_YAML_VALUES:,} values (aliases counted in full); "
+                        "a scenario pack is never that large",
+                    )
+                ]
+            )
+
+
 def parse_pack(raw: bytes, *, name: str, fmt: str) -> dict:
+    if len(raw) > settings.SCENARIO_PACK_MAX_BYTES:
+        raise PackError(
+            [
+                PackProblem(
+                    name,
+                    "$",
+                    f"{len(raw):,} bytes is over the {settings.SCENARIO_PACK_MAX_BYTES:,}-byte limit for a scenario pack",
+                )
+            ]
+        )
     try:
-        document = yaml.safe_load(raw) if fmt == "yaml" else orjson.loads(raw)
+        if fmt == "yaml":
+            _check_yaml_shape(raw, name=name)
+            document = yaml.load(raw, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, shape checked above
+        else:
+            document = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise PackError([PackProblem(name, "$", f"not valid JSON: {error}")]) from None
     except yaml.YAMLError as error:

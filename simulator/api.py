@@ -19,16 +19,24 @@ from rest_framework import authentication, permissions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as HttpResponse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scenarios.models import ScenarioKind
 from scoring import selectors as scoring_selectors
 from scoring import staff_selectors
-from simulator import access, selectors, services
+from simulator import access, input_limits, selectors, services
 from simulator import staff_selectors as delivery_selectors
-from simulator.authentication import AttemptBearerAuthentication
+from simulator.authentication import (
+    AttemptBearerAuthentication,
+    AttemptEventsThrottle,
+    AttemptStartThrottle,
+    InvitationThrottle,
+    LoginThrottle,
+)
 from simulator.errors import DomainError
+from simulator.input_limits import MAX_INT32, MAX_INT64
 from simulator.models import Attempt, AttemptItem, AttemptStatus, Exercise, Purpose, SubmittedBy
 from simulator.responses import response_schema_for
 
@@ -164,7 +172,21 @@ def _candidate_attempt(attempt_id: str) -> dict:
 # Staff ---------------------------------------------------------------------------------------------
 
 
+class ThrottlePostMixin:
+    """Throttle a view's POST only (`post_throttle_classes`); its other methods keep the defaults."""
+
+    post_throttle_classes: list = []
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [throttle() for throttle in self.post_throttle_classes]
+        return super().get_throttles()
+
+
 class TokenView(ObtainAuthToken):
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
+    throttle_classes = [LoginThrottle]
+
     @extend_schema(
         request=inline_serializer(
             "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
@@ -173,7 +195,15 @@ class TokenView(ObtainAuthToken):
         summary="Get an API token for a staff user",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes flags a locked-out login on the request; its middleware, which answers
+            # with 429 and Retry-After, reads the flag from Django's request, not DRF's.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
+                request._request.axes_credentials = getattr(request, "axes_credentials", None)
+            raise
 
 
 class ExerciseListApi(APIView):
@@ -310,11 +340,15 @@ class StaffMethodsMixin:
         return super().get_permissions()
 
 
-class InvitationCreateApi(APIView):
+class InvitationCreateApi(ThrottlePostMixin, APIView):
     """GET lists the caller's invitations; POST invites a participant."""
 
+    post_throttle_classes = [InvitationThrottle]
+
     class InvitationCreateInputSerializer(serializers.Serializer):
-        exercise = serializers.IntegerField(help_text="Exercise id (GET /api/v1/exercises/)")
+        exercise = serializers.IntegerField(
+            min_value=1, max_value=MAX_INT64, help_text="Exercise id (GET /api/v1/exercises/)"
+        )
         participant_name = serializers.CharField(max_length=200)
         participant_email = serializers.EmailField()
         expires_in_days = serializers.IntegerField(min_value=1, max_value=60, default=7)
@@ -435,10 +469,11 @@ class AttemptKpiApi(StaffAttemptMixin, APIView):
 # Candidate -----------------------------------------------------------------------------------------
 
 
-class AttemptStartApi(StaffMethodsMixin, APIView):
+class AttemptStartApi(ThrottlePostMixin, StaffMethodsMixin, APIView):
     """POST starts an attempt from an invitation token (no account: the candidate's first call);
     GET lists the attempts a lead or reviewer may see, so it authenticates like every staff call."""
 
+    post_throttle_classes = [AttemptStartThrottle]
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
@@ -495,22 +530,21 @@ class AttemptStartApi(StaffMethodsMixin, APIView):
         responses={
             201: AttemptStartOutputSerializer,
             200: AttemptStartOutputSerializer,
+            400: ERROR,
             404: ERROR,
+            409: ERROR,
             410: ERROR,
+            429: ERROR,
         },
-        summary="Start the attempt of an invitation (idempotent: the same token returns the same attempt)",
+        summary="Start the attempt of an invitation (idempotent until it is submitted: the same token "
+        "returns the same attempt; after submitting, 409 and nothing of the attempt)",
     )
     def post(self, request):
         data = self.AttemptStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            attempt, access_token, created = services.attempt_start(
-                invitation_token=data.validated_data["invitation_token"]
-            )
-        except services.InvitationUnusable as error:
-            if "not valid" in str(error):
-                return HttpResponse({"error": error.code, "detail": str(error)}, status=404)
-            raise
+        attempt, access_token, created = services.attempt_start(
+            invitation_token=data.validated_data["invitation_token"]
+        )
         attempt = services.attempt_enforce_deadline(attempt=attempt)
         output = {**_candidate_attempt(attempt.public_id), "access_token": access_token}
         return HttpResponse(
@@ -537,7 +571,9 @@ class ResponseSaveApi(APIView):
     permission_classes = [permissions.AllowAny]
 
     class ResponseSaveInputSerializer(serializers.Serializer):
-        version = serializers.IntegerField(min_value=0, help_text="The version this answer is based on")
+        version = serializers.IntegerField(
+            min_value=0, max_value=MAX_INT32, help_text="The version this answer is based on"
+        )
         answer = serializers.JSONField(help_text="See /api/v1/schemas/responses/{kind}/")
 
     @extend_schema(
@@ -578,9 +614,11 @@ def autosave(request, *, attempt_id: str, item_id: str) -> DjangoResponse:
             status=401,
         )
     try:
-        body = orjson.loads(request.body)
+        body = input_limits.loads(request.body)
     except orjson.JSONDecodeError as error:
         return _json({"error": "parse_error", "detail": f"JSON parse error - {error}"}, status=400)
+    except input_limits.UnsafeInput as error:
+        return _json({"error": "parse_error", "detail": str(error)}, status=400)
     problems = {}
     if not isinstance(body, dict):
         return _json(
@@ -589,8 +627,8 @@ def autosave(request, *, attempt_id: str, item_id: str) -> DjangoResponse:
     version = body.get("version")
     if "version" not in body:
         problems["version"] = ["This field is required."]
-    elif isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        problems["version"] = ["A valid integer of 0 or more is required."]
+    elif isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_INT32:
+        problems["version"] = [f"A valid integer from 0 to {MAX_INT32} is required."]
     if "answer" not in body:
         problems["answer"] = ["This field is required."]
     if problems:
@@ -623,6 +661,8 @@ def autosave(request, *, attempt_id: str, item_id: str) -> DjangoResponse:
 
 
 class EventBatchApi(CandidateView):
+    throttle_classes = [AttemptEventsThrottle]
+
     class EventBatchEventSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=sorted(services.CLIENT_EVENT_KINDS))
         item_id = serializers.CharField(required=False, allow_blank=True, max_length=32)
@@ -661,7 +701,7 @@ class LogSearchApi(CandidateView):
         trace_id = serializers.CharField(required=False, allow_blank=True, max_length=32, default="")
         start = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
         end = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
-        cursor = serializers.IntegerField(required=False, min_value=0)
+        cursor = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT32)
         limit = serializers.IntegerField(
             required=False,
             min_value=1,

@@ -1,6 +1,8 @@
+from axes.helpers import get_cool_off
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse, JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, throttling
 
 from simulator.models import Attempt, AttemptStatus
 from simulator.services import token_hash
@@ -48,3 +50,48 @@ class AttemptBearerScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "The access_token returned when the attempt starts.",
         }
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: 429 with Retry-After, as JSON {error, detail} on the
+    API and as the login page's plain message elsewhere."""
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 3600
+    detail = f"too many failed logins; try again in {max(1, round(seconds / 60))} minutes"
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"error": "locked_out", "detail": detail}, status=429)
+    else:
+        response = HttpResponse(
+            f"Locked out: {detail}.", status=429, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class ClientAddressThrottle(throttling.SimpleRateThrottle):
+    """A rate per client address, for calls that anyone can make (`scope` names the rate)."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginThrottle(ClientAddressThrottle):
+    scope = "login"
+
+
+class AttemptStartThrottle(ClientAddressThrottle):
+    scope = "attempt_start"
+
+
+class InvitationThrottle(throttling.UserRateThrottle):
+    scope = "invitations"
+
+
+class AttemptEventsThrottle(throttling.SimpleRateThrottle):
+    """A rate per attempt: one candidate's client cannot flood the event table."""
+
+    scope = "events"
+
+    def get_cache_key(self, request, view):
+        ident = request.auth.pk if isinstance(request.auth, Attempt) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

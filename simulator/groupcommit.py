@@ -16,7 +16,12 @@ takes every save waiting and runs them in one statement. While they run, the nex
 the next statement. There is no timer: a lone save goes at once, a busy process writes batches as
 large as its traffic (about a dozen saves each in the benchmark). Each save is acknowledged only after
 the statement holding it committed, so "200" still means "on disk"; should the statement fail, each
-of its saves takes the general path, so nothing is lost.
+of its saves takes the general path, so nothing is lost. When PostgreSQL refuses the data itself (a
+data exception, which input checks should have caught), the batch is retried one save at a time, so
+the save it refuses is refused alone (Unstorable) and the others of its batch are applied.
+
+Both statements also coalesce revisions (AUTOSAVE_REVISION_SECONDS): the revision a save replaces as
+the latest is deleted when it was saved in the same window as the new one and is not the first.
 """
 
 import contextlib
@@ -56,6 +61,10 @@ WITH input AS (
 ), revision AS (
     INSERT INTO simulator_responserevision (item_id, version, answer, saved_at)
     SELECT item_id, version, answer, now FROM saved
+), coalesced AS (
+    DELETE FROM simulator_responserevision old USING saved s
+    WHERE old.item_id = s.item_id AND old.version = s.version - 1 AND old.version > 1
+      AND old.saved_at >= to_timestamp(floor(extract(epoch FROM s.now) / NULLIF(%(window)s, 0)) * %(window)s)
 )
 SELECT ord, version, deadline, item_id, attempt_id FROM saved
 """
@@ -77,6 +86,10 @@ WITH target AS (
 ), revision AS (
     INSERT INTO simulator_responserevision (item_id, version, answer, saved_at)
     SELECT item_id, version, %(answer)s::jsonb, %(now)s FROM saved
+), coalesced AS (
+    DELETE FROM simulator_responserevision old USING saved s
+    WHERE old.item_id = s.item_id AND old.version = s.version - 1 AND old.version > 1
+      AND old.saved_at >= to_timestamp(floor(extract(epoch FROM %(now)s) / NULLIF(%(window)s, 0)) * %(window)s)
 )
 SELECT version, deadline, item_id, attempt_id FROM saved
 """
@@ -90,6 +103,15 @@ class Applied:
     attempt_id: int
 
 
+class Unstorable(Exception):
+    """PostgreSQL refused this save's data (a data exception); the message is the database's."""
+
+
+def revision_window() -> float:
+    """Seconds per revision window; 0 keeps every revision."""
+    return float(settings.AUTOSAVE_REVISION_SECONDS)
+
+
 @dataclass
 class PendingSave:
     attempt: str
@@ -100,6 +122,7 @@ class PendingSave:
     now: datetime
     done: threading.Event = field(default_factory=threading.Event)
     result: Applied | None = None
+    refused: str = ""  # PostgreSQL's message when it refused this save's data
 
 
 def available(alias: str = "default") -> bool:
@@ -108,9 +131,13 @@ def available(alias: str = "default") -> bool:
 
 
 def apply(pending: PendingSave, alias: str = "default") -> Applied | None:
-    """Apply the save if it is current and open; None sends the caller to the general path."""
+    """Apply the save if it is current and open; None sends the caller to the general path.
+    Raises Unstorable when PostgreSQL refuses the save's data."""
     if settings.AUTOSAVE_GROUP_COMMIT:
-        return committer(alias).save(pending)
+        applied = committer(alias).save(pending)
+        if pending.refused:
+            raise Unstorable(pending.refused)
+        return applied
     return apply_alone(pending, alias)
 
 
@@ -124,13 +151,21 @@ def apply_alone(pending: PendingSave, alias: str = "default") -> Applied | None:
         "now": pending.now,
         "version": pending.version,
         "answer": pending.answer,
+        "window": revision_window(),
     }
     # psycopg's own cursor binds on the server, so the statement is prepared once per connection
     # (settings let explicit prepare=True through): planning it costs more than running it.
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(SINGLE_SQL, params, prepare=True)
-        row = cursor.fetchone()
+    try:
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(SINGLE_SQL, params, prepare=True)
+            row = cursor.fetchone()
+    except psycopg.DataError as error:
+        raise Unstorable(_first_line(error)) from None
     return Applied(*row) if row is not None else None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 class GroupCommitter:
@@ -202,6 +237,15 @@ class GroupCommitter:
     def _commit_or_fall_back(self, batch: list[PendingSave]) -> None:
         try:
             self._commit(batch)
+        except psycopg.DataError as error:
+            # One save's data, not the database, is at fault: find it by applying the saves alone,
+            # so the others are not slowed or failed with it.
+            if len(batch) == 1:
+                batch[0].refused = _first_line(error)
+                logger.warning("autosave refused by PostgreSQL: %s", batch[0].refused)
+            else:
+                for pending in batch:
+                    self._commit_or_fall_back([pending])
         except Exception:  # the committer must outlive any one batch
             logger.exception("autosave group commit failed; its %d saves take the general path", len(batch))
             for pending in batch:
@@ -237,7 +281,7 @@ class GroupCommitter:
                 for index, p in enumerate(batch)
             ]
         )  # fmt: skip
-        params = {"batch": document.decode()}
+        params = {"batch": document.decode(), "window": revision_window()}
         # One statement in autocommit mode is one transaction: the batch is applied whole or not at all.
         with self._connect().cursor() as cursor:
             cursor.execute(BATCH_SQL, params, prepare=True)

@@ -24,3 +24,24 @@ class ApiBodySizeLimit:
                     status=413,
                 )
         return self.get_response(request)
+
+
+# Pages and API calls whose responses hold a token, answers or personal data: never stored by a
+# browser or a proxy (the workspace embeds the attempt's bearer token).
+NO_STORE_PREFIXES = ("/take/", "/attempt/", "/api/", "/staff/")
+
+
+class SecurityHeaders:
+    """The Content-Security-Policy of every response (settings.CONTENT_SECURITY_POLICY), and
+    `Cache-Control: no-store` on the candidate pages and the API."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+        if request.path.startswith(NO_STORE_PREFIXES):
+            response["Cache-Control"] = "no-store"
+        return response

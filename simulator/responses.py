@@ -10,9 +10,19 @@ import orjson
 from referencing import Registry, Resource
 
 from simulator.errors import DomainError
+from simulator.input_limits import UnsafeInput, check_json
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "response.schema.json"
-MAX_ANSWER_BYTES = 200_000
+# The largest answer of each kind, as compact JSON: several times what a long, careful answer takes,
+# and far below what would let one autosave every two seconds fill a disk.
+MAX_ANSWER_BYTES = {
+    "triage_queue": 64_000,
+    "log_investigation": 64_000,
+    "escalation_writeup": 96_000,
+    "customer_comms": 48_000,
+    "incident": 128_000,
+    "postmortem": 160_000,
+}
 
 
 class InvalidAnswer(DomainError):
@@ -52,11 +62,13 @@ def validate_answer(kind: str, answer, *, path: str = "answer") -> None:
     offline file's revisions are checked as `revisions[2][1]`)."""
     if not isinstance(answer, dict):
         raise InvalidAnswer(f"{path}: must be an object, got {type(answer).__name__}")
-    size = len(orjson.dumps(answer))
-    if size > MAX_ANSWER_BYTES:
-        raise InvalidAnswer(
-            f"{path}: {size:,} bytes is over the {MAX_ANSWER_BYTES:,}-byte limit for one answer"
-        )
+    try:
+        check_json(answer, path=path)
+    except UnsafeInput as error:
+        raise InvalidAnswer(str(error)) from None
+    size, limit = len(orjson.dumps(answer)), MAX_ANSWER_BYTES[kind]
+    if size > limit:
+        raise InvalidAnswer(f"{path}: {size:,} bytes is over the {limit:,}-byte limit for one {kind} answer")
     try:
         _fast_validator(kind)(answer)
         return

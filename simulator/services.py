@@ -8,13 +8,15 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import random
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
+from django import db
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +48,7 @@ from simulator.models import (
     SubmittedBy,
     VariantPolicy,
 )
-from simulator.responses import validate_answer
+from simulator.responses import InvalidAnswer, validate_answer
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,18 @@ class IllegalTransition(DomainError):
 class InvitationUnusable(DomainError):
     status_code = 410
     code = "invitation_unusable"
+
+
+class InvitationNotFound(InvitationUnusable):
+    status_code = 404
+    code = "not_found"
+
+
+class AttemptAlreadySubmitted(DomainError):
+    """The invitation's attempt is over: its link no longer opens anything (no token, no answers)."""
+
+    status_code = 409
+    code = "already_submitted"
 
 
 class DeadlinePassed(DomainError):
@@ -397,8 +411,10 @@ def attempt_start(*, invitation_token: str, now: datetime | None = None) -> tupl
     """Start the attempt of an invitation, or return it if it has started already.
 
     Returns (attempt, access token, created). The same token always gives the same attempt and
-    the same access token; a second attempt is never made. An expired invitation's attempt is
-    moved to `expired` (and that is kept) before the refusal is raised.
+    the same access token while the attempt is in progress; a second attempt is never made. Once
+    it is submitted the link is spent (AttemptAlreadySubmitted): a link found later in a mailbox
+    must not reopen the answers. An expired invitation's attempt is moved to `expired` (and that
+    is kept) before the refusal is raised.
     """
     outcome = _attempt_start(invitation_token=invitation_token, now=now or timezone.now())
     if isinstance(outcome, InvitationUnusable):
@@ -415,11 +431,15 @@ def _attempt_start(*, invitation_token: str, now: datetime):
         .first()
     )
     if invitation is None:
-        raise InvitationUnusable("this invitation link is not valid")
+        raise InvitationNotFound("this invitation link is not valid")
     attempt = Attempt.objects.select_for_update().get(invitation=invitation)
     access_token = access_token_for(invitation_token)
     if attempt.status == AttemptStatus.CANCELLED:
         raise InvitationUnusable("this invitation was cancelled")
+    if attempt.status in CLOSED:
+        raise AttemptAlreadySubmitted(
+            "this exercise has been submitted; its invitation link opens nothing more"
+        )
     if attempt.status == AttemptStatus.EXPIRED or (
         attempt.status == AttemptStatus.INVITED and now >= invitation.expires_at
     ):
@@ -676,17 +696,32 @@ def response_save(
     now = now or timezone.now()
     _writable(attempt, now)
     validate_answer(item.kind, answer)
-    with transaction.atomic():
-        response = Response.objects.select_for_update().get(item=item)
-        if base_version != response.version:
-            raise StaleVersion(response)
-        response.version += 1
-        response.answer = answer
-        response.save(update_fields=["version", "answer", "updated_at"])
-        ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
-        if item.kind == "triage_queue":
-            _record_severities(attempt_id=attempt.pk, item_id=item.pk, answer=answer, now=now)
+    try:
+        with transaction.atomic():
+            response = Response.objects.select_for_update().get(item=item)
+            if base_version != response.version:
+                raise StaleVersion(response)
+            response.version += 1
+            response.answer = answer
+            response.save(update_fields=["version", "answer", "updated_at"])
+            ResponseRevision.objects.create(item=item, version=response.version, answer=answer, saved_at=now)
+            _coalesce_revisions(item_id=item.pk, version=response.version, now=now)
+            if item.kind == "triage_queue":
+                _record_severities(attempt_id=attempt.pk, item_id=item.pk, answer=answer, now=now)
+    except db.DataError as error:
+        raise InvalidAnswer(f"answer: the database cannot store it ({error})") from None
     return response
+
+
+def _coalesce_revisions(*, item_id: int, version: int, now: datetime) -> None:
+    """Keep the first revision, the latest, and the last one of each AUTOSAVE_REVISION_SECONDS
+    window: the revision the new one replaces as the latest goes when both fall in one window.
+    groupcommit's statements do the same in SQL."""
+    window = groupcommit.revision_window()
+    if not window or version <= 2:
+        return
+    window_start = datetime.fromtimestamp(math.floor(now.timestamp() / window) * window, tz=UTC)
+    ResponseRevision.objects.filter(item_id=item_id, version=version - 1, saved_at__gte=window_start).delete()
 
 
 @dataclass(frozen=True)
@@ -734,16 +769,19 @@ def response_save_by_token(
     kind = _item_kind(item_public_id)
     if kind is not None and groupcommit.available():
         validate_answer(kind, answer)
-        applied = groupcommit.apply(
-            groupcommit.PendingSave(
-                attempt=attempt_public_id,
-                token_hash=token_hash(access_token),
-                item=item_public_id,
-                version=base_version,
-                answer=orjson.dumps(answer).decode(),
-                now=now,
+        try:
+            applied = groupcommit.apply(
+                groupcommit.PendingSave(
+                    attempt=attempt_public_id,
+                    token_hash=token_hash(access_token),
+                    item=item_public_id,
+                    version=base_version,
+                    answer=orjson.dumps(answer).decode(),
+                    now=now,
+                )
             )
-        )
+        except groupcommit.Unstorable as error:
+            raise InvalidAnswer(f"answer: the database cannot store it ({error})") from None
         if applied is not None:
             if kind == "triage_queue":
                 _record_severities(

@@ -3,9 +3,11 @@
 DATABASE_URL unset: SQLite in the project folder. CELERY_BROKER_URL unset: tasks run in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,8 +15,48 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-laptop-only-key-change-me-in-production")
+LAPTOP_SECRET_KEY = "insecure-laptop-only-key-change-me-in-production"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=LAPTOP_SECRET_KEY)
+if not DEBUG and (
+    SECRET_KEY == LAPTOP_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
+    # The key signs sessions and derives every access token from its invitation: a known key is a
+    # key to every attempt. Production refuses to start rather than run with one.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=false needs DJANGO_SECRET_KEY: a random value of at least 50 characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. Off on a laptop (DEBUG), on by default in production; each can be set from the environment.
+# Behind a proxy that ends TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only
+# when the proxy sets that header and strips the client's), or links are http:// and the SSL
+# redirect loops.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+_proxy_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the load balancer's health check speaks plain HTTP
+# The Content-Security-Policy of every page (simulator.middleware.SecurityHeaders): scripts and
+# style sheets only from this site, no inline script, no eval, no framing. Style attributes stay
+# allowed: the server-rendered bars and waterfalls set their widths with them, and a style attribute
+# cannot run script.
+CONTENT_SECURITY_POLICY = env.str(
+    "DJANGO_CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
 
 INSTALLED_APPS = [
     "simulator.apps.OperatorAdminConfig",  # django.contrib.admin, for operators only
@@ -27,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "scenarios",
     "scoring",
     "simulator",
@@ -34,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "simulator.middleware.SecurityHeaders",
     "simulator.middleware.ApiBodySizeLimit",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -42,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a locked-out login into the lockout response
 ]
 
 ROOT_URLCONF = "simulator.urls"
@@ -85,6 +130,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Django's PBKDF2 run off gevent's event loop, a few at a time (simulator/hashers.py).
+PASSWORD_HASHERS = [
+    "simulator.hashers.BoundedPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
+
+# Logins (the admin, /staff/login/, the API token): django-axes locks a username from an address
+# after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES, with a 429 and Retry-After.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "simulator.authentication.lockout_response"
+# Behind a proxy, the client's address is the last one the proxy appended to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -110,8 +182,27 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "simulator.api.exception_handler",
+    # Every JSON body is bounded in depth and numbers and refused if it holds what PostgreSQL cannot
+    # store (simulator/input_limits.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "simulator.input_limits.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client address (anonymous calls) or per attempt (the candidate's events); a refusal is a
+    # 429 with Retry-After. Autosave has none: its own rate is the workspace's, and it is cheap.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("THROTTLE_LOGIN", default="20/min"),
+        "attempt_start": env.str("THROTTLE_ATTEMPT_START", default="30/min"),
+        "invitations": env.str("THROTTLE_INVITATIONS", default="120/min"),
+        "events": env.str("THROTTLE_EVENTS", default="120/min"),
+    },
 }
+
+# Throttle counters live in the cache: per process unless CACHE_URL names a shared one
+# (redis://127.0.0.1:6379/2), which a deployment with several processes needs for exact limits.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Support engineering simulator API",
@@ -183,3 +274,6 @@ LOGGING = {
 AUTOSAVE_GROUP_COMMIT = env.bool("AUTOSAVE_GROUP_COMMIT", default=False)
 # Committers per process: while one batch is in PostgreSQL the next gathers (3 measured best on 2 cores).
 AUTOSAVE_COMMITTERS = env.int("AUTOSAVE_COMMITTERS", default=3)
+# Stored revisions per item: the first, the latest, and the last one of each window of this many
+# seconds (0 keeps every revision). The current answer is never touched.
+AUTOSAVE_REVISION_SECONDS = env.float("AUTOSAVE_REVISION_SECONDS", default=5.0)

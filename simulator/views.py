@@ -56,6 +56,10 @@ def take(request, token: str):
     if request.method == "POST":
         try:
             attempt, access_token, _ = services.attempt_start(invitation_token=token)
+        except services.AttemptAlreadySubmitted:
+            # The link is spent: the "submitted" card, never the answers or the token. A trainee
+            # reads their feedback in the browser session that took the drill.
+            return _start_page(request, selectors.invitation_for_token(token), message="", status=200)
         except services.InvitationUnusable as error:
             invitation = selectors.invitation_for_token(token)
             message = _start_problem(invitation, timezone.now()) or str(error)
@@ -81,6 +85,10 @@ def _start_page(request, invitation: Invitation | None, *, message: str, status:
             started=attempt.status != AttemptStatus.INVITED,
             closed=attempt.status in services.CLOSED,
             expires_at=invitation.expires_at,
+            # The browser that took the exercise keeps its way in (a trainee's feedback); the link
+            # alone gives none.
+            own_attempt=attempt.public_id in (request.session.get(SESSION_TOKENS) or {}),
+            attempt_id=attempt.public_id,
         )
     return render(request, "simulator/take.html", context, status=status)
 

@@ -660,6 +660,7 @@ class Workers:
             "CELERY_BROKER_URL": self.broker,
             "DJANGO_SETTINGS_MODULE": "simulator.settings",
             "DJANGO_DEBUG": "true" if self.debug else "false",
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
             "PYTHONUNBUFFERED": "1",
         }
         try:

@@ -195,6 +195,10 @@ class GunicornServer:
             **os.environ,
             "DATABASE_URL": database_url(self.conn_max_age),
             "DJANGO_DEBUG": "false",
+            # Production settings without TLS: a key of its own (tokens are checked by hash alone)
+            # and no redirect to HTTPS on the benchmark's plain-HTTP port.
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_SETTINGS_MODULE": "simulator.settings",
             "PYTHONUNBUFFERED": "1",
         }

@@ -549,22 +549,34 @@ _SINGLE = {
 _TRIPLES = {("what", "came", "back"): "response", ("what", "comes", "back"): "response"}
 
 
+_FOLD_STARTS = frozenset({first for first, _ in _PAIRS} | {first for first, _, _ in _TRIPLES} | set(_SINGLE))
+
+
 @functools.lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """The lower-cased tokens of a text with the phrases above folded: 'rolled back' is 'rollback'."""
     raw = tokens(text)
+    starts = [i for i, w in enumerate(raw) if w in _FOLD_STARTS]
+    if not starts:
+        return tuple(raw)
     out: list[str] = []
-    i = 0
-    while i < len(raw):
-        if i + 2 < len(raw) and (raw[i], raw[i + 1], raw[i + 2]) in _TRIPLES:
-            out.append(_TRIPLES[(raw[i], raw[i + 1], raw[i + 2])])
-            i += 3
-        elif i + 1 < len(raw) and (raw[i], raw[i + 1]) in _PAIRS:
-            out.append(_PAIRS[(raw[i], raw[i + 1])])
-            i += 2
-        else:
-            out.append(_SINGLE.get(raw[i], raw[i]))
-            i += 1
+    last = 0
+    for i in starts:
+        if i < last:
+            continue
+        if (triple := tuple(raw[i : i + 3])) in _TRIPLES:
+            out += raw[last:i]
+            out.append(_TRIPLES[triple])
+            last = i + 3
+        elif (pair := tuple(raw[i : i + 2])) in _PAIRS:
+            out += raw[last:i]
+            out.append(_PAIRS[pair])
+            last = i + 2
+        elif raw[i] in _SINGLE:
+            out += raw[last:i]
+            out.append(_SINGLE[raw[i]])
+            last = i + 1
+    out += raw[last:]
     return tuple(out)
 
 

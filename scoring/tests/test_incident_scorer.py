@@ -43,6 +43,7 @@ def pool_drills(g) -> dict:
     rollback = option(g, "D3", "Roll orders-service back")
     hold = option(g, "D3", "Take no action")
     restart_db = option(g, "D3", "Restart the primary database")
+    post, wait = option(g, "D4", "Post a status page"), option(g, "D4", "Wait until")
     strong = drill(
         (70, {"D1": "SEV1", "log": "10:00 I am incident commander. PagerDuty: orders-service error rate 22% (threshold 5%) in us-east-1. Declared SEV1: the order API fails for all tenants."}),
         (150, {"log": "10:01 Harrison, Lee and Taylor (enterprise) report 503 on /v2/orders, production down. Matches the alert."}),
@@ -51,7 +52,7 @@ def pool_drills(g) -> dict:
         (320, {"D2": "SRE", "log": "10:04 Paged SRE on-call with the pool log line and the 22% error rate; they own the rollback and database capacity."}),
         (345, {"log": "10:04 Change log: orders-service v4.29.0 deployed at 09:49 enriches orders with integration status on read, so each request holds a DB connection while it calls integrations-service. Timing matches the onset."}),
         (380, {"log": "10:05 Evicted keys on cache-main under allkeys-lru: unrelated, the cache does not hold pool connections."}),
-        (560, {"D4": "C1", "update": "Investigating: since about 09:55 UTC a share of Orders API calls fail with 503 errors or time out for all tenants, and the orders page in the web app shows errors. SRE is engaged and working on a mitigation. Next update in 30 minutes."}),
+        (560, {"D4": post, "update": "Investigating: since about 09:55 UTC a share of Orders API calls fail with 503 errors or time out for all tenants, and the orders page in the web app shows errors. SRE is engaged and working on a mitigation. Next update in 30 minutes."}),
         (600, {"D3": rollback, "log": "10:08 Mitigation: roll orders-service back to v4.28.4 through the deploy pipeline, approved by me as incident commander. Rejected raising the pool above max_connections and restarting the primary: both risky."}),
         (640, {"log": "10:09 Connection pool in use at 100% on the dashboard confirms exhaustion; SRE will watch pool utilisation, cl_waiting and the 5xx rate for 15 minutes after the rollback."}),
         (920, {"log": "10:13 Answered VP Support in #incident: status page updated at 10:07, next update 10:37."}),
@@ -63,13 +64,13 @@ def pool_drills(g) -> dict:
         (480, {"log": "Customer success says more enterprise customers are asking."}),
         (950, {"D2": "SRE", "log": "Paged the SRE on-call."}),
         (700, {"D3": hold, "log": "Seeing 'could not acquire DB connection' errors, pool size=43 idle=0. Also evictions on cache-main. Waiting for more evidence before acting."}),
-        (1150, {"D4": "C1", "update": "We are looking into reports of issues with orders. We will share more soon."}),
+        (1150, {"D4": post, "update": "We are looking into reports of issues with orders. We will share more soon."}),
         (1300, {"log": "Dashboard shows the connection pool at 100%. There was a deploy of orders-service v4.29.0 earlier, it might be the cause of the pool running out."}),
     )  # fmt: skip
     weak = drill(
         (800, {"D1": "SEV3", "log": "Lots of errors. The cache evictions on cache-main are the root cause, Redis is dropping keys."}),
         (1000, {"D2": "L2", "D3": restart_db, "log": "Restarting the database should clear the bad connections."}),
-        (1400, {"D4": "C2", "update": "The database probably crashed because of the cache. It will be fixed within 10 minutes."}),
+        (1400, {"D4": wait, "update": "The database probably crashed because of the cache. It will be fixed within 10 minutes."}),
     )  # fmt: skip
     return {"strong": strong, "middling": middling, "weak": weak}
 
@@ -86,6 +87,7 @@ def saml_drills(g) -> dict:
     drain = option(g, "D3", "Cordon and drain")
     hold = option(g, "D3", "Take no action")
     skew = option(g, "D3", "Raise the allowed clock skew")
+    post, reply = option(g, "D4", "Post a status page"), option(g, "D4", "Reply only")
     strong = drill(
         (80, {"D1": "SEV2", "log": "13:59 IC: me. Alert: identity-service error rate 9.5% (threshold 5%) in eu-central-1. SEV2: about a quarter of SAML logins fail for all SSO tenants, a retry often works."}),
         (250, {"log": "14:02 Assertion rejected for tn_dcef2547a3: NotBefore is later than now + allowed skew 120s, on node ip-10-42-3-17. Hypothesis: the clock on that node is behind."}),
@@ -94,7 +96,7 @@ def saml_drills(g) -> dict:
         (345, {"log": "14:03 Change log: identity-service pod scheduled on ip-10-42-3-17 after the identity-pool rolled to a new base image. A base image without time sync would explain the skew."}),
         (370, {"log": "14:04 Slow insert into sessions (850ms) is unrelated noise; session writes do not reject assertions."}),
         (500, {"D3": drain, "log": "14:06 Mitigation: cordon and drain ip-10-42-3-17 so identity-service pods reschedule onto nodes with healthy time sync, agreed with SRE. Rejected raising the allowed skew for all tenants: it weakens replay protection."}),
-        (560, {"D4": "C1", "update": "Investigating: since about 13:55 UTC roughly a quarter of SAML SSO logins fail with 'SSO login failed'; retrying usually works. SRE is engaged and a mitigation is under way. Next update in 60 minutes."}),
+        (560, {"D4": post, "update": "Investigating: since about 13:55 UTC roughly a quarter of SAML SSO logins fail with 'SSO login failed'; retrying usually works. SRE is engaged and a mitigation is under way. Next update in 60 minutes."}),
         (900, {"log": "14:13 Told VP Support: status page posted at 14:07, next update by 15:07, retry is the workaround for users."}),
         (1500, {"log": "14:23 After the drain, failure rate per node back to baseline; SRE checking why the base image lacks the time sync daemon."}),
         (1540, {"update": "Mitigated: SSO login failures are back to normal since 14:10 UTC after we moved the affected service off one server. We are monitoring. Next update in 60 minutes or when resolved."}),
@@ -105,12 +107,12 @@ def saml_drills(g) -> dict:
         (760, {"D2": "SRE", "log": "Asked SRE to take a look."}),
         (900, {"log": "The NotBefore rejections on ip-10-42-3-17 could be a clock problem on that node."}),
         (800, {"D3": hold, "log": "Not sure yet; the IdP signing certificate also expires soon, keeping an eye on it."}),
-        (1000, {"D4": "C1", "update": "We are looking into reports of sign-in problems. We will update when we know more."}),
+        (1000, {"D4": post, "update": "We are looking into reports of sign-in problems. We will update when we know more."}),
     )  # fmt: skip
     weak = drill(
         (700, {"D1": "SEV4", "log": "The IdP signing certificate is expiring, that is the cause of the SSO failures."}),
         (1000, {"D2": "Security", "D3": skew, "log": "Raised the allowed skew for everyone to be safe."}),
-        (1300, {"D4": "C3", "update": "It is likely caused by the certificate expiring. It will be resolved within 15 minutes."}),
+        (1300, {"D4": reply, "update": "It is likely caused by the certificate expiring. It will be resolved within 15 minutes."}),
     )  # fmt: skip
     return {"strong": strong, "middling": middling, "weak": weak}
 

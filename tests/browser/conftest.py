@@ -92,6 +92,11 @@ def page(browser_context):
     page = browser_context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Whatever the Content-Security-Policy blocks (an inline script or style, eval) is an error too.
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     # Stop the page's timers, then let the server finish what it was doing before the test's
     # database is flushed: a save landing mid-flush would break the next test, not this one.

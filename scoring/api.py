@@ -222,15 +222,25 @@ def _override_row(override: Override) -> dict:
 
 
 class FinalizeApi(StaffApi):
+    class FinalizeIn(serializers.Serializer):
+        without_required_reviews = serializers.BooleanField(
+            default=False, help_text="Finalize although the exercise's required human reviews are not all in"
+        )
+
     @extend_schema(
-        request=None,
+        request=FinalizeIn,
         responses={200: ScorecardOut, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         summary="Finalize the scorecard (leads): scored → finalized; later changes need a reopen",
     )
     def post(self, request, attempt_id: str):
         attempt = self.attempt(request, attempt_id)
         access.require_lead(request.user)
-        attempt = services.scorecard_finalize(attempt=attempt, finalized_by=request.user)
+        data = self.FinalizeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.scorecard_finalize(
+            attempt=attempt, finalized_by=request.user,
+            without_required_reviews=data.validated_data["without_required_reviews"],
+        )  # fmt: skip
         return HttpResponse(
             ScorecardOut(staff_selectors.scorecard_view(attempt=attempt, viewer=request.user).as_api()).data
         )
@@ -276,6 +286,13 @@ class _Echo:
 
 class ExerciseScorecardsApi(StaffApi):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    def handle_exception(self, exc):
+        """A refusal is JSON ({error, detail}) even when CSV was asked for."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return response
 
     class RowOut(serializers.Serializer):
         attempt_id = serializers.CharField()

@@ -181,6 +181,30 @@ def _lead(user, attempt):
     return membership
 
 
+class BlindReviewPending(DomainError):
+    status_code = 403
+    code = "blind_review"
+
+    def __init__(self):
+        super().__init__(
+            "blind review: submit your own review of this attempt before you override or revert its scores"
+        )
+
+
+def _may_change_scores(attempt, user, now) -> None:
+    """Overrides and reverts show the scores they replace, so on a blind exercise a reviewer makes
+    them only after their own review; and never while another reviewer holds the claim. Leads
+    adjudicate and are not blind."""
+    membership = getattr(user, "membership", None)
+    if membership is not None and membership.role == Role.LEAD:
+        return
+    if attempt.exercise.blind_review and not Review.objects.filter(attempt=attempt, reviewer=user).exists():
+        raise BlindReviewPending()
+    claim = ReviewClaim.objects.select_related("reviewer").filter(attempt=attempt).first()
+    if claim is not None and claim.reviewer_id != user.pk and claim.expires_at > (now or timezone.now()):
+        raise ClaimHeld(claim)
+
+
 def _open_for_changes(attempt) -> None:
     from simulator.models import AttemptStatus
 
@@ -399,6 +423,7 @@ def override_create(
     attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
     _staff(author, attempt)
     _open_for_changes(attempt)
+    _may_change_scores(attempt, author, now)
     if reason_code not in OverrideReason.values:
         raise DomainError(f"reason_code must be one of {', '.join(OverrideReason.values)}")
     if not (justification or "").strip():
@@ -431,6 +456,7 @@ def override_revert(*, override: Override, justification: str, author, now=None)
     attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=override.attempt_id)
     _staff(author, attempt)
     _open_for_changes(attempt)
+    _may_change_scores(attempt, author, now)
     if not (justification or "").strip():
         raise DomainError("a revert needs a justification: say why the override should go")
     override = Override.objects.select_for_update().get(pk=override.pk)
@@ -457,20 +483,29 @@ def override_revert(*, override: Override, justification: str, author, now=None)
 
 
 @transaction.atomic
-def scorecard_finalize(*, attempt, finalized_by, now=None):
-    """A lead freezes the scorecard: scored → finalized."""
+def scorecard_finalize(*, attempt, finalized_by, without_required_reviews: bool = False, now=None):
+    """A lead freezes the scorecard: scored → finalized. While the exercise's required human reviews
+    are missing the lead must say so explicitly (`without_required_reviews`), and the audit keeps it."""
     from simulator import services as simulator_services
     from simulator.models import Attempt
 
     attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
     _lead(finalized_by, attempt)
+    submitted = Review.objects.filter(attempt=attempt).count()
+    required = attempt.exercise.reviews_required
+    if submitted < required and not without_required_reviews:
+        raise ReviewRefused(
+            f"{submitted} of the {required} required human reviews are in; finalize without them only "
+            "deliberately (without_required_reviews)"
+        )
     simulator_services.attempt_finalize(attempt=attempt)
     scorecard = scorecard_refresh(attempt=attempt, now=now, force=True)
     ReviewClaim.objects.filter(attempt=attempt).delete()
     _audit(
         attempt, finalized_by, "scorecard.finalized", before={"status": "scored"},
         after={"status": "finalized", "final_scores": scorecard.final_scores if scorecard else {},
-               "recommendation": scorecard.recommendation if scorecard else ""},
+               "recommendation": scorecard.recommendation if scorecard else "",
+               "reviews": f"{submitted}/{required}"},
         now=now,
     )  # fmt: skip
     return attempt

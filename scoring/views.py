@@ -86,6 +86,13 @@ def _claim_on_open(request, attempt) -> str:
         return ""
     if attempt.reviews.filter(reviewer=request.user).exists():
         return ""
+    # Browsing is not reviewing: claim only what still needs a review or was assigned to this reviewer.
+    card = getattr(attempt, "scorecard", None)
+    if (
+        not (card and card.needs_review)
+        and not attempt.review_assignments.filter(reviewer=request.user).exists()
+    ):
+        return ""
     try:
         services.review_claim(attempt=attempt, reviewer=request.user)
     except DomainError as error:
@@ -364,7 +371,10 @@ def scorecard_finalize(request, public_id: str):
     require_lead(request.user)
     attempt = attempt_for_staff(request.user, public_id)
     try:
-        services.scorecard_finalize(attempt=attempt, finalized_by=request.user)
+        services.scorecard_finalize(
+            attempt=attempt, finalized_by=request.user,
+            without_required_reviews=request.POST.get("without_required_reviews") == "yes",
+        )  # fmt: skip
     except DomainError as error:
         return _render_review(request, attempt, status=400, errors={"lead": [str(error)]})
     messages.success(request, "The scorecard is finalized.")

@@ -36,6 +36,32 @@ DEMO_CANDIDATES = [
 ]
 
 
+MINUTES_USED = [58, 71, 64, 85, 43, 22]
+
+
+def _spread_over_time(attempt: Attempt, *, minutes: int, days_ago: int) -> None:
+    """Place a demo attempt in the past as if it had taken `minutes`: the start, each save and each
+    event spread over that time, so time used, the timeline and the KPIs read like real work."""
+    from simulator.models import Event, ResponseRevision
+
+    submitted = timezone.now() - timezone.timedelta(days=days_ago, hours=2)
+    started = submitted - timezone.timedelta(minutes=minutes)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        started_at=started, submitted_at=submitted,
+        deadline=started + timezone.timedelta(seconds=attempt.time_limit_seconds),
+    )  # fmt: skip
+    revisions = list(
+        ResponseRevision.objects.filter(item__attempt=attempt).order_by("item__position", "version")
+    )
+    for index, revision in enumerate(revisions, start=1):
+        revision.saved_at = started + timezone.timedelta(minutes=minutes * index / (len(revisions) + 1))
+    ResponseRevision.objects.bulk_update(revisions, ["saved_at"])
+    events = list(Event.objects.filter(attempt=attempt).order_by("server_ts", "pk"))
+    for index, event in enumerate(events, start=1):
+        event.server_ts = started + timezone.timedelta(minutes=minutes * index / (len(events) + 2) * 0.8)
+    Event.objects.bulk_update(events, ["server_ts"])
+
+
 def demo_exercise(*, organisation, panel: Panel) -> Exercise:
     exercise = organisation.exercises.filter(slug=DEMO_EXERCISE["slug"]).first()
     if exercise is None:
@@ -62,6 +88,9 @@ def demo_scored_attempts(*, exercise: Exercise, lead) -> list[Attempt]:
             answer = ANSWERS[item.kind](scenario.payload, scenario.answer_key.content, quality)
             services.response_save(attempt=attempt, item=item, base_version=0, answer=answer)
         services.attempt_submit(attempt=attempt, submitted_by="participant")
+        _spread_over_time(
+            attempt, minutes=MINUTES_USED[len(attempts) % len(MINUTES_USED)], days_ago=len(attempts)
+        )
         scoring_services.attempt_score(attempt_id=attempt.pk)
         attempt.refresh_from_db()
         attempts.append(attempt)

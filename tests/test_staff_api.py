@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from scoring import services as scoring_services
 from scoring.models import Override
+from scoring.staff_selectors import csv_safe
 from simulator import services
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +130,14 @@ def test_finalize_and_reopen_are_for_leads_and_a_finalized_scorecard_refuses_cha
     base = f"/api/v1/attempts/{attempt.public_id}"
 
     assert client_for(reviewer).post(f"{base}/finalize/").status_code == 404
-    assert client_for(lead).post(f"{base}/finalize/").status_code == 200
+    missing = client_for(lead).post(f"{base}/finalize/")
+    assert missing.status_code == 409 and "0 of the 1 required human reviews" in missing.json()["detail"]
+    assert (
+        client_for(lead)
+        .post(f"{base}/finalize/", {"without_required_reviews": True}, format="json")
+        .status_code
+        == 200
+    )
     refused = client_for(reviewer).post(f"{base}/reviews/", {"scores": {"communication": 3}}, format="json")
     assert refused.status_code == 409 and refused.json()["error"] == "scorecard_finalized"
     assert client_for(lead).post(f"{base}/reopen/", {"reason": ""}, format="json").status_code == 400
@@ -156,6 +164,54 @@ def test_the_answers_endpoint_gives_final_answers_and_every_revision(scored_atte
     assert [r["version"] for r in comms["revisions"]] == [1]
 
 
+def test_a_blind_reviewer_can_neither_override_nor_revert_before_their_review(scored_attempt, lead, reviewer):
+    attempt = scored_attempt()
+    made = client_for(lead).post(
+        f"/api/v1/attempts/{attempt.public_id}/overrides/",
+        {"dimension": "communication", "score": 2, "reason_code": "other", "justification": "Lead's call."},
+        format="json",
+    )
+    client = client_for(reviewer)
+
+    override = client.post(
+        f"/api/v1/attempts/{attempt.public_id}/overrides/",
+        {"dimension": "communication", "score": 4, "reason_code": "other", "justification": "x"},
+        format="json",
+    )
+    revert = client.post(
+        f"/api/v1/overrides/{made.json()['id']}/revert/", {"justification": "x"}, format="json"
+    )
+
+    for response in (override, revert):
+        assert response.status_code == 403 and response.json()["error"] == "blind_review"
+        assert "auto_score" not in response.content.decode()
+    assert Override.objects.filter(attempt=attempt).count() == 1
+
+
+def test_an_override_waits_for_another_reviewers_claim(scored_attempt, reviewer, second_reviewer):
+    attempt = scored_attempt()
+    attempt.exercise.blind_review = False
+    attempt.exercise.save()
+    scoring_services.review_claim(attempt=attempt, reviewer=reviewer)
+
+    response = client_for(second_reviewer).post(
+        f"/api/v1/attempts/{attempt.public_id}/overrides/",
+        {"dimension": "communication", "score": 4, "reason_code": "other", "justification": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 409 and response.json()["error"] == "claimed_by_another_reviewer"
+
+
+def test_a_refused_csv_export_is_a_json_error(lead, reviewer, review_exercise):
+    missing = client_for(lead).get("/api/v1/exercises/999999/scorecards/?format=csv")
+    refused = client_for(reviewer).get(f"/api/v1/exercises/{review_exercise.pk}/scorecards/?format=csv")
+
+    for response in (missing, refused):
+        assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+        assert response.json()["error"]
+
+
 def test_the_csv_export_has_every_scorecard_and_neutralises_formulas(scored_attempt, lead, review_exercise):
     scored_attempt("ann@example.com")
     hostile = scored_attempt("eve@example.com")
@@ -175,7 +231,7 @@ def test_the_csv_export_has_every_scorecard_and_neutralises_formulas(scored_atte
     assert '\'=HYPERLINK("http://evil","x")' in names
     page = client_for(lead).get(f"/api/v1/exercises/{review_exercise.pk}/scorecards/?sort=participant").json()
     assert page["count"] == 3
-    assert [r["attempt_id"] for r in page["results"]] == [row[0] for row in rows[1:]]
+    assert [csv_safe(r["attempt_id"]) for r in page["results"]] == [row[0] for row in rows[1:]]
 
 
 def test_the_json_export_is_paginated_and_bounds_are_checked(scored_attempt, lead, review_exercise):

@@ -63,7 +63,7 @@ def test_a_review_of_a_dimension_the_attempt_was_not_scored_on_is_refused(scored
         services.review_submit(attempt=attempt, reviewer=reviewer, scores={"communication": 6})
 
 
-def test_an_override_needs_a_justification_and_keeps_the_original_auto_score(scored_attempt, reviewer):
+def test_an_override_needs_a_justification_and_keeps_the_original_auto_score(scored_attempt, lead):
     attempt = scored_attempt()
     auto_before = list(
         DimensionScore.objects.filter(item_score__score_set__attempt=attempt).values_list("score", flat=True)
@@ -72,11 +72,11 @@ def test_an_override_needs_a_justification_and_keeps_the_original_auto_score(sco
     with pytest.raises(DomainError, match="justification"):
         services.override_create(
             attempt=attempt, dimension="communication", score=1, reason_code="scorer_credited_keywords",
-            justification="   ", author=reviewer,
+            justification="   ", author=lead,
         )  # fmt: skip
     override = services.override_create(
         attempt=attempt, dimension="communication", score=1, reason_code="scorer_credited_keywords",
-        justification="Promises a fix time nobody gave.", author=reviewer,
+        justification="Promises a fix time nobody gave.", author=lead,
     )  # fmt: skip
 
     scorecard = Scorecard.objects.get(attempt=attempt)
@@ -88,19 +88,20 @@ def test_an_override_needs_a_justification_and_keeps_the_original_auto_score(sco
     )
     assert auto_after == auto_before
     entry = AuditEntry.objects.get(action="override.created")
-    assert entry.actor == reviewer and entry.after["reason_code"] == "scorer_credited_keywords"
+    assert entry.actor == lead and entry.after["reason_code"] == "scorer_credited_keywords"
 
 
-def test_an_unknown_reason_code_is_refused(scored_attempt, reviewer):
+def test_an_unknown_reason_code_is_refused(scored_attempt, lead):
     with pytest.raises(DomainError, match="reason_code must be one of"):
         services.override_create(
             attempt=scored_attempt(), dimension="communication", score=1, reason_code="felt_like_it",
-            justification="x", author=reviewer,
+            justification="x", author=lead,
         )  # fmt: skip
 
 
 def test_overrides_are_append_only_the_latest_stands_and_a_revert_is_recorded(scored_attempt, reviewer, lead):
     attempt = scored_attempt()
+    services.review_submit(attempt=attempt, reviewer=reviewer, scores={"troubleshooting": 3})
     first = services.override_create(
         attempt=attempt,
         dimension="communication",
@@ -130,6 +131,29 @@ def test_overrides_are_append_only_the_latest_stands_and_a_revert_is_recorded(sc
         services.override_revert(override=second, justification="again", author=lead)
     with pytest.raises(DomainError, match="justification"):
         services.override_revert(override=first, justification="", author=lead)
+
+
+def test_a_blind_reviewer_overrides_only_after_their_own_review(scored_attempt, reviewer):
+    attempt = scored_attempt()
+
+    with pytest.raises(services.BlindReviewPending):
+        services.override_create(
+            attempt=attempt,
+            dimension="communication",
+            score=2,
+            reason_code="other",
+            justification="x",
+            author=reviewer,
+        )
+    services.review_submit(attempt=attempt, reviewer=reviewer, scores={"communication": 3})
+    services.override_create(
+        attempt=attempt,
+        dimension="communication",
+        score=2,
+        reason_code="other",
+        justification="x",
+        author=reviewer,
+    )
 
 
 def test_a_claim_keeps_a_second_reviewer_from_grading_at_the_same_time(
@@ -185,7 +209,9 @@ def test_finalize_freezes_the_scorecard_until_a_lead_reopens_it_with_a_reason(sc
     with pytest.raises(NotAllowed):
         services.scorecard_finalize(attempt=attempt, finalized_by=reviewer)
 
-    services.scorecard_finalize(attempt=attempt, finalized_by=lead)
+    with pytest.raises(services.ReviewRefused, match="0 of the 1 required human reviews"):
+        services.scorecard_finalize(attempt=attempt, finalized_by=lead)
+    services.scorecard_finalize(attempt=attempt, finalized_by=lead, without_required_reviews=True)
     attempt.refresh_from_db()
     assert attempt.status == "finalized"
     with pytest.raises(services.ScorecardFrozen):
@@ -261,7 +287,7 @@ def test_rescoring_keeps_reviews_and_overrides_and_flags_overrides_whose_auto_sc
 
 def test_rescoring_a_finalized_attempt_leaves_its_scorecard_frozen(scored_attempt, lead):
     attempt = scored_attempt()
-    services.scorecard_finalize(attempt=attempt, finalized_by=lead)
+    services.scorecard_finalize(attempt=attempt, finalized_by=lead, without_required_reviews=True)
     frozen = Scorecard.objects.get(attempt=attempt).auto_scores
 
     _rescore_with_changed_auto_scores(attempt, 1 if frozen["communication"] != 1 else 5)

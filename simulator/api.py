@@ -79,10 +79,9 @@ def exception_handler(exc, context):
         }
         return response
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {
-            "error": getattr(exc, "default_code", "error"),
-            "detail": str(response.data["detail"]),
-        }
+        # Django's Http404 has no code of its own; DRF turns it into a NotFound without saying so.
+        code = "not_found" if isinstance(exc, Http404) else getattr(exc, "default_code", "error")
+        response.data = {"error": code, "detail": str(response.data["detail"])}
     return response
 
 

@@ -342,3 +342,10 @@ def test_every_staff_route_is_closed_to_outsiders(
         expected = {401, 403} if who in ("anonymous", "participant") else {404}
         assert response.status_code in expected, (who, method, url, response.status_code)
     assert Override.objects.filter(attempt=attempt).count() == 1
+
+
+def test_an_attempt_out_of_scope_is_a_not_found_error_body(outsiders):
+    response = client_for(outsiders[1]["lead"]).get("/api/v1/attempts/nope/scorecard/")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

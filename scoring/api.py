@@ -22,6 +22,7 @@ from simulator.api import ERROR
 from simulator.models import AttemptStatus
 
 MAX_PAGE = 500
+MAX_OFFSET = 10_000_000
 
 
 class StaffApi(APIView):
@@ -328,7 +329,7 @@ class ExerciseScorecardsApi(StaffApi):
                 "-participant, or a dimension key with an optional leading '-'",
             ),  # fmt: skip
             OpenApiParameter("limit", int, description=f"1-{MAX_PAGE}, default 50"),
-            OpenApiParameter("offset", int, description="0 or more"),
+            OpenApiParameter("offset", int, description=f"0-{MAX_OFFSET:,}"),
         ],
         responses={
             200: OpenApiResponse(PageOut, description="JSON page, or text/csv with ?format=csv"),
@@ -350,9 +351,10 @@ class ExerciseScorecardsApi(StaffApi):
             return HttpResponse(
                 {"error": "invalid", "detail": "limit and offset must be whole numbers"}, status=400
             )
-        if not 1 <= limit <= MAX_PAGE or offset < 0:
+        if not 1 <= limit <= MAX_PAGE or not 0 <= offset <= MAX_OFFSET:
             return HttpResponse(
-                {"error": "invalid", "detail": f"limit must be 1-{MAX_PAGE} and offset 0 or more"}, status=400
+                {"error": "invalid", "detail": f"limit must be 1-{MAX_PAGE} and offset 0-{MAX_OFFSET}"},
+                status=400,
             )
         rows = staff_selectors.comparison_scorecards(
             exercise=exercise, viewer=request.user, status=params.get("status", ""),

@@ -234,11 +234,13 @@ class ExerciseListApi(APIView):
 # Staff lists -----------------------------------------------------------------------------------------
 
 MAX_PAGE = 200
+# Past any list an organisation can have; bounded so the database never sees an out-of-range OFFSET.
+MAX_OFFSET = 10_000_000
 
 
 class PageQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=delivery_selectors.PAGE_SIZE)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 
 def _list_page(request, rows, query: dict, row) -> dict:

@@ -349,3 +349,15 @@ def test_an_attempt_out_of_scope_is_a_not_found_error_body(outsiders):
 
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_a_huge_offset_is_refused_not_sent_to_the_database(lead, review_exercise):
+    client = client_for(lead)
+
+    for url in (
+        f"/api/v1/exercises/{review_exercise.pk}/scorecards/?offset=99999999999999999999",
+        "/api/v1/attempts/?offset=99999999999999999999",
+        "/api/v1/invitations/?offset=99999999999999999999",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url

@@ -114,7 +114,10 @@ CASES = {
     "evaluate_scoring": _evaluate_scoring,
     "expire_invitations": lambda tmp_path, invite: ([], lambda out: "expired" in out),
     "sweep": lambda tmp_path, invite: ([], lambda out: out.strip() != ""),
-    "seed_demo": lambda tmp_path, invite: (["--json"], lambda out: "invitations" in json.loads(out)),
+    "seed_demo": lambda tmp_path, invite: (
+        ["--json", "--no-scored-attempts"],
+        lambda out: "invitations" in json.loads(out),
+    ),
 }
 
 

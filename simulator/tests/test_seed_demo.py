@@ -11,8 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _seed(*args) -> dict:
+    """seed_demo's JSON; without the scored attempts unless a test passes "--with-scored"."""
     out = io.StringIO()
-    call_command("seed_demo", "--json", *args, stdout=out)
+    flags = [a for a in args if a != "--with-scored"]
+    if "--with-scored" not in args:
+        flags.append("--no-scored-attempts")
+    call_command("seed_demo", "--json", *flags, stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -44,11 +48,13 @@ def test_seed_demo_makes_an_operator_with_a_generated_password_when_asked():
 
 def test_seed_demo_prints_the_operator_login_and_the_admin():
     out = io.StringIO()
-    call_command("seed_demo", "--operator", "ops", "--base-url", "http://demo.test", stdout=out)
+    call_command(
+        "seed_demo", "--operator", "ops", "--no-scored-attempts", "--base-url", "http://demo.test", stdout=out
+    )
     assert "operator login  ops / " in out.getvalue()
     assert "http://demo.test/admin/" in out.getvalue()
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-scored-attempts", stdout=out)
     assert "/admin/" not in out.getvalue()
 
 
@@ -61,8 +67,8 @@ def test_seed_demo_refuses_to_make_a_member_an_operator():
 def test_seed_demo_gives_the_lead_scored_attempts_of_every_quality_to_review_and_compare():
     from scoring.models import Override, Review, Scorecard
 
-    summary = _seed()
-    again = _seed()
+    summary = _seed("--with-scored")
+    again = _seed("--with-scored")
 
     cards = list(Scorecard.objects.order_by("-mean_score"))
     assert summary["scored_attempts"] == again["scored_attempts"] == len(cards) == 6

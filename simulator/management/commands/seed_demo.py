@@ -31,6 +31,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="where the app is served")
         parser.add_argument(
+            "--no-scored-attempts",
+            action="store_true",
+            help="skip the demo hiring loop's six scored attempts (they take a few seconds to generate and score)",
+        )
+        parser.add_argument(
             "--operator",
             metavar="USERNAME",
             help="also create (or reset the password of) an operator: a superuser for /admin/, in no "
@@ -59,10 +64,11 @@ class Command(BaseCommand):
         )
         organisation.exercises.filter(purpose="hiring", panel__isnull=True).update(panel=panel)
         loop = demo.demo_exercise(organisation=organisation, panel=panel)
-        scored = demo.demo_scored_attempts(exercise=loop, lead=users["lead"])
-        demo.demo_reviews(
-            attempts=scored, reviewers=[users["reviewer"], users["reviewer2"]], lead=users["lead"]
-        )
+        scored = []
+        if not options["no_scored_attempts"]:
+            scored = demo.demo_scored_attempts(exercise=loop, lead=users["lead"])
+            reviewers = [users["reviewer"], users["reviewer2"]]
+            demo.demo_reviews(attempts=scored, reviewers=reviewers, lead=users["lead"])
         invitations = []
         for number, exercise in enumerate(organisation.exercises.exclude(pk=loop.pk).order_by("pk"), start=1):
             _, token = services.invitation_create(

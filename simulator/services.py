@@ -373,7 +373,7 @@ def invitation_send(*, invitation: Invitation, link: str, sent_by, now: datetime
     membership = _membership(sent_by)
     _may_manage(membership, invitation, "send")
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("attempt", "exercise", "participant")
         .get(pk=invitation.pk)
     )

@@ -205,8 +205,8 @@ def test_an_export_of_one_item_is_a_one_scenario_pack(scored_attempt, tmp_path):
         attempt.public_id,
         "--out",
         str(pack),
-        "--item",
-        item.public_id,
+        # "--item=ID": a random id may start with "-", which argparse would take for an option.
+        f"--item={item.public_id}",
         stdout=io.StringIO(),
     )
 

@@ -5,8 +5,6 @@ Every view scopes its object with `simulator.access` (anything outside is a 404)
 nested serializer and hands the change to one service in `scoring.services`.
 """
 
-import csv
-
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -15,6 +13,7 @@ from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
 
 from scoring import services, staff_selectors
+from scoring.exports import scorecards_csv_response
 from scoring.models import Override, OverrideReason
 from scoring.scorecards import HIRING_OUTCOMES, TRAINING_OUTCOMES, describe_rule
 from simulator import access
@@ -86,6 +85,11 @@ class ScorecardOut(serializers.Serializer):
     my_review = serializers.DictField(allow_null=True)
 
 
+def _scorecard_body(attempt, viewer) -> dict:
+    """The scorecard as this viewer may see it (blind review applied), serialized."""
+    return ScorecardOut(staff_selectors.scorecard_view(attempt=attempt, viewer=viewer).as_api()).data
+
+
 class AttemptAnswersApi(StaffApi):
     class AnswersOut(serializers.Serializer):
         item_id = serializers.CharField()
@@ -123,8 +127,7 @@ class ScorecardApi(StaffApi):
                 },
                 status=404,
             )
-        view = staff_selectors.scorecard_view(attempt=attempt, viewer=request.user)
-        return HttpResponse(ScorecardOut(view.as_api()).data)
+        return HttpResponse(_scorecard_body(attempt, request.user))
 
 
 class ReviewSubmitApi(StaffApi):
@@ -148,8 +151,7 @@ class ReviewSubmitApi(StaffApi):
             notes=data.validated_data["notes"],
         )  # fmt: skip
         attempt.refresh_from_db()
-        view = staff_selectors.scorecard_view(attempt=attempt, viewer=request.user)
-        return HttpResponse(ScorecardOut(view.as_api()).data, status=status.HTTP_201_CREATED)
+        return HttpResponse(_scorecard_body(attempt, request.user), status=status.HTTP_201_CREATED)
 
 
 class ClaimApi(StaffApi):
@@ -242,9 +244,7 @@ class FinalizeApi(StaffApi):
             attempt=attempt, finalized_by=request.user,
             without_required_reviews=data.validated_data["without_required_reviews"],
         )  # fmt: skip
-        return HttpResponse(
-            ScorecardOut(staff_selectors.scorecard_view(attempt=attempt, viewer=request.user).as_api()).data
-        )
+        return HttpResponse(_scorecard_body(attempt, request.user))
 
 
 class ReopenApi(StaffApi):
@@ -264,9 +264,7 @@ class ReopenApi(StaffApi):
         attempt = services.scorecard_reopen(
             attempt=attempt, reopened_by=request.user, reason=data.validated_data["reason"]
         )
-        return HttpResponse(
-            ScorecardOut(staff_selectors.scorecard_view(attempt=attempt, viewer=request.user).as_api()).data
-        )
+        return HttpResponse(_scorecard_body(attempt, request.user))
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -278,11 +276,6 @@ class CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data if isinstance(data, bytes) else str(data).encode()
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 class ExerciseScorecardsApi(StaffApi):
@@ -381,28 +374,16 @@ def _flag(value):
     raise Http404
 
 
-def _stream_csv(rows, dimensions: list[str], *, filename: str, request=None) -> StreamingHttpResponse:
-    """Stream the rows as CSV in chunks, without holding them all in memory."""
-    writer = csv.writer(_Echo())
+def _stream_csv(rows, dimensions: list[str], *, filename: str, request) -> StreamingHttpResponse:
+    """The CSV of every row, with the export recorded in the audit log."""
+    from simulator.services import audit_record
 
-    def lines():
-        yield writer.writerow(staff_selectors.csv_header(dimensions))
-        for scorecard in rows.iterator(chunk_size=1000):
-            yield writer.writerow(
-                staff_selectors.csv_cells(staff_selectors.comparison_row(scorecard, dimensions), dimensions)
-            )
-
-    if request is not None:
-        from simulator.services import audit_record
-
-        membership = access.staff_membership(request.user)
-        audit_record(
-            organisation_id=membership.organisation_id, actor=request.user, action="scorecards.exported",
-            target=filename, after={"query": request.META.get("QUERY_STRING", "")},
-        )  # fmt: skip
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    membership = access.staff_membership(request.user)
+    audit_record(
+        organisation_id=membership.organisation_id, actor=request.user, action="scorecards.exported",
+        target=filename, after={"query": request.META.get("QUERY_STRING", "")},
+    )  # fmt: skip
+    return scorecards_csv_response(rows, dimensions, filename=filename)
 
 
 class RecommendationRuleApi(StaffApi):

@@ -308,6 +308,11 @@ def scorecard_refresh(*, attempt, now=None, force: bool = False) -> Scorecard | 
     return scorecard
 
 
+def _current_scorecard(attempt, now=None) -> Scorecard | None:
+    """The attempt's scorecard row, which every change keeps current; built if it is missing."""
+    return Scorecard.objects.filter(attempt=attempt).first() or scorecard_refresh(attempt=attempt, now=now)
+
+
 def assignments_make(*, attempt, now=None) -> list[ReviewAssignment]:
     """Put a scored attempt in the queues of as many of its panel's reviewers as the exercise
     requires, round-robin: the reviewers with the fewest assignments on this exercise first."""
@@ -428,7 +433,7 @@ def override_create(
         raise DomainError(f"reason_code must be one of {', '.join(OverrideReason.values)}")
     if not (justification or "").strip():
         raise DomainError("an override needs a justification: say why the score should change")
-    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    scorecard = _current_scorecard(attempt, now)
     dimensions = list(scorecard.auto_scores) if scorecard else []
     _check_scores({dimension: score}, dimensions)
     now = now or timezone.now()
@@ -464,7 +469,7 @@ def override_revert(*, override: Override, justification: str, author, now=None)
         raise ReviewRefused("only an override can be reverted, not a revert")
     if Override.objects.filter(reverts=override).exists():
         raise ReviewRefused("this override has been reverted already")
-    scorecard = scorecard_refresh(attempt=attempt, now=now)
+    scorecard = _current_scorecard(attempt, now)
     now = now or timezone.now()
     revert = Override(
         attempt=attempt, dimension=override.dimension, action=OverrideAction.REVERT, score=None,
@@ -536,7 +541,7 @@ def recommendation_rule_set(
 ) -> RecommendationRule:
     """A lead sets the exercise's rule; every scorecard of the exercise is re-evaluated."""
     from simulator.access import staff_membership
-    from simulator.models import Attempt
+    from simulator.models import AttemptStatus
 
     membership = staff_membership(set_by)
     if (
@@ -566,10 +571,18 @@ def recommendation_rule_set(
         before={"bands": previous.bands, "otherwise": previous.otherwise} if previous else {},
         after={"bands": clean, "otherwise": otherwise}, now=now,
     )  # fmt: skip
-    for attempt in Attempt.objects.filter(exercise=exercise, scorecard__isnull=False).select_related(
-        "exercise"
-    ):
-        scorecard_refresh(attempt=attempt, now=now)
+    # Only the recommendation depends on the rule: recompute it from the stored final scores in one
+    # pass instead of rebuilding every scorecard. Finalized scorecards stay frozen.
+    rule_now = {"bands": clean, "otherwise": otherwise}
+    cards = list(
+        Scorecard.objects.filter(exercise=exercise)
+        .exclude(attempt__status=AttemptStatus.FINALIZED)
+        .only("attempt_id", "final_scores", "recommendation", "updated_at")
+    )
+    for card in cards:
+        card.recommendation = scorecards.recommend(card.final_scores, rule_now)[0]
+        card.updated_at = now
+    Scorecard.objects.bulk_update(cards, ["recommendation", "updated_at"], batch_size=1000)
     return rule
 
 

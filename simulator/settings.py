@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "scenarios",
     "scoring",
     "simulator",
+    "programmes",
 ]
 
 MIDDLEWARE = [

@@ -218,9 +218,8 @@ def _edit_page(request, *, programme=None):
     status = 200
     if request.method == "POST":
         form = ProgrammeForm(request.POST)
-        stages = StageFormSet(
-            request.POST, initial=stage_initial, prefix="stage", form_kwargs={"drills": drills}
-        )
+        # No initial data when bound: an empty extra form must read as untouched, not as a changed stage.
+        stages = StageFormSet(request.POST, prefix="stage", form_kwargs={"drills": drills})
         if form.is_valid() and stages.is_valid():
             specs = stage_specs(stages)
             try:

@@ -27,7 +27,8 @@ def _enrolment(token: str):
 def trainee_home(request, token: str):
     enrolment = _enrolment(token)
     # The session remembers the way back, so the drill's pages can offer it.
-    request.session[SESSION_PROGRAMME] = token
+    if request.session.get(SESSION_PROGRAMME) != token:
+        request.session[SESSION_PROGRAMME] = token
     progress = selectors.trainee_progress(enrolment=enrolment, today=timezone.localdate())
     context = {**presenters.progress_context(progress), "token": token}
     return render(request, "programmes/trainee.html", context)

@@ -37,7 +37,9 @@ def programme(organisation, lead, drills):
         created_by=lead,
         stages=[
             StageSpec(title="30 days", due_days=30, drills=[drills["triage"], drills["comms"]]),
-            StageSpec(title="60 days", due_days=60, drills=[drills["comms"]], min_mean=4.5, attempts_needed=1),
+            StageSpec(
+                title="60 days", due_days=60, drills=[drills["comms"]], min_mean=4.5, attempts_needed=1
+            ),
         ],
     )
 

@@ -1,7 +1,7 @@
 """Programmes, enrolments and drills through their services: what is refused, when stages fall due,
 and that a repeated drill is a fresh variant of the same archetype, kind and difficulty."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.utils import timezone
@@ -14,7 +14,9 @@ from simulator.errors import DomainError
 from simulator.models import AuditEntry
 
 
-def test_a_repeated_drill_is_a_new_variant_of_the_same_archetype_kind_and_difficulty(enrolment, drills, take_drill):
+def test_a_repeated_drill_is_a_new_variant_of_the_same_archetype_kind_and_difficulty(
+    enrolment, drills, take_drill
+):
     first = take_drill(enrolment, drills["triage"], 0.8)
     second = take_drill(enrolment, drills["triage"], 0.8)
 
@@ -56,7 +58,11 @@ def test_a_drill_outside_the_programme_is_not_found(enrolment, organisation):
 
 def test_each_stage_falls_due_its_days_after_the_start_date(programme, lead):
     enrolment, _ = services.enrolment_create(
-        programme=programme, name="Dee", email="dee@example.com", start_date=date(2026, 1, 10), enrolled_by=lead
+        programme=programme,
+        name="Dee",
+        email="dee@example.com",
+        start_date=date(2026, 1, 10),
+        enrolled_by=lead,
     )
 
     progress = selectors.trainee_progress(enrolment=enrolment, today=date(2026, 2, 1))
@@ -76,7 +82,12 @@ def test_stage_readiness_follows_the_trainees_scores(enrolment, drills, take_dri
 
     first = progress.stages[0]
     assert first.readiness.counts["communication"] == 2
-    assert set(first.dimensions) == {"troubleshooting", "escalation", "operational_discipline", "communication"}
+    assert set(first.dimensions) == {
+        "troubleshooting",
+        "escalation",
+        "operational_discipline",
+        "communication",
+    }
     assert len(progress.scored_records) == 4
     assert first.readiness.ready and first.ready_on is not None and first.state == "ready"
     assert first.readiness.levels["communication"] == 5.0
@@ -129,24 +140,37 @@ def test_stages_must_fall_due_in_order_and_name_their_problem(organisation, lead
         )  # fmt: skip
     text = str(refused.value)
     assert "stage 2: due days must come after the previous stage's (60)" in text
-    assert "stage 2: choose at least one drill" in text and "stage 2: the lowest mean must be from 1 to 5" in text
+    assert (
+        "stage 2: choose at least one drill" in text
+        and "stage 2: the lowest mean must be from 1 to 5" in text
+    )
 
 
-def test_only_a_lead_of_the_organisation_creates_programmes_and_enrols(organisation, reviewer, outsiders, programme):
+def test_only_a_lead_of_the_organisation_creates_programmes_and_enrols(
+    organisation, reviewer, outsiders, programme
+):
     _, users = outsiders
     for user in (reviewer, users["lead"]):
         with pytest.raises(services.NotAllowed):
             services.programme_create(organisation=organisation, title="X", created_by=user, stages=[])
         with pytest.raises(services.NotAllowed):
             services.enrolment_create(
-                programme=programme, name="X", email="x@example.com", start_date=date.today(), enrolled_by=user
+                programme=programme,
+                name="X",
+                email="x@example.com",
+                start_date=date.today(),
+                enrolled_by=user,
             )
 
 
 def test_an_enrolment_is_refused_twice_and_with_a_bad_email(programme, lead, enrolment):
     with pytest.raises(DomainError, match="already enrolled"):
         services.enrolment_create(
-            programme=programme, name="Tara", email="TARA@example.com", start_date=date.today(), enrolled_by=lead
+            programme=programme,
+            name="Tara",
+            email="TARA@example.com",
+            start_date=date.today(),
+            enrolled_by=lead,
         )
     with pytest.raises(DomainError, match="not an e-mail"):
         services.enrolment_create(
@@ -172,7 +196,9 @@ def test_editing_a_programme_keeps_attempts_and_is_audited(programme, lead, dril
 def test_the_default_template_is_the_blueprints_30_60_90_days(organisation, lead):
     stages = services.default_stages(organisation=organisation)
 
-    programme = services.programme_create(organisation=organisation, title="Default", created_by=lead, stages=stages)
+    programme = services.programme_create(
+        organisation=organisation, title="Default", created_by=lead, stages=stages
+    )
 
     assert [s.due_days for s in programme.stages.order_by("position")] == [30, 60, 90]
     assert all(services.drill_eligible(d) for s in stages for d in s.drills)

@@ -26,7 +26,7 @@ class StaffApi(APIView):
     permission_classes = [access.IsStaffMember]
 
 
-class RuleOut(serializers.Serializer):
+class ProgrammeRuleOut(serializers.Serializer):
     dimensions = serializers.ListField(child=serializers.CharField(), help_text="The dimensions judged")
     min_mean = serializers.FloatField()
     min_each = serializers.FloatField()
@@ -34,19 +34,19 @@ class RuleOut(serializers.Serializer):
     words = serializers.CharField()
 
 
-class DrillOut(serializers.Serializer):
+class ProgrammeDrillOut(serializers.Serializer):
     id = serializers.IntegerField(help_text="The exercise's id")
     slug = serializers.CharField()
     title = serializers.CharField()
 
 
-class StageOut(serializers.Serializer):
+class ProgrammeStageOut(serializers.Serializer):
     position = serializers.IntegerField()
     title = serializers.CharField()
     goal = serializers.CharField()
     due_days = serializers.IntegerField()
-    drills = DrillOut(many=True)
-    rule = RuleOut()
+    drills = ProgrammeDrillOut(many=True)
+    rule = ProgrammeRuleOut()
 
 
 class ProgrammeRowOut(serializers.Serializer):
@@ -58,10 +58,10 @@ class ProgrammeRowOut(serializers.Serializer):
 
 
 class ProgrammeOut(ProgrammeRowOut):
-    stages = StageOut(many=True)
+    stages = ProgrammeStageOut(many=True)
 
 
-class ReadinessOut(serializers.Serializer):
+class StageReadinessOut(serializers.Serializer):
     ready = serializers.BooleanField()
     mean = serializers.FloatField(allow_null=True)
     levels = serializers.DictField(child=serializers.FloatField(allow_null=True))
@@ -75,9 +75,9 @@ class StageProgressOut(serializers.Serializer):
     position = serializers.IntegerField()
     title = serializers.CharField()
     due_date = serializers.DateField()
-    state = serializers.ChoiceField(choices=["ready", "current", "upcoming", "overdue"])
+    state = serializers.CharField(help_text="ready, current (the first stage not ready), upcoming or overdue")
     ready_on = serializers.DateTimeField(allow_null=True)
-    readiness = ReadinessOut()
+    readiness = StageReadinessOut()
 
 
 class EnrolmentRowOut(serializers.Serializer):
@@ -102,7 +102,7 @@ class EnrolmentRowOut(serializers.Serializer):
     last_drill_at = serializers.DateTimeField(allow_null=True)
 
 
-class ScoredDrillOut(serializers.Serializer):
+class EnrolmentScoredDrillOut(serializers.Serializer):
     attempt_id = serializers.CharField()
     exercise_id = serializers.IntegerField()
     submitted_at = serializers.DateTimeField()
@@ -113,7 +113,7 @@ class ScoredDrillOut(serializers.Serializer):
 class EnrolmentOut(EnrolmentRowOut):
     programme_id = serializers.IntegerField()
     stages = StageProgressOut(many=True)
-    scored = ScoredDrillOut(many=True)
+    scored = EnrolmentScoredDrillOut(many=True)
     weakest_dimension = serializers.CharField(allow_null=True)
 
 
@@ -158,6 +158,7 @@ class ProgrammeListApi(StaffApi):
             403: ERROR,
         },
         summary="The organisation's onboarding programmes (leads; a reviewer's list is empty)",
+        operation_id="v1_programmes_list",
     )
     def get(self, request):
         query = PageQuerySerializer(data=request.query_params)
@@ -207,6 +208,7 @@ class EnrolmentListApi(StaffApi):
             404: ERROR,
         },  # fmt: skip
         summary="Every trainee of a programme with their current stage, readiness and trend",
+        operation_id="v1_programmes_enrolments_list",
     )
     def get(self, request, programme_id: int):
         programme = selectors.programme_for_staff(request.user, programme_id)

@@ -19,7 +19,7 @@ def line_chart(
     series: list[Series], x_labels: list[str], *, y_min: float, y_max: float, y_ticks: list[float],
     width: int = 640, height: int = 240, unit: str = "",
 ) -> dict:  # fmt: skip
-    left, right, top, bottom = 40, width - 14, 14, height - 34
+    left, right, top, bottom = 40, width - 32, 14, height - 34
     count = max(len(x_labels), 1)
     span = (right - left) / max(count - 1, 1)
 

@@ -48,7 +48,7 @@ def time_chart(progress: EnrolmentProgress) -> dict | None:
         return None
     labels = [f"#{i} {k['at']:%d %b}" for i, k in enumerate(kpis, start=1)]
     values = [v for k in kpis for v in (k["first_action"], k["triage"]) if v is not None]
-    top = max(5, math.ceil(max(values, default=5) / 5) * 5)
+    top = max(4, math.ceil(max(values, default=4) / 4) * 4)
     series = [
         Series(
             key="first_action",
@@ -62,7 +62,7 @@ def time_chart(progress: EnrolmentProgress) -> dict | None:
         labels,
         y_min=0,
         y_max=top,
-        y_ticks=[round(top * n / 4, 1) for n in range(5)],
+        y_ticks=[top * n // 4 for n in range(5)],
         height=200,
         unit=" min",
     )

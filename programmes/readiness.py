@@ -45,8 +45,14 @@ class Readiness:
     reasons: tuple[str, ...] = field(default=())
 
 
-def evaluate(rule: ReadinessRule, attempts: Sequence[ScoredAttempt]) -> Readiness:
-    """The rule applied to a trainee's scored attempts (any order)."""
+def evaluate(
+    rule: ReadinessRule, attempts: Sequence[ScoredAttempt], names: dict[str, str] | None = None
+) -> Readiness:
+    """The rule applied to a trainee's scored attempts (any order); `names` words the reasons."""
+
+    def named(ds):
+        return ", ".join((names or {}).get(d, d) for d in ds)
+
     ordered = sorted(attempts, key=lambda a: a.at)
     levels: dict[str, float | None] = {}
     counts: dict[str, int] = {}
@@ -58,12 +64,12 @@ def evaluate(rule: ReadinessRule, attempts: Sequence[ScoredAttempt]) -> Readines
     reasons = []
     short = [d for d in rule.dimensions if counts[d] < rule.attempts]
     if short:
-        reasons.append(f"too few scored attempts on {', '.join(short)} (needs {rule.attempts} each)")
+        reasons.append(f"too few scored attempts on {named(short)} (needs {rule.attempts} each)")
     scored = [v for v in levels.values() if v is not None]
     mean = statistics.fmean(scored) if scored else None
     low = [d for d in rule.dimensions if levels[d] is not None and levels[d] < rule.min_each]
     if low:
-        reasons.append(f"below {rule.min_each:g} on {', '.join(low)}")
+        reasons.append(f"below {rule.min_each:g} on {named(low)}")
     if mean is not None and mean < rule.min_mean:
         reasons.append(f"mean {mean:.2f} is below {rule.min_mean:g}")
     ready = bool(rule.dimensions) and not reasons

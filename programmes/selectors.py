@@ -212,7 +212,7 @@ def _stage_progress(stage: Stage, records: list[DrillRecord], start: date, today
     own = [r for r in records if r.exercise_id in drill_ids]
     scored = [r.scored() for r in own if r.scores]
     rule = stage_rule(stage)
-    result = readiness.evaluate(rule, scored)
+    result = readiness.evaluate(rule, scored, DIMENSION_NAMES)
     due = start + timedelta(days=stage.due_days)
     drills = []
     for drill in stage.drill_list:

@@ -42,7 +42,10 @@ def test_enrolments_show_stage_readiness_and_trend(lead, programme, enrolment, d
     assert rows[0]["name"] == "Tara Trainee" and rows[0]["current_stage"] == "30 days"
     assert rows[0]["scored_drills"] == 2 and rows[0]["trend"] > 0 and rows[0]["trend_word"] == "improving"
     assert detail["stages"][0]["readiness"]["counts"]["communication"] == 2
-    assert "too few scored attempts on troubleshooting" in detail["stages"][0]["readiness"]["reasons"][0]
+    assert (
+        "too few scored attempts on Troubleshooting methodology"
+        in detail["stages"][0]["readiness"]["reasons"][0]
+    )
     assert [s["due_date"] for s in detail["stages"]] == [
         date.fromordinal(enrolment.start_date.toordinal() + d).isoformat() for d in (30, 60)
     ]

@@ -300,3 +300,18 @@ def test_the_list_and_trainee_pages_have_pinned_query_counts(lead_client, progra
     take_drill(enrolment, drills["comms"], 0.5)
     with django_assert_num_queries(9):
         lead_client.get(trainee)
+
+
+def test_the_submitted_drill_leads_back_to_the_programme(client, enrolment, drills):
+    from simulator import services as simulator_services
+    from simulator.models import Attempt
+
+    token = services.trainee_link_token(enrolment.link_secret)
+    workspace = client.post(reverse("programme-drill-start", args=[token, drills["comms"].pk]))["Location"]
+    attempt = Attempt.objects.get(public_id=workspace.rstrip("/").rsplit("/", 1)[-1])
+    simulator_services.attempt_submit(attempt=attempt, submitted_by="participant")
+
+    html = client.get(workspace).content.decode()
+
+    assert "Back to your programme" in html and reverse("programme-trainee", args=[token]) in html
+    assert "Back to your programme" not in Client().get(reverse("programme-trainee", args=["x"])).content.decode()

@@ -81,7 +81,8 @@ def test_a_trainee_does_two_drills_and_sees_the_chart_move(page, trainee_link, l
     shot(page, "60-programme-trainee-empty", full_page=True)
 
     do_drill(page, link, WEAK_UPDATE)
-    page.goto(link)
+    page.get_by_role("link", name="Back to your programme").click()
+    page.wait_for_url(link)
     first = chart_points(page)
     assert len(first) == 1
     expect()(page.locator(".pg-drill-start button").first).to_contain_text("Repeat")

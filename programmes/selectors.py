@@ -328,12 +328,12 @@ def trainee_progress(*, enrolment: Enrolment, today: date) -> EnrolmentProgress:
     return progress
 
 
-def programme_overview(*, programme: Programme, today: date) -> list[EnrolmentProgress]:
-    """Every trainee of a programme with their stage, readiness and trend (four queries)."""
+def programme_overview(*, programme: Programme, today: date) -> tuple[list[Stage], list[EnrolmentProgress]]:
+    """The programme's stages and every trainee with their stage, readiness and trend (four queries)."""
     enrolments = list(Enrolment.objects.filter(programme=programme).order_by("name", "pk"))
     stages = _stages_with_drills([programme.pk])[programme.pk]
     records = _records([e.pk for e in enrolments]) if enrolments else {}
-    return [_progress(e, stages, records.get(e.pk, []), today) for e in enrolments]
+    return stages, [_progress(e, stages, records.get(e.pk, []), today) for e in enrolments]
 
 
 def enrolments_page(*, programme: Programme, offset: int, limit: int, today: date):

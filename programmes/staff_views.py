@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from programmes import presenters, selectors, services
@@ -55,6 +56,21 @@ def programme_list(request):
     return render(request, "programmes/staff_list.html", {"programmes": rows})
 
 
+def _sparkline(means: list[float]) -> str:
+    """The mean score of the last eight scored drills as a small line; the trend's words and slope
+    next to it say the same for screen readers."""
+    recent = means[-8:]
+    if len(recent) < 2:
+        return ""
+    step = 60 / (len(recent) - 1)
+    points = " ".join(f"{i * step + 2:.1f},{22 - (m - 1) * 5:.1f}" for i, m in enumerate(recent))
+    return format_html(
+        '<svg class="pg-spark" width="64" height="24" viewBox="0 0 64 24" aria-hidden="true" focusable="false">'
+        '<polyline points="{}" fill="none" stroke="currentColor" stroke-width="1.6"></polyline></svg>',
+        points,
+    )
+
+
 def _rows(request, programme, overview) -> list[dict]:
     rows = []
     for progress in overview:
@@ -75,6 +91,7 @@ def _rows(request, programme, overview) -> list[dict]:
                 "attempts": len(progress.scored_records),
                 "slope": progress.slope,
                 "trend": progress.trend_word,
+                "spark": _sparkline([r.mean for r in progress.scored_records]),
                 "last_activity": progress.last_activity,
                 "url": reverse("staff-programme-trainee", args=[programme.pk, progress.enrolment.pk]),
                 "link": _trainee_link(request, progress.enrolment),
@@ -113,7 +130,7 @@ def programme_detail(request, programme_id: int):
 
 def _detail_page(request, programme, *, enrol_form=None, status=200):
     today = timezone.localdate()
-    overview = selectors.programme_overview(programme=programme, today=today)
+    stages, overview = selectors.programme_overview(programme=programme, today=today)
     rows = _rows(request, programme, overview)
     sort = request.GET.get("sort", "name")
     key = sort.lstrip("-")
@@ -132,7 +149,6 @@ def _detail_page(request, programme, *, enrol_form=None, status=200):
             {"key": name, "label": label, "href": "?" + urlencode({"sort": following}),
              "aria_sort": ("descending" if descending else "ascending") if active else ""}
         )  # fmt: skip
-    stages = selectors.programme_stages(programme)
     context = {
         "programme": programme,
         "stages": [

@@ -125,9 +125,9 @@ def attempt_kpis(*, attempt: Attempt) -> dict:
     """The simulator's versions of the blueprint's KPIs, per triage ticket (see `ticket_kpis`)."""
     if attempt.started_at is None:
         return {"tickets": {}}
-    ticket_events = Event.objects.filter(
-        attempt=attempt, kind__in=KPI_EVENT_KINDS
-    ).order_by("server_ts", "id")
+    ticket_events = Event.objects.filter(attempt=attempt, kind__in=KPI_EVENT_KINDS).order_by(
+        "server_ts", "id"
+    )
     revisions = ResponseRevision.objects.filter(item__attempt=attempt, item__kind="triage_queue").order_by(
         "saved_at"
     )

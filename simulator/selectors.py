@@ -122,30 +122,43 @@ def exercises_for_staff(*, organisation_id: int) -> QuerySet[Exercise]:
 
 
 def attempt_kpis(*, attempt: Attempt) -> dict:
-    """The simulator's versions of the blueprint's KPIs, per triage ticket.
-
-    Time to first action: from the start of the attempt to the first event about the ticket.
-    Time to triage: to the first saved revision in which the ticket has severity, component and route.
-    """
+    """The simulator's versions of the blueprint's KPIs, per triage ticket (see `ticket_kpis`)."""
     if attempt.started_at is None:
         return {"tickets": {}}
-    first_action: dict[str, float] = {}
-    ticket_events = Event.objects.filter(
-        attempt=attempt, kind__in=[EventKind.TICKET_VIEWED, EventKind.SEVERITY_SET]
-    ).order_by("server_ts", "id")
-    for event in ticket_events:
-        ticket_id = (event.data or {}).get("ticket_id")
-        if ticket_id and ticket_id not in first_action:
-            first_action[ticket_id] = (event.server_ts - attempt.started_at).total_seconds()
-    triaged: dict[str, float] = {}
+    ticket_events = Event.objects.filter(attempt=attempt, kind__in=KPI_EVENT_KINDS).order_by(
+        "server_ts", "id"
+    )
     revisions = ResponseRevision.objects.filter(item__attempt=attempt, item__kind="triage_queue").order_by(
         "saved_at"
     )
-    for revision in revisions:
-        for ticket_id, ticket in (revision.answer.get("tickets") or {}).items():
+    return ticket_kpis(
+        started_at=attempt.started_at,
+        ticket_events=((event.server_ts, event.data) for event in ticket_events),
+        triage_revisions=((revision.saved_at, revision.answer) for revision in revisions),
+    )
+
+
+KPI_EVENT_KINDS = (EventKind.TICKET_VIEWED, EventKind.SEVERITY_SET)
+
+
+def ticket_kpis(*, started_at: datetime, ticket_events, triage_revisions) -> dict:
+    """Per triage ticket, from an attempt's events and saved revisions (each oldest first).
+
+    Time to first action: from the start of the attempt to the first event about the ticket
+    (`KPI_EVENT_KINDS`, as (server_ts, data) pairs). Time to triage: to the first saved revision
+    (as (saved_at, answer) pairs) in which the ticket has severity, component and route.
+    """
+    first_action: dict[str, float] = {}
+    for server_ts, data in ticket_events:
+        ticket_id = (data or {}).get("ticket_id")
+        if ticket_id and ticket_id not in first_action:
+            first_action[ticket_id] = (server_ts - started_at).total_seconds()
+    triaged: dict[str, float] = {}
+    for saved_at, answer in triage_revisions:
+        for ticket_id, ticket in (answer.get("tickets") or {}).items():
             complete = all(ticket.get(field) for field in ("severity", "component", "route"))
             if complete and ticket_id not in triaged:
-                triaged[ticket_id] = (revision.saved_at - attempt.started_at).total_seconds()
+                triaged[ticket_id] = (saved_at - started_at).total_seconds()
     tickets = sorted(set(first_action) | set(triaged))
     return {
         "tickets": {

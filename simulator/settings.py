@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "scenarios",
     "scoring",
     "simulator",
+    "programmes",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "programmes.context_processors.programme_home",
             ],
         },
     },

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from programmes import demo as programme_demo
 from simulator import demo, services
 from simulator.models import Organisation, Role
 
@@ -70,7 +71,10 @@ class Command(BaseCommand):
             reviewers = [users["reviewer"], users["reviewer2"]]
             demo.demo_reviews(attempts=scored, reviewers=reviewers, lead=users["lead"])
         invitations = []
-        for number, exercise in enumerate(organisation.exercises.exclude(pk=loop.pk).order_by("pk"), start=1):
+        candidate_exercises = organisation.exercises.exclude(pk=loop.pk).exclude(
+            slug__in=programme_demo.drill_slugs()
+        )
+        for number, exercise in enumerate(candidate_exercises.order_by("pk"), start=1):
             _, token = services.invitation_create(
                 exercise=exercise,
                 participant_name=f"Demo Candidate {number}",
@@ -79,6 +83,9 @@ class Command(BaseCommand):
             )
             url = options["base_url"].rstrip("/") + reverse("take", args=[token])
             invitations.append({"exercise": exercise.title, "token": token, "url": url})
+        programme, _, trainee_token = programme_demo.demo_programme(
+            organisation=organisation, lead=users["lead"], with_drills=not options["no_scored_attempts"]
+        )
         summary = {
             "lead": {"username": DEMO_USERS["lead"]["username"], "password": DEMO_USERS["lead"]["password"]},
             "reviewer": {
@@ -92,6 +99,10 @@ class Command(BaseCommand):
             "staff_url": options["base_url"].rstrip("/") + reverse("staff-login"),
             "compare_url": options["base_url"].rstrip("/") + reverse("staff-compare", args=[loop.pk]),
             "scored_attempts": len(scored),
+            "programme_url": options["base_url"].rstrip("/")
+            + reverse("staff-programme", args=[programme.pk]),
+            "trainee_url": options["base_url"].rstrip("/")
+            + reverse("programme-trainee", args=[trainee_token]),
             "invitations": invitations,
         }
         if options["operator"]:
@@ -106,6 +117,8 @@ class Command(BaseCommand):
             f"  reviewer login  {summary['reviewer2']['username']} / {summary['reviewer2']['password']}",
             f"  staff pages     {summary['staff_url']}",
             f"  comparison      {summary['compare_url']}  ({len(scored)} scored attempts to review)",
+            f"  programme       {summary['programme_url']}  (the lead's overview of the trainees)",
+            f"  trainee's page  {summary['trainee_url']}",
             f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
         ]
         if "operator" in summary:

@@ -24,6 +24,7 @@ api_v1 = [
     path("attempts/<str:attempt_id>/feedback/", api.FeedbackApi.as_view(), name="api-feedback"),
     path("schemas/responses/<str:kind>/", api.ResponseSchemaApi.as_view(), name="api-response-schema"),
     path("", include("scoring.api_urls")),
+    path("", include("fairness.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,7 +34,9 @@ urlpatterns = [
     path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="swagger-ui"),
     path("staff/", include("simulator.staff_urls")),
     path("staff/", include("scoring.urls")),
+    path("", include("fairness.urls")),
     path("take/<str:token>/", views.take, name="take"),
     path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
+    path("attempt/<str:attempt_id>/appeal/", views.appeal, name="attempt-appeal"),
     path("healthz/", views.healthz, name="healthz"),
 ]

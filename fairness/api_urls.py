@@ -1,0 +1,11 @@
+from django.urls import path
+
+from fairness import api
+
+urlpatterns = [
+    path(
+        "exercises/<int:exercise_id>/adverse-impact/",
+        api.AdverseImpactApi.as_view(),
+        name="api-adverse-impact",
+    ),
+]

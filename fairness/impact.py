@@ -95,7 +95,9 @@ def _question(
     judged, left_out = [], []
     for key, label in options:
         people = len(members[key])
-        if people < min_group_size:
+        if people == 0:
+            left_out.append({"key": key, "label": label, "reason": "nobody chose it"})
+        elif people < min_group_size:
             left_out.append({"key": key, "label": label, "reason": f"fewer than {min_group_size} people"})
         elif Fraction(people, respondents) < min_share:
             left_out.append(

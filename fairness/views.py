@@ -8,6 +8,7 @@ submitted page; the report only by a lead of the exercise's organisation (anyone
 import csv
 import io
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -78,6 +79,7 @@ def about_you(request, attempt_id: str):
         "questions": _question_rows(questions, chosen),
         "record": record,
         "done": request.GET.get("done", "") if not error else "",
+        "min_group_size": settings.FAIRNESS_MIN_GROUP_SIZE,
         "error": error,
     }
     return render(request, "fairness/about_you.html", context, status=400 if error else 200)
@@ -166,7 +168,10 @@ def adverse_impact(request, exercise_id: int):
             }
             for g in question["groups"]
         ]
-        questions.append({**question, "rows": groups})
+        by_reason: dict[str, list[str]] = {}
+        for group in question["left_out"]:
+            by_reason.setdefault(group["reason"], []).append(group["label"])
+        questions.append({**question, "rows": groups, "left_out_by_reason": list(by_reason.items())})
     finalized_only = bool(report and report["finalized_only"])
     context = {
         "exercise": exercise,

@@ -64,7 +64,7 @@ def test_the_lead_sees_rates_ratios_and_the_four_fifths_flag(client, lead, revie
     assert '0.50 <span class="badge badge-error">below 4/5</span>' in html
     assert "Below four-fifths: Woman" in html
     # The other default questions nobody answered: their groups are left out, with the reason.
-    assert "Non-binary: fewer than 2 people" in html
+    assert "<strong>Nobody chose it:</strong> Non-binary, In another way" in html
     assert "4 not stated" in html
 
 
@@ -84,8 +84,8 @@ def test_the_api_gives_the_same_report(client, lead, review_exercise, four_candi
     assert groups["man"]["highest"] is True
     assert groups["man"]["above_median"] == 0
     assert gender["left_out"] == [
-        {"key": "non_binary", "label": "Non-binary", "reason": "fewer than 2 people"},
-        {"key": "another", "label": "In another way", "reason": "fewer than 2 people"},
+        {"key": "non_binary", "label": "Non-binary", "reason": "nobody chose it"},
+        {"key": "another", "label": "In another way", "reason": "nobody chose it"},
     ]
 
 
@@ -101,7 +101,7 @@ def test_the_csv_has_every_group_and_leaves_small_ones_empty(client, lead, revie
     assert woman["selection_rate"] == "0.5000" and woman["impact_ratio"] == "0.5000"
     assert woman["four_fifths_flag"] == "yes"
     non_binary = next(r for r in rows if r["question"] == "Gender" and r["group"] == "Non-binary")
-    assert non_binary["people"] == "" and non_binary["left_out_reason"] == "fewer than 2 people"
+    assert non_binary["people"] == "" and non_binary["left_out_reason"] == "nobody chose it"
 
 
 def test_a_label_that_looks_like_a_formula_is_defused_in_the_csv(client, lead, organisation, review_exercise):

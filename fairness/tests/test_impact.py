@@ -67,7 +67,7 @@ def test_selection_rates_ratios_and_the_four_fifths_flag_on_a_table_worked_by_ha
     # The small groups are left out, with the reason and without their numbers.
     assert gender["left_out"] == [
         {"key": "non_binary", "label": "Non-binary", "reason": "fewer than 5 people"},
-        {"key": "another", "label": "In another way", "reason": "fewer than 5 people"},
+        {"key": "another", "label": "In another way", "reason": "nobody chose it"},
     ]
 
 

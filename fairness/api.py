@@ -88,3 +88,53 @@ class AdverseImpactApi(APIView):
             raise DomainError("finalized must be true or false")
         report = selectors.impact_report(exercise=exercise, finalized_only=finalized in ("true", "yes", "1"))
         return HttpResponse(ReportOut({"exercise": exercise.pk, **report}).data)
+
+
+class QuestionsApi(APIView):
+    """The organisation's self-identification questions: read and replaced by leads only."""
+
+    permission_classes = [access.IsStaffMember]
+
+    class QuestionsIn(serializers.Serializer):
+        questions = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+    class QuestionsOut(serializers.Serializer):
+        custom = serializers.BooleanField(help_text="False while the default questions are asked")
+        questions = serializers.ListField(child=serializers.DictField())
+        prefer_not_to_say = serializers.CharField(help_text="Offered with every question; never a group")
+
+    def _out(self, organisation_id: int) -> dict:
+        from fairness.models import QuestionSet
+        from fairness.questions import PREFER_NOT_TO_SAY
+
+        return {
+            "custom": QuestionSet.objects.filter(organisation_id=organisation_id).exists(),
+            "questions": selectors.questions_for(organisation_id=organisation_id),
+            "prefer_not_to_say": PREFER_NOT_TO_SAY,
+        }
+
+    @extend_schema(
+        responses={200: QuestionsOut, 401: ERROR, 403: ERROR, 404: ERROR},
+        summary="Self-identification questions (leads)",
+    )
+    def get(self, request):
+        membership = access.require_lead(request.user)
+        return HttpResponse(self.QuestionsOut(self._out(membership.organisation_id)).data)
+
+    @extend_schema(
+        request=QuestionsIn,
+        responses={200: QuestionsOut, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR},
+        summary="Replace the self-identification questions (leads)",
+    )
+    def put(self, request):
+        from fairness import services
+
+        membership = access.require_lead(request.user)
+        data = self.QuestionsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.questions_set(
+            organisation=membership.organisation,
+            questions=data.validated_data["questions"],
+            set_by=request.user,
+        )
+        return HttpResponse(self.QuestionsOut(self._out(membership.organisation_id)).data)

@@ -8,4 +8,7 @@ urlpatterns = [
         api.AdverseImpactApi.as_view(),
         name="api-adverse-impact",
     ),
+    path(
+        "self-identification/questions/", api.QuestionsApi.as_view(), name="api-self-identification-questions"
+    ),
 ]

@@ -238,3 +238,27 @@ def test_reviewers_never_see_a_self_identification_on_any_page_api_or_export(
         body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
         assert attempt.participant.email in body
         assert not any(marker in body for marker in MARKERS)
+
+
+def test_a_lead_reads_and_replaces_the_questions_through_the_api(client, lead, reviewer):
+    url = "/api/v1/self-identification/questions/"
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 404
+    assert (
+        client.put(url, {"questions": MARKED_QUESTIONS}, content_type="application/json").status_code == 404
+    )
+
+    client.force_login(lead)
+    default = client.get(url).json()
+    bad = client.put(url, {"questions": [{"key": "Bad Key"}]}, content_type="application/json")
+    saved = client.put(url, {"questions": MARKED_QUESTIONS}, content_type="application/json")
+
+    assert default["custom"] is False and [q["key"] for q in default["questions"]] == [
+        q["key"] for q in DEFAULT_QUESTIONS
+    ]
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "refused"
+    assert "question 1: key must be lower-case letters" in bad.json()["detail"]
+    assert saved.status_code == 200
+    assert saved.json()["custom"] is True
+    assert client.get(url).json()["questions"] == MARKED_QUESTIONS

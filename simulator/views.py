@@ -207,7 +207,7 @@ def _feedback_fragment(request, attempt: Attempt, now: datetime):
     if attempt.status == AttemptStatus.IN_PROGRESS or attempt.exercise.purpose != Purpose.TRAINING:
         raise Http404
     items = selectors.candidate_items(attempt=attempt, now=now)
-    context = {"attempt": attempt, **_feedback_context(attempt, items)}
+    context = {"attempt": attempt, "exercise": attempt.exercise, **_feedback_context(attempt, items)}
     return render(request, "simulator/feedback/_feedback.html", context)
 
 

@@ -6,35 +6,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scoring', '0004_scorecard_levels'),
-        ('simulator', '0004_exercise_appeals_allowed'),
+        ("scoring", "0004_scorecard_levels"),
+        ("simulator", "0004_exercise_appeals_allowed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.SlugField(max_length=40)),
-                ('reason', models.TextField(max_length=1000)),
-                ('status', models.CharField(choices=[('open', 'Waiting for a second look'), ('changed', 'Score changed'), ('upheld', 'Score upheld')], default='open', max_length=16)),
-                ('score_before', models.FloatField(blank=True, null=True)),
-                ('requested_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('response_note', models.TextField(blank=True)),
-                ('assigned_to', models.ForeignKey(blank=True, help_text='The reviewer whose queue it is in; empty when only the leads can answer it', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='appeals', to=settings.AUTH_USER_MODEL)),
-                ('attempt', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='appeal', to='simulator.attempt')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='simulator.organisation')),
-                ('override', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appeal', to='scoring.override')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dimension", models.SlugField(max_length=40)),
+                ("reason", models.TextField(max_length=1000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Waiting for a second look"),
+                            ("changed", "Score changed"),
+                            ("upheld", "Score upheld"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("score_before", models.FloatField(blank=True, null=True)),
+                ("requested_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("response_note", models.TextField(blank=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The reviewer whose queue it is in; empty when only the leads can answer it",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="appeals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "attempt",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appeal",
+                        to="simulator.attempt",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="simulator.organisation",
+                    ),
+                ),
+                (
+                    "override",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeal",
+                        to="scoring.override",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['requested_at', 'pk'],
-                'indexes': [models.Index(fields=['organisation', 'status'], name='scoring_app_organis_399edc_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status', 'open'), ('resolved_at__isnull', False), _connector='OR'), name='appeal_resolved_has_a_time')],
+                "ordering": ["requested_at", "pk"],
+                "indexes": [
+                    models.Index(fields=["organisation", "status"], name="scoring_app_organis_399edc_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "open"), ("resolved_at__isnull", False), _connector="OR"
+                        ),
+                        name="appeal_resolved_has_a_time",
+                    )
+                ],
             },
         ),
     ]

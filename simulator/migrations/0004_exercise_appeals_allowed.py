@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('simulator', '0003_staff_review'),
+        ("simulator", "0003_staff_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exercise',
-            name='appeals_allowed',
+            model_name="exercise",
+            name="appeals_allowed",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -1,13 +1,14 @@
 """Scoring records in the operators' admin, all read-only: a rubric change is a new version
 (`scoring.services.rubric_publish`); a score set is made once by a scoring run and never changed;
-reviews, overrides, assignments, claims and recommendation rules change only through
-scoring/services.py, which checks who may, keeps the audit trail and refreshes the scorecard; and
-overrides are append-only by design."""
+reviews, overrides, appeals, assignments, claims and recommendation rules change only through
+scoring/services.py (appeals: scoring/appeals.py), which checks who may, keeps the audit trail
+and refreshes the scorecard; and overrides are append-only by design."""
 
 from django.contrib import admin
 
 from scenarios.admin import ReadOnlyAdmin
 from scoring.models import (
+    Appeal,
     DimensionScore,
     ItemScore,
     Override,
@@ -149,3 +150,20 @@ class RecommendationRuleAdmin(ReadOnlyAdmin):
     @admin.display(ordering="exercise__organisation__name")
     def organisation(self, rule: RecommendationRule):
         return rule.exercise.organisation
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = (
+        "attempt",
+        "dimension",
+        "status",
+        "assigned_to",
+        "requested_at",
+        "resolved_by",
+        "resolved_at",
+    )
+    list_filter = ("status", "dimension", "organisation")
+    search_fields = ("attempt__public_id",)
+    list_select_related = ("attempt", "assigned_to", "resolved_by")
+    date_hierarchy = "requested_at"

@@ -252,3 +252,51 @@ class Scorecard(models.Model):
 
     def __str__(self) -> str:
         return f"scorecard of {self.attempt_id}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a second look"
+    CHANGED = "changed", "Score changed"
+    UPHELD = "upheld", "Score upheld"
+
+
+class Appeal(models.Model):
+    """A participant's request for a second look at one dimension of their attempt, and its outcome.
+
+    One per attempt (the one-to-one). It ends in an override made through `override_create`
+    (`changed`, the override linked) or in `upheld` with a note; `response_note` is written for the
+    requester to read. `score_before` is the final score when the request was made.
+    """
+
+    attempt = models.OneToOneField("simulator.Attempt", on_delete=models.CASCADE, related_name="appeal")
+    organisation = models.ForeignKey("simulator.Organisation", on_delete=models.CASCADE, related_name="+")
+    dimension = models.SlugField(max_length=40)
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=16, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    score_before = models.FloatField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals",
+        help_text="The reviewer whose queue it is in; empty when only the leads can answer it",
+    )  # fmt: skip
+    requested_at = models.DateTimeField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    response_note = models.TextField(blank=True)
+    override = models.OneToOneField(
+        Override, on_delete=models.PROTECT, null=True, blank=True, related_name="appeal"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(resolved_at__isnull=False),
+                name="appeal_resolved_has_a_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal of {self.attempt_id} on {self.dimension} ({self.status})"

@@ -15,10 +15,12 @@ urlpatterns = [
         name="staff-attempt-override-revert",
     ),
     path("attempts/<str:public_id>/assign/", views.review_assign, name="staff-attempt-assign"),
+    path("attempts/<str:public_id>/appeal/", views.appeal_resolve, name="staff-attempt-appeal"),
     path("attempts/<str:public_id>/finalize/", views.scorecard_finalize, name="staff-attempt-finalize"),
     path("attempts/<str:public_id>/reopen/", views.scorecard_reopen, name="staff-attempt-reopen"),
     path("attempts/<str:public_id>/scorecard/", views.scorecard, name="staff-scorecard"),
     path("exercises/", views.exercises, name="staff-exercises"),
     path("exercises/<int:exercise_id>/compare/", views.compare, name="staff-compare"),
     path("exercises/<int:exercise_id>/rule/", views.recommendation_rule, name="staff-exercise-rule"),
+    path("exercises/<int:exercise_id>/appeals/", views.exercise_appeals, name="staff-exercise-appeals"),
 ]

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from scoring import review_pages, scorecards, services
+from scoring import appeals, review_pages, scorecards, services
 from scoring.exports import scorecards_csv_response
-from scoring.models import Override, OverrideAction, OverrideReason, RecommendationRule
+from scoring.models import AppealStatus, Override, OverrideAction, OverrideReason, RecommendationRule
 from scoring.staff_selectors import (
     DIMENSION_NAMES,
     attempt_answers,
@@ -138,6 +138,7 @@ def _review_context(request, attempt, *, errors: dict | None = None, posted: dic
         d["dimension_name"] = DIMENSION_NAMES.get(d["dimension"], d["dimension"])
     review_posted = posted.get("review") or {}
     override_posted = posted.get("override") or {}
+    appeal = appeals.appeal_of(attempt)
     dimensions = []
     for d in view.dimensions:
         mine = review_posted.get(d["key"], d["my_score"])
@@ -181,6 +182,34 @@ def _review_context(request, attempt, *, errors: dict | None = None, posted: dic
         "severities": SEVERITIES,
         "routes": ROUTES,
         "kind_labels": KIND_LABELS,
+        "appeal": _appeal_view(appeal, request.user, view, posted.get("appeal")) if appeal else None,
+    }
+
+
+def _appeal_view(appeal, user, view, posted: dict | None) -> dict:
+    """The appeal card of the review page: the request, its outcome, and the form to answer it for
+    the reviewer whose queue it is in (or a lead), once blind review no longer hides the scores."""
+    current = next((d for d in view.dimensions if d["key"] == appeal.dimension), None)
+    return {
+        "id": appeal.pk,
+        "dimension": appeal.dimension,
+        "dimension_name": DIMENSION_NAMES.get(appeal.dimension, appeal.dimension),
+        "reason": appeal.reason,
+        "requested_at": appeal.requested_at,
+        "status": appeal.status,
+        "status_label": AppealStatus(appeal.status).label,
+        "open": appeal.status == AppealStatus.OPEN,
+        "assigned_to": review_pages.display_name(appeal.assigned_to) if appeal.assigned_to else "",
+        "resolved_by": review_pages.display_name(appeal.resolved_by) if appeal.resolved_by else "",
+        "resolved_at": appeal.resolved_at,
+        "note": appeal.response_note,
+        "score_before": None if view.blinded else _score_text(appeal.score_before),
+        "current": None if view.blinded or current is None else _score_text(current["score"]),
+        "new_score": appeal.override.score if appeal.override else None,
+        "may_resolve": appeals.may_resolve(appeal, user),
+        "blinded": view.blinded,
+        "posted": posted or {},
+        "errors": (posted or {}).get("errors", []),
     }
 
 
@@ -331,6 +360,50 @@ def override_revert(request, public_id: str, override_id: int):
 
 @staff_page
 @require_POST
+def appeal_resolve(request, public_id: str):
+    """Answer the attempt's appeal: change the score (an override) or record that it stands."""
+    attempt = attempt_for_staff(request.user, public_id)
+    appeal = appeals.appeal_of(attempt)
+    if appeal is None:
+        raise Http404
+    outcome = request.POST.get("outcome", "")
+    note = request.POST.get("note", "")
+    reason_code = request.POST.get("reason_code", "") or OverrideReason.OTHER
+    score_text = request.POST.get("score", "")
+    errors = []
+    score = None
+    if outcome == AppealStatus.CHANGED:
+        if score_text not in {str(n) for n in LEVELS}:
+            errors.append("Choose the new score from 1 to 5.")
+        else:
+            score = int(score_text)
+        if reason_code not in OverrideReason.values:
+            errors.append("Choose a reason for the change.")
+    elif outcome != AppealStatus.UPHELD:
+        errors.append("Choose whether the score changes or stands.")
+    if not errors:
+        try:
+            appeals.appeal_resolve(
+                appeal=appeal, outcome=outcome, note=note, resolver=request.user, score=score,
+                reason_code=reason_code,
+            )  # fmt: skip
+        except DomainError as error:
+            errors.append(str(error).capitalize().rstrip(".") + ".")
+    if errors:
+        posted = {
+            "outcome": outcome,
+            "note": note,
+            "score": score_text,
+            "reason_code": reason_code,
+            "errors": errors,
+        }
+        return _render_review(request, attempt, status=400, posted={"appeal": posted})
+    messages.success(request, "The appeal is answered; the participant sees the outcome and your note.")
+    return _back(attempt, "appeal")
+
+
+@staff_page
+@require_POST
 def review_release(request, public_id: str):
     attempt = attempt_for_staff(request.user, public_id)
     services.review_release(attempt=attempt, reviewer=request.user)
@@ -451,6 +524,24 @@ def exercises(request):
         .order_by("title")
     )
     return render(request, "scoring/exercises.html", {"exercises": rows, "is_lead": _is_lead(request.user)})
+
+
+@staff_page
+@require_POST
+def exercise_appeals(request, exercise_id: int):
+    """A lead lets a hiring exercise's candidates ask for a second look, or stops it."""
+    from simulator import services as simulator_services
+
+    exercise = _compare_exercise(request, exercise_id)
+    allowed = request.POST.get("allowed") == "yes"
+    try:
+        simulator_services.exercise_set_appeals(exercise=exercise, allowed=allowed, set_by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        state = "may now ask" if allowed else "can no longer ask"
+        messages.success(request, f"Candidates of {exercise.title} {state} for a second look.")
+    return redirect("staff-exercises")
 
 
 def _compare_exercise(request, exercise_id: int):

@@ -107,6 +107,8 @@ class Exercise(models.Model):
     )
     reviews_required = models.PositiveSmallIntegerField(default=1)
     blind_review = models.BooleanField(default=True)
+    # Whether a hiring candidate may ask for a second look at one dimension (trainees always may).
+    appeals_allowed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -208,6 +208,7 @@ def exercise_create(
     panel: Panel | None = None,
     reviews_required: int | None = None,
     blind_review: bool | None = None,
+    appeals_allowed: bool = False,
 ) -> Exercise:
     """An exercise of the organisation. By default a hiring exercise needs one blind human review
     per attempt, and a training exercise none."""
@@ -219,6 +220,7 @@ def exercise_create(
         panel=panel,
         reviews_required=(1 if hiring else 0) if reviews_required is None else reviews_required,
         blind_review=hiring if blind_review is None else blind_review,
+        appeals_allowed=appeals_allowed,
         organisation=organisation,
         slug=slug,
         title=title,
@@ -232,6 +234,26 @@ def exercise_create(
     )
     exercise.full_clean()
     exercise.save()
+    return exercise
+
+
+@transaction.atomic
+def exercise_set_appeals(
+    *, exercise: Exercise, allowed: bool, set_by, now: datetime | None = None
+) -> Exercise:
+    """A lead lets a hiring exercise's candidates ask for a second look at one dimension (or stops
+    it). Trainees may always ask; the setting is for hiring exercises."""
+    membership = _membership(set_by)
+    if membership.role != Role.LEAD or membership.organisation_id != exercise.organisation_id:
+        raise NotAllowed("only a lead of this organisation can change whether an exercise takes appeals")
+    before = exercise.appeals_allowed
+    exercise.appeals_allowed = bool(allowed)
+    exercise.save(update_fields=["appeals_allowed"])
+    audit_record(
+        organisation_id=exercise.organisation_id, actor=set_by, action="exercise.appeals_set",
+        target=f"exercise:{exercise.pk}", before={"appeals_allowed": before},
+        after={"appeals_allowed": exercise.appeals_allowed}, now=now,
+    )  # fmt: skip
     return exercise
 
 

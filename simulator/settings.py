@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "scoring",
     "simulator",
     "programmes",
+    "fairness",
 ]
 
 MIDDLEWARE = [
@@ -279,3 +280,7 @@ AUTOSAVE_COMMITTERS = env.int("AUTOSAVE_COMMITTERS", default=3)
 # Stored revisions per item: the first, the latest, and the last one of each window of this many
 # seconds (0 keeps every revision). The current answer is never touched.
 AUTOSAVE_REVISION_SECONDS = env.float("AUTOSAVE_REVISION_SECONDS", default=5.0)
+
+# Adverse-impact reports leave out a self-identified group with fewer people than this (or under 2%
+# of those who answered): too few to judge, and small enough to point at a person.
+FAIRNESS_MIN_GROUP_SIZE = env.int("FAIRNESS_MIN_GROUP_SIZE", default=5)

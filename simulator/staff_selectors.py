@@ -250,6 +250,19 @@ def queue_for(*, reviewer) -> tuple[QuerySet[Attempt], QuerySet[Review]]:
     return to_review, done
 
 
+def appeals_waiting_for(*, viewer) -> QuerySet[Attempt]:
+    """The attempts whose appeal waits in the viewer's queue (scoring.appeals.open_appeals_for),
+    oldest request first, each annotated with `blinded` and carrying its appeal. One query."""
+    from scoring.appeals import open_appeals_for
+
+    return (
+        _attempts_base(viewer)
+        .filter(appeal__in=open_appeals_for(viewer=viewer).values("pk"))
+        .select_related("appeal")
+        .order_by("appeal__requested_at", "pk")
+    )
+
+
 # Invitations ---------------------------------------------------------------------------------------
 
 INVITATION_STATUSES = {

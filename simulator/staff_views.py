@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from scoring.staff_selectors import DIMENSION_NAMES
 from simulator import services, staff_selectors
 from simulator.access import exercises_visible_to, staff_membership
 from simulator.errors import DomainError
@@ -194,7 +195,16 @@ def queue(request):
                 "reviewed_at": review.submitted_at,
             }
         )
-    return render(request, "staff/queue.html", {"waiting": waiting, "reviewed": reviewed})
+    appeals = [
+        {
+            **staff_selectors.attempt_row(attempt, now=now),
+            "url": attempt_url(attempt.public_id) + "#appeal",
+            "appeal_dimension": DIMENSION_NAMES.get(attempt.appeal.dimension, attempt.appeal.dimension),
+            "appeal_requested_at": attempt.appeal.requested_at,
+        }
+        for attempt in staff_selectors.appeals_waiting_for(viewer=request.user)
+    ]
+    return render(request, "staff/queue.html", {"waiting": waiting, "reviewed": reviewed, "appeals": appeals})
 
 
 # Invitations ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ api_v1 = [
     path("schemas/responses/<str:kind>/", api.ResponseSchemaApi.as_view(), name="api-response-schema"),
     path("", include("scoring.api_urls")),
     path("", include("programmes.api_urls")),
+    path("", include("fairness.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,7 +37,9 @@ urlpatterns = [
     path("staff/", include("scoring.urls")),
     path("staff/", include("programmes.staff_urls")),
     path("programme/", include("programmes.urls")),
+    path("", include("fairness.urls")),
     path("take/<str:token>/", views.take, name="take"),
     path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
+    path("attempt/<str:attempt_id>/appeal/", views.appeal, name="attempt-appeal"),
     path("healthz/", views.healthz, name="healthz"),
 ]

@@ -10,14 +10,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from scenarios.models import LogLine
+from scoring import appeals as scoring_appeals
 from scoring import selectors as scoring_selectors
 from simulator import selectors, services
+from simulator.errors import DomainError
 from simulator.models import Attempt, AttemptStatus, Invitation, Purpose, SubmittedBy
 
 SESSION_TOKENS = "attempt_tokens"
@@ -154,7 +157,9 @@ def workspace(request, attempt_id: str):
     return render(request, "simulator/workspace.html", context)
 
 
-def _submitted_page(request, attempt: Attempt, items: list[dict]):
+def _submitted_page(
+    request, attempt: Attempt, items: list[dict], *, appeal_error: str = "", appeal_posted=None, status=200
+):
     answered = sum(1 for item in items if _has_content(item["response"]["answer"]))
     training = attempt.exercise.purpose == Purpose.TRAINING
     context = {
@@ -164,12 +169,37 @@ def _submitted_page(request, attempt: Attempt, items: list[dict]):
         "total": len(items),
         "by_deadline": attempt.submitted_by == SubmittedBy.DEADLINE,
         "training": training,
+        "appeal_error": appeal_error,
+        "appeal_posted": appeal_posted or {},
     }
     if training:
         # Only a training drill ever shows scores, checks or the worked answer; a hiring exercise
         # shows the thank-you card and nothing else, even once it has been scored.
         context.update(_feedback_context(attempt, items))
-    return render(request, "simulator/submitted.html", context)
+    else:
+        # A hiring candidate may be offered a second look (where the exercise allows it): the
+        # dimension names and the outcome, never a score (`requester_view` leaves them out).
+        context["appeals"] = scoring_appeals.requester_view(attempt=attempt)
+    return render(request, "simulator/submitted.html", context, status=status)
+
+
+@require_POST
+def appeal(request, attempt_id: str):
+    """The participant asks for a second look at one dimension (scoring.appeals.appeal_request)."""
+    attempt, _ = _attempt_for_session(request, attempt_id)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return redirect("workspace", attempt_id=attempt.public_id)
+    posted = {"dimension": request.POST.get("dimension", ""), "reason": request.POST.get("reason", "")}
+    try:
+        scoring_appeals.appeal_request(
+            attempt=attempt, dimension=posted["dimension"], reason=posted["reason"]
+        )
+    except DomainError as error:
+        items = selectors.candidate_items(attempt=attempt)
+        return _submitted_page(
+            request, attempt, items, appeal_error=str(error), appeal_posted=posted, status=error.status_code
+        )
+    return redirect(reverse("workspace", args=[attempt.public_id]) + "#appeal")
 
 
 def _feedback_fragment(request, attempt: Attempt, now: datetime):
@@ -177,7 +207,7 @@ def _feedback_fragment(request, attempt: Attempt, now: datetime):
     if attempt.status == AttemptStatus.IN_PROGRESS or attempt.exercise.purpose != Purpose.TRAINING:
         raise Http404
     items = selectors.candidate_items(attempt=attempt, now=now)
-    context = {"attempt": attempt, **_feedback_context(attempt, items)}
+    context = {"attempt": attempt, "exercise": attempt.exercise, **_feedback_context(attempt, items)}
     return render(request, "simulator/feedback/_feedback.html", context)
 
 
@@ -448,6 +478,7 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
         if d["key"] in report["summary"]
     ]
     return {
+        "appeals": scoring_appeals.requester_view(attempt=attempt),
         "feedback": {
             "items": feedback_items,
             "summary": summary,
@@ -455,7 +486,7 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
             "rubric_name": report["rubric"]["name"],
             "rubric_version": report["rubric"]["version"],
             "scorer_version": report["scorer_version"],
-        }
+        },
     }
 
 

@@ -303,6 +303,7 @@ def _routes(attempt, exercise, override):
         ("get", f"/api/v1/exercises/{exercise.pk}/scorecards/", None),
         ("get", f"/api/v1/exercises/{exercise.pk}/scorecards/?format=csv", None),
         ("put", f"/api/v1/exercises/{exercise.pk}/recommendation-rule/", {"bands": [], "otherwise": "hire"}),
+        ("get", f"/api/v1/exercises/{exercise.pk}/adverse-impact/", None),
     ]
 
 

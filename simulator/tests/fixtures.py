@@ -157,3 +157,32 @@ def scored_attempt(review_exercise, lead):
         return attempt
 
     return make
+
+
+@pytest.fixture
+def candidate_session(lead):
+    """make(client, exercise, email, comms=..., score=True) → the attempt, taken in `client`'s browser
+    session (as a participant would, through the invitation link), submitted and scored."""
+    from django.urls import reverse
+
+    from scoring import services as scoring_services
+    from simulator.models import Attempt
+
+    def make(client, exercise, email="casey@example.com", comms=GOOD_COMMS_UPDATE, score=True):
+        invitation, token = services.invitation_create(
+            exercise=exercise, participant_name=email.split("@")[0].title(), participant_email=email,
+            created_by=lead,
+        )  # fmt: skip
+        client.post(reverse("take", args=[token]))
+        attempt = Attempt.objects.get(invitation=invitation)
+        for item in attempt.items.order_by("position"):
+            answers = {"customer_comms": {"update": comms}, "triage_queue": {"notes": "Worked by severity."}}
+            if item.kind in answers:  # other kinds are left unanswered
+                services.response_save(attempt=attempt, item=item, base_version=0, answer=answers[item.kind])
+        services.attempt_submit(attempt=attempt, submitted_by="participant")
+        if score:
+            scoring_services.attempt_score(attempt_id=attempt.pk)
+        attempt.refresh_from_db()
+        return attempt
+
+    return make

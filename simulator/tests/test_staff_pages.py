@@ -563,12 +563,13 @@ def test_the_queue_and_participant_pages_run_a_fixed_number_of_queries(
         reverse("staff-queue"),
         reverse("staff-participant", args=[attempts[0].participant_id]),
     )
-    _queries(client, django_assert_num_queries, queue, 5)  # session, user, membership, to review, done
+    # session, user, membership, to review, done, appeals
+    _queries(client, django_assert_num_queries, queue, 6)
     _queries(client, django_assert_num_queries, participant, 5)  # session, user, membership, person, attempts
 
     for _ in range(3):
         attempt = scored_attempt("ann@example.com")
         if not attempt.review_assignments.filter(reviewer=reviewer).exists():
             scoring_services.review_assign(attempt=attempt, reviewer=reviewer, assigned_by=lead)
-    _queries(client, django_assert_num_queries, queue, 5)
+    _queries(client, django_assert_num_queries, queue, 6)
     _queries(client, django_assert_num_queries, participant, 5)

@@ -63,3 +63,32 @@ def test_a_trainees_scores_and_worked_answer_have_no_wcag_violations(page, invit
 
     found = violations(page)
     assert not found, describe(found)
+
+
+def test_the_optional_questions_after_a_hiring_exercise_have_no_wcag_violations(page, invitations, shot):
+    from fairness.models import SelfIdentification
+
+    start_exercise(page, invitations["Customer communication"])
+    page.get_by_role("button", name="Submit…").click()
+    page.locator("#submit-dialog").get_by_role("button", name="Submit now").click()
+    page.locator("[data-testid='about-you-offer']").wait_for()
+    found = violations(page)
+    page.get_by_role("link", name="Answer or decline the questions").click()
+    page.locator("[data-testid='self-identification']").wait_for()
+    found += violations(page)
+    shot(page, "self-identification-form", full_page=True)
+
+    page.get_by_role("group", name="How do you describe your gender?").get_by_label("Non-binary").check()
+    page.get_by_role("group", name="How old are you?").get_by_label("40 to 54").check()
+    page.get_by_role("button", name="Save my answers").click()
+    page.get_by_role("status").filter(has_text="Your answers are saved").wait_for()
+    found += violations(page)
+    shot(page, "self-identification-saved")
+
+    record = SelfIdentification.objects.get()
+    assert record.answers["gender"] == "non_binary" and record.answers["age"] == "40_54"
+    assert record.answers["ethnicity"] == "prefer_not_to_say"
+    page.get_by_role("button", name="Withdraw my answers").click()
+    page.get_by_role("status").filter(has_text="Your answers are deleted").wait_for()
+    assert not SelfIdentification.objects.exists()
+    assert not found, describe(found)

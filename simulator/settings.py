@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -236,6 +237,11 @@ else:
 # A mail server that stops answering fails the send after this long instead of holding a request.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support simulator <noreply@localhost>")
+# The address of this site as participants and staff reach it: every link in an e-mail is built from
+# it (mail sent by the sweep has no request, and a request's Host header should not choose it).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The hour (UTC) at which reviewers get their daily review-queue digest.
+REVIEW_DIGEST_HOUR = env.int("REVIEW_DIGEST_HOUR", default=7)
 
 # Celery: in-process unless a broker is configured.
 _BROKER = env.str("CELERY_BROKER_URL", default="")
@@ -250,11 +256,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # `celery -A simulator beat` (one per deployment) runs the sweep: deadlines whose task was lost,
 # scoring left undone, expired invitations (simulator.services.attempts_sweep).
+# It also sends the e-mails that are due (simulator/notifications.py): reminders and feedback with the
+# sweep, the reviewers' digest once a day.
 CELERY_BEAT_SCHEDULE = {
     "sweep-attempts": {
         "task": "simulator.tasks.sweep_attempts",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
-    }
+    },
+    "send-notifications": {
+        "task": "simulator.tasks.send_notifications",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+    "send-review-digests": {
+        "task": "simulator.tasks.send_review_digests",
+        "schedule": crontab(minute=0, hour=REVIEW_DIGEST_HOUR),
+    },
 }
 
 # Scenario packs larger than this are refused before they are parsed.

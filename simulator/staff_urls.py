@@ -22,4 +22,5 @@ urlpatterns = [
         name="staff-invitation-resend",
     ),
     path("participants/<int:participant_id>/", staff_views.participant, name="staff-participant"),
+    path("settings/notifications/", staff_views.notification_settings, name="staff-settings-notifications"),
 ]

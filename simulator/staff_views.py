@@ -21,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from simulator import services, staff_selectors
-from simulator.access import exercises_visible_to, staff_membership
+from simulator import emails, notifications
+from simulator.access import exercises_visible_to, require_lead, staff_membership
 from simulator.errors import DomainError
 from simulator.models import AttemptStatus, Invitation, Role
 from simulator.staff_forms import (
@@ -30,6 +31,7 @@ from simulator.staff_forms import (
     InvitationFilterForm,
     InvitationForm,
     Invitee,
+    NotificationSettingsForm,
 )
 
 LOGIN_URL = "/staff/login/"
@@ -206,7 +208,10 @@ def _link(request, invitation: Invitation) -> str | None:
 
 
 def _send(request, invitation: Invitation, link: str) -> str:
-    """Send the link by e-mail; '' when it went, else why not, in words for the page."""
+    """Send the link by e-mail; '' when it went, else why not, in words for the page. The e-mail's
+    link is built from SITE_URL, like every link the site mails."""
+    token = services.invitation_token_for(invitation)
+    link = emails.take_url(token) if token else link
     try:
         services.invitation_send(invitation=invitation, link=link, sent_by=request.user)
     except DomainError as error:
@@ -394,4 +399,37 @@ def participant(request, participant_id: int):
         request,
         "staff/participant.html",
         {"history": history, "is_lead": staff_membership(request.user).role == Role.LEAD},
+    )
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+NOTIFICATION_FIELDS = (
+    "invitation_emails",
+    "invitation_reminders",
+    "reminder_hours_before",
+    "feedback_ready_emails",
+    "review_digest",
+)
+
+
+@staff_page
+def notification_settings(request):
+    """The organisation's e-mail notifications, for its leads (anyone else: 404)."""
+    membership = require_lead(request.user)
+    current = notifications.settings_for(membership.organisation_id)
+    form = NotificationSettingsForm(initial={name: getattr(current, name) for name in NOTIFICATION_FIELDS})
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST)
+        if form.is_valid():
+            notifications.notification_settings_update(
+                organisation=membership.organisation, updated_by=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Notification settings saved.")
+            return redirect("staff-settings-notifications")
+    return render(
+        request,
+        "staff/settings_notifications.html",
+        {"form": form, "organisation": membership.organisation},
+        status=400 if request.method == "POST" else 200,
     )

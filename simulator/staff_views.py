@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from simulator import services, staff_selectors
-from simulator import emails, notifications
+from simulator import emails, notifications, services, staff_selectors
 from simulator.access import exercises_visible_to, require_lead, staff_membership
 from simulator.errors import DomainError
 from simulator.models import AttemptStatus, Invitation, Role

@@ -143,10 +143,19 @@ PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 
 # Logins (the admin, /staff/login/, the API token): django-axes locks a username from an address
 # after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES, with a 429 and Retry-After.
+# simulator.sso: Django's password check, refused to staff whose organisation turned passwords off,
+# and OpenID Connect sign-in with each organisation's own provider (mozilla-django-oidc).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "simulator.sso.LocalPasswordBackend",
+    "simulator.sso.OrganisationOIDCBackend",
 ]
+LOGIN_REDIRECT_URL = "/staff/"
+OIDC_AUTHENTICATION_CALLBACK_URL = "staff-sso-callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+# The provider's callback carries no password; axes does not count it (simulator/sso.py).
+AXES_WHITELIST_CALLABLE = "simulator.sso.axes_ignores_sso_callback"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

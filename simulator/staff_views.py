@@ -5,8 +5,10 @@ found (404). Views parse the request, call a service or a selector, and render."
 
 import functools
 import logging
+import re
 import smtplib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,12 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from simulator import emails, notifications, services, staff_selectors
 from simulator.access import exercises_visible_to, require_lead, staff_membership
 from simulator.errors import DomainError
-from simulator.models import AttemptStatus, Invitation, Role
+from simulator.models import AttemptStatus, Invitation, Role, SingleSignOn
 from simulator.staff_forms import (
     AttemptFilterForm,
     BulkInvitationForm,
@@ -51,8 +53,49 @@ def staff_page(view):
 
 
 class StaffLoginView(auth_views.LoginView):
+    """Passwords, and "Sign in with SSO" for organisations with a provider. `?organisation=<slug>`
+    (the address an organisation gives its staff) fills in the SSO form, and shows only it when the
+    organisation has turned passwords off."""
+
     template_name = "staff/login.html"
     next_page = reverse_lazy("staff-home")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        slug = (self.request.GET.get("organisation") or "").strip()
+        organisation = getattr(self.request, "sso_required", None)
+        config = SingleSignOn.objects.filter(
+            organisation__slug=organisation.slug if organisation else slug, enabled=True
+        ).first() if (organisation or slug) else None  # fmt: skip
+        context["sso_slug"] = organisation.slug if organisation else slug
+        context["password_login"] = config is None or not config.disable_local_passwords
+        if organisation is not None:
+            context["sso_message"] = (
+                f"{organisation.name} signs its staff in through its identity provider: use Sign in with SSO."
+            )
+        return context
+
+
+@require_GET
+def sso_choose(request):
+    """The login page's SSO form: on to the organisation's provider."""
+    slug = (request.GET.get("organisation") or "").strip().lower()
+    if not slug:
+        messages.error(request, "Enter your organisation's short name to sign in with SSO.")
+        return redirect("staff-login")
+    if not _is_slug(slug):
+        messages.error(
+            request, "An organisation's short name has only letters, digits, hyphens and underscores."
+        )
+        return redirect("staff-login")
+    url = reverse("staff-sso-start", args=[slug])
+    if request.GET.get("next"):
+        url += "?" + urlencode({"next": request.GET["next"]})  # the library checks it is this site's
+    return redirect(url)
+
+
+def _is_slug(value: str) -> bool:
+    return re.fullmatch(r"[-a-zA-Z0-9_]+", value) is not None
 
 
 class StaffLogoutView(auth_views.LogoutView):

@@ -250,3 +250,35 @@ def test_a_wrong_password_of_an_sso_only_user_says_nothing_about_sso(client, lea
     page = response.content.decode()
     assert "identity provider" not in page
     assert "Please enter a correct username and password" in page
+
+
+def test_sso_configure_reads_the_providers_discovery_document(client, provider, organisation):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command(
+        "sso_configure", "acme", "--issuer", provider.issuer, "--client-id", provider.client_id,
+        "--lead-group", "support-leads", "--reviewer-group", "support-reviewers", "--disable-local-passwords",
+        stdout=out,
+    )  # fmt: skip
+    config = SingleSignOn.objects.get(organisation=organisation)
+    assert (
+        config.token_endpoint == f"{provider.issuer}/token"
+        and config.jwks_endpoint == f"{provider.issuer}/jwks"
+    )
+    assert config.disable_local_passwords
+    assert "OIDC_CLIENT_SECRET_ACME" in out.getvalue()
+
+    response = _sign_in(
+        client, provider, {"sub": "u-1", "email": "a@acme.example", "groups": ["support-leads"]}
+    )
+    assert response.status_code == 302 and Membership.objects.get(user_id=_whoami(client)).role == "lead"
+
+    with pytest.raises(CommandError, match="could not read .*other"):
+        call_command("sso_configure", "acme", "--issuer", provider.issuer + "/other", "--client-id", "x",
+                     "--lead-group", "g")  # fmt: skip
+    with pytest.raises(CommandError, match="at least one"):
+        call_command("sso_configure", "acme", "--issuer", provider.issuer, "--client-id", "x")

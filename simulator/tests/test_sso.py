@@ -282,3 +282,25 @@ def test_sso_configure_reads_the_providers_discovery_document(client, provider, 
                      "--lead-group", "g")  # fmt: skip
     with pytest.raises(CommandError, match="at least one"):
         call_command("sso_configure", "acme", "--issuer", provider.issuer, "--client-id", "x")
+
+
+def test_an_identity_that_signs_in_to_one_organisation_is_refused_by_another(
+    client, provider, sso, outsiders
+):
+    other, _ = outsiders
+    SingleSignOn.objects.create(
+        organisation=other, client_id=provider.client_id, client_secret_env="OIDC_CLIENT_SECRET_ACME",
+        reviewer_groups="support-reviewers", **provider.endpoints(),
+    )  # fmt: skip
+    claims = {"sub": "u-shared", "email": "pat@acme.example", "groups": ["support-reviewers"]}
+    _sign_in(client, provider, claims)
+    first = get_user_model().objects.get(pk=_whoami(client))
+    client.logout()
+
+    response = _sign_in(client, provider, claims, slug="other")
+
+    assert response.status_code == 403
+    assert "already signs in to another organisation" in response.content.decode()
+    assert _whoami(client) is None
+    first.refresh_from_db()
+    assert first.membership.organisation.slug == "acme"

@@ -111,3 +111,15 @@ def test_the_invitation_e_mail_links_to_the_configured_site(client, lead, review
     )  # fmt: skip
     assert "https://sim.acme.example/take/" in mail.outbox[0].body
     assert "testserver" not in mail.outbox[0].body
+
+
+def test_check_deploy_warns_about_a_site_url_that_is_not_the_sites_https_address(settings):
+    from simulator.checks import site_url_check
+
+    settings.ALLOWED_HOSTS = ["simulator.example.com"]
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in site_url_check()] == ["simulator.W001"]
+    settings.SITE_URL = "https://elsewhere.example"
+    assert [w.id for w in site_url_check()] == ["simulator.W001"]
+    settings.SITE_URL = "https://simulator.example.com"
+    assert site_url_check() == []

@@ -23,7 +23,7 @@ import jwt
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
@@ -154,7 +154,12 @@ def staff_sign_in(
     user.email = email or user.email
     user.first_name = first_name[:150] or user.first_name
     user.last_name = last_name[:150] or user.last_name
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise SignInRefused(
+            f"The identity provider's details of your account are not valid here: {'; '.join(error.messages)}"
+        ) from None
     user.save()
     membership = Membership.objects.select_for_update().filter(user=user).first()
     before = membership.role if membership else None

@@ -304,3 +304,12 @@ def test_an_identity_that_signs_in_to_one_organisation_is_refused_by_another(
     assert _whoami(client) is None
     first.refresh_from_db()
     assert first.membership.organisation.slug == "acme"
+
+
+def test_an_invalid_e_mail_from_the_provider_is_refused_with_a_page_not_an_error(client, provider, sso):
+    response = _sign_in(
+        client, provider, {"sub": "u-x", "email": "not an address", "groups": ["support-leads"]}
+    )
+    assert response.status_code == 403
+    assert "not valid here" in response.content.decode()
+    assert not get_user_model().objects.exists()

@@ -67,4 +67,11 @@ def test_the_login_page_offers_only_sso_when_passwords_are_off(page, live_server
     shot(page, "staff-login-sso-only")
     assert page.get_by_label("Password").count() == 0
     assert page.get_by_label("Organisation").input_value() == "acme"
+
+    page.get_by_label("Organisation").fill("nowhere")
+    page.get_by_role("button", name="Sign in with SSO").click()
+    page.get_by_role("alert").wait_for()
+    found += violations(page)
+    shot(page, "staff-sso-refused")
+    assert "no single sign-on" in page.get_by_role("alert").inner_text()
     assert not found, describe(found)

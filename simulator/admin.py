@@ -8,6 +8,7 @@ attempt's token, nor an API token's key.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
@@ -20,11 +21,15 @@ from simulator.models import (
     Exercise,
     Invitation,
     Membership,
+    NotificationSent,
+    NotificationSettings,
     Organisation,
     Panel,
     Participant,
     Response,
     ResponseRevision,
+    SingleSignOn,
+    StaffIdentity,
 )
 
 
@@ -202,3 +207,60 @@ class TokenProxyAdmin(TokenAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(SingleSignOn)
+class SingleSignOnAdmin(admin.ModelAdmin):
+    """An organisation's identity provider, set up by operators (README: Single sign-on). It holds no
+    secret: the client secret is read from the environment variable it names."""
+
+    list_display = ("organisation", "enabled", "issuer", "client_id", "disable_local_passwords")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ("enabled", "disable_local_passwords")
+    list_select_related = ("organisation",)
+    fieldsets = (
+        (None, {"fields": ("organisation", "enabled", "disable_local_passwords")}),
+        (
+            "Provider",
+            {
+                "fields": (
+                    "issuer",
+                    "authorization_endpoint",
+                    "token_endpoint",
+                    "jwks_endpoint",
+                    "userinfo_endpoint",
+                    "signing_algorithm",
+                    "scopes",
+                )
+            },
+        ),  # fmt: skip
+        ("Client", {"fields": ("client_id", "client_secret_env")}),
+        ("Roles", {"fields": ("groups_claim", "lead_groups", "reviewer_groups")}),
+    )
+
+
+@admin.register(StaffIdentity)
+class StaffIdentityAdmin(ReadOnlyAdmin):
+    list_display = ("user", "organisation", "issuer", "subject", "last_login_at")
+    list_filter = ("organisation",)
+    search_fields = ("user__username", "user__email", "subject")
+    list_select_related = ("user", "organisation")
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(ReadOnlyAdmin):
+    """Leads change these on /staff/settings/notifications/ (audited)."""
+
+    list_display = (
+        "organisation", "invitation_emails", "invitation_reminders", "reminder_hours_before",
+        "feedback_ready_emails", "review_digest", "updated_at",
+    )  # fmt: skip
+    list_select_related = ("organisation",)
+
+
+@admin.register(NotificationSent)
+class NotificationSentAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "key", "recipient", "organisation", "sent_at")
+    list_filter = ("kind", "organisation")
+    search_fields = ("recipient", "key")
+    list_select_related = ("organisation",)

@@ -202,6 +202,13 @@ class TokenView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 request._request.axes_locked_out = True
                 request._request.axes_credentials = getattr(request, "axes_credentials", None)
+            # simulator.sso.LocalPasswordBackend marks a right password of a user whose
+            # organisation turned passwords off.
+            organisation = getattr(request, "sso_required", None)
+            if organisation is not None:
+                raise ValidationError(
+                    {"password": [f"{organisation.name} has turned staff passwords off; sign in with SSO"]}
+                ) from None
             raise
 
 

@@ -6,6 +6,9 @@ class SimulatorConfig(AppConfig):
     name = "simulator"
     verbose_name = "Simulator"
 
+    def ready(self):
+        from simulator import checks  # noqa: F401  (registers the system checks)
+
 
 class OperatorAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the operators-only site as `admin.site`; INSTALLED_APPS names it in

@@ -1,24 +1,49 @@
-"""E-mail to participants, through Django's e-mail framework (settings: EMAIL_URL or EMAIL_HOST...,
-DEFAULT_FROM_EMAIL; the console backend when nothing is configured)."""
+"""E-mail to participants and staff, through Django's e-mail framework (settings: EMAIL_URL or
+EMAIL_HOST..., DEFAULT_FROM_EMAIL; the console backend when nothing is configured).
+
+Every message is plain text with an HTML alternative, rendered from
+`simulator/templates/simulator/emails/<name>{_subject.txt,.txt,.html}`. No tracking: no pixel, no
+redirecting link; every link is an address of this site built from SITE_URL. A participant's
+message carries no credential but their own invitation link; a staff message carries none at all,
+and no message ever carries a score's evidence or an answer key.
+"""
 
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from simulator.models import Invitation, Purpose
+from simulator.models import Attempt, Invitation, Purpose
 
 
-def invitation_email_send(*, invitation: Invitation, link: str) -> None:
-    """Send the participant their link, with the exercise, its time limit and when the link expires.
+def site_url(path: str) -> str:
+    """The absolute address of a path of this site, from the configured base URL (SITE_URL): mail
+    sent by the sweep has no request to take a host from, and a Host header should not choose it."""
+    return settings.SITE_URL.rstrip("/") + path
 
-    `link` is the absolute URL with the token, which only the caller has: the database keeps a hash.
-    A mail server's refusal or time-out raises (smtplib.SMTPException, OSError), so the caller can
-    tell staff the e-mail did not go and leave the invitation marked as not sent.
-    """
+
+def take_url(token: str) -> str:
+    return site_url(reverse("take", args=[token]))
+
+
+def _send(template: str, context: dict, *, to: str) -> None:
+    # A header cannot hold a line break, and a title could.
+    subject = " ".join(render_to_string(f"simulator/emails/{template}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"simulator/emails/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"simulator/emails/{template}.html", context), "text/html")
+    message.send()
+
+
+def _invitation_context(invitation: Invitation, link: str) -> dict:
     exercise = invitation.exercise
-    context = {
+    return {
         "participant_name": invitation.participant.name,
         "organisation_name": invitation.organisation.name,
         "exercise_title": exercise.title,
@@ -28,16 +53,55 @@ def invitation_email_send(*, invitation: Invitation, link: str) -> None:
         "expires_at": utc_text(invitation.expires_at),
         "link": link,
     }
-    # A header cannot hold a line break, and a title could.
-    subject = " ".join(render_to_string("simulator/emails/invitation_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("simulator/emails/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.participant.email],
-    )
-    message.attach_alternative(render_to_string("simulator/emails/invitation.html", context), "text/html")
-    message.send()
+
+
+def invitation_email_send(*, invitation: Invitation, link: str) -> None:
+    """Send the participant their link, with the exercise, its time limit and when the link expires.
+
+    `link` is the absolute URL with the token, which only the caller has: the database keeps a hash.
+    A mail server's refusal or time-out raises (smtplib.SMTPException, OSError), so the caller can
+    tell staff the e-mail did not go and leave the invitation marked as not sent.
+    """
+    _send("invitation", _invitation_context(invitation, link), to=invitation.participant.email)
+
+
+def invitation_reminder_send(*, invitation: Invitation, link: str) -> None:
+    """Remind the participant that their link expires soon and has not been used yet."""
+    _send("invitation_reminder", _invitation_context(invitation, link), to=invitation.participant.email)
+
+
+def feedback_ready_send(*, attempt: Attempt, link: str | None) -> None:
+    """Tell a trainee their drill's feedback is ready. The feedback itself (scores, checks, the
+    worked answer) stays on the site, behind the browser session that took the drill: `link` is
+    their own invitation link, which opens it there and nothing anywhere else."""
+    context = {
+        "participant_name": attempt.participant.name,
+        "organisation_name": attempt.organisation.name,
+        "exercise_title": attempt.exercise.title,
+        "submitted_at": utc_text(attempt.submitted_at) if attempt.submitted_at else "",
+        "link": link,
+    }
+    _send("feedback_ready", context, to=attempt.participant.email)
+
+
+def review_digest_send(*, reviewer, organisation_name: str, assigned: list[dict], unclaimed: list[dict],
+                       assigned_total: int, unclaimed_total: int, day) -> None:  # fmt: skip
+    """A reviewer's morning list: what waits for their review, and what in their panels still
+    needs a reviewer and is not claimed. Rows are {exercise, participant, submitted_at, url}."""
+    context = {
+        "reviewer_name": reviewer.get_full_name() or reviewer.get_username(),
+        "organisation_name": organisation_name,
+        "assigned": assigned,
+        "unclaimed": unclaimed,
+        "assigned_total": assigned_total,
+        "unclaimed_total": unclaimed_total,
+        "assigned_more": assigned_total - len(assigned),
+        "unclaimed_more": unclaimed_total - len(unclaimed),
+        "queue_url": site_url(reverse("staff-queue")),
+        "settings_note": "Your organisation's leads can switch this e-mail off.",
+        "day": f"{day:%A} {day.day} {day:%B %Y}",
+    }
+    _send("review_digest", context, to=reviewer.email)
 
 
 def duration_text(minutes: int) -> str:

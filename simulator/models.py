@@ -4,6 +4,7 @@ a candidate did in them. State changes live in simulator/services.py; reads in s
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from scenarios.models import Scenario, ScenarioKind
@@ -277,3 +278,117 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.target}"
+
+
+# Notifications and single sign-on: per-organisation settings ---------------------------------------
+
+
+class NotificationSettings(models.Model):
+    """Which e-mails an organisation sends; every one is on until a lead switches it off.
+    An organisation without a row has the defaults (`simulator.notifications.settings_for`)."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    invitation_emails = models.BooleanField(default=True)
+    invitation_reminders = models.BooleanField(default=True)
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(7 * 24)]
+    )
+    feedback_ready_emails = models.BooleanField(default=True)
+    review_digest = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.organisation_id}"
+
+
+class NotificationKind(models.TextChoices):
+    INVITATION_REMINDER = "invitation_reminder", "Reminder before an invitation expires"
+    FEEDBACK_READY = "feedback_ready", "Feedback ready"
+    REVIEW_DIGEST = "review_digest", "Daily review-queue digest"
+
+
+class NotificationSent(models.Model):
+    """An automatic e-mail that went out. The key names what it was about (an invitation, an
+    attempt, a reviewer's day), and one row per kind and key is what makes each go once."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    key = models.CharField(max_length=120)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="one_notification_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class SigningAlgorithm(models.TextChoices):
+    RS256 = "RS256", "RS256"
+    RS384 = "RS384", "RS384"
+    RS512 = "RS512", "RS512"
+    ES256 = "ES256", "ES256"
+    ES384 = "ES384", "ES384"
+    PS256 = "PS256", "PS256"
+
+
+class SingleSignOn(models.Model):
+    """An organisation's OpenID Connect provider for staff logins (simulator/sso.py).
+
+    The client secret is not stored here: it is read from the environment variable named by
+    `client_secret_env` (default OIDC_CLIENT_SECRET_<SLUG>), so no database copy, backup or admin
+    page holds it.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="single_sign_on"
+    )
+    enabled = models.BooleanField(default=True)
+    issuer = models.URLField(help_text="The provider's issuer, exactly as its ID tokens name it")
+    authorization_endpoint = models.URLField()
+    token_endpoint = models.URLField()
+    jwks_endpoint = models.URLField()
+    userinfo_endpoint = models.URLField(blank=True, help_text="Empty: the ID token's claims alone are read")
+    client_id = models.CharField(max_length=255)
+    client_secret_env = models.CharField(
+        max_length=100, blank=True, help_text="Empty: OIDC_CLIENT_SECRET_<organisation slug in capitals>"
+    )
+    scopes = models.CharField(max_length=255, default="openid email profile")
+    signing_algorithm = models.CharField(
+        max_length=8, choices=SigningAlgorithm.choices, default=SigningAlgorithm.RS256
+    )
+    groups_claim = models.CharField(max_length=100, default="groups")
+    lead_groups = models.TextField(
+        blank=True, help_text="Provider groups whose members are leads, one a line"
+    )
+    reviewer_groups = models.TextField(
+        blank=True, help_text="Provider groups whose members are reviewers, one a line"
+    )
+    disable_local_passwords = models.BooleanField(
+        default=False, help_text="Staff of this organisation sign in through the provider only"
+    )
+
+    def __str__(self) -> str:
+        return f"single sign-on of {self.organisation_id}"
+
+
+class StaffIdentity(models.Model):
+    """The identity-provider account a staff user signs in with: (issuer, subject) is the key, not
+    the e-mail address, which a provider may let its users change."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identity"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    last_login_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_identity")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

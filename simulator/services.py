@@ -390,6 +390,7 @@ def invitation_revoke(*, invitation: Invitation, revoked_by, now: datetime | Non
 def invitation_send(*, invitation: Invitation, link: str, sent_by, now: datetime | None = None) -> Invitation:
     """E-mail the invitation's link to the participant (again); only while it can still be started."""
     from simulator.emails import invitation_email_send
+    from simulator.notifications import invitation_emails_allowed
 
     now = now or timezone.now()
     membership = _membership(sent_by)
@@ -403,6 +404,7 @@ def invitation_send(*, invitation: Invitation, link: str, sent_by, now: datetime
         raise InvitationUnusable(
             "only an invitation that has not been started, expired or revoked can be sent; create a new one"
         )
+    invitation_emails_allowed(invitation.organisation_id)
     invitation_email_send(invitation=invitation, link=link)
     invitation.last_sent_at = now
     invitation.save(update_fields=["last_sent_at"])
@@ -593,8 +595,15 @@ def attempt_cancel(*, attempt: Attempt, cancelled_by) -> Attempt:
 
 
 def attempt_mark_scored(*, attempt: Attempt) -> Attempt:
+    """submitted → scored. A training drill's feedback is then ready: its trainee is told by e-mail,
+    queued once the score is committed (robust: the sweep makes up a lost task)."""
+    from simulator.tasks import send_feedback_ready
+
     _move(attempt, AttemptStatus.SCORED)
     attempt.save(update_fields=["status", "updated_at"])
+    if attempt.exercise.purpose == Purpose.TRAINING:
+        attempt_id = attempt.pk
+        transaction.on_commit(lambda: send_feedback_ready.delay(attempt_id), robust=True)
     return attempt
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -145,10 +146,19 @@ PASSWORD_HASH_CONCURRENCY = env.int("PASSWORD_HASH_CONCURRENCY", default=2)
 
 # Logins (the admin, /staff/login/, the API token): django-axes locks a username from an address
 # after AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES, with a 429 and Retry-After.
+# simulator.sso: Django's password check, refused to staff whose organisation turned passwords off,
+# and OpenID Connect sign-in with each organisation's own provider (mozilla-django-oidc).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "simulator.sso.LocalPasswordBackend",
+    "simulator.sso.OrganisationOIDCBackend",
 ]
+LOGIN_REDIRECT_URL = "/staff/"
+OIDC_AUTHENTICATION_CALLBACK_URL = "staff-sso-callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+# The provider's callback carries no password; axes does not count it (simulator/sso.py).
+AXES_WHITELIST_CALLABLE = "simulator.sso.axes_ignores_sso_callback"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -239,6 +249,11 @@ else:
 # A mail server that stops answering fails the send after this long instead of holding a request.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Support simulator <noreply@localhost>")
+# The address of this site as participants and staff reach it: every link in an e-mail is built from
+# it (mail sent by the sweep has no request, and a request's Host header should not choose it).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The hour (UTC) at which reviewers get their daily review-queue digest.
+REVIEW_DIGEST_HOUR = env.int("REVIEW_DIGEST_HOUR", default=7)
 
 # Celery: in-process unless a broker is configured.
 _BROKER = env.str("CELERY_BROKER_URL", default="")
@@ -253,11 +268,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # `celery -A simulator beat` (one per deployment) runs the sweep: deadlines whose task was lost,
 # scoring left undone, expired invitations (simulator.services.attempts_sweep).
+# It also sends the e-mails that are due (simulator/notifications.py): reminders and feedback with the
+# sweep, the reviewers' digest once a day.
 CELERY_BEAT_SCHEDULE = {
     "sweep-attempts": {
         "task": "simulator.tasks.sweep_attempts",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
-    }
+    },
+    "send-notifications": {
+        "task": "simulator.tasks.send_notifications",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+    "send-review-digests": {
+        "task": "simulator.tasks.send_review_digests",
+        "schedule": crontab(minute=0, hour=REVIEW_DIGEST_HOUR),
+    },
 }
 
 # Scenario packs larger than this are refused before they are parsed.

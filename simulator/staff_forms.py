@@ -181,3 +181,34 @@ def parse_invitees(text: str) -> tuple[list[Invitee], list[str]]:
         seen[key] = number
         invitees.append(Invitee(line=number, name=name, email=email))
     return invitees, errors
+
+
+class NotificationSettingsForm(forms.Form):
+    """A lead's switches for the organisation's e-mails (simulator.notifications)."""
+
+    invitation_emails = forms.BooleanField(
+        required=False,
+        label="Invitations",
+        help_text="Staff can e-mail an invitation's link to its participant. Off: links are copied by hand.",
+    )
+    invitation_reminders = forms.BooleanField(
+        required=False,
+        label="Reminder before an invitation expires",
+        help_text="Once, to a participant whose e-mailed link is still unused.",
+    )
+    reminder_hours_before = forms.IntegerField(
+        min_value=1,
+        max_value=7 * 24,
+        label="Send the reminder this many hours before the link expires",
+        help_text="From 1 to 168 hours.",
+    )
+    feedback_ready_emails = forms.BooleanField(
+        required=False,
+        label="Feedback ready",
+        help_text="Once, to a trainee when their training drill has been scored.",
+    )
+    review_digest = forms.BooleanField(
+        required=False,
+        label="Daily review-queue digest",
+        help_text="Each morning, to reviewers with attempts waiting in their queue or unclaimed in their panels.",
+    )

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from simulator import staff_views
+from simulator import sso, staff_views
 
 urlpatterns = [
     path("", staff_views.home, name="staff-home"),
     path("login/", staff_views.StaffLoginView.as_view(), name="staff-login"),
     path("logout/", staff_views.StaffLogoutView.as_view(), name="staff-logout"),
+    path("sso/", staff_views.sso_choose, name="staff-sso"),
+    path("sso/callback/", sso.SsoCallbackView.as_view(), name="staff-sso-callback"),
+    path("sso/<slug:slug>/", sso.SsoStartView.as_view(), name="staff-sso-start"),
     path("attempts/", staff_views.attempts, name="staff-attempts"),
     path("queue/", staff_views.queue, name="staff-queue"),
     path("invitations/", staff_views.invitations, name="staff-invitations"),
@@ -22,4 +25,5 @@ urlpatterns = [
         name="staff-invitation-resend",
     ),
     path("participants/<int:participant_id>/", staff_views.participant, name="staff-participant"),
+    path("settings/notifications/", staff_views.notification_settings, name="staff-settings-notifications"),
 ]

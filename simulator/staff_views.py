@@ -5,8 +5,10 @@ found (404). Views parse the request, call a service or a selector, and render."
 
 import functools
 import logging
+import re
 import smtplib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,19 +20,20 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from scoring.staff_selectors import DIMENSION_NAMES
-from simulator import services, staff_selectors
-from simulator.access import exercises_visible_to, staff_membership
+from simulator import emails, notifications, services, staff_selectors
+from simulator.access import exercises_visible_to, require_lead, staff_membership
 from simulator.errors import DomainError
-from simulator.models import AttemptStatus, Invitation, Role
+from simulator.models import AttemptStatus, Invitation, Role, SingleSignOn
 from simulator.staff_forms import (
     AttemptFilterForm,
     BulkInvitationForm,
     InvitationFilterForm,
     InvitationForm,
     Invitee,
+    NotificationSettingsForm,
 )
 
 LOGIN_URL = "/staff/login/"
@@ -51,8 +54,49 @@ def staff_page(view):
 
 
 class StaffLoginView(auth_views.LoginView):
+    """Passwords, and "Sign in with SSO" for organisations with a provider. `?organisation=<slug>`
+    (the address an organisation gives its staff) fills in the SSO form, and shows only it when the
+    organisation has turned passwords off."""
+
     template_name = "staff/login.html"
     next_page = reverse_lazy("staff-home")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        slug = (self.request.GET.get("organisation") or "").strip()
+        organisation = getattr(self.request, "sso_required", None)
+        config = SingleSignOn.objects.filter(
+            organisation__slug=organisation.slug if organisation else slug, enabled=True
+        ).first() if (organisation or slug) else None  # fmt: skip
+        context["sso_slug"] = organisation.slug if organisation else slug
+        context["password_login"] = config is None or not config.disable_local_passwords
+        if organisation is not None:
+            context["sso_message"] = (
+                f"{organisation.name} signs its staff in through its identity provider: use Sign in with SSO."
+            )
+        return context
+
+
+@require_GET
+def sso_choose(request):
+    """The login page's SSO form: on to the organisation's provider."""
+    slug = (request.GET.get("organisation") or "").strip().lower()
+    if not slug:
+        messages.error(request, "Enter your organisation's short name to sign in with SSO.")
+        return redirect("staff-login")
+    if not _is_slug(slug):
+        messages.error(
+            request, "An organisation's short name has only letters, digits, hyphens and underscores."
+        )
+        return redirect("staff-login")
+    url = reverse("staff-sso-start", args=[slug])
+    if request.GET.get("next"):
+        url += "?" + urlencode({"next": request.GET["next"]})  # the library checks it is this site's
+    return redirect(url)
+
+
+def _is_slug(value: str) -> bool:
+    return re.fullmatch(r"[-a-zA-Z0-9_]+", value) is not None
 
 
 class StaffLogoutView(auth_views.LogoutView):
@@ -216,7 +260,10 @@ def _link(request, invitation: Invitation) -> str | None:
 
 
 def _send(request, invitation: Invitation, link: str) -> str:
-    """Send the link by e-mail; '' when it went, else why not, in words for the page."""
+    """Send the link by e-mail; '' when it went, else why not, in words for the page. The e-mail's
+    link is built from SITE_URL, like every link the site mails."""
+    token = services.invitation_token_for(invitation)
+    link = emails.take_url(token) if token else link
     try:
         services.invitation_send(invitation=invitation, link=link, sent_by=request.user)
     except DomainError as error:
@@ -404,4 +451,37 @@ def participant(request, participant_id: int):
         request,
         "staff/participant.html",
         {"history": history, "is_lead": staff_membership(request.user).role == Role.LEAD},
+    )
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+NOTIFICATION_FIELDS = (
+    "invitation_emails",
+    "invitation_reminders",
+    "reminder_hours_before",
+    "feedback_ready_emails",
+    "review_digest",
+)
+
+
+@staff_page
+def notification_settings(request):
+    """The organisation's e-mail notifications, for its leads (anyone else: 404)."""
+    membership = require_lead(request.user)
+    current = notifications.settings_for(membership.organisation_id)
+    form = NotificationSettingsForm(initial={name: getattr(current, name) for name in NOTIFICATION_FIELDS})
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST)
+        if form.is_valid():
+            notifications.notification_settings_update(
+                organisation=membership.organisation, updated_by=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Notification settings saved.")
+            return redirect("staff-settings-notifications")
+    return render(
+        request,
+        "staff/settings_notifications.html",
+        {"form": form, "organisation": membership.organisation},
+        status=400 if request.method == "POST" else 200,
     )

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from simulator import services
+from simulator import notifications, services
 from simulator.models import Attempt
 
 
@@ -19,3 +19,23 @@ def submit_at_deadline(attempt_id: int) -> str:
 def sweep_attempts() -> str:
     """The periodic sweep (CELERY_BEAT_SCHEDULE runs it every SWEEP_INTERVAL_SECONDS)."""
     return str(services.attempts_sweep())
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def send_feedback_ready(attempt_id: int) -> bool:
+    """Tell a trainee their drill's feedback is ready (once; queued when the drill is scored)."""
+    return notifications.feedback_ready_notify(attempt_id=attempt_id)
+
+
+@shared_task(acks_late=True)
+def send_notifications() -> str:
+    """Invitation reminders and feedback e-mails a lost task left unsent (CELERY_BEAT_SCHEDULE, every
+    SWEEP_INTERVAL_SECONDS); the digests have their own daily entry."""
+    return str(notifications.notifications_sweep(digests=False))
+
+
+@shared_task(acks_late=True)
+def send_review_digests() -> str:
+    """The reviewers' daily digest (CELERY_BEAT_SCHEDULE, at REVIEW_DIGEST_HOUR UTC)."""
+    sent, failed = notifications.review_digests_send()
+    return f"sent {sent} review digests, {failed} not sent"

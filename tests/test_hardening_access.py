@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "simulator.example.com",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
     "DJANGO_SECURE_HSTS_PRELOAD": "true",
+    "SITE_URL": "https://simulator.example.com",
 }
 
 

@@ -124,7 +124,8 @@ def test_the_sweep_runs_as_a_command_and_as_the_beat_task(comms, invite, eager, 
     out = io.StringIO()
     call_command("sweep", stdout=out)
     assert out.getvalue().strip() == (
-        "expired 1 unstarted attempts, submitted 0 past their deadline, queued scoring again for 0, 0 failed"
+        "expired 1 unstarted attempts, submitted 0 past their deadline, queued scoring again for 0, 0 failed; "
+        "sent 0 invitation reminders, 0 feedback-ready e-mails and 0 review digests, 0 not sent"
     )
     with pytest.raises(CommandError, match="--every must be a positive number of seconds, got 0"):
         call_command("sweep", "--every", "0")

@@ -3,13 +3,16 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from simulator.notifications import notifications_sweep
 from simulator.services import attempts_sweep
 
 
 class Command(BaseCommand):
     help = (
         "Expire unstarted attempts, submit attempts past their deadline and queue scoring again for "
-        "submissions left unscored: once, or every --every seconds (where no Celery beat runs it)."
+        "submissions left unscored, and send the e-mails that are due (invitation reminders, feedback "
+        "ready, and the reviewers' digest during REVIEW_DIGEST_HOUR): once, or every --every seconds "
+        "(where no Celery beat runs it)."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"--every must be a positive number of seconds, got {every:g}")
         parent = os.getppid()
         while True:
-            self.stdout.write(str(attempts_sweep()))
+            self.stdout.write(f"{attempts_sweep()}; {notifications_sweep()}")
             if every is None:
                 return
             next_run = time.monotonic() + every

@@ -1,0 +1,77 @@
+"""The notification settings page and the login page's single sign-on, in a browser: axe-core
+(WCAG 2.1 A and AA), a lead saving from the keyboard, and the login page of an organisation that
+turned passwords off."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from simulator import services
+from simulator.models import NotificationSettings, SingleSignOn
+from tests.browser.test_accessibility import describe, violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def lead(live_server):
+    organisation = services.organisation_create(name="Acme Support", slug="acme")
+    user = get_user_model().objects.create_user(username="lena", password="lead-password-123")
+    services.member_add(organisation=organisation, user=user, role="lead")
+    return user
+
+
+def _log_in(page, live_server):
+    page.goto(f"{live_server.url}/staff/login/")
+    page.get_by_label("User name").fill("lena")
+    page.get_by_label("Password").fill("lead-password-123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/staff/attempts/")
+
+
+def test_a_lead_switches_notifications_off_from_the_keyboard(page, live_server, lead, shot):
+    _log_in(page, live_server)
+    page.get_by_role("link", name="Settings").click()
+    page.wait_for_url("**/staff/settings/notifications/")
+    found = violations(page)
+    shot(page, "staff-settings-notifications")
+
+    page.get_by_label("Daily review-queue digest").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Send the reminder this many hours before the link expires").fill("500")
+    page.get_by_role("button", name="Save").click()
+    page.locator(".field-error").wait_for()
+    found += violations(page)
+    shot(page, "staff-settings-notifications-error")
+
+    page.get_by_label("Send the reminder this many hours before the link expires").fill("36")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Notification settings saved.").wait_for()
+    saved = NotificationSettings.objects.get(organisation=lead.membership.organisation)
+    assert (saved.review_digest, saved.reminder_hours_before, saved.invitation_emails) == (False, 36, True)
+    assert not found, describe(found)
+
+
+def test_the_login_page_offers_only_sso_when_passwords_are_off(page, live_server, lead, shot):
+    page.goto(f"{live_server.url}/staff/login/")
+    found = violations(page)
+    shot(page, "staff-login-with-sso")
+    assert page.get_by_role("button", name="Sign in with SSO").is_visible()
+
+    SingleSignOn.objects.create(
+        organisation=lead.membership.organisation, issuer="https://idp.example", client_id="simulator",
+        authorization_endpoint="https://idp.example/authorize", token_endpoint="https://idp.example/token",
+        jwks_endpoint="https://idp.example/jwks", reviewer_groups="support", disable_local_passwords=True,
+    )  # fmt: skip
+    page.goto(f"{live_server.url}/staff/login/?organisation=acme")
+    found += violations(page)
+    shot(page, "staff-login-sso-only")
+    assert page.get_by_label("Password").count() == 0
+    assert page.get_by_label("Organisation").input_value() == "acme"
+
+    page.get_by_label("Organisation").fill("nowhere")
+    page.get_by_role("button", name="Sign in with SSO").click()
+    page.get_by_role("alert").wait_for()
+    found += violations(page)
+    shot(page, "staff-sso-refused")
+    assert "no single sign-on" in page.get_by_role("alert").inner_text()
+    assert not found, describe(found)

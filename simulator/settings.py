@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "scenarios",
     "scoring",
     "simulator",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,7 @@ REST_FRAMEWORK = {
         "attempt_start": env.str("THROTTLE_ATTEMPT_START", default="30/min"),
         "invitations": env.str("THROTTLE_INVITATIONS", default="120/min"),
         "events": env.str("THROTTLE_EVENTS", default="120/min"),
+        "partner_api": env.str("THROTTLE_PARTNER_API", default="120/min"),
     },
 }
 
@@ -277,3 +279,18 @@ AUTOSAVE_COMMITTERS = env.int("AUTOSAVE_COMMITTERS", default=3)
 # Stored revisions per item: the first, the latest, and the last one of each window of this many
 # seconds (0 keeps every revision). The current answer is never touched.
 AUTOSAVE_REVISION_SECONDS = env.float("AUTOSAVE_REVISION_SECONDS", default=5.0)
+
+# Integrations (integrations/): the partner API for applicant tracking systems, webhooks and learning
+# records. SITE_URL is the public address links in outbound messages point to.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# SSRF guard (integrations/outbound.py): outbound calls to loopback, private, link-local or reserved
+# addresses are refused unless this is on; on by default only on a laptop (DJANGO_DEBUG=true).
+INTEGRATIONS_ALLOW_PRIVATE_TARGETS = env.bool("INTEGRATIONS_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+INTEGRATIONS_CONNECT_TIMEOUT = env.float("INTEGRATIONS_CONNECT_TIMEOUT", default=3.0)
+INTEGRATIONS_READ_TIMEOUT = env.float("INTEGRATIONS_READ_TIMEOUT", default=10.0)
+# A failed delivery is tried again after 30 s, 1, 2, 4 and 8 minutes (INTEGRATIONS_MAX_TRIES tries in all).
+INTEGRATIONS_MAX_TRIES = env.int("INTEGRATIONS_MAX_TRIES", default=6)
+INTEGRATIONS_RETRY_BASE_SECONDS = env.int("INTEGRATIONS_RETRY_BASE_SECONDS", default=30)
+# LTI 1.3: the tool's RSA private key (PEM) that signs its token requests; its public half is served
+# at /integrations/lti/jwks.json.
+LTI_TOOL_PRIVATE_KEY = env.str("LTI_TOOL_PRIVATE_KEY", default="", multiline=True)

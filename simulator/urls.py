@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from integrations.urls import staff_urlpatterns as integrations_staff_urls
 from simulator import api, views
 
 api_v1 = [
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/docs/", views.ApiDocsView.as_view(url_name="schema"), name="swagger-ui"),
     path("staff/", include("simulator.staff_urls")),
     path("staff/", include("scoring.urls")),
+    path("staff/", include(integrations_staff_urls)),
+    path("integrations/", include("integrations.urls")),
     path("take/<str:token>/", views.take, name="take"),
     path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
     path("healthz/", views.healthz, name="healthz"),

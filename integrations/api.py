@@ -21,12 +21,12 @@ class PartnerView(APIView):
 
 
 class ListTestsApi(PartnerView):
-    class OutputSerializer(serializers.Serializer):
+    class PartnerTestSerializer(serializers.Serializer):
         partner_test_id = serializers.CharField()
         partner_test_name = serializers.CharField()
 
     @extend_schema(
-        tags=["greenhouse"], responses={200: OutputSerializer(many=True), 401: ERROR},
+        tags=["greenhouse"], responses={200: PartnerTestSerializer(many=True), 401: ERROR},
         summary="The organisation's hiring exercises, as tests an ATS can send",
     )  # fmt: skip
     def get(self, request):
@@ -47,7 +47,7 @@ class SendTestApi(PartnerView):
         partner_test_id = serializers.CharField(max_length=100)
         url = serializers.URLField(max_length=1000)
 
-    class OutputSerializer(serializers.Serializer):
+    class SendTestOutputSerializer(serializers.Serializer):
         partner_interview_id = serializers.CharField()
 
     @extend_schema(
@@ -56,7 +56,7 @@ class SendTestApi(PartnerView):
             "SendTestInput",
             {"partner_test_id": serializers.CharField(), "candidate": CandidateSerializer(), "url": serializers.URLField()},
         ),
-        responses={200: OutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
+        responses={200: SendTestOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
         summary="Invite a candidate to a test and e-mail them the link",
     )  # fmt: skip
     def post(self, request):
@@ -81,7 +81,7 @@ class SendTestApi(PartnerView):
 
 
 class TestStatusApi(PartnerView):
-    class OutputSerializer(serializers.Serializer):
+    class TestStatusSerializer(serializers.Serializer):
         partner_status = serializers.CharField()
         partner_profile_url = serializers.URLField(required=False)
         partner_score = serializers.FloatField(required=False)
@@ -90,7 +90,7 @@ class TestStatusApi(PartnerView):
     @extend_schema(
         tags=["greenhouse"],
         parameters=[OpenApiParameter("partner_interview_id", str, required=True)],
-        responses={200: OutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
+        responses={200: TestStatusSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
         summary="Where a sent test is; `complete` with the scorecard once it is finalized",
     )  # fmt: skip
     def get(self, request):

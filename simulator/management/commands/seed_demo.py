@@ -79,7 +79,10 @@ class Command(BaseCommand):
             )
             url = options["base_url"].rstrip("/") + reverse("take", args=[token])
             invitations.append({"exercise": exercise.title, "token": token, "url": url})
+        from integrations.demo import demo_partner_api_key
+
         summary = {
+            "partner_api_key": demo_partner_api_key(organisation=organisation, lead=users["lead"]),
             "lead": {"username": DEMO_USERS["lead"]["username"], "password": DEMO_USERS["lead"]["password"]},
             "reviewer": {
                 "username": DEMO_USERS["reviewer"]["username"],
@@ -107,6 +110,8 @@ class Command(BaseCommand):
             f"  staff pages     {summary['staff_url']}",
             f"  comparison      {summary['compare_url']}  ({len(scored)} scored attempts to review)",
             f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
+            f"  partner API key {summary['partner_api_key']}   (HTTP Basic user name, e.g. "
+            f"curl -u {summary['partner_api_key']}: {options['base_url'].rstrip('/')}/integrations/greenhouse/list_tests)",
         ]
         if "operator" in summary:
             lines.append(

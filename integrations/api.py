@@ -99,3 +99,26 @@ class TestStatusApi(PartnerView):
             raise serializers.ValidationError({"partner_interview_id": ["this query parameter is required"]})
         interview = services.partner_interview_for(api_key=request.auth, public_id=public_id)
         return HttpResponse(payloads.greenhouse_test_status(interview.attempt))
+
+
+class ResponseErrorApi(PartnerView):
+    class InputSerializer(serializers.Serializer):
+        api_call = serializers.CharField(max_length=50)
+        errors = serializers.ListField(child=serializers.CharField(max_length=1000), max_length=100)
+        partner_test_id = serializers.CharField(max_length=100, required=False)
+        partner_test_name = serializers.CharField(max_length=200, required=False)
+        partner_interview_id = serializers.CharField(max_length=100, required=False)
+        candidate_email = serializers.CharField(max_length=254, required=False)
+
+    @extend_schema(
+        tags=["greenhouse"], request=InputSerializer, responses={200: None, 400: ERROR, 401: ERROR},
+        summary="Greenhouse reports a response it could not read; kept in the audit log",
+    )  # fmt: skip
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        services.partner_error_record(
+            api_key=request.auth, api_call=fields.pop("api_call"), errors=fields.pop("errors"), details=fields
+        )
+        return HttpResponse(status=200)

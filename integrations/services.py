@@ -191,6 +191,16 @@ def partner_interview_for(*, api_key: PartnerApiKey, public_id: str) -> PartnerI
     return interview
 
 
+def partner_error_record(
+    *, api_key: PartnerApiKey, api_call: str, errors: list[str], details: dict, now=None
+) -> None:
+    """Greenhouse reports a response of ours it could not read (its `response_error` call); kept in
+    the organisation's audit log so a lead can see what went wrong."""
+    _audit(organisation_id=api_key.organisation_id, actor=None, action="partner_api.response_error",
+           target=f"partner_api_key:{api_key.pk}",
+           after={"api_call": api_call, "errors": errors[:20], **details}, now=now)  # fmt: skip
+
+
 # Webhook endpoints ---------------------------------------------------------------------------------
 
 
@@ -463,3 +473,30 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
         return None
     user, _, password = decoded.partition(":")
     return user, password
+
+
+# How long a new delivery may wait for its first try before the resume sweep queues it again.
+FIRST_TRY_GRACE = timedelta(minutes=5)
+RESUME_BATCH = 500
+
+
+def deliveries_resume(*, now=None) -> int:
+    """Queue again the deliveries whose task was lost (a broker restarted without its queue): those
+    waiting for a retry past its time, and new ones never tried after FIRST_TRY_GRACE. Run by Celery
+    beat (CELERY_BEAT_SCHEDULE) or `manage.py resume_deliveries`; a delivery tried twice is harmless."""
+    from django.db.models import Q
+
+    from integrations.tasks import deliver
+
+    now = now or timezone.now()
+    due = list(
+        Delivery.objects.filter(
+            Q(status=DeliveryStatus.RETRYING, next_try_at__lte=now)
+            | Q(status=DeliveryStatus.PENDING, created_at__lte=now - FIRST_TRY_GRACE)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:RESUME_BATCH]
+    )
+    for delivery_id in due:
+        deliver.delay(delivery_id)
+    return len(due)

@@ -15,3 +15,9 @@ def deliver(self, delivery_id: int) -> str:
             return result.status
         if not self.request.is_eager:
             raise self.retry(countdown=result.retry_in, max_retries=settings.INTEGRATIONS_MAX_TRIES)
+
+
+@shared_task(acks_late=True)
+def resume_deliveries() -> int:
+    """The periodic sweep of deliveries whose task was lost (CELERY_BEAT_SCHEDULE)."""
+    return services.deliveries_resume()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("greenhouse/list_tests", api.ListTestsApi.as_view(), name="greenhouse-list-tests"),
     path("greenhouse/send_test", api.SendTestApi.as_view(), name="greenhouse-send-test"),
     path("greenhouse/test_status", api.TestStatusApi.as_view(), name="greenhouse-test-status"),
+    path("greenhouse/response_error", api.ResponseErrorApi.as_view(), name="greenhouse-response-error"),
     path("lti/jwks.json", views.lti_jwks, name="lti-jwks"),
 ]
 

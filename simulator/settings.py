@@ -256,7 +256,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-attempts": {
         "task": "simulator.tasks.sweep_attempts",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
-    }
+    },
+    # Deliveries (webhooks, ATS callbacks, learning records) whose retry task was lost.
+    "resume-deliveries": {
+        "task": "integrations.tasks.resume_deliveries",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
 }
 
 # Scenario packs larger than this are refused before they are parsed.

@@ -11,7 +11,7 @@ from integrations import services as integration_services
 from integrations.models import Delivery, DeliveryKind, PartnerInterview
 from integrations.tests.conftest import basic, take_and_score
 from scoring import services as scoring_services
-from simulator.models import Invitation
+from simulator.models import AuditEntry, Invitation
 
 LIST, SEND, STATUS = (
     "/integrations/greenhouse/list_tests",
@@ -237,3 +237,15 @@ def test_the_patch_uses_a_live_key_when_the_sending_key_was_revoked(
     with django_capture_on_commit_callbacks(execute=True):
         scoring_services.scorecard_finalize(attempt=attempt, finalized_by=lead, without_required_reviews=True)
     assert fake_ats.basic_auth(0) == (new_key, "")
+
+
+def test_response_error_reports_are_kept_in_the_audit_log(ats, api_key):
+    body = {"api_call": "test_status", "errors": ["partner_status is complete but partner_profile_url is missing"],
+            "partner_interview_id": "98765", "candidate_email": "kate@example.com"}  # fmt: skip
+    response = ats.post("/integrations/greenhouse/response_error", body, format="json")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="partner_api.response_error")
+    assert entry.organisation_id == api_key[0].organisation_id
+    assert entry.after["errors"] == body["errors"] and entry.after["partner_interview_id"] == "98765"
+    bad = ats.post("/integrations/greenhouse/response_error", {"errors": "x"}, format="json")
+    assert bad.status_code == 400 and "api_call" in bad.json()["detail"]

@@ -86,7 +86,8 @@ def test_a_webhook_endpoint_is_added_with_its_secret_shown_once(lead_client):
 def test_an_internal_webhook_url_is_refused_in_production(lead_client, settings):
     settings.INTEGRATIONS_ALLOW_PRIVATE_TARGETS = False
     response = lead_client.post(
-        PAGE, {"action": "create_webhook", "hook-url": "http://127.0.0.1:6379/", "hook-events": ["attempt.scored"]}
+        PAGE,
+        {"action": "create_webhook", "hook-url": "http://127.0.0.1:6379/", "hook-events": ["attempt.scored"]},
     )
     assert response.status_code == 400 and "internal address" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
@@ -123,7 +124,9 @@ def test_the_delivery_log_lists_only_the_organisations_deliveries(lead_client, o
 
 
 @pytest.mark.parametrize("count", [2, 120])
-def test_the_page_runs_a_fixed_number_of_queries(lead_client, organisation, lead, count, django_assert_num_queries):
+def test_the_page_runs_a_fixed_number_of_queries(
+    lead_client, organisation, lead, count, django_assert_num_queries
+):
     _deliveries(organisation, count, status="retrying", tries=2, last_status_code=503)
     for n in range(3):
         PartnerApiKey.objects.create(

@@ -2,6 +2,7 @@
 delivery to a local receiver with retries, and the SSRF guard."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,19 @@ def test_a_target_that_became_internal_is_refused_at_send_time_without_retries(
     delivery = Delivery.objects.get()
     assert server.requests == []
     assert (delivery.status, delivery.tries) == ("failed", 1) and "internal address" in delivery.last_error
+
+
+def test_a_delivery_whose_retry_task_was_lost_is_resumed_when_due(endpoint, comms_exercise, invite):
+    server, _, secret = endpoint(statuses=[500, 200])
+    invite(comms_exercise)
+    row = integration_services.WebhookEndpoint.objects.get()
+    [delivery] = integration_services.deliveries_for_event(
+        event=events.INVITATION_CREATED, organisation_id=row.organisation_id,
+        attempt_id=comms_exercise.attempts.get().pk, occurred_at=row.created_at,
+    )  # fmt: skip
+    integration_services.delivery_try(delivery_id=delivery.pk)  # fails; its retry task is "lost"
+    delivery.refresh_from_db()
+    assert integration_services.deliveries_resume(now=delivery.next_try_at - timedelta(seconds=1)) == 0
+    assert integration_services.deliveries_resume(now=delivery.next_try_at) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.tries) == ("succeeded", 2) and len(server.requests) == 2

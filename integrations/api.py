@@ -3,6 +3,9 @@
 use the project's `{error, detail}` body: 400 for bad input (naming the field), 401 without a live
 key, 404 for an id outside the key's organisation."""
 
+import logging
+import smtplib
+
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,6 +15,8 @@ from rest_framework.views import APIView
 from integrations import payloads, services
 from integrations.authentication import HasPartnerKey, PartnerKeyAuthentication, PartnerKeyThrottle
 from simulator.api import ERROR
+
+logger = logging.getLogger(__name__)
 
 
 class PartnerView(APIView):
@@ -56,7 +61,7 @@ class SendTestApi(PartnerView):
             "SendTestInput",
             {"partner_test_id": serializers.CharField(), "candidate": CandidateSerializer(), "url": serializers.URLField()},
         ),
-        responses={200: SendTestOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
+        responses={200: SendTestOutputSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 502: ERROR},
         summary="Invite a candidate to a test and e-mail them the link",
     )  # fmt: skip
     def post(self, request):
@@ -67,16 +72,23 @@ class SendTestApi(PartnerView):
         if not candidate.is_valid():
             raise serializers.ValidationError({"candidate": candidate.errors})
         fields = dict(candidate.validated_data)
-        interview, _ = services.partner_test_send(
-            api_key=request.auth,
-            partner_test_id=data.validated_data["partner_test_id"],
-            candidate=services.Candidate(
-                first_name=fields.pop("first_name").strip(), last_name=fields.pop("last_name").strip(),
-                email=fields.pop("email"), extra=fields,
-            ),
-            callback_url=data.validated_data["url"],
-            link_for=lambda token: request.build_absolute_uri(reverse("take", args=[token])),
-        )  # fmt: skip
+        try:
+            interview, _ = services.partner_test_send(
+                api_key=request.auth,
+                partner_test_id=data.validated_data["partner_test_id"],
+                candidate=services.Candidate(
+                    first_name=fields.pop("first_name").strip(), last_name=fields.pop("last_name").strip(),
+                    email=fields.pop("email"), extra=fields,
+                ),
+                callback_url=data.validated_data["url"],
+                link_for=lambda token: request.build_absolute_uri(reverse("take", args=[token])),
+            )  # fmt: skip
+        except (smtplib.SMTPException, OSError):
+            logger.exception("send_test: the invitation e-mail was not accepted")
+            return HttpResponse(
+                {"error": "email_failed", "detail": "the mail server did not accept the invitation e-mail; "
+                 "nothing was created, send the test again later"}, status=502,
+            )  # fmt: skip
         return HttpResponse({"partner_interview_id": interview.public_id})
 
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from scoring.dimensions import DEFAULT_RUBRIC
 from scoring.scorecards import OUTCOME_LABELS
-from simulator.events import ATTEMPT_FINALIZED
 from simulator.models import Attempt, AttemptStatus
 
 DIMENSION_NAMES = {d["key"]: d["name"] for d in DEFAULT_RUBRIC}
@@ -203,7 +202,3 @@ def xapi_statement(*, attempt: Attempt, statement_id: str, timestamp: datetime) 
         "context": {"registration": _registration(attempt), "platform": PLATFORM, "language": "en-US"},
         "timestamp": timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
-
-
-def is_final(event: str) -> bool:
-    return event == ATTEMPT_FINALIZED

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations import lti, outbound, payloads
@@ -134,7 +134,6 @@ class Candidate:
         return f"{self.first_name} {self.last_name}".strip() or self.email
 
 
-@transaction.atomic
 def partner_test_send(
     *,
     api_key: PartnerApiKey,
@@ -146,14 +145,37 @@ def partner_test_send(
 ) -> tuple[PartnerInterview, bool]:
     """Invite the candidate to the exercise and e-mail them the link (the invitation service's mail),
     remembering where to report completion. Idempotent per callback URL: Greenhouse sends one URL per
-    test instance, so a repeated call returns the same interview (created False) and sends nothing.
-    The key's creator is the invitation's author. `link_for(token)` makes the absolute link."""
-    organisation_id = api_key.organisation_id
+    test instance, so a repeated call (even a concurrent one) returns the same interview (created
+    False) and sends nothing. The key's creator is the invitation's author. `link_for(token)` makes
+    the absolute link."""
     existing = PartnerInterview.objects.filter(
-        organisation_id=organisation_id, callback_url=callback_url
+        organisation_id=api_key.organisation_id, callback_url=callback_url
     ).first()
     if existing is not None:
         return existing, False
+    try:
+        interview = _partner_test_create(
+            api_key=api_key, partner_test_id=partner_test_id, candidate=candidate, callback_url=callback_url,
+            link_for=link_for, now=now,
+        )  # fmt: skip
+    except IntegrityError:  # the same URL sent twice at once: the other call made the interview
+        return PartnerInterview.objects.get(
+            organisation_id=api_key.organisation_id, callback_url=callback_url
+        ), False
+    return interview, True
+
+
+@transaction.atomic
+def _partner_test_create(
+    *,
+    api_key: PartnerApiKey,
+    partner_test_id: str,
+    candidate: Candidate,
+    callback_url: str,
+    link_for,
+    now=None,
+) -> PartnerInterview:
+    organisation_id = api_key.organisation_id
     exercise = partner_tests(organisation_id=organisation_id).filter(slug=partner_test_id).first()
     if exercise is None:
         raise NotFound(
@@ -175,7 +197,7 @@ def partner_test_send(
     simulator_services.invitation_send(
         invitation=invitation, link=link_for(token), sent_by=api_key.created_by, now=now
     )
-    return interview, True
+    return interview
 
 
 def partner_interview_for(*, api_key: PartnerApiKey, public_id: str) -> PartnerInterview:

@@ -249,3 +249,24 @@ def test_response_error_reports_are_kept_in_the_audit_log(ats, api_key):
     assert entry.after["errors"] == body["errors"] and entry.after["partner_interview_id"] == "98765"
     bad = ats.post("/integrations/greenhouse/response_error", {"errors": "x"}, format="json")
     assert bad.status_code == 400 and "api_call" in bad.json()["detail"]
+
+
+class RefusingMailServer:
+    """An e-mail backend whose server refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPDataError(554, b"refused")
+
+
+def test_a_refused_invitation_email_creates_nothing_and_says_so(ats, comms_exercise, settings):
+    settings.EMAIL_BACKEND = "integrations.tests.test_partner_api.RefusingMailServer"
+    response = send(ats)
+    assert response.status_code == 502 and response.json()["error"] == "email_failed"
+    assert not PartnerInterview.objects.exists() and not Invitation.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send(ats).status_code == 200, "the ATS can send the test again"

@@ -266,3 +266,36 @@ def test_a_delivery_whose_retry_task_was_lost_is_resumed_when_due(endpoint, comm
     assert integration_services.deliveries_resume(now=delivery.next_try_at) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.tries) == ("succeeded", 2) and len(server.requests) == 2
+
+
+def test_an_endpoint_hears_only_its_own_organisations_events(
+    endpoint, other_org, django_capture_on_commit_callbacks
+):
+    server, _, _ = endpoint()
+    organisation, other_lead, _ = other_org
+    exercise = organisation.exercises.get(slug="customer-communication")
+    with django_capture_on_commit_callbacks(execute=True):
+        simulator_services.invitation_create(
+            exercise=exercise,
+            participant_name="Gus",
+            participant_email="gus@example.com",
+            created_by=other_lead,
+        )
+    assert server.requests == [] and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(("debug", "expected"), [("false", "False"), ("true", "True")])
+def test_internal_targets_are_refused_by_default_in_production_only(debug, expected):
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_DEBUG": debug, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+           "DJANGO_SETTINGS_MODULE": "simulator.settings"}  # fmt: skip
+    env.pop("INTEGRATIONS_ALLOW_PRIVATE_TARGETS", None)
+    shown = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.INTEGRATIONS_ALLOW_PRIVATE_TARGETS)"],
+        env=env, capture_output=True, text=True, cwd=Path(signing.__file__).parent.parent, check=True,
+    )  # fmt: skip
+    assert shown.stdout.strip() == expected

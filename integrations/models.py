@@ -121,7 +121,7 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """One message to send out (a webhook event to one endpoint, a completion PATCH, a learning
-    record), with its outcome; each try is a DeliveryAttempt."""
+    record), with its outcome; each try is a DeliveryTry."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
@@ -152,8 +152,8 @@ class Delivery(models.Model):
         return f"{self.kind} {self.event} to {self.url} ({self.status})"
 
 
-class DeliveryAttempt(models.Model):
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
+class DeliveryTry(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="try_records")
     number = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)

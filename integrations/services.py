@@ -18,7 +18,7 @@ from integrations import lti, outbound, payloads
 from integrations import secrets as keys
 from integrations.models import (
     Delivery,
-    DeliveryAttempt,
+    DeliveryTry,
     DeliveryKind,
     DeliveryStatus,
     LearningRecordKind,
@@ -397,7 +397,7 @@ def delivery_try(*, delivery_id: int, now=None) -> TryResult:
     now = now or timezone.now()
     number = delivery.tries + 1
     with transaction.atomic():
-        DeliveryAttempt.objects.create(
+        DeliveryTry.objects.create(
             delivery=delivery, number=number, at=now, status_code=outcome.status_code,
             error=outcome.error[:500], duration_ms=outcome.duration_ms,
         )  # fmt: skip

@@ -38,7 +38,7 @@ def test_a_worker_retries_a_failing_webhook_with_backoff_until_it_succeeds(
             time.sleep(0.2)
         delivery = Delivery.objects.get()
         assert (delivery.status, delivery.tries) == ("succeeded", 3)
-        tries = list(delivery.attempts.order_by("number"))
+        tries = list(delivery.try_records.order_by("number"))
         assert [t.status_code for t in tries] == [500, 500, 200]
         gaps = [(b.at - a.at).total_seconds() for a, b in zip(tries, tries[1:], strict=False)]
         assert gaps[0] >= 0.9 and gaps[1] >= 1.9, gaps

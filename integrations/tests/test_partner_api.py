@@ -221,7 +221,7 @@ def test_a_failing_ats_is_patched_again_until_it_answers(
     assert [r["method"] for r in fake_ats.requests] == ["PATCH", "PATCH", "PATCH"]
     delivery = Delivery.objects.get(kind=DeliveryKind.ATS_COMPLETION)
     assert (delivery.status, delivery.tries) == ("succeeded", 3)
-    assert list(delivery.attempts.values_list("number", "status_code")) == [(1, 503), (2, 502), (3, 204)]
+    assert list(delivery.try_records.values_list("number", "status_code")) == [(1, 503), (2, 502), (3, 204)]
 
 
 def test_the_patch_uses_a_live_key_when_the_sending_key_was_revoked(

@@ -169,7 +169,7 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(
         200,
         None,
     )
-    assert list(delivery.attempts.values_list("status_code", flat=True)) == [500, 503, 200]
+    assert list(delivery.try_records.values_list("status_code", flat=True)) == [500, 503, 200]
 
 
 def test_a_receiver_that_never_answers_well_fails_after_the_last_try(

@@ -18,9 +18,9 @@ from integrations import lti, outbound, payloads
 from integrations import secrets as keys
 from integrations.models import (
     Delivery,
-    DeliveryTry,
     DeliveryKind,
     DeliveryStatus,
+    DeliveryTry,
     LearningRecordKind,
     LearningRecordTarget,
     PartnerApiKey,

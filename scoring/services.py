@@ -26,6 +26,7 @@ from scoring.models import (
     ScoreSet,
 )
 from scoring.scorers import score_item, scorer_set_version
+from simulator import events
 from simulator.errors import DomainError
 from simulator.models import Role
 from simulator.services import NotAllowed
@@ -331,10 +332,13 @@ def assignments_make(*, attempt, now=None) -> list[ReviewAssignment]:
         .order_by("load", "pk")[:needed]
     )
     now = now or timezone.now()
-    return [
+    assignments = [
         ReviewAssignment.objects.create(attempt=attempt, reviewer=reviewer, assigned_at=now)
         for reviewer in candidates
     ]
+    if assignments:
+        events.emit(events.REVIEW_REQUESTED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
+    return assignments
 
 
 @transaction.atomic
@@ -350,6 +354,7 @@ def review_assign(*, attempt, reviewer, assigned_by, now=None) -> ReviewAssignme
     )
     if created:
         _audit(attempt, assigned_by, "review.assigned", after={"reviewer": reviewer.get_username()}, now=now)
+        events.emit(events.REVIEW_REQUESTED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
     return assignment
 
 
@@ -505,6 +510,8 @@ def scorecard_finalize(*, attempt, finalized_by, without_required_reviews: bool 
         )
     simulator_services.attempt_finalize(attempt=attempt)
     scorecard = scorecard_refresh(attempt=attempt, now=now, force=True)
+    # Announced once this transaction commits, so listeners read the frozen scorecard.
+    events.emit(events.ATTEMPT_FINALIZED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
     ReviewClaim.objects.filter(attempt=attempt).delete()
     _audit(
         attempt, finalized_by, "scorecard.finalized", before={"status": "scored"},

@@ -9,7 +9,7 @@ class ApiBodySizeLimit:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/integrations/")):
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -28,7 +28,7 @@ class ApiBodySizeLimit:
 
 # Pages and API calls whose responses hold a token, answers or personal data: never stored by a
 # browser or a proxy (the workspace embeds the attempt's bearer token).
-NO_STORE_PREFIXES = ("/take/", "/attempt/", "/api/", "/staff/")
+NO_STORE_PREFIXES = ("/take/", "/attempt/", "/api/", "/staff/", "/integrations/")
 
 
 class SecurityHeaders:

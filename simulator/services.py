@@ -24,7 +24,7 @@ from django.utils import timezone
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.generation import GenerationError, validate_inputs
 from scenarios.services import scenario_generate
-from simulator import groupcommit
+from simulator import events, groupcommit
 from simulator.builtin_exercises import BUILTIN_EXERCISES
 from simulator.errors import DomainError
 from simulator.models import (
@@ -336,13 +336,14 @@ def invitation_create(
         after={"exercise": exercise.slug, "participant": participant.email, "expires_at": invitation.expires_at},
         now=now,
     )  # fmt: skip
-    Attempt.objects.create(
+    attempt = Attempt.objects.create(
         organisation=exercise.organisation,
         invitation=invitation,
         exercise=exercise,
         participant=participant,
         time_limit_seconds=exercise.time_limit_minutes * 60,
     )
+    events.emit(events.INVITATION_CREATED, organisation_id=exercise.organisation_id, attempt_id=attempt.pk)
     return invitation, token
 
 
@@ -483,6 +484,7 @@ def _attempt_start(*, invitation_token: str, now: datetime):
     attempt.access_token_hash = token_hash(access_token)
     attempt.save()
     _schedule_deadline(attempt)
+    events.emit(events.ATTEMPT_STARTED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
     return attempt, access_token, True
 
 
@@ -570,6 +572,7 @@ def attempt_submit(*, attempt: Attempt, submitted_by: str, now: datetime | None 
     attempt.submitted_by = submitted_by
     attempt.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     _enqueue_scoring(attempt)
+    events.emit(events.ATTEMPT_SUBMITTED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
     return attempt
 
 
@@ -604,6 +607,7 @@ def attempt_mark_scored(*, attempt: Attempt) -> Attempt:
     if attempt.exercise.purpose == Purpose.TRAINING:
         attempt_id = attempt.pk
         transaction.on_commit(lambda: send_feedback_ready.delay(attempt_id), robust=True)
+    events.emit(events.ATTEMPT_SCORED, organisation_id=attempt.organisation_id, attempt_id=attempt.pk)
     return attempt
 
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "simulator",
     "programmes",
     "fairness",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,7 @@ REST_FRAMEWORK = {
         "attempt_start": env.str("THROTTLE_ATTEMPT_START", default="30/min"),
         "invitations": env.str("THROTTLE_INVITATIONS", default="120/min"),
         "events": env.str("THROTTLE_EVENTS", default="120/min"),
+        "partner_api": env.str("THROTTLE_PARTNER_API", default="120/min"),
     },
 }
 
@@ -283,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "simulator.tasks.send_review_digests",
         "schedule": crontab(minute=0, hour=REVIEW_DIGEST_HOUR),
     },
+    # Deliveries (webhooks, ATS callbacks, learning records) whose retry task was lost.
+    "resume-deliveries": {
+        "task": "integrations.tasks.resume_deliveries",
+        "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
 }
 
 # Scenario packs larger than this are refused before they are parsed.
@@ -309,3 +316,16 @@ AUTOSAVE_REVISION_SECONDS = env.float("AUTOSAVE_REVISION_SECONDS", default=5.0)
 # Adverse-impact reports leave out a self-identified group with fewer people than this (or under 2%
 # of those who answered): too few to judge, and small enough to point at a person.
 FAIRNESS_MIN_GROUP_SIZE = env.int("FAIRNESS_MIN_GROUP_SIZE", default=5)
+# Integrations (integrations/): the partner API for applicant tracking systems, webhooks and learning
+# records. Their links start with SITE_URL (above).
+# SSRF guard (integrations/outbound.py): outbound calls to loopback, private, link-local or reserved
+# addresses are refused unless this is on; on by default only on a laptop (DJANGO_DEBUG=true).
+INTEGRATIONS_ALLOW_PRIVATE_TARGETS = env.bool("INTEGRATIONS_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+INTEGRATIONS_CONNECT_TIMEOUT = env.float("INTEGRATIONS_CONNECT_TIMEOUT", default=3.0)
+INTEGRATIONS_READ_TIMEOUT = env.float("INTEGRATIONS_READ_TIMEOUT", default=10.0)
+# A failed delivery is tried again after 30 s, 1, 2, 4 and 8 minutes (INTEGRATIONS_MAX_TRIES tries in all).
+INTEGRATIONS_MAX_TRIES = env.int("INTEGRATIONS_MAX_TRIES", default=6)
+INTEGRATIONS_RETRY_BASE_SECONDS = env.int("INTEGRATIONS_RETRY_BASE_SECONDS", default=30)
+# LTI 1.3: the tool's RSA private key (PEM) that signs its token requests; its public half is served
+# at /integrations/lti/jwks.json.
+LTI_TOOL_PRIVATE_KEY = env.str("LTI_TOOL_PRIVATE_KEY", default="", multiline=True)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from integrations.urls import staff_urlpatterns as integrations_staff_urls
 from simulator import api, views
 
 api_v1 = [
@@ -38,6 +39,8 @@ urlpatterns = [
     path("staff/", include("programmes.staff_urls")),
     path("programme/", include("programmes.urls")),
     path("", include("fairness.urls")),
+    path("staff/", include(integrations_staff_urls)),
+    path("integrations/", include("integrations.urls")),
     path("take/<str:token>/", views.take, name="take"),
     path("attempt/<str:attempt_id>/", views.workspace, name="workspace"),
     path("attempt/<str:attempt_id>/appeal/", views.appeal, name="attempt-appeal"),

@@ -162,3 +162,50 @@ def test_copy_link_puts_the_invitation_link_on_the_clipboard(page, browser_conte
     page.get_by_text("Link copied to the clipboard").wait_for(state="attached")
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert "/take/" in link
+
+
+def test_the_integrations_page_has_no_wcag_violations_and_shows_a_new_key_once(page, live_server, shot):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from integrations import services as integration_services
+    from integrations.models import Delivery
+
+    call_command("seed_demo", "--base-url", live_server.url, "--no-scored-attempts", verbosity=0)
+    lead = get_user_model().objects.get(username="lead")
+    organisation = lead.membership.organisation
+    integration_services.webhook_endpoint_create(
+        organisation=organisation, url="https://hooks.example.com/simulator",
+        event_types=["attempt.scored", "attempt.finalized"], created_by=lead,
+    )  # fmt: skip
+    for status, tries, code, error in [
+        ("succeeded", 1, 200, ""),
+        ("failed", 6, 500, "HTTP 500: upstream down"),
+    ]:
+        Delivery.objects.create(
+            organisation=organisation, kind="webhook", event="attempt.scored", event_id=f"evt_{status}",
+            url="https://hooks.example.com/simulator", status=status, tries=tries, last_status_code=code,
+            last_error=error, created_at=timezone.now(),
+        )  # fmt: skip
+
+    log_in(page, live_server, "lead", "lead-demo-password")
+    page.get_by_role("link", name="Integrations").click()
+    page.wait_for_url("**/staff/settings/integrations/")
+    found = violations(page)
+    shot(page, "staff-integrations", full_page=True)
+
+    page.get_by_label("Name").fill("Greenhouse")
+    page.get_by_role("button", name="Create key").click()
+    banner = page.get_by_role("status").filter(has_text="shown this once")
+    key = banner.locator("code").inner_text()
+    assert key.startswith("sim_")
+    found += violations(page)
+    shot(page, "staff-integrations-new-key")
+
+    page.get_by_label("Endpoint URL").fill("ftp://hooks.example.com/x")
+    page.get_by_role("button", name="Add endpoint").click()
+    page.get_by_role("alert").wait_for()
+    found += violations(page)
+    page.reload()
+    assert key not in page.content()
+    assert not found, describe(found)

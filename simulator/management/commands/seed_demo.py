@@ -87,7 +87,10 @@ class Command(BaseCommand):
         programme, _, trainee_token = programme_demo.demo_programme(
             organisation=organisation, lead=users["lead"], with_drills=not options["no_scored_attempts"]
         )
+        from integrations.demo import demo_partner_api_key
+
         summary = {
+            "partner_api_key": demo_partner_api_key(organisation=organisation, lead=users["lead"]),
             "lead": {"username": DEMO_USERS["lead"]["username"], "password": DEMO_USERS["lead"]["password"]},
             "reviewer": {
                 "username": DEMO_USERS["reviewer"]["username"],
@@ -121,6 +124,8 @@ class Command(BaseCommand):
             f"  programme       {summary['programme_url']}  (the lead's overview of the trainees)",
             f"  trainee's page  {summary['trainee_url']}",
             f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
+            f"  partner API key {summary['partner_api_key']}   (HTTP Basic user name, e.g. "
+            f"curl -u {summary['partner_api_key']}: {options['base_url'].rstrip('/')}/integrations/greenhouse/list_tests)",
         ]
         if "operator" in summary:
             lines.append(

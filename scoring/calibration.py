@@ -14,10 +14,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import orjson
 from django.utils import timezone
 
 from scoring.agreement import quadratic_kappa
 from scoring.dimensions import DIMENSION_KEYS
+from scoring.item_statistics import json_text
 from scoring.models import OverrideAction, OverrideReason
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -305,9 +307,12 @@ def exercise_calibration(*, exercise, period: Period = Period()) -> dict:
     human_pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
     scored_on: Counter = Counter()
     attempt_count = 0
-    for auto, finals in Scorecard.objects.filter(exercise=exercise, **attempt_filter).values_list(
-        "auto_scores", "final_scores"
+    for auto_text, finals_text in (
+        Scorecard.objects.filter(exercise=exercise, **attempt_filter)
+        .annotate(auto_text=json_text("auto_scores"), finals_text=json_text("final_scores"))
+        .values_list("auto_text", "finals_text")
     ):
+        auto, finals = orjson.loads(auto_text), orjson.loads(finals_text)
         attempt_count += 1
         for dimension, value in auto.items():
             scored_on[dimension] += 1
@@ -317,20 +322,21 @@ def exercise_calibration(*, exercise, period: Period = Period()) -> dict:
 
     by_unit: dict[tuple[object, str], dict[object, int]] = defaultdict(dict)
     review_count = 0
-    for attempt_id, reviewer_id, scores in Review.objects.filter(
-        attempt__exercise=exercise, **attempt_filter
-    ).values_list("attempt_id", "reviewer_id", "scores"):
+    for attempt_id, reviewer_id, scores in (
+        Review.objects.filter(attempt__exercise=exercise, **attempt_filter)
+        .annotate(scores_text=json_text("scores"))
+        .values_list("attempt_id", "reviewer_id", "scores_text")
+    ):
         review_count += 1
-        for dimension, value in scores.items():
+        for dimension, value in orjson.loads(scores).items():
             by_unit[(attempt_id, dimension)][reviewer_id] = value
+    ratings_by_dimension: dict[str, dict[object, list[int]]] = defaultdict(dict)
+    for (attempt, dimension), by_reviewer in by_unit.items():
+        ratings_by_dimension[dimension][attempt] = list(by_reviewer.values())
 
     agreement_rows = []
     for dimension in dimensions:
-        ratings = {
-            attempt: list(by_reviewer.values())
-            for (attempt, d), by_reviewer in by_unit.items()
-            if d == dimension
-        }
+        ratings = ratings_by_dimension.get(dimension, {})
         agreement_rows.append(
             {
                 "dimension": dimension,
@@ -392,13 +398,17 @@ def _override_facts(exercise, attempt_filter: dict):
 
     current = set(latest.values())
     assessed: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for set_id, kind, dimension, outcomes in DimensionScore.objects.filter(
-        item_score__score_set__attempt__exercise=exercise,
-        **_prefixed(attempt_filter, "item_score__score_set__"),
-    ).values_list("item_score__score_set_id", "item_score__kind", "dimension", "check_outcomes"):
+    for set_id, kind, dimension, outcomes in (
+        DimensionScore.objects.filter(
+            item_score__score_set__attempt__exercise=exercise,
+            **_prefixed(attempt_filter, "item_score__score_set__"),
+        )
+        .annotate(outcomes_text=json_text("check_outcomes"))
+        .values_list("item_score__score_set_id", "item_score__kind", "dimension", "outcomes_text")
+    ):
         if set_id not in current:
             continue
-        for check, passed in outcomes.items():
+        for check, passed in orjson.loads(outcomes).items():
             assessed[(kind, dimension, check)][passed] += 1
 
     events = list(
@@ -415,10 +425,16 @@ def _override_facts(exercise, attempt_filter: dict):
     checks_of: dict[tuple[int, str], list[tuple[str, str, bool]]] = defaultdict(list)
     wanted_sets = {s[0] for s in made_against.values()}
     if wanted_sets:
-        for set_id, kind, dimension, outcomes in DimensionScore.objects.filter(
-            item_score__score_set_id__in=wanted_sets, dimension__in={e[1] for e in events}
-        ).values_list("item_score__score_set_id", "item_score__kind", "dimension", "check_outcomes"):
-            checks_of[(set_id, dimension)] += [(kind, check, passed) for check, passed in outcomes.items()]
+        for set_id, kind, dimension, outcomes in (
+            DimensionScore.objects.filter(
+                item_score__score_set_id__in=wanted_sets, dimension__in={e[1] for e in events}
+            )
+            .annotate(outcomes_text=json_text("check_outcomes"))
+            .values_list("item_score__score_set_id", "item_score__kind", "dimension", "outcomes_text")
+        ):
+            checks_of[(set_id, dimension)] += [
+                (kind, check, passed) for check, passed in orjson.loads(outcomes).items()
+            ]
     facts = []
     for attempt_id, dimension, score, auto_score, reason_code, created_at in events:
         against = made_against.get((attempt_id, created_at))

@@ -40,7 +40,7 @@ def _lead_exercise(request, exercise_id):
     return get_object_or_404(access.exercises_visible_to(request.user), pk=exercise_id)
 
 
-class AlphaOut(serializers.Serializer):
+class ReviewerAlphaOut(serializers.Serializer):
     alpha = serializers.FloatField(
         allow_null=True, help_text="Krippendorff's alpha, ordinal; null if undefined"
     )
@@ -54,14 +54,14 @@ class AutoVsHumanOut(serializers.Serializer):
     mean_signed_difference = serializers.FloatField(allow_null=True, help_text="mean of auto − human")
 
 
-class DimensionOut(serializers.Serializer):
+class CalibrationDimensionOut(serializers.Serializer):
     dimension = serializers.CharField()
     name = serializers.CharField()
-    reviewers = AlphaOut()
+    reviewers = ReviewerAlphaOut()
     auto_vs_human = AutoVsHumanOut()
 
 
-class ReviewerOut(serializers.Serializer):
+class CalibrationReviewerOut(serializers.Serializer):
     reviewer = serializers.CharField()
     reviewer_id = serializers.IntegerField()
     n = serializers.IntegerField(help_text="scores compared with at least one other reviewer's")
@@ -92,8 +92,8 @@ class CalibrationOut(serializers.Serializer):
     period = serializers.DictField()
     attempts = serializers.IntegerField()
     reviews = serializers.IntegerField()
-    dimensions = DimensionOut(many=True)
-    reviewers = ReviewerOut(many=True)
+    dimensions = CalibrationDimensionOut(many=True)
+    reviewers = CalibrationReviewerOut(many=True)
     overrides = OverridesOut()
 
 

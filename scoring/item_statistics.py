@@ -19,24 +19,28 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
+import orjson
+
 PASS_LEVEL = 3.0
 LOW_DISCRIMINATION = 0.2
 NEARLY_ALL_FAIL = 0.1
 MIN_ATTEMPTS = 20
 
 
-def corrected_item_total(item: list[float], rest: list[float]) -> float | None:
+def corrected_item_total(item, rest) -> float | None:
     """Pearson's r between an item's scores and the rest of each attempt; None when either side has no
     spread (or fewer than three attempts)."""
-    if len(item) < 3 or len(item) != len(rest):
+    import numpy as np
+
+    x = np.asarray(item, dtype=float)
+    y = np.asarray(rest, dtype=float)
+    if len(x) < 3 or len(x) != len(y):
         return None
-    mean_x, mean_y = statistics.fmean(item), statistics.fmean(rest)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(item, rest, strict=True))
-    sxx = sum((x - mean_x) ** 2 for x in item)
-    syy = sum((y - mean_y) ** 2 for y in rest)
+    dx, dy = x - x.mean(), y - y.mean()
+    sxx, syy = float(dx @ dx), float(dy @ dy)
     if sxx <= 1e-12 or syy <= 1e-12:
         return None
-    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+    return max(-1.0, min(1.0, float(dx @ dy) / math.sqrt(sxx * syy)))
 
 
 def flags(*, n: int, share_passing: float | None, discrimination: float | None) -> list[str]:
@@ -76,41 +80,53 @@ def item_statistics(rows: list[ScoredDimension]) -> dict:
         totals[row.attempt] += row.score
         items[(row.attempt, row.item)].append(row)
 
-    scenario_scores: dict[tuple, list[tuple[float, float]]] = defaultdict(list)  # (item mean, rest)
-    check_scores: dict[tuple, list[tuple[float, float]]] = defaultdict(list)  # (passed, rest)
+    # Per scenario: the item's mean score and the rest of its attempt; per check: passed and the rest.
+    scenario_scores: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
+    check_scores: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
     for (attempt, _), dims in items.items():
         own = sum(d.score for d in dims)
-        scenario_scores[dims[0].scenario].append((own / len(dims), totals[attempt] - own))
+        means, rests = scenario_scores[dims[0].scenario]
+        means.append(own / len(dims))
+        rests.append(totals[attempt] - own)
         for d in dims:
             rest = totals[attempt] - d.score
             for check, passed in d.outcomes.items():
-                check_scores[(d.scenario, d.dimension, check)].append((1.0 if passed else 0.0, rest))
+                xs, ys = check_scores[(d.scenario, d.dimension, check)]
+                xs.append(1.0 if passed else 0.0)
+                ys.append(rest)
 
     scenarios = []
-    for (kind, archetype, difficulty), pairs in sorted(scenario_scores.items()):
-        means = [x for x, _ in pairs]
+    for (kind, archetype, difficulty), (means, rests) in sorted(scenario_scores.items()):
         share = sum(x >= PASS_LEVEL for x in means) / len(means)
-        r = corrected_item_total(means, [y for _, y in pairs])
+        r = corrected_item_total(means, rests)
         scenarios.append(
             {
-                "kind": kind, "archetype": archetype, "difficulty": difficulty, "n": len(pairs),
+                "kind": kind, "archetype": archetype, "difficulty": difficulty, "n": len(means),
                 "mean_score": statistics.fmean(means), "share_passing": share, "discrimination": r,
-                "flags": flags(n=len(pairs), share_passing=share, discrimination=r),
+                "flags": flags(n=len(means), share_passing=share, discrimination=r),
             }
         )  # fmt: skip
     checks = []
-    for ((kind, archetype, difficulty), dimension, check), pairs in sorted(check_scores.items()):
-        passed = [x for x, _ in pairs]
-        share = statistics.fmean(passed)
-        r = corrected_item_total(passed, [y for _, y in pairs])
+    for ((kind, archetype, difficulty), dimension, check), (passed, rests) in sorted(check_scores.items()):
+        share = sum(passed) / len(passed)
+        r = corrected_item_total(passed, rests)
         checks.append(
             {
                 "kind": kind, "archetype": archetype, "difficulty": difficulty, "dimension": dimension,
-                "check": check, "n": len(pairs), "share_passing": share, "discrimination": r,
-                "flags": flags(n=len(pairs), share_passing=share, discrimination=r),
+                "check": check, "n": len(passed), "share_passing": share, "discrimination": r,
+                "flags": flags(n=len(passed), share_passing=share, discrimination=r),
             }
         )  # fmt: skip
     return {"scenarios": scenarios, "checks": checks}
+
+
+def json_text(field: str):
+    """A JSON column read as its text, to be parsed with orjson: Django's JSONField converter costs
+    several times more per row, and these reads are tens of thousands of rows."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    return Cast(field, TextField())
 
 
 def exercise_item_statistics(*, exercise, period=None) -> dict:
@@ -136,13 +152,15 @@ def exercise_item_statistics(*, exercise, period=None) -> dict:
             scenario=(kind, archetype, difficulty),
             dimension=dimension,
             score=score,
-            outcomes=outcomes,
+            outcomes=orjson.loads(outcomes),
         )  # fmt: skip
         for set_id, attempt_id, item_id, kind, archetype, difficulty, dimension, score, outcomes in (
             DimensionScore.objects.filter(
                 item_score__score_set__attempt__exercise=exercise,
                 **{"item_score__score_set__" + k: v for k, v in attempt_filter.items()},
-            ).values_list(
+            )
+            .annotate(outcomes_text=json_text("check_outcomes"))
+            .values_list(
                 "item_score__score_set_id",
                 "item_score__score_set__attempt_id",
                 "item_score__attempt_item_id",
@@ -151,8 +169,8 @@ def exercise_item_statistics(*, exercise, period=None) -> dict:
                 "item_score__attempt_item__scenario__difficulty",
                 "dimension",
                 "score",
-                "check_outcomes",
-            )  # fmt: skip
+                "outcomes_text",
+            )
         )
         if set_id in current
     ]

@@ -180,6 +180,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
         )
     for row in overrides["by_scorer_version"]:
         row["rate_text"] = _percent(row["rate"])
+        row["version_text"] = row["scorer_version"].replace(",", ", ")
     for row in items["scenarios"]:
         row.update(
             kind_label=KIND_LABELS.get(row["kind"], row["kind"]), mean_text=_number(row["mean_score"]),

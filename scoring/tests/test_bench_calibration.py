@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def _run(*args: str) -> str:
     out = StringIO()
-    call_command("bench_calibration", "--attempts", "40", "--reviewers", "5", "--repeat", "1", *args, stdout=out)
+    call_command(
+        "bench_calibration", "--attempts", "40", "--reviewers", "5", "--repeat", "1", *args, stdout=out
+    )
     return out.getvalue()
 
 
@@ -23,7 +25,12 @@ def test_the_benchmark_builds_measures_reuses_and_removes_its_exercise():
 
     assert "40 attempts, 120 reviews" in first
     assert Review.objects.count() == 120 and Override.objects.count() == 3  # one attempt in fifteen
-    for line in ("calibration, in process", "item statistics, in process", "/calibration/", "/items/statistics/"):
+    for line in (
+        "calibration, in process",
+        "item statistics, in process",
+        "/calibration/",
+        "/items/statistics/",
+    ):
         row = next(text for text in first.splitlines() if line in text)
         median, worst, cpu, sql, queries = row.split()[-5:]
         assert 0 < float(median) <= float(worst) and int(queries) > 0

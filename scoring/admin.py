@@ -2,12 +2,15 @@
 (`scoring.services.rubric_publish`); a score set is made once by a scoring run and never changed;
 reviews, overrides, assignments, claims and recommendation rules change only through
 scoring/services.py, which checks who may, keeps the audit trail and refreshes the scorecard; and
-overrides are append-only by design."""
+overrides are append-only by design. Calibration examples and grades change only through their
+services too."""
 
 from django.contrib import admin
 
 from scenarios.admin import ReadOnlyAdmin
 from scoring.models import (
+    CalibrationExample,
+    CalibrationGrade,
     DimensionScore,
     ItemScore,
     Override,
@@ -149,3 +152,19 @@ class RecommendationRuleAdmin(ReadOnlyAdmin):
     @admin.display(ordering="exercise__organisation__name")
     def organisation(self, rule: RecommendationRule):
         return rule.exercise.organisation
+
+
+@admin.register(CalibrationExample)
+class CalibrationExampleAdmin(ReadOnlyAdmin):
+    list_display = ("attempt", "exercise", "marked_by", "marked_at")
+    list_filter = ("exercise__organisation",)
+    search_fields = ("attempt__public_id", "exercise__title")
+    list_select_related = ("attempt", "exercise", "marked_by")
+
+
+@admin.register(CalibrationGrade)
+class CalibrationGradeAdmin(ReadOnlyAdmin):
+    list_display = ("example", "reviewer", "graded_at")
+    list_filter = ("example__exercise__organisation",)
+    search_fields = ("reviewer__username", "example__attempt__public_id")
+    list_select_related = ("example", "reviewer")

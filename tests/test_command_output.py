@@ -22,6 +22,7 @@ CAPTURED_ELSEWHERE = {
     "bench_scoring": "scoring/tests/test_bench_scoring.py",
     "bench_autosave": "simulator/tests/test_bench_commands.py",
     "bench_log_search": "simulator/tests/test_bench_commands.py",
+    "bench_calibration": "scoring/tests/test_bench_calibration.py",
 }
 
 

@@ -413,3 +413,32 @@ def test_retiring_through_the_api_and_a_scenario_the_exercise_does_not_serve(org
     )  # fmt: skip
     assert response.status_code == 400 and "serves no triage_queue" in response.json()["detail"]
     assert api(lead).post(url, {"kind": "customer_comms"}, format="json").status_code == 400
+
+
+def test_the_calibration_index_and_an_example_keep_their_queries_whatever_the_set(
+    client, scored_attempt, lead, reviewer, review_exercise, django_assert_num_queries
+):
+    def mark(email):
+        attempt = scored_attempt(email)
+        return services.calibration_example_mark(
+            attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
+        )
+
+    example = mark("one@example.com")
+    index = reverse("staff-calibration-index")
+    page = reverse("staff-calibration-example", args=[example.pk])
+    client.force_login(reviewer)
+    client.get(index)
+    with django_assert_num_queries(6) as index_queries:
+        assert client.get(index).status_code == 200
+    with django_assert_num_queries(7) as page_queries:
+        assert client.get(page).status_code == 200
+    for n in range(3):
+        mark(f"more{n}@example.com")
+    with django_assert_num_queries(len(index_queries.captured_queries)):
+        assert client.get(index).content.decode().count("(to grade)") == 4
+    with django_assert_num_queries(len(page_queries.captured_queries)):
+        client.get(page)
+    client.force_login(lead)
+    with django_assert_num_queries(4):
+        assert client.get(index).status_code == 200

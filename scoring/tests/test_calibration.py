@@ -442,3 +442,20 @@ def test_the_calibration_index_and_an_example_keep_their_queries_whatever_the_se
     client.force_login(lead)
     with django_assert_num_queries(4):
         assert client.get(index).status_code == 200
+
+
+def test_the_migration_fills_the_check_outcomes_of_stored_scores(scored_attempt):
+    import importlib
+
+    from django.apps import apps
+
+    from scoring.models import DimensionScore
+
+    scored_attempt()
+    expected = {row.pk: row.check_outcomes for row in DimensionScore.objects.all()}
+    assert expected and all(expected.values())
+    DimensionScore.objects.update(check_outcomes={})
+
+    importlib.import_module("scoring.migrations.0005_calibration").fill_check_outcomes(apps, None)
+
+    assert {row.pk: row.check_outcomes for row in DimensionScore.objects.all()} == expected

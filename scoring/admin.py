@@ -2,13 +2,16 @@
 (`scoring.services.rubric_publish`); a score set is made once by a scoring run and never changed;
 reviews, overrides, appeals, assignments, claims and recommendation rules change only through
 scoring/services.py (appeals: scoring/appeals.py), which checks who may, keeps the audit trail
-and refreshes the scorecard; and overrides are append-only by design."""
+and refreshes the scorecard; and overrides are append-only by design. Calibration examples and
+grades change only through their services too."""
 
 from django.contrib import admin
 
 from scenarios.admin import ReadOnlyAdmin
 from scoring.models import (
     Appeal,
+    CalibrationExample,
+    CalibrationGrade,
     DimensionScore,
     ItemScore,
     Override,
@@ -167,3 +170,19 @@ class AppealAdmin(ReadOnlyAdmin):
     search_fields = ("attempt__public_id",)
     list_select_related = ("attempt", "assigned_to", "resolved_by")
     date_hierarchy = "requested_at"
+
+
+@admin.register(CalibrationExample)
+class CalibrationExampleAdmin(ReadOnlyAdmin):
+    list_display = ("attempt", "exercise", "marked_by", "marked_at")
+    list_filter = ("exercise__organisation",)
+    search_fields = ("attempt__public_id", "exercise__title")
+    list_select_related = ("attempt", "exercise", "marked_by")
+
+
+@admin.register(CalibrationGrade)
+class CalibrationGradeAdmin(ReadOnlyAdmin):
+    list_display = ("example", "reviewer", "graded_at")
+    list_filter = ("example__exercise__organisation",)
+    search_fields = ("reviewer__username", "example__attempt__public_id")
+    list_select_related = ("example", "reviewer")

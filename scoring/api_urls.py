@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import api
+from scoring import api, calibration_api
 
 urlpatterns = [
     path("attempts/<str:attempt_id>/answers/", api.AttemptAnswersApi.as_view(), name="api-attempt-answers"),
@@ -22,5 +22,16 @@ urlpatterns = [
         "exercises/<int:exercise_id>/recommendation-rule/",
         api.RecommendationRuleApi.as_view(),
         name="api-recommendation-rule",
+    ),
+    path(
+        "exercises/<int:exercise_id>/calibration/",
+        calibration_api.ExerciseCalibrationApi.as_view(),
+        name="api-exercise-calibration",
+    ),
+    path("items/statistics/", calibration_api.ItemStatisticsApi.as_view(), name="api-item-statistics"),
+    path(
+        "exercises/<int:exercise_id>/items/retire/",
+        calibration_api.ItemRetireApi.as_view(),
+        name="api-item-retire",
     ),
 ]

@@ -78,6 +78,9 @@ class DimensionScore(models.Model):
     # How far the auto-score can be trusted (0-1); below scoring.checks.REVIEW_BELOW a person should look.
     confidence = models.FloatField(default=1.0)
     needs_review = models.BooleanField(default=False)
+    # {check id: passed} of the assessed checks: what item statistics and override analytics read for
+    # thousands of attempts without decoding every quote and explanation in `checks`.
+    check_outcomes = models.JSONField(default=dict)
 
     class Meta:
         constraints = [
@@ -300,3 +303,51 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal of {self.attempt_id} on {self.dimension} ({self.status})"
+
+
+# Calibration: attempts a lead marked as examples with agreed scores, and reviewers' grades of them.
+
+
+class CalibrationExample(models.Model):
+    """An attempt a lead marked as a calibration example of its exercise, with the agreed scores.
+
+    A reviewer new to the exercise grades its examples (CalibrationGrade) before the exercise's live
+    attempts reach them (`scoring.services.reviewer_calibration`)."""
+
+    exercise = models.ForeignKey(
+        "simulator.Exercise", on_delete=models.CASCADE, related_name="calibration_examples"
+    )
+    attempt = models.OneToOneField(
+        "simulator.Attempt", on_delete=models.CASCADE, related_name="calibration_example"
+    )
+    agreed_scores = models.JSONField(help_text='{"dimension": 1-5}')
+    notes = models.TextField(blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["marked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"calibration example {self.attempt_id} of {self.exercise_id}"
+
+
+class CalibrationGrade(models.Model):
+    """A reviewer's own grades of a calibration example: kept apart from live reviews, so they never
+    change a scorecard."""
+
+    example = models.ForeignKey(CalibrationExample, on_delete=models.CASCADE, related_name="grades")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calibration_grades"
+    )
+    scores = models.JSONField(help_text='{"dimension": 1-5}')
+    graded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["graded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["example", "reviewer"], name="one_calibration_grade_per_reviewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"calibration grade of {self.example_id} by {self.reviewer_id}"

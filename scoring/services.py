@@ -1,6 +1,7 @@
 """Writes of the scoring side: rubric versions, auto-score sets, and the human side (assignments,
 claims, reviews, overrides, finalize/reopen, recommendation rules), each refreshing the scorecard."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,8 @@ from scoring import scorecards
 from scoring.context import build_context
 from scoring.dimensions import DEFAULT_RUBRIC, DIMENSION_KEYS
 from scoring.models import (
+    CalibrationExample,
+    CalibrationGrade,
     DimensionScore,
     ItemScore,
     Override,
@@ -113,7 +116,7 @@ def _store_scores(attempt, version: str) -> ScoreSet:
                 DimensionScore.objects.bulk_create(
                     DimensionScore(
                         item_score=item_score, dimension=d.dimension, score=d.score,
-                        checks=[c.as_dict() for c in d.checks],
+                        checks=[c.as_dict() for c in d.checks], check_outcomes=check_outcomes(d.checks),
                         confidence=d.confidence, needs_review=d.needs_review,
                     )
                     for d in result.dimensions
@@ -121,6 +124,11 @@ def _store_scores(attempt, version: str) -> ScoreSet:
     except IntegrityError:
         return ScoreSet.objects.get(attempt=attempt, scorer_version=version)
     return score_set
+
+
+def check_outcomes(checks) -> dict[str, bool]:
+    """{check id: passed} of the checks that were assessed (a DimensionScore's `check_outcomes`)."""
+    return {c.id: bool(c.passed) for c in checks if c.assessed}
 
 
 def attempts_rescore(*, attempt_ids: list[int]) -> int:
@@ -325,12 +333,19 @@ def assignments_make(*, attempt, now=None) -> list[ReviewAssignment]:
     if needed <= 0 or panel_id is None:
         return []
     User = get_user_model()
-    candidates = list(
+    panel_members = (
         User.objects.filter(panels=panel_id, membership__organisation_id=attempt.organisation_id)
         .exclude(review_assignments__attempt=attempt)
         .annotate(load=Count("review_assignments", filter=Q(review_assignments__attempt__exercise=exercise)))
-        .order_by("load", "pk")[:needed]
+        .order_by("load", "pk")
     )
+    if CalibrationExample.objects.filter(exercise=exercise).exists():
+        # Reviewers who have not cleared the exercise's calibration set wait for it.
+        candidates = [
+            user for user in panel_members if reviewer_calibration(reviewer=user, exercise=exercise).cleared
+        ][:needed]
+    else:
+        candidates = list(panel_members[:needed])
     now = now or timezone.now()
     assignments = [
         ReviewAssignment.objects.create(attempt=attempt, reviewer=reviewer, assigned_at=now)
@@ -348,6 +363,8 @@ def review_assign(*, attempt, reviewer, assigned_by, now=None) -> ReviewAssignme
     membership = getattr(reviewer, "membership", None)
     if membership is None or membership.organisation_id != attempt.organisation_id:
         raise NotAllowed("the reviewer must belong to this organisation")
+    if not ReviewAssignment.objects.filter(attempt=attempt, reviewer=reviewer).exists():
+        _require_calibrated(reviewer, attempt.exercise)
     now = now or timezone.now()
     assignment, created = ReviewAssignment.objects.get_or_create(
         attempt=attempt, reviewer=reviewer, defaults={"assigned_by": assigned_by, "assigned_at": now}
@@ -363,6 +380,7 @@ def review_claim(*, attempt, reviewer, now=None) -> ReviewClaim:
     """Claim the attempt for CLAIM_DURATION, or extend one's own claim; refused while someone else holds it."""
     _staff(reviewer, attempt)
     _open_for_changes(attempt)
+    _require_calibrated(reviewer, attempt.exercise)
     now = now or timezone.now()
     claim = ReviewClaim.objects.select_for_update().select_related("reviewer").filter(attempt=attempt).first()
     if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
@@ -403,6 +421,7 @@ def review_submit(*, attempt, reviewer, scores: dict, notes: str = "", now=None)
     attempt = Attempt.objects.select_for_update().select_related("exercise").get(pk=attempt.pk)
     _staff(reviewer, attempt)
     _open_for_changes(attempt)
+    _require_calibrated(reviewer, attempt.exercise)
     now = now or timezone.now()
     claim = ReviewClaim.objects.select_related("reviewer").filter(attempt=attempt).first()
     if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
@@ -591,6 +610,167 @@ def recommendation_rule_set(
         card.updated_at = now
     Scorecard.objects.bulk_update(cards, ["recommendation", "updated_at"], batch_size=1000)
     return rule
+
+
+# Calibration sets ------------------------------------------------------------------------------------
+
+
+class NotCalibrated(DomainError):
+    status_code = 409
+    code = "calibration_pending"
+
+
+@dataclass(frozen=True)
+class CalibrationStatus:
+    """Where a reviewer stands with an exercise's calibration set."""
+
+    examples: int
+    graded: int
+    reviewed_live: bool
+
+    @property
+    def cleared(self) -> bool:
+        """The gating rule: a reviewer gets an exercise's live attempts once they have graded every
+        calibration example of it. An exercise without examples gates no one, and a reviewer who
+        already reviewed live attempts of it before its set was made keeps their place."""
+        return self.examples == 0 or self.graded >= self.examples or self.reviewed_live
+
+
+def reviewer_calibration(*, reviewer, exercise) -> CalibrationStatus:
+    """How much of the exercise's calibration set the reviewer has graded (one query, two with examples)."""
+    examples = CalibrationExample.objects.filter(exercise=exercise).count()
+    if examples == 0:
+        return CalibrationStatus(examples=0, graded=0, reviewed_live=False)
+    graded = CalibrationGrade.objects.filter(example__exercise=exercise, reviewer=reviewer).count()
+    reviewed_live = (
+        graded < examples
+        and Review.objects.filter(attempt__exercise=exercise, reviewer=reviewer)
+        .exclude(attempt__calibration_example__isnull=False)
+        .exists()
+    )
+    return CalibrationStatus(examples=examples, graded=graded, reviewed_live=reviewed_live)
+
+
+def _require_calibrated(reviewer, exercise) -> None:
+    """Leads adjudicate and are never gated; a reviewer must have cleared the exercise's calibration set."""
+    membership = getattr(reviewer, "membership", None)
+    if membership is not None and membership.role == Role.LEAD:
+        return
+    status = reviewer_calibration(reviewer=reviewer, exercise=exercise)
+    if not status.cleared:
+        name = reviewer.get_full_name() or reviewer.get_username()
+        raise NotCalibrated(
+            f"{name} has graded {status.graded} of the {status.examples} calibration examples of "
+            f"{exercise.title}; the exercise's live attempts come after the whole set"
+        )
+
+
+def _agreed_scores(attempt, scores: dict) -> dict[str, int]:
+    return _check_scores(scores, _dimensions_of(attempt))
+
+
+@transaction.atomic
+def calibration_example_mark(*, attempt, agreed_scores: dict, marked_by, notes: str = "", now=None):
+    """A lead marks a scored attempt as a calibration example of its exercise with the scores the
+    panel agreed on (every dimension the attempt was scored on); marking again updates them."""
+    from simulator.models import AttemptStatus
+
+    _lead(marked_by, attempt)
+    if attempt.status not in (AttemptStatus.SCORED, AttemptStatus.FINALIZED):
+        raise ReviewRefused(
+            f"only a scored attempt can be a calibration example; this one is {attempt.status}"
+        )
+    clean = _agreed_scores(attempt, agreed_scores)
+    missing = [d for d in _dimensions_of(attempt) if d not in clean]
+    if missing:
+        raise DomainError(f"give an agreed score for every dimension; missing: {', '.join(missing)}")
+    now = now or timezone.now()
+    example = CalibrationExample.objects.filter(attempt=attempt).first()
+    before = dict(example.agreed_scores) if example else {}
+    if example is None:
+        example = CalibrationExample(exercise_id=attempt.exercise_id, attempt=attempt, marked_at=now)
+    example.agreed_scores = clean
+    example.notes = (notes or "").strip()
+    example.marked_by = marked_by
+    example.full_clean()
+    example.save()
+    _audit(attempt, marked_by, "calibration_example.marked", before=before, after=clean, now=now)
+    return example
+
+
+@transaction.atomic
+def calibration_example_unmark(*, example: CalibrationExample, unmarked_by, now=None) -> None:
+    """A lead takes an attempt out of the calibration set; the grades made of it go with it."""
+    _lead(unmarked_by, example.attempt)
+    _audit(
+        example.attempt, unmarked_by, "calibration_example.unmarked", before=dict(example.agreed_scores),
+        after={"grades_removed": example.grades.count()}, now=now,
+    )  # fmt: skip
+    example.delete()
+
+
+@transaction.atomic
+def calibration_grade_submit(*, example: CalibrationExample, reviewer, scores: dict, now=None) -> dict:
+    """A reviewer grades a calibration example (once; the grade stands as given) and learns how far
+    they are from the agreed scores: {dimension: {"mine", "agreed", "difference"}}.
+
+    The grade never touches the attempt's live scorecard."""
+    from simulator.access import staff_membership
+
+    membership = staff_membership(reviewer)
+    if membership is None or membership.organisation_id != example.attempt.organisation_id:
+        raise NotAllowed("this calibration example is not in your organisation")
+    if CalibrationGrade.objects.filter(example=example, reviewer=reviewer).exists():
+        raise ReviewRefused("you have graded this calibration example already")
+    clean = _check_scores(scores, list(example.agreed_scores))
+    missing = [d for d in example.agreed_scores if d not in clean]
+    if missing:
+        raise DomainError(f"grade every dimension of the example; missing: {', '.join(missing)}")
+    grade = CalibrationGrade(
+        example=example, reviewer=reviewer, scores=clean, graded_at=now or timezone.now()
+    )
+    grade.full_clean()
+    grade.save()
+    return calibration_distance(grade)
+
+
+def calibration_distance(grade: CalibrationGrade) -> dict:
+    agreed = grade.example.agreed_scores
+    return {
+        d: {"mine": grade.scores[d], "agreed": agreed[d], "difference": grade.scores[d] - agreed[d]}
+        for d in agreed
+        if d in grade.scores
+    }
+
+
+# Items ------------------------------------------------------------------------------------------------
+
+
+def item_retire(*, exercise, kind: str, archetype: str, difficulty: str, reason: str, retired_by, now=None):
+    """A lead retires a scenario (kind × archetype × difficulty) from an exercise: new attempts are
+    not given it; attempts already started keep what they had. The reason is recorded."""
+    from simulator import services as simulator_services
+    from simulator.access import staff_membership
+
+    membership = staff_membership(retired_by)
+    if (
+        membership is None
+        or membership.role != Role.LEAD
+        or membership.organisation_id != exercise.organisation_id
+    ):
+        raise NotAllowed("only a lead of this organisation can retire an exercise's scenarios")
+    if not (reason or "").strip():
+        raise DomainError("retiring a scenario needs a reason")
+    positions = simulator_services.exercise_archetype_retire(
+        exercise=exercise, kind=kind, archetype=archetype, difficulty=difficulty
+    )
+    simulator_services.audit_record(
+        organisation_id=exercise.organisation_id, actor=retired_by, action="item.retired",
+        target=f"exercise:{exercise.pk}",
+        after={"kind": kind, "archetype": archetype, "difficulty": difficulty, "parts": [p + 1 for p in positions],
+               "reason": reason.strip()}, now=now,
+    )  # fmt: skip
+    return positions
 
 
 def _audit(attempt, actor, action: str, *, before=None, after=None, now=None) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring import views
+from scoring import calibration_views, views
 
 urlpatterns = [
     path("attempts/<str:public_id>/", views.attempt_review, name="staff-attempt"),
@@ -23,4 +23,29 @@ urlpatterns = [
     path("exercises/<int:exercise_id>/compare/", views.compare, name="staff-compare"),
     path("exercises/<int:exercise_id>/rule/", views.recommendation_rule, name="staff-exercise-rule"),
     path("exercises/<int:exercise_id>/appeals/", views.exercise_appeals, name="staff-exercise-appeals"),
+    path("exercises/<int:exercise_id>/calibration/", calibration_views.calibration, name="staff-calibration"),
+    path(
+        "exercises/<int:exercise_id>/calibration/examples/",
+        calibration_views.calibration_example_mark,
+        name="staff-calibration-mark",
+    ),
+    path(
+        "exercises/<int:exercise_id>/items/retire/", calibration_views.item_retire, name="staff-item-retire"
+    ),
+    path("calibration/", calibration_views.calibration_index, name="staff-calibration-index"),
+    path(
+        "calibration/examples/<int:example_id>/",
+        calibration_views.calibration_example,
+        name="staff-calibration-example",
+    ),
+    path(
+        "calibration/examples/<int:example_id>/grade/",
+        calibration_views.calibration_grade,
+        name="staff-calibration-grade",
+    ),
+    path(
+        "calibration/examples/<int:example_id>/unmark/",
+        calibration_views.calibration_example_unmark,
+        name="staff-calibration-unmark",
+    ),
 ]

@@ -98,24 +98,37 @@ def demo_scored_attempts(*, exercise: Exercise, lead) -> list[Attempt]:
 
 
 def demo_reviews(*, attempts: list[Attempt], reviewers: list, lead) -> None:
-    """A few submitted reviews and one override, so the comparison shows every source of a score."""
+    """Reviews from both panel reviewers on four attempts (the second a little stricter, so the
+    calibration page has disagreement to measure) and two overrides, so the comparison shows every
+    source of a score; the last attempts stay in the queue."""
     from scoring import services as scoring_services
     from scoring.models import Override, Review, Scorecard
 
     scored = [a for a in attempts if a.status == AttemptStatus.SCORED]
     if Review.objects.filter(attempt__in=scored).exists():
         return
-    for attempt, reviewer in zip(scored[:3], reviewers * 2, strict=False):
+    for index, attempt in enumerate(scored[:4]):
         card = Scorecard.objects.get(attempt=attempt)
         scores = {d: max(1, min(5, round(v))) for d, v in card.auto_scores.items()}
-        scoring_services.review_submit(
-            attempt=attempt, reviewer=reviewer, scores=scores,
-            notes="Clear reasoning; the evidence cited supports the conclusion.", now=timezone.now(),
-        )  # fmt: skip
+        stricter = {
+            d: max(1, v - 1) if (position + index) % 2 == 0 else v
+            for position, (d, v) in enumerate(scores.items())
+        }
+        for reviewer, given in zip(reviewers, (scores, stricter), strict=False):
+            scoring_services.review_submit(
+                attempt=attempt, reviewer=reviewer, scores=given,
+                notes="Clear reasoning; the evidence cited supports the conclusion.", now=timezone.now(),
+            )  # fmt: skip
     if len(scored) > 3 and not Override.objects.filter(attempt=scored[3]).exists():
         scoring_services.override_create(
             attempt=scored[3], dimension="communication", score=2, reason_code="scorer_credited_keywords",
             justification="The update names the right features but promises a fix time nobody gave.", author=lead,
+        )  # fmt: skip
+    if len(scored) > 4 and not Override.objects.filter(attempt=scored[4]).exists():
+        scoring_services.override_create(
+            attempt=scored[4], dimension="troubleshooting", score=3, reason_code="scorer_missed_evidence",
+            justification="The notes rule out the noisy warnings by their timestamps; the scorer missed it.",
+            author=lead,
         )  # fmt: skip
 
 

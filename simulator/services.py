@@ -262,7 +262,7 @@ def _check_items(items: list[dict]) -> None:
     if not items:
         raise DomainError("an exercise needs at least one scenario item")
     for index, item in enumerate(items):
-        unknown = set(item) - {"kind", "archetypes", "difficulty", "log_lines"}
+        unknown = set(item) - {"kind", "archetypes", "difficulty", "log_lines", "retired_archetypes"}
         if unknown:
             raise DomainError(f"item {index}: unknown fields {sorted(unknown)}")
         kind = item.get("kind")
@@ -271,6 +271,9 @@ def _check_items(items: list[dict]) -> None:
         ]
         if not candidates:
             raise DomainError(f"item {index}: no archetype supports kind {kind!r}")
+        retired = item.get("retired_archetypes") or []
+        if not isinstance(retired, list) or not set(candidates) - set(retired):
+            raise DomainError(f"item {index}: retired_archetypes must leave at least one archetype to serve")
         for archetype_id in candidates:
             try:
                 validate_inputs(
@@ -278,6 +281,37 @@ def _check_items(items: list[dict]) -> None:
                 )
             except GenerationError as error:
                 raise DomainError(f"item {index}: {error}") from None
+
+
+@transaction.atomic
+def exercise_archetype_retire(*, exercise: Exercise, kind: str, archetype: str, difficulty: str) -> list[int]:
+    """Stop serving one scenario (kind × archetype × difficulty) in the exercise's new attempts: the
+    parts that could serve it pick another of their archetypes. Returns the positions changed;
+    refused when a part would be left with nothing to serve. Attempts already started keep theirs."""
+    exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
+    items = [dict(spec) for spec in exercise.items]
+    changed = []
+    for position, spec in enumerate(items):
+        if spec.get("kind") != kind or spec.get("difficulty") != difficulty:
+            continue
+        candidates = spec.get("archetypes") or [
+            a for a in archetype_ids() if kind in get_archetype(a)["kinds"]
+        ]
+        retired = list(spec.get("retired_archetypes") or [])
+        if archetype not in candidates or archetype in retired:
+            continue
+        if not set(candidates) - set(retired) - {archetype}:
+            raise DomainError(
+                f"part {position + 1} serves only {archetype}: add another archetype to it before retiring this one"
+            )
+        spec["retired_archetypes"] = sorted(retired + [archetype])
+        changed.append(position)
+    if not changed:
+        raise DomainError(f"the exercise serves no {kind} scenario of {archetype} at {difficulty} difficulty")
+    _check_items(items)
+    exercise.items = items
+    exercise.save(update_fields=["items"])
+    return changed
 
 
 def _membership(user) -> Membership:
@@ -497,7 +531,12 @@ def _materialise_items(attempt: Attempt, invitation: Invitation) -> None:
         ]
         # The archetype comes from the exercise's seed: every participant of an exercise faces the
         # same failure mode; the policy decides whether they also get the same seed.
-        archetype = random.Random(f"{exercise.base_seed}|{position}|archetype").choice(sorted(candidates))
+        picker = random.Random(f"{exercise.base_seed}|{position}|archetype")
+        archetype = picker.choice(sorted(candidates))
+        retired = set(spec.get("retired_archetypes") or ())
+        if archetype in retired:
+            # A retired scenario is never served again; the others keep the archetype they had.
+            archetype = picker.choice(sorted(set(candidates) - retired))
         seed_text = f"{exercise.base_seed}|{position}"
         if exercise.variant_policy == VariantPolicy.PER_PARTICIPANT:
             seed_text += f"|participant-{invitation.participant_id}|invitation-{invitation.pk}"

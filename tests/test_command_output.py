@@ -23,6 +23,7 @@ CAPTURED_ELSEWHERE = {
     "bench_autosave": "simulator/tests/test_bench_commands.py",
     "bench_log_search": "simulator/tests/test_bench_commands.py",
     "sso_configure": "simulator/tests/test_sso.py",
+    "bench_calibration": "scoring/tests/test_bench_calibration.py",
 }
 
 

@@ -304,6 +304,13 @@ def _routes(attempt, exercise, override):
         ("get", f"/api/v1/exercises/{exercise.pk}/scorecards/?format=csv", None),
         ("put", f"/api/v1/exercises/{exercise.pk}/recommendation-rule/", {"bands": [], "otherwise": "hire"}),
         ("get", f"/api/v1/exercises/{exercise.pk}/adverse-impact/", None),
+        ("get", f"/api/v1/exercises/{exercise.pk}/calibration/", None),
+        ("get", f"/api/v1/items/statistics/?exercise={exercise.pk}", None),
+        (
+            "post",
+            f"/api/v1/exercises/{exercise.pk}/items/retire/",
+            {"kind": "triage_queue", "archetype": "x", "difficulty": "medium", "reason": "x"},
+        ),
     ]
 
 

@@ -74,7 +74,7 @@ def test_seed_demo_gives_the_lead_scored_attempts_of_every_quality_to_review_and
     assert summary["scored_attempts"] == again["scored_attempts"] == len(cards) == 6
     assert cards[0].mean_score - cards[-1].mean_score >= 2
     assert {c.recommendation for c in cards} >= {"strong_hire", "strong_no_hire"}
-    assert Review.objects.count() == 3 and Override.objects.count() == 1
+    assert Review.objects.count() == 8 and Override.objects.count() == 2
     assert any(c.needs_review for c in cards)
     assert summary["staff_url"].endswith("/staff/login/")
     assert "/staff/exercises/" in summary["compare_url"]

@@ -400,9 +400,11 @@ def _postmortem_view(payload: dict, attempt: Attempt) -> dict:
 
 # Feedback on a training drill ----------------------------------------------------------------------
 #
-# Shown only on the submitted screen of a training exercise, once it is scored: the scores with the
-# rubric's words for each level, the checks behind them, and the worked answer (the answer key)
-# rendered for a person to read. A hiring exercise never reaches any of this.
+# Shown only on the submitted screen of a training exercise, once it is scored: the scores with a
+# line on what happened in each dimension (the scorer's label, "routed to Engineering where L2 owns
+# it"), not the rubric's anchor text, which judges the person ("defensive; poor cross-team
+# dynamics") where a trainee needs to know what to change; the checks behind them, and the worked
+# answer (the answer key) rendered for a person to read. A hiring exercise never reaches any of this.
 
 
 def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
@@ -411,7 +413,6 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
         return {"feedback": None, "feedback_poll_seconds": FEEDBACK_POLL_SECONDS}
     report = scoring_selectors.score_report(score_set=score_set)
     rubric = report["rubric"]["dimensions"]
-    anchors = {dimension["key"]: dimension["anchors"] or {} for dimension in rubric}
     worked = {
         entry["item_id"]: entry["worked_answer"] or {}
         for entry in scoring_selectors.worked_answers(attempt=attempt)
@@ -437,7 +438,7 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
                 "kind": entry["kind"],
                 "kind_label": KIND_LABELS.get(entry["kind"], entry["kind"]),
                 "title": item.get("title", ""),
-                "dimensions": [_dimension_view(d, anchors, secret) for d in entry["dimensions"]],
+                "dimensions": [_dimension_view(d, secret) for d in entry["dimensions"]],
                 "worked": builder(key, scenario, answer) if builder else {},
                 "template": f"simulator/feedback/_worked_{entry['kind']}.html",
             }
@@ -477,7 +478,7 @@ def _masked_secret(secret: str) -> str:
     return f"{visible}{'•' * 10}"
 
 
-def _dimension_view(dimension: dict, anchors: dict, secret: str) -> dict:
+def _dimension_view(dimension: dict, secret: str) -> dict:
     checks = [
         {
             "passed": bool(check.get("passed")),
@@ -492,7 +493,7 @@ def _dimension_view(dimension: dict, anchors: dict, secret: str) -> dict:
         **_level(score),
         "key": dimension["dimension"],
         "name": dimension["name"],
-        "anchor": (anchors.get(dimension["dimension"]) or {}).get(str(score), ""),
+        "label": _mask(dimension.get("label") or "", secret),
         "checks": checks,
         "passed_count": sum(1 for check in checks if check["passed"]),
         "failed_gate": any(check["gate"] and not check["passed"] for check in checks),

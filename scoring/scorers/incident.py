@@ -31,7 +31,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 3  # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
+VERSION = 4  # 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both)
+# 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
 OPS = "operational_discipline"
 COL = "collaboration"
@@ -134,7 +135,59 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += _team_checks(ctx, decisions, timing, log)
     result += _log_checks(ctx, log, decisions)
     result += _update_checks(ctx, decisions, timing, updates)
+    result += _calls_checks(ctx, decisions)
     return result
+
+
+# Of the drill's four calls (severity, team, mitigation, communication), this many badly wrong and the
+# response points the wrong way: a well-written log or update built on them misleads whoever reads it.
+WRONG_CALLS = 3
+
+
+def _calls_checks(ctx: ScoringContext, decisions: dict) -> list[Check]:
+    """Whether the drill's calls point the right way, as a gate on troubleshooting and communication.
+
+    A call is badly wrong when it is made and wrong, or missing: a severity two levels or more off
+    the impact (one level off is a close reading, not a wrong one), a team that does not own the fix,
+    a mitigation that does not address the cause, a communication choice that keeps stakeholders in
+    the dark. Fluent prose around wrong calls is what a reader would act on, so it earns nothing:
+    the expert reading of such a response is 1 on both dimensions however well it reads."""
+    key = ctx.key["decisions"]
+    wrong = []
+    severity = str(decisions.get("D1") or "")
+    expected = [e for e in key["D1"]["correct"] if e in SEVERITY_RANK]
+    if severity not in SEVERITY_RANK or (
+        expected and min(abs(SEVERITY_RANK[severity] - SEVERITY_RANK[e]) for e in expected) >= 2
+    ):
+        wrong.append(f"declares {severity or 'no severity'} for a {' or '.join(expected)} impact")
+    for did, what in (("D2", "engages"), ("D3", "mitigates with"), ("D4", "communicates by")):
+        given = str(decisions.get(did) or "")
+        if given not in key[did]["correct"]:
+            text = _options(ctx, did).get(given, "")
+            wrong.append(
+                f"{what} {given}" + (f" ({_short(text, 60)})" if text else "")
+                if given
+                else f"makes no {did} call"
+            )
+    misled = len(wrong) >= WRONG_CALLS
+    if misled:
+        message = (
+            f"Points the wrong way: {len(wrong)} of the drill's 4 calls are wrong (" + "; ".join(wrong) + ")."
+        )
+    else:
+        message = "The drill's calls point the right way" + (
+            f" ({len(wrong)} of 4 wrong)." if wrong else " (all 4 right)."
+        )
+    shown = "; ".join(
+        f"{did}: {decisions.get(did)}" for did in ("D1", "D2", "D3", "D4") if decisions.get(did)
+    )
+    # Sunk on exactly as many wrong calls as it takes: one call read differently would lift it.
+    doubt = "the gate fired on the fewest wrong calls it takes" if len(wrong) == WRONG_CALLS else ""
+    return [
+        Check("calls_point_the_right_way", dimension, not misled, 0, message, shown if misled else "",
+              gate=True, doubt=doubt if misled else "")
+        for dimension in (TS, COM)
+    ]  # fmt: skip
 
 
 class _Timing:

@@ -61,6 +61,8 @@ CASES = [
      True, "paraphrase: 'we are not blaming anyone' is not blame"),
     ("no_blame", _update(known="An admin in your account removed the permission."),
      False, "false positive guard: blaming the customer's admin in other words"),
+    ("no_blame", _update(known="Your administrator was deleting roles when this began."),
+     False, "paraphrase: blame with the verb in another tense"),
     # no_promised_fix_time
     ("no_promised_fix_time", _update(unknown="We cannot promise a fix time yet."),
      True, "paraphrase: refusing to promise a time is not a promise"),
@@ -77,6 +79,18 @@ CASES = [
     ("actionable_guidance", _update(known="Engineers are applying a mitigation.",
                                     guidance="Retry or hold off, whichever suits you."),
      False, "false positive: both options offered"),
+    # does_not_mislead (a gate: it fails on two or more ways of telling customers what is not so)
+    ("does_not_mislead", _update(next="We'll post another update within 30 minutes, and when the issue is resolved.",
+                                 unknown="We believe a recent change may be involved, but this is not confirmed."),
+     True, "false positive: 'resolved' looked ahead to and a hedged guess are not misinformation"),
+    ("does_not_mislead", _update(unknown="We cannot promise a fix time yet, and no one is to blame."),
+     True, "false positive: a fix time and blame named only to refuse them"),
+    ("does_not_mislead", _update(unknown="The trouble comes from your administrator deleting a role.",
+                                 next="Everything is back to normal now and we won't be sending more updates."),
+     False, "paraphrase: a cause asserted, blame and the outage closed, in other words"),
+    ("does_not_mislead", _update(unknown="A DDoS attack on our gateway caused these errors.",
+                                 next="The issue has been fully resolved; no further updates will be posted."),
+     False, "paraphrase: an unconfirmed cause asserted as fact and the outage declared over"),
     # plain_language
     ("plain_language", _update(), True, "paraphrase: short plain sentences"),
     ("plain_language", _update(known="See trace_id 4bf92f3577b34da6a3ce929d0e0e4736 and the stack trace."),

@@ -78,6 +78,11 @@ CASES = [
     ("questions_asked", _ticket("clarifying_questions", QUESTIONS_OWN_WORDS), True, "paraphrase: questions in own words"),
     ("questions_asked", _ticket("clarifying_questions", "We will look into the failing token requests."), False,
      "false positive: a statement about the facts, no question"),
+    ("questions_asked", _ticket("clarifying_questions", "We'd like: one failing token request with its response "
+                                                        "(secret removed), and when the failures began."),
+     True, "paraphrase: a request put without a question mark"),
+    ("questions_asked", _ticket("clarifying_questions", "We'd like to apologise for the failing token requests."),
+     False, "false positive: 'we'd like to' says what we will do, it asks for nothing"),
     ("questions_focused", _ticket("clarifying_questions", FOCUSED_OWN_WORDS), True,
      "paraphrase: the two missing facts asked for in own words"),
     ("questions_focused", _ticket("clarifying_questions",

@@ -320,7 +320,13 @@ def test_a_wrong_severity_is_explained_with_the_keys_reason(pool):
 def _replay(played, calls: dict):
     """The same drill with some decisions changed, in every revision and in the final answer."""
     answer, revisions = played
-    changed = lambda a: {**a, "decisions": {**a["decisions"], **{k: v for k, v in calls.items() if k in a["decisions"]}}}  # noqa: E731
+
+    def changed(a):
+        return {
+            **a,
+            "decisions": {**a["decisions"], **{k: v for k, v in calls.items() if k in a["decisions"]}},
+        }
+
     return changed(answer), tuple((at, changed(a)) for at, a in revisions)
 
 

@@ -455,7 +455,9 @@ def test_a_malformed_answer_is_scored_without_crashing(oauth):
 def test_words_joined_by_a_slash_are_read_apart_but_a_path_stays_whole():
     from scoring.scorers.investigation import _words
 
-    assert {"counts", "rate", "raise", "remove"} <= set(_words("Send 429 counts/rate; don't raise/remove the limit"))
+    assert {"counts", "rate", "raise", "remove"} <= set(
+        _words("Send 429 counts/rate; don't raise/remove the limit")
+    )
     # A path or a versioned name is one thing, not two words.
     assert "v2/orders" in _words("GET v2/orders fails")
 
@@ -484,7 +486,9 @@ def test_a_hand_written_trail_may_call_the_free_text_query(db_pool):
         checks = {c.id: c for d in result(db_pool, answer, events=events).dimensions for c in d.checks}
         return checks["targeted_searches"], checks["converges_on_evidence"]
 
-    assert [c.passed for c in trail_checks(as_query)] == [c.passed for c in trail_checks(as_q)] == [True, True]
+    assert (
+        [c.passed for c in trail_checks(as_query)] == [c.passed for c in trail_checks(as_q)] == [True, True]
+    )
     # A "query" aimed elsewhere is still a search aimed elsewhere.
     elsewhere = tuple(
         {**e, "data": {("query" if k == "q" else k): v for k, v in e["data"].items()}} for e in _random_walk()

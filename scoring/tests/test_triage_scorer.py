@@ -485,7 +485,10 @@ def test_a_fluent_triage_that_misroutes_most_tickets_scores_1_on_every_dimension
     strong = oauth_answers(oauth)["strong"]
     tickets = list(strong["tickets"])
     # Three of four tickets sent to a team that does not own them; the prose stays as fluent as before.
-    wrong = {tid: {"route": "Engineering" if strong["tickets"][tid]["route"] != "Engineering" else "L1"} for tid in tickets[:3]}
+    wrong = {
+        tid: {"route": "Engineering" if strong["tickets"][tid]["route"] != "Engineering" else "L1"}
+        for tid in tickets[:3]
+    }
 
     answer = _with(strong, wrong)
     gate = checks_of(oauth, answer)["queue_read_the_right_way"]

@@ -28,7 +28,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 4  # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension
+VERSION = 4  # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
+# next steps earn nothing for the ticket's own words; requests without a question mark are questions
 # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 _PARTS = re.compile(r"[-_./:]")
 TS = "troubleshooting"
@@ -356,6 +357,8 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
     vague = not steps.strip() or words < 6 or bool(_VAGUE.match(steps))
     hit_terms: set[str] = set()
     if t.key.get("next_steps"):
+        # Words the ticket itself uses ("orders page", "errors") say nothing about knowing the fix.
+        own = own - _terms(" ".join([t.ticket.get("subject", ""), t.ticket.get("body", "")]))
         for step in t.key["next_steps"]:
             terms = _terms(step)
             shared = terms & own

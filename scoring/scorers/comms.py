@@ -65,7 +65,8 @@ FIX_PROMISE = re.compile(
     re.I,
 )
 NEXT_UPDATE = re.compile(
-    r"(next update|update (you|again|this page|by|at|within|in)|further update|another update|new update|"
+    r"(next (\w+ )?(update|note|post|message|contact|bulletin)|update (you|again|this page|by|at|within|in)|"
+    r"further update|another update|new update|"
     r"post (again|an update|another|the next)|hear from us|check back|follow up (by|at|in|within)|"
     r"(we'll|we will) (write|report|be back|get back))",
     re.I,

@@ -31,7 +31,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 4  # 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both)
+VERSION = 4  # 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both);
+# a hedged update that states the actual cause is not speculation; more status, role and reasoning wording
 # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
 OPS = "operational_discipline"
@@ -52,7 +53,8 @@ TEAM_WORDS = {
 }  # fmt: skip
 _ROLES = re.compile(
     r"\b(incident commander|\bIC\b|comms lead|communications lead|scribe|customer success|\bCS\b|VP Support|"
-    r"support lead|status page owner)",
+    r"support lead|status page owner|technical lead|(I|I'll|I will|we'll|we will) coordinate|"
+    r"lead(ing)? the (incident|response))",
     re.I,
 )
 _TIME_MARK = re.compile(
@@ -60,7 +62,9 @@ _TIME_MARK = re.compile(
 )
 _STATUS = re.compile(
     r"\b(investigating|looking into|identified|mitigat\w*|roll(ing|ed)? ?back|rollback|monitoring|resolved|recover\w*|"
-    r"restor\w*|working (on|to)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied)\b",
+    r"restor\w*|working (on|to|out)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied|"
+    r"disabl\w*|revok\w*|switched off|block(ed|ing)|contain\w*|assess\w*|sizing up|in progress|under ?way|"
+    r"on (the|its) way|being handled)\b",
     re.I,
 )
 _HEDGE = re.compile(
@@ -78,7 +82,7 @@ _CAUSAL = re.compile(
 _REASONS = re.compile(
     _CAUSAL.pattern[:-3]
     + r"|consistent with|indicat\w*|suggests?|that is|this is|which is|means|evidence of|"
-    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory)\b",
+    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?)\b",
     re.I,
 )
 _DISMISS = re.compile(
@@ -317,7 +321,7 @@ def _team_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, log: str
         ),
         "",
     )
-    roles = _ROLES.search(log)
+    roles = _ROLES.search(affirmative(log))
     return [
         Check("right_team", COL, correct, 2, message, f"D2: {given}" if given else ""),
         timing.check(ctx, "D2", COL, 1, correct, "the team to engage"),
@@ -508,13 +512,16 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     )  # fmt: skip
 
     herrings = _herrings(ctx)
+    cause = _terms(ctx.key["root_cause"]) - _STOP
     speculation = ""
     for u in updates:
         for s in sentences(u):
-            terms = _terms(affirmative(s))
-            if _HEDGE.search(affirmative(s)) or any(
-                len(terms & h) >= min(2, len(h)) and _CAUSAL.search(affirmative(s)) for h in herrings
-            ):
+            claim = affirmative(s)
+            terms = _terms(claim)
+            # A hedged line that states the drill's actual cause ("we believe the key has been
+            # compromised") is the working hypothesis said with due care, not a guess.
+            guess = _HEDGE.search(claim) and len(terms & cause) < 2
+            if guess or any(len(terms & h) >= min(2, len(h)) and _CAUSAL.search(claim) for h in herrings):
                 speculation = speculation or s
     grounded = bool(readable) and not speculation
     result.append(
@@ -580,7 +587,7 @@ def _decisions(answer) -> dict[str, str]:
 def _status(update: str):
     """What the update says is being done; a promised fix time is not a status."""
     for sentence in sentences(update):
-        match = _STATUS.search(sentence)
+        match = _STATUS.search(affirmative(sentence))
         if match and not _FIX_PROMISE.search(sentence):
             return match
     return None

@@ -478,7 +478,12 @@ def _masked_secret(secret: str) -> str:
     return f"{visible}{'•' * 10}"
 
 
+def _earns(check: dict) -> bool:
+    return not check.get("gate") and check.get("assessed", True)
+
+
 def _dimension_view(dimension: dict, secret: str) -> dict:
+    raw_checks = dimension.get("checks") or []
     checks = [
         {
             "passed": bool(check.get("passed")),
@@ -486,7 +491,7 @@ def _dimension_view(dimension: dict, secret: str) -> dict:
             "explanation": _mask(check.get("explanation", ""), secret),
             "quote": _mask(check.get("quote", ""), secret),
         }
-        for check in dimension.get("checks") or []
+        for check in raw_checks
     ]
     score = dimension["score"]
     return {
@@ -495,7 +500,12 @@ def _dimension_view(dimension: dict, secret: str) -> dict:
         "name": dimension["name"],
         "label": _mask(dimension.get("label") or "", secret),
         "checks": checks,
-        "passed_count": sum(1 for check in checks if check["passed"]),
+        # Counted as the label counts them: the checks that earn points (not the required gates, not
+        # the ones that could not be assessed), so "Met 1 of 8 checks" and the count agree.
+        "passed_count": sum(
+            1 for c, raw in zip(checks, raw_checks, strict=True) if _earns(raw) and c["passed"]
+        ),
+        "counted": sum(1 for raw in raw_checks if _earns(raw)),
         "failed_gate": any(check["gate"] and not check["passed"] for check in checks),
     }
 

@@ -296,6 +296,12 @@ def test_each_dimension_says_what_happened_not_the_anchor_that_judges_the_traine
     for dimension in report["items"][0]["dimensions"]:
         assert dimension["label"]
         assert escape(dimension["label"]) in html
+        # The count under the label counts the checks the way the label does (gates apart).
+        earning = [c for c in dimension["checks"] if not c["gate"] and c.get("assessed", True)]
+        met = sum(1 for c in earning if c["passed"])
+        assert f"{met} of {len(earning)} check" in html
+        if dimension["label"].startswith("Met "):
+            assert dimension["label"].startswith(f"Met {met} of {len(earning)} checks")
         anchor = anchors[dimension["dimension"]][str(dimension["score"])]
         assert escape(anchor) not in html
 

@@ -73,6 +73,10 @@ CASES = [
      True, "paraphrase: 'we'll post again by 10:55 UTC'"),
     ("next_update_time", _update(next="We will update you at the next update."),
      False, "false positive: a next update promised without a time"),
+    ("next_update_time", _update(next="Next bulletin in 30 minutes."),
+     True, "paraphrase: 'next bulletin' with its time"),
+    ("next_update_time", _update(next="The next message you get will be an automated one."),
+     False, "false positive: 'next message' without a time"),
     # actionable_guidance
     ("actionable_guidance", _update(guidance="Meanwhile, trying failed calls again after a short back-off generally works."),
      True, "paraphrase: guidance in other words"),

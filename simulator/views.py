@@ -430,9 +430,11 @@ def _postmortem_view(payload: dict, attempt: Attempt) -> dict:
 
 # Feedback on a training drill ----------------------------------------------------------------------
 #
-# Shown only on the submitted screen of a training exercise, once it is scored: the scores with the
-# rubric's words for each level, the checks behind them, and the worked answer (the answer key)
-# rendered for a person to read. A hiring exercise never reaches any of this.
+# Shown only on the submitted screen of a training exercise, once it is scored: the scores with a
+# line on what happened in each dimension (the scorer's label, "routed to Engineering where L2 owns
+# it"), not the rubric's anchor text, which judges the person ("defensive; poor cross-team
+# dynamics") where a trainee needs to know what to change; the checks behind them, and the worked
+# answer (the answer key) rendered for a person to read. A hiring exercise never reaches any of this.
 
 
 def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
@@ -441,7 +443,6 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
         return {"feedback": None, "feedback_poll_seconds": FEEDBACK_POLL_SECONDS}
     report = scoring_selectors.score_report(score_set=score_set)
     rubric = report["rubric"]["dimensions"]
-    anchors = {dimension["key"]: dimension["anchors"] or {} for dimension in rubric}
     worked = {
         entry["item_id"]: entry["worked_answer"] or {}
         for entry in scoring_selectors.worked_answers(attempt=attempt)
@@ -467,7 +468,7 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
                 "kind": entry["kind"],
                 "kind_label": KIND_LABELS.get(entry["kind"], entry["kind"]),
                 "title": item.get("title", ""),
-                "dimensions": [_dimension_view(d, anchors, secret) for d in entry["dimensions"]],
+                "dimensions": [_dimension_view(d, secret) for d in entry["dimensions"]],
                 "worked": builder(key, scenario, answer) if builder else {},
                 "template": f"simulator/feedback/_worked_{entry['kind']}.html",
             }
@@ -508,7 +509,12 @@ def _masked_secret(secret: str) -> str:
     return f"{visible}{'•' * 10}"
 
 
-def _dimension_view(dimension: dict, anchors: dict, secret: str) -> dict:
+def _earns(check: dict) -> bool:
+    return not check.get("gate") and check.get("assessed", True)
+
+
+def _dimension_view(dimension: dict, secret: str) -> dict:
+    raw_checks = dimension.get("checks") or []
     checks = [
         {
             "passed": bool(check.get("passed")),
@@ -516,16 +522,21 @@ def _dimension_view(dimension: dict, anchors: dict, secret: str) -> dict:
             "explanation": _mask(check.get("explanation", ""), secret),
             "quote": _mask(check.get("quote", ""), secret),
         }
-        for check in dimension.get("checks") or []
+        for check in raw_checks
     ]
     score = dimension["score"]
     return {
         **_level(score),
         "key": dimension["dimension"],
         "name": dimension["name"],
-        "anchor": (anchors.get(dimension["dimension"]) or {}).get(str(score), ""),
+        "label": _mask(dimension.get("label") or "", secret),
         "checks": checks,
-        "passed_count": sum(1 for check in checks if check["passed"]),
+        # Counted as the label counts them: the checks that earn points (not the required gates, not
+        # the ones that could not be assessed), so "Met 1 of 8 checks" and the count agree.
+        "passed_count": sum(
+            1 for c, raw in zip(checks, raw_checks, strict=True) if _earns(raw) and c["passed"]
+        ),
+        "counted": sum(1 for raw in raw_checks if _earns(raw)),
         "failed_gate": any(check["gate"] and not check["passed"] for check in checks),
     }
 

@@ -23,7 +23,8 @@ from scoring.text import (
     without_filler,
 )
 
-VERSION = 3  # 3: filler earns nothing; negation scope; own-words matching on stems
+VERSION = 4  # 4: an update that misleads in two ways or more (a cause asserted, blame, a fix time, closed early) sinks
+# 3: filler earns nothing; negation scope; own-words matching on stems
 # 2: the next update's time is read from `next_update_at` as ISO 8601
 D = "communication"
 
@@ -50,8 +51,9 @@ _BLAME = re.compile(
     r"(your (fault|mistake|misconfiguration|error)|customer error|user error|(their|vendor'?s?|provider'?s?) fault|"
     r"blame|you (should have|failed to)|caused by you|"
     r"(an admin|someone|a user|your (admin|administrator|team|developers?|engineers?)) (in|on|from) (your|their) "
-    r"(account|side|team|organi[sz]ation)|(you|your (team|admin|administrator)) (removed|changed|deleted|disabled|"
-    r"misconfigured|broke))",
+    r"(account|side|team|organi[sz]ation)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
+    r"(removed|removing|changed|changing|deleted|deleting|disabled|disabling|misconfigured|misconfiguring|broke|"
+    r"breaking))",
     re.I,
 )
 FIX_PROMISE = re.compile(
@@ -63,7 +65,8 @@ FIX_PROMISE = re.compile(
     re.I,
 )
 NEXT_UPDATE = re.compile(
-    r"(next update|update (you|again|this page|by|at|within|in)|further update|another update|new update|"
+    r"(next (\w+ )?(update|note|post|message|contact|bulletin)|update (you|again|this page|by|at|within|in)|"
+    r"further update|another update|new update|"
     r"post (again|an update|another|the next)|hear from us|check back|follow up (by|at|in|within)|"
     r"(we'll|we will) (write|report|be back|get back))",
     re.I,
@@ -154,7 +157,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     cause_terms = distinctive_terms(key["root_cause"]) - _impact_terms(key)
     low_claimed = claimed.lower()
     forbidden = [p for p in key["must_not_say"] if p.lower() in low_claimed]
-    speculation = _SPECULATION.search(claimed)
+    speculation = speculation_found = _SPECULATION.search(claimed)
     names_cause = _names(claimed, cause_terms, 0.4) if cause_terms else False
     forbidden_claims = [p for p in forbidden if not FIX_PROMISE.search(p)]
     offending = speculation.group(0) if speculation else (forbidden_claims[0] if forbidden_claims else "")
@@ -222,6 +225,8 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
+    result.append(_misleads_check(claimed, speculation_found, blame, promise, forbidden_claims))
+
     lengths = [len(tokens(s)) for s in sentences(update)] or [0]
     jargon = _JARGON.search(update)
     plain = (sum(lengths) / len(lengths)) <= 28 and not jargon
@@ -233,6 +238,71 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
     return result
+
+
+# A cause said with any of these is offered as a guess, not asserted: still speculation, not misinformation.
+_HEDGED = re.compile(
+    r"\b(we (think|believe|suspect)|suspect\w*|likely|probably|possibl\w*|appears?|seems?|might|may|could|"
+    r"early (signs|indications)|not (yet )?(confirmed|certain)|unconfirmed|investigating whether|one possibility)\b"
+)  # (lower)
+# Closing an outage that is still going on: no more updates, or declared over.
+_CLOSES = re.compile(
+    r"\b(no (further|more) updates?|(will not|won't) (be )?(post|send|shar|provid)\w* (any )?(further |more )?updates?|"
+    r"(this is|this will be) (our|the) (final|last) update|(is|has been|have been) (now )?(fully )?resolved|"
+    r"fully (resolved|restored|recovered)|(is|are|has been|have been) (now )?back to normal|"
+    r"(is|are) (now )?working (normally|again))\b"
+)  # (lower)
+# An update that misleads in this many distinct ways (a cause asserted as fact, blame, a fix time, the
+# outage declared over) tells customers something untrue however well it reads.
+MISLEADS = 2
+
+
+_CONDITION = re.compile(r"\b(when|once|until|after|before|if|as soon as)\b[^.;:!?\n]*$")  # (lower)
+
+
+def _closes(low: str) -> str:
+    """Where the update (lower-cased) closes the outage ("the issue is now resolved", "no further
+    updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved")."""
+    for match in _CLOSES.finditer(low):
+        if not _CONDITION.search(low[max(0, match.start() - 60) : match.start()]):
+            return match.group(0)
+    return ""
+
+
+def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims: list[str]) -> Check:
+    """Whether the update tells customers what is not so, as a gate on communication. Each way of
+    misleading counts once: a cause asserted as fact in a sentence that does not hedge it (a hedged
+    guess is only speculation), blame, a fix time promised, the outage closed while it is still going
+    on (no further updates, declared resolved), or a line the answer key says it must not say. One of
+    them costs its own check; two or more and what the update tells customers is wrong."""
+    ways = []
+    # The update's own speculation, blame and promise matches (made once for their checks) say
+    # whether to look further; a cause is asserted in a sentence that speculates without hedging.
+    asserted = (
+        next((s for s in sentences(claimed) if _SPECULATION.search(s) and not _HEDGED.search(s.lower())), "")
+        if speculation
+        else ""
+    )
+    if asserted:
+        ways.append(("asserts an unconfirmed cause as fact", asserted))
+    if blame:
+        ways.append(("blames the customer or another party", blame.group(0)))
+    if promise:
+        ways.append(("promises a fix time", promise.group(0)))
+    if closes := _closes(claimed.lower()):
+        ways.append(("closes an outage that is still going on", closes))
+    if forbidden_claims and not asserted:
+        ways.append(("says what the update must not say", forbidden_claims[0]))
+    misleads = len(ways) >= MISLEADS
+    if misleads:
+        message = "Tells customers what is not so: it " + "; it ".join(way for way, _ in ways) + "."
+    else:
+        message = "Tells customers nothing untrue" + (f" beyond one slip (it {ways[0][0]})." if ways else ".")
+    doubt = "the gate fired on the fewest ways of misleading it takes" if len(ways) == MISLEADS else ""
+    return Check(
+        "does_not_mislead", D, not misleads, 0, message,
+        quote(claimed, [ways[0][1]]) if misleads else "", gate=True, doubt=doubt if misleads else "",
+    )  # fmt: skip
 
 
 _STOP = FUNCTION_WORDS | {"since", "share", "often", "part", "time", "any", "need", "will", "we"}

@@ -21,9 +21,8 @@ from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = (
-    2  # 2: shared text toolkit; filler and off-topic packets fail the gate; communication weighs correctness
-)
+VERSION = 3  # 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
+# 2: shared text toolkit; filler and off-topic packets fail the gate; communication weighs correctness
 ESC = "escalation"
 OPS = "operational_discipline"
 COM = "communication"
@@ -176,6 +175,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += _discipline_checks(key, whole)
     result += _communication_checks(ctx, packet)
     result.append(_points_the_right_way(ctx, escalation))
+    result.append(_severity_gate(ctx, packet))
     secret = key["secret"]["value"]
     if _leaked_fragment(secret, whole.text):
         # No quote repeats the secret, whichever check happens to quote the sentence holding it.
@@ -537,6 +537,35 @@ def _leak_quote(packet: _Packet, fragment: str) -> str:
 
 
 # --- communication ------------------------------------------------------------------------------
+
+
+def _severity_gate(ctx: ScoringContext, packet: _Packet) -> Check:
+    """A packet that sets a severity two levels or more off the impact (SEV4 for money taken twice from
+    hundreds of customers), or will not pick one (several offered, "let the receiving team decide"),
+    tells engineers the urgency wrong however well it reads: communication sinks to 1. One level off
+    is a close reading, left to `points_the_right_way` and the escalation checks."""
+    expected = ctx.key["facts"]["severity"]
+    chosen = str(ctx.answer.get("severity") or "").upper()
+    named = {f"SEV{m}" for m in _SEVERITY.findall(affirmative(packet.lower))}
+    picked = chosen if chosen in _SEVERITY_RANK else (next(iter(named)) if len(named) == 1 else "")
+    line = next((packet.lines[i] for i, low in enumerate(packet.lower_lines) if "sev" in low), "")
+    if not picked and len(named) >= 2:
+        spread = max(_SEVERITY_RANK[n] for n in named) - min(_SEVERITY_RANK[n] for n in named)
+        if spread >= 2:
+            message = f"Will not pick a severity ({', '.join(sorted(named))}): engineers cannot tell how urgent this is."
+            return Check("severity_points_the_right_way", COM, False, 0, message, _short(line), gate=True)
+    if picked and abs(_SEVERITY_RANK[picked] - _SEVERITY_RANK[expected]) >= 2:
+        message = f"Tells engineers the urgency wrong: {picked} for a {expected} impact ({ctx.key['facts']['severity_reason']})."
+        return Check(
+            "severity_points_the_right_way", COM, False, 0, message, _short(line) or chosen, gate=True
+        )
+    return Check(
+        "severity_points_the_right_way", COM, True, 0,
+        "The severity tells engineers how urgent this is (within a level of the impact).", gate=True,
+    )  # fmt: skip
+
+
+_SEVERITY_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
 
 
 def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check:

@@ -31,7 +31,9 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 3  # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
+VERSION = 4  # 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both);
+# a hedged update that states the actual cause is not speculation; more status, role and reasoning wording
+# 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
 OPS = "operational_discipline"
 COL = "collaboration"
@@ -51,7 +53,8 @@ TEAM_WORDS = {
 }  # fmt: skip
 _ROLES = re.compile(
     r"\b(incident commander|\bIC\b|comms lead|communications lead|scribe|customer success|\bCS\b|VP Support|"
-    r"support lead|status page owner)",
+    r"support lead|status page owner|technical lead|(I|I'll|I will|we'll|we will) coordinate|"
+    r"lead(ing)? the (incident|response))",
     re.I,
 )
 _TIME_MARK = re.compile(
@@ -59,7 +62,9 @@ _TIME_MARK = re.compile(
 )
 _STATUS = re.compile(
     r"\b(investigating|looking into|identified|mitigat\w*|roll(ing|ed)? ?back|rollback|monitoring|resolved|recover\w*|"
-    r"restor\w*|working (on|to)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied)\b",
+    r"restor\w*|working (on|to|out)|engaged|paged|restart\w*|drain\w*|fail(ing|ed)? over|failover|deployed|applied|"
+    r"disabl\w*|revok\w*|switched off|block(ed|ing)|contain\w*|assess\w*|sizing up|in progress|under ?way|"
+    r"on (the|its) way|being handled)\b",
     re.I,
 )
 _HEDGE = re.compile(
@@ -77,7 +82,7 @@ _CAUSAL = re.compile(
 _REASONS = re.compile(
     _CAUSAL.pattern[:-3]
     + r"|consistent with|indicat\w*|suggests?|that is|this is|which is|means|evidence of|"
-    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory)\b",
+    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?)\b",
     re.I,
 )
 _DISMISS = re.compile(
@@ -134,7 +139,59 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += _team_checks(ctx, decisions, timing, log)
     result += _log_checks(ctx, log, decisions)
     result += _update_checks(ctx, decisions, timing, updates)
+    result += _calls_checks(ctx, decisions)
     return result
+
+
+# Of the drill's four calls (severity, team, mitigation, communication), this many badly wrong and the
+# response points the wrong way: a well-written log or update built on them misleads whoever reads it.
+WRONG_CALLS = 3
+
+
+def _calls_checks(ctx: ScoringContext, decisions: dict) -> list[Check]:
+    """Whether the drill's calls point the right way, as a gate on troubleshooting and communication.
+
+    A call is badly wrong when it is made and wrong, or missing: a severity two levels or more off
+    the impact (one level off is a close reading, not a wrong one), a team that does not own the fix,
+    a mitigation that does not address the cause, a communication choice that keeps stakeholders in
+    the dark. Fluent prose around wrong calls is what a reader would act on, so it earns nothing:
+    the expert reading of such a response is 1 on both dimensions however well it reads."""
+    key = ctx.key["decisions"]
+    wrong = []
+    severity = str(decisions.get("D1") or "")
+    expected = [e for e in key["D1"]["correct"] if e in SEVERITY_RANK]
+    if severity not in SEVERITY_RANK or (
+        expected and min(abs(SEVERITY_RANK[severity] - SEVERITY_RANK[e]) for e in expected) >= 2
+    ):
+        wrong.append(f"declares {severity or 'no severity'} for a {' or '.join(expected)} impact")
+    for did, what in (("D2", "engages"), ("D3", "mitigates with"), ("D4", "communicates by")):
+        given = str(decisions.get(did) or "")
+        if given not in key[did]["correct"]:
+            text = _options(ctx, did).get(given, "")
+            wrong.append(
+                f"{what} {given}" + (f" ({_short(text, 60)})" if text else "")
+                if given
+                else f"makes no {did} call"
+            )
+    misled = len(wrong) >= WRONG_CALLS
+    if misled:
+        message = (
+            f"Points the wrong way: {len(wrong)} of the drill's 4 calls are wrong (" + "; ".join(wrong) + ")."
+        )
+    else:
+        message = "The drill's calls point the right way" + (
+            f" ({len(wrong)} of 4 wrong)." if wrong else " (all 4 right)."
+        )
+    shown = "; ".join(
+        f"{did}: {decisions.get(did)}" for did in ("D1", "D2", "D3", "D4") if decisions.get(did)
+    )
+    # Sunk on exactly as many wrong calls as it takes: one call read differently would lift it.
+    doubt = "the gate fired on the fewest wrong calls it takes" if len(wrong) == WRONG_CALLS else ""
+    return [
+        Check("calls_point_the_right_way", dimension, not misled, 0, message, shown if misled else "",
+              gate=True, doubt=doubt if misled else "")
+        for dimension in (TS, COM)
+    ]  # fmt: skip
 
 
 class _Timing:
@@ -264,7 +321,7 @@ def _team_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, log: str
         ),
         "",
     )
-    roles = _ROLES.search(log)
+    roles = _ROLES.search(affirmative(log))
     return [
         Check("right_team", COL, correct, 2, message, f"D2: {given}" if given else ""),
         timing.check(ctx, "D2", COL, 1, correct, "the team to engage"),
@@ -455,13 +512,16 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
     )  # fmt: skip
 
     herrings = _herrings(ctx)
+    cause = _terms(ctx.key["root_cause"]) - _STOP
     speculation = ""
     for u in updates:
         for s in sentences(u):
-            terms = _terms(affirmative(s))
-            if _HEDGE.search(affirmative(s)) or any(
-                len(terms & h) >= min(2, len(h)) and _CAUSAL.search(affirmative(s)) for h in herrings
-            ):
+            claim = affirmative(s)
+            terms = _terms(claim)
+            # A hedged line that states the drill's actual cause ("we believe the key has been
+            # compromised") is the working hypothesis said with due care, not a guess.
+            guess = _HEDGE.search(claim) and len(terms & cause) < 2
+            if guess or any(len(terms & h) >= min(2, len(h)) and _CAUSAL.search(claim) for h in herrings):
                 speculation = speculation or s
     grounded = bool(readable) and not speculation
     result.append(
@@ -527,7 +587,7 @@ def _decisions(answer) -> dict[str, str]:
 def _status(update: str):
     """What the update says is being done; a promised fix time is not a status."""
     for sentence in sentences(update):
-        match = _STATUS.search(sentence)
+        match = _STATUS.search(affirmative(sentence))
         if match and not _FIX_PROMISE.search(sentence):
             return match
     return None

@@ -28,7 +28,10 @@ from scoring.text import (
     words,
 )
 
-VERSION = 2  # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
+VERSION = (
+    3  # 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
+)
+# 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
 T = "troubleshooting"
 A = "api_http"
 O = "observability"  # noqa: E741
@@ -78,7 +81,8 @@ _MEANING = {
     "400": r"bad request|invalid|malformed|validation|client",
     "401": r"auth|credential|token|secret|unauthori[sz]ed|invalid_client|expired|log ?in|identity",
     "403": r"forbidden|permission|authori[sz]|role|denied|not allowed|access|scope",
-    "404": r"not found|missing|does not exist|unknown|no such",
+    "404": r"not found|missing|does not exist|unknown|no such|(can'?t|cannot|could ?n[o']t|unable to|fails? to) find|"
+    r"no row|not (yet )?(there|visible)",
     "409": r"conflict|stale|version|concurren|if-match|precondition",
     "410": r"gone|sunset|retired|deprecat|removed|no longer (available|supported)|decommission",
     "429": r"rate[- ]?limit|too many|throttl|retry-after|quota|back-?off|token bucket|no tokens|tokens? left|allowance|"
@@ -283,8 +287,9 @@ class _Evidence:
 class _Cause:
     """Whether the root cause is the real one, why (or why not), and the words that show it."""
 
-    def __init__(self, identified: bool, message: str, quoted: str):
+    def __init__(self, identified: bool, message: str, quoted: str, herring: dict | None = None):
         self.identified, self.message, self.quote = identified, message, quoted
+        self.herring = herring  # the red herring the answer names as the cause, if it does
 
 
 def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
@@ -302,6 +307,7 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
             False,
             f"Blames a red herring ({herring['message']}); it is not the cause. {why}".strip(),
             _quote(root_cause, _herring_terms(facts, herring)) or root_cause[:240],
+            herring,
         )
     if matched:
         return _Cause(
@@ -320,6 +326,18 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
 
 def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mitigation: str, reasoning: str):
     result = [Check("root_cause_identified", T, cause.identified, 3, cause.message, cause.quote)]
+    # A red herring named as the cause sends the fix the wrong way however well the rest reads: the
+    # expert reading of such an investigation is 1. A vague or missing cause only loses its weight.
+    herring = cause.herring
+    result.append(
+        Check(
+            "cause_is_not_a_red_herring", T, herring is None, 0,
+            "The cause named is not one of the logs' red herrings." if herring is None
+            else f"Names a red herring as the cause ({herring['message']}); the fix would go the wrong way.",
+            cause.quote if herring else "", gate=True,
+            doubt=_doubt(cause.quote, 2) if herring else "",
+        )
+    )  # fmt: skip
 
     unsafe = _unsafe_mitigation(facts, mitigation)
     result.append(
@@ -364,9 +382,9 @@ def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mit
 
     trail = _Trail(ctx.events, facts, evidence)
     # With no search or trace recorded (an answer scored offline without its events, or events that
-    # hold none), there is no trail to judge: the checks are not assessed and troubleshooting is
-    # scored on the rest.
-    recorded = any(e.get("kind") in ("log_search", "trace_opened") for e in ctx.events)
+    # hold none, or searches with no filter that can be read), there is no trail to judge: the checks
+    # are not assessed and troubleshooting is scored on the rest.
+    recorded = trail.recorded
     unrecorded = "No log searches were recorded with this answer, so the search trail is not assessed."
     result.append(
         Check(
@@ -551,12 +569,21 @@ def _observability(facts: _Facts, evidence: _Evidence, cause: _Cause, text: str,
     return result
 
 
+def _search_filters(data) -> dict:
+    """A log_search event's filters. The live explorer records the free text as `q`; a response file
+    written by hand may call it `query`, which is read the same."""
+    data = data if isinstance(data, dict) else {}
+    if not data.get("q") and data.get("query"):
+        data = {**data, "q": data["query"]}
+    return data
+
+
 class _Trail:
     """Whether the searches aimed at the failure and narrowed onto it, or wandered."""
 
     def __init__(self, events, facts: _Facts, evidence: _Evidence):
         self.facts, self.evidence = facts, evidence
-        searches = [e.get("data") or {} for e in events if e.get("kind") == "log_search"]
+        searches = [_search_filters(e.get("data")) for e in events if e.get("kind") == "log_search"]
         searches = [
             s
             for s in searches
@@ -565,6 +592,7 @@ class _Trail:
         opened = [
             (e.get("data") or {}).get("trace_id", "") for e in events if e.get("kind") == "trace_opened"
         ]
+        self.recorded = bool(searches or opened)
         aimed = [s for s in searches if self._aimed(s)]
         opened_signal = [t for t in opened if t in evidence.signal_traces]
         steps = len(aimed) + len(opened_signal)
@@ -802,11 +830,13 @@ def _terms(text: str) -> frozenset[str]:
 
 def _words(text: str) -> list[str]:
     """The words of a text, a hyphenated name as its parts: 'orders-service' and 'the orders
-    service' say the same."""
+    service' say the same; so do words joined by a slash in notes ('counts/rate', 'raise/remove')."""
     out = []
     for token in words(text):
         if "-" in token and not token[0].isdigit():
             out += [part for part in token.split("-") if part]
+        elif "/" in token and all(part.isalpha() for part in token.split("/")):
+            out += [part for part in token.split("/") if part]
         else:
             out.append(token)
     return out

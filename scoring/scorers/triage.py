@@ -28,7 +28,9 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 3  # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
+VERSION = 4  # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
+# next steps earn nothing for the ticket's own words; requests without a question mark are questions
+# 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 _PARTS = re.compile(r"[-_./:]")
 TS = "troubleshooting"
 ESC = "escalation"
@@ -152,7 +154,51 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += _priority_checks(ctx, triaged)
     result.append(_plain_questions_check(triaged))
     result.append(_no_secrets_check(triaged))
+    result += _queue_read_checks(triaged)
     return result
+
+
+def _misread(t: "_Triage") -> str:
+    """How a ticket is read the wrong way, or "" when it is not: sent to a team that does not own
+    it, or rated two severity levels or more off its impact (one level off is a close reading)."""
+    wrong = []
+    if t.route != t.key["route"]:
+        wrong.append(f"routed to {t.route} where {t.key['route']} owns it" if t.route else "not routed")
+    if t.severity not in SEVERITY_RANK:
+        wrong.append("no severity")
+    elif abs(SEVERITY_RANK[t.severity] - SEVERITY_RANK[t.key["severity"]]) >= 2:
+        wrong.append(f"{t.severity} for a {t.key['severity']} impact")
+    return f"{t.id} " + " and ".join(wrong) if wrong else ""
+
+
+def _queue_read_checks(triaged: list["_Triage"]) -> list[Check]:
+    """Whether the queue is read the right way, as a gate on every dimension. When most tickets go to
+    the wrong team or get a severity far from their impact, fluent next steps and tidy questions
+    still send the work the wrong way: the expert reading is 1 on every dimension however well the
+    triage reads. A few misreads are the per-ticket checks' matter, not this gate's."""
+    misread = [m for t in triaged if (m := _misread(t))]
+    wrong_way = bool(triaged) and len(misread) * 2 > len(triaged)
+    if wrong_way:
+        message = (
+            f"Reads the queue the wrong way: {len(misread)} of {len(triaged)} tickets are misread ("
+            + "; ".join(misread)
+            + ")."
+        )
+    else:
+        message = "Reads the queue the right way" + (
+            f" ({len(misread)} of {len(triaged)} tickets misread)." if misread else "."
+        )
+    # Sunk on the narrowest majority: one ticket read differently would lift it.
+    doubt = (
+        "the gate fired on the narrowest majority of misread tickets"
+        if wrong_way and (len(misread) - 1) * 2 <= len(triaged)
+        else ""
+    )
+    return [
+        Check("queue_read_the_right_way", dimension, not wrong_way, 0, message, "; ".join(misread[:3]) if wrong_way else "",
+              gate=True, doubt=doubt)
+        for dimension in (TS, ESC, OPS, COM)
+    ]  # fmt: skip
 
 
 class _Triage:
@@ -311,6 +357,8 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
     vague = not steps.strip() or words < 6 or bool(_VAGUE.match(steps))
     hit_terms: set[str] = set()
     if t.key.get("next_steps"):
+        # Words the ticket itself uses ("orders page", "errors") say nothing about knowing the fix.
+        own = own - _terms(" ".join([t.ticket.get("subject", ""), t.ticket.get("body", "")]))
         for step in t.key["next_steps"]:
             terms = _terms(step)
             shared = terms & own
@@ -460,9 +508,22 @@ def _questions(text: str) -> list[tuple[str, set[str]]]:
     return items
 
 
+# A request put to the customer without a question mark ("We'd like: the invoice number, ...", "Send us
+# the request id") asks as directly as a question does.
+_REQUEST = re.compile(
+    r"^\W*((we'?d|we would|i'?d|i would) like|we need)(?! to\b)|^\W*(kindly|send( us| me)?|share|tell us|let us know|"
+    r"confirm|attach)\b",
+    re.I,
+)
+
+
 def _is_question(sentence: str) -> bool:
     words = tokens(sentence[:40])
-    return sentence.rstrip().endswith("?") or bool(words and words[0] in _INTERROGATIVE)
+    return (
+        sentence.rstrip().endswith("?")
+        or bool(words and words[0] in _INTERROGATIVE)
+        or bool(_REQUEST.match(sentence))
+    )
 
 
 def _component_groups(text: str) -> set[str]:

@@ -27,7 +27,13 @@ def _run(*args: str) -> tuple[dict, str]:
 
 def _assert_in_process_figures(figures: dict, text: str, runs: int) -> None:
     in_process = figures["in_process"]
-    for key in ("with_db_reads", "score_only", "db_reads_only", "attempt_score_with_writes"):
+    for key in (
+        "with_db_reads",
+        "score_only",
+        "score_only_cpu",
+        "db_reads_only",
+        "attempt_score_with_writes",
+    ):
         assert in_process[key]["runs"] == runs, key
         assert 0 < in_process[key]["median_ms"] <= in_process[key]["p95_ms"] <= in_process[key]["max_ms"], key
     assert in_process["score_only"]["median_ms"] < in_process["with_db_reads"]["median_ms"]
@@ -39,6 +45,7 @@ def _assert_in_process_figures(figures: dict, text: str, runs: int) -> None:
     assert float(row.group(1)) > 0 and float(row.group(2)) >= float(row.group(1))
     for label in (
         "score only (inputs built)",
+        "score only, CPU time of this process",
         "attempt_score() with writes",
         "cold first attempt (empty caches)",
     ):

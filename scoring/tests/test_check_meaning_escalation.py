@@ -135,6 +135,16 @@ CASES = [
      "paraphrase: the owning team asked in other words"),
     ("points_the_right_way", _section("Ask:", "Ask: Engineering, please look at the orders-service code."), False,
      "false positive: a clear packet sent to the wrong team"),
+    ("severity_points_the_right_way", _section("Severity:", "Severity: Sev 1 - every tenant's order API is "
+                                               "degraded; this is not a SEV3 or SEV4 matter whatever the tier."),
+     True, "false positive: SEV3 and SEV4 named only to rule them out"),
+    ("severity_points_the_right_way", _section("Severity:", "Severity: SEV2 - most tenants' order calls fail."),
+     True, "paraphrase: one level off the impact is a close reading, not a wrong one"),
+    ("severity_points_the_right_way", _section("Severity:", "Severity: sev-3, one customer is affected."),
+     False, "paraphrase: a severity two levels off, spelled another way"),
+    ("severity_points_the_right_way", _section("Severity:", "Severity: somewhere between SEV1 and SEV3; the "
+                                               "receiving team can decide."),
+     False, "false positive guard: no severity picked, the choice left to engineers"),
     ("calm_tone", _same, True, "paraphrase: calm sentences"),
     ("calm_tone", _add("THIS IS URGENT PLEASE FIX NOW!!"), False, "false positive guard: shouting"),
 ]  # fmt: skip

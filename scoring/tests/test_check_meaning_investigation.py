@@ -56,6 +56,10 @@ CASES = [
     _case("root_cause_identified", True, "paraphrase: the cause in own words", root_cause=CAUSE_OWN_WORDS),
     _case("root_cause_identified", False, "false positive: a red herring blamed in the logs' words",
           root_cause="The autovacuum VACUUM ANALYZE on public.order_events locked the table and blocked orders."),
+    _case("cause_is_not_a_red_herring", True, "false positive: a red herring named only to rule it out",
+          root_cause="The autovacuum on public.order_events is not the cause. " + CAUSE_OWN_WORDS),
+    _case("cause_is_not_a_red_herring", False, "paraphrase: a red herring blamed in other words",
+          root_cause="A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders."),
     _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions ruled out in own words",
           mitigation="Do not restart the primary database and don't raise the pool above max_connections; "
           "leave the production database alone. " + ROLLBACK_OWN_WORDS),

@@ -78,6 +78,11 @@ CASES = [
     ("questions_asked", _ticket("clarifying_questions", QUESTIONS_OWN_WORDS), True, "paraphrase: questions in own words"),
     ("questions_asked", _ticket("clarifying_questions", "We will look into the failing token requests."), False,
      "false positive: a statement about the facts, no question"),
+    ("questions_asked", _ticket("clarifying_questions", "We'd like: one failing token request with its response "
+                                                        "(secret removed), and when the failures began."),
+     True, "paraphrase: a request put without a question mark"),
+    ("questions_asked", _ticket("clarifying_questions", "We'd like to apologise for the failing token requests."),
+     False, "false positive: 'we'd like to' says what we will do, it asks for nothing"),
     ("questions_focused", _ticket("clarifying_questions", FOCUSED_OWN_WORDS), True,
      "paraphrase: the two missing facts asked for in own words"),
     ("questions_focused", _ticket("clarifying_questions",
@@ -86,6 +91,7 @@ CASES = [
      False, "false positive: one pointed question among unrelated ones"),
     ("next_steps", _ticket("next_steps", STEPS_OWN_WORDS), True, "paraphrase: next steps in own words"),
     ("next_steps", _ticket("next_steps", "Look into it and escalate."), False, "false positive: vague next steps"),
+    ("next_steps", "RESTATED", False, "false positive: the ticket's own words handed back as next steps"),
     ("questions_plain", _ticket("clarifying_questions", QUESTIONS_OWN_WORDS), True, "paraphrase: short questions"),
     ("questions_plain", _all("clarifying_questions",
                              "Could you please tell us in as much detail as you possibly can everything about your "
@@ -112,10 +118,21 @@ def _find(checks: dict, prefix: str, generated):
     return checks[f"{prefix}_{ticket_id(generated, '401 errors')}"]
 
 
+def _restated(answer, generated):
+    """Next steps that only hand the ticket's own words back: what it says, as a plan."""
+    tid = ticket_id(generated, "401 errors")
+    ticket = next(t for t in generated.payload["tickets"] if t["id"] == tid)
+    answer["tickets"][tid]["next_steps"] = (
+        f"Work on this: {ticket['subject']}. The customer says: {ticket['body'][:400]} We will sort that out."
+    )
+    return answer
+
+
 @pytest.mark.parametrize(
     ("prefix", "change", "passes", "why"), CASES, ids=[f"{c[0]}-{c[3][:34]}" for c in CASES]
 )
 def test_each_triage_text_check_reads_meaning(oauth, strong, prefix, change, passes, why):
+    change = _restated if change == "RESTATED" else change
     check = _find(_checks(oauth, change(copy.deepcopy(strong), oauth)), prefix, oauth)
     assert check.passed is passes, (why, check.explanation, check.quote)
 

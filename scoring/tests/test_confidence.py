@@ -118,3 +118,12 @@ def test_check_explanations_describe_what_happened_without_judging_the_person():
     for module in (comms, escalation, incident, investigation, postmortem, triage):
         source = inspect.getsource(module).lower()
         assert not [phrase for phrase in judging if phrase in source], module.__name__
+
+
+def test_a_check_as_a_dict_is_what_dataclasses_would_give():
+    from dataclasses import asdict
+
+    check = Check("severity_T-1", "operational_discipline", False, 1.5, "Sets SEV4; this is SEV2.", quote="SEV4",
+                  gate=True, assessed=False, doubt="a single match")  # fmt: skip
+
+    assert check.as_dict() == asdict(check)

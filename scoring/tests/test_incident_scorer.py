@@ -312,3 +312,57 @@ def test_a_wrong_severity_is_explained_with_the_keys_reason(pool):
     assert not checks["severity_declared"].passed
     assert message.startswith("Declares SEV3; this impact is SEV1.")
     assert pool.answer_key["severity_reason"] in message
+
+
+# --- calls that point the wrong way ----------------------------------------------------------
+
+
+def _replay(played, calls: dict):
+    """The same drill with some decisions changed, in every revision and in the final answer."""
+    answer, revisions = played
+
+    def changed(a):
+        return {
+            **a,
+            "decisions": {**a["decisions"], **{k: v for k, v in calls.items() if k in a["decisions"]}},
+        }
+
+    return changed(answer), tuple((at, changed(a)) for at, a in revisions)
+
+
+def test_a_fluent_drill_with_most_calls_wrong_scores_1_on_troubleshooting_and_communication(pool):
+    # The strong drill's log and updates, with three of its four calls wrong: the prose no longer
+    # matches what the responder did, and a reader would act on the calls.
+    hold = option(pool, "D3", "Take no action")
+    wait = option(pool, "D4", "Wait until")
+    played = _replay(pool_drills(pool)["strong"], {"D2": "L1", "D3": hold, "D4": wait})
+
+    checks = drill_checks(pool, played)
+    got = drill_scores(pool, played)
+
+    assert got["troubleshooting"] == 1 and got["communication"] == 1
+    gate = checks["calls_point_the_right_way@communication"]
+    assert not gate.passed and gate.gate and "3 of the drill's 4 calls are wrong" in gate.explanation
+    assert "engages L1" in gate.explanation
+    assert gate.doubt  # sunk on exactly as many wrong calls as it takes
+
+
+def test_a_severity_one_level_off_is_a_close_call_not_a_wrong_one(pool):
+    # False positive guard: SEV2 for a SEV1 impact plus two wrong calls is two wrong calls, not three.
+    hold = option(pool, "D3", "Take no action")
+    played = _replay(pool_drills(pool)["strong"], {"D1": "SEV2", "D2": "L1", "D3": hold})
+
+    gate = drill_checks(pool, played)["calls_point_the_right_way@communication"]
+
+    assert gate.passed, gate.explanation
+    assert "2 of 4 wrong" in gate.explanation
+
+
+def test_a_severity_two_levels_off_counts_as_a_wrong_call(pool):
+    # Paraphrase of a wrong call: SEV3 for a SEV1 impact is as wrong as a wrong team.
+    hold = option(pool, "D3", "Take no action")
+    played = _replay(pool_drills(pool)["strong"], {"D1": "SEV3", "D2": "L1", "D3": hold})
+
+    gate = drill_checks(pool, played)["calls_point_the_right_way@communication"]
+
+    assert not gate.passed and "declares SEV3 for a SEV1 impact" in gate.explanation

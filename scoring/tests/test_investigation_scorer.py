@@ -447,3 +447,59 @@ def _checks(generated, answer, *, events=()):
 def test_a_malformed_answer_is_scored_without_crashing(oauth):
     odd = {"root_cause": ["not", "a", "string"], "evidence_ids": "L000001", "onset": 1234, "mitigation": None}
     assert scores(oauth, odd) == dict.fromkeys(DIMENSIONS, 1)
+
+
+# --- reading notes and hand-written trails ---------------------------------------------------
+
+
+def test_words_joined_by_a_slash_are_read_apart_but_a_path_stays_whole():
+    from scoring.scorers.investigation import _words
+
+    assert {"counts", "rate", "raise", "remove"} <= set(
+        _words("Send 429 counts/rate; don't raise/remove the limit")
+    )
+    # A path or a versioned name is one thing, not two words.
+    assert "v2/orders" in _words("GET v2/orders fails")
+
+
+def test_a_404_read_as_a_row_that_cannot_be_found_is_a_correct_reading():
+    from scoring.scorers.investigation import _status_readings
+
+    correct, misread = _status_readings(
+        "Lookups that land on the lagging replica can't find orders created moments before (hence the 404s).",
+        {"404"},
+    )
+    assert correct and correct[0] == "404" and misread is None
+    # The same code read as a server crash is still a misreading.
+    correct, misread = _status_readings("The 404s mean the server crashed.", {"404"})
+    assert misread and misread[0] == "404" and correct is None
+
+
+def test_a_hand_written_trail_may_call_the_free_text_query(db_pool):
+    answer = _db_answers(db_pool)[0]
+    as_q = _trail(db_pool, service="orders-service")
+    as_query = tuple(
+        {**e, "data": {("query" if k == "q" else k): v for k, v in e["data"].items()}} for e in as_q
+    )
+
+    def trail_checks(events):
+        checks = {c.id: c for d in result(db_pool, answer, events=events).dimensions for c in d.checks}
+        return checks["targeted_searches"], checks["converges_on_evidence"]
+
+    assert (
+        [c.passed for c in trail_checks(as_query)] == [c.passed for c in trail_checks(as_q)] == [True, True]
+    )
+    # A "query" aimed elsewhere is still a search aimed elsewhere.
+    elsewhere = tuple(
+        {**e, "data": {("query" if k == "q" else k): v for k, v in e["data"].items()}} for e in _random_walk()
+    )
+    assert not any(c.passed for c in trail_checks(elsewhere))
+
+
+def test_searches_with_no_filter_that_can_be_read_leave_the_trail_not_assessed(db_pool):
+    answer = _db_answers(db_pool)[0]
+    unreadable = ({"kind": "log_search", "data": {"text_typed": "pool"}, "elapsed": 40},)
+
+    checks = {c.id: c for d in result(db_pool, answer, events=unreadable).dimensions for c in d.checks}
+
+    assert not checks["targeted_searches"].assessed and not checks["converges_on_evidence"].assessed

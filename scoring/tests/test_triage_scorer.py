@@ -470,3 +470,56 @@ def test_each_ticket_pasted_back_as_its_own_triage_scores_at_the_bottom(pool):
 def test_scoring_the_same_answer_twice_gives_the_same_result(pool):
     strong = pool_answers(pool)["strong"]
     assert result(pool, strong).as_dict() == result(pool, strong).as_dict()
+
+
+# --- a queue read the wrong way --------------------------------------------------------------
+
+
+def _with(answer: dict, changes: dict) -> dict:
+    """`answer` with some tickets' fields changed: {ticket id: {field: value}}."""
+    tickets = {tid: {**entry, **changes.get(tid, {})} for tid, entry in answer["tickets"].items()}
+    return {**answer, "tickets": tickets}
+
+
+def test_a_fluent_triage_that_misroutes_most_tickets_scores_1_on_every_dimension(oauth):
+    strong = oauth_answers(oauth)["strong"]
+    tickets = list(strong["tickets"])
+    # Three of four tickets sent to a team that does not own them; the prose stays as fluent as before.
+    wrong = {
+        tid: {"route": "Engineering" if strong["tickets"][tid]["route"] != "Engineering" else "L1"}
+        for tid in tickets[:3]
+    }
+
+    answer = _with(strong, wrong)
+    gate = checks_of(oauth, answer)["queue_read_the_right_way"]
+
+    assert scores(oauth, answer) == dict.fromkeys(DIMENSIONS, 1)
+    assert not gate.passed and gate.gate
+    assert "3 of 4 tickets are misread" in gate.explanation
+    assert "where L2 owns it" in gate.explanation or "where L1 owns it" in gate.explanation
+
+
+def test_close_readings_on_every_ticket_are_not_a_queue_read_the_wrong_way(oauth):
+    # False positive guard: every severity one level off (a close reading) and one ticket misrouted
+    # is a weaker triage, not one that sends the work the wrong way.
+    strong = oauth_answers(oauth)["strong"]
+    rank = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+    shifted = {
+        tid: {"severity": f"SEV{rank[entry['severity']] + 1 if rank[entry['severity']] < 4 else 3}"}
+        for tid, entry in strong["tickets"].items()
+    }
+    first = next(iter(strong["tickets"]))
+    shifted[first]["route"] = "SRE"
+
+    gate = checks_of(oauth, _with(strong, shifted))["queue_read_the_right_way"]
+
+    assert gate.passed, gate.explanation
+    assert "1 of 4 tickets misread" in gate.explanation
+
+
+def test_routes_are_read_whatever_their_case(oauth):
+    # Paraphrase: "l2" and "engineering" as typed name the same teams.
+    strong = oauth_answers(oauth)["strong"]
+    lowered = {tid: {"route": entry["route"].lower()} for tid, entry in strong["tickets"].items()}
+
+    assert checks_of(oauth, _with(strong, lowered))["queue_read_the_right_way"].passed

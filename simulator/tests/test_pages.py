@@ -278,14 +278,50 @@ def test_a_scored_training_drill_shows_scores_checks_and_the_worked_answer(clien
     dimension = report["items"][0]["dimensions"][0]
     assert dimension["name"] in html
     assert f'data-score="{dimension["score"]}"' in html
-    anchors = {d["key"]: d["anchors"] for d in report["rubric"]["dimensions"]}
-    assert escape(anchors[dimension["dimension"]][str(dimension["score"])]) in html
     assert escape(dimension["checks"][0]["explanation"]) in html
     assert escape(key["root_cause"]) in html
     assert escape(key["cause_chain"][0]) in html
     assert escape(key["corrective_actions"][0]["action"]) in html
     assert escape(key["detection"]) in html
     assert "{&#x27;" not in html and '{"' not in html  # no raw dump of the key
+
+
+def test_each_dimension_says_what_happened_not_the_anchor_that_judges_the_trainee(client, invitation_for):
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    report = report_of(attempt)
+    anchors = {d["key"]: d["anchors"] for d in report["rubric"]["dimensions"]}
+
+    html = client.get(location).content.decode()
+
+    for dimension in report["items"][0]["dimensions"]:
+        assert dimension["label"]
+        assert escape(dimension["label"]) in html
+        # The count under the label counts the checks the way the label does (gates apart).
+        earning = [c for c in dimension["checks"] if not c["gate"] and c.get("assessed", True)]
+        met = sum(1 for c in earning if c["passed"])
+        assert f"{met} of {len(earning)} check" in html
+        if dimension["label"].startswith("Met "):
+            assert dimension["label"].startswith(f"Met {met} of {len(earning)} checks")
+        anchor = anchors[dimension["dimension"]][str(dimension["score"])]
+        assert escape(anchor) not in html
+
+
+def test_a_dimension_label_masks_the_scenario_secret():
+    from simulator.views import _dimension_view
+
+    dimension = {
+        "dimension": "collaboration",
+        "name": "Collaboration",
+        "score": 2,
+        "label": "Met 1 of 3 checks. Routed to Engineering where L2 owns it; pasted sk_live_9f8e7d6c5b4a.",
+        "checks": [],
+    }
+
+    view = _dimension_view(dimension, "sk_live_9f8e7d6c5b4a")
+
+    assert view["label"].startswith("Met 1 of 3 checks. Routed to Engineering where L2 owns it")
+    assert "sk_live_9f8e7d6c5b4a" not in view["label"]
+    assert "anchor" not in view
 
 
 def test_the_incident_worked_answer_names_the_options_and_windows(client, invitation_for):

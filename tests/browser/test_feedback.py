@@ -38,7 +38,7 @@ def test_a_trainee_submits_the_postmortem_drill_and_sees_scores_and_the_worked_a
     expect()(feedback).to_be_visible(timeout=20_000)
     expect()(page.get_by_role("heading", name="Your scores")).to_be_visible()
     expect()(page.locator(".score-tile").first).to_contain_text("/5")
-    expect()(page.locator(".fb-dim").first.locator(".fb-anchor")).not_to_be_empty()
+    expect()(page.locator(".fb-dim").first.locator(".fb-label")).not_to_be_empty()
     expect()(page.locator(".check").first.locator(".check-text")).not_to_be_empty()
     expect()(page.locator(".check.is-pass .check-icon").first).to_have_text("✓")
     expect()(page.locator(".check.is-fail .check-icon").first).to_have_text("✗")

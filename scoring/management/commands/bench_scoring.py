@@ -13,6 +13,8 @@ first attempt (vocabulary and scorer caches emptied) is reported apart.
 In-process figures (timed on distinct attempts, no score sets written):
   with database reads  Attempt read + `scoring_inputs` + `build_context` + `score_item` for six items
   score only           `build_context` + `score_item`, the inputs already read
+  score only, CPU      the same, as CPU time of this process: what the scorers cost when the
+                       machine's cores are shared and wall time includes waiting for one
   attempt_score()      the whole service, writes included (on further attempts; sets deleted after)
 
 Worker figures: two `celery worker --concurrency=1` processes (each a prefork parent with one child)
@@ -580,8 +582,10 @@ def clear_scoring_caches() -> None:
                 value.cache_clear()
 
 
-def score_without_writes(attempt_id: int) -> tuple[float, float, float]:
-    """(start, inputs read, scored) perf_counter stamps of what attempt_score does before it writes."""
+def score_without_writes(attempt_id: int) -> tuple[float, float, float, float]:
+    """(start, inputs read, scored) perf_counter stamps of what attempt_score does before it writes,
+    and the CPU seconds this process spent scoring (build_context + score_item): on a machine whose
+    cores are shared, the wall time waits for a core, the CPU time does not."""
     from scoring.context import build_context
     from scoring.scorers import score_item, scorer_set_version
     from scoring.selectors import scoring_inputs
@@ -591,11 +595,11 @@ def score_without_writes(attempt_id: int) -> tuple[float, float, float]:
     scorer_set_version()
     attempt = Attempt.objects.get(pk=attempt_id)
     inputs = list(scoring_inputs(attempt=attempt))
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     results = [score_item(build_context(**kwargs)) for _, kwargs in inputs]
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     assert len(results) == len(KINDS), f"attempt {attempt_id} has {len(results)} items"
-    return t0, t1, t2
+    return t0, t1, t2, c2 - c1
 
 
 def summary_ms(values_s: list[float]) -> dict:
@@ -615,15 +619,16 @@ def measure_in_process(attempt_ids: list[int], runs: int) -> dict:
     from scoring.models import ScoreSet
 
     clear_scoring_caches()
-    t0, t1, t2 = score_without_writes(attempt_ids[0])
+    t0, t1, t2, _ = score_without_writes(attempt_ids[0])
     cold = {"with_db_reads_ms": round((t2 - t0) * 1000, 2), "score_only_ms": round((t2 - t1) * 1000, 2)}
 
-    reads, scoring, total = [], [], []
+    reads, scoring, total, cpu = [], [], [], []
     for attempt_id in attempt_ids[1 : 1 + runs]:
-        t0, t1, t2 = score_without_writes(attempt_id)
+        t0, t1, t2, spent = score_without_writes(attempt_id)
         reads.append(t1 - t0)
         scoring.append(t2 - t1)
         total.append(t2 - t0)
+        cpu.append(spent)
 
     full, written = [], []
     for attempt_id in attempt_ids[1 + runs : 1 + 2 * runs]:
@@ -635,6 +640,7 @@ def measure_in_process(attempt_ids: list[int], runs: int) -> dict:
         "cold_first_attempt": cold,
         "with_db_reads": summary_ms(total),
         "score_only": summary_ms(scoring),
+        "score_only_cpu": summary_ms(cpu),
         "db_reads_only": summary_ms(reads),
         "attempt_score_with_writes": summary_ms(full),
     }
@@ -928,6 +934,7 @@ class Command(BaseCommand):
             (f"in-process, {ip['with_db_reads']['runs']} attempts (median / p95):", "", "", ""),
             ("  with database reads", dist("with_db_reads"), f"< {TARGET_IN_PROCESS_MS:g} ms", verdict(met["in_process"])),
             ("  score only (inputs built)", dist("score_only"), "", ""),
+            ("  score only, CPU time of this process", dist("score_only_cpu"), "", ""),
             ("  database reads only", dist("db_reads_only"), "", ""),
             ("  attempt_score() with writes", dist("attempt_score_with_writes"), "", ""),
             ("  cold first attempt (empty caches)", f"{ip['cold_first_attempt']['with_db_reads_ms']:.2f} ms", "", ""),

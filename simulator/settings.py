@@ -254,8 +254,15 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-attempts": {
         "task": "simulator.tasks.sweep_attempts",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
-    }
+    },
+    "erase-expired-participants": {
+        "task": "simulator.tasks.erase_expired_participants",
+        "schedule": 6 * 3600.0,
+    },
 }
+# Personal data: participants whose attempts all closed more than this many days ago are erased
+# (simulator/erasure.py; anonymous scores stay). 0 keeps them until erased by hand.
+PARTICIPANT_RETENTION_DAYS = env.int("PARTICIPANT_RETENTION_DAYS", default=0)
 
 # Scenario packs larger than this are refused before they are parsed.
 SCENARIO_PACK_MAX_BYTES = env.int("SCENARIO_PACK_MAX_BYTES", default=20 * 1024 * 1024)

@@ -19,3 +19,11 @@ def submit_at_deadline(attempt_id: int) -> str:
 def sweep_attempts() -> str:
     """The periodic sweep (CELERY_BEAT_SCHEDULE runs it every SWEEP_INTERVAL_SECONDS)."""
     return str(services.attempts_sweep())
+
+
+@shared_task(acks_late=True)
+def erase_expired_participants() -> str:
+    """The retention sweep (CELERY_BEAT_SCHEDULE): erase participants past PARTICIPANT_RETENTION_DAYS."""
+    from simulator.erasure import participants_erase_expired
+
+    return str(participants_erase_expired())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from simulator import staff_views
+from simulator import staff_audit, staff_views
 
 urlpatterns = [
     path("", staff_views.home, name="staff-home"),
@@ -22,4 +22,6 @@ urlpatterns = [
         name="staff-invitation-resend",
     ),
     path("participants/<int:participant_id>/", staff_views.participant, name="staff-participant"),
+    path("audit/", staff_audit.audit_log, name="staff-audit"),
+    path("audit/export.csv", staff_audit.audit_export, name="staff-audit-csv"),
 ]

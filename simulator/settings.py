@@ -216,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: Swagger UI would otherwise send the schema's address to an online validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Every error status an operation can return, documented with the one error body (simulator/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "simulator.openapi.document_errors",
+    ],
 }
 
 # E-mail (invitations): printed to the console unless an SMTP server is configured, either as one URL,

@@ -2,7 +2,7 @@
 credentials: no server error, and every response (status, content type, body) as the schema says.
 
 Bounded: SCHEMATHESIS_EXAMPLES cases per operation (default 12; about 330 cases and under a
-minute). The number of cases and failures is printed in the test's output (`-s`, or the CI log).
+minute). The number of operations, cases and failures is written to the test run's output.
 """
 
 import os
@@ -63,7 +63,7 @@ def _run(operation, *, base_url: str, headers: dict, counter: list) -> None:
     run()
 
 
-def test_every_operation_answers_as_the_schema_says(live_server, client, credentials):
+def test_every_operation_answers_as_the_schema_says(live_server, client, credentials, request):
     schema = schemathesis.openapi.from_dict(_schema_dict(client))
     cases = []
     operations = 0
@@ -82,6 +82,9 @@ def test_every_operation_answers_as_the_schema_says(live_server, client, credent
             BaseExceptionGroup,
         ) as error:  # one entry per failing operation; the others still run
             failures.append(f"{operation.method.upper()} {operation.path}: {str(error).strip()[:1500]}")
-    print(f"\nschemathesis: {operations} operations, {len(cases)} cases, {len(failures)} failing operations")
+    summary = f"schemathesis: {operations} operations, {len(cases)} cases, {len(failures)} failing operations"
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # in the test log (the CI log) without -s
+        reporter.write_line("\n" + summary)
     assert operations >= 25
     assert not failures, "\n\n".join(failures)

@@ -108,7 +108,8 @@ class ParticipantAdmin(ReadOnlyAdmin):
                 self.message_user(
                     request, f"Participant {participant.pk} was not erased: {error}", messages.ERROR
                 )
-        self.message_user(request, f"Erased the personal data of {erased} participants.", messages.SUCCESS)
+        noun = "participant" if erased == 1 else "participants"
+        self.message_user(request, f"Erased the personal data of {erased} {noun}.", messages.SUCCESS)
         return None
 
 

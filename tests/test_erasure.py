@@ -363,7 +363,7 @@ def test_the_admin_action_asks_for_a_reason_then_erases(person, client):
 
     done = client.post(url, {**selection, "confirm": "yes", "reason": "request of the person"}, follow=True)
     assert done.status_code == 200
-    assert b"Erased the personal data of 1 participants" in done.content
+    assert b"Erased the personal data of 1 participant." in done.content
     participant.refresh_from_db()
     assert participant.erased_at is not None
     entry = AuditEntry.objects.get(action="participant.erased")

@@ -368,3 +368,48 @@ def test_the_admin_action_asks_for_a_reason_then_erases(person, client):
     assert participant.erased_at is not None
     entry = AuditEntry.objects.get(action="participant.erased")
     assert entry.actor == operator
+
+
+# The participant's page ----------------------------------------------------------------------------
+
+
+def test_a_lead_erases_a_participant_from_their_page(person, client, lead):
+    participant, _ = person
+    client.force_login(lead)
+    page = client.get(f"/staff/participants/{participant.pk}/")
+    assert b"Erase personal data" in page.content
+
+    response = client.post(
+        f"/staff/participants/{participant.pk}/erase/", {"reason": "request by phone"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert b"their anonymous scores stay" in response.content
+    assert b"Erase personal data" not in response.content  # nothing left to erase
+    participant.refresh_from_db()
+    assert participant.name == ERASED_NAME
+    entry = AuditEntry.objects.get(action="participant.erased")
+    assert (entry.actor, entry.after["reason"]) == (lead, "request by phone")
+
+
+def test_a_reviewer_or_another_organisations_lead_cannot_erase(person, client, reviewer, outsiders):
+    participant, _ = person
+    client.force_login(reviewer)
+    assert b"Erase personal data" not in client.get(f"/staff/participants/{participant.pk}/").content
+    assert client.post(f"/staff/participants/{participant.pk}/erase/", {"reason": "x"}).status_code == 404
+    client.force_login(outsiders[1]["lead"])
+    assert client.post(f"/staff/participants/{participant.pk}/erase/", {"reason": "x"}).status_code == 404
+
+    participant.refresh_from_db()
+    assert participant.erased_at is None
+
+
+def test_an_erasure_without_a_reason_is_refused_on_the_page(person, client, lead):
+    participant, _ = person
+    client.force_login(lead)
+
+    response = client.post(f"/staff/participants/{participant.pk}/erase/", {"reason": " "}, follow=True)
+
+    assert b"Nothing was erased: an erasure needs a reason" in response.content
+    participant.refresh_from_db()
+    assert participant.erased_at is None

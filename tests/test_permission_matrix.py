@@ -113,6 +113,9 @@ MATRIX: dict[str, list[Call]] = {
     "staff-invitation-revoke": [Call("post", "/staff/invitations/{I}/revoke/", "302 302 302 404 404 302 404")],
     "staff-invitation-resend": [Call("post", "/staff/invitations/{I}/resend/", "302 302 302 404 404 302 404")],
     "staff-participant": [Call("get", "/staff/participants/{P}/", "302 302 302 200 404 200 404")],
+    "staff-participant-erase": [
+        Call("post", "/staff/participants/{P}/erase/", "302 302 302 404 404 302 404", {"reason": "request of the person"}),
+    ],
     "staff-audit": [Call("get", "/staff/audit/", "302 302 302 404 404 200 200")],
     "staff-audit-csv": [Call("get", "/staff/audit/export.csv", "302 302 302 404 404 200 200")],
     "staff-attempt": [Call("get", "/staff/attempts/{A}/", "302 302 302 200 404 200 404")],

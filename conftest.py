@@ -14,11 +14,18 @@ pytest_plugins = ["simulator.tests.fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):
-    """Worker tests run only when a broker is configured (the company-scale run of .ci/run)."""
-    if os.environ.get("CELERY_BROKER_URL"):
-        return
-    selected = [item for item in items if "worker" not in item.keywords]
-    deselected = [item for item in items if "worker" in item.keywords]
+    """Worker tests run only when a broker is configured (the company-scale run of .ci/run); fault
+    tests only when FAULT_TESTS=1 (.ci/run's fault step: they start their own Redis and workers)."""
+    faults = os.environ.get("FAULT_TESTS") == "1"
+    broker = bool(os.environ.get("CELERY_BROKER_URL"))
+
+    def wanted(item) -> bool:
+        if "fault" in item.keywords:
+            return faults
+        return broker or "worker" not in item.keywords
+
+    selected = [item for item in items if wanted(item)]
+    deselected = [item for item in items if not wanted(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

@@ -321,8 +321,10 @@ class ExerciseScorecardsApi(StaffApi):
                 description="mean, -mean, submitted, -submitted, participant, "
                 "-participant, or a dimension key with an optional leading '-'",
             ),  # fmt: skip
-            OpenApiParameter("limit", int, description=f"1-{MAX_PAGE}, default 50"),
-            OpenApiParameter("offset", int, description=f"0-{MAX_OFFSET:,}"),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="default 50"
+            ),
+            OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         ],
         responses={
             200: OpenApiResponse(PageOut, description="JSON page, or text/csv with ?format=csv"),

@@ -7,9 +7,10 @@ have no rule beyond the model's own. Secrets never appear: not the hash of an in
 attempt's token, nor an API token's key.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -75,11 +76,46 @@ class PanelAdmin(ReadOnlyAdmin):
 
 @admin.register(Participant)
 class ParticipantAdmin(ReadOnlyAdmin):
-    list_display = ("name", "email", "kind", "organisation", "created_at")
-    list_filter = ("kind", "organisation")
+    list_display = ("name", "email", "kind", "organisation", "created_at", "erased_at")
+    list_filter = ("kind", "organisation", ("erased_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "email")
     list_select_related = ("organisation",)
     date_hierarchy = "created_at"
+    actions = ["erase_personal_data"]
+
+    @admin.action(description="Erase personal data of the selected participants")
+    def erase_personal_data(self, request, queryset):
+        """simulator.erasure.participant_erase for each, after a page that asks for a reason."""
+        from simulator.erasure import ErasureRefused, participant_erase
+
+        reason = (request.POST.get("reason") or "").strip()
+        if request.POST.get("confirm") != "yes" or not reason:
+            return TemplateResponse(
+                request,
+                "admin/simulator/participant/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Erase personal data",
+                    "participants": queryset,
+                    "opts": self.model._meta,
+                    "reason_missing": request.POST.get("confirm") == "yes",
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        erased = 0
+        for participant in queryset:
+            try:
+                if not participant_erase(
+                    participant=participant, erased_by=request.user, reason=reason
+                ).already_erased:
+                    erased += 1
+            except ErasureRefused as error:
+                self.message_user(
+                    request, f"Participant {participant.pk} was not erased: {error}", messages.ERROR
+                )
+        noun = "participant" if erased == 1 else "participants"
+        self.message_user(request, f"Erased the personal data of {erased} {noun}.", messages.SUCCESS)
+        return None
 
 
 @admin.register(Exercise)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, permissions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
@@ -370,7 +370,9 @@ class InvitationCreateApi(ThrottlePostMixin, APIView):
         expires_at = serializers.DateTimeField()
 
     class InvitationListQuerySerializer(PageQuerySerializer):
-        exercise = serializers.IntegerField(required=False, min_value=1, help_text="Exercise id")
+        exercise = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_INT64, help_text="Exercise id"
+        )
         status = serializers.ChoiceField(
             choices=list(delivery_selectors.INVITATION_STATUSES.items()), required=False
         )
@@ -486,11 +488,16 @@ class AttemptStartApi(ThrottlePostMixin, StaffMethodsMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
     class AttemptListQuerySerializer(PageQuerySerializer):
-        exercise = serializers.IntegerField(required=False, min_value=1, help_text="Exercise id")
+        exercise = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_INT64, help_text="Exercise id"
+        )
         status = serializers.ChoiceField(choices=AttemptStatus.choices, required=False)
         needs_review = serializers.BooleanField(required=False, allow_null=True, default=None)
         participant = serializers.IntegerField(
-            required=False, min_value=1, help_text="Participant id (never matches a row under blind review)"
+            required=False,
+            min_value=1,
+            max_value=MAX_INT64,
+            help_text="Participant id (never matches a row under blind review)",
         )
         sort = serializers.ChoiceField(
             choices=[prefix + key for key in delivery_selectors.ATTEMPT_SORTS for prefix in ("", "-")],
@@ -718,8 +725,7 @@ class LogSearchApi(CandidateView):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter(name, str, required=False) for name in ("q", "level", "service", "trace_id", "start", "end")]
-        + [OpenApiParameter("cursor", int, required=False), OpenApiParameter("limit", int, required=False)],
+        parameters=[LogSearchQuerySerializer],
         responses={200: inline_serializer("LogPage", {"lines": serializers.ListField(child=serializers.JSONField()), "next_cursor": serializers.IntegerField(allow_null=True)}), 400: ERROR, 404: ERROR},
         summary="Search an item's log lines (filters combine; cursor pagination in time order)",
     )  # fmt: skip

@@ -62,6 +62,8 @@ class Participant(models.Model):
     email = models.EmailField()
     kind = models.CharField(max_length=16, choices=ParticipantKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when simulator.erasure removed the person's data: the row stays, anonymous, for its scores.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -231,6 +231,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: Swagger UI would otherwise send the schema's address to an online validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Every error status an operation can return, documented with the one error body (simulator/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "simulator.openapi.document_errors",
+    ],
 }
 
 # E-mail (invitations): printed to the console unless an SMTP server is configured, either as one URL,
@@ -265,6 +270,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ACKS_LATE = True
+# A pool process killed mid-task (OOM killer, SIGKILL) puts its message back on the queue instead of
+# acking it as failed; every task is idempotent, so running one again is safe (tests/test_faults.py).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -290,7 +298,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.resume_deliveries",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
     },
+    "erase-expired-participants": {
+        "task": "simulator.tasks.erase_expired_participants",
+        "schedule": 6 * 3600.0,
+    },
 }
+
+# Personal data: participants whose attempts all closed more than this many days ago are erased
+# (simulator/erasure.py; anonymous scores stay). 0 keeps them until erased by hand.
+PARTICIPANT_RETENTION_DAYS = env.int("PARTICIPANT_RETENTION_DAYS", default=0)
 
 # Scenario packs larger than this are refused before they are parsed.
 SCENARIO_PACK_MAX_BYTES = env.int("SCENARIO_PACK_MAX_BYTES", default=20 * 1024 * 1024)

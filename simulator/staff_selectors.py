@@ -388,6 +388,7 @@ class ParticipantHistory:
     kind: str
     blinded: bool
     attempts: list[dict]
+    erased: bool = False
 
 
 def participant_history(*, viewer, participant_id: int, now: datetime | None = None) -> ParticipantHistory:
@@ -418,4 +419,5 @@ def participant_history(*, viewer, participant_id: int, now: datetime | None = N
         kind=participant.get_kind_display(),
         blinded=blinded,
         attempts=rows,
+        erased=participant.erased_at is not None,
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from simulator import sso, staff_views
+from simulator import sso, staff_audit, staff_privacy, staff_views
 
 urlpatterns = [
     path("", staff_views.home, name="staff-home"),
@@ -26,4 +26,11 @@ urlpatterns = [
     ),
     path("participants/<int:participant_id>/", staff_views.participant, name="staff-participant"),
     path("settings/notifications/", staff_views.notification_settings, name="staff-settings-notifications"),
+    path(
+        "participants/<int:participant_id>/erase/",
+        staff_privacy.participant_erase_view,
+        name="staff-participant-erase",
+    ),
+    path("audit/", staff_audit.audit_log, name="staff-audit"),
+    path("audit/export.csv", staff_audit.audit_export, name="staff-audit-csv"),
 ]

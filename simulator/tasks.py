@@ -39,3 +39,11 @@ def send_review_digests() -> str:
     """The reviewers' daily digest (CELERY_BEAT_SCHEDULE, at REVIEW_DIGEST_HOUR UTC)."""
     sent, failed = notifications.review_digests_send()
     return f"sent {sent} review digests, {failed} not sent"
+
+
+@shared_task(acks_late=True)
+def erase_expired_participants() -> str:
+    """The retention sweep (CELERY_BEAT_SCHEDULE): erase participants past PARTICIPANT_RETENTION_DAYS."""
+    from simulator.erasure import participants_erase_expired
+
+    return str(participants_erase_expired())

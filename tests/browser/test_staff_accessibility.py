@@ -1,6 +1,6 @@
 """Accessibility of the staff pages of the delivery side: axe-core (WCAG 2.1 A and AA) on the login
-page, the attempts list, a reviewer's queue, the invitations page and a participant's history, each
-reached by logging in through the real login page; and the keyboard paths they promise."""
+page, the attempts list, a reviewer's queue, the invitations page, a participant's history and the
+audit log, each reached by logging in through the real login page; and the keyboard paths they promise."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -114,6 +114,17 @@ def test_the_login_page_and_the_leads_pages_have_no_wcag_violations(page, live_s
     page.goto(f"{live_server.url}/staff/participants/{ada}/")
     found += violations(page)
     shot(page, "staff-participant")
+
+    page.get_by_role("link", name="Audit log").click()
+    page.wait_for_url("**/staff/audit/")
+    found += violations(page)
+    shot(page, "staff-audit", full_page=True)
+    page.get_by_label("Action").select_option("review.submitted")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**action=review.submitted**")
+    actions = page.locator("tbody td:nth-child(3)").all_inner_texts()
+    assert actions and set(actions) == {"review.submitted"}
+    found += violations(page)
     assert not found, describe(found)
 
 

@@ -1,0 +1,290 @@
+"""The permission matrix: every route of the URL configuration, tried as every kind of caller.
+
+`MATRIX` holds one or more requests per URL name and, for each, the status every caller must get.
+A route added to the URL configuration without an entry here fails `test_every_route_has_an_entry`,
+so nobody adds an endpoint without saying who may reach it. Each request runs inside a savepoint
+that is rolled back, so the callers all meet the same state.
+
+Callers (the columns, in this order):
+  anon        nobody logged in, no token
+  cand        the participant of attempt B (its bearer token and the browser session that took it)
+  cand2       another participant, with their own token and session, reaching for attempt B
+  rev         a reviewer on the panel of the hiring exercise (attempt A is theirs to review)
+  rev_off     a reviewer of the same organisation on no panel of that exercise
+  lead        a lead of the organisation
+  lead_other  a lead of another organisation
+
+Objects: A is a scored hiring attempt of the panel's exercise E (with an override O); B is an
+attempt in progress of an every-kind hiring exercise with no panel, started from invitation I; P is
+A's participant.
+
+Codes: 401/403 unauthenticated or not allowed, 404 outside the caller's scope, 302 a redirect (to
+the login page for a staff page without a staff user), 400/409 the caller was let in and the request
+was refused on its merits.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from scoring import services as scoring_services
+from simulator import services
+from simulator.views import SESSION_TOKENS
+
+pytestmark = pytest.mark.django_db
+
+CALLERS = ("anon", "cand", "cand2", "rev", "rev_off", "lead", "lead_other")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # formatted with the world's objects: {A} {B} {B_item} {B_log_item} {E} {O} {P} {I} {token}
+    expected: str  # one code per caller, in CALLERS order, separated by spaces
+    body: dict | None = None
+
+
+# URL name → the requests tried on it.
+MATRIX: dict[str, list[Call]] = {
+    # The API: staff (token or session), candidates (bearer), anonymous.
+    "api-token": [Call("post", "/api/v1/auth/token/", "400 400 400 400 400 400 400", {"username": "lena", "password": "wrong"})],
+    "api-exercises": [Call("get", "/api/v1/exercises/", "401 401 401 200 200 200 200")],
+    "api-invitations": [
+        Call("get", "/api/v1/invitations/", "401 401 401 200 200 200 200"),
+        Call(
+            # Any member invites to their organisation's exercises (a reviewer off the panel too).
+            "post", "/api/v1/invitations/", "401 401 401 201 201 201 404",
+            {"exercise": "{E}", "participant_name": "New Person", "participant_email": "new@example.com"},
+        ),
+    ],
+    "api-attempt-start": [
+        Call("get", "/api/v1/attempts/", "401 401 401 200 200 200 200"),
+        Call("post", "/api/v1/attempts/", "201 201 201 201 201 201 201", {"invitation_token": "{token}"}),
+    ],
+    "api-attempt": [Call("get", "/api/v1/attempts/{B}/", "401 200 404 401 401 401 401")],
+    "api-response": [
+        Call("put", "/api/v1/attempts/{B}/items/{B_item}/response/", "401 200 404 401 401 401 401",
+             {"version": 0, "answer": {}}),
+    ],
+    "api-logs": [Call("get", "/api/v1/attempts/{B}/items/{B_log_item}/logs/", "401 200 404 401 401 401 401")],
+    "api-events": [
+        Call("post", "/api/v1/attempts/{B}/events/", "401 201 404 401 401 401 401",
+             {"events": [{"kind": "item_opened", "item_id": "{B_item}"}]}),
+    ],
+    "api-submit": [Call("post", "/api/v1/attempts/{B}/submit/", "401 200 404 401 401 401 401")],
+    "api-extra-time": [Call("post", "/api/v1/attempts/{B}/extra-time/", "401 401 401 404 404 200 404", {"minutes": 10})],
+    "api-kpis": [Call("get", "/api/v1/attempts/{B}/kpis/", "401 401 401 404 404 200 404")],
+    "api-scores": [Call("get", "/api/v1/attempts/{A}/scores/", "401 401 401 403 404 200 404")],  # blind until reviewed
+    "api-feedback": [Call("get", "/api/v1/attempts/{B}/feedback/", "401 404 404 401 401 401 401")],  # hiring: none
+    "api-response-schema": [Call("get", "/api/v1/schemas/responses/triage_queue/", "200 200 200 200 200 200 200")],
+    "api-attempt-answers": [Call("get", "/api/v1/attempts/{A}/answers/", "401 401 401 200 404 200 404")],
+    "api-scorecard": [Call("get", "/api/v1/attempts/{A}/scorecard/", "401 401 401 200 404 200 404")],
+    "api-claim": [Call("post", "/api/v1/attempts/{A}/claim/", "401 401 401 200 404 200 404")],
+    "api-reviews": [
+        Call("post", "/api/v1/attempts/{A}/reviews/", "401 401 401 201 404 201 404", {"scores": {"communication": 3}}),
+    ],
+    "api-overrides": [
+        Call("post", "/api/v1/attempts/{A}/overrides/", "401 401 401 403 404 201 404",
+             {"dimension": "communication", "score": 3, "reason_code": "other", "justification": "x"}),
+    ],
+    "api-override-revert": [Call("post", "/api/v1/overrides/{O}/revert/", "401 401 401 403 404 201 404", {"justification": "x"})],
+    "api-finalize": [
+        Call("post", "/api/v1/attempts/{A}/finalize/", "401 401 401 404 404 200 404", {"without_required_reviews": True}),
+    ],
+    "api-reopen": [Call("post", "/api/v1/attempts/{A}/reopen/", "401 401 401 404 404 409 404", {"reason": "x"})],
+    "api-exercise-scorecards": [Call("get", "/api/v1/exercises/{E}/scorecards/", "401 401 401 404 404 200 404")],
+    "api-recommendation-rule": [
+        Call("get", "/api/v1/exercises/{E}/recommendation-rule/", "401 401 401 200 404 200 404"),
+        Call("put", "/api/v1/exercises/{E}/recommendation-rule/", "401 401 401 404 404 200 404",
+             {"bands": [{"outcome": "hire", "min_mean": 3.5, "min_each": 2}], "otherwise": "no_hire"}),
+    ],
+    "schema": [Call("get", "/api/schema/", "200 200 200 200 200 200 200")],
+    "swagger-ui": [Call("get", "/api/docs/", "200 200 200 200 200 200 200")],
+    # Staff pages: a caller with no staff user goes to the login page (302); out of scope is a 404.
+    "staff-home": [Call("get", "/staff/", "302 302 302 302 302 302 302")],
+    "staff-login": [Call("get", "/staff/login/", "200 200 200 200 200 200 200")],
+    "staff-logout": [Call("post", "/staff/logout/", "302 302 302 302 302 302 302")],
+    "staff-attempts": [Call("get", "/staff/attempts/", "302 302 302 200 200 200 200")],
+    "staff-queue": [Call("get", "/staff/queue/", "302 302 302 200 200 200 200")],
+    "staff-invitations": [Call("get", "/staff/invitations/", "302 302 302 200 200 200 200")],
+    "staff-invitation-revoke": [Call("post", "/staff/invitations/{I}/revoke/", "302 302 302 404 404 302 404")],
+    "staff-invitation-resend": [Call("post", "/staff/invitations/{I}/resend/", "302 302 302 404 404 302 404")],
+    "staff-participant": [Call("get", "/staff/participants/{P}/", "302 302 302 200 404 200 404")],
+    "staff-participant-erase": [
+        Call("post", "/staff/participants/{P}/erase/", "302 302 302 404 404 302 404", {"reason": "request of the person"}),
+    ],
+    "staff-audit": [Call("get", "/staff/audit/", "302 302 302 404 404 200 200")],
+    "staff-audit-csv": [Call("get", "/staff/audit/export.csv", "302 302 302 404 404 200 200")],
+    "staff-attempt": [Call("get", "/staff/attempts/{A}/", "302 302 302 200 404 200 404")],
+    "staff-attempt-review": [
+        Call("post", "/staff/attempts/{A}/review/", "302 302 302 400 404 400 404", {"score_communication": "3"}),
+    ],
+    "staff-attempt-release": [Call("post", "/staff/attempts/{A}/release/", "302 302 302 302 404 302 404")],
+    "staff-attempt-override": [
+        Call("post", "/staff/attempts/{A}/overrides/", "302 302 302 400 404 302 404",
+             {"dimension": "communication", "score": "3", "reason_code": "other", "justification": "x"}),
+    ],
+    "staff-attempt-override-revert": [
+        Call("post", "/staff/attempts/{A}/overrides/{O}/revert/", "302 302 302 400 404 302 404", {"justification": "x"}),
+    ],
+    "staff-attempt-assign": [Call("post", "/staff/attempts/{A}/assign/", "302 302 302 404 404 400 404")],
+    "staff-attempt-finalize": [Call("post", "/staff/attempts/{A}/finalize/", "302 302 302 404 404 400 404")],
+    "staff-attempt-reopen": [Call("post", "/staff/attempts/{A}/reopen/", "302 302 302 404 404 400 404")],
+    "staff-scorecard": [Call("get", "/staff/attempts/{A}/scorecard/", "302 302 302 200 404 200 404")],
+    "staff-exercises": [Call("get", "/staff/exercises/", "302 302 302 200 200 200 200")],
+    "staff-compare": [Call("get", "/staff/exercises/{E}/compare/", "302 302 302 404 404 200 404")],
+    "staff-exercise-rule": [Call("post", "/staff/exercises/{E}/rule/", "302 302 302 404 404 400 404")],
+    # The candidate's pages: the link shows the exercise to whoever holds it; the workspace opens
+    # only in the browser session that took it.
+    "take": [Call("get", "/take/{token_B}/", "200 200 200 200 200 200 200")],
+    "workspace": [Call("get", "/attempt/{B}/", "404 200 404 404 404 404 404")],
+    "healthz": [Call("get", "/healthz/", "204 204 204 204 204 204 204")],
+}  # fmt: skip
+
+
+def url_names() -> set[str]:
+    """Every named route of the URL configuration but the operators' admin."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if getattr(pattern, "app_name", None) == "admin" or str(pattern.pattern) == "admin/":
+                    continue
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern.name or f"<unnamed {pattern.pattern}>"
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_route_has_an_entry():
+    names = url_names()
+
+    assert names - set(MATRIX) == set(), "routes without an entry in the permission matrix"
+    assert set(MATRIX) - names == set(), "entries for routes that no longer exist"
+    for name, calls in MATRIX.items():
+        for call in calls:
+            assert len(call.expected.split()) == len(CALLERS), name
+
+
+@pytest.fixture
+def world(scored_attempt, review_exercise, all_kinds_exercise, lead, reviewer, outsiders, organisation):
+    from django.contrib.auth import get_user_model
+
+    attempt_a = scored_attempt()
+    override = scoring_services.override_create(
+        attempt=attempt_a,
+        dimension="communication",
+        score=2,
+        reason_code="other",
+        justification="x",
+        author=lead,
+    )
+    invitation_b, token_b = services.invitation_create(
+        exercise=all_kinds_exercise,
+        participant_name="Bea",
+        participant_email="bea@example.com",
+        created_by=lead,
+    )
+    attempt_b, access_b, _ = services.attempt_start(invitation_token=token_b)
+    _, token_c = services.invitation_create(
+        exercise=all_kinds_exercise,
+        participant_name="Cy",
+        participant_email="cy@example.com",
+        created_by=lead,
+    )
+    attempt_c, access_c, _ = services.attempt_start(invitation_token=token_c)
+    _, fresh_token = services.invitation_create(
+        exercise=all_kinds_exercise,
+        participant_name="Di",
+        participant_email="di@example.com",
+        created_by=lead,
+    )
+    rev_off = get_user_model().objects.create_user(username="otto", password="reviewer-password-000")
+    services.member_add(organisation=organisation, user=rev_off, role="reviewer")
+    items = list(attempt_b.items.order_by("position"))
+    objects = {
+        "A": attempt_a.public_id,
+        "B": attempt_b.public_id,
+        "B_item": items[0].public_id,
+        "B_log_item": next(i.public_id for i in items if i.kind == "log_investigation"),
+        "E": review_exercise.pk,
+        "O": override.pk,
+        "P": attempt_a.participant_id,
+        "I": invitation_b.pk,
+        "token": fresh_token,
+        "token_B": token_b,
+    }
+
+    def candidate(attempt, access_token):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token}")
+        session = client.session
+        session[SESSION_TOKENS] = {attempt.public_id: access_token}
+        session.save()
+        return client
+
+    def staff(user):
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    clients = {
+        "anon": lambda: APIClient(),
+        "cand": lambda: candidate(attempt_b, access_b),
+        "cand2": lambda: candidate(attempt_c, access_c),
+        "rev": lambda: staff(reviewer),
+        "rev_off": lambda: staff(rev_off),
+        "lead": lambda: staff(lead),
+        "lead_other": lambda: staff(outsiders[1]["lead"]),
+    }
+    return objects, clients
+
+
+def _fill(value, objects):
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in objects:
+            return objects[value[1:-1]]
+        return value.format(**objects)
+    if isinstance(value, dict):
+        return {k: _fill(v, objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, objects) for v in value]
+    return value
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_route_answers_each_caller_as_the_matrix_says(caller, world):
+    objects, clients = world
+    column = CALLERS.index(caller)
+    wrong = []
+    for name, calls in MATRIX.items():
+        for call in calls:
+            client = clients[caller]()
+            path = call.path.format(**objects)
+            expected = int(call.expected.split()[column])
+            status = None
+            try:
+                with transaction.atomic():
+                    if call.body is None:
+                        response = getattr(client, call.method)(path)
+                    elif path.startswith("/api/"):
+                        response = getattr(client, call.method)(
+                            path, _fill(call.body, objects), format="json"
+                        )
+                    else:
+                        response = getattr(client, call.method)(path, _fill(call.body, objects))
+                    status = response.status_code
+                    raise _Rollback
+            except _Rollback:
+                pass
+            if status != expected:
+                wrong.append(f"{call.method.upper()} {call.path} ({name}): expected {expected}, got {status}")
+    assert not wrong, f"{caller}:\n" + "\n".join(wrong)

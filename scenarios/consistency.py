@@ -280,6 +280,87 @@ def log_tenant_matches_message(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+# How a long log must look like a real service's. Short, hand-written logs are exempt: a pack may
+# show the twenty lines that matter.
+VARIETY_MIN_LINES = 5_000
+VARIETY_TEMPLATES = 20
+VARIETY_WARN_TEMPLATES = 8
+SPREAD_MIN_LINES = 2_000
+SPREAD_TENANTS = 5
+SPREAD_TOP_TENANT_SHARE = 0.5
+SPREAD_OBJECT_LINES = (50, 0.02)  # one object id on at most max(50 lines, 2% of lines)
+EVIDENCE_MIN_LINES = 1_000
+EVIDENCE_TRACES = 3
+EVIDENCE_SAMPLES = 3
+_OBJECT_ID = re.compile(r"\b(?:ord|in|usr|exp|ch|inv)_[0-9a-f]{6,}\b")
+_ANY_ID = re.compile(r"\b[a-z]{1,8}_[0-9a-z]{6,}\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def message_template(message: str) -> str:
+    """A message with its ids and numbers normalised: lines of one template normalise alike."""
+    return _NUMBER.sub("N", _ANY_ID.sub("ID", message))
+
+
+@invariant("log_investigation")
+def logs_have_realistic_variety(payload: dict, key: dict) -> Iterator[Finding]:
+    """A long log shows many kinds of lines, many of them warnings or errors (background included),
+    as a real service's does; not a handful of messages repeated thousands of times."""
+    logs = payload["logs"]
+    if len(logs) < VARIETY_MIN_LINES:
+        return
+    templates = {message_template(line["message"]) for line in logs}
+    warnings = {message_template(line["message"]) for line in logs if line["level"] in ("WARN", "ERROR")}
+    if len(templates) < VARIETY_TEMPLATES:
+        yield "$.payload.logs", f"{len(logs)} lines show only {len(templates)} kinds of message"
+    if len(warnings) < VARIETY_WARN_TEMPLATES:
+        yield "$.payload.logs", f"{len(logs)} lines show only {len(warnings)} kinds of WARN/ERROR message"
+
+
+@invariant("log_investigation")
+def log_values_are_spread(payload: dict, key: dict) -> Iterator[Finding]:
+    """Many tenants send traffic, none all of it, and no order, invoice, user or export is named on
+    hundreds of lines."""
+    logs = payload["logs"]
+    if len(logs) < SPREAD_MIN_LINES:
+        return
+    tenants = Counter(line["tenant_id"] for line in logs if line.get("tenant_id"))
+    if tenants and len(tenants) < SPREAD_TENANTS:
+        yield "$.payload.logs", f"only {len(tenants)} tenants send traffic in {len(logs)} lines"
+    if tenants:
+        top, lines = tenants.most_common(1)[0]
+        if lines > SPREAD_TOP_TENANT_SHARE * len(logs):
+            yield "$.payload.logs", f"tenant {top} is on {lines} of {len(logs)} lines"
+    objects = Counter(found for line in logs for found in set(_OBJECT_ID.findall(line["message"])))
+    floor, share = SPREAD_OBJECT_LINES
+    if objects:
+        top, lines = objects.most_common(1)[0]
+        if lines > max(floor, share * len(logs)):
+            yield "$.payload.logs", f"{top} is named on {lines} lines; real traffic names many objects"
+
+
+@invariant("log_investigation")
+def traces_and_samples_contrast_failing_with_healthy(payload: dict, key: dict) -> Iterator[Finding]:
+    """A long log comes with enough traces and HTTP samples to compare a failing request with a
+    healthy one."""
+    if len(payload["logs"]) < EVIDENCE_MIN_LINES:
+        return
+    traces, samples = payload["traces"], payload["http_samples"]
+    if len(traces) < EVIDENCE_TRACES:
+        yield "$.payload.traces", f"has {len(traces)} traces; at least {EVIDENCE_TRACES} are needed"
+    if len(samples) < EVIDENCE_SAMPLES:
+        yield "$.payload.http_samples", f"has {len(samples)} samples; at least {EVIDENCE_SAMPLES} are needed"
+    signal = set(key.get("signal_messages") or [])
+    of_failure = {line["trace_id"] for line in payload["logs"] if line["message"] in signal}
+    failing = [
+        t for t in traces if t["trace_id"] in of_failure or any(s["status"] == "error" for s in t["spans"])
+    ]
+    if traces and not failing:
+        yield "$.payload.traces", "no trace shows a request of the failure"
+    if traces and len(failing) == len(traces):
+        yield "$.payload.traces", "no trace shows a healthy request to compare with"
+
+
 @invariant("log_investigation")
 def onset_inside_window(payload: dict, key: dict) -> Iterator[Finding]:
     onset = when(key["onset"])

@@ -38,8 +38,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     "incident": 5,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
-    # inside parents; percentages within 0-100; the key names only messages and herrings the logs show).
-    "log_investigation": 3,
+    # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
+    # 4: many tenants with skewed traffic, a failure's cohort, ids and numbers that vary from line to
+    # line, unrelated warnings all through the window, other deploys, deploy notes that name the
+    # change only at easy, at least three traces and three HTTP samples, failing and healthy.
+    "log_investigation": 4,
     "escalation_writeup": 2,  # 2: the customer's relative times fit the timeline
     "postmortem": 2,  # 2: "Mitigated:" names a mitigation, never a follow-up step
 }

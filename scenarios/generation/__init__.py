@@ -29,8 +29,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
     # (verify, watch, tell) come after the mitigations among the next steps; 4: the paging question
     # no longer expects the request its ticket quotes; 5: the key lists the facts a ticket states;
-    # 6: tickets' relative times fit the timeline ("yesterday" is not a change minutes old).
-    "triage_queue": 6,
+    # 6: tickets' relative times fit the timeline ("yesterday" is not a change minutes old); 7: tickets
+    # arrive at any second, not all on the second of the onset.
+    "triage_queue": 7,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and

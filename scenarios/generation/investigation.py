@@ -22,8 +22,9 @@ NOISE_VARIANTS = 3  # renderings of a healthy template per tenant, each with its
 # A failure's lines name many of the customer's objects, not one: more in a longer log.
 CUSTOMER_SIGNAL_VARIANTS = (16, 64)  # (at least, at most); a variant per 300 lines between
 OTHER_SIGNAL_VARIANTS = (4, 16)  # the same for each other tenant of the cohort, a variant per 1,200 lines
-# Facts that name one request's object (an invoice, a user, an export): they vary between lines.
-PER_REQUEST_FACTS = ("invoice_id", "user_id", "export_id")
+# Facts that name one request's object (an invoice, a user, an export) or one tenant's state (its
+# settings version): they vary between lines and tenants.
+PER_REQUEST_FACTS = ("invoice_id", "user_id", "export_id", "settings_version")
 ONSET_TOLERANCE_SECONDS = 120
 WINDOW_BEFORE_MS = 45 * MINUTE_MS
 WINDOW_AFTER_MS = 75 * MINUTE_MS
@@ -364,7 +365,11 @@ def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
 
 
 def _like(value: str, rng) -> str:
-    """Another id of the same shape (prefix and length) as a world fact's value."""
+    """Another value of the same shape as a world fact's: an id with its prefix and length, or a
+    whole number of the same size."""
+    if value.isdigit():
+        number = int(value)
+        return str(max(1, number + rng.randint(-(number // 3), number // 3)))
     head, _, tail = value.rpartition("_")
     if not head or not all(c in "0123456789abcdef" for c in tail):
         return value

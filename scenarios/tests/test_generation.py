@@ -122,6 +122,7 @@ def test_another_process_with_another_hash_seed_prints_the_same_bytes():
                 "payload": generated.payload,
                 "answer_key": generated.answer_key,
                 "content_hash": generated.content_hash,
+                "generator_version": generated.generator_version,
             }
         )
     for kind, expected in here.items():
@@ -406,3 +407,13 @@ def test_three_traces_and_three_samples_match_their_lines(difficulty):
             span = next(s for s in trace["spans"] if s["span_id"] == line["span_id"])
             if "status" in line:
                 assert (span["status"] == "error") == (line["status"] >= 400)
+
+
+def test_tickets_arrive_at_any_second_not_all_on_the_same_one():
+    seconds = set()
+    for seed in range(6):
+        payload = generate("triage_queue", "kafka_consumer_lag", seed, "hard").payload
+        stamps = [t["received_at"] for t in payload["tickets"]]
+        assert len(set(stamps)) == len(stamps)
+        seconds |= {stamp[17:19] for stamp in stamps}
+    assert len(seconds) >= 10

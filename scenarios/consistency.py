@@ -666,6 +666,30 @@ def triage_key_covers_the_queue(payload: dict, key: dict) -> Iterator[Finding]:
         yield "$.answer_key.priority_order", "must list every ticket of the payload exactly once"
 
 
+def known_components() -> frozenset[str]:
+    """The component names of the catalog: its archetypes' and its benign tickets'."""
+    from scenarios.catalog import catalog
+
+    data = catalog()
+    return frozenset(a["component"] for a in data["archetypes"]) | frozenset(
+        t["component"] for t in data["benign_tickets"]
+    )
+
+
+@invariant("triage_queue", "log_investigation")
+def components_are_known(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's component is one the catalog names, so scoring compares like with like (not free text)."""
+    known = known_components()
+    named = [("$.answer_key.component", key.get("component"))] if "component" in key else []
+    named += [
+        (f"$.answer_key.tickets.{ticket_id}.component", entry.get("component"))
+        for ticket_id, entry in (key.get("tickets") or {}).items()
+    ]
+    for path, component in named:
+        if component not in known:
+            yield path, f"{component!r} is not a component of the catalog ({', '.join(sorted(known))})"
+
+
 @invariant("triage_queue")
 def triage_key_agrees_with_tickets(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's tier is the ticket customer's; a fact is not both stated and missing; a clear ticket

@@ -701,3 +701,18 @@ def test_traces_of_only_failing_requests_are_refused(long_logs):
     _assert_path(
         _refused(long_logs, "log_investigation", mutate), "payload.traces", "no trace shows a healthy"
     )
+
+
+@pytest.mark.parametrize("kind", ["triage_queue", "log_investigation"])
+def test_a_component_the_catalog_does_not_name_is_refused(scenarios, kind):
+    def mutate(payload, key):
+        if kind == "triage_queue":
+            first = next(iter(key["tickets"]))
+            key["tickets"][first]["component"] = "the login thing"
+        else:
+            key["component"] = "the login thing"
+
+    problems = _refused(scenarios, kind, mutate)
+    first = next(iter(scenarios[kind].answer_key.get("tickets") or {"": None}))
+    path = "answer_key.component" if kind == "log_investigation" else f"answer_key.tickets.{first}.component"
+    _assert_path(problems, path, "'the login thing' is not a component of the catalog")

@@ -40,6 +40,25 @@ def _fresh_throttle_counters():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _reproducible_seed_secrets(monkeypatch):
+    """Every organisation gets a random seed secret in production; in tests they are distinct but
+    the same from run to run, so a failure that depends on the generated scenarios reproduces."""
+    import hashlib
+    import itertools
+
+    from simulator.models import Organisation
+
+    numbers = itertools.count()
+    field = Organisation._meta.get_field("seed_secret")
+    monkeypatch.setattr(
+        field,
+        "_get_default",
+        lambda: hashlib.sha256(f"test-organisation-{next(numbers)}".encode()).hexdigest(),
+    )
+    yield
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` in its own processes, pointed at the test database."""

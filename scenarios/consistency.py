@@ -280,6 +280,87 @@ def log_tenant_matches_message(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+# How a long log must look like a real service's. Short, hand-written logs are exempt: a pack may
+# show the twenty lines that matter.
+VARIETY_MIN_LINES = 5_000
+VARIETY_TEMPLATES = 20
+VARIETY_WARN_TEMPLATES = 8
+SPREAD_MIN_LINES = 2_000
+SPREAD_TENANTS = 5
+SPREAD_TOP_TENANT_SHARE = 0.5
+SPREAD_OBJECT_LINES = (50, 0.02)  # one object id on at most max(50 lines, 2% of lines)
+EVIDENCE_MIN_LINES = 1_000
+EVIDENCE_TRACES = 3
+EVIDENCE_SAMPLES = 3
+_OBJECT_ID = re.compile(r"\b(?:ord|in|usr|exp|ch|inv)_[0-9a-f]{6,}\b")
+_ANY_ID = re.compile(r"\b[a-z]{1,8}_[0-9a-z]{6,}\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def message_template(message: str) -> str:
+    """A message with its ids and numbers normalised: lines of one template normalise alike."""
+    return _NUMBER.sub("N", _ANY_ID.sub("ID", message))
+
+
+@invariant("log_investigation")
+def logs_have_realistic_variety(payload: dict, key: dict) -> Iterator[Finding]:
+    """A long log shows many kinds of lines, many of them warnings or errors (background included),
+    as a real service's does; not a handful of messages repeated thousands of times."""
+    logs = payload["logs"]
+    if len(logs) < VARIETY_MIN_LINES:
+        return
+    templates = {message_template(line["message"]) for line in logs}
+    warnings = {message_template(line["message"]) for line in logs if line["level"] in ("WARN", "ERROR")}
+    if len(templates) < VARIETY_TEMPLATES:
+        yield "$.payload.logs", f"{len(logs)} lines show only {len(templates)} kinds of message"
+    if len(warnings) < VARIETY_WARN_TEMPLATES:
+        yield "$.payload.logs", f"{len(logs)} lines show only {len(warnings)} kinds of WARN/ERROR message"
+
+
+@invariant("log_investigation")
+def log_values_are_spread(payload: dict, key: dict) -> Iterator[Finding]:
+    """Many tenants send traffic, none all of it, and no order, invoice, user or export is named on
+    hundreds of lines."""
+    logs = payload["logs"]
+    if len(logs) < SPREAD_MIN_LINES:
+        return
+    tenants = Counter(line["tenant_id"] for line in logs if line.get("tenant_id"))
+    if tenants and len(tenants) < SPREAD_TENANTS:
+        yield "$.payload.logs", f"only {len(tenants)} tenants send traffic in {len(logs)} lines"
+    if tenants:
+        top, lines = tenants.most_common(1)[0]
+        if lines > SPREAD_TOP_TENANT_SHARE * len(logs):
+            yield "$.payload.logs", f"tenant {top} is on {lines} of {len(logs)} lines"
+    objects = Counter(found for line in logs for found in set(_OBJECT_ID.findall(line["message"])))
+    floor, share = SPREAD_OBJECT_LINES
+    if objects:
+        top, lines = objects.most_common(1)[0]
+        if lines > max(floor, share * len(logs)):
+            yield "$.payload.logs", f"{top} is named on {lines} lines; real traffic names many objects"
+
+
+@invariant("log_investigation")
+def traces_and_samples_contrast_failing_with_healthy(payload: dict, key: dict) -> Iterator[Finding]:
+    """A long log comes with enough traces and HTTP samples to compare a failing request with a
+    healthy one."""
+    if len(payload["logs"]) < EVIDENCE_MIN_LINES:
+        return
+    traces, samples = payload["traces"], payload["http_samples"]
+    if len(traces) < EVIDENCE_TRACES:
+        yield "$.payload.traces", f"has {len(traces)} traces; at least {EVIDENCE_TRACES} are needed"
+    if len(samples) < EVIDENCE_SAMPLES:
+        yield "$.payload.http_samples", f"has {len(samples)} samples; at least {EVIDENCE_SAMPLES} are needed"
+    signal = set(key.get("signal_messages") or [])
+    of_failure = {line["trace_id"] for line in payload["logs"] if line["message"] in signal}
+    failing = [
+        t for t in traces if t["trace_id"] in of_failure or any(s["status"] == "error" for s in t["spans"])
+    ]
+    if traces and not failing:
+        yield "$.payload.traces", "no trace shows a request of the failure"
+    if traces and len(failing) == len(traces):
+        yield "$.payload.traces", "no trace shows a healthy request to compare with"
+
+
 @invariant("log_investigation")
 def onset_inside_window(payload: dict, key: dict) -> Iterator[Finding]:
     onset = when(key["onset"])
@@ -583,6 +664,30 @@ def triage_key_covers_the_queue(payload: dict, key: dict) -> Iterator[Finding]:
             yield "$.answer_key.tickets", f"has no entry for ticket {ticket_id}"
     if sorted(key["priority_order"]) != sorted(ids):
         yield "$.answer_key.priority_order", "must list every ticket of the payload exactly once"
+
+
+def known_components() -> frozenset[str]:
+    """The component names of the catalog: its archetypes' and its benign tickets'."""
+    from scenarios.catalog import catalog
+
+    data = catalog()
+    return frozenset(a["component"] for a in data["archetypes"]) | frozenset(
+        t["component"] for t in data["benign_tickets"]
+    )
+
+
+@invariant("triage_queue", "log_investigation")
+def components_are_known(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's component is one the catalog names, so scoring compares like with like (not free text)."""
+    known = known_components()
+    named = [("$.answer_key.component", key.get("component"))] if "component" in key else []
+    named += [
+        (f"$.answer_key.tickets.{ticket_id}.component", entry.get("component"))
+        for ticket_id, entry in (key.get("tickets") or {}).items()
+    ]
+    for path, component in named:
+        if component not in known:
+            yield path, f"{component!r} is not a component of the catalog ({', '.join(sorted(known))})"
 
 
 @invariant("triage_queue")

@@ -222,27 +222,62 @@ def _consistency_problems(document: dict, *, name: str, invariants: bool) -> lis
     return problems
 
 
+def pack_entry(
+    *,
+    reference: str,
+    kind: str,
+    difficulty: str,
+    title: str,
+    content_hash: str,
+    payload: dict,
+    answer_key: dict,
+    archetype: str = "",
+    seed: int | None = None,
+    generator_version: int | None = None,
+    log_lines: int | None = None,
+) -> dict:
+    """One scenario as a pack holds it; a generated one records how to regenerate it."""
+    entry = {
+        "id": reference,
+        "kind": kind,
+        "difficulty": difficulty,
+        "title": title,
+        "content_hash": content_hash,
+        "payload": payload,
+        "answer_key": answer_key,
+    }
+    if archetype and seed is not None and generator_version:
+        entry["generation"] = {
+            "archetype": archetype,
+            "seed": seed,
+            "generator_version": generator_version,
+            "log_lines": log_lines,
+        }
+    return entry
+
+
 def pack_document(scenarios, *, name: str = "", description: str = "") -> dict:
     """The export form of scenarios (with answer keys loaded), in reference order."""
-    entries = []
-    for scenario in sorted(scenarios, key=lambda s: s.reference):
-        entry = {
-            "id": scenario.reference,
-            "kind": scenario.kind,
-            "difficulty": scenario.difficulty,
-            "title": scenario.title,
-            "content_hash": scenario.content_hash,
-            "payload": scenario.payload,
-            "answer_key": scenario.answer_key.content,
-        }
-        if scenario.archetype and scenario.seed is not None and scenario.generator_version:
-            entry["generation"] = {
-                "archetype": scenario.archetype,
-                "seed": scenario.seed,
-                "generator_version": scenario.generator_version,
-                "log_lines": scenario.log_lines,
-            }
-        entries.append(entry)
+    entries = [
+        pack_entry(
+            reference=scenario.reference,
+            kind=scenario.kind,
+            difficulty=scenario.difficulty,
+            title=scenario.title,
+            content_hash=scenario.content_hash,
+            payload=scenario.payload,
+            answer_key=scenario.answer_key.content,
+            archetype=scenario.archetype,
+            seed=scenario.seed,
+            generator_version=scenario.generator_version,
+            log_lines=scenario.log_lines,
+        )
+        for scenario in sorted(scenarios, key=lambda s: s.reference)
+    ]
+    return pack_wrapper(entries, name=name, description=description)
+
+
+def pack_wrapper(entries: list[dict], *, name: str = "", description: str = "") -> dict:
     document = {"format": PACK_FORMAT, "format_version": PACK_FORMAT_VERSION, "scenarios": entries}
     if name:
         document["name"] = name

@@ -1,5 +1,11 @@
 """The exercises of the role blueprint (section 19), installed in every new organisation."""
 
+import hashlib
+import hmac
+import random
+
+from scenarios.catalog import archetype_ids, get_archetype
+
 BUILTIN_EXERCISES = [
     {
         "slug": "ticket-triage",
@@ -54,3 +60,33 @@ BUILTIN_EXERCISES = [
         "items": [{"kind": "postmortem", "archetypes": [], "difficulty": "medium"}],
     },
 ]
+
+
+def keyed_seed(secret: str, *parts: object) -> int:
+    """A 48-bit seed from an organisation's secret and the parts that name what it seeds.
+
+    HMAC-SHA256 keyed with the secret: without the secret, knowing the parts (an exercise's base
+    seed, an item's position, a participant) says nothing about the seed, and so nothing about the
+    scenario or its answer key. The same secret and parts always give the same seed.
+    """
+    message = "|".join(str(part) for part in parts).encode()
+    return int(hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:12], 16)
+
+
+def builtin_exercises_for(seed_secret: str) -> list[dict]:
+    """The built-in exercises as one organisation gets them: each with a base seed drawn from the
+    organisation's secret and its own archetype, no two exercises on the same failure, the
+    archetypes themselves drawn from the secret (so organisations get different failures)."""
+    order = sorted(archetype_ids())
+    random.Random(keyed_seed(seed_secret, "builtin-archetypes")).shuffle(order)
+    used: set[str] = set()
+    specs = []
+    for spec in BUILTIN_EXERCISES:
+        items = []
+        for item in spec["items"]:
+            fitting = [a for a in order if item["kind"] in get_archetype(a)["kinds"]]
+            chosen = next((a for a in fitting if a not in used), fitting[0])
+            used.add(chosen)
+            items.append(item | {"archetypes": [chosen]})
+        specs.append(spec | {"items": items, "base_seed": keyed_seed(seed_secret, "builtin", spec["slug"])})
+    return specs

@@ -15,10 +15,18 @@ def opaque_id() -> str:
     return secrets.token_urlsafe(12)
 
 
+def new_seed_secret() -> str:
+    """An organisation's scenario secret: mixed into every seed its exercises draw, so no scenario
+    and no answer key of the organisation can be recomputed from the code and its constants."""
+    return secrets.token_hex(32)
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Server-side only: no form, serializer, page or export shows it.
+    seed_secret = models.CharField(max_length=64, default=new_seed_secret, editable=False)
 
     def __str__(self) -> str:
         return self.name

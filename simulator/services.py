@@ -25,7 +25,7 @@ from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.generation import GenerationError, validate_inputs
 from scenarios.services import scenario_generate
 from simulator import events, groupcommit
-from simulator.builtin_exercises import BUILTIN_EXERCISES
+from simulator.builtin_exercises import builtin_exercises_for, keyed_seed
 from simulator.errors import DomainError
 from simulator.models import (
     Attempt,
@@ -160,12 +160,16 @@ def _move(attempt: Attempt, to: str) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, name: str, slug: str) -> Organisation:
+def organisation_create(*, name: str, slug: str, seed_secret: str | None = None) -> Organisation:
+    """An organisation with the built-in exercises. Its seed secret is random unless given (the demo
+    gives one, so that its public content looks the same on every machine)."""
     organisation = Organisation(name=name, slug=slug)
+    if seed_secret is not None:
+        organisation.seed_secret = seed_secret
     organisation.full_clean()
     organisation.save()
-    for position, spec in enumerate(BUILTIN_EXERCISES):
-        exercise_create(organisation=organisation, builtin=True, base_seed=1000 + position, **spec)
+    for spec in builtin_exercises_for(organisation.seed_secret):
+        exercise_create(organisation=organisation, builtin=True, **spec)
     return organisation
 
 
@@ -524,23 +528,27 @@ def _attempt_start(*, invitation_token: str, now: datetime):
 
 def _materialise_items(attempt: Attempt, invitation: Invitation) -> None:
     exercise = invitation.exercise
+    secret = exercise.organisation.seed_secret
+    used: set[str] = set()
     for position, spec in enumerate(exercise.items):
         kind = spec["kind"]
-        candidates = spec.get("archetypes") or [
-            a for a in archetype_ids() if kind in get_archetype(a)["kinds"]
-        ]
+        candidates = sorted(
+            spec.get("archetypes") or [a for a in archetype_ids() if kind in get_archetype(a)["kinds"]]
+        )
         # The archetype comes from the exercise's seed: every participant of an exercise faces the
-        # same failure mode; the policy decides whether they also get the same seed.
-        picker = random.Random(f"{exercise.base_seed}|{position}|archetype")
-        archetype = picker.choice(sorted(candidates))
+        # same failure mode, and the items of one exercise face different ones when they can; the
+        # policy decides whether participants also get the same seed. Every draw is keyed with the
+        # organisation's secret, so neither can be recomputed from the exercise's settings.
+        random.Random(keyed_seed(secret, exercise.base_seed, position, "archetype")).shuffle(candidates)
+        # A retired scenario is never served again; parts that did not draw it keep their archetype.
         retired = set(spec.get("retired_archetypes") or ())
-        if archetype in retired:
-            # A retired scenario is never served again; the others keep the archetype they had.
-            archetype = picker.choice(sorted(set(candidates) - retired))
-        seed_text = f"{exercise.base_seed}|{position}"
+        live = [a for a in candidates if a not in retired] or candidates
+        archetype = next((a for a in live if a not in used), live[0])
+        used.add(archetype)
+        seed_parts: list[object] = [exercise.base_seed, position]
         if exercise.variant_policy == VariantPolicy.PER_PARTICIPANT:
-            seed_text += f"|participant-{invitation.participant_id}|invitation-{invitation.pk}"
-        seed = int(hashlib.sha256(seed_text.encode()).hexdigest()[:12], 16)
+            seed_parts += [f"participant-{invitation.participant_id}", f"invitation-{invitation.pk}"]
+        seed = keyed_seed(secret, *seed_parts)
         scenario = scenario_generate(
             kind=kind,
             archetype=archetype,

@@ -48,6 +48,7 @@ def _generate_scenario_with_key(tmp_path, invite):
             "payload": generated.payload,
             "answer_key": generated.answer_key,
             "content_hash": generated.content_hash,
+            "generator_version": generated.generator_version,
         }
     )
     args = ["--kind", "customer_comms", "--archetype", "db_pool_exhaustion_after_deploy", "--seed", "7"]

@@ -152,8 +152,11 @@ def _nest(spans: list[dict], anchor: int, latency_ms: int | None) -> None:
         parent["duration_ms"] = max(parent["duration_ms"], child_end - parent["start_offset_ms"])
 
 
-def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -> dict:
-    """A per-minute snapshot: error rate, latency percentiles and saturation, with the trigger marked."""
+def dashboard(
+    world: World, rng: random.Random, *, start_ms: int, end_ms: int, label: str | None = None
+) -> dict:
+    """A per-minute snapshot: error rate, latency percentiles and saturation, with the trigger marked
+    (labelled with `label`, the trigger's line as the logs show it, when given)."""
     metrics = world.archetype["metrics"]
     err, p95, sat = metrics["error_rate_pct"], metrics["latency_p95_ms"], metrics["saturation"]
     points = []
@@ -180,7 +183,11 @@ def dashboard(world: World, rng: random.Random, *, start_ms: int, end_ms: int) -
     trigger = world.archetype.get("trigger")
     if trigger and trigger["kind"] in ("deploy", "config_change"):
         events.append(
-            {"ts": iso_s(world.trigger_ms), "kind": trigger["kind"], "label": world.text(trigger["message"])}
+            {
+                "ts": iso_s(world.trigger_ms),
+                "kind": trigger["kind"],
+                "label": label or world.text(trigger["message"]),
+            }
         )
     return {
         "service": world.archetype["primary_service"],

@@ -9,6 +9,18 @@ _SECRET_FORMATS = {
     "webhook_signing_secret": lambda rng: "whsec_" + hex_id(rng, 32),
     "password": lambda rng: rng.choice(("Spring", "Falcon", "Harbor", "Quartz")) + hex_id(rng, 6) + "!",
     "db_password": lambda rng: "pg-" + hex_id(rng, 20),
+    "token": lambda rng: "eyJhbGciOiJSUzI1NiJ9." + hex_id(rng, 40) + "." + hex_id(rng, 24),
+    "private_key": lambda rng: (
+        "-----BEGIN PRIVATE KEY-----MIIEv" + hex_id(rng, 48) + "-----END PRIVATE KEY-----"
+    ),
+    # A certificate bundle as customers paste it: the certificate with its private key.
+    "certificate": lambda rng: (
+        "-----BEGIN CERTIFICATE-----MIIDd"
+        + hex_id(rng, 24)
+        + "-----END CERTIFICATE----- -----BEGIN PRIVATE KEY-----MIIEv"
+        + hex_id(rng, 40)
+        + "-----END PRIVATE KEY-----"
+    ),
 }
 _SECRET_LINES = {
     "client_secret": "curl -s -X POST https://api.{host}/oauth/token -d grant_type=client_credentials "
@@ -17,6 +29,9 @@ _SECRET_LINES = {
     "webhook_signing_secret": "signing secret from their dashboard (for checking the HMAC): {secret}",
     "password": "customer's admin login so we can look: {email} / {secret}",
     "db_password": "DATABASE_URL=postgres://app:{secret}@db.internal:5432/app (from their config dump)",
+    "token": 'access token from their failing call: -H "Authorization: Bearer {secret}"',
+    "private_key": "the key file they attached for the SAML signing check: {secret}",
+    "certificate": "their endpoint's certificate bundle, pasted from the server: {secret}",
 }
 
 

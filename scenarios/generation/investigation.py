@@ -1,5 +1,6 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
+import re
 from datetime import UTC, datetime
 
 from scenarios.catalog import catalog
@@ -11,15 +12,70 @@ from .world import World, hex_id, iso_s, render
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
 HERRING_COUNT = {"easy": 1, "medium": 2, "hard": 3}
 HERRING_RATIO = {"easy": 0.02, "medium": 0.015, "hard": 0.012}
+# Unrelated warnings: how many kinds, and how often; the harder, the more there is to look past.
+BACKGROUND_KINDS = {"easy": 10, "medium": 13, "hard": 16}
+BACKGROUND_RATIO = {"easy": 0.02, "medium": 0.035, "hard": 0.05}
+TENANT_COUNT = {"easy": 24, "medium": 40, "hard": 60}
+# Other services' deploys in the window: at medium and hard the trigger is one deploy among several.
+OTHER_DEPLOYS = {"easy": 0, "medium": 1, "hard": 3}
+NOISE_VARIANTS = 3  # renderings of a healthy template per tenant, each with its own ids and numbers
+# A failure's lines name many of the customer's objects, not one: more in a longer log.
+CUSTOMER_SIGNAL_VARIANTS = (16, 64)  # (at least, at most); a variant per 300 lines between
+OTHER_SIGNAL_VARIANTS = (4, 16)  # the same for each other tenant of the cohort, a variant per 1,200 lines
+# Facts that name one request's object (an invoice, a user, an export) or one tenant's state (its
+# settings version): they vary between lines and tenants.
+PER_REQUEST_FACTS = ("invoice_id", "user_id", "export_id", "settings_version")
 ONSET_TOLERANCE_SECONDS = 120
 WINDOW_BEFORE_MS = 45 * MINUTE_MS
 WINDOW_AFTER_MS = 75 * MINUTE_MS
 KEY_SIGNAL_LINES = 3
+MIN_TRACES = 3
+MIN_SAMPLES = 3
+
+# What a deploy note says beyond "what, where, which version": at easy it names the change; at
+# medium and hard the candidate has to connect the version to the failure.
+_CHANGE_NOTE = re.compile(r"(; change: .*$| \(change CHG-\d+\))")
+_OTHER_DEPLOYS = (
+    (
+        "notification-service",
+        "deploy finished: notification-service {new} on {pods}/{pods} pods (previous {old}); change: new e-mail footer for order confirmations",
+    ),
+    (
+        "web-app",
+        "deploy finished: web-app {new} on {pods}/{pods} pods (previous {old}); change: orders table remembers column widths",
+    ),
+    (
+        "search-service",
+        "deploy finished: search-service {new} on {pods}/{pods} pods (previous {old}); change: synonyms for product search",
+    ),
+    (
+        "reports-service",
+        "deploy finished: reports-service {new} on {pods}/{pods} pods (previous {old}); change: CSV export adds a BOM for Excel",
+    ),
+    (
+        "integrations-service",
+        "deploy finished: integrations-service {new} on {pods}/{pods} pods (previous {old}); change: connector logs redact e-mail addresses",
+    ),
+    (
+        "flags-service",
+        "deploy finished: flags-service {new} on {pods}/{pods} pods (previous {old}); change: SDK payload gzip level 6",
+    ),
+    ("cache-service", "config reloaded: cache_main.maxmemory_samples 5 -> 10 (change CHG-{chg})"),
+    (
+        "auth-service",
+        "deploy finished: auth-service {new} on {pods}/{pods} pods (previous {old}); change: audit log includes client IP",
+    ),
+)
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests",
+            409: "Conflict", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}  # fmt: skip
+
+
+def discreet(message: str, difficulty: str) -> str:
+    """A deploy or config note as the difficulty shows it: easy names the change, harder levels not."""
+    return message if difficulty == "easy" else _CHANGE_NOTE.sub("", message)
 
 
 def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> tuple[dict, dict]:
@@ -34,55 +90,105 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     rng.shuffle(herring_specs)
     herring_specs = sorted(herring_specs[: HERRING_COUNT[difficulty]], key=lambda h: h["id"])
     customer_tenant = world.customer.tenant_id
-    tenants = tuple(sorted({customer_tenant} | {"tn_" + hex_id(rng, 10) for _ in range(10)}))
-    herrings = [
-        (
+    others = sorted(
+        {"tn_" + hex_id(rng, 10) for _ in range(TENANT_COUNT[difficulty] - 1)} - {customer_tenant}
+    )
+    tenants = tuple(sorted([customer_tenant, *others]))
+    customer_index = tenants.index(customer_tenant)
+    everyone = list(range(len(tenants)))
+    traffic = logstream.tenant_table(rng, everyone)
+    if world.many_tenants:
+        # A failure of many tenants hits a cohort (about half of them, or a flag's rollout share; the
+        # customer among them),
+        # not every tenant; the customer, who wrote the ticket, is one of the busier ones.
+        share = int(world.values.get("rollout_pct", 50)) / 100
+        cohort = sorted({customer_index} | set(rng.sample(everyone, max(2, round(len(everyone) * share)))))
+        affected = logstream.tenant_table(rng, cohort, boost=customer_index)
+    else:
+        cohort = [customer_index]
+        affected = (customer_index,) * logstream.TABLE_SIZE
+
+    def tenant_render(tenant: str, extra: dict | None = None):
+        values = world.values | {"tenant_id": tenant} | (extra or {})
+        return lambda text: render(text, values, keep_slots=True)
+
+    background_specs = [b for b in data.get("background", []) if archetype["id"] not in b.get("not_for", [])]
+    background_specs = rng.sample(background_specs, min(BACKGROUND_KINDS[difficulty], len(background_specs)))
+    events = _events(world, rng, difficulty, start_ms=start_ms)
+    services = {
+        e["service"]
+        for e in [*data["noise"], *background_specs, *archetype["signal_logs"], *herring_specs, *events]
+    }
+    hosts = logstream.pod_names(rng, services)
+    per_request = [f for f in PER_REQUEST_FACTS if f in archetype.get("facts", {})]
+
+    def herring_variants(spec: dict) -> tuple:
+        """A red herring names different objects from line to line too (its first variant the world's)."""
+        texts = {spec["message"]}
+        if logstream.has_slots(spec["message"]) or any("{" + f + "}" in spec["message"] for f in per_request):
+            texts = range(CUSTOMER_SIGNAL_VARIANTS[0])
+        return tuple(
             logstream.template(
-                h, role="herring", render=world.text, tag=h["id"], customer_tenant=customer_tenant
-            ),
-            start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS),
-        )
+                spec, role="herring", tag=spec["id"], customer_tenant=customer_tenant, hosts=hosts[spec["service"]],
+                rng=rng,
+                render=tenant_render(customer_tenant) if v == 0 or isinstance(v, str)
+                else tenant_render(customer_tenant, {f: _like(world.values[f], rng) for f in per_request}),
+            )
+            for v in texts
+        )  # fmt: skip
+
+    herrings = [
+        (herring_variants(h), start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS))
         for h in herring_specs
     ]
-    signal_entries = [
-        logstream.template(e, role="signal", render=world.text, customer_tenant=customer_tenant)
-        for e in archetype["signal_logs"]
-    ]
-    signal = logstream.weighted(signal_entries, [e.get("weight", 1) for e in archetype["signal_logs"]])
-    # Healthy traffic is rendered once per tenant, so a message names the tenant of its own line.
-    noise_by_tenant = [
-        tuple(
-            logstream.template(
-                e, role="noise", render=lambda text, t=tenant: render(text, world.values | {"tenant_id": t})
+    weights = [e.get("weight", 1) for e in archetype["signal_logs"]]
+    signal: list[tuple] = [()] * len(tenants)
+    for k in cohort:
+        low, high = CUSTOMER_SIGNAL_VARIANTS if k == customer_index else OTHER_SIGNAL_VARIANTS
+        variants = min(max(count // (300 if k == customer_index else 1200), low), high)
+        rendered: list[logstream.Template] = []
+        for v in range(variants if per_request else 1):
+            # The customer's first variant names the world's own objects (the ticket's invoice ...).
+            extra = (
+                {}
+                if k == customer_index and v == 0
+                else {f: _like(world.values[f], rng) for f in per_request}
             )
-            for e in data["noise"]
+            entries = [
+                logstream.template(
+                    e,
+                    role="signal",
+                    render=tenant_render(tenants[k], extra),
+                    rng=rng,
+                    hosts=hosts[e["service"]],
+                )
+                for e in archetype["signal_logs"]
+            ]
+            rendered.extend(logstream.weighted(entries, weights))
+        signal[k] = tuple(rendered)
+    # Healthy traffic and unrelated warnings are rendered per tenant, so a message names the tenant
+    # of its own line, in a few variants each, so ids and numbers vary from line to line.
+    noise, background = [], []
+    for tenant in tenants:
+        for specs, role, into in (
+            (data["noise"], "noise", noise),
+            (background_specs, "background", background),
+        ):
+
+            def make(entry, role=role, tenant=tenant):
+                return logstream.template(
+                    entry, role=role, render=tenant_render(tenant), rng=rng, hosts=hosts[entry["service"]]
+                )
+
+            into.append(tuple(t for e in specs for t in logstream.variants(e, NOISE_VARIANTS, make)))
+    events = [
+        (
+            logstream.template(e, role=e["role"], render=str, hosts=hosts[e["service"]]),
+            e["at"],
+            e["role"] == "trigger",
         )
-        for tenant in tenants
+        for e in events
     ]
-    trigger_spec = archetype.get("trigger")
-    trigger = (
-        (logstream.template(trigger_spec, role="trigger", render=world.text), world.trigger_ms)
-        if trigger_spec
-        else None
-    )
-    services = (
-        {t.service for t in noise_by_tenant[0]}
-        | {t.service for t in signal}
-        | {t.service for t, _ in herrings}
-    )
-    if trigger:
-        services.add(trigger[0].service)
-    hosts = logstream.pod_names(rng, services)
-    noise = tuple(logstream.with_hosts(templates, hosts) for templates in noise_by_tenant)
-    signal = logstream.with_hosts(signal, hosts)
-    herrings = [
-        (template, at)
-        for template, (_, at) in zip(
-            logstream.with_hosts([h for h, _ in herrings], hosts), herrings, strict=True
-        )
-    ]
-    if trigger:
-        trigger = (logstream.with_hosts([trigger[0]], hosts)[0], trigger[1])
     after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
     stream = logstream.generate_lines(
         rng,
@@ -90,15 +196,18 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         start_ms=start_ms,
         end_ms=end_ms,
         onset_ms=world.onset_ms,
-        noise=noise,
-        signal=signal,
+        noise=tuple(noise),
+        background=tuple(background),
+        signal=tuple(signal),
         herrings=herrings,
-        trigger=trigger,
+        events=events,
         signal_ratio=max(SIGNAL_RATIO[difficulty], 8 / max(after_onset, 1)),
         herring_ratio=max(HERRING_RATIO[difficulty], 4 / count),
+        background_ratio=BACKGROUND_RATIO[difficulty],
         tenants=tenants,
+        traffic=traffic,
+        affected=affected,
         customer_tenant=customer_tenant,
-        signal_customer_only=not world.many_tenants,
     )
     lines = stream.lines
 
@@ -107,25 +216,15 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     with_http = [i for i in customer_signal if "status" in lines[i]] or customer_signal or stream.signal
     picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
 
-    # The trace shows one failing request: best a line whose "METHOD path" is a span of the
-    # archetype's trace, else a line of the failing span's service, else any key failure.
-    failing_index = _trace_line(archetype["trace"], lines, picked, stream.signal, world)
-    failing_line = lines[failing_index]
+    # The traces show failing requests: best lines whose "METHOD path" is a span of the archetype's
+    # trace, else lines of the failing span's service, else any key failure; then healthy requests
+    # to contrast them with.
+    failing_indexes = _trace_lines(archetype["trace"], lines, picked, stream.signal, world, want=2)
     key_lines = sorted(
-        {stream.signal[0], failing_index, *picked}
+        {stream.signal[0], *failing_indexes, *picked}
         | ({stream.trigger} if stream.trigger is not None else set())
     )
-    traces = [_trace(world, rng, failing_line, failing=True)]
-    samples = [_http_sample(world, failing_line, traces[0])] if "status" in failing_line else []
-    # A healthy request for comparison, when the window has one; it gets a trace of the same shape
-    # only when it is the same operation (a trace of another operation would describe the wrong calls).
-    healthy_line = _healthy_twin(lines, failing_line, rng)
-    if healthy_line is not None:
-        healthy_trace = None
-        if _operation(healthy_line) == _operation(failing_line):
-            healthy_trace = _trace(world, rng, healthy_line, failing=False)
-            traces.append(healthy_trace)
-        samples.append(_http_sample(world, healthy_line, healthy_trace))
+    traces, samples = _traces_and_samples(world, rng, lines, failing_indexes, signal=set(stream.signal))
 
     ticket = customer_ticket(
         world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
@@ -145,7 +244,13 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "logs": lines,
         "http_samples": samples,
         "traces": traces,
-        "dashboard": dashboard(world, rng, start_ms=start_ms, end_ms=end_ms),
+        "dashboard": dashboard(
+            world,
+            rng,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            label=lines[stream.trigger]["message"] if stream.trigger is not None else None,
+        ),
     }
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
@@ -172,8 +277,13 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "red_herrings": [
             {
                 "id": spec["id"],
-                "message": world.text(spec["message"]),
-                "line_ids": [lines[i]["id"] for i in stream.herrings.get(spec["id"], [])[:5]],
+                # The lines of its first variant: the message the key quotes is the one they carry.
+                "message": lines[stream.herrings[spec["id"]][0]]["message"],
+                "line_ids": [
+                    lines[i]["id"]
+                    for i in stream.herrings[spec["id"]]
+                    if lines[i]["message"] == lines[stream.herrings[spec["id"]][0]]["message"]
+                ][:5],
                 "why_not": world.text(spec["why_not"]),
             }
             for spec in herring_specs
@@ -193,29 +303,6 @@ def _epoch_ms(ts: str) -> int:
     return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
 
 
-def _trace_line(
-    trace: list[dict], lines: list[dict], picked: list[int], signal: list[int], world: World
-) -> int:
-    """The failure whose request the trace shows: one the trace's spans can really describe."""
-    steps = {(step["service"], world.text(step["operation"])) for step in trace}
-    error_service = next(step["service"] for step in trace if "error" in step)
-    inner_services = {step["service"] for step in trace[1:]}
-
-    def rank(index: int) -> int:
-        line = lines[index]
-        http = "method" in line
-        if http and (line["service"], f"{line['method']} {line['path']}") in steps:
-            return 0
-        if http and line["service"] == error_service:
-            return 1
-        if http and line["service"] in inner_services:
-            return 2
-        return 3 if line["service"] == error_service else 4
-
-    candidates = picked + [i for i in signal[:2000] if i not in picked]
-    return min(candidates, key=lambda index: (rank(index), index not in picked))
-
-
 def _operation(line: dict) -> tuple[str, str, str] | None:
     return (line["service"], line["method"], line["path"]) if "method" in line else None
 
@@ -233,26 +320,6 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         http_status=line.get("status"),
         latency_ms=line.get("latency_ms"),
     )
-
-
-def _healthy_twin(lines: list[dict], failing: dict, rng) -> dict | None:
-    """A successful request on the failing request's path, else on its service, else any.
-
-    Scans from a random place rather than filtering every line: on 100,000 lines a match is near.
-    """
-    start = rng.randrange(len(lines))
-    tests = (
-        lambda line: _operation(line) == _operation(failing),
-        lambda line: line.get("path") == failing.get("path"),
-        lambda line: line["service"] == failing["service"],
-        lambda line: True,
-    )
-    for same in tests:
-        for offset in range(len(lines)):
-            line = lines[(start + offset) % len(lines)]
-            if line.get("status", 999) < 400 and same(line):
-                return line
-    return None
 
 
 def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
@@ -295,3 +362,141 @@ def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
             "latency_ms": latency,
         },
     }
+
+
+def _like(value: str, rng) -> str:
+    """Another value of the same shape as a world fact's: an id with its prefix and length, or a
+    whole number of the same size."""
+    if value.isdigit():
+        number = int(value)
+        return str(max(1, number + rng.randint(-(number // 3), number // 3)))
+    head, _, tail = value.rpartition("_")
+    if not head or not all(c in "0123456789abcdef" for c in tail):
+        return value
+    return f"{head}_{hex_id(rng, len(tail))}"
+
+
+def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
+    """One-off lines: the trigger, as explicit as the difficulty allows, and other services'
+    deploys that changed nothing relevant (at medium and hard)."""
+    events = []
+    spec = world.archetype.get("trigger")
+    busy = set(world.archetype["services"]) | {world.archetype["primary_service"]}
+    if spec:
+        message = discreet(world.text(spec["message"]), difficulty)
+        events.append(spec | {"message": message, "role": "trigger", "at": world.trigger_ms})
+        busy.add(spec["service"])
+    candidates = [(service, text) for service, text in _OTHER_DEPLOYS if service not in busy]
+    for service, text in rng.sample(candidates, min(OTHER_DEPLOYS[difficulty], len(candidates))):
+        major, minor = rng.randint(1, 9), rng.randint(0, 40)
+        message = text.format(
+            new=f"v{major}.{minor + 1}.0", old=f"v{major}.{minor}.{rng.randint(0, 9)}",
+            pods=rng.choice((3, 4, 6, 8, 12)), chg=rng.randint(4000, 4999),
+        )  # fmt: skip
+        at = start_ms + rng.randrange(5 * MINUTE_MS, WINDOW_BEFORE_MS + WINDOW_AFTER_MS - 10 * MINUTE_MS)
+        if abs(at - world.trigger_ms) < 2 * MINUTE_MS:
+            at += 4 * MINUTE_MS
+        events.append(
+            {
+                "service": service,
+                "level": "INFO",
+                "message": discreet(message, difficulty),
+                "role": "event",
+                "at": at,
+            }
+        )
+    return events
+
+
+def _trace_lines(
+    trace: list[dict], lines: list[dict], picked: list[int], signal: list[int], world: World, *, want: int
+) -> list[int]:
+    """The failures whose requests the traces show: ones the trace's spans can really describe."""
+    steps = {(step["service"], world.text(step["operation"])) for step in trace}
+    error_service = next(step["service"] for step in trace if "error" in step)
+    inner_services = {step["service"] for step in trace[1:]}
+
+    def rank(index: int) -> int:
+        line = lines[index]
+        http = "method" in line
+        if http and (line["service"], f"{line['method']} {line['path']}") in steps:
+            return 0
+        if http and line["service"] == error_service:
+            return 1
+        if http and line["service"] in inner_services:
+            return 2
+        return 3 if line["service"] == error_service else 4
+
+    candidates = picked + [i for i in signal[:2000] if i not in picked]
+    ranked = sorted(candidates, key=lambda index: (rank(index), index not in picked, index))
+    return sorted(ranked[:want])
+
+
+def _traces_and_samples(
+    world: World, rng, lines: list[dict], failing: list[int], *, signal: set[int]
+) -> tuple[list, list]:
+    """At least MIN_TRACES traces and MIN_SAMPLES HTTP samples: the failing requests first, then
+    healthy ones to contrast them with. A healthy request of the failing operation gets a trace of
+    the archetype's shape; another healthy request a trace of its own single span (a trace of the
+    archetype's shape would describe the wrong calls)."""
+    traces = [_trace(world, rng, lines[i], failing=True) for i in failing]
+    samples = [
+        _http_sample(world, lines[i], trace)
+        for i, trace in zip(failing, traces, strict=True)
+        if "status" in lines[i]
+    ]
+    chosen = set(failing)
+    for healthy in _healthy_twins(lines, lines[failing[0]], rng, exclude=chosen | signal):
+        if len(traces) >= MIN_TRACES and len(samples) >= MIN_SAMPLES:
+            break
+        chosen.add(healthy)
+        line = lines[healthy]
+        if _operation(line) == _operation(lines[failing[0]]):
+            trace = _trace(world, rng, line, failing=False)
+        else:
+            trace = _single_span_trace(line)
+        traces.append(trace)
+        samples.append(_http_sample(world, line, trace))
+    return traces, samples
+
+
+def _single_span_trace(line: dict) -> dict:
+    return {
+        "trace_id": line["trace_id"],
+        "started_at": line["ts"],
+        "spans": [
+            {
+                "span_id": line["span_id"],
+                "parent_span_id": None,
+                "service": line["service"],
+                "operation": f"{line['method']} {line['path']}",
+                "start_offset_ms": 0,
+                "duration_ms": line["latency_ms"],
+                "status": "ok" if line["status"] < 400 else "error",
+            }
+        ],
+    }
+
+
+def _healthy_twins(lines: list[dict], failing: dict, rng, *, exclude: set[int]):
+    """Successful requests on the failing request's operation, else its path, else its service, else
+    any; each at most once. Scans from a random place rather than filtering every line."""
+    start = rng.randrange(len(lines))
+    tests = (
+        lambda line: _operation(line) == _operation(failing),
+        lambda line: line.get("path") == failing.get("path"),
+        lambda line: line["service"] == failing["service"],
+        lambda line: True,
+    )
+    seen = set(exclude)
+    for same in tests:
+        found = 0
+        for offset in range(len(lines)):
+            n = (start + offset) % len(lines)
+            line = lines[n]
+            if n not in seen and line.get("status", 999) < 400 and same(line):
+                seen.add(n)
+                found += 1
+                yield n
+                if found >= MIN_TRACES:
+                    break

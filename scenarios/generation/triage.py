@@ -44,7 +44,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     start = world.onset_ms + 10 * MINUTE_MS
     for position, outage in enumerate(outage_worlds):
         clear = position == 0 and difficulty != "hard" or rng.random() >= VAGUE_SHARE[difficulty]
-        ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50) * MINUTE_MS)
+        ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50 * 60) * 1000)
         missing_facts, stated_facts = ticket_facts(outage, ticket)
         entries.append(
             (
@@ -76,7 +76,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "id": f"T-{rng.randint(10000, 99999)}",
             "customer": customer.as_payload(),
             "channel": rng.choice(("email", "portal", "chat")),
-            "received_at": iso_s(start + rng.randint(0, 50) * MINUTE_MS),
+            "received_at": iso_s(start + rng.randint(0, 50 * 60) * 1000),
             "subject": render(spec["subject"], values),
             "body": render(spec["body"], values).strip(),
         }

@@ -65,9 +65,17 @@ def seeded_faker(seed_text: str) -> Faker:
     return fake
 
 
-def render(text: str, values: dict[str, str]) -> str:
-    """Fill {name} placeholders; braces that are not a known name (JSON snippets) stay as they are."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+def render(text: str, values: dict[str, str], *, keep_slots: bool = False) -> str:
+    """Fill {name} placeholders; braces that are not a known name (JSON snippets) stay as they are.
+
+    A log template's per-line slots ({#invoice}, {#n:1-9}) are filled by the log generator, line by
+    line; anywhere else (an incident's inject quoting a log line) they get one stable value."""
+    text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    if "{#" in text and not keep_slots:
+        from .logstream import fill_slots
+
+        text = fill_slots(text, random.Random(text))
+    return text
 
 
 def render_all(value, values: dict[str, str]):

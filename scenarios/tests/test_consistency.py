@@ -630,3 +630,89 @@ def test_the_linter_runs_on_any_archetype(scenarios):
     for archetype in archetype_ids()[:3]:
         scenario = generate("postmortem", archetype, 3, "hard")
         assert lint("postmortem", scenario.payload, scenario.answer_key) == []
+
+
+# --- a long log: variety, spread and enough traces ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_logs():
+    return {"log_investigation": generate("log_investigation", ARCHETYPE, 11, "medium", log_lines=6000)}
+
+
+def test_a_long_generated_log_passes(long_logs):
+    scenario = long_logs["log_investigation"]
+    packs.validate_pack(_document("log_investigation", scenario.payload, scenario.answer_key), name="ok.json")
+
+
+def test_a_long_log_of_a_handful_of_messages_is_refused(long_logs):
+    def mutate(payload, key):
+        for n, line in enumerate(payload["logs"]):
+            if line["message"] not in key["signal_messages"]:
+                line["message"] = "request completed" if n % 2 else "health check ok"
+                line["level"] = "INFO"
+
+    problems = _refused(long_logs, "log_investigation", mutate)
+    _assert_path(problems, "payload.logs", "kinds of message")
+    _assert_path(problems, "payload.logs", "kinds of WARN/ERROR message")
+
+
+def test_one_tenant_on_every_line_is_refused(long_logs):
+    def mutate(payload, key):
+        tenant = payload["logs"][0]["tenant_id"]
+        for line in payload["logs"]:
+            line["tenant_id"] = tenant
+            line["message"] = line["message"].split(" tenant")[0]
+
+    _assert_path(_refused(long_logs, "log_investigation", mutate), "payload.logs", "only 1 tenants")
+
+
+def test_one_invoice_on_hundreds_of_lines_is_refused(long_logs):
+    def mutate(payload, key):
+        for line in payload["logs"][:400]:
+            line["message"] = "retrying charge for invoice in_5d21a7c0"
+
+    _assert_path(
+        _refused(long_logs, "log_investigation", mutate), "payload.logs", "in_5d21a7c0 is named on 400 lines"
+    )
+
+
+def test_a_long_log_with_one_trace_and_one_sample_is_refused(long_logs):
+    def mutate(payload, key):
+        payload["traces"] = payload["traces"][:1]
+        payload["http_samples"] = payload["http_samples"][:1]
+
+    problems = _refused(long_logs, "log_investigation", mutate)
+    _assert_path(problems, "payload.traces", "has 1 traces")
+    _assert_path(problems, "payload.http_samples", "has 1 samples")
+
+
+def test_traces_of_only_failing_requests_are_refused(long_logs):
+    def mutate(payload, key):
+        signal = set(key["signal_messages"])
+        of_failure = {line["trace_id"] for line in payload["logs"] if line["message"] in signal}
+        payload["traces"] = [
+            t for t in payload["traces"]
+            if t["trace_id"] in of_failure or any(s["status"] == "error" for s in t["spans"])
+        ]  # fmt: skip
+        kept = {t["trace_id"] for t in payload["traces"]}
+        payload["http_samples"] = [s for s in payload["http_samples"] if s["trace_id"] in kept]
+
+    _assert_path(
+        _refused(long_logs, "log_investigation", mutate), "payload.traces", "no trace shows a healthy"
+    )
+
+
+@pytest.mark.parametrize("kind", ["triage_queue", "log_investigation"])
+def test_a_component_the_catalog_does_not_name_is_refused(scenarios, kind):
+    def mutate(payload, key):
+        if kind == "triage_queue":
+            first = next(iter(key["tickets"]))
+            key["tickets"][first]["component"] = "the login thing"
+        else:
+            key["component"] = "the login thing"
+
+    problems = _refused(scenarios, kind, mutate)
+    first = next(iter(scenarios[kind].answer_key.get("tickets") or {"": None}))
+    path = "answer_key.component" if kind == "log_investigation" else f"answer_key.tickets.{first}.component"
+    _assert_path(problems, path, "'the login thing' is not a component of the catalog")

@@ -1,14 +1,17 @@
 """Generators: every archetype and kind, consistent artefacts, determinism, no answer in the payload."""
 
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from scenarios.canonical import canonical_json
 from scenarios.catalog import archetype_ids, get_archetype
+from scenarios.consistency import message_template
 from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
 from scenarios.packs import payload_validator
 
@@ -119,6 +122,7 @@ def test_another_process_with_another_hash_seed_prints_the_same_bytes():
                 "payload": generated.payload,
                 "answer_key": generated.answer_key,
                 "content_hash": generated.content_hash,
+                "generator_version": generated.generator_version,
             }
         )
     for kind, expected in here.items():
@@ -190,12 +194,13 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
 def test_one_seed_tells_one_story_across_kinds(archetype_id):
     logs = generate("log_investigation", archetype_id, 77, "easy", log_lines=1000).payload
     thread = generate("escalation_writeup", archetype_id, 77, "easy")
-    comms = generate("customer_comms", archetype_id, 77, "easy").payload
     customer = logs["ticket"]["customer"]["name"]
 
     assert thread.payload["customer"]["name"] == customer
-    assert any(customer in item["text"] for item in comms["timeline"])
-    assert logs["window"]["start"] < comms["incident"]["started_at"] < logs["window"]["end"]
+    if "customer_comms" in get_archetype(archetype_id)["kinds"]:
+        comms = generate("customer_comms", archetype_id, 77, "easy").payload
+        assert any(customer in item["text"] for item in comms["timeline"])
+        assert logs["window"]["start"] < comms["incident"]["started_at"] < logs["window"]["end"]
     thread_text = " ".join(m["body"] for m in thread.payload["thread"])
     for request_id in thread.answer_key["facts"]["request_ids"] + thread.answer_key["facts"]["trace_ids"]:
         assert request_id in thread_text
@@ -310,3 +315,105 @@ def test_a_postmortem_of_one_tenant_has_one_affected_customer_and_its_tiers_seve
 
     assert (one["severity"], one["customers_affected"]) == ("SEV3", 1)
     assert many["severity"] == "SEV2" and many["customers_affected"] >= 12
+
+
+# --- logs a senior engineer would believe -------------------------------------------------------
+
+
+def _logs(archetype: str, difficulty: str, seed: int = 21, lines: int = 10_000):
+    return generate("log_investigation", archetype, seed, difficulty, log_lines=lines)
+
+
+def test_the_deploy_note_names_the_change_only_at_easy():
+    for difficulty in DIFFICULTIES:
+        scenario = _logs("db_pool_exhaustion_after_deploy", difficulty, lines=2000)
+        trigger = next(e for e in scenario.answer_key["key_evidence"] if e["why"] == "the trigger")
+        line = next(x for x in scenario.payload["logs"] if x["id"] == trigger["line_id"])
+        labels = [e["label"] for e in scenario.payload["dashboard"]["events"]]
+        assert labels == [line["message"]]
+        assert line["message"].startswith("deploy finished: orders-service")
+        stated = "integration status" in line["message"]
+        assert stated == (difficulty == "easy"), (difficulty, line["message"])
+
+
+def test_at_medium_and_hard_the_trigger_is_one_deploy_among_several():
+    for difficulty, others in (("easy", 0), ("medium", 1), ("hard", 3)):
+        logs = _logs("db_pool_exhaustion_after_deploy", difficulty, lines=2000).payload["logs"]
+        deploys = [x for x in logs if x["message"].startswith(("deploy finished:", "config reloaded:"))]
+        assert len(deploys) == 1 + others
+        assert len({x["service"] for x in deploys}) == len(deploys)  # each deploy logged once
+
+
+def test_unrelated_warnings_run_through_the_whole_window_and_grow_with_difficulty():
+    shares = []
+    for difficulty in DIFFICULTIES:
+        scenario = _logs("oauth_client_secret_expired", difficulty)
+        signal = set(scenario.answer_key["signal_messages"])
+        onset = scenario.answer_key["onset"]
+        background = [
+            x for x in scenario.payload["logs"]
+            if x["level"] in ("WARN", "ERROR") and x["message"] not in signal
+        ]  # fmt: skip
+        before = [x for x in background if x["ts"] < onset]
+        assert len({message_template(x["message"]) for x in before}) >= 5
+        shares.append(len(background) / len(scenario.payload["logs"]))
+    assert shares[0] < shares[1] < shares[2]
+
+
+def test_a_many_tenant_failure_hits_a_cohort_and_a_one_tenant_failure_one_tenant():
+    cohort = _logs("bad_feature_flag_rollout", "medium")
+    signal = set(cohort.answer_key["signal_messages"])
+    failing = {x["tenant_id"] for x in cohort.payload["logs"] if x["message"] in signal}
+    everyone = {x["tenant_id"] for x in cohort.payload["logs"]}
+    assert 3 <= len(failing) < len(everyone)
+    one = _logs("oauth_client_secret_expired", "medium")
+    signal = set(one.answer_key["signal_messages"])
+    customer = one.payload["ticket"]["customer"]["name"]
+    tenants = {x["tenant_id"] for x in one.payload["logs"] if x["message"] in signal}
+    assert len(tenants) == 1, (customer, tenants)
+
+
+@pytest.mark.parametrize("archetype", ["missing_idempotency_duplicate_charges", "permissions_regression_403"])
+def test_a_failure_names_many_objects_and_the_ticket_s_own_among_them(archetype):
+    scenario = _logs(archetype, "easy")
+    signal = [
+        x["message"]
+        for x in scenario.payload["logs"]
+        if x["message"] in set(scenario.answer_key["signal_messages"])
+    ]
+    named = Counter(
+        found for message in signal for found in re.findall(r"\b(?:in|usr)_[0-9a-f]{8}\b", message)
+    )
+    assert len(named) >= 16
+    assert max(named.values()) < 0.1 * len(signal)
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_three_traces_and_three_samples_match_their_lines(difficulty):
+    for archetype in ("db_pool_exhaustion_after_deploy", "kafka_consumer_lag", "leaked_api_key_in_use"):
+        scenario = _logs(archetype, difficulty, lines=3000)
+        payload = scenario.payload
+        assert len(payload["traces"]) >= 3 and len(payload["http_samples"]) >= 3
+        by_trace = {x["trace_id"]: x for x in payload["logs"]}
+        for sample in payload["http_samples"]:
+            line = by_trace[sample["trace_id"]]
+            assert (sample["request"]["method"], sample["response"]["status"]) == (
+                line["method"],
+                line["status"],
+            )
+            assert sample["at"] == line["ts"]
+        for trace in payload["traces"]:
+            line = by_trace[trace["trace_id"]]
+            span = next(s for s in trace["spans"] if s["span_id"] == line["span_id"])
+            if "status" in line:
+                assert (span["status"] == "error") == (line["status"] >= 400)
+
+
+def test_tickets_arrive_at_any_second_not_all_on_the_same_one():
+    seconds = set()
+    for seed in range(6):
+        payload = generate("triage_queue", "kafka_consumer_lag", seed, "hard").payload
+        stamps = [t["received_at"] for t in payload["tickets"]]
+        assert len(set(stamps)) == len(stamps)
+        seconds |= {stamp[17:19] for stamp in stamps}
+    assert len(seconds) >= 10

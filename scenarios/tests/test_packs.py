@@ -1,5 +1,6 @@
 """Scenario packs: round trips byte for byte; an invalid pack is refused whole with a precise error."""
 
+import copy
 import json
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management.base import CommandError
 
 from scenarios import packs, services
 from scenarios.catalog import archetype_ids
-from scenarios.generation import KINDS
+from scenarios.generation import KINDS, generate
 from scenarios.models import AnswerKey, Scenario
 from scenarios.selectors import scenarios_for_export
 
@@ -200,3 +201,31 @@ def test_export_with_no_match_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match="no scenario matches"):
         call_command("export_pack", "--out", str(out), "--kind", "incident")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("secret_kind", ["token", "private_key", "certificate"])
+def test_a_pack_may_leak_a_token_a_private_key_or_a_certificate(secret_kind):
+    import random
+
+    from scenarios.generation import escalation
+
+    generated = generate("escalation_writeup", "oauth_client_secret_expired", 5, "medium")
+    payload, key = copy.deepcopy(generated.payload), copy.deepcopy(generated.answer_key)
+    value = escalation._SECRET_FORMATS[secret_kind](random.Random(1))
+    line = escalation._SECRET_LINES[secret_kind].format(host="x", tenant_id="t", secret=value, email="e")
+    message = next(m for m in payload["thread"] if m["id"] == key["secret"]["message_id"])
+    message["body"] = message["body"].replace(key["secret"]["value"], value)
+    key["secret"] = {"kind": secret_kind, "value": value, "message_id": message["id"]}
+    assert value in line
+    document = {
+        "format": packs.PACK_FORMAT,
+        "format_version": packs.PACK_FORMAT_VERSION,
+        "scenarios": [
+            {"id": f"leak-{secret_kind}", "kind": "escalation_writeup", "difficulty": "medium",
+             "title": payload["title"], "payload": payload, "answer_key": key}
+        ],
+    }  # fmt: skip
+    packs.validate_pack(document, name="leak.json")
+    key["secret"]["kind"] = "ssh_key"
+    with pytest.raises(packs.PackError, match="ssh_key"):
+        packs.validate_pack(document, name="leak.json")

@@ -1,13 +1,19 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
+from scenarios import packs
 from scenarios.canonical import canonical_json
 from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
+from scenarios.services import generated_reference, scenario_generate
 
 
 class Command(BaseCommand):
     help = (
         "Generate one scenario and print its canonical JSON payload; with --answer-key, an object "
-        '{"payload", "answer_key", "content_hash"}. The same inputs always print the same bytes.'
+        '{"payload", "answer_key", "content_hash", "generator_version"}. The same inputs always print '
+        "the same bytes. --save also stores it (export_pack then finds it by the reference printed on "
+        "stderr); --pack FILE writes a one-scenario pack (.json, .yaml) that import_pack accepts."
     )
 
     def add_arguments(self, parser):
@@ -16,32 +22,74 @@ class Command(BaseCommand):
         parser.add_argument("--seed", required=True, type=int)
         parser.add_argument("--difficulty", required=True, choices=DIFFICULTIES)
         parser.add_argument(
-            "--answer-key", action="store_true", help="include the answer key and content hash"
+            "--answer-key",
+            action="store_true",
+            help="include the answer key, content hash and generator version",
         )
         parser.add_argument("--log-lines", type=int, help="number of log lines (log_investigation only)")
+        parser.add_argument(
+            "--save", action="store_true", help="store the scenario, so export_pack can export it"
+        )
+        parser.add_argument(
+            "--pack", metavar="FILE", help="write a one-scenario pack to FILE (.json, .yaml, .yml)"
+        )
 
     def handle(self, *args, **options):
+        inputs = {
+            "kind": options["kind"],
+            "archetype": options["archetype"],
+            "seed": options["seed"],
+            "difficulty": options["difficulty"],
+            "log_lines": options["log_lines"],
+        }
         try:
             generated = generate(
-                options["kind"],
-                options["archetype"],
-                options["seed"],
-                options["difficulty"],
-                log_lines=options["log_lines"],
-            )
+                inputs["kind"], inputs["archetype"], inputs["seed"], inputs["difficulty"],
+                log_lines=inputs["log_lines"],
+            )  # fmt: skip
+            stored = scenario_generate(**inputs) if options["save"] else None
         except GenerationError as error:
             raise CommandError(str(error)) from None
+        reference = generated_reference(generator_version=generated.generator_version, **inputs)
+        if stored is not None:
+            self.stderr.write(f"stored as {stored.reference}")
+        if options["pack"]:
+            self._write_pack(Path(options["pack"]), generated, reference)
         if options["answer_key"]:
             output = canonical_json(
                 {
                     "payload": generated.payload,
                     "answer_key": generated.answer_key,
                     "content_hash": generated.content_hash,
+                    "generator_version": generated.generator_version,
                 }
             )
         else:
             output = generated.canonical_payload()
         self.write_bytes(output + b"\n")
+
+    def _write_pack(self, out: Path, generated, reference: str) -> None:
+        entry = packs.pack_entry(
+            reference=reference,
+            kind=generated.kind,
+            difficulty=generated.difficulty,
+            title=generated.title[:300],
+            content_hash=generated.content_hash,
+            payload=generated.payload,
+            answer_key=generated.answer_key,
+            archetype=generated.archetype,
+            seed=generated.seed,
+            generator_version=generated.generator_version,
+            log_lines=generated.log_lines,
+        )
+        document = packs.pack_wrapper([entry], name=reference)
+        try:
+            packs.validate_pack(document, name=out.name)
+        except packs.PackError as error:
+            raise CommandError(str(error)) from None
+        fmt = "yaml" if out.suffix.lower() in (".yaml", ".yml") else "json"
+        out.write_bytes(packs.dump_pack(document, fmt=fmt))
+        self.stderr.write(f"wrote a one-scenario pack to {out}")
 
     def write_bytes(self, data: bytes) -> None:
         """The canonical bytes as they are: straight to a binary stream (a big log is not copied

@@ -30,6 +30,12 @@ class Command(BaseCommand):
             "or the pack's only scenario)",
         )
         parser.add_argument("--response", required=True, help="a response file (JSON)")
+        parser.add_argument(
+            "--validate-only",
+            action="store_true",
+            help="check the response (answer, events, revisions) against the scenario's kind and stop: "
+            "print what was checked, score nothing",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -40,5 +46,15 @@ class Command(BaseCommand):
             record = answer_record(document, kind=scenario["kind"], name=options["response"])
         except OfflineInputError as error:
             raise CommandError(str(error)) from None
+        if options["validate_only"]:
+            checked = {
+                "scenario": scenario["id"],
+                "kind": scenario["kind"],
+                "valid": True,
+                "events": len(record.events),
+                "revisions": len(record.revisions),
+            }
+            self.stdout.write(json.dumps(checked, indent=2))
+            return
         result = score_offline(scenario, record)
         self.stdout.write(json.dumps({"scenario": scenario["id"], **result.as_dict()}, indent=2))

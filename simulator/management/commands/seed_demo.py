@@ -10,7 +10,9 @@ from programmes import demo as programme_demo
 from simulator import demo, services
 from simulator.models import Organisation, Role
 
-DEMO_ORGANISATION = {"name": "Demo Support Org", "slug": "demo"}
+# The demo's secret is public on purpose: its scenarios look the same on every machine, so the demo
+# (and its scored attempts) can be described and tested. A real organisation's secret is random.
+DEMO_ORGANISATION = {"name": "Demo Support Org", "slug": "demo", "seed_secret": "demo-content-is-public-2"}
 DEMO_USERS = {
     "lead": {"username": "lead", "password": "lead-demo-password", "role": Role.LEAD},
     "reviewer": {"username": "reviewer", "password": "reviewer-demo-password", "role": Role.REVIEWER},

@@ -172,7 +172,12 @@ MATRIX: dict[str, list[Call]] = {
     "api-item-statistics": [Call("get", "/api/v1/items/statistics/?exercise={E}", "401 401 401 404 404 200 404")],
     "api-item-retire": [Call("post", "/api/v1/exercises/{E}/items/retire/", "401 401 401 404 404 400 404", {})],
     "staff-calibration": [Call("get", "/staff/exercises/{E}/calibration/", "302 302 302 404 404 200 404")],
-    "staff-calibration-mark": [Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 400 404")],
+    "staff-calibration-mark": [
+        Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 400 404"),
+        Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 302 404",
+             {"attempt": "{A}", "agreed-troubleshooting": "3", "agreed-communication": "3",
+              "agreed-escalation": "3", "agreed-operational_discipline": "3"}),
+    ],
     "staff-item-retire": [Call("post", "/staff/exercises/{E}/items/retire/", "302 302 302 404 404 400 404")],
     "staff-calibration-index": [Call("get", "/staff/calibration/", "302 302 302 200 200 200 200")],
     "staff-calibration-example": [Call("get", "/staff/calibration/examples/{CX}/", "302 302 302 200 404 200 404")],
@@ -188,7 +193,11 @@ MATRIX: dict[str, list[Call]] = {
     "staff-programme-drills-install": [Call("post", "/staff/programmes/drills/install/", "302 302 302 404 404 302 302")],
     "staff-programme": [Call("get", "/staff/programmes/{PR}/", "302 302 302 404 404 200 404")],
     "staff-programme-edit": [Call("get", "/staff/programmes/{PR}/edit/", "302 302 302 404 404 200 404")],
-    "staff-programme-enrol": [Call("post", "/staff/programmes/{PR}/enrol/", "302 302 302 404 404 400 404")],
+    "staff-programme-enrol": [
+        Call("post", "/staff/programmes/{PR}/enrol/", "302 302 302 404 404 400 404"),
+        Call("post", "/staff/programmes/{PR}/enrol/", "302 302 302 404 404 302 404",
+             {"name": "Una Trainee", "email": "una@example.com", "start_date": "2026-01-05"}),
+    ],
     "staff-programme-trainee": [Call("get", "/staff/programmes/{PR}/trainees/{EN}/", "302 302 302 404 404 200 404")],
     # The trainee's link works for whoever holds it, like an invitation link.
     "programme-trainee": [Call("get", "/programme/{PT}/", "200 200 200 200 200 200 200")],

@@ -14,9 +14,11 @@ Callers (the columns, in this order):
   lead        a lead of the organisation
   lead_other  a lead of another organisation
 
-Objects: A is a scored hiring attempt of the panel's exercise E (with an override O); B is an
-attempt in progress of an every-kind hiring exercise with no panel, started from invitation I; P is
-A's participant.
+Objects: A is a scored hiring attempt of the panel's exercise E (with an override O and an open
+appeal assigned to rev); B is an attempt in progress of an every-kind hiring exercise with no panel,
+started from invitation I; P is A's participant. CX is a calibration example of E (rev has graded
+it); PR is an onboarding programme with one drill DR and one trainee EN, whose link token is PT;
+K is a partner API key and W a webhook endpoint of the organisation.
 
 Codes: 401/403 unauthenticated or not allowed, 404 outside the caller's scope, 302 a redirect (to
 the login page for a staff page without a staff user), 400/409 the caller was let in and the request
@@ -24,12 +26,16 @@ was refused on its merits.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from integrations import services as integration_services
+from programmes import services as programme_services
+from scoring import appeals
 from scoring import services as scoring_services
 from simulator import services
 from simulator.views import SESSION_TOKENS
@@ -42,7 +48,7 @@ CALLERS = ("anon", "cand", "cand2", "rev", "rev_off", "lead", "lead_other")
 @dataclass(frozen=True)
 class Call:
     method: str
-    path: str  # formatted with the world's objects: {A} {B} {B_item} {B_log_item} {E} {O} {P} {I} {token}
+    path: str  # formatted with the world's objects: {A} {B} {B_item} {B_log_item} {E} {O} {P} {I} {token} …
     expected: str  # one code per caller, in CALLERS order, separated by spaces
     body: dict | None = None
 
@@ -141,7 +147,89 @@ MATRIX: dict[str, list[Call]] = {
     # only in the browser session that took it.
     "take": [Call("get", "/take/{token_B}/", "200 200 200 200 200 200 200")],
     "workspace": [Call("get", "/attempt/{B}/", "404 200 404 404 404 404 404")],
+    "attempt-appeal": [
+        # B is still in progress: its participant is sent back to the workspace; anyone else, 404.
+        Call("post", "/attempt/{B}/appeal/", "404 302 404 404 404 404 404", {"dimension": "communication", "reason": "x"}),
+    ],
+    "self-identification": [Call("get", "/attempt/{B}/about-you/", "404 302 404 404 404 404 404")],
     "healthz": [Call("get", "/healthz/", "204 204 204 204 204 204 204")],
+    # Single sign-on: public steps of a sign-in; an organisation without a provider is a 404 page and
+    # a callback without a sign-in started in this browser is refused.
+    "staff-sso": [Call("get", "/staff/sso/", "302 302 302 302 302 302 302")],
+    "staff-sso-start": [Call("get", "/staff/sso/no-such-organisation/", "404 404 404 404 404 404 404")],
+    "staff-sso-callback": [Call("get", "/staff/sso/callback/", "403 403 403 403 403 403 403")],
+    "staff-settings-notifications": [Call("get", "/staff/settings/notifications/", "302 302 302 404 404 200 200")],
+    # Appeals: the assigned reviewer (rev) or a lead answers A's appeal; on a blind exercise the
+    # reviewer must review first (400), the lead records that the score stands.
+    "staff-attempt-appeal": [
+        Call("post", "/staff/attempts/{A}/appeal/", "302 302 302 400 404 302 404",
+             {"outcome": "upheld", "note": "Looked at it again; it stands."}),
+    ],
+    "staff-exercise-appeals": [Call("post", "/staff/exercises/{E}/appeals/", "302 302 302 404 404 302 404", {"allowed": "yes"})],
+    # Calibration and item statistics: leads only (a reviewer, like another organisation, 404);
+    # calibration examples are graded by the reviewers of their exercise.
+    "api-exercise-calibration": [Call("get", "/api/v1/exercises/{E}/calibration/", "401 401 401 404 404 200 404")],
+    "api-item-statistics": [Call("get", "/api/v1/items/statistics/?exercise={E}", "401 401 401 404 404 200 404")],
+    "api-item-retire": [Call("post", "/api/v1/exercises/{E}/items/retire/", "401 401 401 404 404 400 404", {})],
+    "staff-calibration": [Call("get", "/staff/exercises/{E}/calibration/", "302 302 302 404 404 200 404")],
+    "staff-calibration-mark": [
+        Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 400 404"),
+        Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 302 404",
+             {"attempt": "{A}", "agreed-troubleshooting": "3", "agreed-communication": "3",
+              "agreed-escalation": "3", "agreed-operational_discipline": "3"}),
+    ],
+    "staff-item-retire": [Call("post", "/staff/exercises/{E}/items/retire/", "302 302 302 404 404 400 404")],
+    "staff-calibration-index": [Call("get", "/staff/calibration/", "302 302 302 200 200 200 200")],
+    "staff-calibration-example": [Call("get", "/staff/calibration/examples/{CX}/", "302 302 302 200 404 200 404")],
+    "staff-calibration-grade": [Call("post", "/staff/calibration/examples/{CX}/grade/", "302 302 302 400 404 400 404")],
+    "staff-calibration-unmark": [Call("post", "/staff/calibration/examples/{CX}/unmark/", "302 302 302 404 404 302 404")],
+    # Programmes: a lead's (reviewers and other organisations 404; a reviewer's API list is empty).
+    "api-programmes": [Call("get", "/api/v1/programmes/", "401 401 401 200 200 200 200")],
+    "api-programme": [Call("get", "/api/v1/programmes/{PR}/", "401 401 401 404 404 200 404")],
+    "api-programme-enrolments": [Call("get", "/api/v1/programmes/{PR}/enrolments/", "401 401 401 404 404 200 404")],
+    "api-enrolment": [Call("get", "/api/v1/enrolments/{EN}/", "401 401 401 404 404 200 404")],
+    "staff-programmes": [Call("get", "/staff/programmes/", "302 302 302 404 404 200 200")],
+    "staff-programme-new": [Call("get", "/staff/programmes/new/", "302 302 302 404 404 200 200")],
+    "staff-programme-drills-install": [Call("post", "/staff/programmes/drills/install/", "302 302 302 404 404 302 302")],
+    "staff-programme": [Call("get", "/staff/programmes/{PR}/", "302 302 302 404 404 200 404")],
+    "staff-programme-edit": [Call("get", "/staff/programmes/{PR}/edit/", "302 302 302 404 404 200 404")],
+    "staff-programme-enrol": [
+        Call("post", "/staff/programmes/{PR}/enrol/", "302 302 302 404 404 400 404"),
+        Call("post", "/staff/programmes/{PR}/enrol/", "302 302 302 404 404 302 404",
+             {"name": "Una Trainee", "email": "una@example.com", "start_date": "2026-01-05"}),
+    ],
+    "staff-programme-trainee": [Call("get", "/staff/programmes/{PR}/trainees/{EN}/", "302 302 302 404 404 200 404")],
+    # The trainee's link works for whoever holds it, like an invitation link.
+    "programme-trainee": [Call("get", "/programme/{PT}/", "200 200 200 200 200 200 200")],
+    "programme-drill-start": [Call("post", "/programme/{PT}/drills/{DR}/start/", "302 302 302 302 302 302 302")],
+    # Fairness: the report and the questions are a lead's (of the exercise's organisation).
+    "api-adverse-impact": [Call("get", "/api/v1/exercises/{E}/adverse-impact/", "401 401 401 404 404 200 404")],
+    "api-self-identification-questions": [
+        Call("get", "/api/v1/self-identification/questions/", "401 401 401 404 404 200 200"),
+        Call("put", "/api/v1/self-identification/questions/", "401 401 401 404 404 400 400", {"questions": []}),
+    ],
+    "staff-adverse-impact": [Call("get", "/staff/exercises/{E}/adverse-impact/", "302 302 302 404 404 200 404")],
+    # Integrations: the settings page is a lead's; the partner API answers only its key (none of
+    # these callers holds one: 401); the LTI tool's public keys are public.
+    "staff-integrations": [Call("get", "/staff/settings/integrations/", "302 302 302 404 404 200 200")],
+    "staff-integrations-key-revoke": [
+        Call("post", "/staff/settings/integrations/keys/{K}/revoke/", "302 302 302 404 404 302 404"),
+    ],
+    "staff-integrations-webhook-disable": [
+        Call("post", "/staff/settings/integrations/webhooks/{W}/disable/", "302 302 302 404 404 302 404"),
+    ],
+    "greenhouse-list-tests": [Call("get", "/integrations/greenhouse/list_tests", "401 401 401 401 401 401 401")],
+    "greenhouse-send-test": [
+        Call("post", "/integrations/greenhouse/send_test", "401 401 401 401 401 401 401",
+             {"partner_test_id": "review-drill", "candidate": {"first_name": "A", "last_name": "B", "email": "ab@example.com"}}),
+    ],
+    "greenhouse-test-status": [
+        Call("get", "/integrations/greenhouse/test_status?partner_interview_id={A}", "401 401 401 401 401 401 401"),
+    ],
+    "greenhouse-response-error": [
+        Call("post", "/integrations/greenhouse/response_error", "401 401 401 401 401 401 401", {"partner_interview_id": "{A}"}),
+    ],
+    "lti-jwks": [Call("get", "/integrations/lti/jwks.json", "200 200 200 200 200 200 200")],
 }  # fmt: skip
 
 
@@ -171,7 +259,9 @@ def test_every_route_has_an_entry():
 
 
 @pytest.fixture
-def world(scored_attempt, review_exercise, all_kinds_exercise, lead, reviewer, outsiders, organisation):
+def world(
+    scored_attempt, review_exercise, all_kinds_exercise, lead, reviewer, outsiders, organisation, settings
+):
     from django.contrib.auth import get_user_model
 
     attempt_a = scored_attempt()
@@ -205,6 +295,42 @@ def world(scored_attempt, review_exercise, all_kinds_exercise, lead, reviewer, o
     )
     rev_off = get_user_model().objects.create_user(username="otto", password="reviewer-password-000")
     services.member_add(organisation=organisation, user=rev_off, role="reviewer")
+    # A's participant asks for a second look; it goes to the panel's first reviewer (rev).
+    services.exercise_set_appeals(exercise=review_exercise, allowed=True, set_by=lead)
+    appeal = appeals.appeal_request(attempt=attempt_a, dimension="communication", reason="I was clear.")
+    assert appeal.assigned_to == reviewer
+    # A calibration example of E, already graded by rev so that the live attempts stay open to rev.
+    example_attempt = scored_attempt(email="cal@example.com")
+    dimensions = scoring_services._dimensions_of(example_attempt)
+    example = scoring_services.calibration_example_mark(
+        attempt=example_attempt, agreed_scores={d: 3 for d in dimensions}, marked_by=lead
+    )
+    scoring_services.calibration_grade_submit(
+        example=example, reviewer=reviewer, scores={d: 3 for d in dimensions}
+    )
+    # An onboarding programme with one drill and one trainee.
+    drill = services.exercise_create(
+        organisation=organisation, slug="m-drill", title="Matrix drill", purpose="training",
+        time_limit_minutes=20, base_seed=41, variant_policy="per_participant",
+        items=[{"kind": "triage_queue", "archetypes": [], "difficulty": "easy"}],
+    )  # fmt: skip
+    programme = programme_services.programme_create(
+        organisation=organisation, title="Onboarding", created_by=lead,
+        stages=[programme_services.StageSpec(title="30 days", due_days=30, drills=[drill])],
+    )  # fmt: skip
+    enrolment, trainee_token = programme_services.enrolment_create(
+        programme=programme, name="Tara Trainee", email="tara@example.com", start_date=date.today(),
+        enrolled_by=lead,
+    )  # fmt: skip
+    # The integrations: a partner API key and a webhook endpoint.
+    settings.INTEGRATIONS_ALLOW_PRIVATE_TARGETS = True
+    api_key, partner_key = integration_services.api_key_create(
+        organisation=organisation, name="Greenhouse", created_by=lead
+    )
+    endpoint, _ = integration_services.webhook_endpoint_create(
+        organisation=organisation, url="http://127.0.0.1:9/hooks", event_types=["attempt.finalized"],
+        created_by=lead,
+    )  # fmt: skip
     items = list(attempt_b.items.order_by("position"))
     objects = {
         "A": attempt_a.public_id,
@@ -217,6 +343,14 @@ def world(scored_attempt, review_exercise, all_kinds_exercise, lead, reviewer, o
         "I": invitation_b.pk,
         "token": fresh_token,
         "token_B": token_b,
+        "CX": example.pk,
+        "PR": programme.pk,
+        "EN": enrolment.pk,
+        "PT": trainee_token,
+        "DR": drill.pk,
+        "K": api_key.pk,
+        "W": endpoint.pk,
+        "partner_key": partner_key,
     }
 
     def candidate(attempt, access_token):
@@ -275,7 +409,7 @@ def test_every_route_answers_each_caller_as_the_matrix_says(caller, world):
                 with transaction.atomic():
                     if call.body is None:
                         response = getattr(client, call.method)(path)
-                    elif path.startswith("/api/"):
+                    elif path.startswith(("/api/", "/integrations/")):
                         response = getattr(client, call.method)(
                             path, _fill(call.body, objects), format="json"
                         )
@@ -288,3 +422,21 @@ def test_every_route_answers_each_caller_as_the_matrix_says(caller, world):
             if status != expected:
                 wrong.append(f"{call.method.upper()} {call.path} ({name}): expected {expected}, got {status}")
     assert not wrong, f"{caller}:\n" + "\n".join(wrong)
+
+
+def test_the_partner_api_answers_its_own_key(world):
+    """The partner routes' 401 above is the missing key, not a broken route: the key opens them."""
+    import base64
+
+    objects, _ = world
+    client = APIClient()
+    credentials = base64.b64encode(f"{objects['partner_key']}:".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {credentials}")
+
+    response = client.get("/integrations/greenhouse/list_tests")
+
+    assert response.status_code == 200
+    ids = {t["partner_test_id"] for t in response.json()}
+    # The organisation's hiring exercises: the panel's exercise is one, the training drill is not.
+    assert "review-drill" in ids
+    assert "m-drill" not in ids

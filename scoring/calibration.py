@@ -67,7 +67,7 @@ class Period:
         filters = {}
         if self.start:
             filters[f"{prefix}submitted_at__gte"] = datetime.combine(self.start, time.min, tzinfo=tz)
-        if self.end:
+        if self.end and self.end < date.max:  # the last day there is has no day after it
             filters[f"{prefix}submitted_at__lt"] = datetime.combine(
                 self.end + timedelta(days=1), time.min, tzinfo=tz
             )

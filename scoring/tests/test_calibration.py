@@ -128,6 +128,18 @@ def test_bad_periods_and_a_missing_exercise_are_refused_with_what_is_wrong(revie
     assert response.status_code == 400
 
 
+def test_a_period_ending_on_the_last_day_there_is_answers_instead_of_failing(reviewed, review_exercise, lead):
+    for path, params in (
+        (f"/api/v1/exercises/{review_exercise.pk}/calibration/", {"to": "9999-12-31"}),
+        ("/api/v1/items/statistics/", {"exercise": review_exercise.pk, "to": "9999-12-31"}),
+    ):
+        response = api(lead).get(path, params)
+        assert response.status_code == 200, response.content
+    assert api(lead).get(f"/api/v1/exercises/{review_exercise.pk}/calibration/", {"to": "9999-12-31"}).json()[
+        "period"
+    ] == {"from": None, "to": "9999-12-31"}
+
+
 def test_the_calibration_api_keeps_its_queries_whatever_the_attempts(
     scored_attempt, reviewer, second_reviewer, lead, review_exercise, django_assert_num_queries
 ):

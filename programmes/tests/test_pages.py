@@ -382,3 +382,23 @@ def test_the_submitted_drill_leads_back_to_the_programme(client, enrolment, dril
         "Back to your programme"
         not in Client().get(reverse("programme-trainee", args=["x"])).content.decode()
     )
+
+
+def test_the_readiness_mean_reads_the_same_on_the_overview_the_trainee_pages_and_the_csv(
+    lead_client, programme, enrolment, drills, take_drill
+):
+    take_drill(enrolment, drills["triage"], 0.55)
+    take_drill(enrolment, drills["comms"], 0.8)
+    take_drill(enrolment, drills["comms"], 0.35)
+    url = reverse("staff-programme", args=[programme.pk])
+
+    rows = list(csv.DictReader(io.StringIO(lead_client.get(url, {"format": "csv"}).content.decode())))
+    mean = next(row for row in rows if row["trainee"] == "Tara Trainee")["stage_mean"]
+    overview = lead_client.get(url).content.decode()
+    staff_trainee = lead_client.get(reverse("staff-programme-trainee", args=[programme.pk, enrolment.pk]))
+    trainee = Client().get(trainee_url(enrolment)).content.decode()
+
+    assert re.fullmatch(r"\d\.\d\d", mean)
+    assert f"mean {mean}</span>" in overview
+    assert f'<th scope="row">Mean</th><td class="num">{mean}</td>' in trainee
+    assert f'<th scope="row">Mean</th><td class="num">{mean}</td>' in staff_trainee.content.decode()

@@ -56,7 +56,13 @@ def line_chart(
         "bottom": bottom,
         "ticks": [{"y": y_at(t), "label": f"{t:g}"} for t in y_ticks],
         "x_labels": [
-            {"x": x_at(i), "label": label}
+            # "#3 02 Dec": the number alone stays on a narrow screen, where the date would overlap.
+            {
+                "x": x_at(i),
+                "label": label,
+                "short": label.split(" ", 1)[0],
+                "rest": label[len(label.split(" ", 1)[0]) :],
+            }
             for i, label in enumerate(x_labels)
             if i % every == 0 or i == count - 1
         ],

@@ -3,6 +3,8 @@ the time trends, and each stage's drills. Shared by the trainee's page and the l
 
 import math
 
+from django.template.defaultfilters import floatformat
+
 from programmes.charts import Series, line_chart
 from programmes.selectors import EnrolmentProgress
 from scoring.dimensions import DIMENSION_KEYS
@@ -11,6 +13,11 @@ from scoring.staff_selectors import DIMENSION_NAMES
 
 def _score_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
+
+
+def mean_text(value: float | None) -> str:
+    """A readiness mean as every page and the CSV write it: two decimals, half up ('' when none)."""
+    return "" if value is None else floatformat(value, 2)
 
 
 def score_chart(progress: EnrolmentProgress) -> dict | None:
@@ -102,7 +109,7 @@ def progress_context(progress: EnrolmentProgress) -> dict:
             }
             for d in stage.dimensions
         ]
-        stage.mean_text = _score_text(stage.readiness.mean)
+        stage.mean_text = mean_text(stage.readiness.mean) or "—"
     return {
         "progress": progress,
         "score_chart": score_chart(progress),

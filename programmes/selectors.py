@@ -25,6 +25,7 @@ from simulator.models import AttemptStatus, Event, Exercise, ResponseRevision, R
 from simulator.selectors import KPI_EVENT_KINDS, ticket_kpis
 
 SCORED = (AttemptStatus.SCORED, AttemptStatus.FINALIZED)
+FINISHED = (AttemptStatus.SUBMITTED, *SCORED)
 
 
 # Scope ---------------------------------------------------------------------------------------------
@@ -60,6 +61,19 @@ def enrolment_for_staff(user, enrolment_id: int) -> Enrolment:
 def enrolment_for_token(token: str) -> Enrolment | None:
     """The enrolment a trainee's link names (only the token's hash is stored)."""
     return Enrolment.objects.filter(token_hash=token_hash(token)).select_related("programme").first()
+
+
+def finished_drill_attempt(*, enrolment: Enrolment, attempt_id: str):
+    """A finished drill attempt of this enrolment (its feedback page is the way back to it), or None:
+    another trainee's attempt, an unknown one or one still running is never found through it."""
+    row = (
+        DrillAttempt.objects.filter(
+            enrolment=enrolment, attempt__public_id=attempt_id, attempt__status__in=FINISHED
+        )
+        .select_related("attempt__invitation")
+        .first()
+    )
+    return row.attempt if row else None
 
 
 # Building blocks ------------------------------------------------------------------------------------
@@ -160,6 +174,8 @@ class DrillProgress:
     last_mean: float | None
     in_progress: bool
     dimensions: list[str]
+    # The finished attempts (submitted, scored or finalised), oldest first: each has its feedback.
+    finished: list[DrillRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -226,6 +242,7 @@ def _stage_progress(stage: Stage, records: list[DrillRecord], start: date, today
                 last_mean=done[-1].mean if done else None,
                 in_progress=any(r.status == AttemptStatus.IN_PROGRESS for r in mine),
                 dimensions=drill_dimensions(drill),
+                finished=[r for r in mine if r.status in FINISHED],
             )  # fmt: skip
         )
     return StageProgress(

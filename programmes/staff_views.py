@@ -86,6 +86,7 @@ def _rows(request, programme, overview) -> list[dict]:
                 "state_label": current.state_label if current else "Complete",
                 "due_date": current.due_date if current else None,
                 "ready_mean": current.readiness.mean if current else None,
+                "ready_mean_text": presenters.mean_text(current.readiness.mean if current else None),
                 "reasons": "; ".join(current.readiness.reasons) if current else "",
                 "stages_ready": sum(1 for s in progress.stages if s.state == "ready"),
                 "attempts": len(progress.scored_records),
@@ -114,7 +115,7 @@ def _csv(programme, rows) -> HttpResponse:
             for cell in [
                 row["name"], row["email"], row["start_date"].isoformat(), row["stage"], row["state"],
                 row["due_date"].isoformat() if row["due_date"] else "",
-                round(row["ready_mean"], 2) if row["ready_mean"] is not None else None, row["reasons"],
+                presenters.mean_text(row["ready_mean"]), row["reasons"],
                 row["stages_ready"], row["attempts"], round(row["slope"], 3) if row["slope"] is not None else None,
                 row["trend"], row["last_activity"].isoformat() if row["last_activity"] else "",
             ]

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from programmes import presenters, selectors, services
+from simulator import services as simulator_services
 from simulator.errors import DomainError
 from simulator.models import Exercise
 from simulator.views import SESSION_TOKENS
@@ -50,6 +51,25 @@ def drill_start(request, token: str, exercise_id: int):
         return render(request, "programmes/trainee.html", context, status=400)
     tokens = dict(request.session.get(SESSION_TOKENS) or {})
     tokens[attempt.public_id] = access_token
+    request.session[SESSION_TOKENS] = tokens
+    request.session[SESSION_PROGRAMME] = token
+    return redirect("workspace", attempt_id=attempt.public_id)
+
+
+@never_cache
+def drill_feedback(request, token: str, attempt_id: str):
+    """The way back from the programme page to a finished drill's feedback (and its appeal's answer).
+
+    The trainee's link is the credential: the attempt must be one of this enrolment's finished
+    drills (anything else is a 404), and then its access goes into this browser session as starting
+    the drill did, so the feedback page opens here."""
+    enrolment = _enrolment(token)
+    attempt = selectors.finished_drill_attempt(enrolment=enrolment, attempt_id=attempt_id)
+    invitation_token = simulator_services.invitation_token_for(attempt.invitation) if attempt else None
+    if invitation_token is None:
+        raise Http404
+    tokens = dict(request.session.get(SESSION_TOKENS) or {})
+    tokens[attempt.public_id] = simulator_services.access_token_for(invitation_token)
     request.session[SESSION_TOKENS] = tokens
     request.session[SESSION_PROGRAMME] = token
     return redirect("workspace", attempt_id=attempt.public_id)

@@ -203,3 +203,47 @@ def worked_answers(*, attempt) -> list[dict]:
         {"item_id": item.public_id, "kind": item.kind, "worked_answer": item.scenario.answer_key.content}
         for item in items
     ]
+
+
+# Where a trainee's number came from, in their words.
+SOURCE_LABELS = {
+    "override": "changed by a reviewer",
+    "appeal": "changed after your second look",
+    "reviews": "scored by reviewers",
+}
+
+
+def trainee_final_scores(*, attempt, report: dict) -> dict:
+    """Per dimension, the score a trainee is shown: the scorecard's final score (a standing override,
+    else the reviewers' median, else the auto-score) with where it came from and the automatic
+    score beside it. Falls back to the report's auto-scores where the scorecard is not built yet.
+
+    {dimension: {"score", "auto", "source", "source_label"}}; `source_label` is '' for automatic."""
+    from scoring.models import Appeal, AppealStatus, Scorecard
+
+    scorecard = Scorecard.objects.filter(attempt=attempt).only("final_scores").first()
+    finals = (scorecard and scorecard.final_scores) or {}
+    changed = (
+        Appeal.objects.filter(attempt=attempt, status=AppealStatus.CHANGED).select_related("override").first()
+        if any(entry.get("source") == "override" for entry in finals.values())
+        else None
+    )
+    result = {}
+    for dimension, auto in report["summary"].items():
+        entry = finals.get(dimension) or {"score": auto, "source": "auto"}
+        source = entry.get("source", "auto")
+        if (
+            source == "override"
+            and changed is not None
+            and changed.dimension == dimension
+            and changed.override is not None
+            and float(changed.override.score) == float(entry["score"])
+        ):
+            source = "appeal"
+        result[dimension] = {
+            "score": entry["score"],
+            "auto": auto,
+            "source": source,
+            "source_label": SOURCE_LABELS.get(source, ""),
+        }
+    return result

@@ -807,9 +807,16 @@ class FeedbackApi(CandidateView):
                 },
                 status=409,
             )
+        report = scoring_selectors.score_report(score_set=score_set)
+        finals = scoring_selectors.trainee_final_scores(attempt=attempt, report=report)
         return HttpResponse(
             {
-                **scoring_selectors.score_report(score_set=score_set),
+                **report,
+                # What the feedback page shows: the final score per dimension (a reviewer's change or
+                # an answered appeal wins over the checks), where it came from, and the automatic one.
+                "summary": {key: entry["score"] for key, entry in finals.items()},
+                "auto_summary": report["summary"],
+                "final_scores": finals,
                 "worked_answers": scoring_selectors.worked_answers(attempt=attempt),
             }
         )

@@ -443,6 +443,9 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
         return {"feedback": None, "feedback_poll_seconds": FEEDBACK_POLL_SECONDS}
     report = scoring_selectors.score_report(score_set=score_set)
     rubric = report["rubric"]["dimensions"]
+    # The numbers a trainee is shown are the final ones: a reviewer's change or an answered appeal
+    # replaces the automatic score, and the page says so; the checks stay as the automatic score's why.
+    finals = scoring_selectors.trainee_final_scores(attempt=attempt, report=report)
     worked = {
         entry["item_id"]: entry["worked_answer"] or {}
         for entry in scoring_selectors.worked_answers(attempt=attempt)
@@ -468,15 +471,24 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
                 "kind": entry["kind"],
                 "kind_label": KIND_LABELS.get(entry["kind"], entry["kind"]),
                 "title": item.get("title", ""),
-                "dimensions": [_dimension_view(d, secret) for d in entry["dimensions"]],
+                "dimensions": [
+                    _dimension_view(d, secret, finals.get(d["dimension"])) for d in entry["dimensions"]
+                ],
                 "worked": builder(key, scenario, answer) if builder else {},
                 "template": f"simulator/feedback/_worked_{entry['kind']}.html",
             }
         )
     summary = [
-        {**_level(report["summary"][d["key"]]), "key": d["key"], "name": d["name"]}
+        {
+            **_level(finals[d["key"]]["score"]),
+            "key": d["key"],
+            "name": d["name"],
+            "source": finals[d["key"]]["source"],
+            "source_label": finals[d["key"]]["source_label"],
+            "auto_text": _level(finals[d["key"]]["auto"])["score_text"],
+        }
         for d in rubric
-        if d["key"] in report["summary"]
+        if d["key"] in finals
     ]
     return {
         "appeals": scoring_appeals.requester_view(attempt=attempt),
@@ -487,6 +499,7 @@ def _feedback_context(attempt: Attempt, items: list[dict]) -> dict:
             "rubric_name": report["rubric"]["name"],
             "rubric_version": report["rubric"]["version"],
             "scorer_version": report["scorer_version"],
+            "all_automatic": all(entry["source"] == "auto" for entry in finals.values()),
         },
     }
 
@@ -513,7 +526,7 @@ def _earns(check: dict) -> bool:
     return not check.get("gate") and check.get("assessed", True)
 
 
-def _dimension_view(dimension: dict, secret: str) -> dict:
+def _dimension_view(dimension: dict, secret: str, final: dict | None = None) -> dict:
     raw_checks = dimension.get("checks") or []
     checks = [
         {
@@ -525,8 +538,13 @@ def _dimension_view(dimension: dict, secret: str) -> dict:
         for check in raw_checks
     ]
     score = dimension["score"]
+    changed = final is not None and final["source"] != "auto"
     return {
-        **_level(score),
+        # A person's change to the dimension is the number shown; the checks explain the automatic one.
+        **_level(final["score"] if changed else score),
+        "auto_score": score,
+        "source": final["source"] if changed else "auto",
+        "source_label": final["source_label"] if changed else "",
         "key": dimension["dimension"],
         "name": dimension["name"],
         "label": _mask(dimension.get("label") or "", secret),

@@ -202,6 +202,8 @@ MATRIX: dict[str, list[Call]] = {
     # The trainee's link works for whoever holds it, like an invitation link.
     "programme-trainee": [Call("get", "/programme/{PT}/", "200 200 200 200 200 200 200")],
     "programme-drill-start": [Call("post", "/programme/{PT}/drills/{DR}/start/", "302 302 302 302 302 302 302")],
+    # A drill's feedback through the link: only the enrolment's own finished drills (B is none of them).
+    "programme-drill-feedback": [Call("get", "/programme/{PT}/attempts/{B}/feedback/", "404 404 404 404 404 404 404")],
     # Fairness: the report and the questions are a lead's (of the exercise's organisation).
     "api-adverse-impact": [Call("get", "/api/v1/exercises/{E}/adverse-impact/", "401 401 401 404 404 200 404")],
     "api-self-identification-questions": [

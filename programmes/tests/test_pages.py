@@ -94,6 +94,71 @@ def test_the_trainee_page_has_a_pinned_query_count(
         assert client.get(url).status_code == 200
 
 
+def _feedback_link(html, attempt):
+    match = re.search(rf'href="([^"]+)" data-drill-feedback="{attempt.public_id}"', html)
+    return match and match.group(1)
+
+
+def test_each_finished_drill_links_to_its_feedback_from_a_new_browser(enrolment, drills, take_drill, lead):
+    from scoring import appeals
+
+    first = take_drill(enrolment, drills["comms"], 0.5)
+    second = take_drill(enrolment, drills["comms"], 0.9)
+    running = take_drill(enrolment, drills["triage"], submit=False)
+    appeal = appeals.appeal_request(attempt=first, dimension="communication", reason="Look again.")
+    appeals.appeal_resolve(appeal=appeal, outcome="upheld", note="The update had no time.", resolver=lead)
+    trainee = Client()  # the programme link alone, in a browser that never took the drills
+
+    html = trainee.get(trainee_url(enrolment)).content.decode()
+
+    assert _feedback_link(html, running) is None
+    link = _feedback_link(html, first)
+    assert link and _feedback_link(html, second)
+    response = trainee.get(link)
+    assert response.status_code == 302 and response["Location"].endswith(f"/attempt/{first.public_id}/")
+    page = trainee.get(response["Location"]).content.decode()
+    assert 'data-feedback-state="scored"' in page
+    assert 'data-appeal-status="upheld"' in page and "The update had no time." in page
+    # Only the opened attempt joins the session.
+    assert set(trainee.session[SESSION_TOKENS]) == {first.public_id}
+    assert trainee.get(f"/attempt/{second.public_id}/").status_code == 404
+
+
+def test_another_trainees_link_cannot_open_a_drills_feedback(
+    client, enrolment, programme, drills, take_drill, lead
+):
+    attempt = take_drill(enrolment, drills["comms"], 0.5)
+    running = take_drill(enrolment, drills["triage"], submit=False)
+    other, _ = services.enrolment_create(
+        programme=programme, name="Omar Other", email="omar@example.com", start_date=date.today(), enrolled_by=lead
+    )  # fmt: skip
+    own_token = services.trainee_link_token(enrolment.link_secret)
+    other_token = services.trainee_link_token(other.link_secret)
+
+    assert (
+        client.get(reverse("programme-drill-feedback", args=[other_token, attempt.public_id])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("programme-drill-feedback", args=["not-a-token", attempt.public_id])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("programme-drill-feedback", args=[own_token, "no-such-attempt"])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("programme-drill-feedback", args=[own_token, running.public_id])).status_code
+        == 404
+    )
+    assert SESSION_TOKENS not in client.session
+    assert client.get(f"/attempt/{attempt.public_id}/").status_code == 404
+    assert (
+        client.get(reverse("programme-drill-feedback", args=[own_token, attempt.public_id])).status_code
+        == 302
+    )
+
+
 # The lead's pages -------------------------------------------------------------------------------------
 
 
@@ -317,3 +382,23 @@ def test_the_submitted_drill_leads_back_to_the_programme(client, enrolment, dril
         "Back to your programme"
         not in Client().get(reverse("programme-trainee", args=["x"])).content.decode()
     )
+
+
+def test_the_readiness_mean_reads_the_same_on_the_overview_the_trainee_pages_and_the_csv(
+    lead_client, programme, enrolment, drills, take_drill
+):
+    take_drill(enrolment, drills["triage"], 0.55)
+    take_drill(enrolment, drills["comms"], 0.8)
+    take_drill(enrolment, drills["comms"], 0.35)
+    url = reverse("staff-programme", args=[programme.pk])
+
+    rows = list(csv.DictReader(io.StringIO(lead_client.get(url, {"format": "csv"}).content.decode())))
+    mean = next(row for row in rows if row["trainee"] == "Tara Trainee")["stage_mean"]
+    overview = lead_client.get(url).content.decode()
+    staff_trainee = lead_client.get(reverse("staff-programme-trainee", args=[programme.pk, enrolment.pk]))
+    trainee = Client().get(trainee_url(enrolment)).content.decode()
+
+    assert re.fullmatch(r"\d\.\d\d", mean)
+    assert f"mean {mean}</span>" in overview
+    assert f'<th scope="row">Mean</th><td class="num">{mean}</td>' in trainee
+    assert f'<th scope="row">Mean</th><td class="num">{mean}</td>' in staff_trainee.content.decode()

@@ -442,3 +442,128 @@ def test_the_triage_worked_answer_says_which_facts_the_ticket_already_gives():
     assert "the client id the integration uses" in stated
     assert html.count("data-worked-stated") == sum(1 for t in key["tickets"].values() if t["stated_facts"])
     assert "Already in the ticket, so not to ask: " in html and "the client id the integration uses" in html
+
+
+# The final score on a trainee's feedback ----------------------------------------------------------
+
+
+def _api_feedback(client, attempt):
+    from rest_framework.test import APIClient
+
+    access_token = client.session["attempt_tokens"][attempt.public_id]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token}")
+    response = api.get(f"/api/v1/attempts/{attempt.public_id}/feedback/")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _tile(html, dimension):
+    start = html.index(f'data-summary-dimension="{dimension}"')
+    return html[start : html.index("</li>", start)]
+
+
+def _changed_score(attempt, dimension):
+    from scoring.models import Scorecard
+
+    before = Scorecard.objects.get(attempt=attempt).final_scores[dimension]["score"]
+    return before, (5 if before < 4.5 else 2)
+
+
+def test_a_reviewers_override_is_the_score_the_trainee_sees_with_where_it_came_from(
+    client, invitation_for, page_org
+):
+    from scoring import services as scoring_services
+
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    dimension = report_of(attempt)["items"][0]["dimensions"][0]["dimension"]
+    before, new_score = _changed_score(attempt, dimension)
+    assert 'data-score-source="override"' not in client.get(location).content.decode()
+    assert "These scores come from automatic checks. Compare" in client.get(location).content.decode()
+
+    scoring_services.override_create(
+        attempt=attempt, dimension=dimension, score=new_score, reason_code="scorer_missed_evidence",
+        justification="The timeline was there.", author=page_org[1],
+    )  # fmt: skip
+    html = client.get(location).content.decode()
+
+    tile = _tile(html, dimension)
+    assert f'{new_score}<span class="score-of">/5</span>' in tile
+    assert "Changed by a reviewer" in tile
+    assert f'data-dimension="{dimension}" data-score="{new_score}" data-score-source="override"' in html
+    assert "the automatic checks below gave" in html
+    assert "These scores come from automatic checks. Compare" not in html
+    assert "except where a person changed one" in html
+    body = _api_feedback(client, attempt)
+    assert body["summary"][dimension] == new_score
+    assert body["final_scores"][dimension]["source"] == "override"
+    assert body["auto_summary"][dimension] == before
+    # Every tile on the page shows the API's summary.
+    for key, score in body["summary"].items():
+        shown = f"{score:.1f}".rstrip("0").rstrip(".")
+        assert f'{shown}<span class="score-of">/5</span>' in _tile(html, key)
+
+
+def test_an_answered_appeal_changes_the_score_on_the_feedback_page_and_the_api(
+    client, invitation_for, page_org
+):
+    from scoring import appeals
+
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    dimension = report_of(attempt)["items"][0]["dimensions"][0]["dimension"]
+    before, new_score = _changed_score(attempt, dimension)
+    client.post(
+        reverse("attempt-appeal", args=[attempt.public_id]), {"dimension": dimension, "reason": "Look."}
+    )
+    appeal = attempt.appeal
+    appeals.appeal_resolve(
+        appeal=appeal, outcome="changed", score=new_score, note="You did give it.", resolver=page_org[1]
+    )
+
+    html = client.get(location).content.decode()
+
+    tile = _tile(html, dimension)
+    assert f'{new_score}<span class="score-of">/5</span>' in tile
+    assert "Changed after your second look" in tile
+    assert f"is now {new_score}" in html
+    assert "except where a person changed one" in html
+    body = _api_feedback(client, attempt)
+    assert body["summary"][dimension] == new_score
+    assert body["final_scores"][dimension] == {
+        "score": float(new_score),
+        "auto": before,
+        "source": "appeal",
+        "source_label": "changed after your second look",
+    }
+
+
+def test_an_upheld_appeal_leaves_the_automatic_score_and_footer(client, invitation_for, page_org):
+    from scoring import appeals
+
+    attempt, location = submit_and_open(client, invitation_for, "postmortem-drill", score=True)
+    dimension = report_of(attempt)["items"][0]["dimensions"][0]["dimension"]
+    client.post(
+        reverse("attempt-appeal", args=[attempt.public_id]), {"dimension": dimension, "reason": "Look."}
+    )
+    appeals.appeal_resolve(appeal=attempt.appeal, outcome="upheld", note="It stands.", resolver=page_org[1])
+
+    html = client.get(location).content.decode()
+
+    assert 'data-score-source="override"' not in html and "Changed by" not in html
+    assert "These scores come from automatic checks. Compare" in html
+    assert all(entry["source"] == "auto" for entry in _api_feedback(client, attempt)["final_scores"].values())
+
+
+def test_a_hiring_candidate_sees_no_score_after_an_override(client, invitation_for, page_org):
+    from scoring import services as scoring_services
+
+    attempt, location = submit_and_open(client, invitation_for, "ticket-triage", score=True)
+    dimension = report_of(attempt)["items"][0]["dimensions"][0]["dimension"]
+    scoring_services.override_create(
+        attempt=attempt, dimension=dimension, score=5, reason_code="scorer_missed_evidence",
+        justification="Fine.", author=page_org[1],
+    )  # fmt: skip
+
+    html = client.get(location).content.decode()
+
+    assert "score-num" not in html and "Changed by" not in html and "/5" not in html

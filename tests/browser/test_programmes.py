@@ -128,3 +128,45 @@ def test_a_lead_opens_the_programme_overview_and_a_trainees_progress(page, train
     found += violations(page)
     shot(page, "65-programme-edit", full_page=True)
     assert not found, describe(found)
+
+
+def _take_scored_drills(link: str, qualities: list[float]):
+    """Drills taken through the services, as the trainee's page would start them, then scored."""
+    from programmes import selectors, services
+    from scoring import services as scoring_services
+    from simulator import demo
+    from simulator import services as simulator_services
+
+    enrolment = selectors.enrolment_for_token(link.rstrip("/").rsplit("/", 1)[1])
+    exercise = enrolment.programme.stages.first().drills.first()
+    attempts = []
+    for quality in qualities:
+        attempt, _ = services.drill_start(enrolment=enrolment, exercise=exercise)
+        for item in attempt.items.select_related("scenario__answer_key"):
+            answer = demo.ANSWERS[item.kind](item.scenario.payload, item.scenario.answer_key.content, quality)
+            simulator_services.response_save(attempt=attempt, item=item, base_version=0, answer=answer)
+        simulator_services.attempt_submit(attempt=attempt, submitted_by="participant")
+        scoring_services.attempt_score(attempt_id=attempt.pk)
+        attempts.append(attempt)
+    return attempts
+
+
+def test_on_a_phone_the_chart_axis_reads_and_a_drills_feedback_opens_from_the_link(page, trainee_link, shot):
+    link, _ = trainee_link
+    attempts = _take_scored_drills(link, [0.3, 0.6, 0.9, 0.5, 0.8, 0.7, 0.4, 1.0, 0.6])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(link)
+
+    axis = page.locator('[data-chart="score-chart"] text.pg-axis')
+    heights = axis.evaluate_all("nodes => nodes.map(n => n.getBoundingClientRect().height)")
+    shot(page.locator('[data-chart="score-chart"]'), "programme-chart-390")
+    assert heights and min(heights) >= 9, heights  # was about 5px
+    boxes = page.locator('[data-chart="score-chart"] text.pg-axis[text-anchor="middle"]').evaluate_all(
+        "nodes => nodes.map(n => { const r = n.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert all(left[1] <= right[0] for left, right in zip(boxes, boxes[1:], strict=False)), boxes
+    assert not violations(page)
+
+    page.locator(f'[data-drill-feedback="{attempts[0].public_id}"]').click()
+    page.wait_for_url(re.compile(rf"/attempt/{attempts[0].public_id}/"))
+    expect()(page.locator('[data-feedback-state="scored"]')).to_be_visible()

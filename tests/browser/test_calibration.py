@@ -66,7 +66,7 @@ def test_a_lead_opens_the_calibration_page_and_a_reviewer_grades_the_calibration
     found = violations(page)
     shot(page, "70-calibration", full_page=True)
 
-    page.get_by_label("Attempt", exact=True).select_option(example_attempt.public_id)
+    page.locator("select[data-eligible-attempts]").select_option(example_attempt.public_id)
     for select in page.locator(".mark-form fieldset.agreed select").all():
         select.select_option("3")
     page.get_by_label("Notes for reviewers").fill("A middling answer: calm, but no next update time.")

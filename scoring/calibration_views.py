@@ -23,7 +23,7 @@ from simulator.access import exercises_visible_to, require_lead, staff_membershi
 from simulator.errors import DomainError
 from simulator.models import Attempt, AttemptStatus, Role
 from simulator.staff_views import staff_page
-from simulator.views import KIND_LABELS
+from simulator.views import KIND_LABELS, ROUTES, SEVERITIES
 
 ANCHORS = {d["key"]: d["anchors"] for d in DEFAULT_RUBRIC}
 REASON_LABELS = dict(OverrideReason.choices)
@@ -123,6 +123,7 @@ def _calibration_set(exercise) -> dict:
             {
                 "example": example,
                 "code": participant_code(example.attempt.participant_id),
+                "label": _attempt_label(example.attempt),
                 "agreed": [(DIMENSION_NAMES.get(d, d), v) for d, v in example.agreed_scores.items()],
                 "grades": grades,
                 "url": reverse("staff-calibration-example", args=[example.pk]),
@@ -130,17 +131,36 @@ def _calibration_set(exercise) -> dict:
         )
     reviewers = []
     if exercise.panel_id:
-        for user in exercise.panel.reviewers.order_by("username"):
+        members = list(exercise.panel.reviewers.order_by("username"))
+        statuses = services.calibration_statuses(exercises=[exercise], reviewers=members)
+        for user in members:
             done = graded.get(user.pk, [])
+            status = statuses[(exercise.pk, user.pk)]
             reviewers.append(
                 {
                     "name": review_pages.display_name(user),
-                    "graded": len(done),
+                    "graded": status.graded,
                     "mean_distance": _number(sum(done) / len(done)) if done else "—",
-                    "cleared": not examples or len(done) >= len(examples),
+                    "cleared": status.cleared,
+                    "reviewed_live": status.reviewed_live,
                 }
             )
-    return {"examples": rows, "reviewers": reviewers, "count": len(examples)}
+    eligible = [
+        {"public_id": a.public_id, "label": _attempt_label(a)}
+        for a in Attempt.objects.filter(
+            exercise=exercise, status=AttemptStatus.FINALIZED, calibration_example__isnull=True
+        )
+        .only("public_id", "participant_id", "submitted_at")
+        .order_by("-submitted_at", "-pk")
+    ]
+    return {"examples": rows, "reviewers": reviewers, "count": len(examples), "eligible": eligible}
+
+
+def _attempt_label(attempt) -> str:
+    """An attempt as a lead picks it for the calibration set: the participant's code and the day it
+    was submitted, never a name (reviewers grade examples blind)."""
+    day = attempt.submitted_at.date().isoformat() if attempt.submitted_at else "not submitted"
+    return f"{participant_code(attempt.participant_id)} · submitted {day}"
 
 
 def _calibration_context(request, exercise, period: Period, period_error: str = "") -> dict:
@@ -258,9 +278,7 @@ def calibration_example_mark(request, exercise_id: int):
         else None
     )
     if attempt is None:
-        problems.insert(
-            0, "Give the id of a scored attempt of this exercise (it is in the attempt page's address)."
-        )
+        problems.insert(0, "Choose a finalized attempt of this exercise.")
     if not problems:
         try:
             services.calibration_example_mark(
@@ -348,11 +366,18 @@ def calibration_index(request):
                     "graded": example.pk in mine,
                 }
             )
+        statuses = services.calibration_statuses(exercises=exercises, reviewers=[request.user])
         for exercise in exercises:
             listed = by_exercise.get(exercise.pk, [])
-            done = sum(e["graded"] for e in listed)
+            status = statuses[(exercise.pk, request.user.pk)]
             rows.append(
-                {"exercise": exercise, "examples": listed, "done": done, "cleared": done >= len(listed)}
+                {
+                    "exercise": exercise,
+                    "examples": listed,
+                    "done": status.graded,
+                    "cleared": status.cleared,
+                    "reviewed_live": status.reviewed_live,
+                }
             )
     return render(request, "scoring/calibration_index.html", {"rows": rows, "is_lead": lead})
 
@@ -373,14 +398,17 @@ def _example_page(request, example, *, status=200, errors=None, chosen=None, res
     grade = CalibrationGrade.objects.filter(example=example, reviewer=request.user).first()
     if grade is not None and result is None:
         result = services.calibration_distance(grade)
-    answers = attempt_answers(attempt=example.attempt)
+    answers = {a["item_id"]: a for a in attempt_answers(attempt=example.attempt)}
+    # What the participant saw, rendered by the same item templates as the live review page.
     parts = [
         {
-            "position": a["position"] + 1,
-            "kind": KIND_LABELS.get(a["kind"], a["kind"]),
-            "groups": review_pages.answer_groups(review_pages.answer_fields(a["answer"])),
+            "seen": item,
+            "template": f"simulator/items/_{item['kind']}.html",
+            "groups": review_pages.answer_groups(
+                review_pages.answer_fields(answers.get(item["id"], {}).get("answer") or {})
+            ),
         }
-        for a in answers
+        for item in review_pages.items_as_seen(attempt=example.attempt)
     ]
     chosen = chosen or {}
     dimensions = [
@@ -416,6 +444,9 @@ def _example_page(request, example, *, status=200, errors=None, chosen=None, res
         "can_grade": grade is None and not rows,
         "is_lead": lead,
         "errors": errors or [],
+        "severities": SEVERITIES,  # the item templates' choices, as on the review page
+        "routes": ROUTES,
+        "kind_labels": KIND_LABELS,
     }
     return render(request, "scoring/calibration_example.html", context, status=status)
 

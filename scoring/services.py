@@ -339,11 +339,13 @@ def assignments_make(*, attempt, now=None) -> list[ReviewAssignment]:
         .annotate(load=Count("review_assignments", filter=Q(review_assignments__attempt__exercise=exercise)))
         .order_by("load", "pk")
     )
+    if CalibrationExample.objects.filter(attempt=attempt).exists():
+        return []  # a calibration example is graded as such, never reviewed live
     if CalibrationExample.objects.filter(exercise=exercise).exists():
         # Reviewers who have not cleared the exercise's calibration set wait for it.
-        candidates = [
-            user for user in panel_members if reviewer_calibration(reviewer=user, exercise=exercise).cleared
-        ][:needed]
+        members = list(panel_members)
+        statuses = calibration_statuses(exercises=[exercise], reviewers=members)
+        candidates = [user for user in members if statuses[(exercise.pk, user.pk)].cleared][:needed]
     else:
         candidates = list(panel_members[:needed])
     now = now or timezone.now()
@@ -365,6 +367,7 @@ def review_assign(*, attempt, reviewer, assigned_by, now=None) -> ReviewAssignme
         raise NotAllowed("the reviewer must belong to this organisation")
     if not ReviewAssignment.objects.filter(attempt=attempt, reviewer=reviewer).exists():
         _require_calibrated(reviewer, attempt.exercise)
+        _require_not_an_example(reviewer, attempt)
     now = now or timezone.now()
     assignment, created = ReviewAssignment.objects.get_or_create(
         attempt=attempt, reviewer=reviewer, defaults={"assigned_by": assigned_by, "assigned_at": now}
@@ -381,6 +384,7 @@ def review_claim(*, attempt, reviewer, now=None) -> ReviewClaim:
     _staff(reviewer, attempt)
     _open_for_changes(attempt)
     _require_calibrated(reviewer, attempt.exercise)
+    _require_not_an_example(reviewer, attempt)
     now = now or timezone.now()
     claim = ReviewClaim.objects.select_for_update().select_related("reviewer").filter(attempt=attempt).first()
     if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
@@ -422,6 +426,7 @@ def review_submit(*, attempt, reviewer, scores: dict, notes: str = "", now=None)
     _staff(reviewer, attempt)
     _open_for_changes(attempt)
     _require_calibrated(reviewer, attempt.exercise)
+    _require_not_an_example(reviewer, attempt)
     now = now or timezone.now()
     claim = ReviewClaim.objects.select_related("reviewer").filter(attempt=attempt).first()
     if claim is not None and claim.reviewer_id != reviewer.pk and claim.expires_at > now:
@@ -636,19 +641,54 @@ class CalibrationStatus:
         return self.examples == 0 or self.graded >= self.examples or self.reviewed_live
 
 
-def reviewer_calibration(*, reviewer, exercise) -> CalibrationStatus:
-    """How much of the exercise's calibration set the reviewer has graded (one query, two with examples)."""
-    examples = CalibrationExample.objects.filter(exercise=exercise).count()
-    if examples == 0:
-        return CalibrationStatus(examples=0, graded=0, reviewed_live=False)
-    graded = CalibrationGrade.objects.filter(example__exercise=exercise, reviewer=reviewer).count()
-    reviewed_live = (
-        graded < examples
-        and Review.objects.filter(attempt__exercise=exercise, reviewer=reviewer)
-        .exclude(attempt__calibration_example__isnull=False)
-        .exists()
+def calibration_statuses(*, exercises, reviewers) -> dict[tuple[int, int], CalibrationStatus]:
+    """Where each reviewer stands with each exercise's calibration set, keyed (exercise id, reviewer
+    id): the one definition the gate and every page read. Three queries whatever the numbers."""
+    from django.db.models import Count
+
+    exercise_ids = [getattr(e, "pk", e) for e in exercises]
+    reviewer_ids = [getattr(r, "pk", r) for r in reviewers]
+    counts = dict(
+        CalibrationExample.objects.filter(exercise_id__in=exercise_ids)
+        .values("exercise_id")
+        .annotate(n=Count("pk"))
+        .values_list("exercise_id", "n")
     )
-    return CalibrationStatus(examples=examples, graded=graded, reviewed_live=reviewed_live)
+    graded: dict[tuple[int, int], int] = {}
+    live: set[tuple[int, int]] = set()
+    gated = [e for e in exercise_ids if counts.get(e)]
+    if gated and reviewer_ids:
+        graded = {
+            (e, r): n
+            for e, r, n in CalibrationGrade.objects.filter(
+                example__exercise_id__in=gated, reviewer_id__in=reviewer_ids
+            )
+            .values("example__exercise_id", "reviewer_id")
+            .annotate(n=Count("pk"))
+            .values_list("example__exercise_id", "reviewer_id", "n")
+        }
+        live = set(
+            Review.objects.filter(attempt__exercise_id__in=gated, reviewer_id__in=reviewer_ids)
+            .exclude(attempt__calibration_example__isnull=False)
+            .values_list("attempt__exercise_id", "reviewer_id")
+            .distinct()
+        )
+    out = {}
+    for e in exercise_ids:
+        examples = counts.get(e, 0)
+        for r in reviewer_ids:
+            done = graded.get((e, r), 0)
+            out[(e, r)] = CalibrationStatus(
+                examples=examples,
+                graded=done,
+                reviewed_live=bool(examples) and done < examples and (e, r) in live,
+            )
+    return out
+
+
+def reviewer_calibration(*, reviewer, exercise) -> CalibrationStatus:
+    """How much of the exercise's calibration set the reviewer has graded (see `calibration_statuses`)."""
+    return calibration_statuses(exercises=[exercise], reviewers=[reviewer])[(exercise.pk, reviewer.pk)]
 
 
 def _require_calibrated(reviewer, exercise) -> None:
@@ -665,20 +705,37 @@ def _require_calibrated(reviewer, exercise) -> None:
         )
 
 
+def _require_not_an_example(reviewer, attempt) -> None:
+    """A reviewer who graded an attempt as a calibration example has seen its agreed scores: they
+    cannot review it blind any more."""
+    if CalibrationGrade.objects.filter(example__attempt=attempt, reviewer=reviewer).exists():
+        raise ReviewRefused(
+            "you graded this attempt as a calibration example and have seen its agreed scores, so you "
+            "cannot review it live"
+        )
+
+
+class ExampleNotFinalized(DomainError):
+    status_code = 409
+    code = "example_not_finalized"
+
+
 def _agreed_scores(attempt, scores: dict) -> dict[str, int]:
     return _check_scores(scores, _dimensions_of(attempt))
 
 
 @transaction.atomic
 def calibration_example_mark(*, attempt, agreed_scores: dict, marked_by, notes: str = "", now=None):
-    """A lead marks a scored attempt as a calibration example of its exercise with the scores the
+    """A lead marks a finalized attempt as a calibration example of its exercise with the scores the
     panel agreed on (every dimension the attempt was scored on); marking again updates them."""
     from simulator.models import AttemptStatus
 
     _lead(marked_by, attempt)
-    if attempt.status not in (AttemptStatus.SCORED, AttemptStatus.FINALIZED):
-        raise ReviewRefused(
-            f"only a scored attempt can be a calibration example; this one is {attempt.status}"
+    if attempt.status != AttemptStatus.FINALIZED:
+        raise ExampleNotFinalized(
+            f"only an attempt whose scorecard is finalized can be a calibration example; this one is "
+            f"{attempt.status}, so its live reviews may still be under way and a reviewer grading it "
+            "as an example would see the agreed scores of an attempt they review blind"
         )
     clean = _agreed_scores(attempt, agreed_scores)
     missing = [d for d in _dimensions_of(attempt) if d not in clean]

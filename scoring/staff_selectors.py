@@ -422,10 +422,11 @@ def csv_cells(row: dict, dimensions: list[str]) -> list[str]:
 
 
 def reviewer_queue(*, reviewer) -> QuerySet[Attempt]:
-    """The attempts assigned to a reviewer that still wait for their review."""
+    """The attempts assigned to a reviewer that still wait for their review (a calibration example
+    is graded as such, never reviewed live)."""
     return (
         attempts_visible_to(reviewer)
-        .filter(review_assignments__reviewer=reviewer, status="scored")
+        .filter(review_assignments__reviewer=reviewer, status="scored", calibration_example__isnull=True)
         .exclude(reviews__reviewer=reviewer)
         .select_related("exercise", "participant", "scorecard")
         .order_by("submitted_at", "pk")

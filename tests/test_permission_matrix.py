@@ -48,7 +48,7 @@ CALLERS = ("anon", "cand", "cand2", "rev", "rev_off", "lead", "lead_other")
 @dataclass(frozen=True)
 class Call:
     method: str
-    path: str  # formatted with the world's objects: {A} {B} {B_item} {B_log_item} {E} {O} {P} {I} {token} …
+    path: str  # formatted with the world's objects: {A} {B} {B_item} {B_log_item} {E} {O} {P} {I} {token} {CXA} …
     expected: str  # one code per caller, in CALLERS order, separated by spaces
     body: dict | None = None
 
@@ -175,7 +175,7 @@ MATRIX: dict[str, list[Call]] = {
     "staff-calibration-mark": [
         Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 400 404"),
         Call("post", "/staff/exercises/{E}/calibration/examples/", "302 302 302 404 404 302 404",
-             {"attempt": "{A}", "agreed-troubleshooting": "3", "agreed-communication": "3",
+             {"attempt": "{CXA}", "agreed-troubleshooting": "3", "agreed-communication": "3",
               "agreed-escalation": "3", "agreed-operational_discipline": "3"}),
     ],
     "staff-item-retire": [Call("post", "/staff/exercises/{E}/items/retire/", "302 302 302 404 404 400 404")],
@@ -303,6 +303,10 @@ def world(
     assert appeal.assigned_to == reviewer
     # A calibration example of E, already graded by rev so that the live attempts stay open to rev.
     example_attempt = scored_attempt(email="cal@example.com")
+    scoring_services.scorecard_finalize(
+        attempt=example_attempt, finalized_by=lead, without_required_reviews=True
+    )
+    example_attempt.refresh_from_db()
     dimensions = scoring_services._dimensions_of(example_attempt)
     example = scoring_services.calibration_example_mark(
         attempt=example_attempt, agreed_scores={d: 3 for d in dimensions}, marked_by=lead
@@ -346,6 +350,7 @@ def world(
         "token": fresh_token,
         "token_B": token_b,
         "CX": example.pk,
+        "CXA": example_attempt.public_id,
         "PR": programme.pk,
         "EN": enrolment.pk,
         "PT": trainee_token,

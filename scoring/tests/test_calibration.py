@@ -2,6 +2,8 @@
 the API and page (leads only, 404 outside), pinned queries, calibration sets gating a reviewer's live
 queue, and retiring a scenario."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -9,6 +11,7 @@ from rest_framework.test import APIClient
 from scoring import services
 from scoring.calibration import Period, exercise_calibration
 from scoring.models import CalibrationExample, CalibrationGrade, Review, ReviewAssignment
+from scoring.staff_selectors import participant_code
 from simulator import services as simulator_services
 from simulator.errors import DomainError
 from simulator.models import AuditEntry
@@ -201,7 +204,7 @@ def test_the_calibration_page_runs_a_fixed_number_of_queries(
         services.review_submit(attempt=attempt, reviewer=second_reviewer, scores={"communication": 4})
         return attempt
 
-    marked = add("one@example.com")
+    marked = _finalize(add("one@example.com"), lead)
     example = services.calibration_example_mark(
         attempt=marked, agreed_scores=_all_three(marked), marked_by=lead
     )
@@ -210,15 +213,21 @@ def test_the_calibration_page_runs_a_fixed_number_of_queries(
     client.force_login(lead)
     url = reverse("staff-calibration", args=[review_exercise.pk])
     client.get(url)
-    with django_assert_num_queries(16) as first:
+    with django_assert_num_queries(20) as first:
         client.get(url)
     for n in range(3):
-        add(f"more{n}@example.com")
+        _finalize(add(f"more{n}@example.com"), lead)  # more attempts to offer in the select
     with django_assert_num_queries(len(first.captured_queries)):
-        client.get(url)
+        assert client.get(url).content.decode().count("· submitted") == 4  # 3 offered, 1 listed
 
 
 # Calibration sets --------------------------------------------------------------------------------
+
+
+def _finalize(attempt, lead):
+    services.scorecard_finalize(attempt=attempt, finalized_by=lead, without_required_reviews=True)
+    attempt.refresh_from_db()
+    return attempt
 
 
 def _all_three(attempt):
@@ -228,7 +237,7 @@ def _all_three(attempt):
 
 
 def test_a_lead_marks_an_example_and_a_reviewer_sees_how_far_they_are(scored_attempt, lead, reviewer):
-    attempt = scored_attempt()
+    attempt = _finalize(scored_attempt(), lead)
     agreed = _all_three(attempt) | {"communication": 4}
 
     with pytest.raises(NotAllowed):
@@ -257,7 +266,7 @@ def test_a_lead_marks_an_example_and_a_reviewer_sees_how_far_they_are(scored_att
 def test_a_reviewer_gets_live_attempts_only_after_grading_the_calibration_set(
     scored_attempt, lead, reviewer, second_reviewer
 ):
-    example_attempt = scored_attempt("example@example.com")
+    example_attempt = _finalize(scored_attempt("example@example.com"), lead)
     example = services.calibration_example_mark(
         attempt=example_attempt, agreed_scores=_all_three(example_attempt), marked_by=lead
     )
@@ -290,7 +299,7 @@ def test_a_reviewer_already_reviewing_the_exercise_keeps_their_place_when_a_set_
 ):
     before = scored_attempt("before@example.com")
     services.review_submit(attempt=before, reviewer=reviewer, scores={"communication": 3})
-    example_attempt = scored_attempt("example@example.com")
+    example_attempt = _finalize(scored_attempt("example@example.com"), lead)
     services.calibration_example_mark(
         attempt=example_attempt, agreed_scores=_all_three(example_attempt), marked_by=lead
     )
@@ -302,7 +311,7 @@ def test_a_reviewer_already_reviewing_the_exercise_keeps_their_place_when_a_set_
 
 
 def test_unmarking_an_example_removes_its_grades(scored_attempt, lead, reviewer):
-    attempt = scored_attempt()
+    attempt = _finalize(scored_attempt(), lead)
     example = services.calibration_example_mark(
         attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
     )
@@ -316,7 +325,7 @@ def test_unmarking_an_example_removes_its_grades(scored_attempt, lead, reviewer)
 def test_the_pages_mark_an_example_and_let_a_reviewer_grade_it(
     client, scored_attempt, lead, reviewer, review_exercise
 ):
-    attempt = scored_attempt()
+    attempt = _finalize(scored_attempt(), lead)
     dimensions = list(_all_three(attempt))
     client.force_login(lead)
     mark_url = reverse("staff-calibration-mark", args=[review_exercise.pk])
@@ -345,7 +354,7 @@ def test_the_pages_mark_an_example_and_let_a_reviewer_grade_it(
 
 
 def test_a_calibration_example_of_another_organisation_is_not_found(client, scored_attempt, lead, outsiders):
-    attempt = scored_attempt()
+    attempt = _finalize(scored_attempt(), lead)
     example = services.calibration_example_mark(
         attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
     )
@@ -431,7 +440,7 @@ def test_the_calibration_index_and_an_example_keep_their_queries_whatever_the_se
     client, scored_attempt, lead, reviewer, review_exercise, django_assert_num_queries
 ):
     def mark(email):
-        attempt = scored_attempt(email)
+        attempt = _finalize(scored_attempt(email), lead)
         return services.calibration_example_mark(
             attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
         )
@@ -441,9 +450,9 @@ def test_the_calibration_index_and_an_example_keep_their_queries_whatever_the_se
     page = reverse("staff-calibration-example", args=[example.pk])
     client.force_login(reviewer)
     client.get(index)
-    with django_assert_num_queries(6) as index_queries:
+    with django_assert_num_queries(9) as index_queries:
         assert client.get(index).status_code == 200
-    with django_assert_num_queries(7) as page_queries:
+    with django_assert_num_queries(9) as page_queries:
         assert client.get(page).status_code == 200
     for n in range(3):
         mark(f"more{n}@example.com")
@@ -471,3 +480,119 @@ def test_the_migration_fills_the_check_outcomes_of_stored_scores(scored_attempt)
     importlib.import_module("scoring.migrations.0006_calibration").fill_check_outcomes(apps, None)
 
     assert {row.pk: row.check_outcomes for row in DimensionScore.objects.all()} == expected
+
+
+# Only finalized attempts are examples; a grader never reviews the example live ------------------------
+
+
+def test_an_attempt_still_in_review_cannot_be_an_example_on_the_page_or_in_the_service(
+    client, scored_attempt, lead, reviewer, review_exercise
+):
+    attempt = scored_attempt()  # in the reviewer's queue, 0 of its reviews in
+    assert ReviewAssignment.objects.filter(attempt=attempt, reviewer=reviewer).exists()
+
+    with pytest.raises(
+        services.ExampleNotFinalized, match="only an attempt whose scorecard is finalized"
+    ) as refused:
+        services.calibration_example_mark(attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead)
+    assert refused.value.status_code == 409
+    client.force_login(lead)
+    page = client.post(
+        reverse("staff-calibration-mark", args=[review_exercise.pk]),
+        {"attempt": attempt.public_id, **{f"agreed-{d}": "3" for d in _all_three(attempt)}},
+    )
+    assert page.status_code == 400
+    assert (
+        "Only an attempt whose scorecard is finalized can be a calibration example" in page.content.decode()
+    )
+    assert not CalibrationExample.objects.exists()
+    # The page offers only finalized attempts, by participant code and date, never by name.
+    listed = client.get(reverse("staff-calibration", args=[review_exercise.pk])).content.decode()
+    assert attempt.public_id not in listed
+    _finalize(attempt, lead)
+    listed = client.get(reverse("staff-calibration", args=[review_exercise.pk])).content.decode()
+    label = (
+        f"{participant_code(attempt.participant_id)} · submitted {attempt.submitted_at.date().isoformat()}"
+    )
+    assert f'<option value="{attempt.public_id}">{label}</option>' in listed
+    assert attempt.participant.name not in listed
+
+
+def test_a_reviewer_who_graded_an_example_never_reviews_that_attempt_live(scored_attempt, lead, reviewer):
+    from scoring.staff_selectors import reviewer_queue
+
+    attempt = _finalize(scored_attempt(), lead)
+    example = services.calibration_example_mark(
+        attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
+    )
+    services.calibration_grade_submit(example=example, reviewer=reviewer, scores=_all_three(attempt))
+    services.scorecard_reopen(attempt=attempt, reopened_by=lead, reason="A second look.")
+    attempt.refresh_from_db()
+
+    with pytest.raises(services.ReviewRefused, match="graded this attempt as a calibration example"):
+        services.review_claim(attempt=attempt, reviewer=reviewer)
+    with pytest.raises(services.ReviewRefused, match="graded this attempt as a calibration example"):
+        services.review_submit(attempt=attempt, reviewer=reviewer, scores={"communication": 3})
+    ReviewAssignment.objects.filter(attempt=attempt).delete()
+    with pytest.raises(services.ReviewRefused, match="graded this attempt as a calibration example"):
+        services.review_assign(attempt=attempt, reviewer=reviewer, assigned_by=lead)
+    # An example is never put in a live queue, and leaves the queue it was in.
+    assert services.assignments_make(attempt=attempt) == []
+    ReviewAssignment.objects.create(attempt=attempt, reviewer=reviewer, assigned_at=attempt.submitted_at)
+    assert attempt not in reviewer_queue(reviewer=reviewer)
+    services.calibration_example_unmark(example=example, unmarked_by=lead)
+    assert attempt in reviewer_queue(reviewer=reviewer)
+
+
+# One definition of the gate ------------------------------------------------------------------------------
+
+
+def test_a_reviewer_who_keeps_their_place_is_shown_cleared_on_both_pages(
+    client, scored_attempt, lead, reviewer, review_exercise
+):
+    services.review_submit(
+        attempt=scored_attempt("before@example.com"), reviewer=reviewer, scores={"communication": 3}
+    )
+    example_attempt = _finalize(scored_attempt("example@example.com"), lead)
+    services.calibration_example_mark(
+        attempt=example_attempt, agreed_scores=_all_three(example_attempt), marked_by=lead
+    )
+    assert services.reviewer_calibration(reviewer=reviewer, exercise=review_exercise).cleared
+    services.review_claim(attempt=scored_attempt("after@example.com"), reviewer=reviewer)
+
+    client.force_login(lead)
+    lead_page = client.get(reverse("staff-calibration", args=[review_exercise.pk])).content.decode()
+    row = re.search(r"<li><span>" + reviewer.get_username() + r"</span>.*?</li>", lead_page).group(0)
+    assert "cleared: reviewed live before the set" in row and "waiting" not in row
+    client.force_login(reviewer)
+    own = client.get(reverse("staff-calibration-index")).content.decode()
+    assert "you keep your place" in own and "grade the set to join the queue" not in own
+
+
+# What the participant saw ----------------------------------------------------------------------------
+
+
+def _seen_frames(html: str) -> list[str]:
+    return re.findall(r"data-seen>(.*?)</div>\s*</section>", html, flags=re.S)
+
+
+def test_the_example_page_shows_what_the_participant_saw_as_the_review_page_does(
+    client, scored_attempt, lead, reviewer
+):
+    from scoring import review_pages
+
+    attempt = _finalize(scored_attempt(), lead)
+    example = services.calibration_example_mark(
+        attempt=attempt, agreed_scores=_all_three(attempt), marked_by=lead
+    )
+    client.force_login(lead)
+    live = _seen_frames(client.get(reverse("staff-attempt", args=[attempt.public_id])).content.decode())
+    client.force_login(reviewer)
+    page = client.get(reverse("staff-calibration-example", args=[example.pk])).content.decode()
+
+    seen = review_pages.items_as_seen(attempt=attempt)
+    assert len(_seen_frames(page)) == len(seen) == len(live) > 0
+    assert _seen_frames(page) == live
+    for item in seen:
+        assert item["title"] in page
+    assert "What the participant saw" in page and "Submit my grades" in page

@@ -35,6 +35,9 @@ def calibration_setup(scored_attempt, reviewer, second_reviewer, lead):
         attempt=attempts[0], dimension="communication", score=1, reason_code="scorer_credited_keywords",
         justification="Promises a fix time nobody gave.", author=lead,
     )  # fmt: skip
+    # Only a finalized attempt can be a calibration example.
+    scoring_services.scorecard_finalize(attempt=attempts[2], finalized_by=lead)
+    attempts[2].refresh_from_db()
     # The page's first request would otherwise import scikit-learn and krippendorff in the server thread.
     import krippendorff  # noqa: F401
     import sklearn.metrics  # noqa: F401
@@ -63,13 +66,16 @@ def test_a_lead_opens_the_calibration_page_and_a_reviewer_grades_the_calibration
     found = violations(page)
     shot(page, "70-calibration", full_page=True)
 
-    page.get_by_label("Attempt id").fill(example_attempt.public_id)
-    for select in page.locator(".mark-form select").all():
+    page.locator("select[data-eligible-attempts]").select_option(example_attempt.public_id)
+    for select in page.locator(".mark-form fieldset.agreed select").all():
         select.select_option("3")
     page.get_by_label("Notes for reviewers").fill("A middling answer: calm, but no next update time.")
     page.get_by_role("button", name="Mark as calibration example").click()
     expect()(page.locator(".staff-messages")).to_contain_text("calibration example")
-    expect()(page.locator("[data-set-reviewers]")).to_contain_text("waiting")
+    # Both panel reviewers reviewed live attempts before the set existed: they keep their place.
+    expect()(page.locator("[data-set-reviewers]")).to_contain_text("cleared: reviewed live before the set")
+    expect()(page.locator("[data-set-reviewers]")).not_to_contain_text("waiting")
+    expect()(page.locator("[data-examples]")).to_contain_text("submitted")
     found += violations(page)
     log_out(page)
 
@@ -89,6 +95,7 @@ def test_a_lead_opens_the_calibration_page_and_a_reviewer_grades_the_calibration
     found += violations(page)
     page.get_by_role("link", name=re.compile(r"P-\w+ \(to grade\)")).click()
     expect()(page.get_by_role("heading", name="Your grades")).to_be_visible()
+    expect()(page.locator("[data-seen]").first).to_be_visible()
     expect()(page.locator("body")).not_to_contain_text("Candidate2")
     for fieldset in page.locator("fieldset.levels").all():
         fieldset.locator("label.level").nth(3).click()

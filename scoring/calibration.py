@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from scoring.agreement import quadratic_kappa
 from scoring.dimensions import DIMENSION_KEYS
-from scoring.item_statistics import json_text
+from scoring.item_statistics import (
+    json_text,
+)
 from scoring.models import OverrideAction, OverrideReason
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -396,20 +398,7 @@ def _override_facts(exercise, attempt_filter: dict):
         sets_of[attempt_id].append((pk, version, created_at))
     scored_by_version = Counter(version for sets in sets_of.values() for _, version, _ in sets)
 
-    current = set(latest.values())
-    assessed: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for set_id, kind, dimension, outcomes in (
-        DimensionScore.objects.filter(
-            item_score__score_set__attempt__exercise=exercise,
-            **_prefixed(attempt_filter, "item_score__score_set__"),
-        )
-        .annotate(outcomes_text=json_text("check_outcomes"))
-        .values_list("item_score__score_set_id", "item_score__kind", "dimension", "outcomes_text")
-    ):
-        if set_id not in current:
-            continue
-        for check, passed in orjson.loads(outcomes).items():
-            assessed[(kind, dimension, check)][passed] += 1
+    assessed = _check_verdicts(exercise, attempt_filter)
 
     events = list(
         Override.objects.filter(attempt__exercise=exercise, action=OverrideAction.OVERRIDE, **attempt_filter)
@@ -446,6 +435,40 @@ def _override_facts(exercise, attempt_filter: dict):
             )
         )  # fmt: skip
     return facts, assessed, dict(scored_by_version)
+
+
+def _check_verdicts(exercise, attempt_filter: dict) -> dict[tuple[str, str, str], Counter]:
+    """{(kind, dimension, check): Counter({True: passed, False: failed})} over each attempt's latest
+    score set in the period. The database counts the dimension scores per (kind, dimension, outcomes)
+    — a few hundred distinct outcomes objects for tens of thousands of scores — and each distinct
+    object is parsed once here."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from scoring.models import DimensionScore, ScoreSet
+
+    later = ScoreSet.objects.filter(attempt_id=OuterRef("item_score__score_set__attempt_id")).filter(
+        Q(created_at__gt=OuterRef("item_score__score_set__created_at"))
+        | Q(
+            created_at=OuterRef("item_score__score_set__created_at"),
+            pk__gt=OuterRef("item_score__score_set_id"),
+        )
+    )
+    assessed: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for kind, dimension, outcomes, count in (
+        DimensionScore.objects.filter(
+            item_score__score_set__attempt__exercise=exercise,
+            **_prefixed(attempt_filter, "item_score__score_set__"),
+        )
+        .filter(~Exists(later))
+        .annotate(outcomes_text=json_text("check_outcomes"))
+        .values("item_score__kind", "dimension", "outcomes_text")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("item_score__kind", "dimension", "outcomes_text", "count")
+    ):
+        for check, passed in orjson.loads(outcomes).items():
+            assessed[(kind, dimension, check)][passed] += count
+    return assessed
 
 
 def _prefixed(attempt_filter: dict, prefix: str) -> dict:

@@ -137,30 +137,30 @@ def reviewer_deviations(scores: dict[tuple[object, str], dict[object, int]]) -> 
     `scores` is {(attempt, dimension): {reviewer: score}}. A reviewer's `mean_deviation` below 0 means
     stricter than the others; `deviating` counts scores at least DEVIATION_POINTS away, split into
     `lower` and `higher`."""
-    deviations: dict[object, list[tuple[str, float]]] = defaultdict(list)
+    deviations: dict[object, list[float]] = defaultdict(list)
+    per_dimension: dict[object, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for (_, dimension), by_reviewer in scores.items():
         if len(by_reviewer) < 2:
             continue
         total = sum(by_reviewer.values())
         others = len(by_reviewer) - 1
         for reviewer, score in by_reviewer.items():
-            deviations[reviewer].append((dimension, score - (total - score) / others))
+            value = score - (total - score) / others
+            deviations[reviewer].append(value)
+            per_dimension[reviewer][dimension].append(value)
     out = {}
-    for reviewer, rows in deviations.items():
-        values = [d for _, d in rows]
-        mean = statistics.fmean(values)
-        per_dimension: dict[str, list[float]] = defaultdict(list)
-        for dimension, value in rows:
-            per_dimension[dimension].append(value)
+    for reviewer, values in deviations.items():
+        # math.fsum(v) / len(v) is statistics.fmean(v), without its per-value overhead.
+        mean = math.fsum(values) / len(values)
         out[reviewer] = {
             "n": len(values),
             "mean_deviation": mean,
-            "mean_absolute_deviation": statistics.fmean(abs(d) for d in values),
-            "deviating": sum(abs(d) >= DEVIATION_POINTS for d in values),
-            "lower": sum(d <= -DEVIATION_POINTS for d in values),
-            "higher": sum(d >= DEVIATION_POINTS for d in values),
+            "mean_absolute_deviation": math.fsum(map(abs, values)) / len(values),
+            "deviating": sum(1 for d in values if abs(d) >= DEVIATION_POINTS),
+            "lower": sum(1 for d in values if d <= -DEVIATION_POINTS),
+            "higher": sum(1 for d in values if d >= DEVIATION_POINTS),
             "direction": direction(mean),
-            "by_dimension": {k: statistics.fmean(v) for k, v in per_dimension.items()},
+            "by_dimension": {k: math.fsum(v) / len(v) for k, v in per_dimension[reviewer].items()},
         }
     return out
 

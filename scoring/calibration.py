@@ -440,8 +440,8 @@ def _override_facts(exercise, attempt_filter: dict):
 def _check_verdicts(exercise, attempt_filter: dict) -> dict[tuple[str, str, str], Counter]:
     """{(kind, dimension, check): Counter({True: passed, False: failed})} over each attempt's latest
     score set in the period. The database counts the dimension scores per (kind, dimension, outcomes)
-    — a few hundred distinct outcomes objects for tens of thousands of scores — and each distinct
-    object is parsed once here."""
+    — a few hundred distinct outcomes objects for tens of thousands of scores, grouped as jsonb (no
+    text cast per row) — and each distinct object is read once here."""
     from django.db.models import Count, Exists, OuterRef, Q
 
     from scoring.models import DimensionScore, ScoreSet
@@ -460,13 +460,12 @@ def _check_verdicts(exercise, attempt_filter: dict) -> dict[tuple[str, str, str]
             **_prefixed(attempt_filter, "item_score__score_set__"),
         )
         .filter(~Exists(later))
-        .annotate(outcomes_text=json_text("check_outcomes"))
-        .values("item_score__kind", "dimension", "outcomes_text")
+        .values("item_score__kind", "dimension", "check_outcomes")
         .annotate(count=Count("pk"))
         .order_by()
-        .values_list("item_score__kind", "dimension", "outcomes_text", "count")
+        .values_list("item_score__kind", "dimension", "check_outcomes", "count")
     ):
-        for check, passed in orjson.loads(outcomes).items():
+        for check, passed in outcomes.items():
             assessed[(kind, dimension, check)][passed] += count
     return assessed
 

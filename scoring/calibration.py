@@ -118,8 +118,9 @@ def auto_vs_human(pairs: list[tuple[float, float]]) -> dict:
     """Quadratic weighted kappa between the auto-score and the final human score (both rounded to a
     level) and the mean signed difference auto − human on the unrounded scores: above 0 the scorer is
     more generous than the people, below 0 harsher."""
-    autos = [level(a) for a, _ in pairs]
-    humans = [level(h) for _, h in pairs]
+    # level() written out: this runs for every scored dimension of every reviewed attempt.
+    autos = [max(1, min(5, int(a + 0.5))) for a, _ in pairs]
+    humans = [max(1, min(5, int(h + 0.5))) for _, h in pairs]
     return {
         "n": len(pairs),
         "qwk": quadratic_kappa(autos, humans),
@@ -391,10 +392,8 @@ def _override_facts(exercise, attempt_filter: dict):
         .order_by("attempt_id", "created_at", "pk")
         .values_list("pk", "attempt_id", "scorer_version", "created_at")
     )
-    latest: dict[object, int] = {}
     sets_of: dict[object, list[tuple]] = defaultdict(list)
     for pk, attempt_id, version, created_at in score_sets:
-        latest[attempt_id] = pk
         sets_of[attempt_id].append((pk, version, created_at))
     scored_by_version = Counter(version for sets in sets_of.values() for _, version, _ in sets)
 

@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from scoring.agreement import quadratic_kappa
 from scoring.dimensions import DIMENSION_KEYS
-from scoring.item_statistics import json_text
+from scoring.item_statistics import (
+    json_text,
+)
 from scoring.models import OverrideAction, OverrideReason
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -116,8 +118,9 @@ def auto_vs_human(pairs: list[tuple[float, float]]) -> dict:
     """Quadratic weighted kappa between the auto-score and the final human score (both rounded to a
     level) and the mean signed difference auto − human on the unrounded scores: above 0 the scorer is
     more generous than the people, below 0 harsher."""
-    autos = [level(a) for a, _ in pairs]
-    humans = [level(h) for _, h in pairs]
+    # level() written out: this runs for every scored dimension of every reviewed attempt.
+    autos = [max(1, min(5, int(a + 0.5))) for a, _ in pairs]
+    humans = [max(1, min(5, int(h + 0.5))) for _, h in pairs]
     return {
         "n": len(pairs),
         "qwk": quadratic_kappa(autos, humans),
@@ -135,30 +138,30 @@ def reviewer_deviations(scores: dict[tuple[object, str], dict[object, int]]) -> 
     `scores` is {(attempt, dimension): {reviewer: score}}. A reviewer's `mean_deviation` below 0 means
     stricter than the others; `deviating` counts scores at least DEVIATION_POINTS away, split into
     `lower` and `higher`."""
-    deviations: dict[object, list[tuple[str, float]]] = defaultdict(list)
+    deviations: dict[object, list[float]] = defaultdict(list)
+    per_dimension: dict[object, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for (_, dimension), by_reviewer in scores.items():
         if len(by_reviewer) < 2:
             continue
         total = sum(by_reviewer.values())
         others = len(by_reviewer) - 1
         for reviewer, score in by_reviewer.items():
-            deviations[reviewer].append((dimension, score - (total - score) / others))
+            value = score - (total - score) / others
+            deviations[reviewer].append(value)
+            per_dimension[reviewer][dimension].append(value)
     out = {}
-    for reviewer, rows in deviations.items():
-        values = [d for _, d in rows]
-        mean = statistics.fmean(values)
-        per_dimension: dict[str, list[float]] = defaultdict(list)
-        for dimension, value in rows:
-            per_dimension[dimension].append(value)
+    for reviewer, values in deviations.items():
+        # math.fsum(v) / len(v) is statistics.fmean(v), without its per-value overhead.
+        mean = math.fsum(values) / len(values)
         out[reviewer] = {
             "n": len(values),
             "mean_deviation": mean,
-            "mean_absolute_deviation": statistics.fmean(abs(d) for d in values),
-            "deviating": sum(abs(d) >= DEVIATION_POINTS for d in values),
-            "lower": sum(d <= -DEVIATION_POINTS for d in values),
-            "higher": sum(d >= DEVIATION_POINTS for d in values),
+            "mean_absolute_deviation": math.fsum(map(abs, values)) / len(values),
+            "deviating": sum(1 for d in values if abs(d) >= DEVIATION_POINTS),
+            "lower": sum(1 for d in values if d <= -DEVIATION_POINTS),
+            "higher": sum(1 for d in values if d >= DEVIATION_POINTS),
             "direction": direction(mean),
-            "by_dimension": {k: statistics.fmean(v) for k, v in per_dimension.items()},
+            "by_dimension": {k: math.fsum(v) / len(v) for k, v in per_dimension[reviewer].items()},
         }
     return out
 
@@ -389,27 +392,12 @@ def _override_facts(exercise, attempt_filter: dict):
         .order_by("attempt_id", "created_at", "pk")
         .values_list("pk", "attempt_id", "scorer_version", "created_at")
     )
-    latest: dict[object, int] = {}
     sets_of: dict[object, list[tuple]] = defaultdict(list)
     for pk, attempt_id, version, created_at in score_sets:
-        latest[attempt_id] = pk
         sets_of[attempt_id].append((pk, version, created_at))
     scored_by_version = Counter(version for sets in sets_of.values() for _, version, _ in sets)
 
-    current = set(latest.values())
-    assessed: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for set_id, kind, dimension, outcomes in (
-        DimensionScore.objects.filter(
-            item_score__score_set__attempt__exercise=exercise,
-            **_prefixed(attempt_filter, "item_score__score_set__"),
-        )
-        .annotate(outcomes_text=json_text("check_outcomes"))
-        .values_list("item_score__score_set_id", "item_score__kind", "dimension", "outcomes_text")
-    ):
-        if set_id not in current:
-            continue
-        for check, passed in orjson.loads(outcomes).items():
-            assessed[(kind, dimension, check)][passed] += 1
+    assessed = _check_verdicts(exercise, attempt_filter)
 
     events = list(
         Override.objects.filter(attempt__exercise=exercise, action=OverrideAction.OVERRIDE, **attempt_filter)
@@ -446,6 +434,39 @@ def _override_facts(exercise, attempt_filter: dict):
             )
         )  # fmt: skip
     return facts, assessed, dict(scored_by_version)
+
+
+def _check_verdicts(exercise, attempt_filter: dict) -> dict[tuple[str, str, str], Counter]:
+    """{(kind, dimension, check): Counter({True: passed, False: failed})} over each attempt's latest
+    score set in the period. The database counts the dimension scores per (kind, dimension, outcomes)
+    — a few hundred distinct outcomes objects for tens of thousands of scores, grouped as jsonb (no
+    text cast per row) — and each distinct object is read once here."""
+    from django.db.models import Count, Exists, OuterRef, Q
+
+    from scoring.models import DimensionScore, ScoreSet
+
+    later = ScoreSet.objects.filter(attempt_id=OuterRef("item_score__score_set__attempt_id")).filter(
+        Q(created_at__gt=OuterRef("item_score__score_set__created_at"))
+        | Q(
+            created_at=OuterRef("item_score__score_set__created_at"),
+            pk__gt=OuterRef("item_score__score_set_id"),
+        )
+    )
+    assessed: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for kind, dimension, outcomes, count in (
+        DimensionScore.objects.filter(
+            item_score__score_set__attempt__exercise=exercise,
+            **_prefixed(attempt_filter, "item_score__score_set__"),
+        )
+        .filter(~Exists(later))
+        .values("item_score__kind", "dimension", "check_outcomes")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("item_score__kind", "dimension", "check_outcomes", "count")
+    ):
+        for check, passed in outcomes.items():
+            assessed[(kind, dimension, check)][passed] += count
+    return assessed
 
 
 def _prefixed(attempt_filter: dict, prefix: str) -> dict:

@@ -95,29 +95,130 @@ def item_statistics(rows: list[ScoredDimension]) -> dict:
                 xs.append(1.0 if passed else 0.0)
                 ys.append(rest)
 
-    scenarios = []
+    return {
+        "scenarios": _scenario_rows(scenario_scores),
+        "checks": _check_rows(check_scores, corrected_item_total),
+    }
+
+
+def _scenario_rows(scenario_scores: dict[tuple, tuple[list, list]]) -> list[dict]:
+    rows = []
     for (kind, archetype, difficulty), (means, rests) in sorted(scenario_scores.items()):
         share = sum(x >= PASS_LEVEL for x in means) / len(means)
         r = corrected_item_total(means, rests)
-        scenarios.append(
+        rows.append(
             {
                 "kind": kind, "archetype": archetype, "difficulty": difficulty, "n": len(means),
                 "mean_score": statistics.fmean(means), "share_passing": share, "discrimination": r,
                 "flags": flags(n=len(means), share_passing=share, discrimination=r),
             }
         )  # fmt: skip
-    checks = []
-    for ((kind, archetype, difficulty), dimension, check), (passed, rests) in sorted(check_scores.items()):
-        share = sum(passed) / len(passed)
-        r = corrected_item_total(passed, rests)
-        checks.append(
+    return rows
+
+
+def _check_rows(check_scores: dict[tuple, object], correlation) -> list[dict]:
+    """One row per check from {(scenario, dimension, check): figures}; `correlation(figures)` is the
+    discrimination, `figures` either (passed, rests) lists or CheckSums."""
+    rows = []
+    for ((kind, archetype, difficulty), dimension, check), figures in sorted(check_scores.items()):
+        n, passed = _count_and_passed(figures)
+        share = passed / n
+        r = correlation(*figures) if isinstance(figures, tuple) else correlation(figures)
+        rows.append(
             {
                 "kind": kind, "archetype": archetype, "difficulty": difficulty, "dimension": dimension,
-                "check": check, "n": len(passed), "share_passing": share, "discrimination": r,
-                "flags": flags(n=len(passed), share_passing=share, discrimination=r),
+                "check": check, "n": n, "share_passing": share, "discrimination": r,
+                "flags": flags(n=n, share_passing=share, discrimination=r),
             }
         )  # fmt: skip
-    return {"scenarios": scenarios, "checks": checks}
+    return rows
+
+
+def _count_and_passed(figures) -> tuple[int, float]:
+    if isinstance(figures, CheckSums):
+        return figures.n, figures.passed
+    passed, _ = figures
+    return len(passed), sum(passed)
+
+
+@dataclass(frozen=True)
+class CheckSums:
+    """Exact integer sums over the attempts that assessed a check: x is 1 when it passed, y the rest of
+    the attempt (its total auto-score minus the check's dimension score). Enough for the share passing
+    and Pearson's r without the rows themselves, so PostgreSQL can add them up."""
+
+    n: int
+    passed: int  # sum of x (and of x squared, x being 0 or 1)
+    rest: int  # sum of y
+    passed_rest: int  # sum of x * y
+    rest_squared: int  # sum of y squared
+
+
+def correlation_from_sums(sums: CheckSums) -> float | None:
+    """Pearson's r of a check's verdicts with the rest of the attempt, from exact sums; None exactly
+    when `corrected_item_total` gives None (fewer than three attempts, or no spread on either side: the
+    integer variances below are 0, while any spread makes them at least 1/n)."""
+    n = sums.n
+    if n < 3:
+        return None
+    sxx = n * sums.passed - sums.passed * sums.passed
+    syy = n * sums.rest_squared - sums.rest * sums.rest
+    if sxx <= 0 or syy <= 0:
+        return None
+    sxy = n * sums.passed_rest - sums.passed * sums.rest
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def grouped_item_statistics(rows) -> dict:
+    """The figures of `item_statistics` from rows (attempt, item, scenario, dimension, score, outcomes
+    as JSON text), without a Python object per check verdict.
+
+    A check's figures need only exact integer sums (CheckSums), and the rest of an attempt is the same
+    for every check of one dimension score. So the dimension scores are added up per (scenario,
+    dimension, outcomes text): count, sum and sum of squares of the rest; each distinct outcomes object
+    (a few per check pattern, not one per attempt) is parsed once and its sums credited to its checks.
+    Scenario figures are computed exactly as in `item_statistics`."""
+    totals: dict[object, int] = defaultdict(int)
+    own: dict[tuple, list] = {}
+    for attempt, item, scenario, _, score, _ in rows:
+        totals[attempt] += score
+        entry = own.get((attempt, item))
+        if entry is None:
+            own[(attempt, item)] = [scenario, score, 1]
+        else:
+            entry[1] += score
+            entry[2] += 1
+    scenario_scores: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for (attempt, _), (scenario, score_sum, count) in own.items():
+        means, rests = scenario_scores[scenario]
+        means.append(score_sum / count)
+        rests.append(totals[attempt] - score_sum)
+
+    groups: dict[tuple, list[int]] = {}
+    for attempt, _, scenario, dimension, score, outcomes in rows:
+        rest = totals[attempt] - score
+        group = groups.get((scenario, dimension, outcomes))
+        if group is None:
+            groups[(scenario, dimension, outcomes)] = [1, rest, rest * rest]
+        else:
+            group[0] += 1
+            group[1] += rest
+            group[2] += rest * rest
+    sums: dict[tuple, list[int]] = {}
+    for (scenario, dimension, outcomes), (n, rest, rest_squared) in groups.items():
+        for check, passed in orjson.loads(outcomes).items():
+            acc = sums.setdefault((scenario, dimension, check), [0, 0, 0, 0, 0])
+            acc[0] += n
+            acc[2] += rest
+            acc[4] += rest_squared
+            if passed:
+                acc[1] += n
+                acc[3] += rest
+    check_scores = {key: CheckSums(*acc) for key, acc in sums.items()}
+    return {
+        "scenarios": _scenario_rows(scenario_scores),
+        "checks": _check_rows(check_scores, correlation_from_sums),
+    }
 
 
 def json_text(field: str):
@@ -131,7 +232,8 @@ def json_text(field: str):
 
 def exercise_item_statistics(*, exercise, period=None) -> dict:
     """Item statistics of an exercise's attempts submitted in the period, from each attempt's latest
-    score set: three queries whatever the number of attempts."""
+    score set: two queries whatever the number of attempts. The check outcomes stay JSON text and are
+    parsed once per distinct (scenario, dimension, outcomes), see `grouped_item_statistics`."""
     from scoring.calibration import Period
     from scoring.models import DimensionScore, ScoreSet
 
@@ -146,14 +248,7 @@ def exercise_item_statistics(*, exercise, period=None) -> dict:
         latest[attempt_id] = pk
     current = set(latest.values())
     rows = [
-        ScoredDimension(
-            attempt=attempt_id,
-            item=item_id,
-            scenario=(kind, archetype, difficulty),
-            dimension=dimension,
-            score=score,
-            outcomes=orjson.loads(outcomes),
-        )  # fmt: skip
+        (attempt_id, item_id, (kind, archetype, difficulty), dimension, score, outcomes)
         for set_id, attempt_id, item_id, kind, archetype, difficulty, dimension, score, outcomes in (
             DimensionScore.objects.filter(
                 item_score__score_set__attempt__exercise=exercise,
@@ -174,7 +269,7 @@ def exercise_item_statistics(*, exercise, period=None) -> dict:
         )
         if set_id in current
     ]
-    stats = item_statistics(rows)
+    stats = grouped_item_statistics(rows)
     retired = retired_scenarios(exercise)
     for row in stats["scenarios"]:
         row["retired"] = (row["kind"], row["archetype"], row["difficulty"]) in retired

@@ -98,7 +98,7 @@ def demo_scored_attempts(*, exercise: Exercise, lead) -> list[Attempt]:
 
 
 def demo_reviews(*, attempts: list[Attempt], reviewers: list, lead) -> None:
-    """Reviews from both panel reviewers on four attempts (the second a little stricter, so the
+    """Reviews from both panel reviewers on four attempts after the strongest (the second a little stricter, so the
     calibration page has disagreement to measure) and two overrides, so the comparison shows every
     source of a score; the last attempts stay in the queue."""
     from scoring import services as scoring_services
@@ -107,7 +107,9 @@ def demo_reviews(*, attempts: list[Attempt], reviewers: list, lead) -> None:
     scored = [a for a in attempts if a.status == AttemptStatus.SCORED]
     if Review.objects.filter(attempt__in=scored).exists():
         return
-    for index, attempt in enumerate(scored[:4]):
+    # The strongest candidate keeps the automatic scores, so the comparison still spans every
+    # recommendation from strong hire to strong no hire.
+    for index, attempt in enumerate(scored[1:5]):
         card = Scorecard.objects.get(attempt=attempt)
         scores = {d: max(1, min(5, round(v))) for d, v in card.auto_scores.items()}
         stricter = {

@@ -24,6 +24,8 @@ CAPTURED_ELSEWHERE = {
     "bench_log_search": "simulator/tests/test_bench_commands.py",
     "sso_configure": "simulator/tests/test_sso.py",
     "bench_calibration": "scoring/tests/test_bench_calibration.py",
+    "erase_participant": "tests/test_erasure.py",
+    "erase_expired_participants": "tests/test_erasure.py",
 }
 
 

@@ -39,8 +39,17 @@ class GroupOut(serializers.Serializer):
 class QuestionOut(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    respondents = serializers.IntegerField()
-    not_stated = serializers.IntegerField(help_text="Prefer not to say, declined or not answered")
+    respondents = serializers.IntegerField(
+        allow_null=True, help_text="Null when withheld (see totals_withheld)"
+    )
+    not_stated = serializers.IntegerField(
+        allow_null=True, help_text="Prefer not to say, declined or not answered; null when withheld"
+    )
+    totals_withheld = serializers.CharField(
+        allow_null=True,
+        help_text="Why respondents and not_stated are null: fewer than min_group_size answered, or "
+        "they would give the size of the groups left out",
+    )
     groups = GroupOut(many=True)
     left_out = serializers.ListField(
         child=inline_serializer(
@@ -48,9 +57,11 @@ class QuestionOut(serializers.Serializer):
             {
                 "key": serializers.CharField(),
                 "label": serializers.CharField(),
-                "reason": serializers.CharField(),
+                "reason": serializers.CharField(help_text="Always “too few to report”"),
             },
-        )
+        ),
+        help_text="Options with too few people to report (none included), in the question's order, "
+        "with no count",
     )
     comparable = serializers.BooleanField(help_text="At least two groups are large enough to compare")
     flagged = serializers.ListField(child=serializers.CharField())

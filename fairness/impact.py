@@ -12,9 +12,17 @@ to say", a declined form and no answer are "not stated" and belong to no group.
 - Impact ratio: a group's rate divided by the highest rate among the groups judged; the
   four-fifths rule flags a ratio below 4/5 (exactly 0.8 is not flagged; computed in fractions so
   that 4/5 is exact).
-- A group is too small to judge, and left out with the reason, when it has fewer than
-  `min_group_size` people or is under `min_share` (2%) of those who answered the question. Its
-  numbers are not reported at all: a small group's rate could point at a person.
+- A group is too small to judge, and left out, when it has fewer than `min_group_size` people
+  (nobody included) or is under `min_share` (2%) of those who answered the question. Its numbers
+  are not reported at all: a small group's rate could point at a person. The groups left out are
+  one list with one reason, "too few to report", in the question's order: telling "nobody" from
+  "fewer than N" would say how many chose an option.
+- A question's totals (how many answered it, how many did not) are withheld when they could give
+  the size of a small group: when fewer than `min_group_size` answered it ("too few answers to
+  report"), or when the people in the groups left out number from 1 to `min_group_size - 1` (those
+  who answered minus the judged groups would be that number). The number of candidates is shown
+  anyway (a lead sees every scorecard elsewhere), so withholding one total withholds both: only
+  "not stated and groups left out" together can then be worked out from the report.
 """
 
 from collections.abc import Mapping, Sequence
@@ -25,6 +33,9 @@ from statistics import median
 SELECTED_OUTCOMES = ("strong_hire", "hire")
 FOUR_FIFTHS = Fraction(4, 5)
 MIN_SHARE = Fraction(2, 100)
+TOO_FEW = "too few to report"
+TOO_FEW_ANSWERS = "too few answers to report"
+WOULD_REVEAL = "not shown: with the groups above they would give the size of the groups too few to report"
 
 
 @dataclass(frozen=True)
@@ -93,22 +104,21 @@ def _question(
             not_stated += 1
     respondents = sum(len(m) for m in members.values())
     judged, left_out = [], []
+    left_out_people = 0
     for key, label in options:
         people = len(members[key])
-        if people == 0:
-            left_out.append({"key": key, "label": label, "reason": "nobody chose it"})
-        elif people < min_group_size:
-            left_out.append({"key": key, "label": label, "reason": f"fewer than {min_group_size} people"})
-        elif Fraction(people, respondents) < min_share:
-            left_out.append(
-                {
-                    "key": key,
-                    "label": label,
-                    "reason": f"under {float(min_share) * 100:g}% of those who answered",
-                }
-            )
+        if people < min_group_size or Fraction(people, respondents) < min_share:
+            # One reason for all: the list must not tell "nobody" from "a few".
+            left_out.append({"key": key, "label": label, "reason": TOO_FEW})
+            left_out_people += people
         else:
             judged.append(_group(key, label, members[key], cut))
+    if respondents < min_group_size:
+        totals_withheld = TOO_FEW_ANSWERS
+    elif 0 < left_out_people < min_group_size:
+        totals_withheld = WOULD_REVEAL
+    else:
+        totals_withheld = None
     _compare(judged, "selection_rate", "")
     _compare(judged, "above_median_rate", "above_median_")
     for g in judged:
@@ -117,8 +127,10 @@ def _question(
     return {
         "key": question["key"],
         "label": question["label"],
-        "respondents": respondents,
-        "not_stated": not_stated,
+        # None when withheld (see the module's docstring), with the reason in `totals_withheld`.
+        "respondents": None if totals_withheld else respondents,
+        "not_stated": None if totals_withheld else not_stated,
+        "totals_withheld": totals_withheld,
         "groups": judged,
         "left_out": left_out,
         # One judged group has nothing to be compared with.

@@ -131,7 +131,12 @@ def report_csv_rows(report: dict) -> list[list[str]]:
             )  # fmt: skip
         for g in question["left_out"]:
             rows.append([question["label"], g["label"], "no", *[""] * 9, g["reason"]])
-        rows.append([question["label"], "Not stated", "no", question["not_stated"], *[""] * 8, "not a group"])
+        if question["totals_withheld"]:
+            rows.append([question["label"], "Not stated", "no", "", *[""] * 8, question["totals_withheld"]])
+        else:
+            rows.append(
+                [question["label"], "Not stated", "no", question["not_stated"], *[""] * 8, "not a group"]
+            )
     return [[csv_safe(cell) for cell in row] for row in rows]
 
 
@@ -168,10 +173,8 @@ def adverse_impact(request, exercise_id: int):
             }
             for g in question["groups"]
         ]
-        by_reason: dict[str, list[str]] = {}
-        for group in question["left_out"]:
-            by_reason.setdefault(group["reason"], []).append(group["label"])
-        questions.append({**question, "rows": groups, "left_out_by_reason": list(by_reason.items())})
+        left_out = [group["label"] for group in question["left_out"]]
+        questions.append({**question, "rows": groups, "left_out_labels": left_out})
     finalized_only = bool(report and report["finalized_only"])
     context = {
         "exercise": exercise,

@@ -3,8 +3,10 @@ answers it with an override (through `services.override_create`) or records that
 
 Who may ask: a trainee on any training drill, a hiring candidate where the exercise allows it
 (`Exercise.appeals_allowed`), once the attempt is scored. Where it goes: to a reviewer of the
-attempt's panel, preferring one who has not reviewed the attempt yet (a second look is fresh eyes),
-then the one with the fewest open appeals; with no panel, to the leads. Leads may answer any appeal
+attempt's panel who is neither assigned to review it first nor has reviewed it (a second look is
+fresh eyes), the one with the fewest open appeals; with no such reviewer or no panel, to the leads.
+"Upheld" is recorded only when the score is still the one asked about: keeping a score that a first
+review moved in the meantime is recorded as "changed", against the score at the time of answering. Leads may answer any appeal
 of their organisation. What the requester sees: the outcome and the note written for them; a
 hiring candidate is never shown a score, a check or anything of the answer key.
 """
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from scoring import services
 from scoring.dimensions import DEFAULT_RUBRIC
-from scoring.models import Appeal, AppealStatus, OverrideReason, Review, Scorecard
+from scoring.models import Appeal, AppealStatus, OverrideReason, Review, ReviewAssignment, Scorecard
 from simulator.errors import DomainError
 from simulator.models import Attempt, AttemptStatus, Purpose, Role
 from simulator.services import NotAllowed
@@ -44,12 +46,14 @@ def appeals_open_to(attempt: Attempt) -> bool:
 
 
 def _resolver_for(attempt: Attempt):
-    """A reviewer of the attempt's panel: one who has not reviewed it first, then the one with the
-    fewest open appeals. None when the attempt has no panel: the leads answer it."""
+    """A reviewer of the attempt's panel who is neither assigned to review it first nor has reviewed
+    it (fresh eyes), the one with the fewest open appeals. None when there is no such reviewer or no
+    panel: the leads answer it."""
     panel_id = attempt.invitation.panel_id  # what makes the attempt visible to its reviewers
     if panel_id is None:
         return None
     reviewed = Review.objects.filter(attempt=attempt).values("reviewer_id")
+    assigned = ReviewAssignment.objects.filter(attempt=attempt).values("reviewer_id")
     return (
         get_user_model()
         .objects.filter(
@@ -58,11 +62,10 @@ def _resolver_for(attempt: Attempt):
             membership__role=Role.REVIEWER,
             is_active=True,
         )
-        .annotate(
-            open_appeals=Count("appeals", filter=Q(appeals__status=AppealStatus.OPEN)),
-            reviewed_it=Count("pk", filter=Q(pk__in=reviewed)),
-        )
-        .order_by("reviewed_it", "open_appeals", "pk")
+        .exclude(pk__in=reviewed)
+        .exclude(pk__in=assigned)
+        .annotate(open_appeals=Count("appeals", filter=Q(appeals__status=AppealStatus.OPEN)))
+        .order_by("open_appeals", "pk")
         .first()
     )
 
@@ -146,12 +149,19 @@ def appeal_resolve(
             attempt=attempt, dimension=appeal.dimension, score=score, reason_code=reason_code,
             justification=f"Appeal: {note}", author=resolver, now=now,
         )  # fmt: skip
+        appeal.score_at_answer = float(score)
     elif outcome == AppealStatus.UPHELD:
         # Upholding judges the score as much as changing it: the same blind-review and claim rules.
         # A finalized scorecard can be upheld (nothing on it changes); changing it needs a reopen.
         if attempt.status not in APPEALABLE:
             raise AppealRefused(f"this attempt is {attempt.status}")
         services._may_change_scores(attempt, resolver, now)
+        current = Scorecard.objects.get(attempt=attempt).final_scores.get(appeal.dimension, {}).get("score")
+        appeal.score_at_answer = current
+        if current is not None and appeal.score_before is not None and float(current) != appeal.score_before:
+            # The score moved since the request (a first review, say): keeping it is not "upheld",
+            # which the requester would read as "the score you asked about stands".
+            outcome = AppealStatus.CHANGED
     else:
         raise DomainError("outcome must be changed or upheld")
     appeal.status = outcome
@@ -162,7 +172,7 @@ def appeal_resolve(
     appeal.save()
     services._audit(
         attempt, resolver, "appeal.resolved", before={"status": AppealStatus.OPEN},
-        after={"status": outcome, "dimension": appeal.dimension, "score": score if outcome == "changed" else None},
+        after={"status": outcome, "dimension": appeal.dimension, "score": appeal.score_at_answer},
         now=now,
     )  # fmt: skip
     return appeal
@@ -199,6 +209,15 @@ def appeal_of(attempt: Attempt) -> Appeal | None:
     )
 
 
+def _score_after(appeal: Appeal):
+    """The score the outcome stands against, when it differs from the one asked about."""
+    if appeal.status != AppealStatus.CHANGED:
+        return None
+    if appeal.override is not None:
+        return appeal.override.score
+    return appeal.score_at_answer
+
+
 def requester_view(*, attempt: Attempt) -> dict:
     """What the participant's page shows about appeals: whether they may ask, the dimensions to
     choose from, and their request with its outcome. A hiring candidate gets no score."""
@@ -230,6 +249,6 @@ def requester_view(*, attempt: Attempt) -> dict:
             "note": appeal.response_note,
             # Scores only for a trainee, who sees their scores anyway.
             "score_before": appeal.score_before if training else None,
-            "score_after": (appeal.override.score if appeal.override else None) if training else None,
+            "score_after": _score_after(appeal) if training else None,
         }
     return view

@@ -268,7 +268,9 @@ class Appeal(models.Model):
 
     One per attempt (the one-to-one). It ends in an override made through `override_create`
     (`changed`, the override linked) or in `upheld` with a note; `response_note` is written for the
-    requester to read. `score_before` is the final score when the request was made.
+    requester to read. `score_before` is the final score when the request was made; `score_at_answer`
+    the one when it was answered. When a first review moved the score in between, the appeal is
+    recorded as `changed` (no override linked), never `upheld`.
     """
 
     attempt = models.OneToOneField("simulator.Attempt", on_delete=models.CASCADE, related_name="appeal")
@@ -277,6 +279,10 @@ class Appeal(models.Model):
     reason = models.TextField(max_length=1000)
     status = models.CharField(max_length=16, choices=AppealStatus.choices, default=AppealStatus.OPEN)
     score_before = models.FloatField(null=True, blank=True)
+    score_at_answer = models.FloatField(
+        null=True, blank=True,
+        help_text="The final score when the appeal was answered (the new one when it was changed)",
+    )  # fmt: skip
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals",
         help_text="The reviewer whose queue it is in; empty when only the leads can answer it",

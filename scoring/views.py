@@ -205,7 +205,19 @@ def _appeal_view(appeal, user, view, posted: dict | None) -> dict:
         "note": appeal.response_note,
         "score_before": None if view.blinded else _score_text(appeal.score_before),
         "current": None if view.blinded or current is None else _score_text(current["score"]),
-        "new_score": appeal.override.score if appeal.override else None,
+        "new_score": (
+            appeal.override.score
+            if appeal.override
+            else (_score_text(appeal.score_at_answer) if appeal.status == AppealStatus.CHANGED else None)
+        ),
+        "has_override": appeal.override_id is not None,
+        # A first review moved the score since the request: keeping it is not "upheld".
+        "moved": (
+            current is not None
+            and current.get("score") is not None
+            and appeal.score_before is not None
+            and float(current["score"]) != float(appeal.score_before)
+        ),
         "may_resolve": appeals.may_resolve(appeal, user),
         "blinded": view.blinded,
         "posted": posted or {},

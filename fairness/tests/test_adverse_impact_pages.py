@@ -63,9 +63,13 @@ def test_the_lead_sees_rates_ratios_and_the_four_fifths_flag(client, lead, revie
     assert "50.0%" in html and "100.0%" in html
     assert '0.50 <span class="badge badge-error">below 4/5</span>' in html
     assert "Below four-fifths: Woman" in html
-    # The other default questions nobody answered: their groups are left out, with the reason.
-    assert "<strong>Nobody chose it:</strong> Non-binary, In another way" in html
-    assert "4 not stated" in html
+    # Options nobody chose are left out as "too few to report", never as "nobody".
+    assert "<strong>Too few to report:</strong> Non-binary, In another way" in html
+    assert "nobody" not in html.lower()
+    # Gender: 4 answered, none left out. The questions nobody answered show no totals.
+    assert "4 answered · 0 not stated" in html
+    assert html.count("Too few answers to report") == 3
+    assert "4 not stated" not in html
 
 
 def test_the_api_gives_the_same_report(client, lead, review_exercise, four_candidates):
@@ -84,9 +88,13 @@ def test_the_api_gives_the_same_report(client, lead, review_exercise, four_candi
     assert groups["man"]["highest"] is True
     assert groups["man"]["above_median"] == 0
     assert gender["left_out"] == [
-        {"key": "non_binary", "label": "Non-binary", "reason": "nobody chose it"},
-        {"key": "another", "label": "In another way", "reason": "nobody chose it"},
+        {"key": "non_binary", "label": "Non-binary", "reason": "too few to report"},
+        {"key": "another", "label": "In another way", "reason": "too few to report"},
     ]
+    assert (gender["respondents"], gender["not_stated"], gender["totals_withheld"]) == (4, 0, None)
+    age = next(q for q in body["questions"] if q["key"] != "gender")
+    assert (age["respondents"], age["not_stated"]) == (None, None)
+    assert age["totals_withheld"] == "too few answers to report"
 
 
 def test_the_csv_has_every_group_and_leaves_small_ones_empty(client, lead, review_exercise, four_candidates):
@@ -101,7 +109,12 @@ def test_the_csv_has_every_group_and_leaves_small_ones_empty(client, lead, revie
     assert woman["selection_rate"] == "0.5000" and woman["impact_ratio"] == "0.5000"
     assert woman["four_fifths_flag"] == "yes"
     non_binary = next(r for r in rows if r["question"] == "Gender" and r["group"] == "Non-binary")
-    assert non_binary["people"] == "" and non_binary["left_out_reason"] == "nobody chose it"
+    assert non_binary["people"] == "" and non_binary["left_out_reason"] == "too few to report"
+    not_stated = [r for r in rows if r["group"] == "Not stated"]
+    assert [r["people"] for r in not_stated if r["question"] == "Gender"] == ["0"]
+    withheld = [r for r in not_stated if r["question"] != "Gender"]
+    assert withheld and all(r["people"] == "" for r in withheld)
+    assert {r["left_out_reason"] for r in withheld} == {"too few answers to report"}
 
 
 def test_a_label_that_looks_like_a_formula_is_defused_in_the_csv(client, lead, organisation, review_exercise):
@@ -177,3 +190,33 @@ def test_the_page_and_the_api_run_the_same_queries_for_two_candidates_or_four(
         client.get(page(review_exercise))
     with django_assert_num_queries(7):
         client.get(page(review_exercise), {"format": "csv"})
+
+
+def test_one_candidate_who_answered_is_not_pointed_at_on_the_page_the_csv_or_the_api(
+    client, lead, review_exercise, scored_attempt, settings
+):
+    settings.FAIRNESS_MIN_GROUP_SIZE = 5
+    attempt = scored_attempt("ann@example.com")
+    services.self_identification_record(
+        participant=attempt.participant, answers={"gender": "woman", "age": "25_39"}
+    )
+    client.force_login(lead)
+
+    html = client.get(page(review_exercise)).content.decode()
+    body = client.get(api(review_exercise)).json()
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(page(review_exercise), {"format": "csv"}).content.decode()))
+    )
+
+    assert "1 candidate with a scorecard" in html
+    # Not "Fewer than 5 people: Woman" next to "Nobody chose it: Man, …": one list for every option.
+    assert "Fewer than" not in html and "nobody" not in html.lower()
+    assert "<strong>Too few to report:</strong> Woman, Man, Non-binary, In another way" in html
+    assert " answered · " not in html and "not stated</span>" not in html
+    assert html.count("Too few answers to report") == len(body["questions"])
+    for question in body["questions"]:
+        assert question["groups"] == []
+        assert {g["reason"] for g in question["left_out"]} == {"too few to report"}
+        assert (question["respondents"], question["not_stated"]) == (None, None)
+    assert {r["left_out_reason"] for r in rows if r["group"] != "Not stated"} == {"too few to report"}
+    assert all(r["people"] == "" for r in rows)

@@ -46,8 +46,10 @@ def test_selection_rates_ratios_and_the_four_fifths_flag_on_a_table_worked_by_ha
     assert report["selected"] == 10
     assert report["median_score"] == 3.0
     gender = report["questions"][0]
-    assert gender["respondents"] == 23
-    assert gender["not_stated"] == 2
+    # 23 answered, 2 did not; but 23 less the 20 judged would give the 3 non-binary candidates,
+    # so neither total is shown.
+    assert gender["respondents"] is None
+    assert gender["not_stated"] is None
     groups = by_key(gender)
     assert set(groups) == {"woman", "man"}
     # Selection: 3/10 = 0.3 against 5/10 = 0.5, ratio 0.6 < 0.8: flagged.
@@ -64,11 +66,13 @@ def test_selection_rates_ratios_and_the_four_fifths_flag_on_a_table_worked_by_ha
     assert groups["woman"]["above_median_impact_ratio"] == pytest.approx(0.8)
     assert groups["woman"]["above_median_four_fifths_flag"] is False
     assert gender["flagged"] == ["Woman"]
-    # The small groups are left out, with the reason and without their numbers.
+    # The small groups are left out together, with one reason and without their numbers: three
+    # people and nobody read the same.
     assert gender["left_out"] == [
-        {"key": "non_binary", "label": "Non-binary", "reason": "fewer than 5 people"},
-        {"key": "another", "label": "In another way", "reason": "nobody chose it"},
+        {"key": "non_binary", "label": "Non-binary", "reason": "too few to report"},
+        {"key": "another", "label": "In another way", "reason": "too few to report"},
     ]
+    assert gender["totals_withheld"] is not None
 
 
 def test_a_group_under_two_percent_of_respondents_is_left_out_even_when_it_has_n_people():
@@ -81,9 +85,9 @@ def test_a_group_under_two_percent_of_respondents_is_left_out_even_when_it_has_n
 
     gender = adverse_impact(candidates, [GENDER], min_group_size=5)["questions"][0]
 
-    assert {"key": "non_binary", "label": "Non-binary", "reason": "under 2% of those who answered"} in gender[
-        "left_out"
-    ]
+    assert {"key": "non_binary", "label": "Non-binary", "reason": "too few to report"} in gender["left_out"]
+    # Six left out is at least the minimum: the totals can be shown.
+    assert (gender["respondents"], gender["not_stated"], gender["totals_withheld"]) == (350, 0, None)
     groups = by_key(gender)
     # 60/144 = 0.41667 against 100/200 = 0.5: ratio 0.8333, not flagged.
     assert groups["man"]["impact_ratio"] == pytest.approx(60 / 144 / 0.5)
@@ -159,3 +163,78 @@ def test_hire_and_strong_hire_count_as_selected():
         "strong_hire",
         "hire",
     ]
+
+
+def reasons(question: dict) -> set[str]:
+    return {g["reason"] for g in question["left_out"]}
+
+
+def test_one_candidate_who_answered_is_not_told_apart_from_the_options_nobody_chose():
+    report = adverse_impact(people(1, answer="woman", selected=1, scores=[4.0]), [GENDER], min_group_size=5)
+    gender = report["questions"][0]
+
+    assert gender["groups"] == []
+    # Every option, the one chosen and those nobody chose, in one list, in the question's order.
+    assert [g["key"] for g in gender["left_out"]] == ["woman", "man", "non_binary", "another"]
+    assert reasons(gender) == {"too few to report"}
+    assert all(set(g) == {"key", "label", "reason"} for g in gender["left_out"])
+    # One answer is below the minimum: no count of answers, and no "not stated" that the one
+    # candidate with a scorecard would turn into a count of answers.
+    assert gender["respondents"] is None and gender["not_stated"] is None
+    assert gender["totals_withheld"] == "too few answers to report"
+
+
+def test_n_minus_one_in_one_option_and_nobody_in_the_others_reads_like_one_person():
+    four = adverse_impact(people(4, answer="man", selected=2, scores=[3.0] * 4), [GENDER], min_group_size=5)
+    one = adverse_impact(people(1, answer="woman", selected=0, scores=[3.0]), [GENDER], min_group_size=5)
+
+    def shown(report: dict) -> dict:
+        question = report["questions"][0]
+        return {
+            k: question[k] for k in ("groups", "left_out", "respondents", "not_stated", "totals_withheld")
+        }
+
+    # Four people choosing one option and one person choosing another give the same question.
+    assert shown(four) == shown(one)
+    assert shown(four)["totals_withheld"] == "too few answers to report"
+
+
+def test_totals_are_withheld_when_subtraction_would_give_a_small_groups_size():
+    # 6 women and 5 men are judged; 2 non-binary are left out; 3 did not say.
+    candidates = (
+        people(6, answer="woman", selected=3, scores=[3.0] * 6)
+        + people(5, answer="man", selected=3, scores=[3.0] * 5)
+        + people(2, answer="non_binary", selected=1, scores=[3.0] * 2)
+        + people(3, answer=None, selected=1, scores=[3.0] * 3)
+    )
+
+    gender = adverse_impact(candidates, [GENDER], min_group_size=5)["questions"][0]
+
+    assert {g["key"]: g["people"] for g in gender["groups"]} == {"woman": 6, "man": 5}
+    # 13 answered less the 11 judged would give 2: neither 13 nor 3 (16 candidates less 3) is shown.
+    assert gender["respondents"] is None and gender["not_stated"] is None
+    assert gender["totals_withheld"].startswith("not shown")
+
+
+def test_totals_are_shown_when_the_groups_left_out_are_none_or_at_least_the_minimum():
+    judged = people(6, answer="woman", selected=3, scores=[3.0] * 6) + people(
+        5, answer="man", selected=3, scores=[3.0] * 5
+    )
+    not_stated = people(2, answer=None, selected=0, scores=[3.0] * 2)
+
+    none_left_out = adverse_impact(judged + not_stated, [GENDER], min_group_size=5)["questions"][0]
+    # 3 non-binary and 2 "in another way": each too few, together 5.
+    five_left_out = adverse_impact(
+        judged
+        + not_stated
+        + people(3, answer="non_binary", selected=1, scores=[3.0] * 3)
+        + people(2, answer="another", selected=1, scores=[3.0] * 2),
+        [GENDER],
+        min_group_size=5,
+    )["questions"][0]
+
+    assert (none_left_out["respondents"], none_left_out["not_stated"]) == (11, 2)
+    assert none_left_out["totals_withheld"] is None
+    assert (five_left_out["respondents"], five_left_out["not_stated"]) == (16, 2)
+    assert five_left_out["totals_withheld"] is None
+    assert reasons(five_left_out) == {"too few to report"}

@@ -124,6 +124,32 @@ def test_upholding_is_recorded_and_shown_to_the_trainee(client, candidate_sessio
     assert "The update gives no time for the next one." in page
 
 
+def test_a_score_moved_by_a_first_review_is_not_offered_or_shown_as_upheld(
+    client, candidate_session, training_exercise, lead
+):
+    from scoring import services as scoring_services
+
+    trainee = Client()
+    attempt = candidate_session(trainee, training_exercise)
+    ask(trainee, attempt)
+    before = Appeal.objects.get(attempt=attempt).score_before
+    moved = 2 if before != 2 else 3
+    scoring_services.review_submit(attempt=attempt, reviewer=lead, scores={"communication": moved})
+    client.force_login(lead)
+
+    review = client.get(reverse("staff-attempt", args=[attempt.public_id])).content.decode()
+    response = answer(client, attempt, outcome="upheld", note="The reviewed score stands.")
+
+    assert "The score stands (upheld)" not in review
+    assert f"Keep the current score, {moved}" in review
+    assert response.status_code == 302
+    assert Appeal.objects.get(attempt=attempt).status == AppealStatus.CHANGED
+    page = trainee.get(workspace(attempt)).content.decode()
+    assert 'data-appeal-status="changed"' in page and "Score upheld" not in page
+    assert re.search(rf"Score changed</strong>: Customer communication is now {moved} \(was ", page)
+    assert "Score changed" in client.get(reverse("staff-attempt", args=[attempt.public_id])).content.decode()
+
+
 def test_an_answer_with_a_problem_is_shown_on_the_review_page(
     client, candidate_session, training_exercise, lead
 ):

@@ -88,6 +88,36 @@ def test_the_appeal_goes_to_a_panel_reviewer_who_has_not_reviewed_the_attempt(
     assert list(appeals.open_appeals_for(viewer=lead)) == [appeal]
 
 
+def test_the_appeal_skips_a_reviewer_assigned_to_the_first_review(
+    scored_attempt, review_exercise, lead, reviewer, second_reviewer
+):
+    simulator_services.exercise_set_appeals(exercise=review_exercise, allowed=True, set_by=lead)
+    attempt = scored_attempt()
+    services.review_assign(attempt=attempt, reviewer=reviewer, assigned_by=lead)
+    # The one assigned has not reviewed it yet, but the first review is theirs to do.
+    assert not attempt.reviews.exists()
+
+    appeal = appeals.appeal_request(attempt=attempt, dimension="communication", reason="Look again please.")
+
+    assert appeal.assigned_to == second_reviewer
+
+
+def test_with_every_panel_reviewer_assigned_or_done_the_appeal_goes_to_the_leads(
+    scored_attempt, review_exercise, lead, reviewer, second_reviewer
+):
+    simulator_services.exercise_set_appeals(exercise=review_exercise, allowed=True, set_by=lead)
+    attempt = scored_attempt()
+    services.review_assign(attempt=attempt, reviewer=reviewer, assigned_by=lead)
+    services.review_submit(attempt=attempt, reviewer=second_reviewer, scores={"communication": 3})
+
+    appeal = appeals.appeal_request(attempt=attempt, dimension="communication", reason="Look again please.")
+
+    assert appeal.assigned_to is None
+    assert list(appeals.open_appeals_for(viewer=reviewer)) == []
+    assert list(appeals.open_appeals_for(viewer=second_reviewer)) == []
+    assert list(appeals.open_appeals_for(viewer=lead)) == [appeal]
+
+
 def test_a_training_appeal_without_a_panel_waits_for_the_leads(scored_attempt, training_exercise, lead):
     attempt = scored_attempt("tia@example.com", exercise=training_exercise)
 
@@ -187,7 +217,32 @@ def test_a_blind_reviewer_reviews_before_answering(scored_attempt, review_exerci
     appeals.appeal_resolve(appeal=appeal, outcome="upheld", note="Fine.", resolver=assigned)
 
     appeal.refresh_from_db()
-    assert appeal.status == AppealStatus.UPHELD
+    final = Scorecard.objects.get(attempt=attempt).final_scores["communication"]["score"]
+    # Recorded against the score when answered: "upheld" only if the review left it where it was.
+    assert appeal.score_at_answer == final
+    assert appeal.status == (AppealStatus.UPHELD if final == appeal.score_before else AppealStatus.CHANGED)
+
+
+def test_keeping_a_score_that_a_first_review_moved_is_recorded_as_changed_not_upheld(
+    scored_attempt, training_exercise, lead
+):
+    attempt = scored_attempt("tia@example.com", exercise=training_exercise)
+    appeal = appeals.appeal_request(attempt=attempt, dimension="communication", reason="Look again.")
+    moved = 2 if appeal.score_before != 2 else 3
+    # The first review arrives after the request and moves the final score.
+    services.review_submit(attempt=attempt, reviewer=lead, scores={"communication": moved})
+    assert Scorecard.objects.get(attempt=attempt).final_scores["communication"]["score"] == moved
+
+    appeals.appeal_resolve(appeal=appeal, outcome="upheld", note="The reviewed score stands.", resolver=lead)
+
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.CHANGED
+    assert appeal.override is None and appeal.score_at_answer == moved
+    view = appeals.requester_view(attempt=attempt)["appeal"]
+    assert view["status_label"] == "Score changed"
+    assert (view["score_before"], view["score_after"]) == (appeal.score_before, moved)
+    entry = AuditEntry.objects.get(action="appeal.resolved")
+    assert entry.after["status"] == "changed" and entry.after["score"] == moved
 
 
 def test_a_finalized_scorecard_can_be_upheld_but_changing_it_needs_a_reopen(

@@ -134,3 +134,11 @@ def take_and_score(attempt):
 
 def basic(key: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+
+@pytest.fixture(autouse=True)
+def _deliveries_in_process(eager):
+    """Deliveries run in-process here even when a broker is configured (the PostgreSQL run of CI):
+    these tests check the delivery service itself; tests/test_worker_integrations.py checks the
+    real worker path."""
+    yield

@@ -17,14 +17,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from scoring.staff_selectors import csv_safe
 from simulator.access import require_lead
 from simulator.models import AuditEntry
 from simulator.services import audit_record
 from simulator.staff_views import _page, _query, attempt_url, staff_page
 
 PAGE_SIZE = 50
-# CSV cells a spreadsheet would run as a formula get a leading quote (the scorecard CSV does the same).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -184,11 +183,6 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 @staff_page
 def audit_export(request):
     """Every entry that matches the filters, as CSV streamed in chunks; the export is logged."""
@@ -207,7 +201,7 @@ def audit_export(request):
             row = audit_row(entry)
             yield writer.writerow(
                 [
-                    _cell(v)
+                    csv_safe(v)
                     for v in (
                         row["at"].isoformat(),
                         row["who"],

@@ -217,15 +217,20 @@ def test_a_worker_killed_mid_scoring_is_replaced_and_the_sweep_requeues_what_it_
     """The whole worker SIGKILLed holds messages it never acked; a new worker plus the sweep (which
     queues again every submission left unscored past its grace) scores each attempt once."""
     first = worker()
-    attempts = _submitted(all_kinds_exercise, invite, 4)
+    # Enough work that the kill lands with most of it still queued or held: scoring one attempt
+    # takes a fraction of a second, so a handful can all finish while the worker is inspected.
+    attempts = _submitted(all_kinds_exercise, invite, 24)
     _queue(attempts)
     _wait(first.active_pids, 60, "a scoring task to be running")
     first.kill()
     assert not _all_scored_once(attempts)
 
-    worker()
+    # The sweep runs before any worker is back, so it sees every attempt the dead worker left
+    # unscored (the one it held and those still queued); the queued ones are then sent twice, and
+    # scoring must still happen exactly once.
     result = services.attempts_sweep(now=timezone.now() + services.SCORING_GRACE)
     assert result.scoring_queued >= 1
+    worker()
 
     _wait(lambda: _all_scored_once(attempts), 120, "every attempt to be scored")
     _assert_scored_exactly_once(attempts)

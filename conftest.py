@@ -31,6 +31,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Django's PBKDF2 at its production work factor takes about a third of a second a hash, and the
+    tests make and check hundreds of passwords; they use a fast hasher, as Django advises for tests.
+    The production hasher (simulator/hashers.py, run off the event loop) is tested where it matters
+    in a subprocess with the real settings (tests/test_hardening_access.py)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     """Throttle counters live in the cache; every test starts with none, whatever ran before it."""

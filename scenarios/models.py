@@ -1,13 +1,11 @@
 from django.db import models
 
+from scenarios.kinds import KIND_LIST
 
-class ScenarioKind(models.TextChoices):
-    TRIAGE_QUEUE = "triage_queue", "Ticket triage queue"
-    LOG_INVESTIGATION = "log_investigation", "Log and trace investigation"
-    ESCALATION_WRITEUP = "escalation_writeup", "Escalation write-up"
-    CUSTOMER_COMMS = "customer_comms", "Customer communication"
-    INCIDENT = "incident", "Incident drill"
-    POSTMORTEM = "postmortem", "Postmortem"
+# The choices come from the kind registry; TRIAGE_QUEUE, INCIDENT, ... as with a declared class.
+ScenarioKind = models.TextChoices(
+    "ScenarioKind", [(kind.name.upper(), (kind.name, kind.label)) for kind in KIND_LIST]
+)
 
 
 class Difficulty(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from scenarios.models import Scenario
+from scenarios.models import AnswerKey, Scenario
 
 
 def scenarios_for_export(
@@ -21,3 +21,25 @@ def scenarios_for_export(
     if references:
         queryset = queryset.filter(reference__in=references)
     return queryset
+
+
+def decision_windows(*, scenario_ids: list[int]) -> dict[int, dict[str, list[int]]]:
+    """Per incident scenario, each decision point's window ([opens, closes] in drill seconds).
+
+    The one part of an answer key a candidate is told while working: how soon each decision is due
+    is part of the question (a trainee sees the window, a hiring candidate its urgency in words).
+    Which option is right stays in the key. One query; the rest of the key is not loaded.
+    """
+    if not scenario_ids:
+        return {}
+    rows = AnswerKey.objects.filter(scenario_id__in=scenario_ids, scenario__kind="incident").values_list(
+        "scenario_id", "content__decisions"
+    )
+    return {
+        scenario_id: {
+            decision_id: list(entry.get("window_seconds") or [])
+            for decision_id, entry in (decisions or {}).items()
+            if isinstance(entry, dict)
+        }
+        for scenario_id, decisions in rows
+    }

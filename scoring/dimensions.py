@@ -1,5 +1,7 @@
 """The eight dimensions of the support engineer's scorecard (role blueprint, section 19), and which
-dimensions each scenario kind evidences."""
+dimensions each scenario kind evidences (declared in the kind registry, scenarios/kinds.py)."""
+
+from scenarios.kinds import KIND_LIST
 
 DEFAULT_RUBRIC = [
     {
@@ -102,11 +104,4 @@ DEFAULT_RUBRIC = [
 
 DIMENSION_KEYS = tuple(d["key"] for d in DEFAULT_RUBRIC)
 
-KIND_DIMENSIONS = {
-    "triage_queue": ("troubleshooting", "escalation", "operational_discipline", "communication"),
-    "log_investigation": ("troubleshooting", "api_http", "observability"),
-    "escalation_writeup": ("escalation", "operational_discipline", "communication"),
-    "customer_comms": ("communication",),
-    "incident": ("troubleshooting", "operational_discipline", "collaboration", "communication"),
-    "postmortem": ("continuous_improvement", "collaboration"),
-}
+KIND_DIMENSIONS = {kind.name: kind.dimensions for kind in KIND_LIST}

@@ -9,20 +9,14 @@ import jsonschema
 import orjson
 from referencing import Registry, Resource
 
+from scenarios.kinds import KIND_LIST
 from simulator.errors import DomainError
 from simulator.input_limits import UnsafeInput, check_json
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "response.schema.json"
 # The largest answer of each kind, as compact JSON: several times what a long, careful answer takes,
 # and far below what would let one autosave every two seconds fill a disk.
-MAX_ANSWER_BYTES = {
-    "triage_queue": 64_000,
-    "log_investigation": 64_000,
-    "escalation_writeup": 96_000,
-    "customer_comms": 48_000,
-    "incident": 128_000,
-    "postmortem": 160_000,
-}
+MAX_ANSWER_BYTES = {kind.name: kind.max_answer_bytes for kind in KIND_LIST}
 
 
 class InvalidAnswer(DomainError):

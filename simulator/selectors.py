@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from scenarios import selectors as scenario_selectors
 from scenarios.models import LogLine
 from simulator.models import Attempt, AttemptItem, Event, EventKind, Exercise, Invitation, ResponseRevision
 
@@ -50,6 +51,15 @@ def candidate_payload(*, item: AttemptItem, payload: dict, elapsed: int) -> dict
         upcoming += [d["offset_seconds"] for d in payload["decision_points"] if d["offset_seconds"] > elapsed]
         visible["next_release_in_seconds"] = min(upcoming) - elapsed if upcoming else None
     return visible
+
+
+def incident_decision_windows(*, attempt: Attempt) -> dict[str, dict[str, list[int]]]:
+    """Per incident item of the attempt (by public id), its decision windows; no query without one."""
+    incident_items = [item for item in attempt.items.all() if item.kind == "incident"]
+    if not incident_items:
+        return {}
+    windows = scenario_selectors.decision_windows(scenario_ids=[item.scenario_id for item in incident_items])
+    return {item.public_id: windows.get(item.scenario_id, {}) for item in incident_items}
 
 
 def candidate_items(*, attempt: Attempt, now: datetime | None = None) -> list[dict]:

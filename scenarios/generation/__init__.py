@@ -5,13 +5,14 @@ instances and never read the clock, so a scenario can be regenerated exactly, in
 on any day.
 """
 
+import importlib
 from dataclasses import dataclass
 from functools import cached_property
 
 from scenarios.canonical import canonical_bundle, canonical_json, content_hash
 from scenarios.catalog import UnknownArchetype, get_archetype
+from scenarios.kinds import KIND_LIST
 
-from . import comms, escalation, incident, investigation, postmortem, triage
 from .world import DIFFICULTIES, KINDS, build_world
 
 __all__ = [
@@ -51,13 +52,7 @@ MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200
 MAX_SEED = 2**63 - 1
 
-_GENERATORS = {
-    "triage_queue": triage.generate,
-    "escalation_writeup": escalation.generate,
-    "customer_comms": comms.generate,
-    "incident": incident.generate,
-    "postmortem": postmortem.generate,
-}
+_GENERATORS = {kind.name: importlib.import_module(kind.generator_module).generate for kind in KIND_LIST}
 
 
 class GenerationError(ValueError):
@@ -146,7 +141,7 @@ def generate(
     )
     world = build_world(archetype, seed)
     if kind == "log_investigation":
-        payload, answer_key = investigation.generate(world, difficulty, log_lines=log_lines)
+        payload, answer_key = _GENERATORS[kind](world, difficulty, log_lines=log_lines)
     else:
         payload, answer_key = _GENERATORS[kind](world, difficulty)
     return GeneratedScenario(

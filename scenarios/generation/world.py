@@ -16,15 +16,9 @@ from datetime import UTC, datetime, timedelta
 from faker import Faker
 
 from scenarios.catalog import catalog, get_archetype
+from scenarios.kinds import KIND_NAMES
 
-KINDS = (
-    "triage_queue",
-    "log_investigation",
-    "escalation_writeup",
-    "customer_comms",
-    "incident",
-    "postmortem",
-)
+KINDS = KIND_NAMES
 DIFFICULTIES = ("easy", "medium", "hard")
 TIERS = ("enterprise", "premium", "standard")
 SEVERITY_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}

@@ -4,19 +4,13 @@ this registry rolls the checks up into a 1-5 score for every dimension the kind 
 import importlib
 from dataclasses import dataclass
 
+from scenarios.kinds import KIND_LIST
 from scoring.checks import DimensionResult, roll_up
 from scoring.context import ScoringContext
 from scoring.dimensions import KIND_DIMENSIONS
 from scoring.text import strings_of, tokens
 
-_MODULES = {
-    "triage_queue": "scoring.scorers.triage",
-    "log_investigation": "scoring.scorers.investigation",
-    "escalation_writeup": "scoring.scorers.escalation",
-    "customer_comms": "scoring.scorers.comms",
-    "incident": "scoring.scorers.incident",
-    "postmortem": "scoring.scorers.postmortem",
-}
+_MODULES = {kind.name: kind.scorer_module for kind in KIND_LIST}
 
 
 def scorer(kind: str):

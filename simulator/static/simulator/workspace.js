@@ -1131,6 +1131,28 @@ function applyDecisions(pane) {
     input.checked = (pane._decisions || {})[input.dataset.decisionInput] === input.value;
     input.disabled = locked;
   }
+  for (const box of $$("[data-decision]", pane)) {
+    box.classList.toggle("is-answered", Boolean((pane._decisions || {})[box.dataset.decision]));
+  }
+  markOverdueDecisions(pane);
+}
+
+// A trainee sees each decision's window on the drill clock; once it has closed on an unanswered
+// decision, the box says so (a hiring candidate's boxes carry words, not a due time).
+function markOverdueDecisions(pane) {
+  const elapsed = drillSeconds();
+  for (const box of $$("[data-decision][data-due-seconds]", pane)) {
+    const due = Number(box.dataset.dueSeconds);
+    const overdue = elapsed > due && !box.classList.contains("is-answered");
+    if (overdue === box.classList.contains("is-overdue")) continue;
+    box.classList.toggle("is-overdue", overdue);
+    const text = $("[data-urgency-text]", box);
+    if (!text) continue;
+    text.dataset.original = text.dataset.original || text.textContent;
+    text.textContent = overdue
+      ? `The window closed at +${clockText(due)}. Decide as soon as you can.`
+      : text.dataset.original;
+  }
 }
 
 function renderUpdates(pane) {
@@ -1149,23 +1171,69 @@ function renderUpdates(pane) {
   $("[data-updates-count]", pane).textContent = (pane._updates || []).length;
 }
 
-function drillElapsed() {
+function drillSeconds() {
   const started = Date.parse(state.started_at);
-  const seconds = Math.max(0, Math.floor((clock.now() - started) / 1000));
+  return Math.max(0, Math.floor((clock.now() - started) / 1000));
+}
+
+function clockText(seconds) {
   return `${pad(Math.floor(seconds / 60))}:${pad(seconds % 60)}`;
+}
+
+function drillElapsed() {
+  return clockText(drillSeconds());
 }
 
 function markInjectsSeen(pane) {
   pane._seenInjects = pane._seenInjects || new Set();
+  const arrived = [];
   for (const el of $$("[data-inject-id]", pane)) {
     const id = el.dataset.injectId;
     if (pane._seenInjects.has(id)) continue;
     pane._seenInjects.add(id);
-    if (pane._feedInitialised) el.classList.add("is-new");
+    if (pane._feedInitialised) {
+      el.classList.add("is-new");
+      arrived.push(el);
+    }
     if (!pane.hidden) track("inject_seen", pane.dataset.itemId, { inject_id: id });
     else pane._seenInjects.delete(id);
   }
+  pane._seenDecisions = pane._seenDecisions || new Set();
+  const asked = [];
+  for (const box of $$("[data-decision]", pane)) {
+    if (pane._seenDecisions.has(box.dataset.decision)) continue;
+    pane._seenDecisions.add(box.dataset.decision);
+    if (pane._feedInitialised) {
+      box.classList.add("is-new");
+      asked.push(box);
+    }
+  }
   pane._feedInitialised = true;
+  if (arrived.length || asked.length) announceArrivals(pane, arrived, asked);
+}
+
+const NEW_EVENTS_SLACK_PX = 40;
+
+// New events go on top of the feed, newest first. When the candidate has scrolled down to read
+// older ones, the feed stays where it is and a button offers the new events; a screen reader hears
+// each new event and decision through the pane's live region either way.
+function announceArrivals(pane, arrived, asked) {
+  const scroller = $("[data-feed-scroll]", pane);
+  const button = $('[data-action="show-new-injects"]', pane);
+  if (arrived.length && scroller) {
+    if (scroller.scrollTop > NEW_EVENTS_SLACK_PX) button.hidden = false;
+    else scroller.scrollTop = 0;
+  }
+  const lines = arrived.map(
+    (el) => `New event: ${$("[data-inject-source]", el)?.textContent || ""}: ${$("[data-inject-text]", el)?.textContent || ""}`,
+  );
+  for (const box of asked) {
+    const legend = $("legend", box)?.textContent.replace(/\s+/g, " ").trim() || "";
+    const urgency = $("[data-urgency-text]", box)?.textContent || "";
+    lines.push(`New decision: ${legend} ${urgency}`.trim());
+  }
+  const announcer = $("[data-incident-announcer]", pane);
+  if (announcer) announcer.textContent = lines.join(" ");
 }
 
 function scheduleFeedRefresh(pane) {
@@ -1184,6 +1252,7 @@ function initIncident(pane, saver) {
     const input = event.target.closest("[data-decision-input]");
     if (!input || locked) return;
     pane._decisions = { ...(pane._decisions || {}), [input.dataset.decisionInput]: input.value };
+    applyDecisions(pane);
     saver.changed({ immediate: true });
   });
   const draft = $("[data-update-draft]", pane);
@@ -1234,11 +1303,21 @@ function initIncident(pane, saver) {
     markInjectsSeen(pane);
     scheduleFeedRefresh(pane);
   });
+  const scroller = $("[data-feed-scroll]", pane);
+  const newEvents = $('[data-action="show-new-injects"]', pane);
+  newEvents.addEventListener("click", () => {
+    newEvents.hidden = true;
+    scroller.scrollTop = 0;
+  });
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollTop <= NEW_EVENTS_SLACK_PX) newEvents.hidden = true;
+  });
   markInjectsSeen(pane);
   scheduleFeedRefresh(pane);
   const drillClock = $("[data-drill-clock]", pane);
   const tick = () => {
     drillClock.textContent = `+${drillElapsed()}`;
+    markOverdueDecisions(pane);
   };
   tick();
   setInterval(tick, 1000);

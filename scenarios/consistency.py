@@ -525,7 +525,17 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.spans[{s}].duration_ms", "ends after its parent span ends"
 
 
-def _line_of(payload: dict, *, trace_id: str, span_id: str | None = None, request_id: str | None = None):
+def _line_of(
+    payload: dict,
+    *,
+    trace_id: str,
+    span_id: str | None = None,
+    request_id: str | None = None,
+    http: bool = False,
+):
+    """The first line of the trace (and span, and request); with `http`, the first that records the
+    HTTP request when one does (a request logs a line in each service it passes)."""
+    found = (None, None)
     for n, line in enumerate(payload["logs"]):
         if line.get("trace_id") != trace_id:
             continue
@@ -533,8 +543,11 @@ def _line_of(payload: dict, *, trace_id: str, span_id: str | None = None, reques
             continue
         if request_id is not None and line.get("request_id") != request_id:
             continue
-        return n, line
-    return None, None
+        if not http or "method" in line:
+            return n, line
+        if found[1] is None:
+            found = (n, line)
+    return found
 
 
 @invariant("log_investigation")
@@ -605,7 +618,7 @@ def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     traces = {trace["trace_id"]: trace for trace in payload["traces"]}
     for n, sample in enumerate(payload["http_samples"]):
         path = f"$.payload.http_samples[{n}]"
-        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"])
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
         if line is None:
             yield (
                 f"{path}.request_id",

@@ -237,6 +237,33 @@ def _log_index(payload: dict) -> dict[str, int]:
     return {line["id"]: n for n, line in enumerate(payload["logs"])}
 
 
+_POSITIONAL_ID = re.compile(r"^L\d+$")
+
+
+def positional_line_id(position: int) -> str:
+    """The id of the log line at this zero-based position when the pack gives it none."""
+    return f"L{position:06d}"
+
+
+@invariant("log_investigation")
+def log_line_ids_positional_or_explicit(payload: dict, key: dict) -> Iterator[Finding]:
+    """An id of L and digits only is positional and must be its own line's position (so it cannot
+    collide with an id given to another line); any other id is explicit and may sit anywhere."""
+    misplaced = [
+        (n, line["id"])
+        for n, line in enumerate(payload["logs"])
+        if _POSITIONAL_ID.match(line["id"]) and line["id"] != positional_line_id(n)
+    ]
+    if misplaced:
+        n, line_id = misplaced[0]
+        more = f"; so are {len(misplaced) - 1} later lines" if len(misplaced) > 1 else ""
+        yield (
+            f"$.payload.logs[{n}].id",
+            f"{line_id} is a positional id but the line is at position {n} ({positional_line_id(n)}): "
+            f"remove the id, or give the line an explicit one (L-deploy, L-first-401){more}",
+        )
+
+
 @invariant("log_investigation")
 def log_lines_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
     logs = payload["logs"]
@@ -351,7 +378,7 @@ def traces_and_samples_contrast_failing_with_healthy(payload: dict, key: dict) -
     if len(samples) < EVIDENCE_SAMPLES:
         yield "$.payload.http_samples", f"has {len(samples)} samples; at least {EVIDENCE_SAMPLES} are needed"
     signal = set(key.get("signal_messages") or [])
-    of_failure = {line["trace_id"] for line in payload["logs"] if line["message"] in signal}
+    of_failure = {line.get("trace_id") for line in payload["logs"] if line["message"] in signal} - {None}
     failing = [
         t for t in traces if t["trace_id"] in of_failure or any(s["status"] == "error" for s in t["spans"])
     ]
@@ -397,8 +424,15 @@ def key_evidence_matches_lines(payload: dict, key: dict) -> Iterator[Finding]:
             continue
         line = logs[index[evidence["line_id"]]]
         for field in ("trace_id", "request_id"):
-            if evidence[field] != line[field]:
-                yield f"{path}.{field}", f"is {evidence[field]} but line {line['id']} has {line[field]}"
+            cited, logged = evidence.get(field), line.get(field)
+            if cited == logged:
+                continue
+            if logged is None:
+                yield f"{path}.{field}", f"is {cited} but line {line['id']} has no {field}"
+            elif cited is None:
+                yield path, f"gives no {field} but line {line['id']} has {logged}"
+            else:
+                yield f"{path}.{field}", f"is {cited} but line {line['id']} has {logged}"
     for duplicate in _duplicates(e["line_id"] for e in key["key_evidence"]):
         yield "$.answer_key.key_evidence", f"cites line {duplicate} twice"
 
@@ -491,16 +525,29 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.spans[{s}].duration_ms", "ends after its parent span ends"
 
 
-def _line_of(payload: dict, *, trace_id: str, span_id: str | None = None, request_id: str | None = None):
+def _line_of(
+    payload: dict,
+    *,
+    trace_id: str,
+    span_id: str | None = None,
+    request_id: str | None = None,
+    http: bool = False,
+):
+    """The first line of the trace (and span, and request); with `http`, the first that records the
+    HTTP request when one does (a request logs a line in each service it passes)."""
+    found = (None, None)
     for n, line in enumerate(payload["logs"]):
-        if line["trace_id"] != trace_id:
+        if line.get("trace_id") != trace_id:
             continue
-        if span_id is not None and line["span_id"] != span_id:
+        if span_id is not None and line.get("span_id") != span_id:
             continue
-        if request_id is not None and line["request_id"] != request_id:
+        if request_id is not None and line.get("request_id") != request_id:
             continue
-        return n, line
-    return None, None
+        if not http or "method" in line:
+            return n, line
+        if found[1] is None:
+            found = (n, line)
+    return found
 
 
 @invariant("log_investigation")
@@ -509,7 +556,8 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     latency and time."""
     by_trace: dict[str, list[int]] = {}
     for n, line in enumerate(payload["logs"]):
-        by_trace.setdefault(line["trace_id"], []).append(n)
+        if "trace_id" in line:  # a system line outside any request has none
+            by_trace.setdefault(line["trace_id"], []).append(n)
     for t, trace in enumerate(payload["traces"]):
         path = f"$.payload.traces[{t}]"
         lines = [payload["logs"][n] for n in by_trace.get(trace["trace_id"], [])]
@@ -521,13 +569,13 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
         root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
         for line in lines:
             # The line's own span; a hand-written trace may leave span ids out, then its service's span.
-            span = spans.get(line["span_id"]) or next(
+            span = spans.get(line.get("span_id")) or next(
                 (x for x in trace["spans"] if x["service"] == line["service"]), None
             )
             if span is None:
                 yield (
                     f"{path}.spans",
-                    f"no span is line {line['id']}'s ({line['span_id']}, {line['service']})",
+                    f"no span is line {line['id']}'s ({line.get('span_id', 'no span id')}, {line['service']})",
                 )
                 continue
             s = trace["spans"].index(span)
@@ -570,7 +618,7 @@ def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     traces = {trace["trace_id"]: trace for trace in payload["traces"]}
     for n, sample in enumerate(payload["http_samples"]):
         path = f"$.payload.http_samples[{n}]"
-        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"])
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
         if line is None:
             yield (
                 f"{path}.request_id",

@@ -135,6 +135,7 @@ class LogLine(models.Model):
         return f"{self.line_id} of {self.scenario_id}"
 
     def as_line(self) -> dict:
+        """The line as the payload holds it: a system line's missing ids stay missing."""
         line = {
             "id": self.line_id,
             "ts": self.ts,
@@ -147,6 +148,9 @@ class LogLine(models.Model):
             "tenant_id": self.tenant_id,
             "message": self.message,
         }
+        for field in ("trace_id", "span_id", "request_id", "tenant_id"):
+            if not line[field]:
+                del line[field]
         if self.method:
             line.update(method=self.method, path=self.path, status=self.status, latency_ms=self.latency_ms)
         return line

@@ -174,6 +174,9 @@ def parse_pack(raw: bytes, *, name: str, fmt: str) -> dict:
 def validate_pack(document: dict, *, name: str, invariants: bool = True) -> None:
     """Raise PackError with every problem of the document; return quietly when it is valid.
 
+    A valid document is completed in place: a log line given without an `id` gets its positional
+    id (`assign_log_line_ids`), so what is stored, scored and exported names every line.
+
     `invariants=False` keeps only the checks that the key points at things the payload has, and
     skips the rest of the consistency linter: for reading a pack that was graded as it is (offline
     scoring), never for storing one."""
@@ -212,6 +215,8 @@ def _consistency_problems(document: dict, *, name: str, invariants: bool) -> lis
             problem(
                 ".content_hash", "does not match the payload and answer key (edited after export? remove it)"
             )
+        if scenario["kind"] == "log_investigation":
+            assign_log_line_ids(payload)
         if payload["kind"] != scenario["kind"]:
             problem(
                 ".payload.kind", f"is {payload['kind']!r} but the scenario's kind is {scenario['kind']!r}"
@@ -220,6 +225,16 @@ def _consistency_problems(document: dict, *, name: str, invariants: bool) -> lis
         for violation in consistency.lint(scenario["kind"], payload, key, only=only):
             problem(violation.path.removeprefix("$"), violation.message)
     return problems
+
+
+def assign_log_line_ids(payload: dict) -> None:
+    """Give every log line without an `id` its positional id, L plus its zero-based position as six
+    digits; a line with an explicit id keeps it. The linter then checks that all ids are unique and
+    that an id of L and digits only is its line's own position, so the two kinds cannot collide."""
+    logs = payload["logs"]
+    for n, line in enumerate(logs):
+        if "id" not in line:
+            logs[n] = {"id": consistency.positional_line_id(n), **line}
 
 
 def pack_entry(

@@ -167,8 +167,9 @@ class _Facts:
         self.signal_lowered = tuple(m.lower() for m in self.signal_messages)
         evidence = key.get("key_evidence") or []
         self.key_lines = {e["line_id"]: e for e in evidence}
-        self.key_traces = {e["trace_id"] for e in evidence}
-        self.key_requests = {e["request_id"] for e in evidence}
+        # A system line (a deploy, a periodic job) cited as evidence may have no trace or request.
+        self.key_traces = {e["trace_id"] for e in evidence if e.get("trace_id")}
+        self.key_requests = {e["request_id"] for e in evidence if e.get("request_id")}
         self.herrings = key.get("red_herrings") or []
         self.herring_by_message = {h["message"]: h for h in self.herrings}
         self.herring_by_line = {line_id: h for h in self.herrings for line_id in h.get("line_ids", [])}
@@ -281,7 +282,7 @@ class _Evidence:
         facts.learn_from(self.signal_lines)
         self.signal_traces = (
             facts.key_traces | facts.failing_traces | {line.get("trace_id") for line in self.signal_lines}
-        )
+        ) - {None}
 
 
 class _Cause:

@@ -21,7 +21,10 @@ CASES = {
     ],
     "log_investigation": [
         ({"root_cause": "x", "evidence_ids": ["L000123", "0" * 32], "onset": "2026-01-01T10:00:00Z"}, True),
+        ({"evidence_ids": ["L-deploy-2.14", "L-first-401"]}, True),  # a pack's explicit line ids
         ({"evidence_ids": ["line 5"]}, False),
+        ({"evidence_ids": ["L-" + "x" * 15]}, False),  # longer than any line id
+        ({"evidence_ids": ["req_0123456789ab"]}, False),
         ({"evidence_ids": "L000123"}, False),
     ],
     "escalation_writeup": [

@@ -10,7 +10,7 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
 const SAVE_DEBOUNCE_MS = 800;
-const EVIDENCE_PATTERN = /^(L\d{6,}|[0-9a-f]{32})$/;
+const EVIDENCE_PATTERN = /^(L[0-9A-Za-z._-]{1,15}|[0-9a-f]{32})$/;
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -850,7 +850,9 @@ function logRow(pane, line) {
     `<td title="${escapeHtml(line.service)}">${escapeHtml(line.service)}</td>` +
     `<td class="msg">${escapeHtml(http + line.message)}</td>` +
     `<td>${line.status ? `<span class="${statusClass}">${line.status}</span> ${line.latency_ms}ms` : ""}</td>` +
-    `<td><button type="button" class="cell-btn" data-action="filter-trace" data-trace="${escapeHtml(line.trace_id)}" title="Show only trace ${escapeHtml(line.trace_id)}">${escapeHtml(String(line.trace_id).slice(0, 8))}</button></td>`;
+    (line.trace_id
+      ? `<td><button type="button" class="cell-btn" data-action="filter-trace" data-trace="${escapeHtml(line.trace_id)}" title="Show only trace ${escapeHtml(line.trace_id)}">${escapeHtml(String(line.trace_id).slice(0, 8))}</button></td>`
+      : `<td class="muted">—</td>`);
   return tr;
 }
 
@@ -870,7 +872,7 @@ function toggleLogDetail(pane, tr) {
     ["trace", line.trace_id],
     ["span", line.span_id],
     ["tenant", line.tenant_id],
-  ];
+  ].filter(([, v]) => v); // a system line may have no request, trace, span or tenant
   if (line.method) facts.push(["http", `${line.method} ${line.path} → ${line.status} in ${line.latency_ms} ms`]);
   detail.innerHTML =
     `<td colspan="7"><div class="detail-grid">${facts.map(([k, v]) => `<div><span>${k}</span> ${escapeHtml(v ?? "")}</div>`).join("")}</div>` +
@@ -878,8 +880,8 @@ function toggleLogDetail(pane, tr) {
     `<div class="detail-actions">` +
     `<button type="button" class="btn btn-xs" data-action="cite-line" data-line="${escapeHtml(line.id)}">Cite ${escapeHtml(line.id)}</button>` +
     `<button type="button" class="btn btn-xs" data-action="set-onset" data-ts="${escapeHtml(line.ts)}">Set as onset</button>` +
-    `<button type="button" class="btn btn-xs" data-action="filter-trace" data-trace="${escapeHtml(line.trace_id)}">Only this trace</button>` +
-    `<button type="button" class="btn btn-xs" data-action="search-text" data-q="${escapeHtml(line.request_id)}">Search this request id</button>` +
+    (line.trace_id ? `<button type="button" class="btn btn-xs" data-action="filter-trace" data-trace="${escapeHtml(line.trace_id)}">Only this trace</button>` : "") +
+    (line.request_id ? `<button type="button" class="btn btn-xs" data-action="search-text" data-q="${escapeHtml(line.request_id)}">Search this request id</button>` : "") +
     `</div></td>`;
   tr.after(detail);
 }
@@ -908,7 +910,7 @@ function addEvidence(pane, raw) {
   error.hidden = true;
   if (locked || !id) return false;
   if (!EVIDENCE_PATTERN.test(id)) {
-    error.textContent = "Use a log line id (L000123) or a 32-character trace id.";
+    error.textContent = "Use a log line id (L000123, L-deploy) or a 32-character trace id.";
     error.hidden = false;
     return false;
   }

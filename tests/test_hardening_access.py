@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
 from django.urls import reverse
 
 from simulator import services
@@ -375,3 +376,49 @@ def test_a_burst_of_wrong_logins_does_not_slow_autosave_under_gevent(tmp_path):
     assert figures["saves_during"] >= 10, figures
     assert figures["during_p50"] < figures["baseline_p50"] + 50, figures
     assert figures["during_p90"] < 250, figures
+
+
+# The database away for a moment -------------------------------------------------------------------
+
+
+def _database_gone(*args, **kwargs):
+    raise OperationalError("connection failed: connection to server at 127.0.0.1 failed: Connection refused")
+
+
+@pytest.mark.django_db
+def test_autosave_while_the_database_is_away_is_a_503_with_the_error_body(client, started, monkeypatch):
+    attempt, access_token = started
+    item = attempt.items.get(kind="customer_comms")
+    monkeypatch.setattr(services, "response_save_by_token", _database_gone)
+
+    response = client.put(
+        f"/api/v1/attempts/{attempt.public_id}/items/{item.public_id}/response/",
+        {"version": 0, "answer": {"update": "Still here."}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {access_token}",
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert response.json() == {
+        "error": "database_unavailable",
+        "detail": "the database is unavailable for a moment; try again shortly",
+    }
+
+
+@pytest.mark.django_db
+def test_an_api_view_and_a_page_answer_503_while_the_database_is_away(client, started, monkeypatch):
+    attempt, access_token = started
+    monkeypatch.setattr(services, "attempt_enforce_deadline", _database_gone)
+
+    api = client.get(f"/api/v1/attempts/{attempt.public_id}/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
+    assert api.status_code == 503
+    assert api.json()["error"] == "database_unavailable"
+
+    session = client.session
+    session[SESSION_TOKENS] = {attempt.public_id: access_token}
+    session.save()
+    page = client.get(f"/attempt/{attempt.public_id}/")
+    assert page.status_code == 503
+    assert page["Retry-After"] == "2"
+    assert "Traceback" not in page.content.decode() and "Connection refused" not in page.content.decode()

@@ -1,6 +1,7 @@
 """Fault tests against real services: a Celery worker killed mid-scoring, Redis restarted under a
-running worker. Each test starts its own redis-server on a free port (never the shared one) and its
-own worker over it, against the PostgreSQL test database.
+running worker, PostgreSQL restarted under clients autosaving through gunicorn. Each test starts its
+own redis-server, or its own PostgreSQL cluster, on a free port (never the shared ones); the worker
+tests run against the PostgreSQL test database.
 
 Marked `fault`: they run where FAULT_TESTS=1 and DATABASE_URL is PostgreSQL (.ci/run's fault step).
 """

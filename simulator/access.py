@@ -64,6 +64,25 @@ def exercises_visible_to(user) -> QuerySet[Exercise]:
     return exercises.filter(Q(panel__reviewers=user) | Q(attempts__in=attempts_visible_to(user))).distinct()
 
 
+def exercises_open_to_invite(user) -> QuerySet[Exercise]:
+    """The exercises the caller may invite participants to: a lead, every one of the organisation's;
+    a reviewer, those whose panel they sit on (the reviewers who will see the attempt)."""
+    membership = staff_membership(user)
+    if membership is None:
+        return Exercise.objects.none()
+    exercises = Exercise.objects.filter(organisation_id=membership.organisation_id)
+    if membership.role == Role.LEAD:
+        return exercises
+    return exercises.filter(panel__reviewers=user)
+
+
+def may_invite(user, exercise: Exercise) -> bool:
+    membership = staff_membership(user)
+    if membership is None or membership.organisation_id != exercise.organisation_id:
+        return False
+    return membership.role == Role.LEAD or exercises_open_to_invite(user).filter(pk=exercise.pk).exists()
+
+
 def participants_visible_to(user) -> QuerySet[Participant]:
     membership = staff_membership(user)
     if membership is None:

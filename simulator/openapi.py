@@ -5,8 +5,9 @@ adds `fields`, the per-field messages. Which errors an operation can return foll
 built, so this postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) documents them
 where a view did not: 401 and 403 where the operation needs credentials, 404 where the path names an
 object, 400 where it reads a body or query parameters, 413 where it reads a body (bodies over
-API_MAX_BODY_BYTES), 429 where the view is throttled. tests/test_schemathesis.py holds every
-response to it.
+API_MAX_BODY_BYTES), 429 where the view is throttled, 503 everywhere (the database away for a
+moment: simulator.middleware.DatabaseUnavailable). tests/test_schemathesis.py holds every response
+to it.
 """
 
 MAX_INT64 = 2**63 - 1
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
     "404": "No such object in the caller's scope",
     "413": "The request body is larger than API_MAX_BODY_BYTES",
     "429": "Too many requests: try again after the Retry-After header's seconds",
+    "503": "The database is unavailable for a moment (`database_unavailable`): try again after Retry-After",
 }
 
 
@@ -81,6 +83,7 @@ def document_errors(result, generator, request, public):
                 "400": reads_query or "requestBody" in operation,
                 "413": "requestBody" in operation,
                 "429": (path, method.upper()) in throttled,
+                "503": True,
             }
             for status, needed in wanted.items():
                 if needed and status not in responses:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.generation import GenerationError, validate_inputs
 from scenarios.services import scenario_generate
-from simulator import events, groupcommit
+from simulator import access, events, groupcommit
 from simulator.builtin_exercises import builtin_exercises_for, keyed_seed
 from simulator.errors import DomainError
 from simulator.models import (
@@ -339,12 +339,15 @@ def invitation_create(
     now: datetime | None = None,
     panel: Panel | None = None,
 ) -> tuple[Invitation, str]:
-    """Invite a participant; returns the invitation and its token. Only the token's hash is stored;
+    """Invite a participant; returns the invitation and its token. Who may invite is one rule for
+    every caller (API, staff page, partner API): access.may_invite. Only the token's hash is stored;
     staff get the link again through `invitation_link_token`. The attempt's reviewers are the
     panel given, else the exercise's panel."""
     membership = _membership(created_by)
     if membership.organisation_id != exercise.organisation_id:
         raise NotAllowed("this exercise belongs to another organisation")
+    if not access.may_invite(created_by, exercise):
+        raise NotAllowed("only leads and the reviewers on this exercise's panel can invite to it")
     if panel is not None and panel.organisation_id != exercise.organisation_id:
         raise NotAllowed("this panel belongs to another organisation")
     now = now or timezone.now()

@@ -24,7 +24,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from scoring.staff_selectors import DIMENSION_NAMES
 from simulator import emails, notifications, services, staff_selectors
-from simulator.access import exercises_visible_to, require_lead, staff_membership
+from simulator.access import (
+    exercises_open_to_invite,
+    exercises_visible_to,
+    is_lead,
+    require_lead,
+    staff_membership,
+)
 from simulator.errors import DomainError
 from simulator.models import AttemptStatus, Invitation, Role, SingleSignOn
 from simulator.staff_forms import (
@@ -306,16 +312,22 @@ def _create_invitations(request, *, exercise, invitees, expires_in_days: int, se
 def invitations(request):
     viewer = request.user
     exercises = list(exercises_visible_to(viewer).only("pk", "title", "organisation_id").order_by("title"))
-    by_id = {e.pk: e for e in exercises}
-    single = InvitationForm(exercises=exercises, prefix="one")
-    bulk = BulkInvitationForm(exercises=exercises, prefix="many")
+    # The forms offer what the invitation service accepts (access.may_invite); the list shows more.
+    invitable = (
+        exercises
+        if is_lead(viewer)
+        else list(exercises_open_to_invite(viewer).only("pk", "title", "organisation_id").order_by("title"))
+    )
+    by_id = {e.pk: e for e in invitable}
+    single = InvitationForm(exercises=invitable, prefix="one")
+    bulk = BulkInvitationForm(exercises=invitable, prefix="many")
     mode = "one"
     if request.method == "POST":
         mode = "many" if request.POST.get("mode") == "many" else "one"
         form = (
-            BulkInvitationForm(request.POST, request.FILES, exercises=exercises, prefix="many")
+            BulkInvitationForm(request.POST, request.FILES, exercises=invitable, prefix="many")
             if mode == "many"
-            else InvitationForm(request.POST, exercises=exercises, prefix="one")
+            else InvitationForm(request.POST, exercises=invitable, prefix="one")
         )
         if form.is_valid():
             if mode == "many":

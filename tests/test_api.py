@@ -53,10 +53,10 @@ def test_staff_get_a_token_with_their_password_and_not_without(client, lead):
 
 
 @pytest.mark.parametrize("who", ["lead", "reviewer"])
-def test_a_lead_or_reviewer_invites_and_gets_the_link_once(who, request, organisation, client):
-    user = request.getfixturevalue(who)
+def test_a_lead_or_reviewer_invites_and_gets_the_link_once(who, request, review_exercise, client):
+    user = request.getfixturevalue(who)  # the reviewer sits on the exercise's panel
     client.force_authenticate(user)
-    exercise = organisation.exercises.get(slug="ticket-triage")
+    exercise = review_exercise
 
     response = client.post(
         "/api/v1/invitations/",

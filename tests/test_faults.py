@@ -1,19 +1,29 @@
 """Fault tests against real services: a Celery worker killed mid-scoring, Redis restarted under a
-running worker. Each test starts its own redis-server on a free port (never the shared one) and its
-own worker over it, against the PostgreSQL test database.
+running worker, PostgreSQL restarted under clients autosaving through gunicorn. Each test starts its
+own redis-server, or its own PostgreSQL cluster, on a free port (never the shared ones); the worker
+tests run against the PostgreSQL test database.
 
 Marked `fault`: they run where FAULT_TESTS=1 and DATABASE_URL is PostgreSQL (.ci/run's fault step).
 """
 
+import http.client
+import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -267,3 +277,346 @@ def test_redis_restarted_under_a_running_worker_loses_no_save_and_no_scoring(
         services.attempt_submit(attempt=after, submitted_by="participant")
     _queue([after])
     _wait(lambda: _all_scored_once([after]), 60, "an attempt submitted after the restart to be scored")
+
+
+# --- PostgreSQL restarted while clients autosave -------------------------------------------------
+
+AUTOSAVE_CLIENTS = 20
+
+# Run in a process of its own against the test's cluster: the attempts the clients save into, made
+# through the services as the API would make them. Prints [{attempt, item, access_token}].
+SETUP_ATTEMPTS = """
+import json, sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from simulator import services
+
+organisation = services.organisation_create(name="Restart", slug="restart")
+lead = get_user_model().objects.create_user(username="restart-lead", password="restart-lead-password")
+services.member_add(organisation=organisation, user=lead, role="lead")
+exercise = services.exercise_create(
+    organisation=organisation, slug="comms", title="Comms", purpose="hiring", time_limit_minutes=60,
+    base_seed=7, items=[{"kind": "customer_comms", "archetypes": [], "difficulty": "medium"}],
+)
+clients = []
+for index in range(int(sys.argv[1])):
+    _, token = services.invitation_create(
+        exercise=exercise, participant_name=f"Client {index}",
+        participant_email=f"client{index}@restart.invalid", created_by=lead,
+    )
+    attempt, access_token, _ = services.attempt_start(invitation_token=token)
+    item = attempt.items.get()
+    clients.append({"attempt": attempt.public_id, "item": item.public_id, "access_token": access_token})
+print(json.dumps(clients))
+"""
+
+
+def _postgresql_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        pytest.fail("the PostgreSQL restart test needs PostgreSQL's server binaries (initdb, pg_ctl)")
+    return Path(initdb).parent
+
+
+class PostgreSQL:
+    """A throwaway cluster of the test's own (never the shared one) on a free port: initdb, pg_ctl.
+
+    PostgreSQL refuses to run as root; under root the cluster belongs to the `postgres` account,
+    in a directory of its own under /tmp (pytest's tmp_path is private to root)."""
+
+    def __init__(self):
+        self.bin = _postgresql_bin()
+        self.port = _free_port()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.directory = Path(tempfile.mkdtemp(prefix="fault-postgresql-"))
+        if self.user:
+            shutil.chown(self.directory, user=self.user)
+        self.data = self.directory / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str, timeout: float = 60):
+        result = subprocess.run(
+            [str(self.bin / args[0]), *args[1:]], user=self.user, cwd=self.directory,
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}{self.log()}")
+
+    def init(self):
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+
+    def start(self):
+        # fsync off: a fast shutdown writes every committed change out anyway, and no test here
+        # crashes the machine; it keeps the 20 clients from waiting on a shared disk.
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "start", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.directory / "log"),
+                  "-o", options)  # fmt: skip
+
+    def stop(self):
+        """A fast shutdown: open sessions are ended and their transactions rolled back."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "60")
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def log(self) -> str:
+        path = self.directory / "log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def remove(self):
+        if self.running():
+            subprocess.run(
+                [str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-w"],
+                user=self.user, capture_output=True, timeout=60,
+            )  # fmt: skip
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Gunicorn:
+    """The app as it is deployed (gunicorn.conf.py: gevent workers, a connection pool, group commit)."""
+
+    def __init__(self, database_url: str, directory: Path):
+        self.database_url = database_url
+        self.port = _free_port()
+        self.log_path = directory / "gunicorn.log"
+        self.process = None
+
+    def start(self):
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "AUTOSAVE_REVISION_SECONDS": "0",  # keep every revision, so every acknowledged save can be found
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("CELERY_BROKER_URL", None)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "simulator.wsgi:application", "--config", "gunicorn.conf.py",
+                 "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--log-level", "warning"],
+                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        _wait(self._ready, 60, "gunicorn to answer")
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            pytest.fail(f"gunicorn exited:\n{self.log()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz/", timeout=2) as response:
+                return response.status == 204
+        except OSError:
+            return False
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Outcome:
+    """One PUT as a client saw it."""
+
+    status: int | None  # None: no HTTP answer (connection refused, reset, timed out)
+    body: bytes
+    started: float
+    ended: float
+
+
+@dataclass
+class AutosaveClient:
+    """One candidate's workspace: saves a new answer based on the last version it was given, and
+    retries a failed save (no answer, 5xx) with backoff, as the workspace does."""
+
+    port: int
+    attempt: str
+    item: str
+    access_token: str
+    version: int = 0
+    acknowledged: list[tuple[int, dict]] = field(default_factory=list)  # (version, answer) of each 200
+    adopted: list[tuple[int, dict]] = field(default_factory=list)  # a lost 200, recognised from a 409
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def put(self, answer: dict) -> Outcome:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        started = time.monotonic()
+        try:
+            connection.request(
+                "PUT", f"/api/v1/attempts/{self.attempt}/items/{self.item}/response/",
+                body=json.dumps({"version": self.version, "answer": answer}),
+                headers={"Authorization": f"Bearer {self.access_token}", "Content-Type": "application/json"},
+            )  # fmt: skip
+            response = connection.getresponse()
+            outcome = Outcome(response.status, response.read(), started, time.monotonic())
+        except OSError:
+            outcome = Outcome(None, b"", started, time.monotonic())
+        finally:
+            connection.close()
+        self.outcomes.append(outcome)
+        return outcome
+
+    def save(self, answer: dict, give_up_at: float) -> bool:
+        """Save `answer` until it lands; False if it has not by `give_up_at`."""
+        backoff = 0.1
+        while time.monotonic() < give_up_at:
+            outcome = self.put(answer)
+            if outcome.status == 200:
+                self.version = json.loads(outcome.body)["version"]
+                self.acknowledged.append((self.version, answer))
+                return True
+            if outcome.status == 409:
+                body = json.loads(outcome.body)
+                # The try before reached PostgreSQL but its answer was lost: the current answer is
+                # this client's own, one version on (the workspace's adoptOwnSave).
+                if body.get("answer") == answer and body.get("current_version") == self.version + 1:
+                    self.version = body["current_version"]
+                    self.adopted.append((self.version, answer))
+                    return True
+                self.problems.append(f"409 not explained by a lost answer: {body}")
+                return False
+            if outcome.status is not None and outcome.status < 500:
+                self.problems.append(f"{outcome.status}: {outcome.body[:300]!r}")
+                return False
+            if outcome.status is not None:
+                self.check_server_error(outcome)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
+        self.problems.append(f"a save never landed: {answer}")
+        return False
+
+    def check_server_error(self, outcome: Outcome):
+        """While the database is away the API answers 503 with the documented {error, detail}."""
+        if outcome.status != 503 or b"Traceback" in outcome.body:
+            self.problems.append(f"{outcome.status} during the outage: {outcome.body[:300]!r}")
+            return
+        try:
+            body = json.loads(outcome.body)
+        except ValueError:
+            self.problems.append(f"503 without a JSON body: {outcome.body[:300]!r}")
+            return
+        if set(body) != {"error", "detail"} or body["error"] != "database_unavailable":
+            self.problems.append(f"503 with an unexpected body: {body}")
+
+    def run(self, client_index: int, stop: threading.Event, give_up_at: float):
+        number = 0
+        while not stop.is_set() and not self.problems:
+            number += 1
+            if not self.save({"update": f"Client {client_index}, save {number}."}, give_up_at):
+                return
+            time.sleep(0.05)
+
+
+def test_postgresql_restarted_while_clients_autosave_loses_no_acknowledged_save(tmp_path):
+    """20 clients autosave through gunicorn into a cluster of the test's own; PostgreSQL is stopped
+    (fast shutdown) for two seconds and started again. Every save answered 200 is in the database
+    afterwards, the outage gets 503s with the documented body and no traceback, and every client's
+    retries land once PostgreSQL is back."""
+    database = PostgreSQL()
+    server = None
+    try:
+        database.init()
+        database.start()
+        env = {**os.environ, "DATABASE_URL": database.url, "DJANGO_SETTINGS_MODULE": "simulator.settings"}
+        env.pop("CELERY_BROKER_URL", None)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=PROJECT, env=env,
+                       check=True, timeout=300)  # fmt: skip
+        made = subprocess.run([sys.executable, "-c", SETUP_ATTEMPTS, str(AUTOSAVE_CLIENTS)], cwd=PROJECT, env=env,
+                              check=True, timeout=300, capture_output=True, text=True)  # fmt: skip
+        server = Gunicorn(database.url, tmp_path)
+        server.start()
+
+        clients = [
+            AutosaveClient(port=server.port, **spec) for spec in json.loads(made.stdout.splitlines()[-1])
+        ]
+        stop = threading.Event()
+        give_up_at = time.monotonic() + 90
+        threads = [
+            threading.Thread(target=client.run, args=(index, stop, give_up_at), daemon=True)
+            for index, client in enumerate(clients)
+        ]
+        for thread in threads:
+            thread.start()
+
+        _wait(
+            lambda: all(len(c.acknowledged) >= 3 for c in clients),
+            30,
+            "every client to save before the outage",
+        )
+        outage_started = time.monotonic()
+        database.stop()
+        time.sleep(2)
+        database.start()
+        outage_ended = time.monotonic()
+        before = [len(c.acknowledged) + len(c.adopted) for c in clients]
+        _wait(
+            lambda: (
+                all(
+                    len(c.acknowledged) + len(c.adopted) >= n + 3
+                    for c, n in zip(clients, before, strict=True)
+                )
+                or any(c.problems for c in clients)
+            ),
+            60,
+            "every client to save three times after the restart",
+        )
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads), "a client is still retrying"
+        server.stop()  # so its log is complete
+        gunicorn_log = server.log()
+
+        problems = [f"client {i}: {p}" for i, c in enumerate(clients) for p in c.problems]
+        assert not problems, "\n".join(problems) + f"\n{gunicorn_log}"
+
+        outcomes = [o for c in clients for o in c.outcomes]
+        during = [o for o in outcomes if o.started < outage_ended and o.ended > outage_started]
+        failed = [o for o in outcomes if o.status != 200]
+        print(
+            f"\nPostgreSQL restart under {len(clients)} autosaving clients: {len(outcomes)} PUTs, "
+            f"{sum(len(c.acknowledged) for c in clients)} answered 200, {len(failed)} failed and retried "
+            f"({sum(o.status == 503 for o in failed)} x 503, {sum(o.status is None for o in failed)} without an "
+            f"answer), {sum(len(c.adopted) for c in clients)} recognised from a 409; outage "
+            f"{outage_ended - outage_started:.1f} s"
+        )
+        assert during, "no save was in flight during the outage"
+
+        with psycopg.connect(f"host=127.0.0.1 port={database.port} user=postgres dbname=postgres") as db:
+            for client in clients:
+                rows = db.execute(
+                    """SELECT rev.version, rev.answer, r.version, r.answer
+                       FROM simulator_attemptitem i
+                       JOIN simulator_response r ON r.item_id = i.id
+                       LEFT JOIN simulator_responserevision rev ON rev.item_id = i.id
+                       WHERE i.public_id = %s""",
+                    [client.item],
+                ).fetchall()
+                revisions = {version: answer for version, answer, _, _ in rows}
+                current_version, current_answer = rows[0][2], rows[0][3]
+                landed = sorted(client.acknowledged + client.adopted)
+                for version, answer in landed:
+                    assert revisions.get(version) == answer, (
+                        f"save {version} of {client.item} answered 200 but is lost"
+                    )
+                assert (current_version, current_answer) == landed[-1]
+    finally:
+        if server is not None:
+            server.stop()
+        database.remove()

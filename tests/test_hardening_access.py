@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
 from django.urls import reverse
 
 from simulator import services
 from simulator.authentication import AttemptEventsThrottle
-from simulator.models import Attempt
+from simulator.models import Attempt, Invitation
 from simulator.views import SESSION_TOKENS
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -375,3 +376,132 @@ def test_a_burst_of_wrong_logins_does_not_slow_autosave_under_gevent(tmp_path):
     assert figures["saves_during"] >= 10, figures
     assert figures["during_p50"] < figures["baseline_p50"] + 50, figures
     assert figures["during_p90"] < 250, figures
+
+
+# The database away for a moment -------------------------------------------------------------------
+
+
+def _database_gone(*args, **kwargs):
+    raise OperationalError("connection failed: connection to server at 127.0.0.1 failed: Connection refused")
+
+
+@pytest.mark.django_db
+def test_autosave_while_the_database_is_away_is_a_503_with_the_error_body(client, started, monkeypatch):
+    attempt, access_token = started
+    item = attempt.items.get(kind="customer_comms")
+    monkeypatch.setattr(services, "response_save_by_token", _database_gone)
+
+    response = client.put(
+        f"/api/v1/attempts/{attempt.public_id}/items/{item.public_id}/response/",
+        {"version": 0, "answer": {"update": "Still here."}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {access_token}",
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert response.json() == {
+        "error": "database_unavailable",
+        "detail": "the database is unavailable for a moment; try again shortly",
+    }
+
+
+@pytest.mark.django_db
+def test_an_api_view_and_a_page_answer_503_while_the_database_is_away(client, started, monkeypatch):
+    attempt, access_token = started
+    monkeypatch.setattr(services, "attempt_enforce_deadline", _database_gone)
+
+    api = client.get(f"/api/v1/attempts/{attempt.public_id}/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
+    assert api.status_code == 503
+    assert api.json()["error"] == "database_unavailable"
+
+    session = client.session
+    session[SESSION_TOKENS] = {attempt.public_id: access_token}
+    session.save()
+    page = client.get(f"/attempt/{attempt.public_id}/")
+    assert page.status_code == 503
+    assert page["Retry-After"] == "2"
+    assert "Traceback" not in page.content.decode() and "Connection refused" not in page.content.decode()
+
+
+# Who may invite: one rule for the API and the staff page -----------------------------------------
+
+
+@pytest.fixture
+def off_panel_reviewer(organisation, review_exercise):
+    user = get_user_model().objects.create_user(username="otto", password="reviewer-password-000")
+    services.member_add(organisation=organisation, user=user, role="reviewer")
+    services.panel_create(organisation=organisation, name="Platform hiring", reviewers=[user])
+    return user
+
+
+def _invite_by_api(client, user, exercise, email):
+    client.force_login(user)
+    return client.post(
+        "/api/v1/invitations/",
+        {"exercise": exercise.pk, "participant_name": "New Person", "participant_email": email},
+        content_type="application/json",
+    )
+
+
+def _invite_by_page(client, user, exercise, email):
+    client.force_login(user)
+    return client.post(
+        reverse("staff-invitations"),
+        {
+            "mode": "one",
+            "one-participant_name": "New Person",
+            "one-participant_email": email,
+            "one-exercise": exercise.pk,
+            "one-expires_in_days": 7,
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_a_reviewer_off_the_exercises_panel_can_invite_neither_by_api_nor_by_page(
+    client, off_panel_reviewer, review_exercise
+):
+    api = _invite_by_api(client, off_panel_reviewer, review_exercise, "api@example.com")
+    page = _invite_by_page(client, off_panel_reviewer, review_exercise, "page@example.com")
+
+    assert api.status_code == 403
+    assert api.json() == {
+        "error": "not_allowed",
+        "detail": "only leads and the reviewers on this exercise's panel can invite to it",
+    }
+    assert page.status_code == 400
+    assert review_exercise.title not in page.content.decode()  # not offered either
+    assert not Invitation.objects.filter(
+        participant__email__in=["api@example.com", "page@example.com"]
+    ).exists()
+    with pytest.raises(services.NotAllowed):
+        services.invitation_create(
+            exercise=review_exercise, participant_name="X", participant_email="x@example.com",
+            created_by=off_panel_reviewer,
+        )  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["reviewer", "lead"])
+def test_a_panel_reviewer_and_a_lead_invite_by_api_and_by_page(client, who, request, review_exercise):
+    user = request.getfixturevalue(who)
+
+    api = _invite_by_api(client, user, review_exercise, "api@example.com")
+    page = _invite_by_page(client, user, review_exercise, "page@example.com")
+
+    assert api.status_code == 201
+    assert page.status_code == 302
+    assert (
+        Invitation.objects.filter(
+            exercise=review_exercise, participant__email__in=["api@example.com", "page@example.com"]
+        ).count()
+        == 2
+    )
+
+
+@pytest.mark.django_db
+def test_only_a_lead_invites_to_an_exercise_without_a_panel(client, reviewer, lead, all_kinds_exercise):
+    assert _invite_by_api(client, reviewer, all_kinds_exercise, "r@example.com").status_code == 403
+    assert _invite_by_page(client, reviewer, all_kinds_exercise, "r@example.com").status_code == 400
+    assert _invite_by_api(client, lead, all_kinds_exercise, "l@example.com").status_code == 201

@@ -61,8 +61,8 @@ MATRIX: dict[str, list[Call]] = {
     "api-invitations": [
         Call("get", "/api/v1/invitations/", "401 401 401 200 200 200 200"),
         Call(
-            # Any member invites to their organisation's exercises (a reviewer off the panel too).
-            "post", "/api/v1/invitations/", "401 401 401 201 201 201 404",
+            # Leads and the exercise's panel reviewers invite (access.may_invite, as the page below).
+            "post", "/api/v1/invitations/", "401 401 401 201 403 201 404",
             {"exercise": "{E}", "participant_name": "New Person", "participant_email": "new@example.com"},
         ),
     ],
@@ -115,7 +115,13 @@ MATRIX: dict[str, list[Call]] = {
     "staff-logout": [Call("post", "/staff/logout/", "302 302 302 302 302 302 302")],
     "staff-attempts": [Call("get", "/staff/attempts/", "302 302 302 200 200 200 200")],
     "staff-queue": [Call("get", "/staff/queue/", "302 302 302 200 200 200 200")],
-    "staff-invitations": [Call("get", "/staff/invitations/", "302 302 302 200 200 200 200")],
+    "staff-invitations": [
+        Call("get", "/staff/invitations/", "302 302 302 200 200 200 200"),
+        # Created (302); E is not offered to a reviewer off its panel or another organisation (400).
+        Call("post", "/staff/invitations/", "302 302 302 302 400 302 400",
+             {"mode": "one", "one-participant_name": "New Person", "one-participant_email": "new@example.com",
+              "one-exercise": "{E}", "one-expires_in_days": 7}),
+    ],
     "staff-invitation-revoke": [Call("post", "/staff/invitations/{I}/revoke/", "302 302 302 404 404 302 404")],
     "staff-invitation-resend": [Call("post", "/staff/invitations/{I}/resend/", "302 302 302 404 404 302 404")],
     "staff-participant": [Call("get", "/staff/participants/{P}/", "302 302 302 200 404 200 404")],

@@ -15,13 +15,17 @@ pytest_plugins = ["simulator.tests.fixtures"]
 
 def pytest_collection_modifyitems(config, items):
     """Worker tests run only when a broker is configured (the company-scale run of .ci/run); fault
-    tests only when FAULT_TESTS=1 (.ci/run's fault step: they start their own Redis and workers)."""
+    tests only when FAULT_TESTS=1 (.ci/run's fault step: they start their own Redis and workers);
+    with DATABASE_TESTS_ONLY=1, only the tests that can reach the database."""
     faults = os.environ.get("FAULT_TESTS") == "1"
     broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    database_only = os.environ.get("DATABASE_TESTS_ONLY") == "1"
 
     def wanted(item) -> bool:
         if "fault" in item.keywords:
             return faults
+        if database_only and not _touches_the_database(item):
+            return False
         return broker or "worker" not in item.keywords
 
     selected = [item for item in items if wanted(item)]
@@ -29,6 +33,18 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def _touches_the_database(item) -> bool:
+    """Whether a test can reach the database: pytest-django blocks every other test's queries, so a
+    test without its marker or a database fixture runs the same on SQLite and PostgreSQL, and the
+    PostgreSQL run of .ci/run (DATABASE_TESTS_ONLY=1) leaves it to the SQLite run."""
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -148,7 +148,29 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
+    (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
+    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
+    (
+        re.compile(r"\b(?:for|in|over|during) the (?:last|past) ~?(\d+|a few|several) ?(?:h|hours)\b"),
+        60,
+        None,
+    ),
 )
+
+
+def minutes_needed(text: str) -> int:
+    """How long after the onset a text's relative times ("for the last hour") can first be true."""
+    lowered = _norm(text)
+    need = 0
+    for pattern, low, _high in _RELATIVE_TIMES:
+        match = pattern.search(lowered)
+        if match is not None:
+            number = match.group(1) if match.groups() and match.group(1) else ""
+            need = max(need, low * int(number) if number.isdigit() and low == 60 else low)
+    return need
+
+
 _MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
 
 

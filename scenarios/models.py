@@ -149,6 +149,8 @@ class LogLine(models.Model):
             "tenant_id": self.tenant_id,
             "message": self.message,
         }
+        if not line["tenant_id"]:
+            del line["tenant_id"]
         if self.method:
             line.update(method=self.method, path=self.path, status=self.status, latency_ms=self.latency_ms)
         return line

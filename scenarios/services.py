@@ -224,7 +224,7 @@ def _store_log_lines(scenario: Scenario) -> None:
             trace_id=line["trace_id"],
             span_id=line["span_id"],
             request_id=line["request_id"],
-            tenant_id=line["tenant_id"],
+            tenant_id=line.get("tenant_id", ""),  # a line about no tenant has none
             message=line["message"],
             method=line.get("method", ""),
             path=line.get("path", ""),

@@ -302,6 +302,87 @@ def log_tenant_matches_message(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+_STATED_TIMEOUT = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
+
+
+@invariant("log_investigation")
+def failures_take_their_stated_timeout(payload: dict, key: dict) -> Iterator[Finding]:
+    """A request that failed "within 5000ms" / "after 5000ms" took at least 5000 ms: in its log line
+    and in its trace's span."""
+    for n, line in enumerate(payload["logs"]):
+        stated = _STATED_TIMEOUT.search(line["message"])
+        if stated and line.get("status", 0) >= 400 and line["latency_ms"] < int(stated.group(1)):
+            yield (
+                f"$.payload.logs[{n}].latency_ms",
+                f"is {line['latency_ms']} but the message says it gave up {stated.group(0)}",
+            )
+    for t, trace in enumerate(payload.get("traces") or []):
+        for s, span in enumerate(trace["spans"]):
+            stated = _STATED_TIMEOUT.search(span.get("error", ""))
+            if stated and span["duration_ms"] < int(stated.group(1)):
+                yield (
+                    f"$.payload.traces[{t}].spans[{s}].duration_ms",
+                    f"is {span['duration_ms']} but the span's error says {stated.group(0)}",
+                )
+
+
+_POOL_SIZE = re.compile(r"\bpool (\S+) size=(\d+)")
+_POOL_USE = re.compile(r"\bpool (\S+)(?: saturated)?: (?:sv_)?active=(\d+) (?:sv_)?idle=(\d+)")
+
+
+@invariant("log_investigation")
+def pool_stats_add_up(payload: dict, key: dict) -> Iterator[Finding]:
+    """A connection pool never has more connections in use and idle than its size, as the logs state it."""
+    sizes = {}
+    for line in payload["logs"]:
+        for name, size in _POOL_SIZE.findall(line["message"]):
+            sizes[name] = int(size)
+    for n, line in enumerate(payload["logs"]):
+        used = _POOL_USE.search(line["message"])
+        if used and used.group(1) in sizes and int(used.group(2)) + int(used.group(3)) > sizes[used.group(1)]:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"pool {used.group(1)} has active+idle {int(used.group(2)) + int(used.group(3))}, "
+                f"more than its size {sizes[used.group(1)]}",
+            )
+            return
+
+
+_RESTART = re.compile(r"\bpod (\S+) terminated: OOMKilled\b.*\brestart count (\d+)")
+
+
+@invariant("log_investigation")
+def restart_counters_count(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each kill of a pod raises its restart count: the counter of one pod goes up line by line."""
+    last: dict[str, int] = {}
+    for n, line in enumerate(payload["logs"]):
+        killed = _RESTART.search(line["message"])
+        if not killed:
+            continue
+        pod, count = killed.group(1), int(killed.group(2))
+        if pod in last and count <= last[pod]:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"restart count {count} of pod {pod} does not go up (it was {last[pod]})",
+            )
+            return
+        last[pod] = count
+
+
+_SYSTEM_EVENT = re.compile(r"^(?:deploy finished|config reloaded|pod \S+ scheduled on node|kubelet:)")
+
+
+@invariant("log_investigation")
+def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
+    """A deploy, a config reload, a pod scheduled or killed is about no tenant: its line carries none."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("tenant_id") and _SYSTEM_EVENT.match(line["message"]):
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"names tenant {line['tenant_id']} on a line about no tenant",
+            )
+
+
 # How a long log must look like a real service's. Short, hand-written logs are exempt: a pack may
 # show the twenty lines that matter.
 VARIETY_MIN_LINES = 5_000

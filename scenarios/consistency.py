@@ -148,7 +148,29 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
+    (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
+    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
+    (
+        re.compile(r"\b(?:for|in|over|during) the (?:last|past) ~?(\d+|a few|several) ?(?:h|hours)\b"),
+        60,
+        None,
+    ),
 )
+
+
+def minutes_needed(text: str) -> int:
+    """How long after the onset a text's relative times ("for the last hour") can first be true."""
+    lowered = _norm(text)
+    need = 0
+    for pattern, low, _high in _RELATIVE_TIMES:
+        match = pattern.search(lowered)
+        if match is not None:
+            number = match.group(1) if match.groups() and match.group(1) else ""
+            need = max(need, low * int(number) if number.isdigit() and low == 60 else low)
+    return need
+
+
 _MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
 
 
@@ -304,6 +326,87 @@ def log_tenant_matches_message(payload: dict, key: dict) -> Iterator[Finding]:
             yield (
                 f"$.payload.logs[{n}].tenant_id",
                 f"is {line['tenant_id']} but the message names {', '.join(sorted(set(named)))}",
+            )
+
+
+_STATED_TIMEOUT = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
+
+
+@invariant("log_investigation")
+def failures_take_their_stated_timeout(payload: dict, key: dict) -> Iterator[Finding]:
+    """A request that failed "within 5000ms" / "after 5000ms" took at least 5000 ms: in its log line
+    and in its trace's span."""
+    for n, line in enumerate(payload["logs"]):
+        stated = _STATED_TIMEOUT.search(line["message"])
+        if stated and line.get("status", 0) >= 400 and line["latency_ms"] < int(stated.group(1)):
+            yield (
+                f"$.payload.logs[{n}].latency_ms",
+                f"is {line['latency_ms']} but the message says it gave up {stated.group(0)}",
+            )
+    for t, trace in enumerate(payload.get("traces") or []):
+        for s, span in enumerate(trace["spans"]):
+            stated = _STATED_TIMEOUT.search(span.get("error", ""))
+            if stated and span["duration_ms"] < int(stated.group(1)):
+                yield (
+                    f"$.payload.traces[{t}].spans[{s}].duration_ms",
+                    f"is {span['duration_ms']} but the span's error says {stated.group(0)}",
+                )
+
+
+_POOL_SIZE = re.compile(r"\bpool (\S+) size=(\d+)")
+_POOL_USE = re.compile(r"\bpool (\S+)(?: saturated)?: (?:sv_)?active=(\d+) (?:sv_)?idle=(\d+)")
+
+
+@invariant("log_investigation")
+def pool_stats_add_up(payload: dict, key: dict) -> Iterator[Finding]:
+    """A connection pool never has more connections in use and idle than its size, as the logs state it."""
+    sizes = {}
+    for line in payload["logs"]:
+        for name, size in _POOL_SIZE.findall(line["message"]):
+            sizes[name] = int(size)
+    for n, line in enumerate(payload["logs"]):
+        used = _POOL_USE.search(line["message"])
+        if used and used.group(1) in sizes and int(used.group(2)) + int(used.group(3)) > sizes[used.group(1)]:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"pool {used.group(1)} has active+idle {int(used.group(2)) + int(used.group(3))}, "
+                f"more than its size {sizes[used.group(1)]}",
+            )
+            return
+
+
+_RESTART = re.compile(r"\bpod (\S+) terminated: OOMKilled\b.*\brestart count (\d+)")
+
+
+@invariant("log_investigation")
+def restart_counters_count(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each kill of a pod raises its restart count: the counter of one pod goes up line by line."""
+    last: dict[str, int] = {}
+    for n, line in enumerate(payload["logs"]):
+        killed = _RESTART.search(line["message"])
+        if not killed:
+            continue
+        pod, count = killed.group(1), int(killed.group(2))
+        if pod in last and count <= last[pod]:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"restart count {count} of pod {pod} does not go up (it was {last[pod]})",
+            )
+            return
+        last[pod] = count
+
+
+_SYSTEM_EVENT = re.compile(r"^(?:deploy finished|config reloaded|pod \S+ scheduled on node|kubelet:)")
+
+
+@invariant("log_investigation")
+def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
+    """A deploy, a config reload, a pod scheduled or killed is about no tenant: its line carries none."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("tenant_id") and _SYSTEM_EVENT.match(line["message"]):
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"names tenant {line['tenant_id']} on a line about no tenant",
             )
 
 

@@ -17,10 +17,33 @@ def ticket_number(rng: random.Random) -> str:
     return f"T-{rng.randint(10000, 99999)}"
 
 
+# A vague ticket's subject is as vague as its body: it does not name what the body leaves out.
+VAGUE_SUBJECTS = (
+    "Problem with {product}",
+    "something is wrong",
+    "Issue with our account",
+    "need help please",
+    "errors?",
+    "Is something going on?",
+    "{product} not working properly",
+    "urgent",
+)
+
+
 def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_ms: int) -> dict:
-    """The archetype's ticket in the customer's own words, clear or vague."""
+    """The archetype's ticket in the customer's own words, clear or vague.
+
+    The ticket arrives no earlier than its own words allow: "for the last hour" is written at least
+    that long after the onset (see consistency.minutes_needed)."""
+    from scenarios.consistency import minutes_needed
+
     ticket = world.archetype["ticket"]
     bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
+    subject = world.text(rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS))
+    body = world.text(rng.choice(bodies)).strip()
+    need = minutes_needed(f"{subject}\n{body}")
+    if need and received_ms < world.onset_ms + need * MINUTE_MS:
+        received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
@@ -28,8 +51,8 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
         if clear
         else rng.choice(("email", "phone", "chat")),
         "received_at": iso_s(received_ms),
-        "subject": world.text(rng.choice(ticket["subjects"])),
-        "body": world.text(rng.choice(bodies)).strip(),
+        "subject": subject,
+        "body": body,
     }
     if clear and ticket.get("error_snippet"):
         payload["error_snippet"] = world.text(ticket["error_snippet"]).strip()
@@ -57,6 +80,7 @@ def _comparable(text: str) -> str:
 
 
 _HTTP_OPERATION = re.compile(r"^[A-Z]+ /")
+_STATED_TIMEOUT = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
 
 
 def trace_waterfall(
@@ -71,6 +95,7 @@ def trace_waterfall(
     anchor_service: str = "",
     http_status: int | None = None,
     latency_ms: int | None = None,
+    since_onset_ms: int | None = None,
 ) -> dict:
     """One request's spans, each a child of the one before, from the archetype's trace shape.
 
@@ -118,6 +143,15 @@ def trace_waterfall(
         }
         if is_error:
             span["error"] = world.text(step["error"])
+            stated = _STATED_TIMEOUT.search(span["error"])
+            if stated:
+                # Giving up after a timeout takes the timeout, and a little more.
+                span["duration_ms"] = int(stated.group(1)) + rng.randint(1, 3)
+            if since_onset_ms is not None and span["duration_ms"] > since_onset_ms:
+                # Nothing has waited longer than the failure has existed.
+                span["duration_ms"] = max(
+                    low if low < since_onset_ms else 1, since_onset_ms - rng.randint(0, 999)
+                )
         spans.append(span)
         parent = span_id
         offset += rng.randint(0, 3)
@@ -131,6 +165,12 @@ def trace_waterfall(
                 break
             span["status"] = "error"
             span["error"] = f"HTTP {http_status} returned to the caller"
+    timed_out = next((n for n, s in enumerate(spans) if _STATED_TIMEOUT.search(s.get("error", ""))), None)
+    if timed_out is not None:
+        # The callers of a span that waited out its timeout waited at least as long.
+        end = spans[timed_out]["start_offset_ms"] + spans[timed_out]["duration_ms"]
+        for span in spans[:timed_out]:
+            span["duration_ms"] = max(span["duration_ms"], end - span["start_offset_ms"] + 1)
     _nest(spans, anchor, latency_ms)
     return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
 
@@ -153,16 +193,31 @@ def _nest(spans: list[dict], anchor: int, latency_ms: int | None) -> None:
 
 
 def dashboard(
-    world: World, rng: random.Random, *, start_ms: int, end_ms: int, label: str | None = None
+    world: World,
+    rng: random.Random,
+    *,
+    start_ms: int,
+    end_ms: int,
+    label: str | None = None,
+    changes: list[tuple[int, str]] | None = None,
+    shape=None,
 ) -> dict:
     """A per-minute snapshot: error rate, latency percentiles and saturation, with the trigger marked
-    (labelled with `label`, the trigger's line as the logs show it, when given)."""
+    (labelled with `label`, the trigger's line as the logs show it, when given) among the window's
+    other `changes` ((time, what the log says), deploys and config changes alike).
+
+    `shape(minute_ms)`, when given, returns (level, saturation) for a minute whose failure comes and
+    goes (a pod killed every half hour): level 0-1 scales error rate and latency, saturation is the
+    metric's own value; None keeps the usual ramp."""
     metrics = world.archetype["metrics"]
     err, p95, sat = metrics["error_rate_pct"], metrics["latency_p95_ms"], metrics["saturation"]
     points = []
     for minute_ms in range(start_ms - start_ms % MINUTE_MS, end_ms, MINUTE_MS):
         since = (minute_ms - world.onset_ms) / MINUTE_MS
         level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
+        shaped = shape(minute_ms) if shape is not None else None
+        if shaped is not None:
+            level = shaped[0]
         jitter = 1 + (rng.random() - 0.5) * 0.1
         p95_value = (p95["baseline"] + (p95["peak"] - p95["baseline"]) * level) * jitter
         points.append(
@@ -175,7 +230,13 @@ def dashboard(
                 "latency_p95_ms": round(p95_value, 1),
                 "latency_p99_ms": round(p95_value * 1.7, 1),
                 "saturation": _bounded(
-                    (sat["baseline"] + (sat["peak"] - sat["baseline"]) * level) * jitter, sat["unit"]
+                    (
+                        shaped[1]
+                        if shaped is not None
+                        else sat["baseline"] + (sat["peak"] - sat["baseline"]) * level
+                    )
+                    * jitter,
+                    sat["unit"],
                 ),
             }
         )
@@ -189,6 +250,11 @@ def dashboard(
                 "label": label or world.text(trigger["message"]),
             }
         )
+    for at, text in changes or ():
+        if text != (events[0]["label"] if events else None):
+            kind = "deploy" if text.startswith("deploy") else "config_change"
+            events.append({"ts": iso_s(at), "kind": kind, "label": text})
+    events.sort(key=lambda event: event["ts"])
     return {
         "service": world.archetype["primary_service"],
         "interval_seconds": 60,

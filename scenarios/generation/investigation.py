@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from scenarios.catalog import catalog
 
-from . import logstream
+from . import logstream, stories
 from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
 from .world import World, hex_id, iso_s, render
 
@@ -67,6 +67,8 @@ _OTHER_DEPLOYS = (
     ),
 )
 
+_NAMES_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
+_CHANGE = re.compile(r"^(deploy finished|config reloaded|pod \S+ scheduled)")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
             409: "Conflict", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -90,8 +92,11 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     rng.shuffle(herring_specs)
     herring_specs = sorted(herring_specs[: HERRING_COUNT[difficulty]], key=lambda h: h["id"])
     customer_tenant = world.customer.tenant_id
+    # Tenants the story names (an import's tenant, a noisy neighbour) send traffic like any other.
+    named = {v for v in world.values.values() if v.startswith("tn_") and v != customer_tenant}
     others = sorted(
-        {"tn_" + hex_id(rng, 10) for _ in range(TENANT_COUNT[difficulty] - 1)} - {customer_tenant}
+        ({"tn_" + hex_id(rng, 10) for _ in range(TENANT_COUNT[difficulty] - 1 - len(named))} | named)
+        - {customer_tenant}
     )
     tenants = tuple(sorted([customer_tenant, *others]))
     customer_index = tenants.index(customer_tenant)
@@ -119,7 +124,8 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         e["service"]
         for e in [*data["noise"], *background_specs, *archetype["signal_logs"], *herring_specs, *events]
     }
-    hosts = logstream.pod_names(rng, services)
+    pinned = tuple(sorted(v for name, v in world.values.items() if name.endswith("pod_name")))
+    hosts = logstream.pod_names(rng, services, pinned)
     per_request = [f for f in PER_REQUEST_FACTS if f in archetype.get("facts", {})]
 
     def herring_variants(spec: dict) -> tuple:
@@ -141,6 +147,13 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         (herring_variants(h), start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS))
         for h in herring_specs
     ]
+    # A one-off red herring (another deploy) happens once, at its time, like the trigger.
+    once = [
+        (group[0], at, False)
+        for (group, at), spec in zip(herrings, herring_specs, strict=True)
+        if spec.get("once")
+    ]
+    herrings = [pair for pair, spec in zip(herrings, herring_specs, strict=True) if not spec.get("once")]
     weights = [e.get("weight", 1) for e in archetype["signal_logs"]]
     signal: list[tuple] = [()] * len(tenants)
     for k in cohort:
@@ -160,7 +173,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                     role="signal",
                     render=tenant_render(tenants[k], extra),
                     rng=rng,
-                    hosts=hosts[e["service"]],
+                    hosts=(world.text(e["host"]),) if "host" in e else hosts[e["service"]],
                 )
                 for e in archetype["signal_logs"]
             ]
@@ -183,12 +196,14 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             into.append(tuple(t for e in specs for t in logstream.variants(e, NOISE_VARIANTS, make)))
     events = [
         (
-            logstream.template(e, role=e["role"], render=str, hosts=hosts[e["service"]]),
+            logstream.template(e | {"system": True}, role=e["role"], render=str, hosts=hosts[e["service"]])
+            if not _NAMES_TENANT.search(e["message"])
+            else logstream.template(e, role=e["role"], render=str, hosts=hosts[e["service"]]),
             e["at"],
             e["role"] == "trigger",
         )
         for e in events
-    ]
+    ] + once
     after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
     stream = logstream.generate_lines(
         rng,
@@ -210,9 +225,10 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         customer_tenant=customer_tenant,
     )
     lines = stream.lines
+    dashboard_shape = stories.shape(world, lines, stream, hosts, rng)
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
-    customer_signal = [i for i in stream.signal if lines[i]["tenant_id"] == world.customer.tenant_id]
+    customer_signal = [i for i in stream.signal if lines[i].get("tenant_id") == world.customer.tenant_id]
     with_http = [i for i in customer_signal if "status" in lines[i]] or customer_signal or stream.signal
     picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
 
@@ -250,6 +266,14 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             start_ms=start_ms,
             end_ms=end_ms,
             label=lines[stream.trigger]["message"] if stream.trigger is not None else None,
+            # Every deploy and config change of the window, as a real dashboard annotates them: the
+            # trigger is one among them, not the only one.
+            changes=[
+                (_epoch_ms(lines[i]["ts"]), lines[i]["message"])
+                for i in sorted([*stream.events, *(i for ids in stream.herrings.values() for i in ids)])
+                if _CHANGE.match(lines[i]["message"])
+            ],
+            shape=dashboard_shape,
         ),
     }
     answer_key = {
@@ -319,6 +343,7 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         failing=failing,
         http_status=line.get("status"),
         latency_ms=line.get("latency_ms"),
+        since_onset_ms=max(1, _epoch_ms(line["ts"]) - world.trigger_ms) if failing else None,
     )
 
 

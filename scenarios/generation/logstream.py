@@ -18,6 +18,7 @@ TABLE_SIZE = 256  # tenant tables: one 8-bit draw picks a tenant, the busy ones 
 # Per-line slots of a template: each variant of a template draws its own values, so one invoice,
 # order or count is not repeated on every line of its kind.
 _SLOT = re.compile(r"\{#(order|invoice|export|endpoint|n)(?::(\d+)-(\d+))?\}")
+_NAMED_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
 _SLOT_IDS = {"order": ("ord_", 8), "invoice": ("in_", 8), "export": ("exp_", 10), "endpoint": ("we_", 10)}
 
 
@@ -58,6 +59,9 @@ class Template:
     tag: str = ""  # the red herring's id, for herrings
     hosts: tuple[str, ...] = ()  # the pods of its service
     own_tenant: bool = False  # the line belongs to the customer's tenant (its message names it)
+    # The tenant every line of it carries: the one its message names, "" for a line about no tenant
+    # (a deploy, a pool statistic, a health check); None: the tenant whose traffic it is.
+    fixed_tenant: str | None = None
 
 
 @dataclass
@@ -88,7 +92,9 @@ def template(
         drawn: dict = {}
         message = fill_slots(message, rng, drawn)
         path = fill_slots(path, rng, drawn) if path else path
+    named = _NAMED_TENANT.findall(message)
     return Template(
+        fixed_tenant="" if entry.get("system") else (named[0] if named else None),
         role=role,
         service=entry["service"],
         level=entry["level"],
@@ -113,13 +119,24 @@ def variants(entry: dict, count: int, make) -> list[Template]:
     return [make(entry)] * count
 
 
-def pod_names(rng: random.Random, services) -> dict[str, tuple[str, ...]]:
-    return {
-        service: tuple(
-            f"{service}-{rng.getrandbits(24):06x}-{rng.getrandbits(20):05x}" for _ in range(HOSTS_PER_SERVICE)
-        )
-        for service in sorted(services)
-    }
+_POD_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def pod_names(rng: random.Random, services, pinned: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """HOSTS_PER_SERVICE pods per service, named as a Deployment's pods are: the service, the
+    ReplicaSet's hash (shared by its pods) and a suffix of their own. A pinned pod name (a world
+    fact such as the pod on a bad node) is its service's first pod, and its siblings share its hash."""
+    names = {}
+    for service in sorted(services):
+        own = [p for p in pinned if p.startswith(service + "-") and p.count("-") == service.count("-") + 2]
+        rs = own[0].rsplit("-", 2)[1] if own else f"{rng.getrandbits(24):06x}"
+        pods = own[:1]
+        while len(pods) < HOSTS_PER_SERVICE:
+            pod = f"{service}-{rs}-" + "".join(rng.choice(_POD_SUFFIX) for _ in range(5))
+            if pod not in pods:
+                pods.append(pod)
+        names[service] = tuple(pods)
+    return names
 
 
 def weighted(entries: list[Template], weights: list[int]) -> tuple[Template, ...]:
@@ -190,6 +207,7 @@ def generate_lines(
     pending_events = sorted(events, key=lambda event: event[1])
     next_event_at = pending_events[0][1] if pending_events else end_ms + 1
     last_second = -1
+    last_t = start_ms
     prefix = ""
     stream = LogStream(lines=lines)
     signal_index, herring_index, event_index = stream.signal, stream.herrings, stream.events
@@ -207,37 +225,43 @@ def generate_lines(
         pick = (x >> 32) & 0xFFFF
         slot = (x >> 48) & 0xFF
         if t >= next_event_at:
-            tpl, t, is_trigger = pending_events.pop(0)
+            tpl, at, is_trigger = pending_events.pop(0)
+            # Two events close together: the later one is written on the next line, still in order.
+            t = max(at, last_t)
             next_event_at = pending_events[0][1] if pending_events else end_ms + 1
             if is_trigger:
                 stream.trigger = i
+            elif tpl.role == "herring":
+                herring_index.setdefault(tpl.tag, []).append(i)
             else:
                 event_index.append(i)
-            tenant = customer_tenant
+            # A one-off event is about no tenant unless its message names one (an import's tenant).
+            tenant = tpl.fixed_tenant or ""
         elif t >= onset_ms and (r < signal_ratio or not signal_index):
             # The first line at or after the onset is the first failure, so the logs show the onset itself.
             if not signal_index:
-                t = onset_ms
+                t = max(onset_ms, last_t)
             k = affected[slot]
             own = signal[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k]
+            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
             signal_index.append(i)
         elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
             group = active_herrings[pick % len(active_herrings)]
             tpl = group[(pick >> 8) % len(group)]
             herring_index.setdefault(tpl.tag, []).append(i)
-            tenant = customer_tenant if tpl.own_tenant else tenants[traffic[slot]]
+            tenant = tpl.fixed_tenant if tpl.fixed_tenant is not None else tenants[traffic[slot]]
         elif r > quiet - herring_ratio * len(active_herrings):
             k = traffic[slot]
             own = background[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k]
+            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
         else:
             k = traffic[slot]
             own = noise[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k]
+            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
+        last_t = t
         second = t // 1000
         if second != last_second:
             last_second = second
@@ -248,13 +272,15 @@ def generate_lines(
             "ts": f"{prefix}{t % 1000:03d}Z",
             "level": tpl.level,
             "service": tpl.service,
-            "host": tpl.hosts[(x >> 56) % HOSTS_PER_SERVICE],
+            "host": tpl.hosts[(x >> 56) % len(tpl.hosts)],
             "trace_id": ids[:32],
             "span_id": ids[32:48],
             "request_id": "req_" + ids[48:],
             "tenant_id": tenant,
             "message": tpl.message,
         }
+        if not tenant:
+            del line["tenant_id"]
         if tpl.method is not None:
             line["method"] = tpl.method
             line["path"] = tpl.path

@@ -30,14 +30,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for archetype_id in candidates:
         if len(outage_worlds) == n_outages:
             break
-        neighbour = build_world(archetype_id, world.seed, salt="triage-neighbour")
+        neighbour = _neighbour(archetype_id, world, rng)
         if neighbour.severity not in {w.severity for w in outage_worlds}:
             outage_worlds.append(neighbour)
     for archetype_id in candidates:
         if len(outage_worlds) == n_outages:
             break
         if archetype_id not in {w.archetype["id"] for w in outage_worlds}:
-            outage_worlds.append(build_world(archetype_id, world.seed, salt="triage-neighbour"))
+            outage_worlds.append(_neighbour(archetype_id, world, rng))
     benign_specs = rng.sample(catalog()["benign_tickets"], min(n_benign, len(catalog()["benign_tickets"])))
 
     entries = []  # (ticket, key) pairs
@@ -128,6 +128,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     }
     answer_key = {"tickets": keys, "priority_order": order}
     return payload, answer_key
+
+
+def _neighbour(archetype_id: str, world: World, rng) -> World:
+    """Another outage of the same hour: it began up to an hour before this one, so its ticket's
+    times, dates and headers fit the queue's clock."""
+    onset = world.onset_ms - rng.randint(5, 60) * MINUTE_MS
+    return build_world(archetype_id, world.seed, salt="triage-neighbour", onset_ms=onset)
 
 
 def _received(tickets: list[dict], ticket_id: str) -> str:

@@ -180,7 +180,9 @@ def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -
     )
 
 
-def build_world(archetype_id: str, seed: int, *, salt: str = "") -> World:
+def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int | None = None) -> World:
+    """The world of an archetype and seed; `onset_ms` moves its failure to that moment (a neighbour's
+    outage in a triage queue happens in the queue's own hour, not on another day)."""
     archetype = get_archetype(archetype_id)
     seed_text = f"world|{archetype_id}|{seed}|{salt}"
     rng = random.Random(seed_text)
@@ -191,9 +193,17 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "") -> World:
     version_new = f"v{major}.{minor + 1}.0" if rng.random() < 0.5 else f"v{major}.{minor}.{patch + 1}"
     day = _EPOCH + timedelta(days=rng.randrange(0, 330))
     onset = day.replace(hour=rng.randint(6, 20), minute=rng.randrange(60), second=rng.randrange(60))
-    onset_ms = int(onset.timestamp()) * 1000 + rng.randrange(1000)
-    trigger_kind = archetype.get("trigger", {}).get("kind", "none")
+    drawn_ms = int(onset.timestamp()) * 1000 + rng.randrange(1000)
+    if onset_ms is None:
+        onset_ms = drawn_ms
+    else:
+        onset = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
+    trigger = archetype.get("trigger", {})
+    trigger_kind = trigger.get("kind", "none")
     lead_s = 0 if trigger_kind in ("expiry", "external", "traffic", "none") else rng.randint(60, 420)
+    if "lead_minutes" in trigger:
+        low, high = trigger["lead_minutes"]
+        lead_s = rng.randint(low * 60, high * 60)
     trigger_ms = onset_ms - lead_s * 1000 - rng.randrange(1000) * (lead_s > 0)
 
     local = onset + timedelta(hours=customer.utc_offset_hours)

@@ -716,3 +716,77 @@ def test_a_component_the_catalog_does_not_name_is_refused(scenarios, kind):
     first = next(iter(scenarios[kind].answer_key.get("tickets") or {"": None}))
     path = "answer_key.component" if kind == "log_investigation" else f"answer_key.tickets.{first}.component"
     _assert_path(problems, path, "'the login thing' is not a component of the catalog")
+
+
+# --- stories that hold over time --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "phrase", ["flaky for the last hour", "then works again for half an hour", "in the last half hour"]
+)
+def test_a_duration_the_clock_has_not_reached_is_refused(scenarios, phrase):
+    def mutate(payload, key):
+        payload["ticket"]["received_at"] = _shift(key["onset"], minutes=12)
+        payload["ticket"]["body"] += f"\nIt has been {phrase}."
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.ticket.body", phrase.split()[-1])
+
+
+def _http_error_line(payload) -> int:
+    return next(n for n, line in enumerate(payload["logs"]) if line.get("status", 0) >= 400)
+
+
+def test_a_failure_faster_than_its_stated_timeout_is_refused(scenarios):
+    def mutate(payload, key):
+        n = _http_error_line(payload)
+        payload["logs"][n]["message"] = (
+            "could not acquire DB connection within 5000ms (pool orders_rw size=40)"
+        )
+        payload["logs"][n]["latency_ms"] = 3996
+
+    problems = _refused(scenarios, "log_investigation", mutate)
+    n = _http_error_line(scenarios["log_investigation"].payload)
+    _assert_path(problems, f"payload.logs[{n}].latency_ms", "within 5000ms")
+
+
+def test_a_span_faster_than_its_stated_timeout_is_refused(scenarios):
+    def mutate(payload, key):
+        span = payload["traces"][0]["spans"][-1]
+        span["error"] = "timeout acquiring connection after 5000ms"
+
+    problems = _refused(scenarios, "log_investigation", mutate)
+    last = len(scenarios["log_investigation"].payload["traces"][0]["spans"]) - 1
+    _assert_path(problems, f"payload.traces[0].spans[{last}].duration_ms", "after 5000ms")
+
+
+def test_a_pool_with_more_connections_than_its_size_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][3]["message"] = "could not acquire DB connection (pool orders_rw size=42, idle=0)"
+        payload["logs"][5]["message"] = "pool orders_rw: active=19 idle=34 waiting=0"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.logs[5].message", "more than its size 42"
+    )
+
+
+def test_a_restart_counter_that_does_not_count_is_refused(scenarios):
+    def mutate(payload, key):
+        for n in (4, 8):
+            payload["logs"][n]["message"] = (
+                "kubelet: container search in pod search-7d9f6c-xk2lp terminated: OOMKilled (exit code 137), restart count 27"
+            )
+            payload["logs"][n].pop("tenant_id", None)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.logs[8].message", "does not go up"
+    )
+
+
+def test_a_deploy_line_naming_a_tenant_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][7]["message"] = (
+            "deploy finished: orders-service v7.17.0 on 3/3 pods (previous v7.16.2)"
+        )
+        payload["logs"][7]["tenant_id"] = "tn_0123456789"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[7].tenant_id", "no tenant")

@@ -1,0 +1,223 @@
+"""What an archetype's failure does over time, where one rendering per template cannot say it.
+
+The log stream draws its lines from templates rendered once; a story then walks the lines in time
+order and makes the ones that carry state tell the truth: counters that count, a pool whose stats
+add up, a restart counter that goes up with each kill, a backlog as old as the failure, only the
+bad node's pod failing. A story rewrites lines in place (message, host, level, HTTP fields) and
+never adds, removes or moves one, so line ids and the stream's indexes stay valid.
+
+`shape(world, lines, stream, hosts, rng)` runs the archetype's story, if it has one, and returns the
+dashboard's per-minute override (see `common.dashboard`), or None.
+"""
+
+import random
+import re
+from collections.abc import Callable
+
+from .common import MINUTE_MS
+from .logstream import LogStream
+from .world import World
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z$")
+
+
+def _ms(ts: str) -> int:
+    from .investigation import _epoch_ms
+
+    return _epoch_ms(ts)
+
+
+def _drop_http(line: dict) -> None:
+    for field in ("method", "path", "status", "latency_ms"):
+        line.pop(field, None)
+
+
+# --- db_pool_exhaustion_after_deploy ----------------------------------------------------------------
+
+_POOL_STATS = re.compile(r"^pool orders_rw: active=\d+ idle=\d+ waiting=\d+$")
+_SATURATED = re.compile(r"cl_waiting=\d+")
+_WITHIN = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
+
+
+def _waiting(world: World, t: int, rng: random.Random) -> int:
+    """Clients queued in db-proxy: builds up over the first minutes, then wanders around its level."""
+    peak = int(world.values["waiting_clients"])
+    ramp = min(1.0, (t - world.onset_ms) / (4 * MINUTE_MS) + 0.15)
+    return max(1, round(peak * ramp * (0.8 + 0.4 * rng.random())))
+
+
+def _db_pool(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+    size = int(world.values["pool_size"])
+    timeout = int(world.values["acquire_timeout_ms"])
+    signal = set(stream.signal)
+    for n, line in enumerate(lines):
+        message = line["message"]
+        t = _ms(line["ts"])
+        if line["service"] == "db-proxy" and _POOL_STATS.match(message) and t >= world.onset_ms:
+            # The periodic stats during saturation: every connection busy, clients queued.
+            line["message"] = (
+                f"pool orders_rw: active={size} idle=0 waiting={_waiting(world, t, rng) // 4 * 4}"
+            )
+        elif n in signal and "cl_waiting=" in message:
+            line["message"] = _SATURATED.sub(f"cl_waiting={_waiting(world, t, rng) // 4 * 4}", message)
+        if n in signal and line.get("status", 0) >= 500:
+            # A request that gave up waiting for a connection took at least the acquire timeout.
+            line["latency_ms"] = (
+                timeout + rng.randint(12, 180) + (15 if line["service"] == "api-gateway" else 0)
+            )
+    return None
+
+
+# --- memory_leak_oom_restarts -----------------------------------------------------------------------
+
+_BURST_MS = 3 * MINUTE_MS  # how long the gateway sees resets and unready endpoints after a kill
+_HEAP_AFTER_START = 34  # % of the limit a fresh pod uses
+_OOM = re.compile(r"terminated: OOMKilled")
+_RESET = re.compile(r"^upstream search-service connection reset by peer \(pod [^)]+\)$")
+_UNREADY = "no healthy upstream"
+
+
+def _kill_schedule(
+    world: World, pods: tuple[str, ...], end_ms: int, rng: random.Random
+) -> list[tuple[int, int]]:
+    """(time, pod index) of each OOMKill: every pod started with the deploy, leaks at about the same
+    rate and is killed when its heap reaches the limit, the first at the onset; a restarted pod
+    starts small and fills again in about the same time."""
+    period = world.onset_ms - world.trigger_ms
+    kills = []
+    for p in range(len(pods)):
+        at = world.onset_ms + (0 if p == 0 else rng.randint(20, 150) * 1000)
+        while at < end_ms:
+            kills.append((at, p))
+            at += round(period * (0.85 + 0.15 * rng.random()))
+    return sorted(kills)
+
+
+def _memory_leak(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+    pods = hosts["search-service"]
+    nodes = tuple(f"ip-10-42-{rng.randint(1, 15)}-{rng.randint(2, 250)}" for _ in pods)
+    limit = world.values["memory_limit_mib"]
+    end_ms = _ms(lines[-1]["ts"]) + 1
+    kills = _kill_schedule(world, pods, end_ms, rng)
+    started = [world.trigger_ms] * len(pods)  # when each pod's current container started
+    period = max(world.onset_ms - world.trigger_ms, MINUTE_MS)
+    restarts = [0] * len(pods)
+    pending = list(kills)
+    last_kill: tuple[int, int] | None = None
+    signal = stream.signal
+
+    def heap(p: int, t: int) -> int:
+        grown = (t - started[p]) / period
+        return max(_HEAP_AFTER_START, min(99, round(_HEAP_AFTER_START + (100 - _HEAP_AFTER_START) * grown)))
+
+    for n in signal:
+        line = lines[n]
+        t = _ms(line["ts"])
+        if pending and pending[0][0] <= t:
+            # The kubelet on the pod's node reports the kill, once, with the pod's own restart count.
+            _, p = pending.pop(0)
+            restarts[p] += 1
+            started[p] = t
+            last_kill = (t, p)
+            _drop_http(line)
+            line.pop("tenant_id", None)
+            line.update(
+                service="search-service",
+                level="ERROR",
+                host=nodes[p],
+                message=(
+                    f"kubelet: container search in pod {pods[p]} terminated: OOMKilled (exit code 137), "
+                    f"restart count {restarts[p]}"
+                ),
+            )
+            continue
+        in_burst = last_kill is not None and t - last_kill[0] < _BURST_MS
+        message = line["message"]
+        if in_burst and _RESET.match(message):
+            line["message"] = f"upstream search-service connection reset by peer (pod {pods[last_kill[1]]})"
+            continue
+        if in_burst and message.startswith(_UNREADY):
+            continue
+        # Between kills the pods serve; what the logs show is the heap filling up again.
+        p = max(range(len(pods)), key=lambda q: heap(q, t))
+        used = heap(p, t)
+        _drop_http(line)
+        line.pop("tenant_id", None)
+        line.update(
+            service="search-service",
+            level="WARN" if used >= 85 else "INFO",
+            host=pods[p],
+            message=f"heap usage {used}% of {limit}Mi; GC reclaimed {rng.randint(1, 9) / 10 if used >= 85 else rng.randint(8, 30)}%",
+        )
+    # Kills left over (a short log has few signal lines): they still happened; the dashboard shows them.
+    kill_times = [at for at, _ in kills]
+
+    def minute(minute_ms: int) -> tuple[float, float] | None:
+        if minute_ms < world.trigger_ms:
+            return None
+        levels = []
+        for p in range(len(pods)):
+            begun = max([world.trigger_ms] + [at for at, q in kills if q == p and at <= minute_ms])
+            grown = (minute_ms - begun) / period
+            levels.append(_HEAP_AFTER_START + (100 - _HEAP_AFTER_START) * min(1.0, grown))
+        bursting = any(0 <= minute_ms - at < _BURST_MS for at in kill_times)
+        return (1.0 if bursting else 0.05, sum(levels) / len(levels))
+
+    return minute
+
+
+# --- saml_clock_skew --------------------------------------------------------------------------------
+
+
+def _saml(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+    """Only the pod on the skewed node rejects assertions; after the onset it logs no successful login."""
+    bad = world.values["pod_name"]
+    healthy = [h for h in hosts["identity-service"] if h != bad]
+    for line in lines:
+        if (
+            line["host"] == bad
+            and line["message"].startswith("SAML login succeeded")
+            and _ms(line["ts"]) >= world.onset_ms
+        ):
+            line["host"] = rng.choice(healthy)
+    return None
+
+
+# --- kafka_consumer_lag -----------------------------------------------------------------------------
+
+_LAG = re.compile(r"(lag on \S+ = )\d+( messages)")
+_AGE = re.compile(r"(oldest unprocessed message age |behind by )\S+?(\s|;|$)")
+
+
+def _age(ms: int) -> str:
+    minutes = max(1, ms // MINUTE_MS)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _kafka(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+    """The backlog starts with the import: lag grows from nothing to its peak over the window and the
+    oldest waiting message is as old as the import."""
+    peak = int(world.values["lag_messages"])
+    end_ms = _ms(lines[-1]["ts"]) + 1
+    span = max(end_ms - world.trigger_ms, 1)
+    for n in stream.signal:
+        line = lines[n]
+        t = _ms(line["ts"])
+        elapsed = max(t - world.trigger_ms, 1000)
+        lag = max(1, round(peak * min(1.0, elapsed / span) * (0.97 + 0.03 * rng.random())))
+        message = _LAG.sub(lambda m, lag=lag: f"{m.group(1)}{lag}{m.group(2)}", line["message"])
+        line["message"] = _AGE.sub(lambda m, e=elapsed: f"{m.group(1)}{_age(e)}{m.group(2)}", message)
+    return None
+
+
+STORIES: dict[str, Callable] = {
+    "db_pool_exhaustion_after_deploy": _db_pool,
+    "memory_leak_oom_restarts": _memory_leak,
+    "saml_clock_skew": _saml,
+    "kafka_consumer_lag": _kafka,
+}
+
+
+def shape(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+    story = STORIES.get(world.archetype["id"])
+    return story(world, lines, stream, hosts, rng) if story and lines else None

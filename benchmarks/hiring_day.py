@@ -13,7 +13,7 @@ Each simulated candidate (one asyncio task over one keep-alive connection; all c
 one process) starts their attempt through the API (`POST /api/v1/attempts/`, the link's call), works
 through the six items in turn, saves the item in front of them every 2 s with some jitter, each save
 on the version the previous one returned (as the workspace does), runs a log search now and then,
-and submits when their time is up. A save whose response is lost (a transport error) is retried as
+and submits when their time is up. A save whose response is lost (a transport error or a 5xx) is retried as
 the workspace retries it: when the retry is refused as stale and the answer stored is the one sent,
 the save did land.
 
@@ -77,7 +77,7 @@ DRAFT_FIELD = {
     "postmortem": "document",
 }
 REQUEST_TYPES = ("start", "autosave", "log_search", "submit")
-SAVE_RETRIES = 3
+RETRIES = 3  # after the first try, 0.5, 1 and 2 s apart
 
 
 class HiringDayWorker(Workers):
@@ -128,11 +128,12 @@ class Verdict:
     revisions: int = 0
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
+    unacknowledged: list[str] = field(default_factory=list)
     misplaced: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.misplaced)
+        return not (self.lost or self.duplicated or self.unacknowledged or self.misplaced)
 
     def add(self, name: str, saves: list[Save], stored: StoredItem, window: float, base_version: int = 0):
         self.items += 1
@@ -149,7 +150,10 @@ def _window(moment: float, window: float) -> int:
 def check_item(
     saves: list[Save], stored: StoredItem, window: float, base_version: int = 0, tolerance: float = 0.002
 ) -> list[tuple[str, str]]:
-    """What is wrong with one item: [(lost | duplicated | misplaced, message)], empty when nothing is.
+    """What is wrong with one item: [(lost | duplicated | unacknowledged | misplaced, message)], empty
+    when nothing is. Unacknowledged: the item holds a version the client was never told of (a save
+    whose every try answered with an error was applied after all); duplicated: a version was
+    acknowledged twice, or an answer was applied again as a new version.
 
     `saves` are the client's acknowledged saves in order, `stored` what the database holds, `window`
     AUTOSAVE_REVISION_SECONDS (0 keeps every revision). A revision v (saved at t_v) is deleted by the
@@ -169,9 +173,14 @@ def check_item(
     last = expected[-1] if expected else base_version
     if stored.version < last:
         problems.append(("lost", f"version {stored.version} stored, {last} acknowledged"))
+    elif stored.version > last and saves and stored.digest == saves[-1].digest:
+        problems.append(
+            ("duplicated", f"the last answer acknowledged is stored again as version {stored.version}")
+        )
     elif stored.version > last:
-        problems.append(("duplicated", f"version {stored.version} stored, only {last} acknowledged"))
-    if saves and stored.digest != saves[-1].digest:
+        # A save the client was told had failed (every try answered with an error) was applied.
+        problems.append(("unacknowledged", f"version {stored.version} stored, only {last} acknowledged"))
+    elif saves and stored.digest != saves[-1].digest:
         problems.append(("lost", "the stored answer is not the last one acknowledged"))
 
     by_version = {s.version: s for s in saves}
@@ -182,7 +191,8 @@ def check_item(
         kept[revision.version] = revision
         save = by_version.get(revision.version)
         if save is None:
-            problems.append(("duplicated", f"revision {revision.version} was never acknowledged"))
+            if not last < revision.version <= stored.version:  # else reported above
+                problems.append(("duplicated", f"revision {revision.version} was never acknowledged"))
             continue
         if revision.digest != save.digest:
             problems.append(("misplaced", f"revision {revision.version} holds another answer than was sent"))
@@ -267,14 +277,23 @@ class Candidate:
         self.submitted = False
 
     async def _request(self, kind: str, method: str, path: str, headers: bytes, body: bytes = b""):
-        started = time.perf_counter()
-        try:
-            status, payload = await self.connection.request(method, path, headers, body)
-        except TRANSPORT_ERRORS:
-            self.stats.transport_errors[kind] += 1
-            raise
-        self.stats.record(kind, started, status)
-        return status, payload
+        """One request, retried as the workspace retries (a transport error or a 5xx, with backoff):
+        (status, body, whether it was retried). Every try is counted; a transport error on the last
+        one is raised."""
+        for attempt in range(RETRIES + 1):
+            started = time.perf_counter()
+            try:
+                status, payload = await self.connection.request(method, path, headers, body)
+            except TRANSPORT_ERRORS:
+                self.stats.transport_errors[kind] += 1
+                if attempt == RETRIES:
+                    raise
+            else:
+                self.stats.record(kind, started, status)
+                if status < 500 or attempt == RETRIES:
+                    return status, payload, attempt > 0
+            await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def run(self, start_at: float, duration: float) -> None:
         await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
@@ -304,14 +323,7 @@ class Candidate:
     async def _start(self) -> None:
         body = json.dumps({"invitation_token": self.token}).encode()
         headers = b"Content-Type: application/json\r\n"
-        for attempt in range(SAVE_RETRIES + 1):
-            try:
-                status, payload = await self._request("start", "POST", "/api/v1/attempts/", headers, body)
-                break
-            except TRANSPORT_ERRORS:
-                if attempt == SAVE_RETRIES:
-                    raise
-                await asyncio.sleep(0.5)
+        status, payload, _ = await self._request("start", "POST", "/api/v1/attempts/", headers, body)
         if status not in (200, 201):
             raise CommandError(f"starting the attempt answered {status}: {payload[:300]!r}")
         started = json.loads(payload)
@@ -339,30 +351,21 @@ class Candidate:
         headers = self.auth + b"Content-Type: application/json\r\n"
         body = json.dumps({"version": item["version"], "answer": answer}).encode()
         sent = time.time()
-        for attempt in range(SAVE_RETRIES + 1):
-            try:
-                status, payload = await self._request("autosave", "PUT", path, headers, body)
-            except TRANSPORT_ERRORS:
-                if attempt == SAVE_RETRIES:
-                    raise
-                await asyncio.sleep(0.5)
-                continue
-            if status == 200:
-                version = json.loads(payload)["version"]
-                break
-            if status == 409 and attempt:
-                refused = json.loads(payload)
-                if (
-                    refused.get("current_version") == item["version"] + 1
-                    and answer_digest(refused.get("answer")) == digest
-                ):
-                    # The first try landed and its response was lost: the workspace carries on.
-                    version = refused["current_version"]
-                    self.stats.recovered_saves += 1
-                    break
+        status, payload, retried = await self._request("autosave", "PUT", path, headers, body)
+        if status == 200:
+            version = json.loads(payload)["version"]
+        elif status == 409 and retried and self._own(json.loads(payload), item["version"] + 1, digest):
+            # An earlier try landed and its response was lost: the workspace recognises its own words.
+            version = item["version"] + 1
+            self.stats.recovered_saves += 1
+        else:
             return  # refused: counted as an error; the check shows what became of the item
         item["saves"].append(Save(version, sent, time.time(), digest))
         item["version"] = version
+
+    @staticmethod
+    def _own(refused: dict, version: int, digest: str) -> bool:
+        return refused.get("current_version") == version and answer_digest(refused.get("answer")) == digest
 
     async def _search(self) -> None:
         params = self.rng.choice(self.queries)
@@ -375,16 +378,8 @@ class Candidate:
     async def _submit(self) -> None:
         path = f"/api/v1/attempts/{self.attempt_id}/submit/"
         headers = self.auth + b"Content-Type: application/json\r\n"
-        for attempt in range(SAVE_RETRIES + 1):
-            try:
-                status, _ = await self._request("submit", "POST", path, headers, b"{}")
-            except TRANSPORT_ERRORS:
-                if attempt == SAVE_RETRIES:
-                    raise
-                await asyncio.sleep(0.5)
-                continue
-            self.submitted = status == 200
-            return
+        status, _, _ = await self._request("submit", "POST", path, headers, b"{}")
+        self.submitted = status == 200
 
 
 async def run_candidates(candidates: list[Candidate], *, ramp: float, duration: float) -> float:
@@ -584,6 +579,8 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             scoring_wait = time.perf_counter() - scoring_started
             worker_cpu = self._worker_cpu(worker) - cpu[2]
+            if any(code >= 500 for codes in stats.statuses.values() for code in codes):
+                self._log(f"gunicorn's output (the end):\n{server._output()}")
 
         verdict = Verdict()
         stored = stored_items(wanted)
@@ -677,8 +674,12 @@ class Command(BaseCommand):
                 "revisions_kept": verdict.revisions,
                 "lost": len(verdict.lost),
                 "duplicated": len(verdict.duplicated),
+                "unacknowledged": len(verdict.unacknowledged),
                 "misplaced": len(verdict.misplaced),
-                "examples": (verdict.lost + verdict.duplicated + verdict.misplaced)[:10],
+                "examples": verdict.lost[:3]
+                + verdict.duplicated[:3]
+                + verdict.unacknowledged[:3]
+                + verdict.misplaced[:3],
             },
             "scoring": {
                 "attempts": len(wanted),
@@ -726,7 +727,8 @@ class Command(BaseCommand):
         lines += [
             f"saves checked: {check['acknowledged_saves']} acknowledged on {check['items']} items, "
             f"{check['revisions_kept']} revisions kept (window {check['revision_window_s']:g} s); "
-            f"lost {check['lost']}, duplicated {check['duplicated']}, misplaced {check['misplaced']}"
+            f"lost {check['lost']}, duplicated {check['duplicated']}, applied though answered with an error "
+            f"{check['unacknowledged']}, misplaced {check['misplaced']}"
             + (f"; saves whose lost response was recovered: {f['recovered_saves']}" if f["recovered_saves"] else ""),
             *(f"  {example}" for example in check["examples"]),
             f"submitted: {f['submitted']} of {f['candidates']}; scored by the worker: {scoring['scored']} of "

@@ -17,13 +17,10 @@ pytestmark = pytest.mark.django_db
 PROJECT_APPS = ("scenarios", "scoring", "simulator")
 PRINTS = re.compile(r"sys\.std(out|err)|(?<![\w.])print\(")
 
-# Benchmarks need minutes or PostgreSQL; these tests run them with tiny numbers and a StringIO.
+# Commands whose own tests run them with a StringIO (the benchmarks, not commands, are in
+# tests/test_benchmarks.py).
 CAPTURED_ELSEWHERE = {
-    "bench_scoring": "scoring/tests/test_bench_scoring.py",
-    "bench_autosave": "simulator/tests/test_bench_commands.py",
-    "bench_log_search": "simulator/tests/test_bench_commands.py",
     "sso_configure": "simulator/tests/test_sso.py",
-    "bench_calibration": "scoring/tests/test_bench_calibration.py",
     "erase_participant": "tests/test_erasure.py",
     "erase_expired_participants": "tests/test_erasure.py",
 }
@@ -104,14 +101,6 @@ CASES = {
     "list_archetypes": lambda tmp_path, invite: ([], lambda out: "db_pool_exhaustion_after_deploy" in out),
     "generate_scenario": _generate_scenario,
     "generate_scenario --answer-key": _generate_scenario_with_key,
-    "bench_generation": lambda tmp_path, invite: (
-        ["--lines", "300", "--repeat", "1"],
-        lambda out: "meets targets" in out,
-    ),
-    "bench_comparison": lambda tmp_path, invite: (
-        ["--attempts", "3", "--repeat", "1"],
-        lambda out: "CSV" in out,
-    ),
     "export_pack": _export_pack,
     "import_pack": _import_pack,
     "score_response": _score_response,

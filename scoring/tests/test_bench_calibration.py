@@ -1,4 +1,4 @@
-"""Smoke test of bench_calibration: a tiny exercise is built, measured, reused and removed."""
+"""Smoke test of benchmarks.calibration: a tiny exercise is built, measured, reused and removed."""
 
 import re
 from io import StringIO
@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from benchmarks.calibration import Command
 from scoring.models import Override, Review
 from simulator.models import Organisation
 
@@ -14,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _run(*args: str) -> str:
     out = StringIO()
-    call_command(
-        "bench_calibration", "--attempts", "40", "--reviewers", "5", "--repeat", "1", *args, stdout=out
-    )
+    call_command(Command(), "--attempts", "40", "--reviewers", "5", "--repeat", "1", *args, stdout=out)
     return out.getvalue()
 
 

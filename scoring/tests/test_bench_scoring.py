@@ -1,4 +1,4 @@
-"""Smoke tests of bench_scoring: tiny numbers, figures that parse and are positive."""
+"""Smoke tests of benchmarks.scoring: tiny numbers, figures that parse and are positive."""
 
 import json
 import os
@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from benchmarks.scoring import Command
 from scoring.models import ScoreSet
 from simulator.models import Attempt, Organisation
 
@@ -19,9 +20,9 @@ TINY = ["--log-lines", "600", "--verbosity", "0"]
 def _run(*args: str) -> tuple[dict, str]:
     """The figures (--json) and the table the command prints without --json, of two tiny runs."""
     out = StringIO()
-    call_command("bench_scoring", *args, *TINY, "--json", stdout=out)
+    call_command(Command(), *args, *TINY, "--json", stdout=out)
     text = StringIO()
-    call_command("bench_scoring", *args, *TINY, stdout=text)
+    call_command(Command(), *args, *TINY, stdout=text)
     return json.loads(out.getvalue()), text.getvalue()
 
 
@@ -68,7 +69,7 @@ def test_the_worker_part_refuses_without_postgresql_and_a_broker(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.CELERY_BROKER_URL = "memory://"
     with pytest.raises(CommandError, match="CELERY_BROKER_URL") as refused:
-        call_command("bench_scoring", "--runs", "1", stdout=StringIO())
+        call_command(Command(), "--runs", "1", stdout=StringIO())
     assert "--in-process-only" in str(refused.value)
     if connection.vendor != "postgresql":
         assert "PostgreSQL" in str(refused.value)
@@ -83,7 +84,7 @@ def test_two_workers_rescore_the_attempts():
     out = StringIO()
     # Other workers (the suite's own, on this test database) may share the broker: allowed here.
     call_command(
-        "bench_scoring",
+        Command(),
         "--runs",
         "2",
         "--attempts",

@@ -14,6 +14,7 @@ import orjson
 import pytest
 from django.db.models import F
 
+from benchmarks.calibration import Command
 from scoring.calibration import _check_verdicts, reviewer_deviations
 from scoring.item_statistics import (
     CheckSums,
@@ -24,7 +25,6 @@ from scoring.item_statistics import (
     grouped_item_statistics,
     item_statistics,
 )
-from scoring.management.commands.bench_calibration import Command
 from scoring.models import DimensionScore, ItemScore, ScoreSet
 
 

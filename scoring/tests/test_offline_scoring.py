@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from benchmarks.scoring import Answers
 from scenarios.models import Scenario
 from scoring import services
 from scoring.context import build_context
-from scoring.management.commands.bench_scoring import Answers
 from scoring.models import ItemScore
 from scoring.offline import context_inputs, read_answer_record
 from scoring.selectors import scoring_inputs

@@ -5,36 +5,38 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command, load_command_class
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+
+from benchmarks import autosave, log_search
 
 pytestmark = pytest.mark.django_db(transaction=True)  # gunicorn must see the committed fixtures
 
 TINY_SERVER = ["--workers", "2", "--threads", "2"]
 
 
-def _run(name: str, *args: str) -> tuple[dict, str]:
+def _run(module, *args: str) -> tuple[dict, str]:
     """The figures of one run (--json), and the same figures as the command prints them without --json."""
     out = StringIO()
-    call_command(name, *args, *TINY_SERVER, "--json", stdout=out)
+    call_command(module.Command(), *args, *TINY_SERVER, "--json", stdout=out)
     figures = json.loads(out.getvalue())
     text = StringIO()
-    load_command_class("simulator", name).__class__(stdout=text)._print(figures, False)
+    module.Command(stdout=text)._print(figures, False)
     return figures, text.getvalue()
 
 
-def _assert_refuses(name: str) -> None:
+def _assert_refuses(module) -> None:
     with pytest.raises(CommandError, match="PostgreSQL") as refused:
-        call_command(name, stdout=StringIO())
+        call_command(module.Command(), stdout=StringIO())
     assert "DATABASE_URL" in str(refused.value)
 
 
 def test_bench_autosave_prints_its_figures_or_refuses_without_postgresql():
     if connection.vendor != "postgresql":
-        _assert_refuses("bench_autosave")
+        _assert_refuses(autosave)
         return
-    figures, text = _run("bench_autosave", "--clients", "2", "--seconds", "1", "--warmup", "0")
+    figures, text = _run(autosave, "--clients", "2", "--seconds", "1", "--warmup", "0")
 
     for phase in ("autosave", "ceiling"):
         assert figures[phase]["requests"] > 0, figures
@@ -61,9 +63,9 @@ def test_bench_autosave_prints_its_figures_or_refuses_without_postgresql():
 
 def test_bench_log_search_prints_its_figures_or_refuses_without_postgresql():
     if connection.vendor != "postgresql":
-        _assert_refuses("bench_log_search")
+        _assert_refuses(log_search)
         return
-    figures, text = _run("bench_log_search", "--lines", "2000", "--requests", "16", "--warmup-rounds", "1")
+    figures, text = _run(log_search, "--lines", "2000", "--requests", "16", "--warmup-rounds", "1")
 
     assert figures["overall"]["requests"] == 16
     assert figures["overall"]["errors"] == 0, figures
@@ -77,22 +79,20 @@ def test_bench_log_search_prints_its_figures_or_refuses_without_postgresql():
 
 
 def test_the_autosave_benchmark_says_when_postgresql_created_wal_segments_during_the_run():
-    from simulator.management.commands.bench_autosave import Command, WalState, wal_figures
-
     segment = 16 * 2**20
-    before = WalState(lsn_bytes=10 * segment, segment_bytes=segment, segments_ready=3)
-    after = WalState(lsn_bytes=15 * segment + 100, segment_bytes=segment, segments_ready=0)
+    before = autosave.WalState(lsn_bytes=10 * segment, segment_bytes=segment, segments_ready=3)
+    after = autosave.WalState(lsn_bytes=15 * segment + 100, segment_bytes=segment, segments_ready=0)
 
-    wal = wal_figures(before, after, checkpointed=True)
+    wal = autosave.wal_figures(before, after, checkpointed=True)
     assert (wal["segments_used"], wal["segments_created"]) == (5, 2)
     assert wal["written_mb"] == 80.0
-    assert "2 had to be created" in Command._wal_line(wal)
+    assert "2 had to be created" in autosave.Command._wal_line(wal)
 
-    enough = wal_figures(WalState(10 * segment, segment, 5), after, checkpointed=True)
+    enough = autosave.wal_figures(autosave.WalState(10 * segment, segment, 5), after, checkpointed=True)
     assert enough["segments_created"] == 0
-    assert "all reused (5 were ready)" in Command._wal_line(enough)
+    assert "all reused (5 were ready)" in autosave.Command._wal_line(enough)
 
-    unknown = wal_figures(WalState(10 * segment, segment, None), after, checkpointed=False)
+    unknown = autosave.wal_figures(autosave.WalState(10 * segment, segment, None), after, checkpointed=False)
     assert unknown["segments_created"] is None
-    line = Command._wal_line(unknown)
+    line = autosave.Command._wal_line(unknown)
     assert "no CHECKPOINT" in line and "unknown" in line

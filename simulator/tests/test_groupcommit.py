@@ -167,7 +167,7 @@ def test_the_single_statement_is_prepared_once_per_connection(started):
 @postgresql_only
 def test_gunicorn_as_deployed_serves_autosave_with_gevent_workers_and_a_pool(started):
     """gunicorn.conf.py end to end: gevent workers, the pooled connections, the group committer."""
-    from simulator.management.commands.bench_autosave import GunicornServer
+    from benchmarks.autosave import GunicornServer
 
     attempt, token = started
     item = _item(attempt)

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
 
-from simulator.management.commands.bench_autosave import (
+from benchmarks.autosave import (
     TRANSPORT_ERRORS,
     GunicornServer,
     HttpConnection,
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **options):
-        require_postgresql("bench_log_search")
+        require_postgresql("benchmarks.log_search")
         self.load_before = load_average()
         if options["requests"] < 1 or options["concurrency"] < 1:
             raise CommandError("--requests and --concurrency must be >= 1")
@@ -283,3 +283,9 @@ class Command(BaseCommand):
             f"meets target: {'yes' if figures['meets_target'] else 'NO'}",
         ]
         self.stdout.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.log_search")

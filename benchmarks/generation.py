@@ -81,3 +81,9 @@ class Command(BaseCommand):
             f"  peak memory (RSS)     {figures['peak_rss_mib']:,} MiB\n"
             f"  meets targets         {'yes' if figures['meets_targets'] else 'NO'}"
         )
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.generation")

@@ -213,3 +213,9 @@ class Command(BaseCommand):
         organisation.exercises.all().delete()
         organisation.delete()
         lead.delete()
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.comparison")

@@ -370,3 +370,9 @@ def scorecards_level(value: float) -> int:
 def _ok(response):
     assert response.status_code == 200, response.status_code
     return response
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.calibration")

@@ -9,7 +9,7 @@ no dependency, and cheap enough not to starve a 2-core server. Each client saves
 its own attempt, sequentially, with the version the previous save returned, so every save should
 succeed; anything but a 200 is counted as an error.
 
-The helpers here (GunicornServer, HttpConnection, percentile, ...) are shared with bench_log_search.
+The helpers here (GunicornServer, HttpConnection, percentile, ...) are shared with the log-search, scoring and hiring-day benchmarks.
 """
 
 import asyncio
@@ -177,9 +177,12 @@ def add_server_arguments(parser) -> None:
 class GunicornServer:
     """`gunicorn simulator.wsgi:application` on 127.0.0.1:<free port>, stopped on exit."""
 
-    def __init__(self, *, worker_class: str, workers: int, threads: int, conn_max_age: int):
+    def __init__(
+        self, *, worker_class: str, workers: int, threads: int, conn_max_age: int, env: dict | None = None
+    ):
         self.worker_class, self.workers, self.threads = worker_class, workers, threads
         self.conn_max_age = conn_max_age
+        self.extra_env = env or {}  # e.g. a CELERY_BROKER_URL, where tasks must go to workers
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self._log = None
@@ -203,6 +206,7 @@ class GunicornServer:
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("CELERY_BROKER_URL", None)  # tasks in-process, as the benchmark is specified
+        env.update(self.extra_env)
         command = [
             sys.executable, "-m", "gunicorn", "simulator.wsgi:application",
             "--config", str(PROJECT_DIR / "gunicorn.conf.py"),
@@ -605,7 +609,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **options):
-        require_postgresql("bench_autosave")
+        require_postgresql("benchmarks.autosave")
         self.load_before = load_average()
         if (
             options["clients"] < 1
@@ -738,3 +742,9 @@ class Command(BaseCommand):
             line + f"; {wal['segments_created']} had to be created during the run, each stalling every "
             "commit while it is filled with zeros: raise min_wal_size, or run again"
         )
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.autosave")

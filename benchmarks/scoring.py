@@ -44,7 +44,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from simulator.management.commands.bench_autosave import (
+from benchmarks.autosave import (
     bench_user,
     database_url,
     delete_fixtures,
@@ -650,11 +650,13 @@ class Workers:
     """Two `celery -A simulator worker --concurrency=1` processes on this database and broker."""
 
     COUNT = 2
+    CONCURRENCY = 1
     DESCRIPTION = "2 worker processes x --concurrency=1 (prefork, 1 child each)"
+    TAG = "bench-scoring"
 
     def __init__(self, *, database: str, broker: str, debug: bool):
         self.database, self.broker, self.debug = database, broker, debug
-        self.tag = f"bench-scoring-{os.getpid()}-{secrets.token_hex(2)}"
+        self.tag = f"{self.TAG}-{os.getpid()}-{secrets.token_hex(2)}"
         self.names = [f"{self.tag}-{index}" for index in range(1, self.COUNT + 1)]
         self.processes: list[subprocess.Popen] = []
         self.logs: list = []
@@ -674,7 +676,7 @@ class Workers:
                 log = tempfile.TemporaryFile()
                 self.logs.append(log)
                 command = [
-                    sys.executable, "-m", "celery", "-A", "simulator", "worker", "--concurrency=1",
+                    sys.executable, "-m", "celery", "-A", "simulator", "worker", f"--concurrency={self.CONCURRENCY}",
                     "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n", f"{name}@%h",
                 ]  # fmt: skip
                 self.processes.append(
@@ -910,7 +912,7 @@ class Command(BaseCommand):
             problems.append("CELERY_BROKER_URL must name a Redis broker (tasks run in-process without it)")
         if problems:
             raise CommandError(
-                "the worker part of bench_scoring needs PostgreSQL and a broker: "
+                "the worker part of benchmarks.scoring needs PostgreSQL and a broker: "
                 + "; ".join(problems)
                 + ". E.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/simulator_bench "
                 "CELERY_BROKER_URL=redis://127.0.0.1:6379/14, or pass --in-process-only."
@@ -955,7 +957,7 @@ class Command(BaseCommand):
             rows.append(("workers", "skipped (--in-process-only)", f"< {TARGET_RESCORE_S:g} s", "-"))
         widths = [max(len(row[i]) for row in rows if row[1]) for i in range(4)]  # headings overhang
         self.stdout.write(
-            f"bench_scoring on {figures['database']}"
+            f"benchmarks.scoring on {figures['database']}"
             + (", DEBUG on" if figures["debug"] else ", DEBUG off")
             + (", filled tables ANALYZEd before timing" if figures["analyzed"] else "")
             + "; load average (1 min) "
@@ -969,3 +971,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"note: other workers were consuming too: {', '.join(workers['other_workers'])}"
             )
+
+
+if __name__ == "__main__":
+    from benchmarks import run
+
+    run(Command, "benchmarks.scoring")

@@ -28,7 +28,8 @@ from scoring.text import (
     words,
 )
 
-VERSION = 4  # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects
+VERSION = 4  # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
+# a red herring seen in passing beside the actual cause is not blamed unless the answer says it causes something
 # 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
 # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
 T = "troubleshooting"
@@ -299,7 +300,10 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     signal_hits = facts.signal_terms & words
     share = len(cause_hits) / max(len(facts.cause_terms), 1)
     matched = len(cause_hits) >= 2 and (share >= 0.3 or len(signal_hits) >= 2)
-    herring = _blamed_herring(facts, root_cause)
+    # An answer that names the actual cause blames a red herring only where it says the herring
+    # causes something; a herring seen in passing ("large pages are slow too, a side issue") is not
+    # the cause it names.
+    herring = _blamed_herring(facts, root_cause, causal_only=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
     if herring is not None:
@@ -826,9 +830,20 @@ def _doubt(sentence: str, own_hits: int) -> str:
     return ""
 
 
-def _blamed_herring(facts: _Facts, root_cause: str) -> dict | None:
+_CAUSAL = re.compile(
+    r"\b(caus\w*|because|due to|lead(s|ing)? to|led to|result\w*|trigger\w*|behind|responsible|explain\w*|"
+    r"root|why|drives?|driving|driven|produc\w*|break\w*|broke|blocks?|blocking|blocked|starv\w*|"
+    r"exhaust\w*|so that|which (made|makes)|hence|therefore|thus|problem|culprit|blame\w*|fault)\b",
+    re.I,
+)
+
+
+def _blamed_herring(facts: _Facts, root_cause: str, *, causal_only: bool = False) -> dict | None:
     for sentence in _sentences(root_cause):
-        words = _stems(affirmative(sentence))
+        claim = affirmative(sentence)
+        if causal_only and not _CAUSAL.search(claim):
+            continue
+        words = _stems(claim)
         for herring, terms in facts.herring_terms:
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):

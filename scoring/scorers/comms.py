@@ -6,6 +6,7 @@ promise no fix time, commit to the time of the next update, and tell customers w
 now, in plain language.
 """
 
+import math
 import re
 from datetime import datetime
 
@@ -55,9 +56,11 @@ _SPECULATION = re.compile(
 _BLAME = re.compile(
     r"(your (fault|mistake|misconfiguration|error)|customer error|user error|(their|vendor'?s?|provider'?s?) fault|"
     r"blame|you (should have|failed to)|caused by you|"
-    r"(an? (admin|administrator|user|member|colleague|developer|engineer)|someone|"
-    r"your (admin|administrator|team|developers?|engineers?)) (in|on|at|from) (your|their) "
-    r"(account|side|end|team|organi[sz]ation|company)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
+    r"(an admin|someone|a user|your (admin|administrator|team|developers?|engineers?)) (in|on|from) (your|their) "
+    r"(account|side|team|organi[sz]ation)|"
+    r"(an? |the )?(administrator|member|colleague|developer|engineer|person)s? (in|on|at|from) (your|their) "
+    r"(account|side|end|team|organi[sz]ation|company) (has |had |have )?"
+    r"(removed|changed|deleted|disabled|misconfigured|took|taken|broke|revoked|turned)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
     r"(removed|removing|changed|changing|deleted|deleting|disabled|disabling|misconfigured|misconfiguring|broke|"
     r"breaking))",
     re.I,
@@ -234,10 +237,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     unsaid = [
         found for line in key["must_not_say"] if not FIX_PROMISE.search(line) and (found := _says(said, line))
     ]
-    contradicted = _contradicts(said, key["known"])
-    result.append(
-        _misleads_check(claimed, speculation_found, blame, promise, forbidden_claims or unsaid, contradicted)
-    )
+    result.append(_misleads_check(claimed, speculation_found, blame, promise, forbidden_claims or unsaid))
 
     lengths = [len(tokens(s)) for s in sentences(update)] or [0]
     jargon = _JARGON.search(update)
@@ -285,60 +285,30 @@ def _says(text: str, line: str) -> str:
     """The sentence of `text` that says what `line` says, in its own words, or ''. A line that is
     itself a denial ("no requests were affected") is read on the sentences as written; any other
     line on what a sentence claims, so naming it only to deny it ("we are not under attack") is not
-    saying it. At least two of the line's content words must be there (all of them if it has
-    fewer), and two in three of them."""
+    saying it. Every content word of a short line (three or fewer) must be there, three in four of a
+    longer one's, and every number it names."""
     wanted = terms(line, _STOP)
     if not wanted:
         return ""
     denial = bool(negated_spans(line))
     numbers = {w for w in wanted if any(ch.isdigit() for ch in w)}
-    need = min(2, len(wanted))
+    need = len(wanted) if len(wanted) <= 3 else math.ceil(0.75 * len(wanted))
     for sentence in sentences(text):
         if denial and not negated_spans(sentence):
             continue  # "we'll confirm whether any orders were lost" denies nothing
         read = _CONDITIONAL_CLAUSE.sub(" ; ", (sentence if denial else affirmative(sentence)).lower())
         present = terms(read, _STOP)
         found = len(wanted & present)
-        if found >= need and found / len(wanted) >= 2 / 3 and numbers <= present:
+        if found >= need and numbers <= present:
             return sentence
     return ""
 
 
 # What an update looks ahead to ("we'll update this page when the issue is resolved") is not a claim.
-_CONDITIONAL_CLAUSE = re.compile(r"\b(when|once|until|if|as soon as)\b[^.;:!?\n]*")
+_CONDITIONAL_CLAUSE = re.compile(r"\b(when|once|until|after|before|if|as soon as|whether)\b[^.;:!?\n]*")
 
 
-def _contradicts(text: str, known: list[str]) -> str:
-    """The sentence of the update (filler read past) that claims, without hedging, what a known fact
-    of the answer key denies ("there is no sign of an attack" against "a DDoS attack hit our
-    gateway"; "admins are not affected" against "every role, admins included, is affected"), or ''."""
-    denied = []
-    for fact in known:
-        for start, end in negated_spans(fact):
-            wanted = terms(fact[start:end], _STOP) - _DENIAL_WORDS
-            if wanted:
-                denied.append(wanted)
-    if not denied:
-        return ""
-    for sentence in sentences(text):
-        claim = affirmative(sentence)
-        if _HEDGED.search(claim.lower()):
-            continue
-        present = terms(claim, _STOP)
-        for wanted in denied:
-            found = len(wanted & present)
-            if found >= (2 if len(wanted) > 2 else 1) and found / len(wanted) >= 0.5:
-                return sentence
-    return ""
-
-
-# Words of a denial that carry none of what is denied ("there is no sign of ...", "... need not change").
-_DENIAL_WORDS = frozenset({"sign", "need", "signs", "evid", "indic", "affect", "chang", "requir"})
-
-
-def _misleads_check(
-    claimed: str, speculation, blame, promise, forbidden_claims: list[str], contradicted: str = ""
-) -> Check:
+def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims: list[str]) -> Check:
     """Whether the update tells customers what is not so, as a gate on communication. Each way of
     misleading counts once: a cause asserted as fact in a sentence that does not hedge it (a hedged
     guess is only speculation), blame, a fix time promised, the outage closed while it is still going
@@ -365,8 +335,6 @@ def _misleads_check(
     forbidden_claims = [line for line in forbidden_claims if not any(c in line.lower() for c in counted)]
     if forbidden_claims and not asserted:
         ways.append(("says what the update must not say", forbidden_claims[0]))
-    if contradicted:
-        ways.append(("contradicts what is known", contradicted))
     misleads = len(ways) >= MISLEADS
     if misleads:
         message = "Tells customers what is not so: it " + "; it ".join(way for way, _ in ways) + "."

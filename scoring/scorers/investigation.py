@@ -29,7 +29,7 @@ from scoring.text import (
 )
 
 VERSION = 4  # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
-# a red herring seen in passing beside the actual cause is not blamed unless the answer says it causes something
+# a red herring set aside beside the actual cause ("a separate issue", "a coincidence") is not blamed
 # 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
 # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
 T = "troubleshooting"
@@ -300,10 +300,10 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     signal_hits = facts.signal_terms & words
     share = len(cause_hits) / max(len(facts.cause_terms), 1)
     matched = len(cause_hits) >= 2 and (share >= 0.3 or len(signal_hits) >= 2)
-    # An answer that names the actual cause blames a red herring only where it says the herring
-    # causes something; a herring seen in passing ("large pages are slow too, a side issue") is not
-    # the cause it names.
-    herring = _blamed_herring(facts, root_cause, causal_only=matched)
+    # An answer that names the actual cause and sets a red herring aside in words that do not negate
+    # it ("large pages are slow, a separate issue"; "ran in the same window, a coincidence") does not
+    # blame it.
+    herring = _blamed_herring(facts, root_cause, beside_cause=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
     if herring is not None:
@@ -830,18 +830,19 @@ def _doubt(sentence: str, own_hits: int) -> str:
     return ""
 
 
-_CAUSAL = re.compile(
-    r"\b(caus\w*|because|due to|lead(s|ing)? to|led to|result\w*|trigger\w*|behind|responsible|explain\w*|"
-    r"root|why|drives?|driving|driven|produc\w*|break\w*|broke|blocks?|blocking|blocked|starv\w*|"
-    r"exhaust\w*|so that|which (made|makes)|hence|therefore|thus|problem|culprit|blame\w*|fault)\b",
+# What sets a herring aside in a sentence that does not negate it: "separately, large pages are slow,
+# a side issue"; "the autovacuum ran in the same window, a coincidence".
+_ASIDE = re.compile(
+    r"\b(separately|separate|side issue|aside|coincid\w*|in passing|independent\w*|another (matter|issue|day)|"
+    r"same (window|time)|background|routine|as usual|expected|harmless)\b",
     re.I,
 )
 
 
-def _blamed_herring(facts: _Facts, root_cause: str, *, causal_only: bool = False) -> dict | None:
+def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = False) -> dict | None:
     for sentence in _sentences(root_cause):
         claim = affirmative(sentence)
-        if causal_only and not _CAUSAL.search(claim):
+        if beside_cause and _ASIDE.search(claim):
             continue
         words = _stems(claim)
         for herring, terms in facts.herring_terms:

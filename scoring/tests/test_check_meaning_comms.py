@@ -65,8 +65,8 @@ CASES = [
      False, "paraphrase: blame with the verb in another tense"),
     ("no_blame", _update(known="An administrator on your side took the permission away."),
      False, "paraphrase: blame on 'an administrator on your side'"),
-    ("no_blame", _update(known="No administrator on your side needs to change anything."),
-     True, "false positive: the customer's administrator named only to say nothing is theirs to do"),
+    ("no_blame", _update(known="An administrator on your side can assign the built-in role meanwhile."),
+     True, "false positive: the customer's administrator named as the one who can apply the workaround"),
     # no_promised_fix_time
     ("no_promised_fix_time", _update(unknown="We cannot promise a fix time yet."),
      True, "paraphrase: refusing to promise a time is not a promise"),
@@ -104,6 +104,9 @@ CASES = [
      False, "paraphrase: a line the update must not say ('no orders were lost') in other words, and the outage closed"),
     ("does_not_mislead", _update(unknown="We will confirm whether any orders were lost once the issue is fully resolved."),
      True, "false positive: a must-not-say line's words in a question looked ahead to are not a claim"),
+    ("does_not_mislead", _update(known="Our engineers are checking the recent deploy, and we will not speculate.",
+                                 unknown="We cannot promise a fix time yet."),
+     True, "false positive: most of a must-not-say line's words ('a bad deploy by one of our engineers') in a sentence that says something else"),
     # plain_language
     ("plain_language", _update(), True, "paraphrase: short plain sentences"),
     ("plain_language", _update(known="See trace_id 4bf92f3577b34da6a3ce929d0e0e4736 and the stack trace."),
@@ -125,22 +128,3 @@ def test_every_comms_check_has_a_paraphrase_and_a_false_positive_case(generated)
     assert ids <= covered
     for check_id in ids:
         assert {passes for c, _, passes, _ in CASES if c == check_id} == {True, False}, check_id
-
-
-KNOWN_DENIALS = ["There is no sign of an attack, and no credentials or API settings need to be changed."]
-
-
-@pytest.mark.parametrize(
-    ("update", "contradicts"),
-    [
-        ("A DDoS attack on our gateway is behind these errors.", True),
-        ("As a precaution, please rotate your API credentials now.", True),
-        ("There is no sign of an attack, and you do not need to change any credentials.", False),
-        ("We are checking whether this might be an attack.", False),
-        ("Requests to the API fail with 502 errors in all regions.", False),
-    ],
-)
-def test_a_claim_that_a_known_fact_denies_is_read_as_a_contradiction(update, contradicts):
-    from scoring.scorers.comms import _contradicts
-
-    assert bool(_contradicts(update, KNOWN_DENIALS)) is contradicts

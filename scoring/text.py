@@ -15,6 +15,7 @@
 import bisect
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -257,7 +258,13 @@ KNOWN_WORDS = frozenset(_FREQUENT) | ENGLISH
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Tokenise once: every check of every scorer reads the same few texts."""
+    return tuple(_TOKEN.findall(text.lower()))
 
 
 def content_tokens(text: str) -> list[str]:
@@ -271,7 +278,7 @@ def sentences(text: str) -> list[str]:
 @functools.lru_cache(maxsize=2048)
 def _sentences(text: str) -> tuple[str, ...]:
     """Split once: several checks read the same text."""
-    return tuple(s.strip() for s in _SENTENCE.split(text) if s.strip())
+    return tuple(filter(None, map(str.strip, _SENTENCE.split(text))))
 
 
 def short(text: str, limit: int = 240) -> str:
@@ -345,6 +352,7 @@ def shingles(words: list[str]) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
+_DIGIT = re.compile(r"\d")
 _SENTENCE_MARK = re.compile(r"[.?!](?:\s|$)")
 _SEGMENT = re.compile(r"[,;/|\n]+|\s(?:and|or)\s")
 
@@ -391,19 +399,21 @@ def _listed(text: str) -> bool:
 
 @functools.lru_cache(maxsize=2048)
 def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Profile:
-    words = tokens(text)
+    words = _tokens(text)
     count = len(words)
     if count < minimum_words:
         return Profile(words=count, empty=True, gibberish=False, copied=False, stuffed=False, off_topic=False)
-    known = sum(
-        1 for w in words if w in KNOWN_WORDS or w in vocabulary.words or any(ch.isdigit() for ch in w)
-    )
-    distinct = len(set(words)) / count
+    # Words are counted by distinct word (set operations on the few distinct words), each weighted
+    # by how often it occurs, instead of testing every occurrence against the word lists.
+    counts = Counter(words)
+    present = frozenset(counts)
+    unknown = [w for w in present - KNOWN_WORDS - vocabulary.words if not _DIGIT.search(w)]
+    known = count - sum(counts[w] for w in unknown)
+    distinct = len(counts) / count
     gibberish = known / count < 0.5 or (count >= 12 and distinct < 0.25)
     own = shingles(words)
     copied = bool(own) and len(own & vocabulary.shingles) / len(own) > 0.5
-    function_share = sum(1 for w in words if w in FUNCTION_WORDS) / count
-    present = set(words)
+    function_share = sum(counts[w] for w in present & FUNCTION_WORDS) / count
     competing = sum(
         1 for cause in vocabulary.competing_causes if len(cause & present) >= max(2, len(cause) // 3)
     )
@@ -414,11 +424,13 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
-    content = [w for w in words if w not in FUNCTION_WORDS and w not in ENGLISH]
-    if len(content) < 3:
-        content = [w for w in words if w not in FUNCTION_WORDS]
-    on_topic = sum(1 for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
-    off_topic = count >= 12 and (not content or on_topic / max(len(content), 1) < 0.2) and on_topic < 3
+    content = present - FUNCTION_WORDS - ENGLISH
+    content_count = sum(counts[w] for w in content)
+    if content_count < 3:
+        content = present - FUNCTION_WORDS
+        content_count = sum(counts[w] for w in content)
+    on_topic = sum(counts[w] for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
+    off_topic = count >= 12 and (not content_count or on_topic / max(content_count, 1) < 0.2) and on_topic < 3
     return Profile(
         words=count,
         empty=False,
@@ -815,12 +827,13 @@ def filler(text: str) -> Filler:
     both = _BOTH_WAYS.search(text)
     placeholder = _PLACEHOLDER.search(text)
     statuses = ""
-    for sentence in _sentences(text):
+    every = {m.lower() for m in _STATUS_WORD.findall(text)}
+    for sentence in _sentences(text) if len(every) >= 3 else ():  # fewer in all: none in a sentence
         found = {m.lower() for m in _STATUS_WORD.findall(sentence)}
         if len(found) >= 3:
             statuses = sentence
             break
-    if not statuses and len({m.lower() for m in _STATUS_WORD.findall(text)}) >= 4:
+    if not statuses and len(every) >= 4:
         statuses = ", ".join(sorted({m.lower() for m in _STATUS_WORD.findall(text)}))
     unknowns = _UNKNOWN_TAUTOLOGY.search(text)
     later = _VAGUE_LATER.search(text)

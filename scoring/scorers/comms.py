@@ -6,6 +6,7 @@ promise no fix time, commit to the time of the next update, and tell customers w
 now, in plain language.
 """
 
+import math
 import re
 from datetime import datetime
 
@@ -17,13 +18,18 @@ from scoring.text import (
     covers,
     distinctive_terms,
     filler,
+    negated_spans,
     quote,
     sentences,
+    terms,
     tokens,
     without_filler,
 )
 
-VERSION = 4  # 4: an update that misleads in two ways or more (a cause asserted, blame, a fix time, closed early) sinks
+VERSION = (
+    5  # 5: what the update must not say is read by meaning, and a claim that a known fact denies misleads
+)
+# 4: an update that misleads in two ways or more (a cause asserted, blame, a fix time, closed early) sinks
 # 3: filler earns nothing; negation scope; own-words matching on stems
 # 2: the next update's time is read from `next_update_at` as ISO 8601
 D = "communication"
@@ -51,7 +57,10 @@ _BLAME = re.compile(
     r"(your (fault|mistake|misconfiguration|error)|customer error|user error|(their|vendor'?s?|provider'?s?) fault|"
     r"blame|you (should have|failed to)|caused by you|"
     r"(an admin|someone|a user|your (admin|administrator|team|developers?|engineers?)) (in|on|from) (your|their) "
-    r"(account|side|team|organi[sz]ation)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
+    r"(account|side|team|organi[sz]ation)|"
+    r"(an? |the )?(administrator|member|colleague|developer|engineer|person)s? (in|on|at|from) (your|their) "
+    r"(account|side|end|team|organi[sz]ation|company) (has |had |have )?"
+    r"(removed|changed|deleted|disabled|misconfigured|took|taken|broke|revoked|turned)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
     r"(removed|removing|changed|changing|deleted|deleting|disabled|disabling|misconfigured|misconfiguring|broke|"
     r"breaking))",
     re.I,
@@ -225,7 +234,10 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    result.append(_misleads_check(claimed, speculation_found, blame, promise, forbidden_claims))
+    unsaid = [
+        found for line in key["must_not_say"] if not FIX_PROMISE.search(line) and (found := _says(said, line))
+    ]
+    result.append(_misleads_check(claimed, speculation_found, blame, promise, forbidden_claims or unsaid))
 
     lengths = [len(tokens(s)) for s in sentences(update)] or [0]
     jargon = _JARGON.search(update)
@@ -269,6 +281,33 @@ def _closes(low: str) -> str:
     return ""
 
 
+def _says(text: str, line: str) -> str:
+    """The sentence of `text` that says what `line` says, in its own words, or ''. A line that is
+    itself a denial ("no requests were affected") is read on the sentences as written; any other
+    line on what a sentence claims, so naming it only to deny it ("we are not under attack") is not
+    saying it. Every content word of a short line (three or fewer) must be there, three in four of a
+    longer one's, and every number it names."""
+    wanted = terms(line, _STOP)
+    if not wanted:
+        return ""
+    denial = bool(negated_spans(line))
+    numbers = {w for w in wanted if any(ch.isdigit() for ch in w)}
+    need = len(wanted) if len(wanted) <= 3 else math.ceil(0.75 * len(wanted))
+    for sentence in sentences(text):
+        if denial and not negated_spans(sentence):
+            continue  # "we'll confirm whether any orders were lost" denies nothing
+        read = _CONDITIONAL_CLAUSE.sub(" ; ", (sentence if denial else affirmative(sentence)).lower())
+        present = terms(read, _STOP)
+        found = len(wanted & present)
+        if found >= need and numbers <= present:
+            return sentence
+    return ""
+
+
+# What an update looks ahead to ("we'll update this page when the issue is resolved") is not a claim.
+_CONDITIONAL_CLAUSE = re.compile(r"\b(when|once|until|after|before|if|as soon as|whether)\b[^.;:!?\n]*")
+
+
 def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims: list[str]) -> Check:
     """Whether the update tells customers what is not so, as a gate on communication. Each way of
     misleading counts once: a cause asserted as fact in a sentence that does not hedge it (a hedged
@@ -291,6 +330,9 @@ def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims:
         ways.append(("promises a fix time", promise.group(0)))
     if closes := _closes(claimed.lower()):
         ways.append(("closes an outage that is still going on", closes))
+    # A sentence already counted (a fix time, blame) is one way of misleading, not two.
+    counted = [found.lower() for _, found in ways if found]
+    forbidden_claims = [line for line in forbidden_claims if not any(c in line.lower() for c in counted)]
     if forbidden_claims and not asserted:
         ways.append(("says what the update must not say", forbidden_claims[0]))
     misleads = len(ways) >= MISLEADS

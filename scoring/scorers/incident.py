@@ -31,7 +31,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 4  # 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both);
+VERSION = 5  # 5: updates that list every option at once are stuffed; a stuffed or pasted log or update sinks the record
+# 4: 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both);
 # a hedged update that states the actual cause is not speculation; more status, role and reasoning wording
 # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
@@ -115,15 +116,20 @@ def checks(ctx: ScoringContext) -> list[Check]:
     updates_text = "\n".join(updates)
 
     log_gamed = _gamed(ctx, log)
-    updates_gamed = _gamed(ctx, updates_text)
+    updates_gamed = _gamed(ctx, updates_text) or _enumerated(updates_text)
     log_ok = bool(log) and not log_gamed
     updates_ok = bool(updates) and not updates_gamed
-    written = log_ok or updates_ok or not (log_gamed or updates_gamed)
-    written_reason = (
-        "The log and updates are readable text about this incident."
-        if written
-        else f"Neither the log nor the updates can be assessed: {log_gamed or updates_gamed}."
-    )
+    # Keywords strung together, or the drill pasted back, in either the log or the updates game the
+    # record: the other part written properly does not make up for it. A part that is merely off
+    # topic or thin earns nothing of its own and leaves the record to the other.
+    gaming = next((why for why in (log_gamed, updates_gamed) if why and why not in _NOT_GAMING), "")
+    written = not gaming and (log_ok or updates_ok or not (log_gamed or updates_gamed))
+    if written:
+        written_reason = "The log and updates are readable text about this incident."
+    elif gaming:
+        written_reason = f"The record games the rubric: {gaming}."
+    else:
+        written_reason = f"Neither the log nor the updates can be assessed: {log_gamed or updates_gamed}."
     result = [
         Check("readable_log", TS, not log_gamed, 0, log_gamed or "The log is readable text about this incident.", _short(log) if log_gamed else "", gate=True),
         Check("readable_record", OPS, written, 0, written_reason, "" if written else _short(log or updates_text), gate=True),
@@ -539,6 +545,31 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
               _sentence_with(next(u for u in updates if _FIX_PROMISE.search(affirmative(u))), promise.group(0)) if promise else "")
     )  # fmt: skip
     return result
+
+
+_NOT_GAMING = ("the answer is not about this scenario", "the answer is empty or too short to assess")
+# A clause that strings this many short items together ("rolling back, restarting, failing over,
+# scaling out and rate limiting") offers every option instead of the one being taken.
+ENUMERATED_ITEMS = 4
+_ITEM_SPLIT = re.compile(r",|\s(?:and|or|and/or)\s|/")
+_CLAUSE_SPLIT = re.compile(r"[.;:!?\n]")
+
+
+def _enumerated(text: str) -> str:
+    """Why updates list every option at once instead of saying what holds, or '': at least half of
+    their sentences (two or more) each string four or more short items together, the way a
+    keyword-stuffed update reads once it is put in sentences."""
+    listing = 0
+    said = sentences(text)
+    for sentence in said:
+        for clause in _CLAUSE_SPLIT.split(sentence):
+            items = [tokens(part) for part in _ITEM_SPLIT.split(clause)]
+            if sum(1 for words in items if 1 <= len(words) <= 3) >= ENUMERATED_ITEMS:
+                listing += 1
+                break
+    if listing >= 2 and listing * 2 >= len(said):
+        return "the updates list every cause and action at once instead of saying what holds"
+    return ""
 
 
 def _gamed(ctx: ScoringContext, text: str) -> str:

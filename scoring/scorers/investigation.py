@@ -28,9 +28,9 @@ from scoring.text import (
     words,
 )
 
-VERSION = (
-    3  # 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
-)
+VERSION = 4  # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
+# a red herring set aside beside the actual cause ("a separate issue", "a coincidence") is not blamed
+# 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
 # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
 T = "troubleshooting"
 A = "api_http"
@@ -190,7 +190,9 @@ class _Facts:
         self.safe_terms = [(m, _terms(m)) for m in self.safe]
         # An unsafe action often shares words with the safe one ("secret"); it is recognised by its
         # own words plus enough of the rest.
-        self.unsafe_terms = [(m, _terms(m), _terms(m) - safe_terms - self.cause_terms) for m in self.unsafe]
+        self.unsafe_terms = [
+            (m, _terms(m), _terms(m) - safe_terms - self.cause_terms, _actions(m)) for m in self.unsafe
+        ]
 
         traces = payload.get("traces") or []
         samples = payload.get("http_samples") or []
@@ -299,7 +301,10 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     signal_hits = facts.signal_terms & words
     share = len(cause_hits) / max(len(facts.cause_terms), 1)
     matched = len(cause_hits) >= 2 and (share >= 0.3 or len(signal_hits) >= 2)
-    herring = _blamed_herring(facts, root_cause)
+    # An answer that names the actual cause and sets a red herring aside in words that do not negate
+    # it ("large pages are slow, a separate issue"; "ran in the same window, a coincidence") does not
+    # blame it.
+    herring = _blamed_herring(facts, root_cause, beside_cause=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
     if herring is not None:
@@ -765,11 +770,56 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
     """(unsafe mitigation, sentence) for the first sentence that proposes an unsafe action."""
     for sentence in _sentences(mitigation):
         words = _stems(affirmative(sentence))
-        for text, terms, own in facts.unsafe_terms:
+        for text, terms, own, actions in facts.unsafe_terms:
             hits = terms & words
-            if hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
+            # The sentence must hold the action itself ("remove", "fail back"), not only what it
+            # acts on: "the new primary keeps serving writes throughout the incident" names the
+            # objects of "fail back or restart the new primary during the incident" and proposes
+            # neither.
+            acts = not actions or any(all(_acted(a, words) for a in action) for action in actions)
+            if acts and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
                 return text, sentence[:240], _doubt(sentence, len(hits & own))
     return None
+
+
+# Verbs that hand the action to someone else: the action is the verb after "to" ("ask the customer
+# to send the secret"), or the hand-off itself when there is none.
+_HANDOFF = frozenset({"ask", "tell", "have", "get", "let", "instruct", "advise"})
+_WHO = frozenset({"customer", "customers", "user", "users", "tenant", "support", "engineering"})
+_PARTICLES = frozenset({"back", "over", "off", "out", "up", "down"})
+# Ways of taking a thing away that say the same act: "lift the limit" is "remove the limit".
+_REMOVAL = frozenset({"remov", "delet", "drop", "lift", "disabl"})
+
+
+def _actions(text: str) -> tuple[tuple[str, ...], ...]:
+    """The acts an unsafe mitigation (an imperative: "Remove the memory limit", "Fail back to db-1
+    or restart the primary", "Ask the customer to send the secret") proposes, as stems; a phrasal
+    verb ("fail back") is one act of two words."""
+    said = [w for w in words(text) if w.isalpha() or "-" in w]
+    if not said:
+        return ()
+    starts = [0] + [i + 1 for i, w in enumerate(said[:-1]) if w in ("or", "and")]
+    if said[0] in _HANDOFF:
+        after = next((i + 1 for i, w in enumerate(said[:-1]) if w == "to"), None)
+        if after is None and said[0] == "have":  # "have the customer re-create the orders"
+            after = next(
+                (i for i, w in enumerate(said[1:], 1) if w not in FUNCTION_WORDS and w not in _WHO), None
+            )
+        starts[0] = after if after is not None and after < len(said) else 0
+    actions = []
+    for i in starts:
+        verb = said[i]
+        if verb in FUNCTION_WORDS:
+            continue
+        particle = said[i + 1] if i + 1 < len(said) and said[i + 1] in _PARTICLES else ""
+        actions.append((stem(verb), stem(particle)) if particle else (stem(verb),))
+    return tuple(actions)
+
+
+def _acted(action_stem: str, words: frozenset[str]) -> bool:
+    if action_stem in _REMOVAL:
+        return bool(_REMOVAL & words)
+    return action_stem in words
 
 
 def _doubt(sentence: str, own_hits: int) -> str:
@@ -781,9 +831,21 @@ def _doubt(sentence: str, own_hits: int) -> str:
     return ""
 
 
-def _blamed_herring(facts: _Facts, root_cause: str) -> dict | None:
+# What sets a herring aside in a sentence that does not negate it: "separately, large pages are slow,
+# a side issue"; "the autovacuum ran in the same window, a coincidence".
+_ASIDE = re.compile(
+    r"\b(separately|separate|side issue|aside|coincid\w*|in passing|independent\w*|another (matter|issue|day)|"
+    r"same (window|time)|background|routine|as usual|expected|harmless)\b",
+    re.I,
+)
+
+
+def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = False) -> dict | None:
     for sentence in _sentences(root_cause):
-        words = _stems(affirmative(sentence))
+        claim = affirmative(sentence)
+        if beside_cause and _ASIDE.search(claim):
+            continue
+        words = _stems(claim)
         for herring, terms in facts.herring_terms:
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):

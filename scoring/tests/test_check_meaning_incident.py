@@ -64,6 +64,19 @@ CASES = [
     ("readable_updates", _updates("orders, 503, SEV1, SRE, rollback, pool, deploy, investigating, mitigating, "
                                   "monitoring, resolved, next update, customers, tenants, errors, latency"),
      False, "false positive: comma-strung keywords"),
+    ("readable_updates", _updates(
+        "We are investigating errors, timeouts and failures on the orders API, the orders page, webhooks and exports. "
+        "The cause may be a deploy, the database, a config change, DNS or traffic. "
+        "We are rolling back, restarting, failing over, scaling out and rate limiting. Next update in 30 minutes."),
+     False, "false positive: keywords put in sentences that list every cause and action at once"),
+    ("readable_updates", _updates(
+        "Since 09:55 UTC some calls to the orders API, the orders page, webhooks and exports fail with 503 errors. "
+        "The platform team is rolling orders-service back to v4.28.4. We'll post again at 10:40 UTC."),
+     True, "paraphrase: one sentence naming four affected features is an update, not a list"),
+    ("readable_record", _updates(OWN_UPDATE), True, "paraphrase: a log and an update in own words"),
+    ("readable_record", _log("pool, deploy, rollback, SRE, 503, cache, autovacuum, evictions, orders-service, v4.29.0, "
+                             "integrations-service, connection, timeout, alert, error rate, dashboard, severity"),
+     False, "false positive: a stuffed log is not redeemed by a readable update"),
     ("engages_with_evidence", _log(OWN_LOG), True, "paraphrase: SRE paged with the pool evidence"),
     ("engages_with_evidence", _log("10:04 Paged SRE.\n10:05 SRE is on it.\n10:06 Waiting."), False,
      "false positive: the team named without evidence"),

@@ -60,11 +60,21 @@ CASES = [
           root_cause="The autovacuum on public.order_events is not the cause. " + CAUSE_OWN_WORDS),
     _case("cause_is_not_a_red_herring", False, "paraphrase: a red herring blamed in other words",
           root_cause="A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders."),
+    _case("cause_is_not_a_red_herring", True, "false positive: a red herring seen in passing beside the cause",
+          root_cause=CAUSE_OWN_WORDS + " An autovacuum on public.order_events ran in the same window, a coincidence of timing."),
+    _case("cause_is_not_a_red_herring", False, "paraphrase: a red herring blamed beside the actual cause",
+          root_cause=CAUSE_OWN_WORDS + " On top of that, the autovacuum on public.order_events took the table's locks, "
+          "and that is the real culprit."),
     _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions ruled out in own words",
           mitigation="Do not restart the primary database and don't raise the pool above max_connections; "
           "leave the production database alone. " + ROLLBACK_OWN_WORDS),
     _case("no_unsafe_mitigation", False, "false positive guard: the unsafe action proposed",
           mitigation="Restart the primary database to clear the connections."),
+    _case("no_unsafe_mitigation", True, "false positive: the unsafe action's objects without the action",
+          mitigation=ROLLBACK_OWN_WORDS + " The primary database stays up throughout, and its connections clear "
+          "on their own once the pool is released."),
+    _case("no_unsafe_mitigation", False, "paraphrase: the unsafe action in other words",
+          mitigation="Bounce the primary database to clear the connections."),
     _case("safe_mitigation", True, "paraphrase: the rollback in other words", mitigation=ROLLBACK_OWN_WORDS),
     _case("safe_mitigation", False, "false positive: the fix named only to be refused",
           mitigation="Do not roll orders-service back to v4.28.4 through the deploy pipeline; just wait."),

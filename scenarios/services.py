@@ -21,6 +21,9 @@ def generated_reference(
     return reference + (f":n{log_lines}" if log_lines else "")
 
 
+LARGE_FIELDS = ("payload", "view_payload")
+
+
 @transaction.atomic
 def scenario_generate(
     *, kind: str, archetype: str, seed: int, difficulty: str, log_lines: int | None = None
@@ -35,7 +38,11 @@ def scenario_generate(
         generator_version=version,
         log_lines=log_lines,
     )
-    existing = Scenario.objects.filter(reference=reference).first()
+    # The stored one is returned without its payload (a log scenario's is megabytes of JSON): every
+    # attempt start looks up each of its parts here, and reading the payloads held the database
+    # connections long enough to starve autosave in the hiring-day load test. Reading a deferred
+    # field loads it.
+    existing = Scenario.objects.defer(*LARGE_FIELDS).filter(reference=reference).first()
     if existing is not None:
         return existing
     generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
@@ -61,7 +68,7 @@ def scenario_generate(
             _store_log_lines(scenario)
     except IntegrityError:
         # Another worker stored the same inputs a moment ago; theirs is byte-identical.
-        return Scenario.objects.get(reference=reference)
+        return Scenario.objects.defer(*LARGE_FIELDS).get(reference=reference)
     return scenario
 
 

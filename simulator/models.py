@@ -11,8 +11,11 @@ from scenarios.models import Scenario, ScenarioKind
 
 
 def opaque_id() -> str:
-    """A random public id: it says nothing about what it names, so it can sit in a candidate's URL."""
-    return secrets.token_urlsafe(12)
+    """A random public id: it says nothing about what it names, so it can sit in a candidate's URL.
+    It never starts with "-", which a command line (`export_attempt ID`) would take for an option."""
+    while (value := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return value
 
 
 def new_seed_secret() -> str:

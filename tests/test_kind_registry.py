@@ -102,7 +102,7 @@ def test_scorers_and_dimensions_follow_the_registry():
 
 
 def test_the_scoring_benchmark_covers_every_kind():
-    from scoring.management.commands import bench_scoring
+    from benchmarks import scoring as bench_scoring
 
     assert set(bench_scoring.KINDS) == NAMES
 

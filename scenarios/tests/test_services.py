@@ -23,6 +23,26 @@ def test_generating_twice_stores_one_scenario_with_its_answer_key_apart():
     assert "priority_order" not in first.payload
 
 
+def test_a_stored_scenario_is_looked_up_without_its_payload():
+    """Every attempt start looks up each part's scenario: the lookup must not read megabytes of
+    payload; the payload is still there when it is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    archetype_id = archetype_ids()[2]
+    kwargs = dict(kind="log_investigation", archetype=archetype_id, seed=5, difficulty="easy", log_lines=300)
+    stored = services.scenario_generate(**kwargs)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = services.scenario_generate(**kwargs)
+
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1 and "payload" not in selects[0]
+    assert again.pk == stored.pk
+    assert {"payload", "view_payload"} <= again.get_deferred_fields()
+    assert again.payload == Scenario.objects.get(pk=stored.pk).payload
+
+
 def test_a_batch_generates_every_spec_and_reports_progress(eager, django_capture_on_commit_callbacks):
     specs = [
         {"kind": "customer_comms", "archetype": archetype_id, "seed": seed, "difficulty": "easy"}

@@ -1,12 +1,42 @@
 """Scoring a hand-written answer to a generated scenario, for scorer tests."""
 
-from scenarios.generation import generate
+import gzip
+import json
+import os
+from pathlib import Path
+
+from scenarios.generation import GeneratedScenario, generate
 from scoring.context import build_context
 from scoring.scorers import score_item
 
+# The scenarios the scorer tests answer, as the generator made them when the answers were written.
+# A scorer test pins the scorer: when the generator changes (a new story, other tickets), the
+# hand-written answers would no longer fit and the test would fail for a reason that is not the
+# scorer's. A missing file is an error; FREEZE_SCENARIOS=1 writes the current generator's output.
+FROZEN = Path(__file__).resolve().parent / "fixtures" / "scenarios"
 
-def scenario(kind: str, archetype: str, seed: int = 3, difficulty: str = "medium", **options):
-    return generate(kind, archetype, seed, difficulty, **options)
+
+def scenario(
+    kind: str, archetype: str, seed: int = 3, difficulty: str = "medium", **options
+) -> GeneratedScenario:
+    extra = "".join(f"-{key}{value}" for key, value in sorted(options.items()))
+    path = FROZEN / f"{kind}-{archetype}-{seed}-{difficulty}{extra}.json.gz"
+    if os.environ.get("FREEZE_SCENARIOS") == "1" and not path.exists():
+        generated = generate(kind, archetype, seed, difficulty, **options)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "kind": kind, "archetype": archetype, "seed": seed, "difficulty": difficulty,
+            "generator_version": generated.generator_version, "log_lines": generated.log_lines,
+            "payload": generated.payload, "answer_key": generated.answer_key,
+        }  # fmt: skip
+        with gzip.GzipFile(path, "wb", mtime=0) as out:
+            out.write(json.dumps(document, sort_keys=True, separators=(",", ":")).encode())
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path.name}: no frozen scenario; run the test once with FREEZE_SCENARIOS=1 to write it"
+        )
+    with gzip.open(path, "rb") as frozen:
+        return GeneratedScenario(**json.loads(frozen.read()))
 
 
 def scores(generated, answer: dict, *, events=(), revisions=()) -> dict[str, int]:

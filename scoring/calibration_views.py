@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from scoring import review_pages, services
 from scoring.calibration import Period, exercise_calibration
+from scoring.check_labels import check_label
 from scoring.dimensions import DEFAULT_RUBRIC
 from scoring.item_statistics import FLAG_LABELS, exercise_item_statistics
 from scoring.models import CalibrationExample, CalibrationGrade, OverrideReason
@@ -192,6 +193,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
     for row in overrides["weakest_checks"]:
         row.update(
             kind_label=KIND_LABELS.get(row["kind"], row["kind"]),
+            label=check_label(row["kind"], row["check"]),
             name=DIMENSION_NAMES.get(row["dimension"], row["dimension"]),
             rate_text=_percent(row["rate"]),
             reason_text=", ".join(
@@ -211,7 +213,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
     for row in items["checks"]:
         row.update(
             kind_label=KIND_LABELS.get(row["kind"], row["kind"]), name=DIMENSION_NAMES.get(row["dimension"], row["dimension"]),
-            passing_text=_percent(row["share_passing"]), r_text=_number(row["discrimination"]),
+            label=check_label(row["kind"], row["check"]), passing_text=_percent(row["share_passing"]), r_text=_number(row["discrimination"]),
             flag_labels=[FLAG_LABELS[f] for f in row["flags"]],
         )  # fmt: skip
     dimensions = comparison_dimensions(exercise)

@@ -195,6 +195,37 @@ def test_the_calibration_page_shows_the_figures_to_a_lead_only(
     assert client.get(url, {"from": "nonsense"}).status_code == 400
 
 
+CHECK_ROW = re.compile(
+    r'<tr data-check="([^"]+)">\s*<th scope="row"><span class="cell-main">([^<]+)</span>'
+    r'<span class="cell-sub mono">\1</span></th>'
+)
+
+
+def test_the_checks_on_the_calibration_page_read_as_names_with_their_ids_beside(
+    client, reviewed, review_exercise, lead, monkeypatch
+):
+    from scoring import calibration_views
+    from scoring.item_statistics import exercise_item_statistics
+
+    def with_a_flag(**kwargs):
+        items = exercise_item_statistics(**kwargs)
+        items["checks"][0]["flags"] = ["does_not_discriminate"]
+        return items
+
+    monkeypatch.setattr(calibration_views, "exercise_item_statistics", with_a_flag)
+    client.force_login(lead)
+    html = client.get(reverse("staff-calibration", args=[review_exercise.pk])).content.decode()
+
+    weakest = html[html.index("data-weakest-checks") : html.index('id="items"')]
+    flagged = html[html.index("data-flagged-checks") : html.index('id="calibration-set"')]
+    report = exercise_calibration(exercise=review_exercise)["overrides"]["weakest_checks"]
+    assert len(CHECK_ROW.findall(weakest)) == len(report)
+    assert ("acknowledges_impact", "Acknowledges the customer impact") in CHECK_ROW.findall(weakest)
+    assert len(CHECK_ROW.findall(flagged)) == 1
+    for check_id, label in CHECK_ROW.findall(weakest) + CHECK_ROW.findall(flagged):
+        assert label != check_id and "_" not in label
+
+
 def test_the_calibration_page_runs_a_fixed_number_of_queries(
     client, scored_attempt, reviewer, second_reviewer, lead, review_exercise, django_assert_num_queries
 ):

@@ -119,9 +119,25 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class FailureReason(models.TextChoices):
+    """Why a try failed, in words a lead can act on; the raw detail stays in `last_error`."""
+
+    HTTP_STATUS = "http_status", "HTTP status"
+    TIMEOUT = "timeout", "timeout"
+    CONNECTION_REFUSED = "connection_refused", "connection refused"
+    HOST_NOT_FOUND = "host_not_found", "host not found"
+    CONNECTION_FAILED = "connection_failed", "connection failed"
+    TLS = "tls", "TLS error"
+    SSRF_GUARD = "ssrf_guard", "refused by the SSRF guard"
+    NOT_CONFIGURED = "not_configured", "not configured"
+    BAD_ANSWER = "bad_answer", "unreadable answer"
+    REQUEST_FAILED = "request_failed", "request failed"
+
+
 class Delivery(models.Model):
     """One message to send out (a webhook event to one endpoint, a completion PATCH, a learning
-    record), with its outcome; each try is a DeliveryTry."""
+    record), with its outcome; each try is a DeliveryTry. `last_error` keeps the raw detail for
+    operators; the page shows `failure_text`, the classified reason."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
@@ -140,6 +156,7 @@ class Delivery(models.Model):
     tries = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    last_failure = models.CharField(max_length=24, choices=FailureReason.choices, blank=True)
     created_at = models.DateTimeField()
     next_try_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -150,6 +167,18 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event} to {self.url} ({self.status})"
+
+    @property
+    def failure_text(self) -> str:
+        """The last try's failure as a short reason, never the exception's own text."""
+        if self.last_failure == FailureReason.HTTP_STATUS or (
+            not self.last_failure and self.last_status_code
+        ):
+            ok = self.last_status_code is not None and 200 <= self.last_status_code < 300
+            return "" if ok else f"HTTP status {self.last_status_code}"
+        if self.last_failure:
+            return FailureReason(self.last_failure).label
+        return "request failed" if self.last_error else ""
 
 
 class DeliveryTry(models.Model):

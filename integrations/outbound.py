@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import NameResolutionError
 
+from integrations.models import FailureReason
 from simulator.errors import DomainError
 
 USER_AGENT = "support-simulator-integrations/1.0"
@@ -65,6 +67,7 @@ class Outcome:
     error: str
     duration_ms: int
     text: str = ""
+    failure: str = ""  # a FailureReason value when the request failed
 
     @property
     def ok(self) -> bool:
@@ -87,9 +90,43 @@ def send(*, method: str, url: str, body: bytes = b"", headers: dict | None = Non
             allow_redirects=False,
         )
         error = "" if response.ok else f"HTTP {response.status_code}: {response.text[:200]}"
-        return Outcome(response.status_code, error, _ms(started), response.text[:20_000])
+        reason = "" if response.ok else FailureReason.HTTP_STATUS
+        return Outcome(response.status_code, error, _ms(started), response.text[:20_000], reason)
     except requests.RequestException as failure:
-        return Outcome(None, f"{type(failure).__name__}: {failure}"[:500], _ms(started))
+        return Outcome(
+            None, f"{type(failure).__name__}: {failure}"[:500], _ms(started), "", failure_reason(failure)
+        )
+
+
+def failure_reason(failure: requests.RequestException) -> str:
+    """Why a request failed, from the exception's type and the errors it wraps (requests wraps
+    urllib3's, which wrap the socket's)."""
+    if isinstance(failure, requests.Timeout):  # before ConnectionError: ConnectTimeout is both
+        return FailureReason.TIMEOUT
+    if isinstance(failure, requests.exceptions.SSLError):  # before ConnectionError, its base
+        return FailureReason.TLS
+    if isinstance(failure, requests.ConnectionError):
+        causes = _causes(failure)
+        if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+            return FailureReason.CONNECTION_REFUSED
+        if any(isinstance(cause, socket.gaierror | NameResolutionError) for cause in causes):
+            return FailureReason.HOST_NOT_FOUND
+        return FailureReason.CONNECTION_FAILED
+    return FailureReason.REQUEST_FAILED
+
+
+def _causes(failure: BaseException) -> list[BaseException]:
+    """The exception and every one it wraps: its arguments, urllib3's `reason`, its cause and context."""
+    seen: list[BaseException] = []
+    pending = [failure]
+    while pending and len(seen) < 20:
+        current = pending.pop()
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        wrapped = [*current.args, getattr(current, "reason", None), current.__cause__, current.__context__]
+        pending.extend(e for e in wrapped if isinstance(e, BaseException))
+    return seen
 
 
 def _ms(started: float) -> int:

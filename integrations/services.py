@@ -21,6 +21,7 @@ from integrations.models import (
     DeliveryKind,
     DeliveryStatus,
     DeliveryTry,
+    FailureReason,
     LearningRecordKind,
     LearningRecordTarget,
     PartnerApiKey,
@@ -390,7 +391,12 @@ def delivery_try(*, delivery_id: int, now=None) -> TryResult:
     try:
         outcome = _send(delivery)
     except DomainError as refused:  # a configuration that cannot work: trying again will not help
-        outcome = outbound.Outcome(None, str(refused), 0)
+        reason = (
+            FailureReason.SSRF_GUARD
+            if isinstance(refused, outbound.TargetRefused)
+            else FailureReason.NOT_CONFIGURED
+        )
+        outcome = outbound.Outcome(None, str(refused), 0, failure=reason)
         final = True
     else:
         final = False
@@ -404,6 +410,7 @@ def delivery_try(*, delivery_id: int, now=None) -> TryResult:
         delivery.tries = number
         delivery.last_status_code = outcome.status_code
         delivery.last_error = outcome.error[:500]
+        delivery.last_failure = "" if outcome.ok else outcome.failure or FailureReason.REQUEST_FAILED
         retry_in = None
         if outcome.ok:
             delivery.status, delivery.finished_at, delivery.next_try_at = DeliveryStatus.SUCCEEDED, now, None
@@ -413,7 +420,15 @@ def delivery_try(*, delivery_id: int, now=None) -> TryResult:
             retry_in = retry_delay(number)
             delivery.status, delivery.next_try_at = DeliveryStatus.RETRYING, now + timedelta(seconds=retry_in)
         delivery.save(
-            update_fields=["tries", "last_status_code", "last_error", "status", "finished_at", "next_try_at"]
+            update_fields=[
+                "tries",
+                "last_status_code",
+                "last_error",
+                "last_failure",
+                "status",
+                "finished_at",
+                "next_try_at",
+            ]
         )
     return TryResult(delivery.status, retry_in)
 
@@ -476,12 +491,20 @@ def _lti_token(target: LearningRecordTarget) -> tuple[str, outbound.Outcome | No
     )  # fmt: skip
     if not outcome.ok:
         return "", outbound.Outcome(
-            outcome.status_code, f"token request: {outcome.error}", outcome.duration_ms
+            outcome.status_code,
+            f"token request: {outcome.error}",
+            outcome.duration_ms,
+            failure=outcome.failure,
         )
     try:
         return json.loads(outcome.text)["access_token"], None
     except (ValueError, KeyError, TypeError):
-        return "", outbound.Outcome(outcome.status_code, "token request: no access_token in the answer", 0)
+        return "", outbound.Outcome(
+            outcome.status_code,
+            "token request: no access_token in the answer",
+            0,
+            failure=FailureReason.BAD_ANSWER,
+        )
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:

@@ -170,12 +170,21 @@ def appeal_resolve(
     appeal.resolved_at = now
     appeal.full_clean()
     appeal.save()
+    _enqueue_appeal_answered(appeal.pk)
     services._audit(
         attempt, resolver, "appeal.resolved", before={"status": AppealStatus.OPEN},
         after={"status": outcome, "dimension": appeal.dimension, "score": appeal.score_at_answer},
         now=now,
     )  # fmt: skip
     return appeal
+
+
+def _enqueue_appeal_answered(appeal_id: int) -> None:
+    """The participant's e-mail goes once the answer is committed; it is sent at most once
+    (NotificationSent), so a task that runs twice is harmless."""
+    from simulator.tasks import send_appeal_answered
+
+    transaction.on_commit(lambda: send_appeal_answered.delay(appeal_id), robust=True)
 
 
 # Reads -----------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ LEVELS = (1, 2, 3, 4, 5)
 DIRECTION_MARGIN = 0.25
 # A deviation of at least this many points from the others' mean counts as deviating.
 DEVIATION_POINTS = 1.0
+# Alpha or kappa over fewer attempts than this swings with a single score: shown, but as too few to judge.
+ENOUGH_TO_JUDGE = 10
 
 
 def level(value: float) -> int:
@@ -89,13 +91,19 @@ def reviewer_alpha(ratings_by_unit: dict[object, list[int]]) -> dict:
     """Krippendorff's alpha (ordinal, levels 1-5) over units (attempts) rated by several reviewers.
 
     Only units with at least two ratings can be paired; `attempts` and `reviews` count those. Alpha is
-    None when it is undefined: no pairable unit, or every rating the same level.
+    None when it is undefined: no pairable unit, or every rating the same level. `enough_data` is False
+    below ENOUGH_TO_JUDGE pairable attempts.
     """
     import krippendorff
     import numpy as np
 
     pairable = [ratings for ratings in ratings_by_unit.values() if len(ratings) >= 2]
-    figures = {"alpha": None, "attempts": len(pairable), "reviews": sum(len(r) for r in pairable)}
+    figures = {
+        "alpha": None,
+        "attempts": len(pairable),
+        "reviews": sum(len(r) for r in pairable),
+        "enough_data": len(pairable) >= ENOUGH_TO_JUDGE,
+    }
     if not pairable or len({value for ratings in pairable for value in ratings}) < 2:
         return figures
     counts = np.zeros((len(pairable), len(LEVELS)), dtype=float)
@@ -117,7 +125,7 @@ def reviewer_alpha(ratings_by_unit: dict[object, list[int]]) -> dict:
 def auto_vs_human(pairs: list[tuple[float, float]]) -> dict:
     """Quadratic weighted kappa between the auto-score and the final human score (both rounded to a
     level) and the mean signed difference auto − human on the unrounded scores: above 0 the scorer is
-    more generous than the people, below 0 harsher."""
+    more generous than the people, below 0 harsher. `enough_data` is False below ENOUGH_TO_JUDGE pairs."""
     # level() written out: this runs for every scored dimension of every reviewed attempt.
     autos = [max(1, min(5, int(a + 0.5))) for a, _ in pairs]
     humans = [max(1, min(5, int(h + 0.5))) for _, h in pairs]
@@ -125,6 +133,7 @@ def auto_vs_human(pairs: list[tuple[float, float]]) -> dict:
         "n": len(pairs),
         "qwk": quadratic_kappa(autos, humans),
         "mean_signed_difference": statistics.fmean(a - h for a, h in pairs) if pairs else None,
+        "enough_data": len(pairs) >= ENOUGH_TO_JUDGE,
     }
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response as HttpResponse
 
 from scoring import services
 from scoring.api import StaffApi
-from scoring.calibration import Period, exercise_calibration
+from scoring.calibration import ENOUGH_TO_JUDGE, Period, exercise_calibration
 from scoring.item_statistics import exercise_item_statistics
 from simulator import access
 from simulator.api import ERROR
@@ -46,12 +46,18 @@ class ReviewerAlphaOut(serializers.Serializer):
     )
     attempts = serializers.IntegerField(help_text="attempts with at least two reviews of the dimension")
     reviews = serializers.IntegerField(help_text="reviews of those attempts")
+    enough_data = serializers.BooleanField(
+        help_text=f"false when alpha rests on fewer than {ENOUGH_TO_JUDGE} attempts: too few to judge"
+    )
 
 
 class AutoVsHumanOut(serializers.Serializer):
     n = serializers.IntegerField(help_text="attempts whose final score on the dimension came from people")
     qwk = serializers.FloatField(allow_null=True, help_text="quadratic weighted kappa, auto-score vs final")
     mean_signed_difference = serializers.FloatField(allow_null=True, help_text="mean of auto − human")
+    enough_data = serializers.BooleanField(
+        help_text=f"false when kappa rests on fewer than {ENOUGH_TO_JUDGE} attempts: too few to judge"
+    )
 
 
 class CalibrationDimensionOut(serializers.Serializer):

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from scoring import review_pages, services
-from scoring.calibration import Period, exercise_calibration
+from scoring.calibration import ENOUGH_TO_JUDGE, Period, exercise_calibration
+from scoring.check_labels import check_label
 from scoring.dimensions import DEFAULT_RUBRIC
 from scoring.item_statistics import FLAG_LABELS, exercise_item_statistics
 from scoring.models import CalibrationExample, CalibrationGrade, OverrideReason
@@ -172,6 +173,8 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
         msd = row["auto_vs_human"]["mean_signed_difference"]
         row.update(
             alpha_text=_number(alpha), alpha_bar=_bar(alpha), qwk_text=_number(qwk), qwk_bar=_bar(qwk),
+            alpha_too_few=alpha is not None and not row["reviewers"]["enough_data"],
+            qwk_too_few=qwk is not None and not row["auto_vs_human"]["enough_data"],
             msd_text="—" if msd is None else f"{msd:+.2f}",
             msd_words="" if msd is None or abs(msd) < 0.25 else ("auto-score higher" if msd > 0 else "auto-score lower"),
         )  # fmt: skip
@@ -192,6 +195,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
     for row in overrides["weakest_checks"]:
         row.update(
             kind_label=KIND_LABELS.get(row["kind"], row["kind"]),
+            label=check_label(row["kind"], row["check"]),
             name=DIMENSION_NAMES.get(row["dimension"], row["dimension"]),
             rate_text=_percent(row["rate"]),
             reason_text=", ".join(
@@ -211,7 +215,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
     for row in items["checks"]:
         row.update(
             kind_label=KIND_LABELS.get(row["kind"], row["kind"]), name=DIMENSION_NAMES.get(row["dimension"], row["dimension"]),
-            passing_text=_percent(row["share_passing"]), r_text=_number(row["discrimination"]),
+            label=check_label(row["kind"], row["check"]), passing_text=_percent(row["share_passing"]), r_text=_number(row["discrimination"]),
             flag_labels=[FLAG_LABELS[f] for f in row["flags"]],
         )  # fmt: skip
     dimensions = comparison_dimensions(exercise)
@@ -229,6 +233,7 @@ def _calibration_context(request, exercise, period: Period, period_error: str = 
         "dimensions": [{"key": d, "name": DIMENSION_NAMES.get(d, d)} for d in dimensions],
         "levels": [1, 2, 3, 4, 5],
         "reason_labels": REASON_LABELS,
+        "enough_to_judge": ENOUGH_TO_JUDGE,
     }
 
 

@@ -289,7 +289,7 @@ class NotificationSettingsAdmin(ReadOnlyAdmin):
 
     list_display = (
         "organisation", "invitation_emails", "invitation_reminders", "reminder_hours_before",
-        "feedback_ready_emails", "review_digest", "updated_at",
+        "feedback_ready_emails", "appeal_answered_emails", "review_digest", "updated_at",
     )  # fmt: skip
     list_select_related = ("organisation",)
 

@@ -84,6 +84,18 @@ def feedback_ready_send(*, attempt: Attempt, link: str | None) -> None:
     _send("feedback_ready", context, to=attempt.participant.email)
 
 
+def appeal_answered_send(*, attempt: Attempt, link: str | None) -> None:
+    """Tell a participant the second look they asked for has been answered. The outcome and the
+    note stay on the site, behind their own link, as the feedback does."""
+    context = {
+        "participant_name": attempt.participant.name,
+        "organisation_name": attempt.organisation.name,
+        "exercise_title": attempt.exercise.title,
+        "link": link,
+    }
+    _send("appeal_answered", context, to=attempt.participant.email)
+
+
 def review_digest_send(*, reviewer, organisation_name: str, assigned: list[dict], unclaimed: list[dict],
                        assigned_total: int, unclaimed_total: int, day) -> None:  # fmt: skip
     """A reviewer's morning list: what waits for their review, and what in their panels still

@@ -309,6 +309,7 @@ class NotificationSettings(models.Model):
         default=24, validators=[MinValueValidator(1), MaxValueValidator(7 * 24)]
     )
     feedback_ready_emails = models.BooleanField(default=True)
+    appeal_answered_emails = models.BooleanField(default=True)
     review_digest = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -319,6 +320,7 @@ class NotificationSettings(models.Model):
 class NotificationKind(models.TextChoices):
     INVITATION_REMINDER = "invitation_reminder", "Reminder before an invitation expires"
     FEEDBACK_READY = "feedback_ready", "Feedback ready"
+    APPEAL_ANSWERED = "appeal_answered", "Appeal answered"
     REVIEW_DIGEST = "review_digest", "Daily review-queue digest"
 
 

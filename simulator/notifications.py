@@ -8,6 +8,7 @@ scale and the sweep's (`manage.py sweep`) on one machine:
   organisation's lead time (and was e-mailed before that window began);
 - feedback ready: once per training attempt, when it is scored (a task queued on commit; the sweep
   makes up a lost task);
+- appeal answered: once per appeal, when staff answer it (a task queued on commit);
 - review digest: once a day per reviewer with something in their queue, at REVIEW_DIGEST_HOUR UTC.
 
 "Once" is a row of NotificationSent with a unique (kind, key), written in the transaction that
@@ -68,8 +69,10 @@ def settings_for(organisation_id: int) -> NotificationSettings:
 def notification_settings_update(
     *, organisation: Organisation, updated_by, invitation_emails: bool, invitation_reminders: bool,
     reminder_hours_before: int, feedback_ready_emails: bool, review_digest: bool,
+    appeal_answered_emails: bool | None = None,
 ) -> NotificationSettings:  # fmt: skip
-    """A lead switches the organisation's e-mails on or off and sets the reminder's lead time."""
+    """A lead switches the organisation's e-mails on or off and sets the reminder's lead time.
+    A switch left as None keeps its current value."""
     from simulator.services import NotAllowed, audit_record
 
     membership = getattr(updated_by, "membership", None)
@@ -78,12 +81,14 @@ def notification_settings_update(
     row = NotificationSettings.objects.select_for_update().filter(organisation=organisation).first()
     row = row or NotificationSettings(organisation=organisation)
     fields = ("invitation_emails", "invitation_reminders", "reminder_hours_before", "feedback_ready_emails",
-              "review_digest")  # fmt: skip
+              "appeal_answered_emails", "review_digest")  # fmt: skip
     before = {name: getattr(row, name) for name in fields}
     row.invitation_emails = invitation_emails
     row.invitation_reminders = invitation_reminders
     row.reminder_hours_before = reminder_hours_before
     row.feedback_ready_emails = feedback_ready_emails
+    if appeal_answered_emails is not None:
+        row.appeal_answered_emails = appeal_answered_emails
     row.review_digest = review_digest
     row.full_clean()
     row.save()
@@ -236,6 +241,41 @@ def feedback_ready_catch_up(*, now: datetime | None = None) -> tuple[int, int]:
         sent += went
         failed += not went
     return sent, failed
+
+
+# Appeal answered ------------------------------------------------------------------------------------
+
+
+def appeal_answered_notify(*, appeal_id: int, now: datetime | None = None) -> bool:
+    """Tell a participant their appeal has been answered, once, unless the organisation switched it
+    off. The outcome and the note stay on the site: the e-mail says only that there is an answer,
+    with their own invitation link. True when the e-mail went now."""
+    from scoring.models import Appeal, AppealStatus
+    from simulator.services import invitation_token_for
+
+    now = now or timezone.now()
+    appeal = (
+        Appeal.objects.select_related(
+            "attempt__exercise", "attempt__participant", "attempt__organisation", "attempt__invitation"
+        )
+        .filter(pk=appeal_id)
+        .first()
+    )
+    if (
+        appeal is None
+        or appeal.status == AppealStatus.OPEN
+        or not appeal.attempt.participant.email
+        or not settings_for(appeal.attempt.organisation_id).appeal_answered_emails
+    ):
+        return False
+    attempt = appeal.attempt
+    token = invitation_token_for(attempt.invitation)
+    link = emails.take_url(token) if token else None
+    return _once(
+        organisation_id=attempt.organisation_id, kind=NotificationKind.APPEAL_ANSWERED,
+        key=f"appeal:{appeal.pk}", recipient=attempt.participant.email, now=now,
+        send=lambda: emails.appeal_answered_send(attempt=attempt, link=link),
+    )  # fmt: skip
 
 
 # The reviewers' digest -----------------------------------------------------------------------------

@@ -6,7 +6,8 @@
       → /staff/sso/callback/       SsoCallbackView → OrganisationOIDCBackend.authenticate:
            the code for tokens, the ID token checked (signature from the provider's JWKS, issuer,
            audience, expiry, nonce), the groups claim mapped to a role, the user created or updated
-      → /staff/   or a page that says why not (no group maps to a role, another organisation...)
+      → /staff/   or a page that says why not (another organisation...); when no group maps to a
+                  role, a page naming the groups that would and the organisation's leads to ask
 
 Each organisation has its own provider (SingleSignOn): the views and the backend read it instead
 of the library's global settings. The client secret comes from the environment (`client_secret`);
@@ -45,6 +46,20 @@ class SignInRefused(SuspiciousOperation):
     """A sign-in the provider vouched for that this site refuses; the message is for the user."""
 
 
+class NoRole(SignInRefused):
+    """The provider vouched for the account, but none of its groups maps to a role here."""
+
+    def __init__(self, *, config: SingleSignOn, claims: dict):
+        super().__init__(
+            f"Your account at {config.organisation.name}'s identity provider is in none of the groups that "
+            "give a role here (lead or reviewer). Ask your administrator to add you to one."
+        )
+        self.config = config
+        self.email = str(claims.get("email") or "")
+        self.groups = sorted(groups_of(config, claims))
+        self.groups_sent = config.groups_claim in claims
+
+
 def secret_variable(config: SingleSignOn) -> str:
     """The environment variable that holds the organisation's client secret."""
     slug = re.sub(r"[^A-Z0-9]", "_", config.organisation.slug.upper())
@@ -59,12 +74,17 @@ def group_names(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines() if line.strip()}
 
 
-def role_for(config: SingleSignOn, claims: dict) -> str | None:
-    """The role the provider's groups give: lead before reviewer; None when no group maps."""
+def groups_of(config: SingleSignOn, claims: dict) -> set[str]:
+    """The groups the provider sent in the configured claim (one group may come as a string)."""
     groups = claims.get(config.groups_claim) or []
     if isinstance(groups, str):
         groups = [groups]
-    groups = {str(group) for group in groups}
+    return {str(group) for group in groups}
+
+
+def role_for(config: SingleSignOn, claims: dict) -> str | None:
+    """The role the provider's groups give: lead before reviewer; None when no group maps."""
+    groups = groups_of(config, claims)
     if groups & group_names(config.lead_groups):
         return Role.LEAD
     if groups & group_names(config.reviewer_groups):
@@ -282,10 +302,7 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
         try:
             role = role_for(self.config, claims)
             if role is None:
-                raise SignInRefused(
-                    f"Your account at {organisation.name}'s identity provider is in none of the groups that "
-                    "give a role here (lead or reviewer). Ask your administrator to add you to one."
-                )
+                raise NoRole(config=self.config, claims=claims)
             return staff_sign_in(
                 organisation=organisation,
                 issuer=self.config.issuer,
@@ -298,6 +315,8 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
             )
         except SignInRefused as refusal:
             self.request.sso_refusal = str(refusal)
+            if isinstance(refusal, NoRole):
+                self.request.sso_no_role = refusal
             raise
 
 
@@ -306,6 +325,32 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
 
 def refusal_page(request, reason: str, status: int = 403):
     return render(request, "staff/sso_refused.html", {"reason": reason}, status=status)
+
+
+def no_role_page(request, refusal: NoRole):
+    """The provider signed the person in, but their groups give no role here: say so, show what the
+    provider sent and which groups would give a role, and name the organisation's leads to ask.
+    The person has proved to the organisation's own provider that they belong to it."""
+    config = refusal.config
+    leads = [
+        {"name": m.user.get_full_name() or m.user.get_username(), "email": m.user.email}
+        for m in Membership.objects.filter(
+            organisation_id=config.organisation_id, role=Role.LEAD, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    ]
+    context = {
+        "organisation": config.organisation,
+        "email": refusal.email,
+        "groups": refusal.groups,
+        "groups_sent": refusal.groups_sent,
+        "groups_claim": config.groups_claim,
+        "lead_groups": sorted(group_names(config.lead_groups)),
+        "reviewer_groups": sorted(group_names(config.reviewer_groups)),
+        "leads": leads,
+    }
+    return render(request, "staff/sso_no_role.html", context, status=403)
 
 
 class SsoStartView(OIDCAuthenticationRequestView):
@@ -351,6 +396,9 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
     """The provider's redirect back; a refusal is a page that says why, not a bare redirect."""
 
     def login_failure(self):
+        no_role = getattr(self.request, "sso_no_role", None)
+        if no_role is not None:
+            return no_role_page(self.request, no_role)
         reason = getattr(self.request, "sso_refusal", None) or (
             "The sign-in did not complete: it was cancelled, took too long, or was started in another "
             "browser. Start again from the login page."

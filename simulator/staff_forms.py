@@ -207,6 +207,11 @@ class NotificationSettingsForm(forms.Form):
         label="Feedback ready",
         help_text="Once, to a trainee when their training drill has been scored.",
     )
+    appeal_answered_emails = forms.BooleanField(
+        required=False,
+        label="Appeal answered",
+        help_text="Once, to a participant when their request for a second look has been answered.",
+    )
     review_digest = forms.BooleanField(
         required=False,
         label="Daily review-queue digest",

@@ -473,6 +473,7 @@ NOTIFICATION_FIELDS = (
     "invitation_reminders",
     "reminder_hours_before",
     "feedback_ready_emails",
+    "appeal_answered_emails",
     "review_digest",
 )
 

@@ -27,6 +27,12 @@ def send_feedback_ready(attempt_id: int) -> bool:
     return notifications.feedback_ready_notify(attempt_id=attempt_id)
 
 
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def send_appeal_answered(appeal_id: int) -> bool:
+    """Tell a participant their appeal has been answered (once; queued when it is answered)."""
+    return notifications.appeal_answered_notify(appeal_id=appeal_id)
+
+
 @shared_task(acks_late=True)
 def send_notifications() -> str:
     """Invitation reminders and feedback e-mails a lost task left unsent (CELERY_BEAT_SCHEDULE, every

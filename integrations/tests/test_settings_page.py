@@ -123,6 +123,49 @@ def test_the_delivery_log_lists_only_the_organisations_deliveries(lead_client, o
     assert list(failed.context["page"].object_list) == []
 
 
+def test_the_delivery_log_shows_why_a_delivery_failed_without_the_raw_error(lead_client, organisation):
+    raw = {
+        "timeout": "ReadTimeout: HTTPConnectionPool(host='10.20.30.40', port=8080): Read timed out.",
+        "connection_refused": "ConnectionError: HTTPConnectionPool(host='10.20.30.41', port=80): Max retries",
+        "tls": "SSLError: HTTPSConnectionPool(host='10.20.30.42', port=443): [SSL: WRONG_VERSION_NUMBER]",
+        "ssrf_guard": "hooks.example.com resolves to 10.20.30.43, an internal address",
+    }
+    for reason, error in raw.items():
+        _deliveries(organisation, 1, status="failed", tries=1, last_error=error, last_failure=reason)
+    _deliveries(organisation, 1, status="retrying", tries=1, last_status_code=503, last_failure="http_status",
+                last_error="HTTP 503: <html>upstream 10.20.30.44 down</html>")  # fmt: skip
+    _deliveries(
+        organisation, 1, status="failed", tries=1, last_error="OSError: 10.20.30.45 gone"
+    )  # older rows
+
+    html = lead_client.get(PAGE).content.decode()
+
+    assert "10.20.30." not in html and "HTTPConnectionPool" not in html and "Max retries" not in html
+    for shown in (
+        "timeout",
+        "connection refused",
+        "TLS error",
+        "refused by the SSRF guard",
+        "HTTP status 503",
+    ):
+        assert f">{shown}</span>" in html
+    assert 'data-failure="request_failed">request failed</span>' in html
+
+
+def test_the_key_shown_once_has_a_copy_button_that_says_when_it_copied(lead_client):
+    response = lead_client.post(PAGE, {"action": "create_key", "key-name": "Greenhouse"})
+    html = response.content.decode()
+    key = response.context["shown_once"]["value"]
+    assert f'<code id="shown-once-value">{key}</code>' in html
+    assert (
+        '<button type="button" class="btn btn-sm" data-copy="shown-once-value">Copy<span class="visually-hidden"> the API key'
+        in html
+    )
+    assert 'role="status" aria-live="polite" data-copy-status' in html
+    assert "integrations/copy.js" in html
+    assert "integrations/copy.js" not in lead_client.get(PAGE).content.decode()
+
+
 @pytest.mark.parametrize("count", [2, 120])
 def test_the_page_runs_a_fixed_number_of_queries(
     lead_client, organisation, lead, count, django_assert_num_queries

@@ -2,6 +2,7 @@
 delivery to a local receiver with retries, and the SSRF guard."""
 
 import json
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from integrations import services as integration_services
 from integrations import signing
 from integrations.models import Delivery, DeliveryKind
-from integrations.outbound import TargetRefused
+from integrations.outbound import TargetRefused, send
 from integrations.tests.conftest import take_and_score
 from scoring import services as scoring_services
 from simulator import events
@@ -181,6 +182,7 @@ def test_a_receiver_that_never_answers_well_fails_after_the_last_try(
     delivery = Delivery.objects.get()
     assert len(server.requests) == settings.INTEGRATIONS_MAX_TRIES == delivery.tries
     assert delivery.status == "failed" and "HTTP 500" in delivery.last_error
+    assert (delivery.last_failure, delivery.failure_text) == ("http_status", "HTTP status 500")
 
 
 def test_the_backoff_doubles_after_each_failure(settings):
@@ -250,6 +252,7 @@ def test_a_target_that_became_internal_is_refused_at_send_time_without_retries(
     delivery = Delivery.objects.get()
     assert server.requests == []
     assert (delivery.status, delivery.tries) == ("failed", 1) and "internal address" in delivery.last_error
+    assert delivery.failure_text == "refused by the SSRF guard"
 
 
 def test_a_delivery_whose_retry_task_was_lost_is_resumed_when_due(endpoint, comms_exercise, invite):
@@ -299,3 +302,22 @@ def test_internal_targets_are_refused_by_default_in_production_only(debug, expec
         env=env, capture_output=True, text=True, cwd=Path(signing.__file__).parent.parent, check=True,
     )  # fmt: skip
     assert shown.stdout.strip() == expected
+
+
+def test_a_failed_request_says_what_went_wrong_in_a_word(receiver, settings):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    assert send(method="POST", url=f"http://127.0.0.1:{closed_port}/").failure == "connection_refused"
+
+    settings.INTEGRATIONS_READ_TIMEOUT = 0.2
+    with socket.socket() as silent:  # accepts the connection and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        assert send(method="POST", url=f"http://127.0.0.1:{silent.getsockname()[1]}/").failure == "timeout"
+
+    plain = receiver([404])  # a plain HTTP server, asked for TLS
+    assert send(method="POST", url=plain.url("/").replace("http://", "https://")).failure == "tls"
+    answered = send(method="POST", url=plain.url("/"))
+    assert (answered.status_code, answered.failure) == (404, "http_status")
+    assert send(method="POST", url="http://no-such-host.invalid/").failure == "host_not_found"

@@ -273,3 +273,55 @@ def test_a_hiring_candidate_sees_the_outcome_without_any_score(scored_attempt, r
     assert view["appeal"]["status"] == "changed"
     assert view["appeal"]["score_before"] is None
     assert view["appeal"]["score_after"] is None
+
+
+# The requester is told ---------------------------------------------------------------------------
+
+
+def test_the_requester_is_emailed_once_when_their_appeal_is_answered(
+    scored_attempt, training_exercise, lead, mailoutbox, django_capture_on_commit_callbacks
+):
+    from simulator import notifications
+
+    attempt = scored_attempt("tia@example.com", exercise=training_exercise)
+    appeal = appeals.appeal_request(attempt=attempt, dimension="communication", reason="Look again.")
+    assert mailoutbox == []  # asking sends nothing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appeals.appeal_resolve(
+            appeal=appeal, outcome="upheld", note="The update promises a fix time.", resolver=lead
+        )
+
+    [message] = mailoutbox
+    assert (
+        message.to == ["tia@example.com"] and message.subject == "Your appeal has been answered: Comms drill"
+    )
+    body = message.body
+    assert "http://" in body and "/take/" in body  # their own link, where the answer is
+    assert "promises a fix time" not in body and "upheld" not in body.lower()  # the answer stays on the site
+    assert notifications.appeal_answered_notify(appeal_id=appeal.pk) is False  # a second run sends nothing
+    assert len(mailoutbox) == 1
+
+
+def test_no_email_when_the_organisation_switched_it_off(
+    scored_attempt, training_exercise, lead, organisation, mailoutbox, django_capture_on_commit_callbacks
+):
+    from simulator import notifications
+
+    notifications.notification_settings_update(
+        organisation=organisation, updated_by=lead, invitation_emails=True, invitation_reminders=True,
+        reminder_hours_before=24, feedback_ready_emails=True, review_digest=True, appeal_answered_emails=False,
+    )  # fmt: skip
+    attempt = scored_attempt("tia@example.com", exercise=training_exercise)
+    appeal = appeals.appeal_request(attempt=attempt, dimension="communication", reason="Look again.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appeals.appeal_resolve(appeal=appeal, outcome="upheld", note="It stands.", resolver=lead)
+
+    assert mailoutbox == []
+    # Leaving the switch out of an update keeps it as it is.
+    notifications.notification_settings_update(
+        organisation=organisation, updated_by=lead, invitation_emails=True, invitation_reminders=True,
+        reminder_hours_before=24, feedback_ready_emails=True, review_digest=True,
+    )  # fmt: skip
+    assert notifications.settings_for(organisation.pk).appeal_answered_emails is False

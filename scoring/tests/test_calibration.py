@@ -60,10 +60,16 @@ def test_the_calibration_of_an_exercise_reads_its_reviews_and_overrides(reviewed
         "alpha": pytest.approx(-0.5),
         "attempts": 2,
         "reviews": 4,
+        "enough_data": False,
     }
     # Troubleshooting: both reviewers gave 3 everywhere, so there is nothing for alpha to measure.
     assert by_dimension["troubleshooting"]["reviewers"]["alpha"] is None
-    assert by_dimension["escalation"]["reviewers"] == {"alpha": None, "attempts": 0, "reviews": 0}
+    assert by_dimension["escalation"]["reviewers"] == {
+        "alpha": None,
+        "attempts": 0,
+        "reviews": 0,
+        "enough_data": False,
+    }
     # Every attempt's communication and troubleshooting final score came from people.
     assert by_dimension["communication"]["auto_vs_human"]["n"] == 2
     reviewers = {row["reviewer"]: row for row in report["reviewers"]}
@@ -106,6 +112,26 @@ def test_a_lead_reads_the_calibration_and_the_item_statistics(reviewed, review_e
     assert {s["kind"] for s in items["scenarios"]} == {"triage_queue", "customer_comms"}
     assert all(s["n"] == 2 for s in items["scenarios"])
     assert items["checks"] and all(0 <= c["share_passing"] <= 1 for c in items["checks"])
+
+
+def test_the_api_says_when_alpha_and_kappa_rest_on_too_few_attempts(
+    reviewed, review_exercise, lead, monkeypatch
+):
+    url = f"/api/v1/exercises/{review_exercise.pk}/calibration/"
+    communication = next(
+        d for d in api(lead).get(url).json()["dimensions"] if d["dimension"] == "communication"
+    )
+    assert communication["reviewers"]["attempts"] == 2 and communication["reviewers"]["enough_data"] is False
+    assert communication["auto_vs_human"]["n"] == 2 and communication["auto_vs_human"]["enough_data"] is False
+
+    monkeypatch.setattr("scoring.calibration.ENOUGH_TO_JUDGE", 2)
+    communication = next(
+        d for d in api(lead).get(url).json()["dimensions"] if d["dimension"] == "communication"
+    )
+    assert (
+        communication["reviewers"]["enough_data"] is True
+        and communication["auto_vs_human"]["enough_data"] is True
+    )
 
 
 def test_calibration_is_for_leads_of_the_organisation_only(reviewed, review_exercise, reviewer, outsiders):
@@ -193,6 +219,62 @@ def test_the_calibration_page_shows_the_figures_to_a_lead_only(
         assert client.get(url).status_code == 404
     client.force_login(lead)
     assert client.get(url, {"from": "nonsense"}).status_code == 400
+
+
+def test_alpha_and_kappa_over_too_few_attempts_are_greyed_as_too_few_to_judge(
+    client, reviewed, review_exercise, lead, monkeypatch
+):
+    client.force_login(lead)
+    url = reverse("staff-calibration", args=[review_exercise.pk])
+
+    def communication_row():
+        html = client.get(url).content.decode()
+        start = html.index('<tr data-dimension="communication">')
+        return html[start : html.index("</tr>", start)]
+
+    row = communication_row()
+    assert row.count("data-too-few") == 2 and row.count("meter-bar is-thin") == 2
+    assert (
+        '<span class="score is-thin" data-alpha>-0.50</span><span class="cell-sub">too few to judge (n=2)</span>'
+        in row
+    )
+    assert "is-low" not in row  # a red bar would read as a finding
+
+    monkeypatch.setattr("scoring.calibration.ENOUGH_TO_JUDGE", 2)
+    row = communication_row()
+    assert "too few to judge" not in row and "is-thin" not in row
+    assert '<span class="score" data-alpha>-0.50</span>' in row and "meter-bar is-low" in row
+
+
+CHECK_ROW = re.compile(
+    r'<tr data-check="([^"]+)">\s*<th scope="row"><span class="cell-main">([^<]+)</span>'
+    r'<span class="cell-sub mono">\1</span></th>'
+)
+
+
+def test_the_checks_on_the_calibration_page_read_as_names_with_their_ids_beside(
+    client, reviewed, review_exercise, lead, monkeypatch
+):
+    from scoring import calibration_views
+    from scoring.item_statistics import exercise_item_statistics
+
+    def with_a_flag(**kwargs):
+        items = exercise_item_statistics(**kwargs)
+        items["checks"][0]["flags"] = ["does_not_discriminate"]
+        return items
+
+    monkeypatch.setattr(calibration_views, "exercise_item_statistics", with_a_flag)
+    client.force_login(lead)
+    html = client.get(reverse("staff-calibration", args=[review_exercise.pk])).content.decode()
+
+    weakest = html[html.index("data-weakest-checks") : html.index('id="items"')]
+    flagged = html[html.index("data-flagged-checks") : html.index('id="calibration-set"')]
+    report = exercise_calibration(exercise=review_exercise)["overrides"]["weakest_checks"]
+    assert len(CHECK_ROW.findall(weakest)) == len(report)
+    assert ("acknowledges_impact", "Acknowledges the customer impact") in CHECK_ROW.findall(weakest)
+    assert len(CHECK_ROW.findall(flagged)) == 1
+    for check_id, label in CHECK_ROW.findall(weakest) + CHECK_ROW.findall(flagged):
+        assert label != check_id and "_" not in label
 
 
 def test_the_calibration_page_runs_a_fixed_number_of_queries(

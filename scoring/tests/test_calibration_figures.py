@@ -47,7 +47,12 @@ def test_alpha_matches_the_published_ordinal_value_of_krippendorffs_example():
 
 def test_alpha_is_one_when_reviewers_agree_and_undefined_without_pairs_or_spread():
     assert reviewer_alpha({"a": [2, 2], "b": [4, 4], "c": [5, 5]})["alpha"] == pytest.approx(1.0)
-    assert reviewer_alpha({"a": [3], "b": [4]}) == {"alpha": None, "attempts": 0, "reviews": 0}
+    assert reviewer_alpha({"a": [3], "b": [4]}) == {
+        "alpha": None,
+        "attempts": 0,
+        "reviews": 0,
+        "enough_data": False,
+    }
     assert reviewer_alpha({"a": [3, 3], "b": [3, 3]})["alpha"] is None
 
 
@@ -71,7 +76,17 @@ def test_kappa_and_mean_signed_difference_worked_by_hand():
 
 def test_kappa_of_reversed_scores_is_minus_one_and_undefined_without_pairs():
     assert auto_vs_human([(1.0, 2.0), (2.0, 1.0)])["qwk"] == pytest.approx(-1.0)
-    assert auto_vs_human([]) == {"n": 0, "qwk": None, "mean_signed_difference": None}
+    assert auto_vs_human([]) == {"n": 0, "qwk": None, "mean_signed_difference": None, "enough_data": False}
+
+
+def test_alpha_and_kappa_over_fewer_than_ten_attempts_are_too_few_to_judge():
+    nine = {f"a{i}": [1 + i % 5, 1 + (i + 1) % 5] for i in range(9)}
+    assert reviewer_alpha(nine)["enough_data"] is False
+    assert reviewer_alpha(nine | {"single": [3]})["enough_data"] is False  # one review pairs with nothing
+    assert reviewer_alpha(nine | {"a9": [2, 2]})["enough_data"] is True
+    pairs = [(float(1 + i % 5), float(1 + (i + 2) % 5)) for i in range(10)]
+    assert auto_vs_human(pairs[:9])["enough_data"] is False
+    assert auto_vs_human(pairs)["enough_data"] is True
 
 
 def test_each_reviewer_is_compared_with_the_mean_of_the_others():

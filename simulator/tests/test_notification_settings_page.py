@@ -19,6 +19,10 @@ def test_a_lead_sees_everything_on_by_default_and_switches_some_off(client, lead
     client.force_login(lead)
     page = client.get(URL).content.decode()
     assert '<input type="checkbox" name="review_digest"' in page and "checked" in page
+    assert (
+        '<input type="checkbox" name="appeal_answered_emails" aria-describedby="id_appeal_answered_emails_helptext" id="id_appeal_answered_emails" checked>'
+        in page
+    )
     assert 'name="reminder_hours_before" value="24"' in page
     assert 'href="/staff/settings/notifications/" aria-current="page"' in page
 
@@ -33,7 +37,11 @@ def test_a_lead_sees_everything_on_by_default_and_switches_some_off(client, lead
         True,
         48,
     )
-    assert (saved.feedback_ready_emails, saved.review_digest) == (False, False)
+    assert (saved.feedback_ready_emails, saved.appeal_answered_emails, saved.review_digest) == (
+        False,
+        False,
+        False,
+    )
     entry = AuditEntry.objects.get(action="notifications.updated")
     assert entry.before["review_digest"] is True and entry.after["review_digest"] is False
     assert "Notification settings saved." in client.get(URL).content.decode()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -79,3 +80,29 @@ def test_seed_demo_gives_the_lead_scored_attempts_of_every_quality_to_review_and
     assert summary["staff_url"].endswith("/staff/login/")
     assert "/staff/exercises/" in summary["compare_url"]
     assert get_user_model().objects.get(username="reviewer2").panels.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the e-mails are sent on commit, as in a real run
+def test_seed_demo_sends_no_email_and_says_how_many_it_held_back(settings, capsys):
+    from django.core import mail
+
+    from simulator.models import NotificationKind, NotificationSent
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # as on a laptop
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue() + capsys.readouterr().out
+
+    assert "Subject:" not in printed and "Content-Type:" not in printed
+    held = re.search(
+        r"^  e-mails +(\d+) not sent: they would have gone to the demo's made-up people$", printed, re.M
+    )
+    assert held, printed
+    # The drills' "feedback ready" notices count as handled, so the sweep does not send them later.
+    assert (
+        int(held.group(1))
+        == NotificationSent.objects.filter(kind=NotificationKind.FEEDBACK_READY).count()
+        > 0
+    )
+    assert "lead login      lead / lead-demo-password" in printed and "candidate links" in printed
+    assert getattr(mail, "outbox", []) == []

@@ -98,10 +98,41 @@ def test_an_account_in_no_mapped_group_is_refused_with_a_page_that_says_why(clie
 
     assert response.status_code == 403
     page = response.content.decode()
-    assert "in none of the groups that give a role here" in page
+    assert "none of your groups gives a role here" in page
     assert "Back to the login page" in page
     assert _whoami(client) is None
     assert not get_user_model().objects.filter(email="ivy@acme.example").exists()
+
+
+def test_an_account_whose_groups_map_to_no_role_is_told_which_groups_would_and_whom_to_ask(
+    client, provider, sso, lead
+):
+    lead.first_name, lead.last_name, lead.email = "Lena", "Lind", "lena@acme.example"
+    lead.save()
+
+    response = _sign_in(
+        client, provider, {"sub": "u-9", "email": "ivy@acme.example", "groups": ["sales", "everyone"]}
+    )
+
+    assert response.status_code == 403 and _whoami(client) is None
+    page = response.content.decode()
+    assert "Your account has no role in Acme Support" in page
+    assert "signed you in as <strong>ivy@acme.example</strong>" in page
+    assert "<code>everyone</code>, <code>sales</code>" in page
+    assert "Lead: <code>support-leads</code>, <code>support-managers</code>" in page
+    assert "Reviewer: <code>support-reviewers</code>" in page
+    assert 'Lena Lind · <a href="mailto:lena@acme.example">lena@acme.example</a>' in page
+    assert "Back to the login page" in page
+
+
+def test_a_provider_that_sends_no_groups_claim_is_named_as_the_likely_cause(client, provider, sso):
+    response = _sign_in(client, provider, {"sub": "u-10", "email": "joe@acme.example"})
+
+    assert response.status_code == 403 and _whoami(client) is None
+    page = response.content.decode()
+    assert "Your account has no role in Acme Support" in page
+    assert "No <code>groups</code> claim at all" in page
+    assert "has no lead here yet" in page
 
 
 def test_the_groups_claim_is_configurable(client, provider, sso):

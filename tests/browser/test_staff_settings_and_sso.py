@@ -75,3 +75,19 @@ def test_the_login_page_offers_only_sso_when_passwords_are_off(page, live_server
     shot(page, "staff-sso-refused")
     assert "no single sign-on" in page.get_by_role("alert").inner_text()
     assert not found, describe(found)
+
+
+def test_a_lead_copies_a_new_api_key_with_the_copy_button(page, live_server, lead, shot):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    _log_in(page, live_server)
+    page.goto(f"{live_server.url}/staff/settings/integrations/")
+    page.get_by_label("Name").first.fill("Greenhouse")
+    page.get_by_role("button", name="Create key").click()
+    key = page.locator("#shown-once-value").text_content()
+    found = violations(page)
+
+    page.get_by_role("button", name="Copy the API key “Greenhouse”").click()
+    page.get_by_role("status").filter(has_text="Copied").wait_for()
+    shot(page, "staff-integrations-key-copied")
+    assert key.startswith("sim_") and page.evaluate("navigator.clipboard.readText()") == key
+    assert not found, describe(found)

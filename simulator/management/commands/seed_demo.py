@@ -2,8 +2,10 @@ import json
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from programmes import demo as programme_demo
@@ -45,8 +47,23 @@ class Command(BaseCommand):
             "organisation; prints a generated password",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Seeding invites made-up people and scores their drills, which would e-mail them: with the
+        # console backend every message would be printed in full over the logins and links. They are
+        # kept in memory while seeding (the tasks that send them run on commit, so the transaction
+        # ends inside) and only counted.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            outbox = getattr(mail, "outbox", [])
+            before = len(outbox)
+            summary = self._seed(options)
+            outbox = getattr(mail, "outbox", [])
+            held = len(outbox) - before
+            del outbox[before:]
+        summary["emails_not_sent"] = held
+        self._print(summary, options)
+
+    @transaction.atomic
+    def _seed(self, options) -> dict:
         organisation = Organisation.objects.filter(slug=DEMO_ORGANISATION["slug"]).first()
         if organisation is None:
             organisation = services.organisation_create(**DEMO_ORGANISATION)
@@ -113,16 +130,21 @@ class Command(BaseCommand):
         }
         if options["operator"]:
             summary["operator"] = _operator_with_new_password(options["operator"])
+        summary["organisation"] = organisation.name
+        return summary
+
+    def _print(self, summary: dict, options) -> None:
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=2))
             return
+        scored = summary["scored_attempts"]
         lines = [
-            f"Demo organisation ready: {organisation.name}",
+            f"Demo organisation ready: {summary['organisation']}",
             f"  lead login      {summary['lead']['username']} / {summary['lead']['password']}",
             f"  reviewer login  {summary['reviewer']['username']} / {summary['reviewer']['password']}",
             f"  reviewer login  {summary['reviewer2']['username']} / {summary['reviewer2']['password']}",
             f"  staff pages     {summary['staff_url']}",
-            f"  comparison      {summary['compare_url']}  ({len(scored)} scored attempts to review)",
+            f"  comparison      {summary['compare_url']}  ({scored} scored attempts to review)",
             f"  programme       {summary['programme_url']}  (the lead's overview of the trainees)",
             f"  trainee's page  {summary['trainee_url']}",
             f"  API docs        {options['base_url'].rstrip('/')}/api/docs/",
@@ -134,8 +156,10 @@ class Command(BaseCommand):
                 f"  operator login  {summary['operator']['username']} / {summary['operator']['password']}"
                 f"   admin {options['base_url'].rstrip('/')}/admin/"
             )
+        held = summary["emails_not_sent"]
+        lines.append(f"  e-mails         {held} not sent: they would have gone to the demo's made-up people")
         lines += ["  candidate links (one per exercise):"] + [
-            f"    {i['exercise']:<40} {i['url']}" for i in invitations
+            f"    {i['exercise']:<40} {i['url']}" for i in summary["invitations"]
         ]
         self.stdout.write("\n".join(lines))
 

@@ -265,7 +265,7 @@ REVIEW_DIGEST_HOUR = env.int("REVIEW_DIGEST_HOUR", default=7)
 
 # Celery: in-process unless a broker is configured.
 _BROKER = env.str("CELERY_BROKER_URL", default="")
-CELERY_BROKER_URL = _BROKER or "memory://"
+CELERY_BROKER_URL = _BROKER or "memory://localhost/"  # a host named, or kombu warns on every start
 CELERY_TASK_ALWAYS_EAGER = not _BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None

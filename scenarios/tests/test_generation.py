@@ -284,9 +284,9 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
     texts = [inject["text"] for inject in generated.payload["injects"]]
 
-    assert generated.answer_key["severity"] == "SEV3"  # by_tier: enterprise SEV2, standard SEV3
-    assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV3"]
-    assert generated.answer_key["update_cadence_minutes"] == 120
+    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV1, standard SEV2
+    assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV2"]
+    assert generated.answer_key["update_cadence_minutes"] == 60
     assert not any("enterprise" in text for text in texts), texts
     assert any("no other customer has reported" in text for text in texts)
     assert "(standard) is affected" in generated.answer_key["severity_reason"]
@@ -313,7 +313,7 @@ def test_a_postmortem_of_one_tenant_has_one_affected_customer_and_its_tiers_seve
     one = generate("postmortem", "oauth_client_secret_expired", seed, "medium").payload["incident"]
     many = generate("postmortem", "memory_leak_oom_restarts", seed, "medium").payload["incident"]
 
-    assert (one["severity"], one["customers_affected"]) == ("SEV3", 1)
+    assert (one["severity"], one["customers_affected"]) == ("SEV2", 1)  # standard tier of a blocking failure
     assert many["severity"] == "SEV2" and many["customers_affected"] >= 12
 
 

@@ -1216,17 +1216,19 @@ def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Findin
 
 @invariant("escalation_writeup")
 def escalation_customers_do_not_speak_the_key(payload: dict, key: dict) -> Iterator[Finding]:
-    """A customer's message does not recite the key's workaround or our internal remediation."""
+    """A customer's message does not recite the key's workaround nor name our internal versions (a
+    customer may ask whether we will roll back; it cannot know what to)."""
     workaround = _norm(key["facts"].get("workaround", ""))
+    versions = [v for v in key["facts"].get("versions", []) if v]
     for n, message in enumerate(payload["thread"]):
         if message["role"] != "customer":
             continue
         body = message["body"]
         if workaround and workaround.rstrip(".") in _norm(body):
             yield f"$.payload.thread[{n}].body", "a customer recites the key's workaround word for word"
-        found = internal_action(body)
+        found = next((v for v in versions if re.search(rf"(?<![\w.]){re.escape(v)}(?![\w])", body)), "")
         if found:
-            yield f"$.payload.thread[{n}].body", f"a customer names {found!r}, which only the provider knows"
+            yield f"$.payload.thread[{n}].body", f"a customer names {found!r}, our internal version"
 
 
 # The facts in an escalation key that a reader must find in the thread: addresses, versions, prefixed
@@ -1298,6 +1300,7 @@ def escalation_secret_could_be_sent(payload: dict, key: dict) -> Iterator[Findin
 _SHOWN_ID = re.compile(
     r"\bv\d+\.\d+\.\d+\b|\bCHG-\d+\b|\btn_[0-9a-f]{6,}\b|\b[a-z]{1,6}_[0-9a-f]{6,}\b"
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"
+    r"|\bip-\d+(?:-\d+){3}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"
 )
 
 
@@ -1333,9 +1336,11 @@ def triage_severity_follows_the_scale(payload: dict, key: dict) -> Iterator[Find
     if "no service impact" not in sev4:
         return
     for ticket_id, entry in key["tickets"].items():
+        # A question: no failure behind it and nothing to fix. A failure: a root cause is known.
         question = entry.get("root_cause") is None and not entry.get("next_steps")
+        failure = entry.get("root_cause") is not None
         path = f"$.answer_key.tickets.{ticket_id}.severity"
         if question and entry["severity"] != "SEV4":
             yield path, f"is {entry['severity']} for a question or request; the scale says SEV4"
-        elif not question and entry["severity"] == "SEV4":
+        elif failure and entry["severity"] == "SEV4":
             yield path, "is SEV4 (no service impact) for a ticket about a failure"

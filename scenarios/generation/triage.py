@@ -148,7 +148,7 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     if clear:
         component, route = archetype["component"], archetype["route"]
         route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
-        next_steps = [_generalise(step, shown) for step in steps]
+        next_steps = [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps]
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
         route, route_reason = "L2", _VAGUE_ROUTE_REASON
@@ -181,7 +181,22 @@ _GENERAL = (
     (re.compile(r"\(?\btn_[0-9a-f]{6,}\b\)?"), "the customer's tenant"),
     (re.compile(r"\b[a-z]{1,6}_[0-9a-f]{6,}\b"), "the affected one"),
     (re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"), "the customer's endpoint"),
+    (re.compile(r"\bip-\d+(?:-\d+){3}\b"), "the affected node"),
+    (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"), "the time the logs show"),
 )
+
+
+def _unnamed_facts(world: World, text: str, shown: str) -> str:
+    """A fact of the failure the ticket does not give (a flag key, a node) is named by what it is."""
+    for name, value in world.values.items():
+        if (
+            name in world.archetype.get("facts", {})
+            and len(value) >= 6
+            and value in text
+            and value not in shown
+        ):
+            text = text.replace(value, "the " + name.replace("_", " "))
+    return text
 
 
 def _generalise(text: str, shown: str) -> str:

@@ -873,10 +873,11 @@ def test_a_customer_reciting_the_keys_workaround_is_refused(scenarios):
 def test_a_customer_naming_our_internal_version_is_refused(scenarios):
     def mutate(payload, key):
         n = _customer_message(payload)
-        payload["thread"][n]["body"] += "\nIs it because you moved orders-service to v6.20.8?"
+        payload["thread"][n]["body"] += f"\nShould you roll back to {key['facts']['versions'][0]}?"
 
     n = _customer_message(scenarios["escalation_writeup"].payload)
-    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "v6.20.8")
+    version = scenarios["escalation_writeup"].answer_key["facts"]["versions"][0]
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", version)
 
 
 @pytest.mark.parametrize(

@@ -1103,3 +1103,244 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
             yield path, "is not an evidence item of the payload"
         elif _norm(item["text"]) in root:
             yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"
+
+
+# --- what a reader of the material can know -------------------------------------------------------
+# A key expects only what its scenario shows; an alert fires above its threshold; words meant for
+# customers hold only what a customer can do; an "unknown" cause is not stated as known.
+
+# "14.0% over 5m (threshold 10%)", "at 0.3% (normal 0.3%)", "9400 ms (threshold 5000 ms)".
+_ALERT = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?) ?(?:%|[a-z/]+)?(?: over \w+)? \((threshold|normal) (\d[\d,]*(?:\.\d+)?)"
+)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _alert_findings(text: str, path: str) -> Iterator[Finding]:
+    for match in _ALERT.finditer(text):
+        value, word, limit = _number(match.group(1)), match.group(2), _number(match.group(3))
+        if value <= limit:
+            yield (
+                path,
+                f"an alert at {match.group(1)} does not exceed its {word} of {match.group(3)}: "
+                "an alert fires above its threshold",
+            )
+
+
+@invariant("incident", "customer_comms", "postmortem")
+def alerts_exceed_their_threshold(payload: dict, key: dict) -> Iterator[Finding]:
+    """A value an alert reports is above the threshold (or the normal level) it states."""
+    for field in ("injects", "timeline"):
+        for n, entry in enumerate(payload.get(field) or []):
+            yield from _alert_findings(entry["text"], f"$.payload.{field}[{n}].text")
+
+
+# A sentence that gives a cause: "... delayed because our provider is unavailable".
+_CAUSE_STATED = re.compile(r"\b(?:because|due to|caused by|the cause is|as a result of|as announced)\b")
+_CAUSE_UNKNOWN = re.compile(
+    r"\bcause (?:is |was )?(?:not (?:yet )?(?:known|confirmed|identified)|(?:still |yet )?unknown)\b"
+)
+
+
+def states_a_cause(texts: Iterable[str]) -> bool:
+    """Whether any of these statements gives the cause of the failure."""
+    return any(_CAUSE_STATED.search(_norm(text)) for text in texts)
+
+
+@invariant("customer_comms")
+def comms_unknown_cause_is_not_stated(payload: dict, key: dict) -> Iterator[Finding]:
+    """The brief and the timeline do not call the cause unknown while `known` states it."""
+    stating = next((k for k in payload["known"] if _CAUSE_STATED.search(_norm(k))), None)
+    if stating is None:
+        return
+    claims = [("$.payload.brief", payload["brief"])] + [
+        (f"$.payload.timeline[{n}].text", entry["text"]) for n, entry in enumerate(payload["timeline"])
+    ]
+    for path, text in claims:
+        if _CAUSE_UNKNOWN.search(_norm(text)):
+            yield path, f"calls the cause unknown, but what is known states it: {stating!r}"
+
+
+_REPORTED = re.compile(r"\b(\d+) customers have reported\b")
+
+
+@invariant("customer_comms")
+def comms_channel_fits_the_reports(payload: dict, key: dict) -> Iterator[Finding]:
+    """The report count the timeline gives is the incident's; a failure one customer reported is told
+    to that customer, not on the public status page."""
+    reports = payload["incident"]["customer_reports"]
+    for n, entry in enumerate(payload["timeline"]):
+        stated = _REPORTED.search(entry["text"])
+        if stated and int(stated.group(1)) != reports:
+            yield (
+                f"$.payload.timeline[{n}].text",
+                f"says {stated.group(1)} customers reported it but the incident counts {reports}",
+            )
+    if reports <= 1:
+        for field in ("audience", "brief"):
+            if "status page" in _norm(payload[field]):
+                yield (
+                    f"$.payload.{field}",
+                    "names the public status page for a failure only one customer has: tell that customer",
+                )
+
+
+# What only the provider can do: a version of our services, a rollback, a node, a flag, a cache key.
+_INTERNAL_ACTION = re.compile(
+    r"\bv\d+\.\d+(?:\.\d+)?\b|\broll(?:ed|ing)? ?back\b|\brollback\b|\brevert(?:ed|ing)?\b|\bdrain\b|"
+    r"\bfeature flag\b|\bflag (?:rollback|off)\b|\bnode\b|\bpods?\b|"
+    r"\bCHG-\d+\b|\bdb-proxy\b|\bpause billing runs\b|\btenant:v\d+:|\bcache keys?\b",
+    re.I,
+)
+
+
+def internal_action(text: str) -> str:
+    """The part of a text only the provider could act on ("rollback to v6.20.7"), or ""."""
+    found = _INTERNAL_ACTION.search(text)
+    return found.group(0) if found else ""
+
+
+@invariant("customer_comms")
+def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Finding]:
+    """The guidance an update must give is something a customer can do, not our own remediation."""
+    found = internal_action(key["guidance"])
+    if found:
+        yield (
+            "$.answer_key.guidance",
+            f"names {found!r}, an action only the provider can take: customer guidance is what a customer can do",
+        )
+
+
+@invariant("escalation_writeup")
+def escalation_customers_do_not_speak_the_key(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer's message does not recite the key's workaround nor name our internal versions (a
+    customer may ask whether we will roll back; it cannot know what to)."""
+    workaround = _norm(key["facts"].get("workaround", ""))
+    versions = [v for v in key["facts"].get("versions", []) if v]
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] != "customer":
+            continue
+        body = message["body"]
+        if workaround and workaround.rstrip(".") in _norm(body):
+            yield f"$.payload.thread[{n}].body", "a customer recites the key's workaround word for word"
+        found = next((v for v in versions if re.search(rf"(?<![\w.]){re.escape(v)}(?![\w])", body)), "")
+        if found:
+            yield f"$.payload.thread[{n}].body", f"a customer names {found!r}, our internal version"
+
+
+# The facts in an escalation key that a reader must find in the thread: addresses, versions, prefixed
+# ids, host names and numbers of three digits or more (a count, a limit, a latency, a status).
+_ISO_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b|\b\d\d:\d\d(?::\d\d)?\b")
+_FACT_TOKEN = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b"
+    r"|\bv\d+\.\d+\.\d+\b"
+    r"|\b[a-z]{1,6}_(?:[a-z]+_)?[0-9a-f]*\d[0-9a-f]*\b"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|io|net|de|co|uk|org)\b"
+    r"|(?<![\w.,])\d+(?:\.\d+)?%"
+    r"|(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\w.,-])\d{3,}(?=(?:ms|s|h|mi|mib)?\b)(?![,.]\d)"
+    r"|\bCHG-\d+\b"
+)
+
+
+def fact_tokens(text: str) -> list[str]:
+    return [match.group(0) for match in _FACT_TOKEN.finditer(_ISO_TIME.sub(" ", text))]
+
+
+def _shown(token: str, text: str) -> bool:
+    if token.endswith("%"):
+        return bool(re.search(rf"(?<![\d.]){re.escape(token[:-1])} ?%", text))
+    if token.replace(",", "").isdigit():
+        value = token.replace(",", "")
+        grouped = f"{int(value):,}"
+        return bool(re.search(rf"(?<![\d,]){re.escape(grouped)}(?![\d,])|(?<![\d,]){value}(?![\d,])", text))
+    return token.casefold() in text
+
+
+@invariant("escalation_writeup")
+def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every address, id, version, host and number in the key's repro, expected and actual behaviour
+    and environment occurs in the thread: the packet is built from the thread, never invented."""
+    facts = key["facts"]
+    text = _thread_text(payload)
+    fields = [("expected", facts.get("expected", "")), ("actual", facts.get("actual", "")),
+              ("environment", facts.get("environment", ""))]  # fmt: skip
+    fields += [(f"repro_steps[{n}]", step) for n, step in enumerate(facts.get("repro_steps", []))]
+    for field, value in fields:
+        missing = [token for token in fact_tokens(value) if not _shown(token, text)]
+        if missing:
+            yield f"$.answer_key.facts.{field}", f"{missing[0]} does not occur in the thread"
+
+
+_KEY_PREFIX = re.compile(r"\b([a-z]{2}_live_[0-9a-f]{4,})")
+
+
+@invariant("escalation_writeup")
+def escalation_secret_could_be_sent(payload: dict, key: dict) -> Iterator[Finding]:
+    """The secret in the thread is one the customer could have sent: not a credential of our own
+    internal hosts, and the key the thread is about (its prefix matches the one the customer gives)."""
+    secret = key["secret"]
+    bodies = {m["id"]: m["body"] for m in payload["thread"]}
+    body = bodies.get(secret["message_id"], "")
+    lines = [line for line in body.splitlines() if secret["value"] in line]
+    if any(re.search(r"@[a-z0-9.-]+\.internal\b|\.internal[:/]", line) for line in lines):
+        yield "$.answer_key.secret.value", "a credential of an internal host, which no customer has"
+    if secret["kind"] == "api_key":
+        others = " ".join(text for mid, text in bodies.items()).replace(secret["value"], " ")
+        prefixes = set(_KEY_PREFIX.findall(others))
+        if prefixes and not any(secret["value"].startswith(prefix) for prefix in prefixes):
+            yield (
+                "$.answer_key.secret.value",
+                f"is not the key the thread is about (its prefix is {sorted(prefixes)[0]})",
+            )
+
+
+_SHOWN_ID = re.compile(
+    r"\bv\d+\.\d+\.\d+\b|\bCHG-\d+\b|\btn_[0-9a-f]{6,}\b|\b[a-z]{1,6}_[0-9a-f]{6,}\b"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"
+    r"|\bip-\d+(?:-\d+){3}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"
+)
+
+
+def unseen_ids(text: str, shown: str) -> list[str]:
+    """The identifiers of `text` (versions, change ids, tenant and object ids, host names) that `shown`
+    does not contain."""
+    return [match.group(0) for match in _SHOWN_ID.finditer(text) if match.group(0) not in shown]
+
+
+@invariant("triage_queue")
+def triage_key_expects_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's key names no version, change, tenant, object id or host the ticket does not show:
+    the triager has only the ticket."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+        path = f"$.answer_key.tickets.{ticket['id']}"
+        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"])]
+        texts += [(f"next_steps[{n}]", step) for n, step in enumerate(entry["next_steps"])]
+        for field, text in texts:
+            unseen = unseen_ids(text, shown)
+            if unseen:
+                yield f"{path}.{field}", f"names {unseen[0]}, which the ticket never shows"
+
+
+@invariant("triage_queue")
+def triage_severity_follows_the_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """When the queue's scale reserves SEV4 for questions and requests with no service impact, a
+    question (no failure behind it) is SEV4 and a failure is not."""
+    sev4 = _norm((payload.get("severity_scale") or {}).get("SEV4", ""))
+    if "no service impact" not in sev4:
+        return
+    for ticket_id, entry in key["tickets"].items():
+        # A question: no failure behind it and nothing to fix. A failure: a root cause is known.
+        question = entry.get("root_cause") is None and not entry.get("next_steps")
+        failure = entry.get("root_cause") is not None
+        path = f"$.answer_key.tickets.{ticket_id}.severity"
+        if question and entry["severity"] != "SEV4":
+            yield path, f"is {entry['severity']} for a question or request; the scale says SEV4"
+        elif failure and entry["severity"] == "SEV4":
+            yield path, "is SEV4 (no service impact) for a ticket about a failure"

@@ -26,38 +26,49 @@ __all__ = [
 ]
 
 # Bump a kind's version whenever its output for the same inputs changes.
-GENERATOR_VERSIONS = (
-    {kind: 1 for kind in KINDS}
-    | {
-        # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
-        # (verify, watch, tell) come after the mitigations among the next steps; 4: the paging question
-        # no longer expects the request its ticket quotes; 5: the key lists the facts a ticket states;
-        # 6: tickets' relative times fit the timeline ("yesterday" is not a change minutes old); 7: tickets
-        # arrive at any second, not all on the second of the onset.
-        # 8: a neighbour's outage happens in the queue's own hour; a vague ticket's subject is vague;
-        # a ticket arrives no earlier than its relative times allow.
-        "triage_queue": 8,
-        # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
-        # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
-        # not errors (a wrong report or a double charge is not an error rate); 5: route and
-        # communication options in an order drawn per variant; tickets' relative times fit the timeline.
-        # 6: vague subjects, tickets' arrival fits their words, a leak's pods fill for half an hour first.
-        "incident": 6,
-        # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
-        # its line's tenant; traces, samples and lines agree on operation, status and latency; children
-        # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
-        # 4: many tenants with skewed traffic, a failure's cohort, ids and numbers that vary from line to
-        # line, unrelated warnings all through the window, other deploys, deploy notes that name the
-        # change only at easy, at least three traces and three HTTP samples, failing and healthy.
-        # 5: stories that hold over time (pool stats add up during saturation, timeouts take the timeout,
-        # a restart counter counts, only the bad node's pod fails, lag grows from the import); one-off
-        # deploys logged once; lines about no tenant carry none; the dashboard marks every change.
-        "log_investigation": 5,
-        "escalation_writeup": 3,  # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing)
-        "postmortem": 3,  # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts
-        "customer_comms": 2,  # 2: world facts (tenant ids, leak timing)
-    }
-)
+GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
+    # 2: a ticket's missing facts leave out what the ticket already states; 3: follow-up steps
+    # (verify, watch, tell) come after the mitigations among the next steps; 4: the paging question
+    # no longer expects the request its ticket quotes; 5: the key lists the facts a ticket states;
+    # 6: tickets' relative times fit the timeline ("yesterday" is not a change minutes old); 7: tickets
+    # arrive at any second, not all on the second of the onset.
+    # 8: a neighbour's outage happens in the queue's own hour; a vague ticket's subject is vague;
+    # a ticket arrives no earlier than its relative times allow.
+    # 9: severity by what the ticket shows on the queue's scale (questions SEV4); a vague ticket's key
+    # asks for the missing facts, routes to L2 and names only the area its words point at; next steps
+    # name no version, change, id or host the ticket does not show.
+    "triage_queue": 9,
+    # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
+    # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
+    # not errors (a wrong report or a double charge is not an error rate); 5: route and
+    # communication options in an order drawn per variant; tickets' relative times fit the timeline.
+    # 6: vague subjects, tickets' arrival fits their words, a leak's pods fill for half an hour first.
+    # 7: the first alert's value exceeds its threshold, or a failure that pages nobody opens with the
+    # customer's escalation; one-tenant severities follow the triage scale.
+    "incident": 7,
+    # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
+    # its line's tenant; traces, samples and lines agree on operation, status and latency; children
+    # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
+    # 4: many tenants with skewed traffic, a failure's cohort, ids and numbers that vary from line to
+    # line, unrelated warnings all through the window, other deploys, deploy notes that name the
+    # change only at easy, at least three traces and three HTTP samples, failing and healthy.
+    # 5: stories that hold over time (pool stats add up during saturation, timeouts take the timeout,
+    # a restart counter counts, only the bad node's pod fails, lag grows from the import); one-off
+    # deploys logged once; lines about no tenant carry none; the dashboard marks every change.
+    # 6: one-tenant severities follow the triage scale; vague tickets name their area and impact.
+    "log_investigation": 6,
+    # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
+    # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
+    # the workaround; the secret is one the customer could have sent; impact fits the root cause.
+    "escalation_writeup": 4,
+    # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
+    # severities follow the triage scale.
+    "postmortem": 4,
+    # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
+    # a one-tenant failure is told to that customer, with one report; the alert exceeds its
+    # threshold; guidance is what a customer can do.
+    "customer_comms": 3,
+}
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200
 MAX_SEED = 2**63 - 1

@@ -1,6 +1,14 @@
-"""customer_comms: an outage in progress, cause not yet known; the candidate drafts the update."""
+"""customer_comms: an outage in progress; the candidate drafts the update.
+
+What is known and unknown follows the archetype's facts: when what is known already gives the cause
+(an e-mail provider down, a rate limit exceeded), the brief does not call it unknown. The channel
+follows the blast radius: a failure of many tenants goes on the status page with a report count that
+grows; a failure of one tenant is told to that customer alone."""
+
+from scenarios.consistency import states_a_cause
 
 from .common import MINUTE_MS, kind_rng
+from .incident import alert_text, first_alert
 from .world import World, iso_s
 
 NEXT_UPDATE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
@@ -10,21 +18,33 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("customer_comms", world, difficulty)
     archetype = world.archetype
     comms = world.texts(archetype["comms"])
-    severity = archetype["severity"]["by_tier"]["enterprise"]
-    reports = rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)
+    severity = world.incident_severity
+    many = world.many_tenants
+    # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
+    reports = (rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)) if many else 1
     now_ms = world.onset_ms + rng.randint(25, 45) * MINUTE_MS
-    err = archetype["metrics"]["error_rate_pct"]
-    timeline = [
-        {"at": iso_s(world.onset_ms + 4 * MINUTE_MS), "source": "monitoring",
-         "text": f"Alert: {world.values['primary_service']} error rate at {err['peak']}% "
-                 f"(normal {err['baseline']}%)."},
+    cause_known = states_a_cause(comms["known"])
+    customer = world.customer
+    timeline = []
+    alert = first_alert(world)
+    if alert:
+        timeline.append(
+            {
+                "at": iso_s(world.onset_ms + 4 * MINUTE_MS),
+                "source": "monitoring",
+                "text": f"Alert: {alert_text(alert)}.",
+            }
+        )
+    timeline += [
         {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
-         "text": f"First customer report from {world.customer.name} ({world.customer.tier}): "
-                 + world.text(archetype["symptom"])},
+         "text": f"First customer report from {customer.name} ({customer.tier}): " + world.text(archetype["symptom"])},
         {"at": iso_s(world.onset_ms + 14 * MINUTE_MS), "source": "incident channel",
-         "text": f"Incident opened as {severity}. Engineers are investigating; the cause is not confirmed yet."},
+         "text": f"Incident opened as {severity}. "
+         + ("The cause is confirmed; engineers are working on recovery." if cause_known
+            else "Engineers are investigating; the cause is not confirmed yet.")},
         {"at": iso_s(world.onset_ms + 22 * MINUTE_MS), "source": "support",
-         "text": f"{reports} customers have reported the problem so far."},
+         "text": f"{reports} customers have reported the problem so far." if many
+         else f"No other customer has reported anything similar; {customer.name}'s tenant is the only one affected."},
     ]  # fmt: skip
     if difficulty != "easy":
         timeline.append(
@@ -34,29 +54,32 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 "text": "Someone suggests it might be a database problem; nobody has evidence for it yet.",
             }
         )
+    readers = "the status page and affected customers" if many else f"{customer.name}, the affected customer"
     payload = {
         "kind": "customer_comms",
         "title": f"Customer update: {comms['status_title']}",
         "brief": (
-            "Draft the next customer-facing update for the status page and for affected customers. "
-            "The cause is not yet known. Be accurate about what is and is not known, and tell "
-            "customers when they will hear from you next."
+            f"Draft the next customer-facing update for {readers}. "
+            + ("" if cause_known else "The cause is not yet known. ")
+            + "Be accurate about what is and is not known, and tell "
+            + ("customers" if many else "the customer")
+            + " when they will hear from you next."
         ),
         "now": iso_s(now_ms),
         "incident": {
-            "status": "investigating",
+            "status": "identified" if cause_known else "investigating",
             "started_at": world.values["onset_utc"],
             "severity": severity,
             "affected_features": comms["affected_features"],
-            "affected_tiers": ["enterprise", "premium", "standard"]
-            if severity == "SEV1"
-            else [world.customer.tier],
+            "affected_tiers": ["enterprise", "premium", "standard"] if many else [customer.tier],
             "customer_reports": reports,
         },
         "timeline": timeline,
         "known": comms["known"],
         "unknown": comms["unknown"],
-        "audience": "status page and e-mail to affected customers",
+        "audience": "status page and e-mail to affected customers"
+        if many
+        else f"e-mail to {customer.name}'s administrators",
         "update_policy": f"For a {severity}, customers are updated at least every {NEXT_UPDATE_MINUTES[severity]} minutes.",
     }
     answer_key = {
@@ -73,6 +96,6 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "must_not_say": comms["must_not_say"],
         "root_cause": world.text(archetype["root_cause"]),
         "next_update_within_minutes": NEXT_UPDATE_MINUTES[severity],
-        "guidance": world.text(archetype["escalation"]["workaround"]),
+        "guidance": comms["guidance"],
     }
     return payload, answer_key

@@ -1,4 +1,10 @@
-"""escalation_writeup: a messy ticket thread hiding the facts of a complete packet and one leaked secret."""
+"""escalation_writeup: a messy ticket thread hiding the facts of a complete packet and one leaked secret.
+
+Each archetype words its own thread (how the customer shows the failing calls, what it costs them,
+what they tried, what L1 saw when reproducing), so every fact the key expects is in the thread and
+nothing only the provider could know or do is in a customer's mouth."""
+
+from datetime import datetime
 
 from .common import MINUTE_MS, customer_ticket, kind_rng
 from .world import World, hex_id, iso_s
@@ -25,14 +31,63 @@ _SECRET_FORMATS = {
 _SECRET_LINES = {
     "client_secret": "curl -s -X POST https://api.{host}/oauth/token -d grant_type=client_credentials "
     "-d client_id={tenant_id} -d client_secret={secret}",
-    "api_key": 'curl -s https://api.{host}/v2/orders -H "Authorization: Bearer {secret}"',
+    "api_key": 'curl -s -X {method} https://api.{host}{path} -H "Authorization: Bearer {secret}"',
     "webhook_signing_secret": "signing secret from their dashboard (for checking the HMAC): {secret}",
     "password": "customer's admin login so we can look: {email} / {secret}",
-    "db_password": "DATABASE_URL=postgres://app:{secret}@db.internal:5432/app (from their config dump)",
+    "db_password": "DATABASE_URL=postgres://app:{secret}@db.{customer_domain}:5432/app (their own database, from their config dump)",
     "token": 'access token from their failing call: -H "Authorization: Bearer {secret}"',
     "private_key": "the key file they attached for the SAML signing check: {secret}",
     "certificate": "their endpoint's certificate bundle, pasted from the server: {secret}",
 }
+# The first L1 note, the colleague's forward and the unrelated sales note, in a few people's words.
+_L1_FIRST = (
+    "Checked the status page, all green. Asked the customer for request ids and the exact time. Leaving for L2.",
+    "Nothing on the status page. Asked for request ids and when it started; will pass to L2 when they answer.",
+    "Looked at their account: nothing obviously wrong in the settings. Asked for examples with times. L2 please.",
+)
+_FORWARDS = (
+    "Forwarding in case this did not reach you. This is blocking us.",
+    "Adding myself to this thread. Can we get an owner and an ETA, please?",
+    "Resending below; we have had no reply yet and this is now on my desk.",
+)
+_SALES = (
+    "Hi team, unrelated: can someone join the renewal call with {customer} on Thursday? They asked about the new reporting add-on.",
+    "FYI, unrelated to this ticket: {customer} is in the middle of a renewal; the QBR is next week.",
+    "Not about this issue: {customer} asked for a quote for more seats, I will handle that separately.",
+)
+_API_KEY_PREFIXES = ("api_key_prefix", "key_prefix")
+
+
+def _secret(kind: str, world: World, rng) -> str:
+    """A secret the customer could have sent: their API key carries the prefix the thread names."""
+    if kind == "api_key":
+        prefix = next(
+            (world.values[f] for f in _API_KEY_PREFIXES if f in world.values), "rk_live_" + hex_id(rng, 6)
+        )
+        return prefix + hex_id(rng, 26)
+    return _SECRET_FORMATS[kind](rng)
+
+
+def _change_log_line(world: World) -> str:
+    """What the change log says of the service's versions: a deploy at its time, else last week's release."""
+    service = world.values["primary_service"]
+    trigger = world.archetype.get("trigger") or {}
+    if trigger.get("kind") == "deploy":
+        return (
+            f"The change log shows {service} deployed {world.version_new} at {world.values['trigger_utc']} "
+            f"(before: {world.version_old})."
+        )
+    return (
+        f"The change log has {service} at {world.version_new} since last week (before: {world.version_old})."
+    )
+
+
+def _repro_call(archetype: dict) -> tuple[str, str]:
+    """The failing call to reproduce: the archetype's first logged request, with a concrete id."""
+    http = next((line["http"] for line in archetype["signal_logs"] if line.get("http")), None)
+    if http is None:
+        return "GET", "/v2/orders"
+    return http["method"], http["path"]
 
 
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
@@ -41,39 +96,44 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     spec = archetype["escalation"]
     customer = world.customer
     first = customer_ticket(world, rng, clear=True, received_ms=world.onset_ms + 12 * MINUTE_MS)
-    at = world.onset_ms + 12 * MINUTE_MS
+    # The thread starts when the ticket arrives, which its own words may put later ("for the last hour").
+    at = int(datetime.fromisoformat(first["received_at"].replace("Z", "+00:00")).timestamp()) * 1000
     request_ids = [f"req_{hex_id(rng, 12)}" for _ in range(2)]
     trace_ids = [hex_id(rng, 32)]
-    affected = rng.choice((37, 120, 412, 1_250, 3_800, 9_600))
-    users = rng.choice((4, 12, 35, 80, 240))
+    records = (
+        int(world.values[spec["impact_records"]])
+        if spec.get("impact_records")
+        else rng.choice((37, 120, 412, 1_250, 3_800, 9_600))
+    )
+    users = (
+        int(world.values[spec["impact_users"]])
+        if spec.get("impact_users")
+        else rng.choice((4, 12, 35, 80, 240))
+    )
     secret_kind = spec["secret_kind"]
-    secret = _SECRET_FORMATS[secret_kind](rng)
+    secret = _secret(secret_kind, world, rng)
     host = world.values["product"].lower() + ".com"
+    method, path = _repro_call(archetype)
     l1 = rng.choice(("Priya (L1)", "Marco (L1)", "Sam (L1)", "Jordan (L1)"))
     colleague = f"{rng.choice(('Head of IT', 'Ops lead', 'CTO', 'Integration owner'))}, {customer.name}"
 
     def msg(minutes: int, author: str, role: str, subject: str, body: str) -> dict:
-        return {"author": author, "role": role, "sent_at": iso_s(at + minutes * MINUTE_MS), "subject": subject,
-                "body": body.strip()}  # fmt: skip
+        return {"author": author, "role": role, "sent_at": iso_s(at + minutes * MINUTE_MS + rng.randint(0, 59) * 1000),
+                "subject": subject, "body": body.strip()}  # fmt: skip
 
+    impact = world.text(
+        spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", str(users))
+    )
     messages = [
         msg(0, customer.contact_name, "customer", first["subject"], first["body"]),
-        msg(
-            9,
-            l1,
-            "l1_note",
-            "Internal note",
-            "Checked the status page, all green. Asked the customer for request ids and the exact time. "
-            "Probably their side? Leaving for L2.",
-        ),
+        msg(9, l1, "l1_note", "Internal note", rng.choice(_L1_FIRST)),
         msg(
             26,
             customer.contact_name,
             "customer",
             "Re: " + first["subject"],
-            f"Here are two of the failing calls: {request_ids[0]} and {request_ids[1]} "
-            f"(trace {trace_ids[0]}). It started around {world.values['onset_local']}. "
-            f"So far about {affected:,} records have not gone through and {users} of our users are blocked.\n\n"
+            f"{world.text(spec['calls_intro'])} {request_ids[0]} and {request_ids[1]} "
+            f"(trace {trace_ids[0]}). It started around {world.values['onset_local']}. {impact}\n\n"
             + world.text(archetype["ticket"].get("error_snippet", "")),
         ),
         msg(
@@ -84,20 +144,23 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Tried to reproduce with what they sent:\n"
             + _SECRET_LINES[secret_kind].format(
                 host=host,
+                method=method,
+                path=path.replace("{", "").replace("}", ""),
                 tenant_id=world.values.get("client_id", customer.tenant_id),
                 secret=secret,
                 email=customer.contact_email,
+                customer_domain=customer.domain,
             )
-            + f"\nSame result as theirs. Environment: {world.text(spec['environment'])}. "
-            f"{world.values['primary_service']} was {world.version_old} last week, {world.version_new} now.",
+            + f"\n{world.text(spec['l1_finding'])} Their tenant {customer.tenant_id} is in {world.region}. "
+            + _change_log_line(world),
         ),
         msg(
             44,
             customer.contact_name,
             "customer",
             "Re: " + first["subject"],
-            f"We tried the obvious things on our side. {world.text(spec['workaround'])} - is that what we should "
-            "do? We need an answer before our business day ends.",
+            f"{world.text(spec['customer_tried'])} What should we do now? "
+            "We need an answer before our business day ends.",
         ),
     ]
     if difficulty != "easy":
@@ -108,8 +171,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 colleague,
                 "customer",
                 "Fwd: " + first["subject"],
-                "Forwarding in case this did not reach you. This is blocking us.\n\n> "
-                + first["body"].replace("\n", "\n> "),
+                rng.choice(_FORWARDS) + "\n\n> " + first["body"].replace("\n", "\n> "),
             ),
         )
         messages.append(
@@ -117,12 +179,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 52,
                 "Account executive",
                 "sales",
-                "Renewal call next week",
-                f"Hi team, unrelated: can someone join the renewal call with {customer.name} on "
-                "Thursday? They asked about the new reporting add-on.",
+                "Account note",
+                rng.choice(_SALES).format(customer=customer.name),
             )
         )
     if difficulty == "hard":
+        response = "four business hours" if customer.tier == "enterprise" else "one business day"
         messages.insert(
             1,
             msg(
@@ -131,7 +193,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 "system",
                 "Automatic reply: " + first["subject"],
                 "Thanks for contacting support. Your request has been received. "
-                "Our standard response time is one business day.",
+                f"Our standard response time for your plan is {response}.",
             ),
         )
         messages.append(
@@ -174,7 +236,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "request_ids": request_ids,
             "trace_ids": trace_ids,
             "onset": world.values["onset_utc"],
-            "impact": {"records": affected, "users": users, "tier": customer.tier},
+            "impact": {"records": records, "users": users, "tier": customer.tier},
             "severity": world.severity,
             "severity_reason": world.text(archetype["severity"]["reason"]),
             "workaround": world.text(spec["workaround"]),

@@ -14,18 +14,65 @@ _COMMS_OPTIONS = (
 )
 
 
+def _nice_thresholds(unit: str):
+    steps = [m * 10**e for e in range(-1, 8) for m in (1, 2, 5)]
+    return sorted(set(steps) | ({float(n) for n in range(5, 100, 5)} if unit == "%" else set()))
+
+
+def _threshold(baseline: float, peak: float, unit: str, *, rise: float) -> float | None:
+    """A round threshold the metric crosses: at least `rise` times its baseline and clearly below
+    its peak, or None when the failure does not move it that far (nothing would page)."""
+    fitting = [t for t in _nice_thresholds(unit) if baseline * rise <= t <= peak * 0.9]
+    return fitting[-1] if fitting else None
+
+
+def _figure(value: float) -> str:
+    return f"{value:g}" if value < 1000 else f"{value:,.0f}"
+
+
+def first_alert(world: World) -> dict | None:
+    """The alert the failure raises, if it raises one: the error rate when it rises well past a
+    threshold, else the saturation metric when that does; a value always above its threshold.
+    None when nothing pages (a wrong report, a stale setting, one customer's DNS record)."""
+    metrics = world.archetype["metrics"]
+    err = metrics["error_rate_pct"]
+    threshold = _threshold(err["baseline"], err["peak"], "%", rise=2)
+    if threshold is not None:
+        return {"metric": f"{world.values['primary_service']} error rate", "value": f"{err['peak']}%",
+                "threshold": f"{_figure(threshold)}%", "window": "over 5m"}  # fmt: skip
+    sat = metrics["saturation"]
+    threshold = _threshold(sat["baseline"], sat["peak"], sat["unit"], rise=1.5)
+    if threshold is None:
+        return None
+    unit = sat["unit"] if sat["unit"] == "%" else " " + sat["unit"]
+    return {"metric": world.text(sat["name"]), "value": f"{_figure(sat['peak'])}{unit}",
+            "threshold": f"{_figure(threshold)}{unit}", "window": ""}  # fmt: skip
+
+
+def alert_text(alert: dict) -> str:
+    window = f" {alert['window']}" if alert["window"] else ""
+    return f"{alert['metric']} {alert['value']}{window} (threshold {alert['threshold']})"
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
-    err = archetype["metrics"]["error_rate_pct"]
     # When many tenants fail, the drill says enterprise ones are among them before it asks for the severity.
     many_tenants = world.many_tenants
     severity = world.incident_severity
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
+    alert = first_alert(world)
+    # A failure that pages nobody starts with the customer's escalation instead of an alert.
+    opening = (
+        (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {world.region}")
+        if alert
+        else (0, "customer_report", "Support escalation",
+              f"{world.customer.name} ({world.customer.tier}) escalated a ticket: "
+              + world.text(archetype["symptom"]) + " No monitoring alert has fired.")
+    )  # fmt: skip
     injects = [
-        (0, "alert", "PagerDuty",
-         f"[FIRING] {world.values['primary_service']} error rate {err['peak']}% over 5m (threshold 5%), {world.region}"),
+        opening,
         (90, "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),

@@ -1,5 +1,7 @@
 """triage_queue: 3-5 tickets of mixed severity, tier and ambiguity, one of them the scenario's outage."""
 
+import re
+
 from scenarios.catalog import archetype_ids, catalog
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
@@ -13,6 +15,29 @@ _BENIGN_ROUTE_REASONS = {
     "L1": "Frontline support can answer it from the documentation.",
     "L2": "It needs a support engineer to look at the customer's account or configuration.",
 }
+# A ticket's severity by what it shows and the customer's tier, as the queue's scale defines it.
+TICKET_SEVERITY = {
+    "data_at_risk": {"enterprise": "SEV1", "premium": "SEV1", "standard": "SEV1"},
+    "blocked": {"enterprise": "SEV1", "premium": "SEV2", "standard": "SEV2"},
+    "degraded": {"enterprise": "SEV2", "premium": "SEV2", "standard": "SEV2"},
+    "partial": {"enterprise": "SEV3", "premium": "SEV3", "standard": "SEV3"},
+}
+_IMPACT_REASONS = {
+    "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
+    "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
+    "degraded": "A core feature is badly degraded for the customer with no real workaround.",
+    "partial": "Partial impact: a delay, some users, or a workaround exists, and the service is up.",
+}
+SEVERITY_SCALE = {
+    "SEV1": "Critical: customers' data or money at risk, production down for many customers, or an enterprise customer fully blocked.",
+    "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
+    "SEV3": "Minor: partial impact (a delay, some users), or a workaround exists.",
+    "SEV4": "Question, request or cosmetic issue; no service impact.",
+}
+_VAGUE_ROUTE_REASON = (
+    "The ticket is too vague to route further: a support engineer gathers the missing facts "
+    "and checks the customer's account first."
+)
 QUEUE_SIZE = {"easy": 3, "medium": 4, "hard": 5}
 # How many of the queue's outage tickets are written vaguely, by difficulty.
 VAGUE_SHARE = {"easy": 0.0, "medium": 0.34, "hard": 0.67}
@@ -46,27 +71,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         clear = position == 0 and difficulty != "hard" or rng.random() >= VAGUE_SHARE[difficulty]
         ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50 * 60) * 1000)
         missing_facts, stated_facts = ticket_facts(outage, ticket)
-        entries.append(
-            (
-                ticket,
-                {
-                    "severity": outage.severity,
-                    "component": outage.archetype["component"],
-                    "route": outage.archetype["route"],
-                    "tier": outage.customer.tier,
-                    "missing_facts": missing_facts,
-                    "stated_facts": stated_facts,
-                    "clarity": "clear" if clear else "vague",
-                    "severity_reason": outage.text(outage.archetype["severity"]["reason"]),
-                    "route_reason": outage.text(outage.archetype["route_reason"]),
-                    "root_cause": outage.text(outage.archetype["root_cause"]),
-                    "next_steps": outage.texts(
-                        outage.archetype["mitigations"]["safe"]
-                        + outage.archetype["mitigations"].get("follow_up", [])
-                    ),
-                },
-            )
-        )
+        entries.append((ticket, _outage_key(outage, ticket, clear, missing_facts, stated_facts)))
     fake = seeded_faker(f"triage-benign|{world.archetype['id']}|{world.seed}|{difficulty}")
     for spec in benign_specs:
         customer = make_customer(rng, fake)
@@ -118,16 +123,86 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "the component, where it goes (L1, L2, Engineering, SRE or Security), the questions you would "
             "ask the customer, and your next steps; then put the queue in the order you would work it."
         ),
-        "severity_scale": {
-            "SEV1": "Critical: production down or data at risk for many customers, or an enterprise customer fully blocked.",
-            "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
-            "SEV3": "Minor: partial impact or a workaround exists.",
-            "SEV4": "Question, request or cosmetic issue; no service impact.",
-        },
+        "severity_scale": dict(SEVERITY_SCALE),
         "tickets": tickets,
     }
     answer_key = {"tickets": keys, "priority_order": order}
     return payload, answer_key
+
+
+def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], stated: list[str]) -> dict:
+    """What a triager can justify from this ticket alone: the severity its impact and the customer's
+    tier give on the queue's scale; for a vague ticket, the area its words name, support (L2) to
+    gather the missing facts, and asking for them first; next steps naming no version, change, id
+    or host the ticket does not show."""
+    archetype = outage.archetype
+    tier = outage.customer.tier
+    impact = archetype["severity"]["ticket_impact"]
+    severity = TICKET_SEVERITY[impact][tier]
+    tier_words = (
+        "an enterprise customer fully blocked is SEV1" if tier == "enterprise" else f"a {tier} customer"
+    )
+    reason = _IMPACT_REASONS[impact].format(feature="integration or workflow", tier_words=tier_words)
+    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
+    if clear:
+        component, route = archetype["component"], archetype["route"]
+        route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
+        next_steps = [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps]
+    else:
+        component = archetype["ticket"].get("vague_component", archetype["component"])
+        route, route_reason = "L2", _VAGUE_ROUTE_REASON
+        next_steps = [
+            "Ask the customer for " + "; ".join(missing[:3]) + ".",
+            f"Check {outage.customer.name}'s recent errors and changes in the area the ticket describes, "
+            "then route it with the facts.",
+        ]
+    return {
+        "severity": severity,
+        "component": component,
+        "route": route,
+        "tier": tier,
+        "missing_facts": missing,
+        "stated_facts": stated,
+        "clarity": "clear" if clear else "vague",
+        "severity_reason": f"{SEVERITY_SCALE[severity].split(':')[0]} by the queue's scale. {reason}",
+        "route_reason": route_reason,
+        "root_cause": outage.text(archetype["root_cause"]),
+        "next_steps": next_steps,
+    }
+
+
+# The identifiers a triager cannot know from a ticket that does not show them, and the words that
+# say the same without them ("roll back to the previous version").
+_GENERAL = (
+    (re.compile(r"\b(?:back )?to v\d+\.\d+\.\d+\b"), "back to the previous version"),
+    (re.compile(r"\bv\d+\.\d+\.\d+\b"), "the new version"),
+    (re.compile(r"\bchange CHG-\d+\b|\bCHG-\d+\b"), "the recent change"),
+    (re.compile(r"\(?\btn_[0-9a-f]{6,}\b\)?"), "the customer's tenant"),
+    (re.compile(r"\b[a-z]{1,6}_[0-9a-f]{6,}\b"), "the affected one"),
+    (re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"), "the customer's endpoint"),
+    (re.compile(r"\bip-\d+(?:-\d+){3}\b"), "the affected node"),
+    (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"), "the time the logs show"),
+)
+
+
+def _unnamed_facts(world: World, text: str, shown: str) -> str:
+    """A fact of the failure the ticket does not give (a flag key, a node) is named by what it is."""
+    for name, value in world.values.items():
+        if (
+            name in world.archetype.get("facts", {})
+            and len(value) >= 6
+            and value in text
+            and value not in shown
+        ):
+            text = text.replace(value, "the " + name.replace("_", " "))
+    return text
+
+
+def _generalise(text: str, shown: str) -> str:
+    for pattern, words in _GENERAL:
+        text = pattern.sub(lambda m, w=words: m.group(0) if m.group(0).strip("()") in shown else w, text)
+    return re.sub(r"back back to", "back to", text)
 
 
 def _neighbour(archetype_id: str, world: World, rng) -> World:

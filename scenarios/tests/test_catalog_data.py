@@ -112,8 +112,10 @@ def test_placeholders_are_world_or_facts():
     for arche in archetypes():
         allowed = WORLD_PLACEHOLDERS | set(arche.get("facts", {}))
         for path, text in iter_strings(arche, f"$.{arche['id']}"):
+            # The customer's impact names the counts the escalation key expects.
+            here = allowed | ({"records", "users"} if path.endswith(".escalation.customer_impact") else set())
             for name in PLACEHOLDER_RE.findall(text):
-                if name not in allowed:
+                if name not in here:
                     problems.append(f"{path}: {{{name}}}")
     assert not problems, "unknown placeholders:\n" + "\n".join(problems)
 

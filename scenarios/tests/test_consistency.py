@@ -790,3 +790,162 @@ def test_a_deploy_line_naming_a_tenant_is_refused(scenarios):
         payload["logs"][7]["tenant_id"] = "tn_0123456789"
 
     _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[7].tenant_id", "no tenant")
+
+
+# --- what a reader of the material can know --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "text"),
+    [
+        (
+            "incident",
+            "injects",
+            "[FIRING] settings-service error rate 0.35% over 5m (threshold 5%), eu-west-1",
+        ),
+        ("customer_comms", "timeline", "Alert: domains-service error rate at 0.3% (normal 0.3%)."),
+    ],
+)
+def test_an_alert_below_its_threshold_is_refused(scenarios, kind, field, text):
+    def mutate(payload, key):
+        payload[field][0]["text"] = text
+
+    _assert_path(_refused(scenarios, kind, mutate), f"payload.{field}[0].text", "does not exceed")
+
+
+def test_an_alert_above_its_threshold_passes(scenarios):
+    payload = copy.deepcopy(scenarios["incident"].payload)
+    payload["injects"][0]["text"] = (
+        "[FIRING] auth-service error rate 14.0% over 5m (threshold 10%), eu-west-1"
+    )
+    assert [v for v in lint("incident", payload, scenarios["incident"].answer_key)] == []
+
+
+def test_a_brief_calling_a_stated_cause_unknown_is_refused(scenarios):
+    def mutate(payload, key):
+        stated = "E-mails are delayed because our e-mail delivery provider is unavailable."
+        payload["known"][0] = key["known"][0] = stated
+        payload["brief"] = "Draft the next update. The cause is not yet known."
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.brief", "calls the cause unknown")
+
+
+def test_a_one_customer_failure_on_the_status_page_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["incident"]["customer_reports"] = 1
+        payload["audience"] = "status page and e-mail to affected customers"
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.audience", "only one customer")
+
+
+def test_a_report_count_the_incident_does_not_have_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["incident"]["customer_reports"] = 3
+        payload["timeline"][-1]["text"] = "31 customers have reported the problem so far."
+
+    problems = _refused(scenarios, "customer_comms", mutate)
+    last = len(scenarios["customer_comms"].payload["timeline"]) - 1
+    _assert_path(problems, f"payload.timeline[{last}].text", "incident counts 3")
+
+
+def test_customer_guidance_naming_our_rollback_is_refused(scenarios):
+    def mutate(payload, key):
+        key["guidance"] = "Client retries with backoff succeed part of the time; rollback to v6.20.7."
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.guidance", "only the provider")
+
+
+def _customer_message(payload) -> int:
+    return next(n for n, m in enumerate(payload["thread"]) if m["role"] == "customer" and n > 0)
+
+
+def test_a_customer_reciting_the_keys_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        n = _customer_message(payload)
+        payload["thread"][n]["body"] += f"\n{key['facts']['workaround']} - is that what we should do?"
+
+    n = _customer_message(scenarios["escalation_writeup"].payload)
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "word for word"
+    )
+
+
+def test_a_customer_naming_our_internal_version_is_refused(scenarios):
+    def mutate(payload, key):
+        n = _customer_message(payload)
+        payload["thread"][n]["body"] += f"\nShould you roll back to {key['facts']['versions'][0]}?"
+
+    n = _customer_message(scenarios["escalation_writeup"].payload)
+    version = scenarios["escalation_writeup"].answer_key["facts"]["versions"][0]
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", version)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "token"),
+    [
+        ("actual", "Bulk enumeration from 198.51.100.23.", "198.51.100.23"),
+        ("expected", "Order list requests complete in under 300ms.", "300"),
+        ("environment", "Production, eu-west-1, change CHG-4471", "CHG-4471"),
+    ],
+)
+def test_a_key_fact_the_thread_never_states_is_refused(scenarios, field, value, token):
+    def mutate(payload, key):
+        key["facts"][field] = value
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate),
+        f"answer_key.facts.{field}",
+        f"{token} does not occur",
+    )
+
+
+def test_a_secret_of_our_internal_database_is_refused(scenarios):
+    def mutate(payload, key):
+        body = next(m for m in payload["thread"] if m["id"] == key["secret"]["message_id"])
+        body["body"] += f"\nDATABASE_URL=postgres://app:{key['secret']['value']}@db.internal:5432/app"
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.secret.value", "internal host"
+    )
+
+
+def test_an_api_key_that_is_not_the_customers_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nKey prefix rk_live_c5f3b8."
+        message = next(m for m in payload["thread"] if m["id"] == key["secret"]["message_id"])
+        message["body"] = message["body"].replace(key["secret"]["value"], "rw_live_284550e407aa")
+        key["secret"].update(kind="api_key", value="rw_live_284550e407aa")
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.secret.value", "rk_live_c5f3b8"
+    )
+
+
+def _ticket_of(scenarios, outage: bool) -> str:
+    keys = scenarios["triage_queue"].answer_key["tickets"]
+    return next(tid for tid, entry in keys.items() if (entry["root_cause"] is not None) == outage)
+
+
+def test_a_triage_step_naming_an_id_the_ticket_never_shows_is_refused(scenarios):
+    ticket_id = _ticket_of(scenarios, outage=True)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["next_steps"][0] = "Revert change CHG-4471 for tenant tn_3aacda5992."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.next_steps[0]",
+        "never shows",
+    )
+
+
+@pytest.mark.parametrize(("outage", "severity"), [(False, "SEV3"), (True, "SEV4")])
+def test_a_severity_against_the_queues_own_scale_is_refused(scenarios, outage, severity):
+    ticket_id = _ticket_of(scenarios, outage=outage)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["severity"] = severity
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.severity", severity
+    )

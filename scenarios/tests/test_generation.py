@@ -284,9 +284,9 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
     texts = [inject["text"] for inject in generated.payload["injects"]]
 
-    assert generated.answer_key["severity"] == "SEV3"  # by_tier: enterprise SEV2, standard SEV3
-    assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV3"]
-    assert generated.answer_key["update_cadence_minutes"] == 120
+    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV1, standard SEV2
+    assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV2"]
+    assert generated.answer_key["update_cadence_minutes"] == 60
     assert not any("enterprise" in text for text in texts), texts
     assert any("no other customer has reported" in text for text in texts)
     assert "(standard) is affected" in generated.answer_key["severity_reason"]
@@ -313,7 +313,7 @@ def test_a_postmortem_of_one_tenant_has_one_affected_customer_and_its_tiers_seve
     one = generate("postmortem", "oauth_client_secret_expired", seed, "medium").payload["incident"]
     many = generate("postmortem", "memory_leak_oom_restarts", seed, "medium").payload["incident"]
 
-    assert (one["severity"], one["customers_affected"]) == ("SEV3", 1)
+    assert (one["severity"], one["customers_affected"]) == ("SEV2", 1)  # standard tier of a blocking failure
     assert many["severity"] == "SEV2" and many["customers_affected"] >= 12
 
 
@@ -422,3 +422,44 @@ def test_tickets_arrive_at_any_second_not_all_on_the_same_one():
         assert len(set(stamps)) == len(stamps)
         seconds |= {stamp[17:19] for stamp in stamps}
     assert len(seconds) >= 10
+
+
+def test_a_one_tenant_failure_is_told_to_that_customer_and_a_stated_cause_is_not_called_unknown():
+    dns = generate("customer_comms", "dns_custom_domain_broken", 5, "medium").payload
+    assert dns["incident"]["customer_reports"] == 1
+    assert "status page" not in dns["audience"] and "status page" not in dns["brief"]
+    # The DNS failure moves no error rate: nothing pages, so the timeline opens with the customer's report.
+    assert dns["timeline"][0]["source"] == "support"
+    email = generate("customer_comms", "third_party_provider_outage", 7, "easy").payload
+    assert "because our e-mail delivery provider is unavailable" in email["known"][0]
+    assert "not yet known" not in email["brief"] and email["incident"]["status"] == "identified"
+
+
+def test_a_drill_whose_failure_pages_nobody_opens_with_the_customers_escalation():
+    stale = generate("incident", "stale_cache_after_config_change", 3, "easy").payload["injects"][0]
+    assert (stale["kind"], stale["source"]) == ("customer_report", "Support escalation")
+    pool = generate("incident", "db_pool_exhaustion_after_deploy", 7, "medium").payload["injects"][0]
+    assert pool["text"].startswith("[FIRING] orders-service error rate 22.0% over 5m (threshold 15%)")
+
+
+def test_an_escalation_thread_carries_the_impact_its_root_cause_implies():
+    generated = generate("escalation_writeup", "leaked_api_key_in_use", 7, "medium")
+    records = generated.answer_key["facts"]["impact"]["records"]
+    from scenarios.generation.world import build_world
+
+    world = build_world("leaked_api_key_in_use", 7)
+    assert records == int(world.values["records_accessed"])
+    customer_text = " ".join(m["body"] for m in generated.payload["thread"] if m["role"] == "customer")
+    assert f"{records:,}" in customer_text and world.values["source_ip"] in customer_text
+    assert "failing calls" not in customer_text and "blocked" not in customer_text
+    secret = generated.answer_key["secret"]["value"]
+    assert secret.startswith(world.values["api_key_prefix"])
+
+
+def test_a_vague_triage_ticket_is_keyed_to_ask_for_its_missing_facts():
+    generated = generate("triage_queue", "oauth_client_secret_expired", 7, "hard")
+    vague = [k for k in generated.answer_key["tickets"].values() if k["clarity"] == "vague"]
+    assert vague
+    for entry in vague:
+        assert entry["route"] == "L2"
+        assert entry["next_steps"][0].startswith("Ask the customer for ")

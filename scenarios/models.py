@@ -26,6 +26,11 @@ class Scenario(models.Model):
     it must never be shown to a candidate, since generation inputs regenerate the answer key.
     """
 
+    # A log of more lines than this is kept only as LogLine rows, not in `payload`: one JSON value of
+    # a million lines is over 300 MB (PostgreSQL's jsonb holds at most 255 MB, and writing it takes
+    # several times that in memory). full_payload() gives the payload with its lines either way.
+    PAYLOAD_LOG_LINES = 100_000
+
     reference = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
     archetype = models.CharField(max_length=64, blank=True)
@@ -49,6 +54,13 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def full_payload(self) -> dict:
+        """The payload with its log lines, from the rows when the payload does not hold them."""
+        if self.kind != "log_investigation" or "logs" in self.payload:
+            return self.payload
+        rows = self.log_rows.order_by("seq").iterator(chunk_size=5_000)
+        return {**self.payload, "logs": [row.as_line() for row in rows]}
 
 
 def view_payload_of(payload: dict) -> dict:

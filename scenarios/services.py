@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from scenarios import packs
 from scenarios.canonical import content_hash
-from scenarios.generation import GenerationError, generate, validate_inputs
+from scenarios.generation import GeneratedScenario, GenerationError, generate, validate_inputs
 from scenarios.models import AnswerKey, GenerationBatch, LogLine, Scenario, ScenarioOrigin, view_payload_of
 
 
@@ -23,9 +23,17 @@ def generated_reference(
 
 @transaction.atomic
 def scenario_generate(
-    *, kind: str, archetype: str, seed: int, difficulty: str, log_lines: int | None = None
+    *,
+    kind: str,
+    archetype: str,
+    seed: int,
+    difficulty: str,
+    log_lines: int | None = None,
+    generated: GeneratedScenario | None = None,
 ) -> Scenario:
-    """Generate and store a scenario; the same inputs return the stored one, so retries create nothing twice."""
+    """Generate and store a scenario; the same inputs return the stored one, so retries create nothing twice.
+
+    `generated`: the scenario of these inputs, already generated (a caller that prints it too)."""
     version = validate_inputs(kind, archetype, seed, difficulty, log_lines=log_lines)
     reference = generated_reference(
         kind=kind,
@@ -38,7 +46,22 @@ def scenario_generate(
     existing = Scenario.objects.filter(reference=reference).first()
     if existing is not None:
         return existing
-    generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    if generated is None or (
+        generated.kind,
+        generated.archetype,
+        generated.seed,
+        generated.difficulty,
+        generated.log_lines,
+    ) != (kind, archetype, seed, difficulty, log_lines):
+        generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    lines = generated.document.get("logs")
+    if lines is not None and len(lines) > Scenario.PAYLOAD_LOG_LINES:
+        # A big log is kept only as rows (see Scenario.PAYLOAD_LOG_LINES), written from its columns.
+        payload = {key: value for key, value in generated.document.items() if key != "logs"}
+        view_payload = payload | {"log_count": len(lines)}
+    else:
+        payload = generated.payload
+        view_payload = view_payload_of(payload)
     scenario = Scenario(
         reference=reference,
         kind=generated.kind,
@@ -49,8 +72,8 @@ def scenario_generate(
         log_lines=generated.log_lines,
         origin=ScenarioOrigin.GENERATED,
         title=generated.title[:300],
-        payload=generated.payload,
-        view_payload=view_payload_of(generated.payload),
+        payload=payload,
+        view_payload=view_payload,
         content_hash=generated.content_hash,
     )
     scenario.full_clean(validate_unique=False)
@@ -58,7 +81,7 @@ def scenario_generate(
         with transaction.atomic():
             scenario.save()
             AnswerKey.objects.create(scenario=scenario, content=generated.answer_key)
-            _store_log_lines(scenario)
+            _store_log_lines(scenario, lines)
     except IntegrityError:
         # Another worker stored the same inputs a moment ago; theirs is byte-identical.
         return Scenario.objects.get(reference=reference)
@@ -207,8 +230,10 @@ def generation_batch_run(*, batch_id: int) -> GenerationBatch:
 LOG_LINE_BATCH = 5_000
 
 
-def _store_log_lines(scenario: Scenario) -> None:
-    """Index a log_investigation scenario's lines as rows for the log explorer."""
+def _store_log_lines(scenario: Scenario, lines=None) -> None:
+    """Index a log_investigation scenario's lines as rows for the log explorer, LOG_LINE_BATCH rows
+    at a time. `lines`: its lines when the payload does not hold them (any iterable of line dicts,
+    such as a generated scenario's compact LogLines, read a slice at a time)."""
     LogLine.objects.filter(scenario=scenario).delete()
     if scenario.kind != "log_investigation":
         return
@@ -232,7 +257,7 @@ def _store_log_lines(scenario: Scenario) -> None:
             status=line.get("status"),
             latency_ms=line.get("latency_ms"),
         )
-        for seq, line in enumerate(scenario.payload["logs"])
+        for seq, line in enumerate(scenario.payload["logs"] if lines is None else lines)
     )
     while batch := list(itertools.islice(rows, LOG_LINE_BATCH)):
         LogLine.objects.bulk_create(batch)

@@ -56,7 +56,7 @@ def scenario_generate(
         generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
     lines = generated.document.get("logs")
     if lines is not None and len(lines) > Scenario.PAYLOAD_LOG_LINES:
-        # A big log is kept only as rows (see Scenario.PAYLOAD_LOG_LINES), written from its columns.
+        # A long log is kept only as rows (see Scenario.PAYLOAD_LOG_LINES), written from its columns.
         payload = {key: value for key, value in generated.document.items() if key != "logs"}
         view_payload = payload | {"log_count": len(lines)}
     else:

@@ -68,6 +68,7 @@ class Template:
     fixed_tenant: str | None = None
 
 
+_LINE_ID = re.compile(r"L\d{6,}")
 _ID_BYTES = 30  # a line's trace, span and request ids: one 240-bit draw
 LATENCY_KEY = ',"latency_ms":'
 
@@ -267,6 +268,10 @@ class LogLines(Sequence):
     def service(self, n: int) -> str:
         return self.kinds[self.kind[n]][1]
 
+    def positions(self) -> "Positions":
+        """A mapping of line id to position, as a dict of every id would be, without the dict."""
+        return Positions(len(self))
+
     def line_id(self, n: int) -> str:
         return f"L{n:06d}"
 
@@ -290,6 +295,32 @@ class LogLines(Sequence):
     def services(self) -> set[str]:
         used = set(self.kind)
         return {self.kinds[k][1] for k in used}
+
+
+class Positions:
+    """Line id -> position for ids made from positions (L000042 -> 42)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def get(self, line_id, default=None):
+        if isinstance(line_id, str) and _LINE_ID.fullmatch(line_id):
+            n = int(line_id[1:])
+            if n < self.count and line_id == f"L{n:06d}":
+                return n
+        return default
+
+    def __contains__(self, line_id) -> bool:
+        return self.get(line_id) is not None
+
+    def __getitem__(self, line_id) -> int:
+        position = self.get(line_id)
+        if position is None:
+            raise KeyError(line_id)
+        return position
+
+    def __len__(self) -> int:
+        return self.count
 
 
 @dataclass

@@ -92,3 +92,21 @@ def test_log_lines_read_and_rewrite_like_a_list_of_dicts():
         "message": "heap usage 90%",
     }
     assert lines.json_items(n, n + 1) == orjson.dumps(rewritten, option=orjson.OPT_SORT_KEYS)
+
+
+def test_the_linter_finds_the_same_in_the_compact_lines_as_in_the_dicts():
+    from scenarios import consistency
+
+    generated = generate("log_investigation", "db_pool_exhaustion_after_deploy", 6, "hard", log_lines=6000)
+    assert consistency.lint("log_investigation", generated.document, generated.answer_key) == []
+    lines = generated.document["logs"]
+    # Break it: a line earlier than the one before it, and a message naming another tenant than its line's.
+    lines.ms[4000] = lines.ms[3990]
+    n = next(i for i in range(len(lines)) if lines.tenant_id(i) and lines.tenant_id(i) in lines.message(i))
+    other = next(t for t in lines.tenants if t and t != lines.tenant_id(n))
+    lines[n] = lines[n] | {"message": lines.message(n).replace(lines.tenant_id(n), other)}
+    plain = {**generated.document, "logs": lines.to_list()}
+
+    compact = consistency.lint("log_investigation", generated.document, generated.answer_key)
+    assert {v.invariant for v in compact} >= {"log_lines_unique_and_in_order", "log_tenant_matches_message"}
+    assert compact == consistency.lint("log_investigation", plain, generated.answer_key)

@@ -46,14 +46,12 @@ def scenario_generate(
     existing = Scenario.objects.filter(reference=reference).first()
     if existing is not None:
         return existing
-    if generated is None or (
-        generated.kind,
-        generated.archetype,
-        generated.seed,
-        generated.difficulty,
-        generated.log_lines,
-    ) != (kind, archetype, seed, difficulty, log_lines):
+    if generated is None:
         generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    elif (generated.kind, generated.archetype, generated.seed, generated.difficulty, generated.log_lines) != (
+        kind, archetype, seed, difficulty, log_lines,
+    ):  # fmt: skip
+        raise ValueError(f"the scenario given is not the one of these inputs ({reference})")
     lines = generated.document.get("logs")
     if lines is not None and len(lines) > Scenario.PAYLOAD_LOG_LINES:
         # A long log is kept only as rows (see Scenario.PAYLOAD_LOG_LINES), written from its columns.

@@ -33,6 +33,7 @@ def iter_canonical(value, *, chunk_items: int = CHUNK_ITEMS) -> Iterator[bytes]:
         yield orjson.dumps(value, option=_OPTIONS)
     elif isinstance(value, dict):
         separator = b"{"
+        # orjson sorts str keys by their UTF-8 bytes, which is code point order, as sorted() does.
         for key in sorted(value):
             yield separator + orjson.dumps(key) + b":"
             yield from iter_canonical(value[key], chunk_items=chunk_items)

@@ -65,7 +65,7 @@ def _take_drills(enrolment: Enrolment, done: list[tuple]) -> None:
         attempt, _ = services.drill_start(enrolment=enrolment, exercise=exercises[slug])
         for item in attempt.items.select_related("scenario__answer_key").order_by("position"):
             answer = simulator_demo.ANSWERS[item.kind](
-                item.scenario.payload, item.scenario.answer_key.content, quality
+                item.scenario.full_payload(), item.scenario.answer_key.content, quality
             )
             simulator_services.response_save(attempt=attempt, item=item, base_version=0, answer=answer)
         simulator_services.attempt_submit(attempt=attempt, submitted_by="participant")

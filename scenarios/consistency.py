@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from scenarios.generation.logstream import LogLines
+
 Finding = tuple[str, str]  # (JSON path, message)
 Invariant = Callable[[dict, dict], Iterable[Finding]]
 
@@ -255,8 +257,13 @@ def physical_bounds(payload: dict, key: dict) -> Iterator[Finding]:
 # --- log_investigation ----------------------------------------------------------------------------
 
 
-def _log_index(payload: dict) -> dict[str, int]:
-    return {line["id"]: n for n, line in enumerate(payload["logs"])}
+def _log_index(payload: dict):
+    """Line id -> position. A generated log's ids are its positions (see LogLines.positions), so a
+    million lines need no dict of a million ids."""
+    logs = payload["logs"]
+    if isinstance(logs, LogLines):
+        return logs.positions()
+    return {line["id"]: n for n, line in enumerate(logs)}
 
 
 _POSITIONAL_ID = re.compile(r"^L\d+$")
@@ -271,6 +278,8 @@ def positional_line_id(position: int) -> str:
 def log_line_ids_positional_or_explicit(payload: dict, key: dict) -> Iterator[Finding]:
     """An id of L and digits only is positional and must be its own line's position (so it cannot
     collide with an id given to another line); any other id is explicit and may sit anywhere."""
+    if isinstance(payload["logs"], LogLines):
+        return  # a generated log's ids are made from its positions
     misplaced = [
         (n, line["id"])
         for n, line in enumerate(payload["logs"])
@@ -289,6 +298,15 @@ def log_line_ids_positional_or_explicit(payload: dict, key: dict) -> Iterator[Fi
 @invariant("log_investigation")
 def log_lines_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
     logs = payload["logs"]
+    if isinstance(logs, LogLines):
+        # Ids made from positions cannot repeat; times are numbers, compared without parsing.
+        later = next((n for n in range(1, len(logs)) if logs.ms[n] < logs.ms[n - 1]), None)
+        if later is not None:
+            yield (
+                f"$.payload.logs[{later}].ts",
+                f"log lines are out of time order: {logs.ts(later)} comes after a later one",
+            )
+        return
     yield from _unique_ids(logs, "$.payload.logs", "log line")
     yield from _in_time_order(logs, "$.payload.logs", "ts", "log lines")
 
@@ -657,9 +675,10 @@ def _line_of(
 def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each trace is the request of a log line: same trace and span ids, service, operation, status,
     latency and time."""
+    traced = {trace["trace_id"] for trace in payload["traces"]}
     by_trace: dict[str, list[int]] = {}
     for n, line in enumerate(payload["logs"]):
-        if "trace_id" in line:  # a system line outside any request has none
+        if line.get("trace_id") in traced:  # a system line outside any request has none
             by_trace.setdefault(line["trace_id"], []).append(n)
     for t, trace in enumerate(payload["traces"]):
         path = f"$.payload.traces[{t}]"

@@ -26,6 +26,13 @@ class Scenario(models.Model):
     it must never be shown to a candidate, since generation inputs regenerate the answer key.
     """
 
+    # A generated log of more lines than this (the hard default) is kept only as LogLine rows, not in
+    # `payload`: writing lines into a JSON value takes about 4 KB of memory a line (100,000 lines:
+    # 380 MB), and a million lines are over 300 MB of JSON, more than PostgreSQL's jsonb holds (255 MB).
+    # Rows are streamed (services._store_log_lines). full_payload() gives the payload with its lines
+    # either way.
+    PAYLOAD_LOG_LINES = 30_000
+
     reference = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=ScenarioKind.choices)
     archetype = models.CharField(max_length=64, blank=True)
@@ -49,6 +56,13 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def full_payload(self) -> dict:
+        """The payload with its log lines, from the rows when the payload does not hold them."""
+        if self.kind != "log_investigation" or "logs" in self.payload:
+            return self.payload
+        rows = self.log_rows.order_by("seq").iterator(chunk_size=5_000)
+        return {**self.payload, "logs": [row.as_line() for row in rows]}
 
 
 def view_payload_of(payload: dict) -> dict:
@@ -100,7 +114,8 @@ class GenerationBatch(models.Model):
 
 class LogLine(models.Model):
     """One line of a log_investigation scenario, as a row, so a log explorer can filter and page
-    through 100,000 lines without loading the payload. The payload keeps the canonical copy."""
+    through 100,000 lines without loading the payload. The payload keeps the canonical copy, except
+    for a generated log longer than Scenario.PAYLOAD_LOG_LINES, whose rows are its only copy."""
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="log_rows")
     seq = models.PositiveIntegerField()

@@ -280,7 +280,7 @@ def pack_document(scenarios, *, name: str = "", description: str = "") -> dict:
             difficulty=scenario.difficulty,
             title=scenario.title,
             content_hash=scenario.content_hash,
-            payload=scenario.payload,
+            payload=scenario.full_payload(),
             answer_key=scenario.answer_key.content,
             archetype=scenario.archetype,
             seed=scenario.seed,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from scenarios import packs
 from scenarios.canonical import content_hash
-from scenarios.generation import GenerationError, generate, validate_inputs
+from scenarios.generation import GeneratedScenario, GenerationError, generate, validate_inputs
 from scenarios.models import AnswerKey, GenerationBatch, LogLine, Scenario, ScenarioOrigin, view_payload_of
 
 
@@ -26,9 +26,17 @@ LARGE_FIELDS = ("payload", "view_payload")
 
 @transaction.atomic
 def scenario_generate(
-    *, kind: str, archetype: str, seed: int, difficulty: str, log_lines: int | None = None
+    *,
+    kind: str,
+    archetype: str,
+    seed: int,
+    difficulty: str,
+    log_lines: int | None = None,
+    generated: GeneratedScenario | None = None,
 ) -> Scenario:
-    """Generate and store a scenario; the same inputs return the stored one, so retries create nothing twice."""
+    """Generate and store a scenario; the same inputs return the stored one, so retries create nothing twice.
+
+    `generated`: the scenario of these inputs, already generated (a caller that prints it too)."""
     version = validate_inputs(kind, archetype, seed, difficulty, log_lines=log_lines)
     reference = generated_reference(
         kind=kind,
@@ -45,7 +53,20 @@ def scenario_generate(
     existing = Scenario.objects.defer(*LARGE_FIELDS).filter(reference=reference).first()
     if existing is not None:
         return existing
-    generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    if generated is None:
+        generated = generate(kind, archetype, seed, difficulty, log_lines=log_lines)
+    elif (generated.kind, generated.archetype, generated.seed, generated.difficulty, generated.log_lines) != (
+        kind, archetype, seed, difficulty, log_lines,
+    ):  # fmt: skip
+        raise ValueError(f"the scenario given is not the one of these inputs ({reference})")
+    lines = generated.document.get("logs")
+    if lines is not None and len(lines) > Scenario.PAYLOAD_LOG_LINES:
+        # A long log is kept only as rows (see Scenario.PAYLOAD_LOG_LINES), written from its columns.
+        payload = {key: value for key, value in generated.document.items() if key != "logs"}
+        view_payload = payload | {"log_count": len(lines)}
+    else:
+        payload = generated.payload
+        view_payload = view_payload_of(payload)
     scenario = Scenario(
         reference=reference,
         kind=generated.kind,
@@ -56,8 +77,8 @@ def scenario_generate(
         log_lines=generated.log_lines,
         origin=ScenarioOrigin.GENERATED,
         title=generated.title[:300],
-        payload=generated.payload,
-        view_payload=view_payload_of(generated.payload),
+        payload=payload,
+        view_payload=view_payload,
         content_hash=generated.content_hash,
     )
     scenario.full_clean(validate_unique=False)
@@ -65,7 +86,7 @@ def scenario_generate(
         with transaction.atomic():
             scenario.save()
             AnswerKey.objects.create(scenario=scenario, content=generated.answer_key)
-            _store_log_lines(scenario)
+            _store_log_lines(scenario, lines)
     except IntegrityError:
         # Another worker stored the same inputs a moment ago; theirs is byte-identical.
         return Scenario.objects.defer(*LARGE_FIELDS).get(reference=reference)
@@ -214,37 +235,55 @@ def generation_batch_run(*, batch_id: int) -> GenerationBatch:
 LOG_LINE_BATCH = 5_000
 
 
-def _store_log_lines(scenario: Scenario) -> None:
-    """Index a log_investigation scenario's lines as rows for the log explorer."""
+def _store_log_lines(scenario: Scenario, lines=None) -> None:
+    """Index a log_investigation scenario's lines as rows for the log explorer: one streamed COPY on
+    PostgreSQL, else LOG_LINE_BATCH rows at a time. `lines`: its lines when the payload does not hold them (any iterable of line dicts,
+    such as a generated scenario's compact LogLines, read a slice at a time)."""
     LogLine.objects.filter(scenario=scenario).delete()
     if scenario.kind != "log_investigation":
         return
-    rows = (
-        LogLine(
-            scenario=scenario,
-            seq=seq,
-            line_id=line["id"],
-            ts=line["ts"],
-            level=line["level"],
-            service=line["service"],
-            host=line["host"],
+    values = (
+        {
+            "scenario_id": scenario.pk,
+            "seq": seq,
+            "line_id": line["id"],
+            "ts": line["ts"],
+            "level": line["level"],
+            "service": line["service"],
+            "host": line["host"],
             # A system line may leave these out; stored as "", given back without them (as_line).
-            trace_id=line.get("trace_id", ""),
-            span_id=line.get("span_id", ""),
-            request_id=line.get("request_id", ""),
-            tenant_id=line.get("tenant_id", ""),
-            message=line["message"],
-            method=line.get("method", ""),
-            path=line.get("path", ""),
-            status=line.get("status"),
-            latency_ms=line.get("latency_ms"),
-        )
-        for seq, line in enumerate(scenario.payload["logs"])
+            "trace_id": line.get("trace_id", ""),
+            "span_id": line.get("span_id", ""),
+            "request_id": line.get("request_id", ""),
+            "tenant_id": line.get("tenant_id", ""),
+            "message": line["message"],
+            "method": line.get("method", ""),
+            "path": line.get("path", ""),
+            "status": line.get("status"),
+            "latency_ms": line.get("latency_ms"),
+        }
+        for seq, line in enumerate(scenario.payload["logs"] if lines is None else lines)
     )
-    while batch := list(itertools.islice(rows, LOG_LINE_BATCH)):
-        LogLine.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":
+        _copy_log_lines(values)
+    else:
+        rows = (LogLine(**row) for row in values)
+        while batch := list(itertools.islice(rows, LOG_LINE_BATCH)):
+            LogLine.objects.bulk_create(batch)
     if connection.vendor == "postgresql":
         # Fresh rows have no planner statistics until autovacuum runs; without them the first
         # searches of a new scenario pick slow plans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE scenarios_logline")
+
+
+def _copy_log_lines(values) -> None:
+    """Rows into PostgreSQL with COPY, streamed: faster than INSERTs, and the memory stays flat
+    (psycopg remembers up to 100 recent statements to decide what to prepare; an INSERT of 5,000
+    lines with its values inlined is over 1 MB, so a million lines held 100 MB of them)."""
+    columns = [field.column for field in LogLine._meta.concrete_fields if not field.primary_key]
+    table = connection.ops.quote_name(LogLine._meta.db_table)
+    statement = f"COPY {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row([row[column] for column in columns])

@@ -85,7 +85,7 @@ def demo_scored_attempts(*, exercise: Exercise, lead) -> list[Attempt]:
         attempt, _, _ = services.attempt_start(invitation_token=token)
         for item in attempt.items.select_related("scenario__answer_key").order_by("position"):
             scenario: Scenario = item.scenario
-            answer = ANSWERS[item.kind](scenario.payload, scenario.answer_key.content, quality)
+            answer = ANSWERS[item.kind](scenario.full_payload(), scenario.answer_key.content, quality)
             services.response_save(attempt=attempt, item=item, base_version=0, answer=answer)
         services.attempt_submit(attempt=attempt, submitted_by="participant")
         _spread_over_time(

@@ -9,7 +9,7 @@ import importlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from scenarios.canonical import canonical_bundle, canonical_json, content_hash
+from scenarios.canonical import bundle_of, canonical_bundle, canonical_json, content_hash, iter_canonical
 from scenarios.catalog import UnknownArchetype, get_archetype
 from scenarios.kinds import KIND_LIST
 
@@ -82,28 +82,48 @@ class GenerationError(ValueError):
 
 @dataclass(frozen=True)
 class GeneratedScenario:
+    """A generated scenario. `document` is its payload as generated: a log's lines are a compact
+    `LogLines` there, which the hash, the canonical bytes (`iter_canonical_*`) and storage read a
+    slice at a time. `payload` is the same payload with the lines as a list of dicts, made on first
+    use: what a small scenario's callers want, too big for a million lines."""
+
     kind: str
     archetype: str
     seed: int
     difficulty: str
     generator_version: int
     log_lines: int | None
-    payload: dict
+    document: dict
     answer_key: dict
+
+    @cached_property
+    def payload(self) -> dict:
+        return {
+            key: value.to_list() if hasattr(value, "to_list") else value
+            for key, value in self.document.items()
+        }
 
     @property
     def title(self) -> str:
-        return self.payload["title"]
+        return self.document["title"]
 
     @cached_property
     def content_hash(self) -> str:
-        return content_hash(payload=self.payload, answer_key=self.answer_key)
+        return content_hash(payload=self.document, answer_key=self.answer_key)
 
     def canonical_payload(self) -> bytes:
-        return canonical_json(self.payload)
+        return canonical_json(self.document)
 
     def canonical_bundle(self) -> bytes:
-        return canonical_bundle(payload=self.payload, answer_key=self.answer_key)
+        return canonical_bundle(payload=self.document, answer_key=self.answer_key)
+
+    def iter_canonical_payload(self):
+        """canonical_payload()'s bytes in pieces."""
+        return iter_canonical(self.document)
+
+    def iter_canonical_bundle(self):
+        """canonical_bundle()'s bytes in pieces."""
+        return iter_canonical(bundle_of(payload=self.document, answer_key=self.answer_key))
 
 
 def validate_inputs(
@@ -172,6 +192,6 @@ def generate(
         difficulty=difficulty,
         generator_version=current,
         log_lines=log_lines,
-        payload=payload,
+        document=payload,
         answer_key=answer_key,
     )

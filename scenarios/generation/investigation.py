@@ -228,8 +228,8 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     dashboard_shape = stories.shape(world, lines, stream, hosts, rng)
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
-    customer_signal = [i for i in stream.signal if lines[i].get("tenant_id") == world.customer.tenant_id]
-    with_http = [i for i in customer_signal if "status" in lines[i]] or customer_signal or stream.signal
+    customer_signal = [i for i in stream.signal if lines.tenant_id(i) == world.customer.tenant_id]
+    with_http = [i for i in customer_signal if lines.has_http(i)] or customer_signal or stream.signal
     picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
 
     # The traces show failing requests: best lines whose "METHOD path" is a span of the archetype's
@@ -256,7 +256,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "ticket": ticket,
         # Whole seconds that contain every line: the end is rounded up.
         "window": {"start": iso_s(start_ms), "end": iso_s(end_ms + 999)},
-        "services": sorted({line["service"] for line in lines}),  # those the logs show
+        "services": sorted(lines.services()),  # those the logs show
         "logs": lines,
         "http_samples": samples,
         "traces": traces,
@@ -265,13 +265,13 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             rng,
             start_ms=start_ms,
             end_ms=end_ms,
-            label=lines[stream.trigger]["message"] if stream.trigger is not None else None,
+            label=lines.message(stream.trigger) if stream.trigger is not None else None,
             # Every deploy and config change of the window, as a real dashboard annotates them: the
             # trigger is one among them, not the only one.
             changes=[
-                (_epoch_ms(lines[i]["ts"]), lines[i]["message"])
+                (lines.ms[i], lines.message(i))
                 for i in sorted([*stream.events, *(i for ids in stream.herrings.values() for i in ids)])
-                if _CHANGE.match(lines[i]["message"])
+                if _CHANGE.match(lines.message(i))
             ],
             shape=dashboard_shape,
         ),
@@ -281,7 +281,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "component": archetype["component"],
         "route": archetype["route"],
         "severity": world.severity,
-        "onset": lines[stream.signal[0]]["ts"],
+        "onset": lines.ts(stream.signal[0]),
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [
             {
@@ -295,18 +295,18 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "signal_line_count": len(stream.signal),
         # Only messages the candidate can find: a rare template may not occur in a short log.
         "signal_messages": sorted(
-            {lines[i]["message"] for i in stream.signal}
-            | ({lines[stream.trigger]["message"]} if stream.trigger is not None else set())
+            {lines.message(i) for i in stream.signal}
+            | ({lines.message(stream.trigger)} if stream.trigger is not None else set())
         ),
         "red_herrings": [
             {
                 "id": spec["id"],
                 # The lines of its first variant: the message the key quotes is the one they carry.
-                "message": lines[stream.herrings[spec["id"]][0]]["message"],
+                "message": lines.message(stream.herrings[spec["id"]][0]),
                 "line_ids": [
-                    lines[i]["id"]
+                    lines.line_id(i)
                     for i in stream.herrings[spec["id"]]
-                    if lines[i]["message"] == lines[stream.herrings[spec["id"]][0]]["message"]
+                    if lines.message(i) == lines.message(stream.herrings[spec["id"]][0])
                 ][:5],
                 "why_not": world.text(spec["why_not"]),
             }
@@ -434,7 +434,13 @@ def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
 
 
 def _trace_lines(
-    trace: list[dict], lines: list[dict], picked: list[int], signal: list[int], world: World, *, want: int
+    trace: list[dict],
+    lines: logstream.LogLines,
+    picked: list[int],
+    signal: list[int],
+    world: World,
+    *,
+    want: int,
 ) -> list[int]:
     """The failures whose requests the traces show: ones the trace's spans can really describe."""
     steps = {(step["service"], world.text(step["operation"])) for step in trace}
@@ -458,7 +464,7 @@ def _trace_lines(
 
 
 def _traces_and_samples(
-    world: World, rng, lines: list[dict], failing: list[int], *, signal: set[int]
+    world: World, rng, lines: logstream.LogLines, failing: list[int], *, signal: set[int]
 ) -> tuple[list, list]:
     """At least MIN_TRACES traces and MIN_SAMPLES HTTP samples: the failing requests first, then
     healthy ones to contrast them with. A healthy request of the failing operation gets a trace of
@@ -503,7 +509,7 @@ def _single_span_trace(line: dict) -> dict:
     }
 
 
-def _healthy_twins(lines: list[dict], failing: dict, rng, *, exclude: set[int]):
+def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: set[int]):
     """Successful requests on the failing request's operation, else its path, else its service, else
     any; each at most once. Scans from a random place rather than filtering every line."""
     start = rng.randrange(len(lines))

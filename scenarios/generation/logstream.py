@@ -2,14 +2,19 @@
 
 This is the hot path of generation (a 100,000-line scenario must build in well under a second),
 so templates are rendered once per scenario (once per tenant, in a few variants with their own
-ids and numbers), timestamps are formatted once per second, and the loop touches nothing but
-locals.
+ids and numbers) and compiled to tuples, and the loop touches nothing but locals. Lines are kept as
+columns (LogLines), not dicts, so a million of them take about 50 MB; timestamps are formatted, once
+per second, only when a line is read or written out.
 """
 
 import random
 import re
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import orjson
 
 HOSTS_PER_SERVICE = 3
 _UNIT = 1 / 65536
@@ -64,9 +69,264 @@ class Template:
     fixed_tenant: str | None = None
 
 
+_LINE_ID = re.compile(r"L\d{6,}")
+_ID_BYTES = 30  # a line's trace, span and request ids: one 240-bit draw
+LATENCY_KEY = ',"latency_ms":'
+
+
+def _stamp_prefix(second: int) -> str:
+    return datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+
+
+class LogLines(Sequence):
+    """A log's lines in columns, about 50 bytes a line instead of a dict of strings (about 1.5 KB):
+    a million lines fit in memory, and a line becomes the payload's dict only when read.
+
+    A line is its time (ms), its kind (level, service, message and HTTP method, path and status,
+    shared by every line that has them), its host, its tenant, its ids and its latency. `lines[n]`
+    gives the dict the payload holds; `dicts(start, stop)` a slice of them; `lines[n] = line`
+    rewrites a line's kind, host, tenant and latency (its id, time and ids stay).
+    """
+
+    def __init__(self) -> None:
+        self.kinds: list[tuple] = []  # (level, service, message, method, path, status)
+        self._kind_index: dict[tuple, int] = {}
+        self.hosts: list[str] = []
+        self._host_index: dict[str, int] = {}
+        self.tenants: list[str] = [""]  # 0: a line about no tenant
+        self._tenant_index: dict[str, int] = {"": 0}
+        self.ms = array("q")
+        self.kind = array("I")
+        self.host = array("I")
+        self.tenant = array("I")
+        self.latency = array("I")
+        self.ids = bytearray()
+        # Canonical JSON fragments of the kinds, hosts and tenants (see json_items), made as they are
+        # needed; the tables only grow, so they stay valid.
+        self._kind_json: list[tuple[str, str, str, bool]] = []
+        self._host_json: list[str] = []
+        self._tenant_json: list[str] = []
+
+    def intern_kind(self, level, service, message, method, path, status) -> int:
+        key = (level, service, message, method, path, status)
+        index = self._kind_index.get(key)
+        if index is None:
+            index = self._kind_index[key] = len(self.kinds)
+            self.kinds.append(key)
+        return index
+
+    def intern_host(self, host: str) -> int:
+        index = self._host_index.get(host)
+        if index is None:
+            index = self._host_index[host] = len(self.hosts)
+            self.hosts.append(host)
+        return index
+
+    def host_index(self, host: str) -> int | None:
+        return self._host_index.get(host)
+
+    def intern_tenant(self, tenant: str) -> int:
+        index = self._tenant_index.get(tenant)
+        if index is None:
+            index = self._tenant_index[tenant] = len(self.tenants)
+            self.tenants.append(tenant)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.ms)
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return (
+                self.dicts(*n.indices(len(self))[:2])
+                if n.step in (None, 1)
+                else [self[i] for i in range(len(self))[n]]
+            )
+        if n < 0:
+            n += len(self)
+        if not 0 <= n < len(self):
+            raise IndexError("log line index out of range")
+        return self.dicts(n, n + 1)[0]
+
+    def __iter__(self) -> Iterator[dict]:
+        for start in range(0, len(self), 4096):
+            yield from self.dicts(start, start + 4096)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, LogLines | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None
+
+    def to_list(self) -> list[dict]:
+        return self.dicts(0, len(self))
+
+    def dicts(self, start: int, stop: int) -> list[dict]:
+        """Lines start..stop-1 as the payload's dicts."""
+        stop = min(stop, len(self))
+        kinds, hosts, tenants = self.kinds, self.hosts, self.tenants
+        ms, kind, host, tenant, latency = self.ms, self.kind, self.host, self.tenant, self.latency
+        ids = self.ids[start * _ID_BYTES : stop * _ID_BYTES].hex()
+        out = []
+        append = out.append
+        last_second, prefix = -1, ""
+        for i in range(start, stop):
+            t = ms[i]
+            second = t // 1000
+            if second != last_second:
+                last_second, prefix = second, _stamp_prefix(second)
+            level, service, message, method, path, status = kinds[kind[i]]
+            o = (i - start) * 60
+            line = {
+                "id": f"L{i:06d}",
+                "ts": f"{prefix}{t % 1000:03d}Z",
+                "level": level,
+                "service": service,
+                "host": hosts[host[i]],
+                "trace_id": ids[o : o + 32],
+                "span_id": ids[o + 32 : o + 48],
+                "request_id": "req_" + ids[o + 48 : o + 60],
+                "tenant_id": tenants[tenant[i]],
+                "message": message,
+            }
+            if not tenant[i]:
+                del line["tenant_id"]
+            if method is not None:
+                line["method"] = method
+                line["path"] = path
+                line["status"] = status
+                line["latency_ms"] = latency[i]
+            append(line)
+        return out
+
+    def json_items(self, start: int, stop: int) -> bytes:
+        """Lines start..stop-1 in canonical JSON, comma-separated: exactly the bytes of
+        canonical_json(self.dicts(start, stop)) without its brackets, written straight from the
+        columns (keys in sorted order, every string escaped by orjson once per kind, host or tenant)."""
+        stop = min(stop, len(self))
+        kind_json, host_json, tenant_json = self._fragments()
+        ms, kind, host, tenant, latency = self.ms, self.kind, self.host, self.tenant, self.latency
+        ids = self.ids[start * _ID_BYTES : stop * _ID_BYTES].hex()
+        out = []
+        append = out.append
+        last_second, prefix = -1, ""
+        o = 0
+        for i in range(start, stop):
+            t = ms[i]
+            second = t // 1000
+            if second != last_second:
+                last_second, prefix = second, _stamp_prefix(second)
+            head, middle, tail, http = kind_json[kind[i]]
+            append(
+                f'{{"host":{host_json[host[i]]},"id":"L{i:06d}"'
+                f"{LATENCY_KEY if http else ''}{latency[i] if http else ''}"
+                f"{head}{ids[o + 48 : o + 60]}{middle}{ids[o + 32 : o + 48]}{tail}{tenant_json[tenant[i]]}"
+                f',"trace_id":"{ids[o : o + 32]}","ts":"{prefix}{t % 1000:03d}Z"}}'
+            )
+            o += 60
+        return ",".join(out).encode()
+
+    def _fragments(self) -> tuple[list, list, list]:
+        def j(value) -> str:
+            return orjson.dumps(value).decode()
+
+        for level, service, message, method, path, status in self.kinds[len(self._kind_json) :]:
+            http = method is not None
+            self._kind_json.append(
+                (
+                    f',"level":{j(level)},"message":{j(message)}'
+                    + (f',"method":{j(method)},"path":{j(path)}' if http else "")
+                    + ',"request_id":"req_',
+                    f'","service":{j(service)},"span_id":"',
+                    f'","status":{j(status)}' if http else '"',
+                    http,
+                )
+            )
+        self._host_json.extend(j(host) for host in self.hosts[len(self._host_json) :])
+        self._tenant_json.extend(
+            f',"tenant_id":{j(tenant)}' if tenant else "" for tenant in self.tenants[len(self._tenant_json) :]
+        )
+        return self._kind_json, self._host_json, self._tenant_json
+
+    def __setitem__(self, n: int, line: dict) -> None:
+        self.kind[n] = self.intern_kind(
+            line["level"],
+            line["service"],
+            line["message"],
+            line.get("method"),
+            line.get("path"),
+            line.get("status"),
+        )
+        self.host[n] = self.intern_host(line["host"])
+        self.tenant[n] = self.intern_tenant(line.get("tenant_id", ""))
+        self.latency[n] = line.get("latency_ms", 0)
+
+    # Cheap reads of one field, for code that scans many lines.
+    def message(self, n: int) -> str:
+        return self.kinds[self.kind[n]][2]
+
+    def service(self, n: int) -> str:
+        return self.kinds[self.kind[n]][1]
+
+    def positions(self) -> "Positions":
+        """A mapping of line id to position, as a dict of every id would be, without the dict."""
+        return Positions(len(self))
+
+    def line_id(self, n: int) -> str:
+        return f"L{n:06d}"
+
+    def has_http(self, n: int) -> bool:
+        return self.kinds[self.kind[n]][3] is not None
+
+    def status(self, n: int) -> int | None:
+        return self.kinds[self.kind[n]][5]
+
+    def tenant_id(self, n: int) -> str:
+        return self.tenants[self.tenant[n]]
+
+    def ts(self, n: int) -> str:
+        t = self.ms[n]
+        return f"{_stamp_prefix(t // 1000)}{t % 1000:03d}Z"
+
+    def set_message(self, n: int, message: str) -> None:
+        level, service, _, method, path, status = self.kinds[self.kind[n]]
+        self.kind[n] = self.intern_kind(level, service, message, method, path, status)
+
+    def services(self) -> set[str]:
+        used = set(self.kind)
+        return {self.kinds[k][1] for k in used}
+
+
+class Positions:
+    """Line id -> position for ids made from positions (L000042 -> 42)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def get(self, line_id, default=None):
+        if isinstance(line_id, str) and _LINE_ID.fullmatch(line_id):
+            n = int(line_id[1:])
+            if n < self.count and line_id == f"L{n:06d}":
+                return n
+        return default
+
+    def __contains__(self, line_id) -> bool:
+        return self.get(line_id) is not None
+
+    def __getitem__(self, line_id) -> int:
+        position = self.get(line_id)
+        if position is None:
+            raise KeyError(line_id)
+        return position
+
+    def __len__(self) -> int:
+        return self.count
+
+
 @dataclass
 class LogStream:
-    lines: list[dict]
+    lines: LogLines
     signal: list[int] = field(default_factory=list)
     herrings: dict[str, list[int]] = field(default_factory=dict)
     trigger: int | None = None
@@ -195,23 +455,49 @@ def generate_lines(
     `affected` are tables of tenant indices (see tenant_table): who sends healthy traffic, and
     whose requests fail (only the customer, when the failure is one tenant's).
     """
-    lines: list[dict] = []
-    append = lines.append
+    lines = LogLines()
+    ms_append, kind_append, host_append = lines.ms.append, lines.kind.append, lines.host.append
+    tenant_append, latency_append, ids_extend = lines.tenant.append, lines.latency.append, lines.ids.extend
+    # The loop reads templates compiled to tuples: (its tenant's index in `lines`, -1 for the line's
+    # own tenant; its kind; its hosts' indexes; has HTTP fields; latency low and span; role; tag).
+    compiled: dict[int, tuple] = {}
+
+    def compile_one(tpl: Template) -> tuple:
+        found = compiled.get(id(tpl))
+        if found is None:
+            found = compiled[id(tpl)] = (
+                -1 if tpl.fixed_tenant is None else lines.intern_tenant(tpl.fixed_tenant),
+                lines.intern_kind(tpl.level, tpl.service, tpl.message, tpl.method, tpl.path, tpl.status),
+                tuple(lines.intern_host(h) for h in tpl.hosts),
+                tpl.method is not None,
+                tpl.latency_low,
+                tpl.latency_span,
+                tpl.role,
+                tpl.tag,
+                tpl,  # kept alive, so its id() is not reused
+            )
+        return found
+
+    def compile_all(groups) -> tuple:
+        return tuple(tuple(compile_one(tpl) for tpl in group) for group in groups)
+
+    tenant_ids = tuple(lines.intern_tenant(tenant) for tenant in tenants)
+    noise, background, signal = compile_all(noise), compile_all(background), compile_all(signal)
+    herrings = [(tuple(compile_one(tpl) for tpl in group), at) for group, at in herrings]
+    events = [(compile_one(tpl), at, is_trigger) for tpl, at, is_trigger in events]
     rnd = rng.random
     bits = rng.getrandbits
     span = end_ms - start_ms
     step = max(span // max(count, 1), 1)
-    active_herrings: list[tuple[Template, ...]] = []
+    active_herrings: list[tuple[tuple, ...]] = []
     pending_herrings = sorted(herrings, key=lambda pair: pair[1])
     next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
     pending_events = sorted(events, key=lambda event: event[1])
     next_event_at = pending_events[0][1] if pending_events else end_ms + 1
-    last_second = -1
     last_t = start_ms
-    prefix = ""
     stream = LogStream(lines=lines)
     signal_index, herring_index, event_index = stream.signal, stream.herrings, stream.events
-    fromtimestamp = datetime.fromtimestamp
+    signal_append = signal_index.append
     quiet = 1.0 - background_ratio
     for i in range(count):
         # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds its ids.
@@ -231,12 +517,12 @@ def generate_lines(
             next_event_at = pending_events[0][1] if pending_events else end_ms + 1
             if is_trigger:
                 stream.trigger = i
-            elif tpl.role == "herring":
-                herring_index.setdefault(tpl.tag, []).append(i)
+            elif tpl[6] == "herring":
+                herring_index.setdefault(tpl[7], []).append(i)
             else:
                 event_index.append(i)
             # A one-off event is about no tenant unless its message names one (an import's tenant).
-            tenant = tpl.fixed_tenant or ""
+            tenant = max(tpl[0], 0)
         elif t >= onset_ms and (r < signal_ratio or not signal_index):
             # The first line at or after the onset is the first failure, so the logs show the onset itself.
             if not signal_index:
@@ -244,47 +530,29 @@ def generate_lines(
             k = affected[slot]
             own = signal[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
-            signal_index.append(i)
+            tenant = tenant_ids[k] if tpl[0] < 0 else tpl[0]
+            signal_append(i)
         elif active_herrings and r > 1.0 - herring_ratio * len(active_herrings):
             group = active_herrings[pick % len(active_herrings)]
             tpl = group[(pick >> 8) % len(group)]
-            herring_index.setdefault(tpl.tag, []).append(i)
-            tenant = tpl.fixed_tenant if tpl.fixed_tenant is not None else tenants[traffic[slot]]
+            herring_index.setdefault(tpl[7], []).append(i)
+            tenant = tpl[0] if tpl[0] >= 0 else tenant_ids[traffic[slot]]
         elif r > quiet - herring_ratio * len(active_herrings):
             k = traffic[slot]
             own = background[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
+            tenant = tenant_ids[k] if tpl[0] < 0 else tpl[0]
         else:
             k = traffic[slot]
             own = noise[k]
             tpl = own[pick % len(own)]
-            tenant = tenants[k] if tpl.fixed_tenant is None else tpl.fixed_tenant
+            tenant = tenant_ids[k] if tpl[0] < 0 else tpl[0]
         last_t = t
-        second = t // 1000
-        if second != last_second:
-            last_second = second
-            prefix = fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-        ids = f"{bits(240):060x}"
-        line = {
-            "id": f"L{i:06d}",
-            "ts": f"{prefix}{t % 1000:03d}Z",
-            "level": tpl.level,
-            "service": tpl.service,
-            "host": tpl.hosts[(x >> 56) % len(tpl.hosts)],
-            "trace_id": ids[:32],
-            "span_id": ids[32:48],
-            "request_id": "req_" + ids[48:],
-            "tenant_id": tenant,
-            "message": tpl.message,
-        }
-        if not tenant:
-            del line["tenant_id"]
-        if tpl.method is not None:
-            line["method"] = tpl.method
-            line["path"] = tpl.path
-            line["status"] = tpl.status
-            line["latency_ms"] = tpl.latency_low + int(rnd() * tpl.latency_span)
-        append(line)
+        _, kind, host_ids, http, low, latency_span = tpl[:6]
+        ms_append(t)
+        kind_append(kind)
+        host_append(host_ids[(x >> 56) % len(host_ids)])
+        ids_extend(bits(240).to_bytes(30))
+        tenant_append(tenant)
+        latency_append(low + int(rnd() * latency_span) if http else 0)
     return stream

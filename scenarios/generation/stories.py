@@ -4,7 +4,8 @@ The log stream draws its lines from templates rendered once; a story then walks 
 order and makes the ones that carry state tell the truth: counters that count, a pool whose stats
 add up, a restart counter that goes up with each kill, a backlog as old as the failure, only the
 bad node's pod failing. A story rewrites lines in place (message, host, level, HTTP fields) and
-never adds, removes or moves one, so line ids and the stream's indexes stay valid.
+never adds, removes or moves one, so line ids and the stream's indexes stay valid. It reads the
+compact columns (`LogLines`) and rewrites only the lines it changes.
 
 `shape(world, lines, stream, hosts, rng)` runs the archetype's story, if it has one, and returns the
 dashboard's per-minute override (see `common.dashboard`), or None.
@@ -15,22 +16,8 @@ import re
 from collections.abc import Callable
 
 from .common import MINUTE_MS
-from .logstream import LogStream
+from .logstream import LogLines, LogStream
 from .world import World
-
-_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z$")
-
-
-def _ms(ts: str) -> int:
-    from .investigation import _epoch_ms
-
-    return _epoch_ms(ts)
-
-
-def _drop_http(line: dict) -> None:
-    for field in ("method", "path", "status", "latency_ms"):
-        line.pop(field, None)
-
 
 # --- db_pool_exhaustion_after_deploy ----------------------------------------------------------------
 
@@ -46,25 +33,32 @@ def _waiting(world: World, t: int, rng: random.Random) -> int:
     return max(1, round(peak * ramp * (0.8 + 0.4 * rng.random())))
 
 
-def _db_pool(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+def _db_pool(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     size = int(world.values["pool_size"])
     timeout = int(world.values["acquire_timeout_ms"])
     signal = set(stream.signal)
-    for n, line in enumerate(lines):
-        message = line["message"]
-        t = _ms(line["ts"])
-        if line["service"] == "db-proxy" and _POOL_STATS.match(message) and t >= world.onset_ms:
+    ms, kind, kinds = lines.ms, lines.kind, lines.kinds
+    stats = {
+        k
+        for k, (_, service, message, *_) in enumerate(kinds)
+        if service == "db-proxy" and _POOL_STATS.match(message)
+    }
+    onset = world.onset_ms
+    # The lines a story changes, in time order: the pool's stats after the onset and the failures.
+    touched = sorted(signal.union(n for n in range(len(lines)) if kind[n] in stats and ms[n] >= onset))
+    for n in touched:
+        _, service, message, _, _, status = kinds[kind[n]]
+        t = ms[n]
+        if kind[n] in stats and t >= onset:
             # The periodic stats during saturation: every connection busy, clients queued.
-            line["message"] = (
-                f"pool orders_rw: active={size} idle=0 waiting={_waiting(world, t, rng) // 4 * 4}"
+            lines.set_message(
+                n, f"pool orders_rw: active={size} idle=0 waiting={_waiting(world, t, rng) // 4 * 4}"
             )
         elif n in signal and "cl_waiting=" in message:
-            line["message"] = _SATURATED.sub(f"cl_waiting={_waiting(world, t, rng) // 4 * 4}", message)
-        if n in signal and line.get("status", 0) >= 500:
+            lines.set_message(n, _SATURATED.sub(f"cl_waiting={_waiting(world, t, rng) // 4 * 4}", message))
+        if n in signal and (status or 0) >= 500:
             # A request that gave up waiting for a connection took at least the acquire timeout.
-            line["latency_ms"] = (
-                timeout + rng.randint(12, 180) + (15 if line["service"] == "api-gateway" else 0)
-            )
+            lines.latency[n] = timeout + rng.randint(12, 180) + (15 if service == "api-gateway" else 0)
     return None
 
 
@@ -93,11 +87,11 @@ def _kill_schedule(
     return sorted(kills)
 
 
-def _memory_leak(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+def _memory_leak(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     pods = hosts["search-service"]
     nodes = tuple(f"ip-10-42-{rng.randint(1, 15)}-{rng.randint(2, 250)}" for _ in pods)
     limit = world.values["memory_limit_mib"]
-    end_ms = _ms(lines[-1]["ts"]) + 1
+    end_ms = lines.ms[-1] + 1
     kills = _kill_schedule(world, pods, end_ms, rng)
     started = [world.trigger_ms] * len(pods)  # when each pod's current container started
     period = max(world.onset_ms - world.trigger_ms, MINUTE_MS)
@@ -111,17 +105,15 @@ def _memory_leak(world: World, lines: list[dict], stream: LogStream, hosts: dict
         return max(_HEAP_AFTER_START, min(99, round(_HEAP_AFTER_START + (100 - _HEAP_AFTER_START) * grown)))
 
     for n in signal:
-        line = lines[n]
-        t = _ms(line["ts"])
+        t = lines.ms[n]
         if pending and pending[0][0] <= t:
             # The kubelet on the pod's node reports the kill, once, with the pod's own restart count.
             _, p = pending.pop(0)
             restarts[p] += 1
             started[p] = t
             last_kill = (t, p)
-            _drop_http(line)
-            line.pop("tenant_id", None)
-            line.update(
+            # A line about no tenant and no request.
+            lines[n] = dict(
                 service="search-service",
                 level="ERROR",
                 host=nodes[p],
@@ -132,18 +124,18 @@ def _memory_leak(world: World, lines: list[dict], stream: LogStream, hosts: dict
             )
             continue
         in_burst = last_kill is not None and t - last_kill[0] < _BURST_MS
-        message = line["message"]
+        message = lines.message(n)
         if in_burst and _RESET.match(message):
-            line["message"] = f"upstream search-service connection reset by peer (pod {pods[last_kill[1]]})"
+            lines.set_message(
+                n, f"upstream search-service connection reset by peer (pod {pods[last_kill[1]]})"
+            )
             continue
         if in_burst and message.startswith(_UNREADY):
             continue
         # Between kills the pods serve; what the logs show is the heap filling up again.
         p = max(range(len(pods)), key=lambda q: heap(q, t))
         used = heap(p, t)
-        _drop_http(line)
-        line.pop("tenant_id", None)
-        line.update(
+        lines[n] = dict(
             service="search-service",
             level="WARN" if used >= 85 else "INFO",
             host=pods[p],
@@ -169,17 +161,14 @@ def _memory_leak(world: World, lines: list[dict], stream: LogStream, hosts: dict
 # --- saml_clock_skew --------------------------------------------------------------------------------
 
 
-def _saml(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+def _saml(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     """Only the pod on the skewed node rejects assertions; after the onset it logs no successful login."""
-    bad = world.values["pod_name"]
-    healthy = [h for h in hosts["identity-service"] if h != bad]
-    for line in lines:
-        if (
-            line["host"] == bad
-            and line["message"].startswith("SAML login succeeded")
-            and _ms(line["ts"]) >= world.onset_ms
-        ):
-            line["host"] = rng.choice(healthy)
+    bad = lines.host_index(world.values["pod_name"])
+    healthy = [h for h in hosts["identity-service"] if h != world.values["pod_name"]]
+    logins = {k for k, kind in enumerate(lines.kinds) if kind[2].startswith("SAML login succeeded")}
+    host, kind, ms, onset = lines.host, lines.kind, lines.ms, world.onset_ms
+    for n in [n for n in range(len(lines)) if host[n] == bad and kind[n] in logins and ms[n] >= onset]:
+        host[n] = lines.intern_host(rng.choice(healthy))
     return None
 
 
@@ -194,19 +183,18 @@ def _age(ms: int) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
-def _kafka(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+def _kafka(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     """The backlog starts with the import: lag grows from nothing to its peak over the window and the
     oldest waiting message is as old as the import."""
     peak = int(world.values["lag_messages"])
-    end_ms = _ms(lines[-1]["ts"]) + 1
+    end_ms = lines.ms[-1] + 1
     span = max(end_ms - world.trigger_ms, 1)
     for n in stream.signal:
-        line = lines[n]
-        t = _ms(line["ts"])
+        t = lines.ms[n]
         elapsed = max(t - world.trigger_ms, 1000)
         lag = max(1, round(peak * min(1.0, elapsed / span) * (0.97 + 0.03 * rng.random())))
-        message = _LAG.sub(lambda m, lag=lag: f"{m.group(1)}{lag}{m.group(2)}", line["message"])
-        line["message"] = _AGE.sub(lambda m, e=elapsed: f"{m.group(1)}{_age(e)}{m.group(2)}", message)
+        message = _LAG.sub(lambda m, lag=lag: f"{m.group(1)}{lag}{m.group(2)}", lines.message(n))
+        lines.set_message(n, _AGE.sub(lambda m, e=elapsed: f"{m.group(1)}{_age(e)}{m.group(2)}", message))
     return None
 
 
@@ -218,6 +206,6 @@ STORIES: dict[str, Callable] = {
 }
 
 
-def shape(world: World, lines: list[dict], stream: LogStream, hosts: dict, rng: random.Random):
+def shape(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     story = STORIES.get(world.archetype["id"])
     return story(world, lines, stream, hosts, rng) if story and lines else None

@@ -1,9 +1,10 @@
+import itertools
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from scenarios import packs
-from scenarios.canonical import canonical_json
+from scenarios.canonical import iter_canonical
 from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
 from scenarios.services import generated_reference, scenario_generate
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 inputs["kind"], inputs["archetype"], inputs["seed"], inputs["difficulty"],
                 log_lines=inputs["log_lines"],
             )  # fmt: skip
-            stored = scenario_generate(**inputs) if options["save"] else None
+            stored = scenario_generate(**inputs, generated=generated) if options["save"] else None
         except GenerationError as error:
             raise CommandError(str(error)) from None
         reference = generated_reference(generator_version=generated.generator_version, **inputs)
@@ -56,17 +57,17 @@ class Command(BaseCommand):
         if options["pack"]:
             self._write_pack(Path(options["pack"]), generated, reference)
         if options["answer_key"]:
-            output = canonical_json(
+            pieces = iter_canonical(
                 {
-                    "payload": generated.payload,
+                    "payload": generated.document,
                     "answer_key": generated.answer_key,
                     "content_hash": generated.content_hash,
                     "generator_version": generated.generator_version,
                 }
             )
         else:
-            output = generated.canonical_payload()
-        self.write_bytes(output + b"\n")
+            pieces = generated.iter_canonical_payload()
+        self.write_bytes(itertools.chain(pieces, [b"\n"]))
 
     def _write_pack(self, out: Path, generated, reference: str) -> None:
         entry = packs.pack_entry(
@@ -91,14 +92,17 @@ class Command(BaseCommand):
         out.write_bytes(packs.dump_pack(document, fmt=fmt))
         self.stderr.write(f"wrote a one-scenario pack to {out}")
 
-    def write_bytes(self, data: bytes) -> None:
-        """The canonical bytes as they are: straight to a binary stream (a big log is not copied
-        into a str on the way), decoded for a text stream such as call_command's StringIO."""
+    def write_bytes(self, pieces) -> None:
+        """The canonical bytes as they are, piece by piece (a big log is never one string): straight
+        to a binary stream, decoded for a text stream such as call_command's StringIO. A piece ends
+        between two JSON values, never inside a character."""
         stream = self.stdout._out
         buffer = getattr(stream, "buffer", None)
         if buffer is not None:
             stream.flush()
-            buffer.write(data)
+            for piece in pieces:
+                buffer.write(piece)
             buffer.flush()
         else:
-            stream.write(data.decode("utf-8"))
+            for piece in pieces:
+                stream.write(piece.decode("utf-8"))

@@ -279,7 +279,7 @@ def test_a_hiring_candidate_sees_the_outcome_without_any_score(scored_attempt, r
 
 
 def test_the_requester_is_emailed_once_when_their_appeal_is_answered(
-    scored_attempt, training_exercise, lead, mailoutbox, django_capture_on_commit_callbacks
+    eager, scored_attempt, training_exercise, lead, mailoutbox, django_capture_on_commit_callbacks
 ):
     from simulator import notifications
 

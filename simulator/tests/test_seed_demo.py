@@ -83,7 +83,7 @@ def test_seed_demo_gives_the_lead_scored_attempts_of_every_quality_to_review_and
 
 
 @pytest.mark.django_db(transaction=True)  # the e-mails are sent on commit, as in a real run
-def test_seed_demo_sends_no_email_and_says_how_many_it_held_back(settings, capsys):
+def test_seed_demo_sends_no_email_and_says_how_many_it_held_back(settings, capsys, eager):
     from django.core import mail
 
     from simulator.models import NotificationKind, NotificationSent

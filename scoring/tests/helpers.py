@@ -36,7 +36,11 @@ def scenario(
             f"{path.name}: no frozen scenario; run the test once with FREEZE_SCENARIOS=1 to write it"
         )
     with gzip.open(path, "rb") as frozen:
-        return GeneratedScenario(**json.loads(frozen.read()))
+        document = json.loads(frozen.read())
+    # A generated scenario holds its payload as `document` (a log's lines may be compact there).
+    return GeneratedScenario(
+        **{("document" if key == "payload" else key): value for key, value in document.items()}
+    )
 
 
 def scores(generated, answer: dict, *, events=(), revisions=()) -> dict[str, int]:

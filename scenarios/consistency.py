@@ -1320,6 +1320,7 @@ _SHOWN_ID = re.compile(
     r"\bv\d+\.\d+\.\d+\b|\bCHG-\d+\b|\btn_[0-9a-f]{6,}\b|\b[a-z]{1,6}_[0-9a-f]{6,}\b"
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"
     r"|\bip-\d+(?:-\d+){3}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"
+    r"|\b\d{4}_[a-z][a-z0-9_]*\b|\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"
 )
 
 
@@ -1329,22 +1330,74 @@ def unseen_ids(text: str, shown: str) -> list[str]:
     return [match.group(0) for match in _SHOWN_ID.finditer(text) if match.group(0) not in shown]
 
 
+def ticket_text(ticket: dict) -> str:
+    return " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+
+
 @invariant("triage_queue")
 def triage_key_expects_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
-    """A ticket's key names no version, change, tenant, object id or host the ticket does not show:
-    the triager has only the ticket."""
+    """A ticket's key names no version, change, migration, tenant, object id, pod or host the ticket
+    does not show, in any field a triager is graded on or shown: the triager has only the ticket."""
     for ticket in payload["tickets"]:
         entry = key["tickets"].get(ticket["id"])
         if entry is None:
             continue
-        shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+        shown = ticket_text(ticket)
         path = f"$.answer_key.tickets.{ticket['id']}"
-        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"])]
+        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"]),
+                 ("root_cause", entry.get("root_cause") or "")]  # fmt: skip
         texts += [(f"next_steps[{n}]", step) for n, step in enumerate(entry["next_steps"])]
         for field, text in texts:
             unseen = unseen_ids(text, shown)
             if unseen:
                 yield f"{path}.{field}", f"names {unseen[0]}, which the ticket never shows"
+
+
+# Components that sit behind the symptom a customer sees: a ticket shows them only in these words.
+HIDDEN_COMPONENTS = {
+    "database": re.compile(r"\b(?:database|db|sql|quer(?:y|ies)|import\w*|rows|connections?)\b", re.I),
+    "feature_flags": re.compile(r"\b(?:flags?|feature flags?|rollout|beta|cohort)\b", re.I),
+}
+# What a route reason can claim about a failure, and the words a ticket must use to show it.
+ROUTE_CLAIMS = (
+    (re.compile(r"\bdeploy", re.I), re.compile(r"deploy|releas|\bupdat|upgrad|new version", re.I)),
+    (re.compile(r"\bplatform-wide\b", re.I),
+     re.compile(r"platform-wide|all (?:your )?customers|other customers|everyone else|widespread", re.I)),
+    (re.compile(r"\bfeature flag|\bflag\b", re.I), re.compile(r"\bflags?\b", re.I)),
+    (re.compile(r"\bmigration\b", re.I), re.compile(r"migrat", re.I)),
+    (re.compile(r"\bnode\b", re.I), re.compile(r"\bnodes?\b", re.I)),
+    (re.compile(r"\b(?:dependency|provider) outage|\bexternal dependency\b", re.I),
+     re.compile(r"provider|outage|\bdown\b", re.I)),
+)  # fmt: skip
+
+
+def unshown_claims(reason: str, shown: str) -> list[str]:
+    """The claims of `reason` (a deploy, a flag, a node...) that the ticket text `shown` does not
+    support."""
+    return [
+        m.group(0)
+        for claim, support in ROUTE_CLAIMS
+        if (m := claim.search(reason)) and not support.search(shown)
+    ]
+
+
+@invariant("triage_queue")
+def triage_key_component_and_route_fit_the_ticket(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key grades the component a ticket's words point at (a database or a flag behind a 503 is the
+    cause, not what the ticket shows), and its route reason claims no deploy, flag, migration, node
+    or scope the ticket does not show."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        path = f"$.answer_key.tickets.{ticket['id']}"
+        words = HIDDEN_COMPONENTS.get(entry["component"])
+        if words and not words.search(shown):
+            yield f"{path}.component", f"is {entry['component']}, which nothing in the ticket shows"
+        claims = unshown_claims(entry["route_reason"], shown)
+        if claims:
+            yield f"{path}.route_reason", f"claims {claims[0]!r}, which the ticket never shows"
 
 
 @invariant("triage_queue")

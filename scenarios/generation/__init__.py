@@ -37,7 +37,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: severity by what the ticket shows on the queue's scale (questions SEV4); a vague ticket's key
     # asks for the missing facts, routes to L2 and names only the area its words point at; next steps
     # name no version, change, id or host the ticket does not show.
-    "triage_queue": 9,
+    # 10: a clear ticket's key grades the component its words show (not a database or flag behind a
+    # 503), gives a route reason the ticket supports, and its root cause names no version, migration,
+    # pod, host or id the ticket does not show.
+    "triage_queue": 10,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and

@@ -387,6 +387,53 @@ def test_a_triage_subject_that_contradicts_its_body_is_refused(scenarios):
     _assert_path(_refused(scenarios, "triage_queue", mutate), "payload.tickets[2].subject")
 
 
+@pytest.mark.parametrize(
+    "root_cause",
+    [
+        "billing-service v7.16.0 retries charges without an idempotency key.",
+        "Migration 0042_permission_model_v2 dropped reports:export from custom roles.",
+        "Pod orders-service-7d9f6c8b4-x2k9q on ip-10-42-7-201 runs out of memory.",
+    ],
+)
+def test_a_triage_root_cause_naming_what_the_ticket_never_shows_is_refused(scenarios, root_cause):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        key["tickets"][ticket["id"]]["root_cause"] = root_cause
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.root_cause")
+
+
+def test_a_triage_component_the_ticket_never_shows_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["component"] = "database"
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket['id']}.component",
+        "database",
+    )
+
+
+def test_a_triage_route_reason_claiming_an_unseen_deploy_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["route_reason"] = "Platform-wide 5xx right after a deploy."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.route_reason"
+    )
+
+
 # --- escalation_writeup -------------------------------------------------------------------------
 
 

@@ -1261,6 +1261,8 @@ _FACT_TOKEN = re.compile(
     r"|(?<![\w.,])\d+(?:\.\d+)?%"
     r"|(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\w.,-])\d{3,}(?=(?:ms|s|h|mi|mib)?\b)(?![,.]\d)"
     r"|\bCHG-\d+\b"
+    r"|\bip-\d+(?:-\d+){3}\b|\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b|\b[a-z]+(?:-[a-z]+)*-pool\b"
+    r"|\b\d{4}_[a-z][a-z0-9_]*\b|(?<=`)[a-z][a-z0-9-]*(?=[ `])|\b[a-z]+_[a-z_]+(?==)"
 )
 
 
@@ -1280,8 +1282,8 @@ def _shown(token: str, text: str) -> bool:
 
 @invariant("escalation_writeup")
 def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Finding]:
-    """Every address, id, version, host and number in the key's repro, expected and actual behaviour
-    and environment occurs in the thread: the packet is built from the thread, never invented."""
+    """Every address, id, version, host, pod, node pool, migration, command and number in the key's
+    repro, expected and actual behaviour and environment occurs in the thread: the packet is built from the thread, never invented."""
     facts = key["facts"]
     text = _thread_text(payload)
     fields = [("expected", facts.get("expected", "")), ("actual", facts.get("actual", "")),
@@ -1294,6 +1296,22 @@ def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Findin
 
 
 _KEY_PREFIX = re.compile(r"\b([a-z]{2}_live_[0-9a-f]{4,})")
+
+
+@invariant("escalation_writeup")
+def escalation_secret_first_sent_by_the_customer(payload: dict, key: dict) -> Iterator[Finding]:
+    """The secret first appears in a customer's own message (a pasted call, config or login); no
+    internal note uses it: L1 never reproduces with a customer's live key or password."""
+    value = key["secret"]["value"]
+    first = next((m for m in payload["thread"] if value in m["body"]), None)
+    if first is not None and first["role"] != "customer":
+        yield (
+            "$.answer_key.secret.value",
+            f"first appears in {first['id']}, a {first['role']} message, not the customer's",
+        )
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "l1_note" and value in message["body"]:
+            yield f"$.payload.thread[{n}].body", "an internal note uses the customer's secret"
 
 
 @invariant("escalation_writeup")

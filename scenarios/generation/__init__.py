@@ -63,7 +63,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
-    "escalation_writeup": 4,
+    # 5: the customer pastes the secret (a call, a config, a login); L1 reproduces with a test tenant,
+    # never with it; the key names no host, node pool, migration or command the thread does not.
+    "escalation_writeup": 5,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     "postmortem": 4,

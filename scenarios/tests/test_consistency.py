@@ -458,6 +458,44 @@ def test_a_secret_not_in_its_message_is_refused(scenarios):
     _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.secret.value")
 
 
+def test_a_secret_first_sent_by_l1_is_refused(scenarios):
+    def mutate(payload, key):
+        value = key["secret"]["value"]
+        for message in payload["thread"]:
+            message["body"] = message["body"].replace(value, "(redacted)")
+        note = next(m for m in payload["thread"] if m["role"] == "l1_note")
+        note["body"] += f"\nTried to reproduce with what they sent: {value}"
+        key["secret"]["message_id"] = note["id"]
+
+    problems = _refused(scenarios, "escalation_writeup", mutate)
+    _assert_path(problems, "answer_key.secret.value", "not the customer's")
+    _assert_path(problems, "payload.thread[1].body", "internal note uses")
+
+
+@pytest.mark.parametrize(
+    ("field", "fact"),
+    [
+        ("actual", "Assertions handled on ip-10-42-7-201 are rejected."),
+        ("environment", "Production, node pool identity-pool (new base image)"),
+        ("environment", "Production, migration 0042_permission_model_v2"),
+        ("actual", "Pod search-service-7d9f6c8b4-x2k9q restarts."),
+        ("repro_steps", "Run `chronyc tracking` on the node."),
+        ("repro_steps", "Check db-proxy: sv_idle=0 and cl_waiting > 0."),
+    ],
+)
+def test_a_host_node_or_tool_the_thread_never_names_is_refused(scenarios, field, fact):
+    def mutate(payload, key):
+        if field == "repro_steps":
+            key["facts"]["repro_steps"].append(fact)
+        else:
+            key["facts"][field] = fact
+
+    path = f"answer_key.facts.{field}"
+    if field == "repro_steps":
+        path += f"[{len(scenarios['escalation_writeup'].answer_key['facts']['repro_steps'])}]"
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), path, "does not occur in the thread")
+
+
 def test_a_request_id_the_thread_never_gives_is_refused(scenarios):
     def mutate(payload, key):
         key["facts"]["request_ids"][0] = "req_000000000000"

@@ -59,7 +59,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a restart counter counts, only the bad node's pod fails, lag grows from the import); one-off
     # deploys logged once; lines about no tenant carry none; the dashboard marks every change.
     # 6: one-tenant severities follow the triage scale; vague tickets name their area and impact.
-    "log_investigation": 6,
+    # 7: the onset sits at a drawn point of the window (a quarter to two thirds in), not at +45:00.
+    "log_investigation": 7,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

@@ -1067,6 +1067,36 @@ def incident_key_matches_its_decisions(payload: dict, key: dict) -> Iterator[Fin
                 )
 
 
+_ONE_TENANT = re.compile(r"no other customer has reported|\bOnly .+ is affected\b", re.I)
+
+
+@invariant("incident")
+def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Iterator[Finding]:
+    """A failure of one tenant (the drill says no other customer has it) is answered to that customer:
+    the key does not reward a public status page post, nor leave the reply to that customer wrong."""
+    texts = [i["text"] for i in payload["injects"]] + [key.get("severity_reason", "")]
+    if not any(_ONE_TENANT.search(text) for text in texts):
+        return
+    for point in payload["decision_points"]:
+        decision = key["decisions"].get(point["id"])
+        if decision is None:
+            continue
+        options = {o["id"]: o["text"] for o in point["options"]}
+        public = [oid for oid, text in options.items() if re.search(r"status page", text, re.I)]
+        direct = [oid for oid, text in options.items() if re.search(r"only to the customer", text, re.I)]
+        wrong = [oid for oid in public if oid in decision["correct"]]
+        if wrong:
+            yield (
+                f"$.answer_key.decisions.{point['id']}.correct",
+                f"rewards {wrong[0]}, a public status page post, for a failure of one tenant",
+            )
+        if direct and not any(oid in decision["correct"] for oid in direct):
+            yield (
+                f"$.answer_key.decisions.{point['id']}.correct",
+                f"leaves out {direct[0]}, replying to the one customer affected",
+            )
+
+
 _CHOICES = {
     "severity": {"SEV1", "SEV2", "SEV3", "SEV4"},
     "route": {"L1", "L2", "Engineering", "SRE", "Security"},

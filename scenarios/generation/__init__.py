@@ -48,7 +48,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 6: vague subjects, tickets' arrival fits their words, a leak's pods fill for half an hour first.
     # 7: the first alert's value exceeds its threshold, or a failure that pages nobody opens with the
     # customer's escalation; one-tenant severities follow the triage scale.
-    "incident": 7,
+    # 8: a failure of one tenant is answered to that customer, not with a status page post.
+    "incident": 8,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);

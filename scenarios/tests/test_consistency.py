@@ -629,6 +629,19 @@ def test_an_option_both_correct_and_unsafe_is_refused(scenarios):
     )
 
 
+def test_a_status_page_post_for_one_tenants_failure_is_refused(scenarios):
+    point = next(p for p in scenarios["incident"].payload["decision_points"] if p["id"] == "D4")
+    public = next(o["id"] for o in point["options"] if "status page" in o["text"])
+    assert "no other customer" in " ".join(i["text"] for i in scenarios["incident"].payload["injects"])
+
+    def mutate(payload, key):
+        key["decisions"]["D4"]["correct"] = [public]
+
+    problems = _refused(scenarios, "incident", mutate)
+    _assert_path(problems, "answer_key.decisions.D4.correct", "public status page")
+    _assert_path(problems, "answer_key.decisions.D4.correct", "replying to the one customer")
+
+
 def test_a_red_herring_inject_that_does_not_exist_is_refused(scenarios):
     def mutate(payload, key):
         key["red_herring_inject_ids"] = ["I99"]

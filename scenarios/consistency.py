@@ -1067,6 +1067,36 @@ def incident_key_matches_its_decisions(payload: dict, key: dict) -> Iterator[Fin
                 )
 
 
+_ONE_TENANT = re.compile(r"no other customer has reported|\bOnly .+ is affected\b", re.I)
+
+
+@invariant("incident")
+def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Iterator[Finding]:
+    """A failure of one tenant (the drill says no other customer has it) is answered to that customer:
+    the key does not reward a public status page post, nor leave the reply to that customer wrong."""
+    texts = [i["text"] for i in payload["injects"]] + [key.get("severity_reason", "")]
+    if not any(_ONE_TENANT.search(text) for text in texts):
+        return
+    for point in payload["decision_points"]:
+        decision = key["decisions"].get(point["id"])
+        if decision is None:
+            continue
+        options = {o["id"]: o["text"] for o in point["options"]}
+        public = [oid for oid, text in options.items() if re.search(r"status page", text, re.I)]
+        direct = [oid for oid, text in options.items() if re.search(r"only to the customer", text, re.I)]
+        wrong = [oid for oid in public if oid in decision["correct"]]
+        if wrong:
+            yield (
+                f"$.answer_key.decisions.{point['id']}.correct",
+                f"rewards {wrong[0]}, a public status page post, for a failure of one tenant",
+            )
+        if direct and not any(oid in decision["correct"] for oid in direct):
+            yield (
+                f"$.answer_key.decisions.{point['id']}.correct",
+                f"leaves out {direct[0]}, replying to the one customer affected",
+            )
+
+
 _CHOICES = {
     "severity": {"SEV1", "SEV2", "SEV3", "SEV4"},
     "route": {"L1", "L2", "Engineering", "SRE", "Security"},
@@ -1261,6 +1291,8 @@ _FACT_TOKEN = re.compile(
     r"|(?<![\w.,])\d+(?:\.\d+)?%"
     r"|(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\w.,-])\d{3,}(?=(?:ms|s|h|mi|mib)?\b)(?![,.]\d)"
     r"|\bCHG-\d+\b"
+    r"|\bip-\d+(?:-\d+){3}\b|\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b|\b[a-z]+(?:-[a-z]+)*-pool\b"
+    r"|\b\d{4}_[a-z][a-z0-9_]*\b|(?<=`)[a-z][a-z0-9-]*(?=[ `])|\b[a-z]+_[a-z_]+(?==)"
 )
 
 
@@ -1280,8 +1312,8 @@ def _shown(token: str, text: str) -> bool:
 
 @invariant("escalation_writeup")
 def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Finding]:
-    """Every address, id, version, host and number in the key's repro, expected and actual behaviour
-    and environment occurs in the thread: the packet is built from the thread, never invented."""
+    """Every address, id, version, host, pod, node pool, migration, command and number in the key's
+    repro, expected and actual behaviour and environment occurs in the thread: the packet is built from the thread, never invented."""
     facts = key["facts"]
     text = _thread_text(payload)
     fields = [("expected", facts.get("expected", "")), ("actual", facts.get("actual", "")),
@@ -1294,6 +1326,22 @@ def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Findin
 
 
 _KEY_PREFIX = re.compile(r"\b([a-z]{2}_live_[0-9a-f]{4,})")
+
+
+@invariant("escalation_writeup")
+def escalation_secret_first_sent_by_the_customer(payload: dict, key: dict) -> Iterator[Finding]:
+    """The secret first appears in a customer's own message (a pasted call, config or login); no
+    internal note uses it: L1 never reproduces with a customer's live key or password."""
+    value = key["secret"]["value"]
+    first = next((m for m in payload["thread"] if value in m["body"]), None)
+    if first is not None and first["role"] != "customer":
+        yield (
+            "$.answer_key.secret.value",
+            f"first appears in {first['id']}, a {first['role']} message, not the customer's",
+        )
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "l1_note" and value in message["body"]:
+            yield f"$.payload.thread[{n}].body", "an internal note uses the customer's secret"
 
 
 @invariant("escalation_writeup")
@@ -1320,6 +1368,7 @@ _SHOWN_ID = re.compile(
     r"\bv\d+\.\d+\.\d+\b|\bCHG-\d+\b|\btn_[0-9a-f]{6,}\b|\b[a-z]{1,6}_[0-9a-f]{6,}\b"
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"
     r"|\bip-\d+(?:-\d+){3}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"
+    r"|\b\d{4}_[a-z][a-z0-9_]*\b|\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"
 )
 
 
@@ -1329,22 +1378,74 @@ def unseen_ids(text: str, shown: str) -> list[str]:
     return [match.group(0) for match in _SHOWN_ID.finditer(text) if match.group(0) not in shown]
 
 
+def ticket_text(ticket: dict) -> str:
+    return " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+
+
 @invariant("triage_queue")
 def triage_key_expects_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
-    """A ticket's key names no version, change, tenant, object id or host the ticket does not show:
-    the triager has only the ticket."""
+    """A ticket's key names no version, change, migration, tenant, object id, pod or host the ticket
+    does not show, in any field a triager is graded on or shown: the triager has only the ticket."""
     for ticket in payload["tickets"]:
         entry = key["tickets"].get(ticket["id"])
         if entry is None:
             continue
-        shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+        shown = ticket_text(ticket)
         path = f"$.answer_key.tickets.{ticket['id']}"
-        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"])]
+        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"]),
+                 ("root_cause", entry.get("root_cause") or "")]  # fmt: skip
         texts += [(f"next_steps[{n}]", step) for n, step in enumerate(entry["next_steps"])]
         for field, text in texts:
             unseen = unseen_ids(text, shown)
             if unseen:
                 yield f"{path}.{field}", f"names {unseen[0]}, which the ticket never shows"
+
+
+# Components that sit behind the symptom a customer sees: a ticket shows them only in these words.
+HIDDEN_COMPONENTS = {
+    "database": re.compile(r"\b(?:database|db|sql|quer(?:y|ies)|import\w*|rows|connections?)\b", re.I),
+    "feature_flags": re.compile(r"\b(?:flags?|feature flags?|rollout|beta|cohort)\b", re.I),
+}
+# What a route reason can claim about a failure, and the words a ticket must use to show it.
+ROUTE_CLAIMS = (
+    (re.compile(r"\bdeploy", re.I), re.compile(r"deploy|releas|\bupdat|upgrad|new version", re.I)),
+    (re.compile(r"\bplatform-wide\b", re.I),
+     re.compile(r"platform-wide|all (?:your )?customers|other customers|everyone else|widespread", re.I)),
+    (re.compile(r"\bfeature flag|\bflag\b", re.I), re.compile(r"\bflags?\b", re.I)),
+    (re.compile(r"\bmigration\b", re.I), re.compile(r"migrat", re.I)),
+    (re.compile(r"\bnode\b", re.I), re.compile(r"\bnodes?\b", re.I)),
+    (re.compile(r"\b(?:dependency|provider) outage|\bexternal dependency\b", re.I),
+     re.compile(r"provider|outage|\bdown\b", re.I)),
+)  # fmt: skip
+
+
+def unshown_claims(reason: str, shown: str) -> list[str]:
+    """The claims of `reason` (a deploy, a flag, a node...) that the ticket text `shown` does not
+    support."""
+    return [
+        m.group(0)
+        for claim, support in ROUTE_CLAIMS
+        if (m := claim.search(reason)) and not support.search(shown)
+    ]
+
+
+@invariant("triage_queue")
+def triage_key_component_and_route_fit_the_ticket(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key grades the component a ticket's words point at (a database or a flag behind a 503 is the
+    cause, not what the ticket shows), and its route reason claims no deploy, flag, migration, node
+    or scope the ticket does not show."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        path = f"$.answer_key.tickets.{ticket['id']}"
+        words = HIDDEN_COMPONENTS.get(entry["component"])
+        if words and not words.search(shown):
+            yield f"{path}.component", f"is {entry['component']}, which nothing in the ticket shows"
+        claims = unshown_claims(entry["route_reason"], shown)
+        if claims:
+            yield f"{path}.route_reason", f"claims {claims[0]!r}, which the ticket never shows"
 
 
 @invariant("triage_queue")

@@ -37,7 +37,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: severity by what the ticket shows on the queue's scale (questions SEV4); a vague ticket's key
     # asks for the missing facts, routes to L2 and names only the area its words point at; next steps
     # name no version, change, id or host the ticket does not show.
-    "triage_queue": 9,
+    # 10: a clear ticket's key grades the component its words show (not a database or flag behind a
+    # 503), gives a route reason the ticket supports, and its root cause names no version, migration,
+    # pod, host or id the ticket does not show.
+    "triage_queue": 10,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -45,7 +48,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 6: vague subjects, tickets' arrival fits their words, a leak's pods fill for half an hour first.
     # 7: the first alert's value exceeds its threshold, or a failure that pages nobody opens with the
     # customer's escalation; one-tenant severities follow the triage scale.
-    "incident": 7,
+    # 8: a failure of one tenant is answered to that customer, not with a status page post.
+    "incident": 8,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -56,11 +60,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a restart counter counts, only the bad node's pod fails, lag grows from the import); one-off
     # deploys logged once; lines about no tenant carry none; the dashboard marks every change.
     # 6: one-tenant severities follow the triage scale; vague tickets name their area and impact.
-    "log_investigation": 6,
+    # 7: the onset sits at a drawn point of the window (a quarter to two thirds in), not at +45:00.
+    "log_investigation": 7,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
-    "escalation_writeup": 4,
+    # 5: the customer pastes the secret (a call, a config, a login); L1 reproduces with a test tenant,
+    # never with it; the key names no host, node pool, migration or command the thread does not.
+    "escalation_writeup": 5,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     "postmortem": 4,

@@ -85,7 +85,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          f"{world.text(archetype['metrics']['saturation']['name'])} at "
          f"{archetype['metrics']['saturation']['peak']}{archetype['metrics']['saturation']['unit']}"),
         (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
-        (1500, "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again."),
+        (1500, "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again.")
+        if many_tenants else
+        (1500, "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
     ]  # fmt: skip
     trigger = archetype.get("trigger")
     if trigger:
@@ -127,7 +129,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "D1": [severity],
         "D2": [archetype["route"]],
         "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "safe"],
-        "D4": [comms_ids["acknowledge"]],
+        # Many tenants: a public acknowledgement. One tenant on a healthy platform: tell that customer.
+        "D4": [comms_ids["acknowledge" if many_tenants else "one_customer"]],
     }
     unsafe = {"D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"]}
 

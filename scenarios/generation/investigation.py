@@ -26,8 +26,12 @@ OTHER_SIGNAL_VARIANTS = (4, 16)  # the same for each other tenant of the cohort,
 # settings version): they vary between lines and tenants.
 PER_REQUEST_FACTS = ("invoice_id", "user_id", "export_id", "settings_version")
 ONSET_TOLERANCE_SECONDS = 120
-WINDOW_BEFORE_MS = 45 * MINUTE_MS
-WINDOW_AFTER_MS = 75 * MINUTE_MS
+# The export covers two hours; the failure begins somewhere in its middle, drawn per scenario (a
+# quarter to two thirds of the way in, and late enough that the trigger before it is in the window),
+# so the onset cannot be read off the window's edges.
+WINDOW_MS = 120 * MINUTE_MS
+ONSET_SHARE = (0.25, 0.65)
+TRIGGER_MARGIN_MS = 5 * MINUTE_MS
 KEY_SIGNAL_LINES = 3
 MIN_TRACES = 3
 MIN_SAMPLES = 3
@@ -75,6 +79,14 @@ _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"
             504: "Gateway Timeout"}  # fmt: skip
 
 
+def onset_offset_ms(world: World, rng) -> int:
+    """How far into the window the failure begins: a share of it drawn from the scenario's random
+    source, never so early that the trigger (a deploy up to half an hour before) is outside."""
+    low = max(int(ONSET_SHARE[0] * WINDOW_MS), world.onset_ms - world.trigger_ms + TRIGGER_MARGIN_MS)
+    high = max(int(ONSET_SHARE[1] * WINDOW_MS), low)
+    return rng.randrange(low // 1000, high // 1000 + 1) * 1000
+
+
 def discreet(message: str, difficulty: str) -> str:
     """A deploy or config note as the difficulty shows it: easy names the change, harder levels not."""
     return message if difficulty == "easy" else _CHANGE_NOTE.sub("", message)
@@ -84,8 +96,9 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     archetype = world.archetype
     rng = kind_rng("log_investigation", world, difficulty)
     count = log_lines or DIFFICULTY_LOG_LINES[difficulty]
-    start_ms = world.onset_ms - WINDOW_BEFORE_MS
-    end_ms = world.onset_ms + WINDOW_AFTER_MS
+    before_ms = onset_offset_ms(world, rng)
+    start_ms = world.onset_ms - before_ms
+    end_ms = start_ms + WINDOW_MS
     data = catalog()
 
     herring_specs = list(archetype["red_herrings"])
@@ -144,8 +157,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         )  # fmt: skip
 
     herrings = [
-        (herring_variants(h), start_ms + rng.randrange(0, WINDOW_BEFORE_MS - 10 * MINUTE_MS))
-        for h in herring_specs
+        (herring_variants(h), start_ms + rng.randrange(0, before_ms - 10 * MINUTE_MS)) for h in herring_specs
     ]
     # A one-off red herring (another deploy) happens once, at its time, like the trigger.
     once = [
@@ -204,7 +216,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         )
         for e in events
     ] + once
-    after_onset = count * WINDOW_AFTER_MS // (WINDOW_BEFORE_MS + WINDOW_AFTER_MS)
+    after_onset = count * (end_ms - world.onset_ms) // WINDOW_MS
     stream = logstream.generate_lines(
         rng,
         count=count,
@@ -418,7 +430,7 @@ def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
             new=f"v{major}.{minor + 1}.0", old=f"v{major}.{minor}.{rng.randint(0, 9)}",
             pods=rng.choice((3, 4, 6, 8, 12)), chg=rng.randint(4000, 4999),
         )  # fmt: skip
-        at = start_ms + rng.randrange(5 * MINUTE_MS, WINDOW_BEFORE_MS + WINDOW_AFTER_MS - 10 * MINUTE_MS)
+        at = start_ms + rng.randrange(5 * MINUTE_MS, WINDOW_MS - 10 * MINUTE_MS)
         if abs(at - world.trigger_ms) < 2 * MINUTE_MS:
             at += 4 * MINUTE_MS
         events.append(

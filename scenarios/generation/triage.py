@@ -3,6 +3,7 @@
 import re
 
 from scenarios.catalog import archetype_ids, catalog
+from scenarios.consistency import HIDDEN_COMPONENTS, unshown_claims
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
@@ -33,6 +34,17 @@ SEVERITY_SCALE = {
     "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
     "SEV3": "Minor: partial impact (a delay, some users), or a workaround exists.",
     "SEV4": "Question, request or cosmetic issue; no service impact.",
+}
+# A route's reason in words any ticket of the failure supports, for a ticket that does not show what the
+# archetype's own reason claims (a deploy, a flag, a node, the failure's scope).
+_SHOWN_ROUTE_REASONS = {
+    "SRE": "Errors on our side that the customer can neither cause nor fix: the on-call SRE checks how "
+    "widespread they are and what changed, and owns any rollback.",
+    "Engineering": "A product defect the customer cannot work around on their side: Engineering must find "
+    "and fix it.",
+    "L2": "It needs a support engineer to look at the customer's account, configuration and our logs.",
+    "L1": "Frontline support can answer it from the documentation.",
+    "Security": "A possible security incident involving customer data: Security owns the investigation.",
 }
 _VAGUE_ROUTE_REASON = (
     "The ticket is too vague to route further: a support engineer gathers the missing facts "
@@ -147,7 +159,13 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
     if clear:
         component, route = archetype["component"], archetype["route"]
+        words = HIDDEN_COMPONENTS.get(component)
+        if words and not words.search(shown):
+            # The ticket shows the symptom, not the layer behind it: grade the area its words name.
+            component = archetype["ticket"].get("vague_component", "api")
         route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
+        if unshown_claims(route_reason, shown):
+            route_reason = _SHOWN_ROUTE_REASONS[route]
         next_steps = [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps]
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
@@ -167,7 +185,9 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         "clarity": "clear" if clear else "vague",
         "severity_reason": f"{SEVERITY_SCALE[severity].split(':')[0]} by the queue's scale. {reason}",
         "route_reason": route_reason,
-        "root_cause": outage.text(archetype["root_cause"]),
+        "root_cause": _sentence(
+            _unnamed_facts(outage, _generalise(outage.text(archetype["root_cause"]), shown), shown)
+        ),
         "next_steps": next_steps,
     }
 
@@ -176,7 +196,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
 # say the same without them ("roll back to the previous version").
 _GENERAL = (
     (re.compile(r"\b(?:back )?to v\d+\.\d+\.\d+\b"), "back to the previous version"),
+    (re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*) v\d+\.\d+\.\d+\b"), r"the new version of \1"),
     (re.compile(r"\bv\d+\.\d+\.\d+\b"), "the new version"),
+    (re.compile(r"\b[Mm]igration \d{4}_[a-z][a-z0-9_]*\b"), "A schema migration"),
+    (re.compile(r"\b\d{4}_[a-z][a-z0-9_]*\b"), "the schema migration"),
+    (re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"), "the affected pod"),
     (re.compile(r"\bchange CHG-\d+\b|\bCHG-\d+\b"), "the recent change"),
     (re.compile(r"\(?\btn_[0-9a-f]{6,}\b\)?"), "the customer's tenant"),
     (re.compile(r"\b[a-z]{1,6}_[0-9a-f]{6,}\b"), "the affected one"),
@@ -195,13 +219,22 @@ def _unnamed_facts(world: World, text: str, shown: str) -> str:
             and value in text
             and value not in shown
         ):
-            text = text.replace(value, "the " + name.replace("_", " "))
+            words = name.replace("_", " ")
+            # "provider Sendloop" reads "provider"; elsewhere the value is named by what it is.
+            text = re.sub(rf"\b{re.escape(words.split()[-1])} {re.escape(value)}", words.split()[-1], text)
+            text = text.replace(value, "the " + words)
     return text
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _generalise(text: str, shown: str) -> str:
     for pattern, words in _GENERAL:
-        text = pattern.sub(lambda m, w=words: m.group(0) if m.group(0).strip("()") in shown else w, text)
+        text = pattern.sub(
+            lambda m, w=words: m.group(0) if m.group(0).strip("()") in shown else m.expand(w), text
+        )
     return re.sub(r"back back to", "back to", text)
 
 

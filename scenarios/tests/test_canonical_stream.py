@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios made by the list-of-dicts generator (log_investigation v6; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "18cf7de07d0f2344f01a8ec6daffc838b086a080c819530a94ed66482077dfe0",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8e53235f9841668668d005d401ba0a4a89aa0c0e3d70b2782f2399be21c45227",
-    ("saml_clock_skew", "medium", 2, 3000): "897b7cc01918ef25fa61ddd5d65828d212f8e424e2838291b23b64fffcb647c4",
-    ("kafka_consumer_lag", "hard", 2, 3000): "b1b9c1742545f465b71476329a971feb7c1be0cc96e417da5bab5489548dfd32",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "77d48557d3dc93001c27dbdc86b8fc08b683a6dd76c9ebbaf53463990578130c",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "718b115c3bfa04e1463ba0adc30fcf8506d0ffccec5e7bd32a189b02f9f7a9ac",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8c362f8d9a050ed0d9db7f6284bb052b5c6599a43d3f139530e899053e098efc",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "400829bb2eadc4e85226c58d3b26597f7a3f2ab0ace3ec7af38105ff8ef6e969",
+    ("saml_clock_skew", "medium", 2, 3000): "3c0eb3bac542dfb4940f47d16516b366645bbaf307d8bbefd9e652660f13157b",
+    ("kafka_consumer_lag", "hard", 2, 3000): "3be5352bbc45f4a5b9921d433d19688312f928ffdfcb76dc460f0d5bf55b4c53",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "508f494c5ec6b5d08a8c24c6d6198f19a6852d76a2cb569d55ae37b3c613bdba",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "d769b56069d82daabd2ef1eeacfffd1efb4a453ab4f703dbb81c23255a696ec6",
 }  # fmt: skip
 
 

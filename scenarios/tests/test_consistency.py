@@ -387,6 +387,53 @@ def test_a_triage_subject_that_contradicts_its_body_is_refused(scenarios):
     _assert_path(_refused(scenarios, "triage_queue", mutate), "payload.tickets[2].subject")
 
 
+@pytest.mark.parametrize(
+    "root_cause",
+    [
+        "billing-service v7.16.0 retries charges without an idempotency key.",
+        "Migration 0042_permission_model_v2 dropped reports:export from custom roles.",
+        "Pod orders-service-7d9f6c8b4-x2k9q on ip-10-42-7-201 runs out of memory.",
+    ],
+)
+def test_a_triage_root_cause_naming_what_the_ticket_never_shows_is_refused(scenarios, root_cause):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        key["tickets"][ticket["id"]]["root_cause"] = root_cause
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.root_cause")
+
+
+def test_a_triage_component_the_ticket_never_shows_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["component"] = "database"
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket['id']}.component",
+        "database",
+    )
+
+
+def test_a_triage_route_reason_claiming_an_unseen_deploy_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["route_reason"] = "Platform-wide 5xx right after a deploy."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket['id']}.route_reason"
+    )
+
+
 # --- escalation_writeup -------------------------------------------------------------------------
 
 
@@ -409,6 +456,44 @@ def test_a_secret_not_in_its_message_is_refused(scenarios):
         key["secret"]["value"] = "cs_live_not_in_the_thread"
 
     _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.secret.value")
+
+
+def test_a_secret_first_sent_by_l1_is_refused(scenarios):
+    def mutate(payload, key):
+        value = key["secret"]["value"]
+        for message in payload["thread"]:
+            message["body"] = message["body"].replace(value, "(redacted)")
+        note = next(m for m in payload["thread"] if m["role"] == "l1_note")
+        note["body"] += f"\nTried to reproduce with what they sent: {value}"
+        key["secret"]["message_id"] = note["id"]
+
+    problems = _refused(scenarios, "escalation_writeup", mutate)
+    _assert_path(problems, "answer_key.secret.value", "not the customer's")
+    _assert_path(problems, "payload.thread[1].body", "internal note uses")
+
+
+@pytest.mark.parametrize(
+    ("field", "fact"),
+    [
+        ("actual", "Assertions handled on ip-10-42-7-201 are rejected."),
+        ("environment", "Production, node pool identity-pool (new base image)"),
+        ("environment", "Production, migration 0042_permission_model_v2"),
+        ("actual", "Pod search-service-7d9f6c8b4-x2k9q restarts."),
+        ("repro_steps", "Run `chronyc tracking` on the node."),
+        ("repro_steps", "Check db-proxy: sv_idle=0 and cl_waiting > 0."),
+    ],
+)
+def test_a_host_node_or_tool_the_thread_never_names_is_refused(scenarios, field, fact):
+    def mutate(payload, key):
+        if field == "repro_steps":
+            key["facts"]["repro_steps"].append(fact)
+        else:
+            key["facts"][field] = fact
+
+    path = f"answer_key.facts.{field}"
+    if field == "repro_steps":
+        path += f"[{len(scenarios['escalation_writeup'].answer_key['facts']['repro_steps'])}]"
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), path, "does not occur in the thread")
 
 
 def test_a_request_id_the_thread_never_gives_is_refused(scenarios):
@@ -542,6 +627,19 @@ def test_an_option_both_correct_and_unsafe_is_refused(scenarios):
     _assert_path(
         _refused(scenarios, "incident", mutate), "answer_key.decisions.D3.correct", "both correct and unsafe"
     )
+
+
+def test_a_status_page_post_for_one_tenants_failure_is_refused(scenarios):
+    point = next(p for p in scenarios["incident"].payload["decision_points"] if p["id"] == "D4")
+    public = next(o["id"] for o in point["options"] if "status page" in o["text"])
+    assert "no other customer" in " ".join(i["text"] for i in scenarios["incident"].payload["injects"])
+
+    def mutate(payload, key):
+        key["decisions"]["D4"]["correct"] = [public]
+
+    problems = _refused(scenarios, "incident", mutate)
+    _assert_path(problems, "answer_key.decisions.D4.correct", "public status page")
+    _assert_path(problems, "answer_key.decisions.D4.correct", "replying to the one customer")
 
 
 def test_a_red_herring_inject_that_does_not_exist_is_refused(scenarios):

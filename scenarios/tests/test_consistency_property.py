@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from scenarios.catalog import archetype_ids, get_archetype
-from scenarios.consistency import lint
+from scenarios.consistency import lint, when
 from scenarios.generation import DIFFICULTIES, KINDS, generate
 
 SEEDS = range(int(os.environ.get("SCENARIO_PROPERTY_SEEDS", "5")))
@@ -81,3 +81,25 @@ def test_the_right_incident_options_are_anywhere_in_the_list():
     assert _near_uniform(comms, len(options["D4"]), RUNS), comms
     # About one mitigation in three or four is a correct one; the first listed is no more often right.
     assert first_listed_correct < RUNS / 2
+
+
+def test_the_onset_sits_anywhere_in_the_middle_of_the_log_window():
+    """The failure begins at a drawn point of the export, not a fixed one: over many seeds its place in
+    the window (by time and by line) spreads across the middle, so it cannot be read off the edges."""
+    ids = archetype_ids()
+    shares, line_shares = [], []
+    for seed in range(60):
+        scenario = generate("log_investigation", ids[seed % len(ids)], seed, "medium", log_lines=SMALL_LOG)
+        window = scenario.payload["window"]
+        start, end = when(window["start"]), when(window["end"])
+        onset = when(scenario.answer_key["onset"])
+        share = (onset - start) / (end - start)
+        shares.append(share)
+        ts = [line["ts"] for line in scenario.payload["logs"]]
+        line_shares.append(ts.index(scenario.answer_key["onset"]) / len(ts))
+    assert all(0.2 <= share <= 0.7 for share in shares), shares
+    # Spread across the middle: every third of the 25-65% band is used, no position repeats much.
+    thirds = Counter(min(2, int((share - 0.25) / (0.4 / 3))) for share in shares)
+    assert all(thirds[t] >= 60 / 3 / 2 for t in range(3)), thirds
+    assert len({round(share, 2) for share in shares}) >= 25
+    assert max(line_shares) - min(line_shares) >= 0.25, line_shares

@@ -84,7 +84,9 @@ def test_every_operation_answers_as_the_schema_says(live_server, client, credent
             failures.append(f"{operation.method.upper()} {operation.path}: {str(error).strip()[:1500]}")
     summary = f"schemathesis: {operations} operations, {len(cases)} cases, {len(failures)} failing operations"
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:  # in the test log (the CI log) without -s
-        reporter.write_line("\n" + summary)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:  # in the test log (the CI log) without -s
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("\n" + summary)
     assert operations >= 25
     assert not failures, "\n\n".join(failures)

@@ -34,46 +34,46 @@ def _reviewer_attempt_filter(user) -> Q:
     return Q(Exists(on_panel)) | Q(Exists(assigned))
 
 
-def attempts_visible_to(user) -> QuerySet[Attempt]:
+def _in_organisation(user, queryset: QuerySet, for_reviewer) -> QuerySet:
+    """`queryset` within the caller's organisation: all of it for a lead, `for_reviewer(it)` for a
+    reviewer, nothing for anyone else."""
     membership = staff_membership(user)
     if membership is None:
-        return Attempt.objects.none()
-    attempts = Attempt.objects.filter(organisation_id=membership.organisation_id)
-    if membership.role == Role.LEAD:
-        return attempts
-    return attempts.filter(_reviewer_attempt_filter(user))
+        return queryset.none()
+    scoped = queryset.filter(organisation_id=membership.organisation_id)
+    return scoped if membership.role == Role.LEAD else for_reviewer(scoped)
+
+
+def attempts_visible_to(user) -> QuerySet[Attempt]:
+    return _in_organisation(
+        user, Attempt.objects.all(), lambda attempts: attempts.filter(_reviewer_attempt_filter(user))
+    )
 
 
 def invitations_visible_to(user) -> QuerySet[Invitation]:
-    membership = staff_membership(user)
-    if membership is None:
-        return Invitation.objects.none()
-    invitations = Invitation.objects.filter(organisation_id=membership.organisation_id)
-    if membership.role == Role.LEAD:
-        return invitations
-    return invitations.filter(attempt__in=attempts_visible_to(user))
+    return _in_organisation(
+        user,
+        Invitation.objects.all(),
+        lambda invitations: invitations.filter(attempt__in=attempts_visible_to(user)),
+    )
 
 
 def exercises_visible_to(user) -> QuerySet[Exercise]:
-    membership = staff_membership(user)
-    if membership is None:
-        return Exercise.objects.none()
-    exercises = Exercise.objects.filter(organisation_id=membership.organisation_id)
-    if membership.role == Role.LEAD:
-        return exercises
-    return exercises.filter(Q(panel__reviewers=user) | Q(attempts__in=attempts_visible_to(user))).distinct()
+    return _in_organisation(
+        user,
+        Exercise.objects.all(),
+        lambda exercises: exercises.filter(
+            Q(panel__reviewers=user) | Q(attempts__in=attempts_visible_to(user))
+        ).distinct(),
+    )
 
 
 def exercises_open_to_invite(user) -> QuerySet[Exercise]:
     """The exercises the caller may invite participants to: a lead, every one of the organisation's;
     a reviewer, those whose panel they sit on (the reviewers who will see the attempt)."""
-    membership = staff_membership(user)
-    if membership is None:
-        return Exercise.objects.none()
-    exercises = Exercise.objects.filter(organisation_id=membership.organisation_id)
-    if membership.role == Role.LEAD:
-        return exercises
-    return exercises.filter(panel__reviewers=user)
+    return _in_organisation(
+        user, Exercise.objects.all(), lambda exercises: exercises.filter(panel__reviewers=user)
+    )
 
 
 def may_invite(user, exercise: Exercise) -> bool:

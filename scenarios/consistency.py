@@ -1093,7 +1093,7 @@ def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
                 "partition showed by then",
             )
     started = _ms(payload["started_at"])
-    for n, inject in enumerate(injects):
+    for inject in injects:
         stamp = _STAMP.match(inject["text"])
         if inject["kind"] != "change" or "import" not in inject["text"] or not stamp:
             continue

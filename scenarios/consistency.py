@@ -13,6 +13,7 @@ each with the invariant's name, a JSON path from the scenario entry (`$.payload.
 """
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -999,6 +1000,52 @@ def comms_cause_not_yet_known(payload: dict, key: dict) -> Iterator[Finding]:
             yield f"$.answer_key.must_not_say[{n}]", "is stated as known in the payload"
 
 
+# A figure named the maximum lag over partitions, and one partition's own lag, as the texts state them.
+_MAX_LAG = re.compile(r"max partition consumer lag(?: at| peaked at)? ([\d,]+)")
+_PARTITION_LAG = re.compile(r"lag on \S+ = ([\d,]+) messages")
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+
+
+def _lag_figure(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _names_max_lag(name: str) -> bool:
+    return "max" in name.lower() and "lag" in name.lower()
+
+
+@invariant("log_investigation")
+def max_lag_covers_partition_lag(payload: dict, key: dict) -> Iterator[Finding]:
+    """A maximum over partitions is never below one partition's lag logged in the same minute."""
+    dashboard = payload.get("dashboard") or {}
+    if not _names_max_lag((dashboard.get("saturation_metric") or {}).get("name", "")):
+        return
+    logs = payload["logs"]
+    stated = []  # (epoch ms, lag) of every per-partition lag line
+    if isinstance(logs, LogLines):
+        for n in range(len(logs)):
+            message = logs.message(n)
+            if "lag on " in message and (match := _PARTITION_LAG.search(message)):
+                stated.append((logs.ms[n], _lag_figure(match.group(1))))
+    else:
+        for line in logs:
+            if "lag on " in line["message"] and (match := _PARTITION_LAG.search(line["message"])):
+                stated.append((_ms(line["ts"]), _lag_figure(match.group(1))))
+    if not stated:
+        return
+    stated.sort()
+    times = [at for at, _ in stated]
+    for n, point in enumerate(dashboard.get("series", [])):
+        at = _ms(point["ts"])
+        same_minute = [lag for _, lag in stated[bisect_right(times, at - 60_000) : bisect_right(times, at)]]
+        if same_minute and point["saturation"] < max(same_minute):
+            yield (
+                f"$.payload.dashboard.series[{n}].saturation",
+                f"max partition lag {point['saturation']:,.0f} is below the {max(same_minute):,} "
+                "messages one partition logged in the minute before",
+            )
+
+
 # --- incident -------------------------------------------------------------------------------------
 
 
@@ -1021,6 +1068,49 @@ def injects_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
             break
     for n, point in enumerate(points):
         yield from _unique_ids(point["options"], f"$.payload.decision_points[{n}].options", "option")
+
+
+@invariant("incident")
+def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
+    """A max partition lag stated in an inject is not below a partition's lag stated at that moment or
+    before (a backlog drains no faster than its one consumer reads), and a text saying the data is
+    hours late needs a backlog (the import in the change log) at least an hour old when the drill starts."""
+    injects = payload["injects"]
+    partition = [
+        (inject["offset_seconds"], _lag_figure(match.group(1)))
+        for inject in injects
+        if (match := _PARTITION_LAG.search(inject["text"]))
+    ]
+    for n, inject in enumerate(injects):
+        match = _MAX_LAG.search(inject["text"])
+        if not match:
+            continue
+        before = [lag for offset, lag in partition if offset <= inject["offset_seconds"]]
+        if before and _lag_figure(match.group(1)) < max(before):
+            yield (
+                f"$.payload.injects[{n}].text",
+                f"max partition lag {match.group(1)} is below the {max(before):,} messages one "
+                "partition showed by then",
+            )
+    started = _ms(payload["started_at"])
+    for inject in injects:
+        stamp = _STAMP.match(inject["text"])
+        if inject["kind"] != "change" or "import" not in inject["text"] or not stamp:
+            continue
+        imported = _ms(stamp.group(0))
+        if started - imported >= 3_600_000:
+            continue
+        for path, text in [("$.payload.title", payload["title"])] + [
+            (f"$.payload.injects[{m}].text", other["text"])
+            for m, other in enumerate(injects)
+            if other["offset_seconds"] == 0
+        ]:
+            if "hours late" in text or "hours behind" in text:
+                yield (
+                    path,
+                    f"says the data is hours late, but the import began {(started - imported) // 60_000} "
+                    "minutes before the drill started",
+                )
 
 
 @invariant("incident")

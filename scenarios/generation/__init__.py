@@ -49,7 +49,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 7: the first alert's value exceeds its threshold, or a failure that pages nobody opens with the
     # customer's escalation; one-tenant severities follow the triage scale.
     # 8: a failure of one tenant is answered to that customer, not with a status page post.
-    "incident": 8,
+    # 9: a backlog's alert, log and dashboard figures are the story's own at their moment, growing from
+    # the import; a metric figure keeps a space before its unit; "hours late" only for an hours-old backlog.
+    "incident": 9,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -61,7 +63,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # deploys logged once; lines about no tenant carry none; the dashboard marks every change.
     # 6: one-tenant severities follow the triage scale; vague tickets name their area and impact.
     # 7: the onset sits at a drawn point of the window (a quarter to two thirds in), not at +45:00.
-    "log_investigation": 7,
+    # 8: the dashboard's max partition lag is the logged partition's figure, minute by minute.
+    "log_investigation": 8,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -70,11 +73,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     "escalation_writeup": 5,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
-    "postmortem": 4,
+    # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
+    "postmortem": 5,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
-    "customer_comms": 3,
+    # 4: the alert and first report state a backlog as it stood at their moment.
+    "customer_comms": 4,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

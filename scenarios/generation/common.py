@@ -208,7 +208,8 @@ def dashboard(
 
     `shape(minute_ms)`, when given, returns (level, saturation) for a minute whose failure comes and
     goes (a pod killed every half hour): level 0-1 scales error rate and latency, saturation is the
-    metric's own value; None keeps the usual ramp."""
+    metric's own value (taken as it is, without jitter, when a third item True says it is exact: a
+    figure the logs state too); None keeps the usual ramp."""
     metrics = world.archetype["metrics"]
     err, p95, sat = metrics["error_rate_pct"], metrics["latency_p95_ms"], metrics["saturation"]
     points = []
@@ -230,7 +231,9 @@ def dashboard(
                 "latency_p95_ms": round(p95_value, 1),
                 "latency_p99_ms": round(p95_value * 1.7, 1),
                 "saturation": _bounded(
-                    (
+                    shaped[1]
+                    if shaped is not None and shaped[2:] == (True,)
+                    else (
                         shaped[1]
                         if shaped is not None
                         else sat["baseline"] + (sat["peak"] - sat["baseline"]) * level

@@ -9,6 +9,7 @@ from scenarios.consistency import states_a_cause
 
 from .common import MINUTE_MS, kind_rng
 from .incident import alert_text, first_alert
+from .stories import text_at
 from .world import World, iso_s
 
 NEXT_UPDATE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
@@ -26,7 +27,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     cause_known = states_a_cause(comms["known"])
     customer = world.customer
     timeline = []
-    alert = first_alert(world)
+    alert = first_alert(world, world.onset_ms + 4 * MINUTE_MS)
     if alert:
         timeline.append(
             {
@@ -37,7 +38,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         )
     timeline += [
         {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
-         "text": f"First customer report from {customer.name} ({customer.tier}): " + world.text(archetype["symptom"])},
+         "text": f"First customer report from {customer.name} ({customer.tier}): " + text_at(world, archetype["symptom"], world.onset_ms + 9 * MINUTE_MS)},
         {"at": iso_s(world.onset_ms + 14 * MINUTE_MS), "source": "incident channel",
          "text": f"Incident opened as {severity}. "
          + ("The cause is confirmed; engineers are working on recovery." if cause_known

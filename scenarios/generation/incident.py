@@ -1,6 +1,7 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
 from .common import MINUTE_MS, kind_rng
+from .stories import saturation_at, text_at
 from .world import SEVERITY_RANK, World, iso_s
 
 ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
@@ -30,9 +31,18 @@ def _figure(value: float) -> str:
     return f"{value:g}" if value < 1000 else f"{value:,.0f}"
 
 
-def first_alert(world: World) -> dict | None:
-    """The alert the failure raises, if it raises one: the error rate when it rises well past a
-    threshold, else the saturation metric when that does; a value always above its threshold.
+def saturation_figure(world: World, at_ms: int) -> str:
+    """The saturation metric's value at a moment, with its unit: the story's own figure when it sets
+    one (a growing backlog), else the catalog's peak."""
+    sat = world.archetype["metrics"]["saturation"]
+    value = saturation_at(world, at_ms)
+    unit = sat["unit"] if sat["unit"] == "%" else " " + sat["unit"]
+    return f"{_figure(sat['peak'] if value is None else value)}{unit}"
+
+
+def first_alert(world: World, at_ms: int) -> dict | None:
+    """The alert the failure raises at `at_ms`, if it raises one: the error rate when it rises well
+    past a threshold, else the saturation metric when that does; a value always above its threshold.
     None when nothing pages (a wrong report, a stale setting, one customer's DNS record)."""
     metrics = world.archetype["metrics"]
     err = metrics["error_rate_pct"]
@@ -41,11 +51,12 @@ def first_alert(world: World) -> dict | None:
         return {"metric": f"{world.values['primary_service']} error rate", "value": f"{err['peak']}%",
                 "threshold": f"{_figure(threshold)}%", "window": "over 5m"}  # fmt: skip
     sat = metrics["saturation"]
-    threshold = _threshold(sat["baseline"], sat["peak"], sat["unit"], rise=1.5)
+    now = saturation_at(world, at_ms)
+    threshold = _threshold(sat["baseline"], sat["peak"] if now is None else now, sat["unit"], rise=1.5)
     if threshold is None:
         return None
     unit = sat["unit"] if sat["unit"] == "%" else " " + sat["unit"]
-    return {"metric": world.text(sat["name"]), "value": f"{_figure(sat['peak'])}{unit}",
+    return {"metric": world.text(sat["name"]), "value": saturation_figure(world, at_ms),
             "threshold": f"{_figure(threshold)}{unit}", "window": ""}  # fmt: skip
 
 
@@ -62,28 +73,27 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     severity = world.incident_severity
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
-    alert = first_alert(world)
+    alert = first_alert(world, start_ms)
     # A failure that pages nobody starts with the customer's escalation instead of an alert.
     opening = (
         (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {world.region}")
         if alert
         else (0, "customer_report", "Support escalation",
               f"{world.customer.name} ({world.customer.tier}) escalated a ticket: "
-              + world.text(archetype["symptom"]) + " No monitoring alert has fired.")
+              + text_at(world, archetype["symptom"], start_ms) + " No monitoring alert has fired.")
     )  # fmt: skip
     injects = [
         opening,
         (90, "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (240, "log_excerpt", "Log search", world.text(archetype["signal_logs"][0]["message"])),
+        (240, "log_excerpt", "Log search", text_at(world, archetype["signal_logs"][0]["message"], start_ms + 240_000)),
         (45, "chat", "#incident", "Customer success: two enterprise customers report the same problem and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
          f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),
         (600, "metric", "Dashboard",
-         f"{world.text(archetype['metrics']['saturation']['name'])} at "
-         f"{archetype['metrics']['saturation']['peak']}{archetype['metrics']['saturation']['unit']}"),
+         f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + 600_000)}"),
         (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
         (1500, "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again.")
         if many_tenants else
@@ -136,7 +146,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
 
     payload = {
         "kind": "incident",
-        "title": f"Incident drill: {world.text(archetype['symptom'])}",
+        "title": f"Incident drill: {text_at(world, archetype['symptom'], start_ms)}",
         "brief": (
             "An incident is starting. Events arrive as time passes. Make each decision when it is asked, "
             "post stakeholder updates as you would in a real incident, and keep a short log of what you do."

@@ -1,6 +1,8 @@
 """postmortem: a resolved incident's timeline and evidence; the candidate writes the review."""
 
 from .common import MINUTE_MS, kind_rng
+from .incident import saturation_figure
+from .stories import text_at
 from .world import World, iso_s
 
 
@@ -15,7 +17,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     metrics = archetype["metrics"]
     mitigation = world.text(archetype["mitigations"]["safe"][0])
     timeline = [
-        (world.onset_ms, "First failures: " + world.text(archetype["signal_logs"][0]["message"])),
+        (world.onset_ms, "First failures: " + text_at(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
         (detected, f"Detected: alert on {world.values['primary_service']} error rate "
                    f"({metrics['error_rate_pct']['peak']}%) and a ticket from {world.customer.name}."),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
@@ -26,9 +28,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     if trigger:
         timeline.append((world.trigger_ms, world.text(trigger["message"])))
     timeline.sort(key=lambda item: item[0])
-    evidence = [("log", world.text(entry["message"])) for entry in archetype["signal_logs"]]
+    # The evidence is quoted as it read at the worst moment, when the mitigation began.
+    evidence = [("log", text_at(world, entry["message"], mitigated)) for entry in archetype["signal_logs"]]
     evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} peaked at "
-                               f"{metrics['saturation']['peak']}{metrics['saturation']['unit']} "
+                               f"{saturation_figure(world, mitigated)} "
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
@@ -41,7 +44,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     ]
     payload = {
         "kind": "postmortem",
-        "title": f"Postmortem: {world.text(archetype['symptom'])}",
+        "title": f"Postmortem: {text_at(world, archetype['symptom'], mitigated)}",
         "brief": (
             "The incident below is resolved. Write a blameless postmortem: the chain of causes, "
             "contributing factors, corrective actions with owners and due dates, and how detection "
@@ -55,7 +58,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
             "customers_affected": rng.randint(12, 400) if world.many_tenants else 1,
-            "summary": world.text(archetype["symptom"]),
+            "summary": text_at(world, archetype["symptom"], mitigated),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
         "evidence": evidence_items,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from .common import MINUTE_MS
 from .logstream import LogLines, LogStream
-from .world import World
+from .world import World, render
 
 # --- db_pool_exhaustion_after_deploy ----------------------------------------------------------------
 
@@ -183,19 +183,66 @@ def _age(ms: int) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
+# Without a log window to fill (an incident, a postmortem), the backlog reaches its peak this long
+# after the import; a log fills its peak over the export after the import instead.
+LAG_SPAN_MS = 120 * MINUTE_MS
+_LAG_BASELINE = 300  # the hot partition's lag before the import, like the other partitions' (< 500)
+
+
+def lag_at(world: World, t_ms: int, span_ms: int = LAG_SPAN_MS) -> int:
+    """The hot partition's lag at `t_ms`: nothing before the import, then growing to the scenario's
+    own peak (its lag_messages fact) over `span_ms`."""
+    peak = int(world.values["lag_messages"])
+    elapsed = t_ms - world.trigger_ms
+    if elapsed <= 0:
+        return _LAG_BASELINE
+    return max(_LAG_BASELINE, round(peak * min(1.0, max(elapsed, 1000) / max(span_ms, 1))))
+
+
+def saturation_at(world: World, t_ms: int) -> float | None:
+    """The saturation metric's value at a moment when the archetype's story sets it (a backlog that
+    grows from its import); None when the catalog's fixed peak stands."""
+    if world.archetype["id"] == "kafka_consumer_lag":
+        return float(lag_at(world, t_ms))
+    return None
+
+
+def backlog_delay(world: World, t_ms: int) -> str:
+    """How late the delayed data is at `t_ms`, in the words a symptom uses."""
+    return "hours late" if t_ms - world.trigger_ms >= 60 * MINUTE_MS else "minutes behind"
+
+
+def text_at(world: World, template: str, t_ms: int) -> str:
+    """A catalog text as it reads at `t_ms`: the lag and message ages it states are the story's at that
+    moment, not the catalog's fixed ones."""
+    values = world.values | {"backlog_delay": backlog_delay(world, t_ms)}
+    if world.archetype["id"] != "kafka_consumer_lag":
+        return render(template, values)
+    values["lag_messages"] = str(lag_at(world, t_ms))
+    elapsed = max(t_ms - world.trigger_ms, 1000)
+    return _AGE.sub(lambda m: f"{m.group(1)}{_age(elapsed)}{m.group(2)}", render(template, values))
+
+
 def _kafka(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     """The backlog starts with the import: lag grows from nothing to its peak over the window and the
-    oldest waiting message is as old as the import."""
-    peak = int(world.values["lag_messages"])
+    oldest waiting message is as old as the import. The dashboard's max partition lag is the same
+    figure, minute by minute."""
     end_ms = lines.ms[-1] + 1
     span = max(end_ms - world.trigger_ms, 1)
     for n in stream.signal:
         t = lines.ms[n]
         elapsed = max(t - world.trigger_ms, 1000)
-        lag = max(1, round(peak * min(1.0, elapsed / span) * (0.97 + 0.03 * rng.random())))
+        lag = max(1, round(lag_at(world, t, span) * (0.97 + 0.03 * rng.random())))
         message = _LAG.sub(lambda m, lag=lag: f"{m.group(1)}{lag}{m.group(2)}", lines.message(n))
         lines.set_message(n, _AGE.sub(lambda m, e=elapsed: f"{m.group(1)}{_age(e)}{m.group(2)}", message))
-    return None
+
+    def minute(minute_ms: int):
+        since = (minute_ms - world.onset_ms) / MINUTE_MS
+        level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
+        # Exact (no jitter): a maximum over partitions is never below the hot partition's own figure.
+        return (level, float(lag_at(world, minute_ms, span)), True)
+
+    return minute
 
 
 STORIES: dict[str, Callable] = {

@@ -114,6 +114,8 @@ def test_placeholders_are_world_or_facts():
         for path, text in iter_strings(arche, f"$.{arche['id']}"):
             # The customer's impact names the counts the escalation key expects.
             here = allowed | ({"records", "users"} if path.endswith(".escalation.customer_impact") else set())
+            # A symptom says how late delayed data is as of the moment each kind states it.
+            here |= {"backlog_delay"} if path.endswith(".symptom") else set()
             for name in PLACEHOLDER_RE.findall(text):
                 if name not in here:
                     problems.append(f"{path}: {{{name}}}")

@@ -1047,3 +1047,74 @@ def test_a_severity_against_the_queues_own_scale_is_refused(scenarios, outage, s
     _assert_path(
         _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.severity", severity
     )
+
+
+# --- a backlog's figures (kafka_consumer_lag) -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kafka():
+    return {
+        kind: generate(
+            kind, "kafka_consumer_lag", 21, "medium", log_lines=600 if kind == "log_investigation" else None
+        )
+        for kind in ("incident", "log_investigation", "postmortem")
+    }
+
+
+def _max_lag_inject(payload) -> int:
+    return next(
+        n for n, i in enumerate(payload["injects"]) if i["kind"] == "metric" and "max partition" in i["text"]
+    )
+
+
+def test_the_kafka_drill_states_growing_lag_and_passes(kafka):
+    import re
+
+    payload = kafka["incident"].payload
+    figures = [
+        int(m.group(1).replace(",", ""))
+        for i in payload["injects"]
+        if (m := re.search(r"lag(?: at| on \S+ =)? ([\d,]+) ?messages", i["text"]))
+    ]
+    assert len(figures) == 3 and figures == sorted(figures) and figures[0] < figures[-1], figures
+    assert not any(re.search(r"\dmessages", i["text"]) for i in payload["injects"])
+    # The import is minutes old when the drill starts: the data is minutes behind, not hours late.
+    assert "hours late" not in payload["title"] and "minutes behind" in payload["title"]
+    for kind, generated in kafka.items():
+        packs.validate_pack(_document(kind, generated.payload, generated.answer_key), name="ok.json")
+
+
+def test_a_max_lag_below_a_partition_lag_in_an_inject_is_refused(kafka):
+    def mutate(payload, key):
+        n = _max_lag_inject(payload)
+        payload["injects"][n]["text"] = "max partition consumer lag at 1,000 messages"
+
+    n = _max_lag_inject(kafka["incident"].payload)
+    _assert_path(_refused(kafka, "incident", mutate), f"payload.injects[{n}].text", "below the")
+
+
+def test_hours_late_minutes_after_the_import_is_refused(kafka):
+    def mutate(payload, key):
+        payload["title"] = payload["title"].replace("minutes behind", "hours late")
+
+    _assert_path(_refused(kafka, "incident", mutate), "payload.title", "hours late")
+
+
+def test_a_dashboard_max_lag_below_a_logged_partition_lag_is_refused(kafka):
+    payload = kafka["log_investigation"].payload
+    series = payload["dashboard"]["series"]
+    # The first minute whose preceding minute logged a partition's lag.
+    lagged = [(when(line["ts"]), line) for line in payload["logs"] if "lag on " in line["message"]]
+    n = next(
+        n
+        for n, point in enumerate(series)
+        if any(0 <= (when(point["ts"]) - at).total_seconds() < 60 for at, _ in lagged)
+    )
+
+    def mutate(payload, key):
+        payload["dashboard"]["series"][n]["saturation"] = 1.0
+
+    _assert_path(
+        _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "below the"
+    )

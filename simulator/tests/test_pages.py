@@ -97,7 +97,10 @@ def test_a_started_invitation_offers_resume_and_a_second_post_returns_the_same_a
     page = client.get(reverse("take", args=[token]))
     second = start(client, token)
 
-    assert "Resume exercise" in page.content.decode()
+    html = page.content.decode()
+    assert "Resume exercise" in html
+    # The page does not say the clock starts on Resume: it has been running since Start.
+    assert "already running" in html and "clock starts when" not in html.lower()
     assert second["Location"] == first["Location"]
     assert Attempt.objects.filter(invitation=invitation).count() == 1
 

@@ -198,19 +198,19 @@ def items_as_seen(*, attempt: Attempt) -> list[dict]:
     """Each item as the workspace rendered it when the attempt closed (incident injects released by
     then and no later), for the candidate templates. Three queries."""
     from simulator import selectors as simulator_selectors
-    from simulator.views import _item_view
+    from simulator.presenters import item_view
 
     loaded = simulator_selectors.attempt_for_candidate(public_id=attempt.public_id)
     at = attempt.submitted_at
     items = simulator_selectors.candidate_items(attempt=loaded, now=at) if at else (
         simulator_selectors.candidate_items(attempt=loaded)
     )  # fmt: skip
-    return [_item_view(item, loaded) for item in items]
+    return [item_view(item, loaded) for item in items]
 
 
 def worked_answers(*, attempt: Attempt, answers: list[dict]) -> dict[str, dict]:
     """Per item id, the answer key rendered as the worked answer (staff only, any purpose)."""
-    from simulator.views import _WORKED_ANSWERS
+    from simulator.presenters import worked_answer, worked_template
 
     final = {entry["item_id"]: entry["answer"] for entry in answers}
     items = (
@@ -221,11 +221,10 @@ def worked_answers(*, attempt: Attempt, answers: list[dict]) -> dict[str, dict]:
     )
     out = {}
     for item in items:
-        builder = _WORKED_ANSWERS.get(item.kind)
         key = item.scenario.answer_key.content or {}
         out[item.public_id] = {
-            "w": builder(key, item.scenario, final.get(item.public_id) or {}) if builder else {},
-            "template": f"simulator/feedback/_worked_{item.kind}.html",
+            "w": worked_answer(item.kind, key, item.scenario, final.get(item.public_id) or {}),
+            "template": worked_template(item.kind),
         }
     return out
 

@@ -225,9 +225,6 @@ def _has_content(value) -> bool:
 
 # What each kind of item looks like on the page: simulator/presenters/<kind>.py ----------------------
 
-# Staff pages show items as the candidate saw them (scoring.review_pages).
-_item_view = presenters.item_view
-
 
 def _workspace_views(items: list[dict], attempt: Attempt) -> list[dict]:
     """The candidate's items for their templates, incident items with their decisions' windows."""
@@ -361,12 +358,6 @@ def _dimension_view(dimension: dict, secret: str, final: dict | None = None) -> 
         "counted": sum(1 for raw in raw_checks if _earns(raw)),
         "failed_gate": any(check["gate"] and not check["passed"] for check in checks),
     }
-
-
-# The worked answer of each kind, by kind (presenters.<kind>.worked); staff pages render them too.
-_WORKED_ANSWERS = {kind: presenters.presenter(kind).worked for kind in presenters.KIND_LABELS}
-_worked_triage = presenters.presenter("triage_queue").worked
-_worked_investigation = presenters.presenter("log_investigation").worked
 
 
 def healthz(request):

@@ -418,7 +418,7 @@ def test_the_investigation_worked_answer_lists_follow_up_steps_apart_from_mitiga
     from django.template.loader import render_to_string
 
     from scenarios.generation import generate
-    from simulator.views import _worked_investigation
+    from simulator.presenters.log_investigation import worked as _worked_investigation
 
     key = generate("log_investigation", "db_pool_exhaustion_after_deploy", 3, "easy").answer_key
     html = render_to_string(
@@ -434,7 +434,7 @@ def test_the_triage_worked_answer_says_which_facts_the_ticket_already_gives():
     from django.template.loader import render_to_string
 
     from scenarios.generation import generate
-    from simulator.views import _worked_triage
+    from simulator.presenters.triage_queue import worked as _worked_triage
 
     key = generate("triage_queue", "oauth_client_secret_expired", 3, "medium").answer_key
     stated = [fact for ticket in key["tickets"].values() for fact in ticket["stated_facts"]]

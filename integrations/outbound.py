@@ -71,7 +71,9 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+        """A 2xx answer that the caller did not find unusable (a token answer without a token is a 200
+        with a failure)."""
+        return not self.failure and self.status_code is not None and 200 <= self.status_code < 300
 
 
 def send(*, method: str, url: str, body: bytes = b"", headers: dict | None = None, auth=None) -> Outcome:

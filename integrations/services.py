@@ -497,14 +497,17 @@ def _lti_token(target: LearningRecordTarget) -> tuple[str, outbound.Outcome | No
             failure=outcome.failure,
         )
     try:
-        return json.loads(outcome.text)["access_token"], None
+        token = json.loads(outcome.text)["access_token"]
     except (ValueError, KeyError, TypeError):
-        return "", outbound.Outcome(
-            outcome.status_code,
-            "token request: no access_token in the answer",
-            0,
-            failure=FailureReason.BAD_ANSWER,
-        )
+        token = None
+    if isinstance(token, str) and token.strip():
+        return token, None
+    return "", outbound.Outcome(
+        outcome.status_code,
+        "token request: no access_token in the answer",
+        outcome.duration_ms,
+        failure=FailureReason.BAD_ANSWER,
+    )
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:

@@ -236,3 +236,39 @@ def test_lti_without_the_tools_key_fails_once_and_says_why(lms, training_exercis
         1,
     ) and "LTI_TOOL_PRIVATE_KEY" in delivery.last_error
     assert lms.requests == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b'{"token_type": "Bearer"}',
+        b'{"access_token": null, "token_type": "Bearer"}',
+        b'{"access_token": "  ", "token_type": "Bearer"}',
+        b"<html>sign in</html>",
+    ],
+    ids=["missing", "null", "blank", "not-json"],
+)
+def test_a_token_answer_without_a_token_is_a_failure_and_no_score_is_sent(
+    tool_key,
+    organisation,
+    lead,
+    receiver,
+    training_exercise,
+    invite,
+    reply,
+    django_capture_on_commit_callbacks,
+):
+    platform = receiver(statuses=[200], replies={"/token": reply})
+    integration_services.learning_record_target_set(
+        organisation=organisation, kind="lti_ags", endpoint=platform.url("/api/lti/courses/3/line_items/7"),
+        token_url=platform.url("/token"), client_id="10000000000042", updated_by=lead,
+    )  # fmt: skip
+    invitation, _ = invite(training_exercise)
+    with django_capture_on_commit_callbacks(execute=True):
+        take_and_score(invitation.attempt)
+
+    delivery = Delivery.objects.get(kind=DeliveryKind.LTI_SCORE)
+    assert delivery.status != "delivered"
+    assert delivery.last_error == "token request: no access_token in the answer"
+    assert delivery.last_failure == "bad_answer"
+    assert [r["path"] for r in platform.requests] == ["/token"] * delivery.tries

@@ -110,3 +110,48 @@ def clean_questions(questions: list[dict]) -> list[dict]:
         }
         for q in questions
     ]
+
+
+def _key_from(label: str, taken: set[str], fallback: str) -> str:
+    """A key for a new question or option, from its label: lower-case letters, digits and _."""
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:36].strip("_") or fallback
+    key, number = base, 2
+    while key in taken or key == PREFER_NOT_TO_SAY:
+        key, number = f"{base}_{number}", number + 1
+    taken.add(key)
+    return key
+
+
+def questions_from_form(blocks: list[dict], previous: list[dict]) -> list[dict]:
+    """The question set a lead's form describes. Each block is {"key", "label", "prompt", "options"
+    (one label per line), "remove"}; blocks with neither label, prompt nor options are skipped.
+
+    Keys are what stored answers and reports hold, so they are kept: a question keeps the key its form
+    block carried, and an option whose label (ignoring case) it already had keeps that option's key.
+    New questions and options get a key made from their label. Nothing is checked here; the result
+    goes through `validate_questions` like any other set."""
+    previous_options = {
+        q["key"]: {o["label"].strip().lower(): o["key"] for o in q.get("options", [])} for q in previous
+    }
+    blocks = [b for b in blocks if not b.get("remove")]
+    kept = {b.get("key", "") for b in blocks if b.get("key", "") in previous_options}
+    taken_questions = set(kept)
+    questions = []
+    for number, block in enumerate(blocks, start=1):
+        label, prompt = block.get("label", "").strip(), block.get("prompt", "").strip()
+        option_labels = [line.strip() for line in block.get("options", "").splitlines() if line.strip()]
+        if not (label or prompt or option_labels):
+            continue
+        key = block.get("key", "")
+        if key not in kept:
+            key = _key_from(label, taken_questions, f"question_{number}")
+        known = previous_options.get(key, {})
+        taken_options = {known[o.lower()] for o in option_labels if o.lower() in known}
+        options = []
+        for position, option_label in enumerate(option_labels, start=1):
+            option_key = known.get(option_label.lower())
+            if option_key is None:
+                option_key = _key_from(option_label, taken_options, f"option_{position}")
+            options.append({"key": option_key, "label": option_label})
+        questions.append({"key": key, "label": label, "prompt": prompt, "options": options})
+    return questions

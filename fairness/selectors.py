@@ -15,6 +15,11 @@ def questions_for(*, organisation_id: int) -> list[dict]:
     return question_set.questions if question_set else DEFAULT_QUESTIONS
 
 
+def question_set_for(*, organisation_id: int) -> QuestionSet | None:
+    """The organisation's own question set with who last changed it, or None while the defaults apply."""
+    return QuestionSet.objects.select_related("updated_by").filter(organisation_id=organisation_id).first()
+
+
 def own_record(*, participant_id: int) -> SelfIdentification | None:
     return SelfIdentification.objects.filter(participant_id=participant_id).first()
 

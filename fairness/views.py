@@ -9,13 +9,20 @@ import csv
 import io
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from fairness import selectors, services
-from fairness.questions import PREFER_NOT_TO_SAY, PREFER_NOT_TO_SAY_LABEL
+from fairness.questions import (
+    DEFAULT_QUESTIONS,
+    MAX_QUESTIONS,
+    PREFER_NOT_TO_SAY,
+    PREFER_NOT_TO_SAY_LABEL,
+    questions_from_form,
+)
 from scoring.scorecards import OUTCOME_LABELS
 from scoring.staff_selectors import csv_safe
 from simulator.access import exercises_visible_to, require_lead
@@ -188,3 +195,65 @@ def adverse_impact(request, exercise_id: int):
         ),
     }
     return render(request, "fairness/adverse_impact.html", context)
+
+
+# The lead's question settings ---------------------------------------------------------------------
+
+
+def _blocks_for(questions: list[dict]) -> list[dict]:
+    blocks = [
+        {**q, "options": "\n".join(o["label"] for o in q["options"]), "remove": False} for q in questions
+    ]
+    if len(blocks) < MAX_QUESTIONS:
+        blocks.append({"key": "", "label": "", "prompt": "", "options": "", "remove": False})
+    return blocks
+
+
+def _posted_blocks(post) -> list[dict]:
+    try:
+        count = min(int(post.get("count", "0")), MAX_QUESTIONS + 1)
+    except ValueError:
+        count = 0
+    return [
+        {
+            "key": post.get(f"q{i}-key", "")[:40],
+            "label": post.get(f"q{i}-label", "")[:400],
+            "prompt": post.get(f"q{i}-prompt", "")[:400],
+            "options": post.get(f"q{i}-options", "")[:4000],
+            "remove": post.get(f"q{i}-remove") == "yes",
+        }
+        for i in range(max(count, 0))
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def question_settings(request):
+    """The organisation's voluntary self-identification questions, for its leads (anyone else: 404):
+    edit, add, remove, or go back to the default set. Changes go through `questions_set`."""
+    membership = require_lead(request.user)
+    organisation = membership.organisation
+    question_set = selectors.question_set_for(organisation_id=organisation.pk)
+    current = question_set.questions if question_set else DEFAULT_QUESTIONS
+    blocks, problems = _blocks_for(current), []
+    if request.method == "POST":
+        restore = request.POST.get("action") == "restore"
+        blocks = _blocks_for(DEFAULT_QUESTIONS) if restore else _posted_blocks(request.POST)
+        questions = DEFAULT_QUESTIONS if restore else questions_from_form(blocks, previous=current)
+        try:
+            services.questions_set(organisation=organisation, questions=questions, set_by=request.user)
+        except DomainError as refused:
+            problems = str(refused).split("; ")
+        else:
+            messages.success(request, "Default questions restored." if restore else "Questions saved.")
+            return redirect("staff-settings-self-identification")
+    context = {
+        "organisation": organisation,
+        "question_set": question_set,
+        "blocks": blocks,
+        "count": len(blocks),
+        "problems": problems,
+        "max_questions": MAX_QUESTIONS,
+        "prefer_not_to_say": PREFER_NOT_TO_SAY_LABEL,
+    }
+    return render(request, "fairness/question_settings.html", context, status=400 if problems else 200)

@@ -165,6 +165,10 @@ MATRIX: dict[str, list[Call]] = {
     "staff-sso-start": [Call("get", "/staff/sso/no-such-organisation/", "404 404 404 404 404 404 404")],
     "staff-sso-callback": [Call("get", "/staff/sso/callback/", "403 403 403 403 403 403 403")],
     "staff-settings-notifications": [Call("get", "/staff/settings/notifications/", "302 302 302 404 404 200 200")],
+    "staff-settings-self-identification": [
+        Call("get", "/staff/settings/self-identification/", "302 302 302 404 404 200 200"),
+        Call("post", "/staff/settings/self-identification/", "302 302 302 404 404 400 400", {"action": "save", "count": "0"}),
+    ],
     # Appeals: the assigned reviewer (rev) or a lead answers A's appeal; on a blind exercise the
     # reviewer must review first (400), the lead records that the score stands.
     "staff-attempt-appeal": [

@@ -91,3 +91,30 @@ def test_a_lead_copies_a_new_api_key_with_the_copy_button(page, live_server, lea
     shot(page, "staff-integrations-key-copied")
     assert key.startswith("sim_") and page.evaluate("navigator.clipboard.readText()") == key
     assert not found, describe(found)
+
+
+def test_a_lead_adds_a_self_identification_question_and_fixes_a_mistake(page, live_server, lead, shot):
+    from fairness.selectors import questions_for
+
+    _log_in(page, live_server)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Self-identification questions").click()
+    page.wait_for_url("**/staff/settings/self-identification/")
+    found = violations(page)
+    shot(page, "staff-settings-self-identification")
+
+    new = page.locator("fieldset", has_text="New question")
+    new.get_by_label("Label in reports").fill("Caring responsibilities")
+    new.get_by_label("Question the candidate reads").fill("Do you look after someone who needs care?")
+    new.get_by_label("Options, one per line").fill("Yes")
+    page.get_by_role("button", name="Save questions").click()
+    page.get_by_text("Question 5: give 2 to 12 options").wait_for()
+    found += violations(page)
+    shot(page, "staff-settings-self-identification-error")
+
+    page.locator("fieldset", has_text="New question").get_by_label("Options, one per line").fill("Yes\nNo")
+    page.get_by_role("button", name="Save questions").click()
+    page.get_by_text("Questions saved.").wait_for()
+    keys = [q["key"] for q in questions_for(organisation_id=lead.membership.organisation_id)]
+    assert keys == ["gender", "age", "ethnicity", "disability", "caring_responsibilities"]
+    assert not found, describe(found)

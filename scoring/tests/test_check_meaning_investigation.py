@@ -62,6 +62,11 @@ CASES = [
           root_cause="A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders."),
     _case("cause_is_not_a_red_herring", True, "false positive: a red herring seen in passing beside the cause",
           root_cause=CAUSE_OWN_WORDS + " An autovacuum on public.order_events ran in the same window, a coincidence of timing."),
+    _case("cause_is_not_a_red_herring", True, "paraphrase: a red herring seen at the same time, beside the cause",
+          root_cause=CAUSE_OWN_WORDS + " An autovacuum on public.order_events ran at the same time."),
+    _case("cause_is_not_a_red_herring", False, "false positive: a red herring joined to the story by 'at the same time as'",
+          root_cause=CAUSE_OWN_WORDS + " The autovacuum on public.order_events ran at the same time as the release, "
+          "and the two together are what took orders down."),
     _case("cause_is_not_a_red_herring", False, "paraphrase: a red herring blamed beside the actual cause",
           root_cause=CAUSE_OWN_WORDS + " On top of that, the autovacuum on public.order_events took the table's locks, "
           "and that is the real culprit."),

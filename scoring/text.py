@@ -627,7 +627,7 @@ _ANY_CUE = re.compile(
     r"n't|n’t|\b(?:no|not|never|nothing|nobody|none|neither|nor|without|instead|rather|avoid\w*|ruled?|ruling|"
     r"exclud\w*|dismiss\w*|hold|refus\w*|declin\w*|advise|recommend|argue|under|would|could|might|unrelated|"
     r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
-    r"stop\w*|refrain\w*|cannot|against)\b",
+    r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*)\b",
 )
 # A clause that takes back the one before it: "..., so he shouldn't", "...; don't do that".
 _BACK_NEGATION = re.compile(
@@ -646,7 +646,10 @@ _NEGATE_AFTER = re.compile(
     r"refrain(?:ed|ing)? from|stop(?:ped)? short of|ruled? out|ruling out|excluded?|dismiss(?:ed)?|"
     r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off|refus(?:e|es|ed|ing) to|"
     r"declin(?:e|es|ed|ing) to|advise against|recommend against|argue against|rather not|under no circumstances|"
-    r"not an option|would be (?:a mistake|wrong|unsafe|dangerous|risky))\b",
+    r"not an option|would be (?:a mistake|wrong|unsafe|dangerous|risky)|"
+    # A writer's own rejection ("two shortcuts I'd reject: ...", "rejected options:"), not a system's
+    # ("the gateway rejects the token"), which states a fact.
+    r"(?:i|we)(?:'d|'ll| would| will)? (?:reject|discard)(?:ed)?(?! nothing)|^\s*(?:rejected|discarded)(?: \w+)?\s*$)\b",
 )
 # Cues that take back what came before them in the clause: "the cache flush is not the cause",
 # "the shared table stays untouched", "leave the production table alone".

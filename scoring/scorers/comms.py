@@ -26,9 +26,10 @@ from scoring.text import (
     without_filler,
 )
 
-VERSION = (
-    5  # 5: what the update must not say is read by meaning, and a claim that a known fact denies misleads
-)
+VERSION = 6  # 6: a cause the scenario states as known is not speculation; recovery promised within a span or
+# "shortly", whoever recovers, is a fix time; fault put on another party, or disowned ("not our fault"), is blame;
+# "no further updates" closes the outage though it is said with a negation
+# 5: what the update must not say is read by meaning, and a claim that a known fact denies misleads
 # 4: an update that misleads in two ways or more (a cause asserted, blame, a fix time, closed early) sinks
 # 3: filler earns nothing; negation scope; own-words matching on stems
 # 2: the next update's time is read from `next_update_at` as ISO 8601
@@ -62,7 +63,15 @@ _BLAME = re.compile(
     r"(account|side|end|team|organi[sz]ation|company) (has |had |have )?"
     r"(removed|changed|deleted|disabled|misconfigured|took|taken|broke|revoked|turned)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
     r"(removed|removing|changed|changing|deleted|deleting|disabled|disabling|misconfigured|misconfiguring|broke|"
-    r"breaking))",
+    r"breaking)|"
+    # Fault put on another party ("the fault lies entirely with the provider"), not owned ("on our side").
+    r"\bfault (lies|rests|sits|falls|is) ((entirely|solely|squarely|fully|wholly|completely) )?(with|on) (?!(us|we)\b|our (side|end|part|team|own|systems?|platform|code|change)\b))",
+    re.I,
+)
+# Disowning the outage is said with a negation, so it is read on the update as written.
+_DISOWNS = re.compile(
+    r"\b(not|isn't|wasn't|is not|was not) (our|the company's) (fault|doing|responsibility)\b|"
+    r"\bnothing to do with us\b|\bnot (an? )?(issue|problem|fault) (on|at|with) our (side|end)\b",
     re.I,
 )
 FIX_PROMISE = re.compile(
@@ -70,7 +79,13 @@ FIX_PROMISE = re.compile(
     r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee|"
     r"(fixed|resolved|sorted|restored|back|working) (by|before|within) (the )?(end of (the )?day|eod|tonight|tomorrow|"
     r"the hour|today|this afternoon|this evening)|(we're|we are) confident (this|it) will|"
-    r"(expect|expected) (it|this|the issue) to be (fixed|resolved|sorted)|(should|will) be back (up )?shortly)",
+    r"(expect|expected) (it|this|the issue) to be (fixed|resolved|sorted)|(should|will) be back (up )?shortly|"
+    # Recovery given a span or "shortly", whoever recovers ("we expect the provider to be back within 15
+    # minutes", "everything should be back to normal shortly"); not our own report back ("we'll be back
+    # within 30 minutes with an update", "get back to you within the hour").
+    r"(?<!we'll be )(?<!we will be )(?<!get )(?<!report )(?<!come )\b(back|restored|recovered|resolved|fixed)"
+    r"(?! to you)( to normal| up| online)? (with)?in (the next )?\d+\s*(minutes?|mins?|hours?|hrs?)\b|"
+    r"(should|will|expect\w* \w+( \w+)? to) be back( up| to normal| online)? (shortly|soon|quickly))",
     re.I,
 )
 NEXT_UPDATE = re.compile(
@@ -166,7 +181,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     cause_terms = distinctive_terms(key["root_cause"]) - _impact_terms(key)
     low_claimed = claimed.lower()
     forbidden = [p for p in key["must_not_say"] if p.lower() in low_claimed]
-    speculation = speculation_found = _SPECULATION.search(claimed)
+    speculation = speculation_found = _speculation(claimed, key["known"])
     names_cause = _names(claimed, cause_terms, 0.4) if cause_terms else False
     forbidden_claims = [p for p in forbidden if not FIX_PROMISE.search(p)]
     offending = speculation.group(0) if speculation else (forbidden_claims[0] if forbidden_claims else "")
@@ -180,7 +195,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    blame = _BLAME.search(claimed)
+    blame = _BLAME.search(claimed) or _DISOWNS.search(said)
     result.append(
         Check(
             "no_blame", D, not blame, 1.5,
@@ -237,7 +252,11 @@ def checks(ctx: ScoringContext) -> list[Check]:
     unsaid = [
         found for line in key["must_not_say"] if not FIX_PROMISE.search(line) and (found := _says(said, line))
     ]
-    result.append(_misleads_check(claimed, speculation_found, blame, promise, forbidden_claims or unsaid))
+    result.append(
+        _misleads_check(
+            claimed, said, key["known"], speculation_found, blame, promise, forbidden_claims or unsaid
+        )
+    )
 
     lengths = [len(tokens(s)) for s in sentences(update)] or [0]
     jargon = _JARGON.search(update)
@@ -272,10 +291,17 @@ MISLEADS = 2
 _CONDITION = re.compile(r"\b(when|once|until|after|before|if|as soon as)\b[^.;:!?\n]*$")  # (lower)
 
 
-def _closes(low: str) -> str:
+# Closings said with a negation ("no further updates will be needed"), which reading past negations
+# would drop: read on the update as written.
+_CLOSES_NEGATED = re.compile(
+    r"\b(no (further|more) updates?|(will not|won't) (be )?(post|send|shar|provid)\w* (any )?(further |more )?updates?)\b"
+)  # (lower)
+
+
+def _closes(low: str, closings: re.Pattern = _CLOSES) -> str:
     """Where the update (lower-cased) closes the outage ("the issue is now resolved", "no further
     updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved")."""
-    for match in _CLOSES.finditer(low):
+    for match in closings.finditer(low):
         if not _CONDITION.search(low[max(0, match.start() - 60) : match.start()]):
             return match.group(0)
     return ""
@@ -308,7 +334,29 @@ def _says(text: str, line: str) -> str:
 _CONDITIONAL_CLAUSE = re.compile(r"\b(when|once|until|after|before|if|as soon as|whether)\b[^.;:!?\n]*")
 
 
-def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims: list[str]) -> Check:
+def _speculation(text: str, known: list[str]) -> re.Match | None:
+    """The first place `text` gives a cause, unless the cause it gives is one the scenario states as
+    known ("the cause is that our e-mail provider is unavailable" where that is known): saying what
+    is known is not guessing."""
+    for sentence in sentences(text):
+        for match in _SPECULATION.finditer(sentence):
+            if not _restates_known(sentence[match.end() :] or sentence, known):
+                return match
+    return None
+
+
+def _restates_known(cause: str, known: list[str]) -> bool:
+    """Whether the cause a sentence gives is said in a known fact: three in five of its content
+    words, and at least two."""
+    said = terms(cause, _STOP)
+    if len(said) < 2:
+        return False
+    return any(len(said & terms(fact, _STOP)) >= max(2, 0.6 * len(said)) for fact in known)
+
+
+def _misleads_check(
+    claimed: str, said: str, known: list[str], speculation, blame, promise, forbidden_claims: list[str]
+) -> Check:
     """Whether the update tells customers what is not so, as a gate on communication. Each way of
     misleading counts once: a cause asserted as fact in a sentence that does not hedge it (a hedged
     guess is only speculation), blame, a fix time promised, the outage closed while it is still going
@@ -318,7 +366,7 @@ def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims:
     # The update's own speculation, blame and promise matches (made once for their checks) say
     # whether to look further; a cause is asserted in a sentence that speculates without hedging.
     asserted = (
-        next((s for s in sentences(claimed) if _SPECULATION.search(s) and not _HEDGED.search(s.lower())), "")
+        next((s for s in sentences(claimed) if _speculation(s, known) and not _HEDGED.search(s.lower())), "")
         if speculation
         else ""
     )
@@ -328,7 +376,7 @@ def _misleads_check(claimed: str, speculation, blame, promise, forbidden_claims:
         ways.append(("blames the customer or another party", blame.group(0)))
     if promise:
         ways.append(("promises a fix time", promise.group(0)))
-    if closes := _closes(claimed.lower()):
+    if closes := _closes(claimed.lower()) or _closes(said.lower(), _CLOSES_NEGATED):
         ways.append(("closes an outage that is still going on", closes))
     # A sentence already counted (a fix time, blame) is one way of misleading, not two.
     counted = [found.lower() for _, found in ways if found]

@@ -28,7 +28,10 @@ from scoring.text import (
     words,
 )
 
-VERSION = 4  # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
+VERSION = 5  # 5: an unsafe act counts only on its own object, in the same clause ("this removes the leaking
+# cache" removes no memory limit); a list under the writer's own rejection ("shortcuts I'd reject:") is not proposed;
+# a red herring joined to the story "at the same time as" another is blamed, not set aside
+# 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
 # a red herring set aside beside the actual cause ("a separate issue", "a coincidence") is not blamed
 # 3: words joined by a slash are read apart; a red herring named as the cause sinks troubleshooting
 # 2: shared text toolkit (stems, synonyms, negation scope); the trail not assessed without events
@@ -776,7 +779,7 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
             # acts on: "the new primary keeps serving writes throughout the incident" names the
             # objects of "fail back or restart the new primary during the incident" and proposes
             # neither.
-            acts = not actions or any(all(_acted(a, words) for a in action) for action in actions)
+            acts = not actions or any(_acts_on(act, objects, sentence) for act, objects in actions)
             if acts and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
                 return text, sentence[:240], _doubt(sentence, len(hits & own))
     return None
@@ -791,10 +794,11 @@ _PARTICLES = frozenset({"back", "over", "off", "out", "up", "down"})
 _REMOVAL = frozenset({"remov", "delet", "drop", "lift", "disabl"})
 
 
-def _actions(text: str) -> tuple[tuple[str, ...], ...]:
+def _actions(text: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
     """The acts an unsafe mitigation (an imperative: "Remove the memory limit", "Fail back to db-1
-    or restart the primary", "Ask the customer to send the secret") proposes, as stems; a phrasal
-    verb ("fail back") is one act of two words."""
+    or restart the primary", "Ask the customer to send the secret") proposes, as stems, each with
+    the stems of what it acts on (its direct object: "memory limit"; none for "fail back to db-1");
+    a phrasal verb ("fail back") is one act of two words."""
     said = [w for w in words(text) if w.isalpha() or "-" in w]
     if not said:
         return ()
@@ -812,8 +816,55 @@ def _actions(text: str) -> tuple[tuple[str, ...], ...]:
         if verb in FUNCTION_WORDS:
             continue
         particle = said[i + 1] if i + 1 < len(said) and said[i + 1] in _PARTICLES else ""
-        actions.append((stem(verb), stem(particle)) if particle else (stem(verb),))
+        act = (stem(verb), stem(particle)) if particle else (stem(verb),)
+        actions.append((act, _direct_object(said[i + len(act) :])))
     return tuple(actions)
+
+
+# Words that end a direct object: "remove the memory limit | from the deployment".
+_OBJECT_ENDS = frozenset(
+    {"from", "to", "in", "on", "at", "for", "during", "with", "without", "above", "below", "by", "into",
+     "via", "through", "so", "until", "before", "after", "or", "and", "because", "while", "of"}
+)  # fmt: skip
+
+
+def _direct_object(after: list[str]) -> frozenset[str]:
+    out = []
+    for word in after:
+        if word in _OBJECT_ENDS:
+            break
+        out.append(word)
+    return _terms(" ".join(out))
+
+
+# What ends a clause in an answer's sentence: the act and what it acts on sit in one clause ("the
+# rollback restarts the pods, which release their database connections" restarts no database).
+_CLAUSE = re.compile(
+    r"[,;:()]|\s[-\u2013\u2014]+\s|\b(?:which|so that|so|because|but|while|whereas|then|since)\b", re.I
+)
+# A pronoun right after the act points back at an object named earlier in the sentence ("the memory
+# limit keeps killing pods, so remove it").
+_POINTS_BACK = frozenset({"it", "them", "this", "that", "these", "those"})
+
+
+def _acts_on(act: tuple[str, ...], objects: frozenset[str], sentence: str) -> bool:
+    """Whether a sentence proposes the act on its object: the act's words and one of the object's
+    in the same clause. "Roll back - this removes the leaking cache" removes no memory limit."""
+    claim = affirmative(sentence)
+    if not all(_acted(a, _stems(claim)) for a in act):
+        return False
+    if not objects:
+        return True
+    for clause in _CLAUSE.split(claim):
+        said = [_stem(w) for w in _words(clause)]
+        at = [i for i, w in enumerate(said) if _acted(act[0], frozenset((w,)))]
+        if not at or not all(_acted(a, frozenset(said)) for a in act):
+            continue
+        if objects & set(said):
+            return True
+        if any(said[i + len(act) : i + len(act) + 1] and said[i + len(act)] in _POINTS_BACK for i in at):
+            return bool(objects & _stems(claim))
+    return False
 
 
 def _acted(action_stem: str, words: frozenset[str]) -> bool:
@@ -832,10 +883,11 @@ def _doubt(sentence: str, own_hits: int) -> str:
 
 
 # What sets a herring aside in a sentence that does not negate it: "separately, large pages are slow,
-# a side issue"; "the autovacuum ran in the same window, a coincidence".
+# a side issue"; "the autovacuum ran in the same window, a coincidence". "At the same time as" joins
+# two things into one story ("slow queries at the same time as a reindex"), it sets neither aside.
 _ASIDE = re.compile(
     r"\b(separately|separate|side issue|aside|coincid\w*|in passing|independent\w*|another (matter|issue|day)|"
-    r"same (window|time)|background|routine|as usual|expected|harmless)\b",
+    r"same (window|time)(?! as)|background|routine|as usual|expected|harmless)\b",
     re.I,
 )
 

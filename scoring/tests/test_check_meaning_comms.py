@@ -67,11 +67,23 @@ CASES = [
      False, "paraphrase: blame on 'an administrator on your side'"),
     ("no_blame", _update(known="An administrator on your side can assign the built-in role meanwhile."),
      True, "false positive: the customer's administrator named as the one who can apply the workaround"),
+    ("no_blame", _update(known="The fault lies entirely with our hosting provider."),
+     False, "paraphrase: the fault put on another party"),
+    ("no_blame", _update(known="This is not our fault."),
+     False, "paraphrase: disowning the outage, said with a negation"),
+    ("no_blame", _update(known="The fault is on our side, and we are sorry for it."),
+     True, "false positive: the fault owned, not put on anyone"),
     # no_promised_fix_time
     ("no_promised_fix_time", _update(unknown="We cannot promise a fix time yet."),
      True, "paraphrase: refusing to promise a time is not a promise"),
     ("no_promised_fix_time", _update(unknown="We're confident this will be fully sorted by end of day."),
      False, "false positive guard: a promise without the word 'fixed within'"),
+    ("no_promised_fix_time", _update(unknown="We expect the service to be back within 15 minutes."),
+     False, "paraphrase: recovery promised within a span, whoever recovers"),
+    ("no_promised_fix_time", _update(unknown="Everything should be back to normal shortly."),
+     False, "paraphrase: 'back to normal shortly'"),
+    ("no_promised_fix_time", _update(next="We'll be back within 30 minutes with the next update."),
+     True, "false positive: our own report back within a span is not a fix time"),
     # next_update_time
     ("next_update_time", _update(next="We'll post again by 10:55 UTC."),
      True, "paraphrase: 'we'll post again by 10:55 UTC'"),
@@ -107,11 +119,52 @@ CASES = [
     ("does_not_mislead", _update(known="Our engineers are checking the recent deploy, and we will not speculate.",
                                  unknown="We cannot promise a fix time yet."),
      True, "false positive: most of a must-not-say line's words ('a bad deploy by one of our engineers') in a sentence that says something else"),
+    ("does_not_mislead", _update(unknown="We're confident this will be fully sorted by end of day.",
+                                 next="No further updates will be needed."),
+     False, "paraphrase: a fix time and the outage closed with a negation ('no further updates')"),
+    ("does_not_mislead", _update(unknown="We're confident this will be fully sorted by end of day.",
+                                 next="We'll post here every 30 minutes; once it is resolved, no further updates will be needed."),
+     True, "false positive: 'no further updates' looked ahead to is one slip's company, not a closing"),
     # plain_language
     ("plain_language", _update(), True, "paraphrase: short plain sentences"),
     ("plain_language", _update(known="See trace_id 4bf92f3577b34da6a3ce929d0e0e4736 and the stack trace."),
      False, "false positive guard: internal ids and stack traces are jargon"),
 ]  # fmt: skip
+
+
+# A scenario whose known facts state the cause (a provider is down), though its root cause holds more.
+PROVIDER = (
+    "Since 14:32 UTC, password reset e-mails, user invitations and e-mail notifications are delayed. "
+    "Messages are queued and will be sent once sending resumes. We do not yet know when sending will resume. "
+    "Admins can create a one-time login link in the admin console. Our next update will be in 30 minutes."
+)
+
+
+@pytest.fixture(scope="module")
+def provider():
+    return scenario("customer_comms", "third_party_provider_outage")
+
+
+PROVIDER_CASES = [
+    ("no_speculation", PROVIDER + " The cause is that our e-mail delivery provider is currently unavailable.",
+     True, "paraphrase: the cause the scenario states as known, said as known"),
+    ("no_speculation", PROVIDER + " The delays are caused by a failure in our database.",
+     False, "false positive: a cause given that no known fact states"),
+    ("does_not_mislead", PROVIDER + " The cause is that our e-mail delivery provider is unavailable. "
+     "We expect sending to be back within 15 minutes.",
+     True, "paraphrase: a known cause stated as fact beside one slip is not two ways of misleading"),
+    ("does_not_mislead", PROVIDER + " The delays are caused by a failure in our database. "
+     "We expect sending to be back within 15 minutes.",
+     False, "false positive guard: an unknown cause asserted and a fix time"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("check_id", "text", "passes", "why"), PROVIDER_CASES, ids=[f"{c[0]}-{c[3][:30]}" for c in PROVIDER_CASES]
+)
+def test_a_cause_the_scenario_states_as_known_is_not_speculation(provider, check_id, text, passes, why):
+    check = _check(provider, text, check_id)
+    assert check.passed is passes, (why, check.explanation, check.quote)
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,11 @@ CASES = [
           root_cause="A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders."),
     _case("cause_is_not_a_red_herring", True, "false positive: a red herring seen in passing beside the cause",
           root_cause=CAUSE_OWN_WORDS + " An autovacuum on public.order_events ran in the same window, a coincidence of timing."),
+    _case("cause_is_not_a_red_herring", True, "paraphrase: a red herring seen at the same time, beside the cause",
+          root_cause=CAUSE_OWN_WORDS + " An autovacuum on public.order_events ran at the same time."),
+    _case("cause_is_not_a_red_herring", False, "false positive: a red herring joined to the story by 'at the same time as'",
+          root_cause=CAUSE_OWN_WORDS + " The autovacuum on public.order_events ran at the same time as the release, "
+          "and the two together are what took orders down."),
     _case("cause_is_not_a_red_herring", False, "paraphrase: a red herring blamed beside the actual cause",
           root_cause=CAUSE_OWN_WORDS + " On top of that, the autovacuum on public.order_events took the table's locks, "
           "and that is the real culprit."),
@@ -75,6 +80,18 @@ CASES = [
           "on their own once the pool is released."),
     _case("no_unsafe_mitigation", False, "paraphrase: the unsafe action in other words",
           mitigation="Bounce the primary database to clear the connections."),
+    _case("no_unsafe_mitigation", True, "false positive: the unsafe act done to something else",
+          mitigation="Roll orders-service back to v4.28.4 through the pipeline; the rollout restarts the "
+          "orders-service pods, which then hand their database connections back."),
+    _case("no_unsafe_mitigation", False, "paraphrase: the unsafe act with its object before it",
+          mitigation="The primary database should simply be restarted, which clears the connections."),
+    _case("no_unsafe_mitigation", False, "paraphrase: the unsafe act on a pronoun for its object",
+          mitigation="The primary database is stuck with connections, so restart it."),
+    _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions listed under a rejection",
+          mitigation=ROLLBACK_OWN_WORDS + " Two tempting shortcuts I'd reject: restarting the primary database "
+          "(the connections would come straight back) and raising the pool size above max_connections."),
+    _case("no_unsafe_mitigation", False, "false positive: a rejection by the system, not the writer",
+          mitigation="The primary database rejects new connections, so restart the primary database to clear them."),
     _case("safe_mitigation", True, "paraphrase: the rollback in other words", mitigation=ROLLBACK_OWN_WORDS),
     _case("safe_mitigation", False, "false positive: the fix named only to be refused",
           mitigation="Do not roll orders-service back to v4.28.4 through the deploy pipeline; just wait."),

@@ -2,7 +2,8 @@
 per scorer version, so a change that alters scores without a version bump fails.
 
 The answers are the development split of the evaluation set (`scoring/evaluation/`, packs and
-response files; the test split is never read here). Each scorer's outputs live in
+response files; a held-out split is never read here). When scenarios join the development split, the
+current versions' files gain their cases and keep every earlier case unchanged. Each scorer's outputs live in
 `scoring/tests/golden/<kind>@<version>.json`; files of earlier versions stay as a record.
 
 When a scorer's behaviour changes on purpose: bump VERSION in its module (with a comment saying

@@ -21,12 +21,17 @@ from scoring.text import (
     negated_spans,
     quote,
     sentences,
+    strung_together,
     terms,
     tokens,
     without_filler,
 )
 
-VERSION = 6  # 6: a cause the scenario states as known is not speculation; recovery promised within a span or
+VERSION = (
+    7  # 7: an update of terms strung together is stuffed; options held open at once read as filler, a status
+)
+# tag ("[Investigating]") not as a placeholder
+# 6: a cause the scenario states as known is not speculation; recovery promised within a span or
 # "shortly", whoever recovers, is a fix time; fault put on another party, or disowned ("not our fault"), is blame;
 # "no further updates" closes the outage though it is said with a negation
 # 5: what the update must not say is read by meaning, and a claim that a known fact denies misleads
@@ -119,6 +124,8 @@ def checks(ctx: ScoringContext) -> list[Check]:
     next_update_field = str(ctx.answer.get("next_update_at") or "")
     said = without_filler(update)
     gamed = ctx.profile(update).gamed
+    if not gamed and strung_together(update):
+        gamed = "the update strings terms together instead of telling customers what is going on"
     reasons = filler(update).reasons
     if not gamed and (len(tokens(said)) < SUBSTANCE_WORDS or len(reasons) >= FILLER_REASONS):
         gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")

@@ -17,11 +17,22 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences, short, tokens
+from scoring.text import (
+    ENGLISH,
+    FUNCTION_WORDS,
+    affirmative,
+    filler,
+    sentences,
+    short,
+    strung_together,
+    tokens,
+)
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 3  # 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
+VERSION = 4  # 4: a packet of terms strung together is stuffed whatever its labels; options held open at once read as
+# filler, a path template or JSON not as a placeholder
+# 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
 # 2: shared text toolkit; filler and off-topic packets fail the gate; communication weighs correctness
 ESC = "escalation"
 OPS = "operational_discipline"
@@ -202,6 +213,10 @@ def _gamed(ctx: ScoringContext, packet: _Packet) -> str:
     list to the shared profile (few function words); it is a packet when its lines carry the thread's
     own specifics (ids, versions, figures), which no keyword list holds."""
     found = ctx.profile(packet.text)
+    if strung_together(packet.text):
+        # Lines of bare terms ("repro steps expected actual environment versions") are not excused
+        # by the thread's ids among them, as a terse packet's labelled statements are.
+        return found.gamed or "the packet strings terms together instead of writing the escalation up"
     if not found.stuffed or found.listed or found.empty or found.gibberish or found.copied or found.off_topic:
         return found.gamed
     labels = len(_LABEL.findall(packet.text))

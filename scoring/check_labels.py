@@ -18,6 +18,7 @@ LABELS: dict[str, dict[str, str]] = {
         "next_update_time": "Commits to a time for the next update",
         "actionable_guidance": "Tells customers what they can do now",
         "does_not_mislead": "Does not mislead customers",
+        "owns_the_disruption": "Says sorry for the disruption",
         "plain_language": "Plain language",
     },
     "escalation_writeup": {
@@ -40,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "traceable_to_ticket": "References the ticket it draws on",
         "severity_points_the_right_way": "Tells engineers the right urgency",
         "points_the_right_way": "Points engineers the right way",
+        "escalates_the_right_way": "Escalates to the owning team at the right urgency",
         "precise_details": "Concrete values, not vague ones",
         "leaves_out_noise": "Leaves out noise",
         "calm_tone": "Calm, factual tone",

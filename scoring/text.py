@@ -397,6 +397,67 @@ def _listed(text: str) -> bool:
     return len(terse) / len(segments) >= 0.8 and function / words < 0.15
 
 
+# Strung terms: words put side by side without making a statement. A line is a term list when it
+# holds six or more comma-, semicolon- or slash-separated items of four words or fewer on average
+# ("status page, e-mail, affected customers, enterprise premium standard, ..."); elsewhere, six or
+# more words in a row with no function word and no mark between them are strung together
+# ("repro steps expected actual environment versions"). A clipped note breaks its words with marks
+# ("Exp: every order once. Act: dropped, no error.") and function words ("not it", "to L1").
+_LIST_ITEM = re.compile(r"[,;]\s|\s/\s|/(?=[a-z])")
+_STRING_BREAK = re.compile(r"[,;:.!?()\[\]\"]+(?=\s|$)|\s[-–—>+=|/]+\s|->|→")
+_LINE = re.compile(r"\n|(?<=[.!?])\s+")
+LIST_ITEMS, ITEM_WORDS, STRING_WORDS = 6, 4, 6
+# An update or packet with this share of its words strung together lists keywords instead of
+# saying anything, however its lines are laid out.
+STRUNG_SHARE = 0.4
+
+
+@functools.lru_cache(maxsize=2048)
+def strung_terms(text: str) -> float:
+    """The share of `text`'s words that sit in term lists or strings of bare terms (see above)."""
+    total = strung = 0
+    for line in _LINE.split(_lower(text)):
+        words = _TOKEN.findall(line)
+        total += len(words)
+        if len(words) < STRING_WORDS:
+            continue  # too short to hold a list or a string of terms
+        if sum(map(line.count, ",;/")) >= LIST_ITEMS - 1:
+            items = [n for n in (len(_TOKEN.findall(part)) for part in _LIST_ITEM.split(line)) if n]
+            if len(items) >= LIST_ITEMS and sum(items) <= ITEM_WORDS * len(items):
+                strung += len(words)
+                continue
+        for chunk in _STRING_BREAK.split(line):
+            run = 0
+            for word in (*_TOKEN.findall(chunk), ""):
+                if word and word not in FUNCTION_WORDS:
+                    run += 1
+                    continue
+                if run >= STRING_WORDS:
+                    strung += run
+                run = 0
+    return strung / total if total else 0.0
+
+
+def strung_together(text: str, *, minimum_words: int = 20) -> bool:
+    """Whether `text` is mostly terms strung together: a keyword list, not a terse note."""
+    return len(_tokens(text)) >= minimum_words and strung_terms(text) >= STRUNG_SHARE
+
+
+# Note shorthand a reader has to decode: symbols for words ("w/", "->", "web + mobile", "~10 min") and
+# clipped words ("cust", "prev", "incl.", "pw").
+_SHORTHAND = re.compile(
+    r"(?<!\w)(?:w/o?|b/c|->|→|=>)(?!\w)|\s[+&]\s|(?<=[a-z])\+(?=[a-z])|~\s?\d|"
+    r"\b(?:incl|approx|typ|pls|cust|pw|msg|asap|fyi|acct|prev|wk|dups?|mins?|hrs?|secs?)\b\.?",
+    re.I,
+)
+
+
+def shorthand_rate(text: str) -> float:
+    """Marks of note shorthand per word of `text` (see above)."""
+    words = len(_tokens(text))
+    return len(_SHORTHAND.findall(text)) / words if words else 0.0
+
+
 @functools.lru_cache(maxsize=2048)
 def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Profile:
     words = _tokens(text)
@@ -752,10 +813,21 @@ def negation_near(text: str, fragment: str) -> bool:
 _BOTH_WAYS = re.compile(
     r"\b(?:whichever (?:suits|works|you prefer|is (?:easier|better|best))|up to you|your (?:call|choice)|"
     r"as you (?:prefer|see fit|like)|either (?:way|option) (?:works|is fine)|both (?:options )?(?:work|are fine)|"
-    r"or not,? (?:as|whichever|depending)|(?:may|might) or may not|depending on (?:your|how you) (?:preference|feel))",
+    r"or not,? (?:as|whichever|depending)|(?:may|might) or may not|depending on (?:your|how you) (?:preference|feel)|"
+    # Every option held open at once: "both are valid approaches", "either approach may help", "some,
+    # all, or none of", "it might be the database, ... or it might be neither".
+    r"both (?:are|seem|look|would be) (?:equally )?(?:valid|fine|reasonable|acceptable|good|sensible|ok|okay)|"
+    r"either (?:approach|option|choice|way|one) (?:may|might|could|can|will|would) (?:help|work|do)|"
+    r"(?:some|many|most|all),? (?:some|many|most|all|none),? or (?:none|all|some)\b(?! of the (?:above|following))|"
+    r"or (?:it )?(?:might|may|could) (?:be|have been) neither|rule anything (?:in or )?out|"
+    r"(?:both|all) (?:the )?(?:options|possibilities) (?:are being considered|remain open|are open)|"
+    r"whichever (?:team |one |option )?is (?:most )?(?:appropriate|best placed|suitable)|"
+    r"depending on (?:perspective|how things (?:develop|go|turn out)))",
 )
 _PLACEHOLDER = re.compile(
-    r"\[[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|\{[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
+    # A bracketed status tag ("[Investigating]", "[Update]") heads a status post, and a path or query
+    # template ("/v2/orders/{id}", "q={id}") or JSON ('{"total":0}') is a value: none holds a gap.
+    r"(?<![:\"])\[(?!(?:investigating|identified|monitoring|resolved|degraded|update|updated|mitigated)\])[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|(?<![/=])\{(?!\")[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
     r"\binsert (?:time|date|name|feature|product|here)\b|lorem ipsum|\?\?\?|\bplaceholder\b",
 )
 _STATUSES = (
@@ -772,7 +844,8 @@ _UNKNOWN_TAUTOLOGY = re.compile(
     r"\b(?:the )?unknowns? (?:are|is|remain|remains|stay) (?:still |currently |as yet )?(?:unknown|not known|unclear)|"
     r"(?:we )?(?:don'?t|do not) (?:yet )?know what we (?:don'?t|do not) (?:yet )?know|what(?:ever)? is unknown (?:is|remains) unknown|"
     r"(?:some|several|many|certain) things (?:are|remain) (?:still )?(?:unknown|not (?:yet )?known|unclear)|"
-    r"there (?:are|remain) (?:still )?(?:some |several )?unknowns\b(?! about| around| regarding| on| in)",
+    r"there (?:are|remain) (?:still )?(?:some |several )?unknowns\b(?! about| around| regarding| on| in)|"
+    r"\bunknowns (?:are|is) being (?:determined|assessed|identified|worked out|established|looked into)",
 )
 _VAGUE_LATER = re.compile(
     r"\b(?:at|by|with|in|during) the next update\b|\b(?:update (?:you|again|this page)|next update) "

@@ -6,6 +6,7 @@ promise no fix time, commit to the time of the next update, and tell customers w
 now, in plain language.
 """
 
+import dataclasses
 import math
 import re
 from datetime import datetime
@@ -21,12 +22,20 @@ from scoring.text import (
     negated_spans,
     quote,
     sentences,
+    shorthand_rate,
+    strung_together,
     terms,
     tokens,
     without_filler,
 )
 
-VERSION = 6  # 6: a cause the scenario states as known is not speculation; recovery promised within a span or
+VERSION = (
+    7  # 7: an update of terms strung together is stuffed; options held open at once and a status tag read
+)
+# rightly as filler and not; an update that says nothing is wrong is not about the outage; one that does less than
+# half of its job earns nothing for what it avoids; an ETA promises only with a time; an apology is credited; note
+# shorthand is not plain language
+# 6: a cause the scenario states as known is not speculation; recovery promised within a span or
 # "shortly", whoever recovers, is a fix time; fault put on another party, or disowned ("not our fault"), is blame;
 # "no further updates" closes the outage though it is said with a negation
 # 5: what the update must not say is read by meaning, and a claim that a known fact denies misleads
@@ -76,7 +85,8 @@ _DISOWNS = re.compile(
 )
 FIX_PROMISE = re.compile(
     r"((will be|is going to be|should be) (fixed|resolved|restored) (within|by|in)|fix(ed)? (within|in) \d|"
-    r"\beta\b|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee|"
+    # An ETA promises only with a time ("ETA 30 minutes", "ETA: 14:00"); "no ETA", "fix ETA" unknown do not.
+    r"\beta\b( (for|of) (the |a )?(fix|resolution|recovery))?\W{0,3}(is |of |about |around |~)?(\d|within|by|in \d|tonight|tomorrow|today|end of)|resolved (within|in) \d|back (up|to normal) (within|in|by) \d|guarantee|"
     r"(fixed|resolved|sorted|restored|back|working) (by|before|within) (the )?(end of (the )?day|eod|tonight|tomorrow|"
     r"the hour|today|this afternoon|this evening)|(we're|we are) confident (this|it) will|"
     r"(expect|expected) (it|this|the issue) to be (fixed|resolved|sorted)|(should|will) be back (up )?shortly|"
@@ -108,6 +118,27 @@ _GUIDANCE = re.compile(
     r"no action (is )?(needed|required)|subscribe)",
     re.I,
 )
+# Words that say something is wrong. An update during an outage says so somehow; a product
+# announcement, a how-to guide or a maintenance notice need not.
+_TROUBLE = re.compile(
+    r"\b(?:fail\w*|errors?|outages?|down\b|disrupt\w*|degrad\w*|unavailab\w*|not available|issues?|problems?|"
+    r"trouble\w*|incidents?|interrupt\w*|delay\w*|slow\w*|unable|cannot|can't|can’t|broken|not working|lost|loss|"
+    r"affect\w*|impact\w*|unexpected\w*|investigat\w*|signed out|logged out|stuck|missing|not arriving|"
+    r"inconvenien\w*|sorry|apologi[sz]\w*|[45]\d\d\b|5xx)",
+    re.I,
+)
+# The checks that read what an update does; the rest read what it avoids (a guess, blame, a fix time,
+# jargon), which only an update that does at least half of its job earns credit for.
+_DOES = ("acknowledges_impact", "states_known", "states_unknown", "next_update_time", "actionable_guidance")
+_AVOIDS = ("no_speculation", "no_blame", "no_promised_fix_time", "plain_language")
+# An apology for the disruption, or owning how it lands ("we know how disruptive this is").
+_OWNS = re.compile(
+    r"\b(?:sorry|apologi[sz]\w*|regret\w*|we (?:know|understand|realise|realize) (?:how|that) (?:disruptive|frustrating|"
+    r"\w+ (?:this|it) is)|(?:the |any )?inconvenience (?:this|caused))",
+    re.I,
+)
+# Note shorthand at this rate (one mark in eighty words) is a note, not a customer update.
+SHORTHAND_RATE = 1 / 80
 _JARGON = re.compile(
     r"(\bL\d{6}\b|\breq_[0-9a-f]{6,}|\b[0-9a-f]{32}\b|trace_id|span_id|stack ?trace|exception)", re.I
 )
@@ -119,9 +150,13 @@ def checks(ctx: ScoringContext) -> list[Check]:
     next_update_field = str(ctx.answer.get("next_update_at") or "")
     said = without_filler(update)
     gamed = ctx.profile(update).gamed
+    if not gamed and strung_together(update):
+        gamed = "the update strings terms together instead of telling customers what is going on"
     reasons = filler(update).reasons
     if not gamed and (len(tokens(said)) < SUBSTANCE_WORDS or len(reasons) >= FILLER_REASONS):
         gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")
+    if not gamed and not _TROUBLE.search(update):
+        gamed = "the update does not say that anything is wrong: it is not about this outage"
     result = [
         Check(
             "readable_update", D, not gamed, 0, gamed or "The update is readable text about this outage.", gate=True,
@@ -258,17 +293,49 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )
 
-    lengths = [len(tokens(s)) for s in sentences(update)] or [0]
-    jargon = _JARGON.search(update)
-    plain = (sum(lengths) / len(lengths)) <= 28 and not jargon
+    owns = _OWNS.search(claimed)
     result.append(
         Check(
-            "plain_language", D, plain, 1,
-            "Short sentences in plain language." if plain else "Long sentences or internal jargon customers cannot use.",
-            quote(update, [jargon.group(0)]) if jargon else "",
+            "owns_the_disruption", D, bool(owns), 1.5,
+            "Says sorry for the disruption." if owns else "Does not acknowledge the disruption to customers with an apology.",
+            quote(claimed, [owns.group(0)]) if owns else "",
         )
     )  # fmt: skip
-    return result
+
+    lengths = [len(tokens(s)) for s in sentences(update)] or [0]
+    jargon = _JARGON.search(update)
+    clipped = shorthand_rate(update) >= SHORTHAND_RATE
+    plain = (sum(lengths) / len(lengths)) <= 28 and not jargon and not clipped
+    if plain:
+        message = "Short sentences in plain language."
+    elif clipped:
+        message = "Written in note shorthand (w/, +, ->, clipped words) customers have to decode."
+    else:
+        message = "Long sentences or internal jargon customers cannot use."
+    result.append(
+        Check("plain_language", D, plain, 1, message, quote(update, [jargon.group(0)]) if jargon else "")
+    )
+    return _credit_only_what_it_does(result)
+
+
+def _credit_only_what_it_does(result: list[Check]) -> list[Check]:
+    """An update that does less than half of what an update is for (weighted) cannot be credited for
+    what it leaves out: "we are looking into it" avoids every guess, blame and promise by saying
+    nothing. Its avoidance checks are then not assessed, and say why."""
+    does = [c for c in result if c.id in _DOES]
+    done = sum(c.weight for c in does if c.passed)
+    if done * 2 >= sum(c.weight for c in does):
+        return result
+    return [
+        dataclasses.replace(
+            c,
+            assessed=False,
+            explanation=f"{c.explanation} (Not credited: the update does too little of its job.)",
+        )
+        if c.id in _AVOIDS
+        else c
+        for c in result
+    ]
 
 
 # A cause said with any of these is offered as a guess, not asserted: still speculation, not misinformation.

@@ -17,11 +17,25 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, filler, sentences, short, tokens
+from scoring.text import (
+    ENGLISH,
+    FUNCTION_WORDS,
+    affirmative,
+    filler,
+    sentences,
+    short,
+    strung_together,
+    tokens,
+)
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 3  # 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
+VERSION = (
+    4  # 4: a packet of terms strung together is stuffed whatever its labels; clipped and prose wording of
+)
+# expected/actual, workaround, repro steps, the ask, the tier and the exposed secret is read; a path template or JSON is
+# no placeholder; a packet sent to the wrong team at the wrong urgency sinks escalation
+# 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
 # 2: shared text toolkit; filler and off-topic packets fail the gate; communication weighs correctness
 ESC = "escalation"
 OPS = "operational_discipline"
@@ -36,11 +50,21 @@ ENGAGED_FACTS = 0
 # case-insensitively in the original. Each starts with one \b so the engine skips mid-word positions.
 _ROUTE = re.compile(r"\b(l1|l2|sre|engineering|security)\b")  # (lower)
 _SEVERITY = re.compile(r"\bsev[ -]?([1-4])\b")  # (lower)
-_STEP = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[Ss]tep\s*\d{1,2}\s*[:.)-]?)\s+\S.*$", re.M)
+_STEP = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|\(?[a-h]\)|[Ss]tep\s*\d{1,2}\s*[:.)-]?)\s+\S.*$", re.M)
+# A repro told in one line or sentence ("To reproduce: create an order, take the id, fetch it";
+# "Repro: create order -> 201; GET id -> 404") gives its steps in order between these marks.
+_REPRO_LEAD = re.compile(
+    r"\b(?:repro\w*|to reproduce|how to (?:see|trigger|reproduce) it(?: yourself)?)\b[^:\n]{0,60}:", re.I
+)
+_STEP_MARK = re.compile(r";|->|→|,? (?:and )?then\b|, (?=[a-z])")
 _BULLET = re.compile(r"^\s*[-*•]\s+\S.*$", re.M)
 _LABEL = re.compile(r"^\s*(?:#{1,4}\s*\S.{0,60}|\**[A-Z][A-Za-z0-9 /&()'-]{1,40}\**\s*:)", re.M)
-_EXPECTED = re.compile(r"\b(?:expected|should)\b")  # (lower)
-_ACTUAL = re.compile(r"\b(?:actual|actually|observed|instead|currently|but)\b")  # (lower)
+# Clipped notes label them "Exp:" and "Act:"; prose says "what ought to happen", "what does happen".
+_EXPECTED = re.compile(r"\b(?:expected|should|ought to|exp:|correct behaviou?r)")  # (lower)
+_ACTUAL = re.compile(
+    r"\b(?:actual|actually|observed|instead|currently|but|act:|what (?:does |really )?happens?|"
+    r"does happen|in practice|in reality)"
+)  # (lower)
 _ENVIRONMENT = re.compile(r"\b(?:production|prod|staging|sandbox|[a-z]{2}-[a-z]+-\d)\b")  # (lower)
 _REQUEST_ID = re.compile(r"\breq_[0-9a-z]{6,}\b")  # (lower)
 _TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b")  # (lower)
@@ -54,7 +78,8 @@ _TIME = re.compile(
     r"(?:(z)\b|\(?\s*(?:utc|gmt)\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?\s*\)?|([+-])(\d{2}):?(\d{2})\b)"
 )
 _WORKAROUND = re.compile(
-    r"\b(?:work-?around|mitigation|in the meantime|meanwhile|until (?:a |the )?fix)"
+    r"\b(?:work-?around|mitigation|in the meantime|meanwhile|until (?:a |the )?fix|wa\s*[:/]|stopgap|interim|"
+    r"temporary (?:fix|measure)|what (?:they|the customer|customers) (?:can|should) do)"
 )  # (lower)
 _SEVERITY_WORDS = frozenset(
     {"severity", "priority", "sev", "sev1", "sev2", "sev3", "sev4", "proposed", "suggested", "set"}
@@ -62,7 +87,10 @@ _SEVERITY_WORDS = frozenset(
 _ASK = re.compile(  # (lower)
     r"\b(?:ask\b|asks? (?:to|for|of)\b|request(?:ing|s)? (?:that|you|sre|engineering|security|an?|to|for|of)\b|we need\b|"
     r"needs? (?:you|sre|engineering|security|l2|a|an|the)\b|please\b|"
-    r"(?:could|can) (?:you|sre|engineering|security|l2)\b|action (?:needed|required)\b)"
+    r"(?:could|can) (?:you|sre|engineering|security|l2)\b|action (?:needed|required)\b|"
+    # "What I need from you:", "what I'm asking of you", "back to L1 to walk the customer through it"
+    r"what (?:i|we) need\b|need from you\b|asking\b|"
+    r"(?:rout\w*|escalat\w*|hand\w*|send\w*|back)(?: \w+)? to (?:l1|l2|sre|engineering|security) (?:to|for) \w+)"
 )
 _ASK_LINE = re.compile(
     r"\b(?:ask\b|asks\b|requests?\b|route\b|escalat|owner\b|assign|please\b|need)"
@@ -71,13 +99,22 @@ _REDACTED = re.compile(  # (lower)
     r"\b(?:redact|masked\b|removed (?:it|the (?:key|secret|password|token))|left (?:it|them|the \w+) out\b|"
     r"scrubbed\b|omitted\b|withheld\b|kept (?:it|them) out\b)|\*{3}|x{6}|\[removed\]"
 )
-_ROTATE = re.compile(r"\b(?:rotat|revok|invalidat|regenerat|reset\b|re-?issu|replac)")  # (lower)
+_ROTATE = re.compile(  # (lower)
+    r"\b(?:rotat|revok|invalidat|regenerat|reset\b|re-?issu|replac|retir|generat\w* (?:a )?(?:new|fresh)\b|"
+    r"roll (?:it|them|(?:the |their |its |a |that )?(?:[\w-]+ ){0,2}(?:key|secret|password|token|credential)s?)\b|"
+    r"chang\w* (?:it|them|that|(?:the |their )(?:[\w-]+ )?(?:key|secret|password|token|credential|login)s?)\b)"
+)
 _CREDENTIAL = re.compile(  # (lower)
-    r"\b(?:secret|key|password|passphrase|credential|token|login|database_url)s?\b"
+    r"\b(?:secret|key|password|passphrase|credential|token|login|database_url|pw)s?\b"
 )
 _EXPOSED = re.compile(  # (lower)
     r"\b(?:expos|leak|pasted\b|posted\b|shared\b|in (?:the )?(?:clear|plain ?text)|compromis)"
 )
+# Said of the credential in its own sentence: where it sits ("M5 contains the signing secret", "the
+# customer included an API key", "key in M5"), which is saying it was exposed there.
+_EXPOSED_IN = re.compile(
+    r"\b(?:includ\w*|sent\b|e-?mailed\b|contains?\b|has\b|in m\d{1,2}\b|m\d{1,2}\b)"
+)  # (lower)
 _TICKET = re.compile(r"\b(?:T-\d{3,}|M\d{1,2})\b")
 _BLAME = re.compile(  # (lower)
     r"\b(?:probably (?:on )?their (?:side|end|fault|problem)|(?:customer|user)'?s? (?:error|fault|mistake)|"
@@ -174,6 +211,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += escalation
     result += _discipline_checks(key, whole)
     result += _communication_checks(ctx, packet)
+    result.append(_escalates_the_right_way(escalation))
     result.append(_points_the_right_way(ctx, escalation))
     result.append(_severity_gate(ctx, packet))
     secret = key["secret"]["value"]
@@ -202,6 +240,10 @@ def _gamed(ctx: ScoringContext, packet: _Packet) -> str:
     list to the shared profile (few function words); it is a packet when its lines carry the thread's
     own specifics (ids, versions, figures), which no keyword list holds."""
     found = ctx.profile(packet.text)
+    if strung_together(packet.text):
+        # Lines of bare terms ("repro steps expected actual environment versions") are not excused
+        # by the thread's ids among them, as a terse packet's labelled statements are.
+        return found.gamed or "the packet strings terms together instead of writing the escalation up"
     if not found.stuffed or found.listed or found.empty or found.gibberish or found.copied or found.off_topic:
         return found.gamed
     labels = len(_LABEL.findall(packet.text))
@@ -226,12 +268,20 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
     text, lower, words = packet.text, packet.lower, packet.words
     result = []
 
-    step_lines = [m.group(0).strip() for m in _STEP.finditer(text)]
-    if len(step_lines) < 2 and "repro" in lower:
-        step_lines = [m.group(0).strip() for m in _BULLET.finditer(text)]
-    step_words = _stems("\n".join(step_lines))
+    # The steps are read where the packet gives them: numbered or lettered lines, bullets under a
+    # repro, or a repro told in one line; a packet's other lists (its asks) are not its repro.
     key_steps = facts["repro_steps"]
-    matched = [s for s in key_steps if _share(_key_terms(s), step_words) >= 0.35]
+    candidates = [[m.group(0).strip() for m in _STEP.finditer(text)], _told_steps(text)]
+    if "repro" in lower:
+        candidates.append([m.group(0).strip() for m in _BULLET.finditer(text)])
+    step_lines, matched = [], []
+    for lines in candidates:
+        words = _stems("\n".join(lines))
+        hits = [s for s in key_steps if _share(_key_terms(s), words) >= 0.35]
+        if len(lines) >= 2 and (len(hits) > len(matched) or len(step_lines) < 2):
+            step_lines, matched = lines, hits
+    if not step_lines:
+        step_lines = next((lines for lines in candidates if lines), [])
     ordered = len(step_lines) >= 2
     repro_ok = ordered and len(matched) >= min(2, len(key_steps))
     if repro_ok:
@@ -325,7 +375,7 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
     impact = facts["impact"]
     numbers = _numbers(lower)
     counted = [label for label in ("records", "users") if impact[label] in numbers]
-    tier = impact["tier"].lower() in lower
+    tier = bool(re.search(_TIER_WORDS.get(impact["tier"].lower(), re.escape(impact["tier"].lower())), lower))
     impact_ok = bool(counted) and tier
     if impact_ok:
         message = f"Quantifies impact ({' and '.join(counted)}) for this {impact['tier']}-tier customer."
@@ -354,6 +404,25 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
 
     result.append(_ask_check(ctx, packet))
     return result
+
+
+# A tier as clipped notes write it: "(ent)", "std tier", "prem".
+_TIER_WORDS = {
+    "enterprise": r"\benterprise\b|\bent\b",
+    "standard": r"\bstandard\b|\bstd\b",
+    "premium": r"\bpremium\b|\bprem\b",
+}
+
+
+def _told_steps(text: str) -> list[str]:
+    """The steps of a repro told in a line or a sentence after its label ("To reproduce in staging:
+    make the stub slow, run collection, then compare the captures"), or [] when it holds fewer than two."""
+    for lead in _REPRO_LEAD.finditer(text):
+        told = text[lead.end() :].split("\n", 1)[0]
+        steps = [part.strip() for part in _STEP_MARK.split(told) if part.strip()]
+        if len(steps) >= 2:
+            return steps
+    return []
 
 
 def _severity_check(ctx: ScoringContext, packet: _Packet) -> Check:
@@ -459,7 +528,10 @@ def _discipline_checks(key: dict, packet: _Packet) -> list[Check]:
         ),
         "",
     )
-    flags = bool(rotate) and bool(_EXPOSED.search(affirmative(packet.lower))) and not leaked
+    exposed = _EXPOSED.search(affirmative(packet.lower)) or any(
+        _CREDENTIAL.search(low) and _EXPOSED_IN.search(affirmative(low)) for low in lows
+    )
+    flags = bool(rotate) and bool(exposed) and not leaked
     result.append(
         Check(
             "flags_exposed_secret", OPS, flags, 2,
@@ -568,10 +640,9 @@ def _severity_gate(ctx: ScoringContext, packet: _Packet) -> Check:
 _SEVERITY_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
 
 
-def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check:
-    """A well-written packet that names the wrong severity or sends engineers to the wrong team
-    misleads them however clearly it reads: communication is judged on correctness too (the
-    rubric: 'correctness under pressure'). A thin reason or ask is the escalation checks' matter."""
+def _pointed_wrong(escalation: list[Check]) -> list[Check]:
+    """The severity and route checks that found the packet pointing the wrong way: a wrong, missing
+    or hedged severity; a wrong, missing or hedged team (a thin reason or ask is not wrong)."""
     by_id = {c.id: c for c in escalation}
     severity, route = by_id["severity_with_reason"], by_id["ask_and_route"]
     wrong = []
@@ -583,6 +654,31 @@ def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check
         route.explanation.startswith("Routes to") and "; this belongs" in route.explanation
     ):
         wrong.append(route)
+    return wrong
+
+
+def _escalates_the_right_way(escalation: list[Check]) -> Check:
+    """A packet that sends the work to the wrong team at the wrong urgency has not escalated this
+    issue, however many of its facts it gets right (a fluent packet that blames the wrong cause, asks
+    SRE to lift a limit and calls a data defect SEV3): escalation sinks to 1. One of the two wrong is
+    a close reading, left to the checks that weigh each."""
+    wrong = _pointed_wrong(escalation)
+    if len(wrong) == 2:
+        return Check(
+            "escalates_the_right_way", ESC, False, 0,
+            "Escalates the wrong way: " + " ".join(c.explanation for c in wrong), wrong[0].quote, gate=True,
+        )  # fmt: skip
+    return Check(
+        "escalates_the_right_way", ESC, True, 0,
+        "Sends the issue to the owning team or at the right urgency.", gate=True,
+    )  # fmt: skip
+
+
+def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check:
+    """A well-written packet that names the wrong severity or sends engineers to the wrong team
+    misleads them however clearly it reads: communication is judged on correctness too (the
+    rubric: 'correctness under pressure'). A thin reason or ask is the escalation checks' matter."""
+    wrong = _pointed_wrong(escalation)
     if not wrong:
         # Pointing the right way is expected of any packet and earns little; pointing the wrong way
         # outweighs how well the packet reads.

@@ -253,7 +253,8 @@ def test_a_finalized_scorecard_can_be_upheld_but_changing_it_needs_a_reopen(
     services.scorecard_finalize(attempt=attempt, finalized_by=lead)
 
     with pytest.raises(services.ScorecardFrozen):
-        appeals.appeal_resolve(appeal=appeal, outcome="changed", score=1, note="n", resolver=lead)
+        appeals.appeal_resolve(appeal=appeal, outcome="changed", score=1 if appeal.score_before > 1 else 2,
+                               note="n", resolver=lead)  # fmt: skip
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.OPEN and not Override.objects.exists()
     appeals.appeal_resolve(appeal=appeal, outcome="upheld", note="It stands.", resolver=lead)

@@ -35,6 +35,23 @@ CASES = [
     ("readable_update", _update(), True, "paraphrase: a plain, complete update is readable"),
     ("readable_update", "We acknowledge the impact. We state what is known and what is unknown. Next update at [time].",
      False, "false positive: the rubric restated with a placeholder is not an update"),
+    ("readable_update", "Investigating update: orders API, 503 errors, checkout, integrations, 09:55 UTC.\n"
+     "Known: some requests fail, retries often succeed, mitigation in progress, engineers engaged.\n"
+     "Unknown: root cause, recovery time, ETA, affected regions, data impact.\n"
+     "Guidance: retry, backoff, wait, status page, subscribe, support ticket.\n"
+     "Next update: 30 minutes, status page, e-mail, enterprise, premium, standard, apology, empathy.",
+     False, "paraphrase: labelled lines of comma-strung terms are keyword-stuffed, whatever their labels"),
+    ("readable_update", "[Investigating] Orders API: some calls fail w/ 503 since 09:55 UTC.\n"
+     "- Retries w/ backoff often work; engineers applying a mitigation.\n- Root cause not known yet. No ETA.\n"
+     "- Meanwhile: retry failed calls w/ backoff.\n- Next update by 10:30 UTC.",
+     True, "false positive: a clipped note with abbreviations and a status tag makes real statements"),
+    ("readable_update", _update(known="Status: investigating, identified, monitoring and resolved.",
+                                guidance="You could retry, or you could wait; both are valid approaches.",
+                                next="We will update you at the next update."),
+     False, "paraphrase: every status, both options and a later update with no time are filler"),
+    ("readable_update", "We're excited to announce our new dashboard themes, arriving next month. You can pick colours "
+     "and fonts for your team and preview them before you save. Reach out to your account manager for early access.",
+     False, "false positive guard: an announcement that says nothing is wrong is not an outage update"),
     # acknowledges_impact
     ("acknowledges_impact", _update(impact="Since 09:55 UTC, calls to the orders API are failing with 503s for some of you."),
      True, "paraphrase: 'calls to the orders API are failing'"),
@@ -78,6 +95,10 @@ CASES = [
      True, "paraphrase: refusing to promise a time is not a promise"),
     ("no_promised_fix_time", _update(unknown="We're confident this will be fully sorted by end of day."),
      False, "false positive guard: a promise without the word 'fixed within'"),
+    ("no_promised_fix_time", _update(unknown="Unknown: the cause; whether writes need re-sending; fix ETA."),
+     True, "false positive: 'ETA' listed among the unknowns promises no time"),
+    ("no_promised_fix_time", _update(unknown="ETA for the fix: 30 minutes."),
+     False, "paraphrase: an ETA with a time is a promise"),
     ("no_promised_fix_time", _update(unknown="We expect the service to be back within 15 minutes."),
      False, "paraphrase: recovery promised within a span, whoever recovers"),
     ("no_promised_fix_time", _update(unknown="Everything should be back to normal shortly."),
@@ -125,8 +146,17 @@ CASES = [
     ("does_not_mislead", _update(unknown="We're confident this will be fully sorted by end of day.",
                                  next="We'll post here every 30 minutes; once it is resolved, no further updates will be needed."),
      True, "false positive: 'no further updates' looked ahead to is one slip's company, not a closing"),
+    # owns_the_disruption
+    ("owns_the_disruption", _update(known=KNOWN + " We know how disruptive this is for your team."),
+     True, "paraphrase: owning how the disruption lands, without the word 'sorry'"),
+    ("owns_the_disruption", _update(known=KNOWN + " We will not apologise for protecting your data."),
+     False, "false positive: the word 'apologise' in a refusal to apologise"),
     # plain_language
     ("plain_language", _update(), True, "paraphrase: short plain sentences"),
+    ("plain_language", _update(guidance="If you need help now, call our support line on +44 20 7946 0000."),
+     True, "false positive: a phone number's '+' is not note shorthand"),
+    ("plain_language", _update(impact="Since 09:55 UTC some orders API + web app calls fail w/ 503s (incl. checkout)."),
+     False, "paraphrase: note shorthand ('+', 'w/', 'incl.') customers have to decode"),
     ("plain_language", _update(known="See trace_id 4bf92f3577b34da6a3ce929d0e0e4736 and the stack trace."),
      False, "false positive guard: internal ids and stack traces are jargon"),
 ]  # fmt: skip

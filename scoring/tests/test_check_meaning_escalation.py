@@ -55,11 +55,54 @@ REPRO_OWN_WORDS = (
     "3. In db-proxy, pool orders_rw has sv_idle=0 and cl_waiting above 0 ever since v4.29.0 went out."
 )
 
+# A packet laid out in labelled lines of bare terms, with the thread's own ids and values among them.
+STRUNG_PACKET = (
+    "ESCALATION {ticket} SRE Engineering SEV1 enterprise us-east-1 production\n"
+    "orders-service v4.28.4 v4.29.0 db-proxy orders_rw pool sv_idle cl_waiting 503 3000ms\n"
+    "{request} trace ids onset UTC timestamps timezone\n"
+    "repro steps expected actual environment versions impact workaround ask\n"
+    "secret password redacted rotate security policy compliance\n"
+    "noise auto-reply renewal actionable engineering-grade evidence ownership"
+)
+# The same escalation as a clipped note: abbreviations, arrows, labels, but statements.
+TERSE_PACKET = (
+    "{ticket} -> SRE, SEV1 (all tenants' order API degraded, checkout revenue lost)\n"
+    "Issue: GET /v2/orders 503s after ~3000ms since orders-service v4.29.0 (prev v4.28.4), prod us-east-1.\n"
+    "Repro: 20 parallel GET /v2/orders?limit=50 -> some 503 after 3000ms; db-proxy pool orders_rw sv_idle=0.\n"
+    "Exp: list < 300ms, 2xx. Act: up to 22% 503 waiting for a DB connection.\n"
+    "IDs: {request}. Impact: ent cust blocked, other tenants likely hit.\n"
+    "WA: retry w/ backoff; rollback to v4.28.4 should clear it.\n"
+    "Ask: SRE pls run as incident + roll back orders-service; Eng to fix code.\n"
+    "Sec: DB pw pasted in the repro note - redacted here, cust to rotate."
+)
+
 CASES = [
     ("readable_packet", _same, True, "paraphrase: a complete packet"),
     ("readable_packet", lambda p, g: "Escalation: pool, deploy, rollback, 503, SRE, Engineering, severity, impact, "
      "repro, expected, actual, environment, versions, workaround, ask, redact, rotate, secret, trace, request ids",
      False, "false positive: comma-strung keywords"),
+    ("readable_packet", lambda p, g: STRUNG_PACKET.format(**_values(g)), False,
+     "paraphrase: labelled lines of bare terms strung together, the thread's ids among them"),
+    ("readable_packet", lambda p, g: TERSE_PACKET.format(**_values(g)), True,
+     "false positive: a clipped note with abbreviations and arrows makes real statements"),
+    ("repro_steps", _section("Steps to reproduce:", "To reproduce: fire 20 parallel GET /v2/orders?limit=50 calls for "
+                             "a us-east-1 tenant, then watch a share of them fail with 503 after about 3000ms; db-proxy "
+                             "pool orders_rw shows sv_idle=0 and cl_waiting above 0 since v4.29.0."),
+     True, "paraphrase: the steps told in one sentence after the label"),
+    ("repro_steps", _section("Steps to reproduce:", "To reproduce: log in, then look around the dashboard."),
+     False, "false positive: steps told in a sentence that reproduce nothing"),
+    ("repro_steps", lambda p, g: _section("Steps to reproduce:", REPRO_OWN_WORDS)(p, g)
+     + "\nAsks:\n1. Take the incident.\n2. Roll back.\n3. Report back.\n",
+     True, "paraphrase: the repro is read where it is given, not in the packet's other numbered list"),
+    ("expected_vs_actual", _section("Expected:", "Exp: order list calls finish within 300ms with a 2xx.\n"
+                                    "Act: up to 22% of order calls get a 503 after 3000ms waiting for a database "
+                                    "connection."),
+     True, "paraphrase: a clipped note's 'Exp:' and 'Act:'"),
+    ("expected_vs_actual", _section("Expected:", "Exp: fine.\nAct: not fine."), False,
+     "false positive: the clipped labels without the behaviour"),
+    ("expected_vs_actual", _section("Expected:", "What ought to happen: listing orders finishes within 300ms with a "
+                                    "2xx.\nWhat does happen: up to 22% of order calls get a 503 after 3000ms."),
+     True, "paraphrase: 'what ought to happen / what does happen'"),
     ("repro_steps", _section("Steps to reproduce:", REPRO_OWN_WORDS), True, "paraphrase: steps in own words"),
     ("repro_steps", _section("Steps to reproduce:", "Steps to reproduce:\n1. Log in.\n2. Look around the dashboard."),
      False, "false positive: numbered steps that reproduce nothing"),
@@ -85,6 +128,11 @@ CASES = [
                                    "account."), True, "paraphrase: the numbers without a thousands separator"),
     ("impact_quantified", _section("Impact:", "Impact: many records, lots of users."), False,
      "false positive: impact without numbers"),
+    ("impact_quantified", lambda p, g: _section("Impact:", "Impact: {records} records, {users} users, ent cust.".format(
+        **g.answer_key["facts"]["impact"]))(p, g), True, "paraphrase: the tier as a clipped note writes it ('ent')"),
+    ("impact_quantified", lambda p, g: _section("Impact:", "Impact: {records} records, {users} users; content team "
+                                                "blocked.".format(**g.answer_key["facts"]["impact"]))(p, g), False,
+     "false positive: the tier's clipped form inside another word is not the tier"),
     ("severity_with_reason", _section("Severity:", "Severity: SEV1, because the order API is degraded for every tenant "
                                       "and checkout integrations are losing revenue."),
      True, "paraphrase: the reason in other words"),
@@ -94,6 +142,13 @@ CASES = [
                             "v4.28.4 should fix it."), True, "paraphrase: 'meanwhile' and other words"),
     ("workaround", _section("Workaround:", "Workaround: none known."), False,
      "false positive: the label with no workaround"),
+    ("workaround", _section("Workaround:", "WA: retrying with backoff gets some requests through; rolling back to "
+                            "v4.28.4 should clear it."), True, "paraphrase: a clipped note's 'WA:'"),
+    ("workaround", _section("Workaround:", "Stopgap we've given the customer: retry with backoff until the rollback "
+                            "to v4.28.4."), True, "paraphrase: 'stopgap'"),
+    ("ask_and_route", _section("Ask:", "What I need from you, SRE: open an incident, roll orders-service back to "
+                               "v4.28.4 and own the database capacity."), True,
+     "paraphrase: 'what I need from you'"),
     ("ask_and_route", _section("Ask:", "Request for SRE: please run this as an incident, roll orders-service back to "
                                "v4.28.4 and own the database capacity."), True, "paraphrase: the ask in other words"),
     ("ask_and_route", _section("Ask:", "Ask: Engineering, SRE, L2 or Security, whoever owns it."), False,
@@ -109,6 +164,13 @@ CASES = [
      True, "paraphrase: 'posted in clear', 'regenerate that credential'"),
     ("flags_exposed_secret", _section("Security note:", "Security note: no secret was shared and nothing needs rotating."),
      False, "false positive: 'secret' and 'rotating' to say nothing happened"),
+    ("flags_exposed_secret", _section("Security note:", "Security note: the repro note contains the customer's "
+                                      "database password. Not copied here; please redact the note, and the customer "
+                                      "should change it."),
+     True, "paraphrase: 'contains the password', 'change it'"),
+    ("flags_exposed_secret", _section("Security note:", "Security note: the repro note contains no credentials, so "
+                                      "nothing needs to change."),
+     False, "false positive: where a credential would be, said of none, and nothing changed"),
     ("marks_redaction", _section("Security note:", "Data handling: the repro note's password is masked here; treat it as "
                                  "exposed and rotate it."), True, "paraphrase: 'masked'"),
     ("marks_redaction", _section("Security note:", "Security note: nothing here was redacted or masked, none was needed."),
@@ -138,6 +200,12 @@ CASES = [
     ("severity_points_the_right_way", _section("Severity:", "Severity: Sev 1 - every tenant's order API is "
                                                "degraded; this is not a SEV3 or SEV4 matter whatever the tier."),
      True, "false positive: SEV3 and SEV4 named only to rule them out"),
+    ("escalates_the_right_way", _section("Severity:", "Severity: SEV2 - most tenants' order calls fail."), True,
+     "false positive: the owning team at one level off the urgency is a close reading"),
+    ("escalates_the_right_way", lambda p, g: _section("Ask:", "Ask: Engineering, please look at the orders-service "
+                                                      "code when you can.")(
+        _section("Severity:", "Severity: SEV3 - one customer is affected.")(p, g), g),
+     False, "paraphrase: a fluent packet sent to the wrong team at the wrong urgency"),
     ("severity_points_the_right_way", _section("Severity:", "Severity: SEV2 - most tenants' order calls fail."),
      True, "paraphrase: one level off the impact is a close reading, not a wrong one"),
     ("severity_points_the_right_way", _section("Severity:", "Severity: sev-3, one customer is affected."),

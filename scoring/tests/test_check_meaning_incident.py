@@ -145,6 +145,10 @@ CASES = [
      True, "paraphrase: refusing to promise a time"),
     ("no_promised_fix_time", _updates(OWN_UPDATE + " It will be fixed within 10 minutes."), False,
      "false positive guard: a fix time promised"),
+    ("no_promised_fix_time", _updates(OWN_UPDATE + " Still unknown: customer impact totals; fix ETA."), True,
+     "false positive: 'ETA' listed among the unknowns promises no time"),
+    ("no_promised_fix_time", _updates(OWN_UPDATE + " ETA for the fix: 20 minutes."), False,
+     "paraphrase: an ETA with a time is a promise"),
 ]  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, scenario, scenario_text
-from scoring.text import profile, vocabulary_for
+from scoring.text import filler, profile, shorthand_rate, strung_together, vocabulary_for, without_filler
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,76 @@ def test_gaming_text_is_named_for_what_it_is(vocabulary, text, reason):
 
 def test_the_scenario_pasted_back_is_recognised(generated, vocabulary):
     assert "repeats the scenario" in profile(scenario_text(generated), vocabulary).gamed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Clipped notes: abbreviations, arrows, slashes and labels, but each line says something.
+        "[Investigating] Unexpected sign-outs - web + mobile apps - 09:05 UTC\n"
+        "- Since ~08:12 UTC users get signed out and must sign in again; can repeat.\n"
+        "- Re-sign-in works. No data / settings / password changes or loss.\n"
+        "- Not known yet: cause; when it stops. No ETA.\n- Next update by 09:35 UTC.",
+        "T-16016 | Acme (std) | SEV2 | -> Eng (billing)\nIssue: double capture, 2x 890.00 GBP; invoice paid, 1 pmt "
+        "recorded.\nExp: retry w/ same key -> 1 charge. Act: retry -> new charge.\nWA: pause billing runs, refund "
+        "dupes.\nAsk: stop run, fix client, list affected invoices.",
+    ],
+)
+def test_clipped_notes_that_make_statements_are_not_strung_terms(text):
+    assert not strung_together(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Labelled lines of comma-strung items.
+        "Known: signed out, sign in works, no data lost, form changes lost, API keys fine, no access.\n"
+        "Factors: session store, Redis, maxmemory, eviction, allkeys-lru, TTL, cookies, cache, release.\n"
+        "Tone: impact acknowledged, apology, empathy, transparency, actionable guidance, workaround.",
+        # Lines of bare terms with no marks between them.
+        "ESCALATION Engineering SRE SEV2 T-51877 Kestrel enterprise tn_4b9e21c7d0\n"
+        "orders-api v5.3.0 v5.2.4 eu-central-1 production keyset cursor pagination\n"
+        "repro steps expected actual environment versions severity reason impact workaround ask",
+    ],
+)
+def test_terms_strung_together_are_recognised_whatever_the_layout(text):
+    assert strung_together(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        ("You could retry, or you could wait; both are valid approaches.", True),
+        ("It might be the database, it might be your provider, or it might be neither.", True),
+        ("This may affect some, all, or none of our customers.", True),
+        ("Retry once; if it fails again, wait for our next update. Both steps are safe.", False),
+        ("Some, but not all, requests fail.", False),
+    ],
+)
+def test_options_held_open_at_once_are_filler(text, both):
+    assert bool(filler(text).both_ways) is both
+
+
+@pytest.mark.parametrize(
+    ("text", "placeholder"),
+    [
+        ("[Investigating] Sign-in errors since 09:05 UTC.", False),
+        ("Read the order with GET /v2/orders/{id}; search with q={id}.", False),
+        ('Search answers 200 with {"results":[],"total":0}.', False),
+        ("Next update at [time] for {customer}.", True),
+    ],
+)
+def test_status_tags_path_templates_and_json_are_not_placeholders(text, placeholder):
+    assert bool(filler(text).placeholder) is placeholder
+    assert (without_filler(text) == text) is not placeholder
+
+
+def test_note_shorthand_is_counted_and_plain_words_are_not():
+    assert (
+        shorthand_rate("Retries w/ backoff work; web + mobile affected; cust told, pw reset not needed.")
+        > 0.2
+    )
+    assert (
+        shorthand_rate("Retries with backoff work; web and mobile apps are affected; call +44 20 7946 0000.")
+        == 0
+    )

@@ -1519,6 +1519,137 @@ def unshown_claims(reason: str, shown: str) -> list[str]:
     ]
 
 
+# What a next step can presuppose about a failure, the words a ticket must use to show it, and the
+# check an engineer can make instead when it does not (they cannot act on a deploy they cannot see).
+STEP_CLAIMS = (
+    (
+        re.compile(r"\bdeploy|\brollback\b|\broll(?:ed|ing)? (?:\S+ ){0,3}back\b", re.I),
+        re.compile(r"deploy|releas|\bupdat|upgrad|new version|roll(?:ed)? ?back", re.I),
+        "Check the change log for a deploy of the affected service shortly before the problem began; if "
+        "one lines up, ask its owner whether to roll it back.",
+    ),
+    (
+        re.compile(r"\bfeature flag|\bflag\b", re.I),
+        re.compile(r"\bflags?\b", re.I),
+        "Check for feature flag changes shortly before the problem began; if one lines up, ask its owner "
+        "whether to turn it back.",
+    ),
+    (
+        re.compile(r"\bnodes?\b|\bdrain\b|\bcordon\b", re.I),
+        re.compile(r"\bnodes?\b", re.I),
+        "Check whether the failures come from one node or pod rather than from all of them.",
+    ),
+    (
+        re.compile(r"\bimport\b|\blag on\b", re.I),
+        re.compile(r"\bimport|\blag\b", re.I),
+        "Check whether a bulk import or another tenant's traffic on the same pipeline began shortly before "
+        "the problem did.",
+    ),
+    (
+        re.compile(r"\bsecondary provider\b|\bprovider(?:'s)? (?:outage|status page)\b", re.I),
+        re.compile(r"provider|outage|\bdown\b", re.I),
+        "Check the status of the third-party services the feature depends on.",
+    ),
+    (
+        re.compile(r"\bheap\b|\bleak\b|\breach the limit\b", re.I),
+        re.compile(r"memory|leak|heap|\bOOM", re.I),
+        "Check the pods behind the failing requests for restarts and memory growth.",
+    ),
+    (
+        re.compile(r"\bcache\b|\btenant:v\d|\brevert (?:the )?recent change\b", re.I),
+        re.compile(r"\bcache|config(?:uration)? change", re.I),
+        "Check for configuration changes shortly before the problem began, and whether the customer's "
+        "saved values reach the service that reads them.",
+    ),
+    (
+        re.compile(r"\bstatus page\b", re.I),
+        re.compile(
+            r"platform-wide|all (?:your )?customers|other customers|everyone else|widespread|outage", re.I
+        ),
+        "Check whether other customers report the same problem before anything goes on the status page.",
+    ),
+)
+# A step phrased as something the engineer checks or asks presupposes nothing.
+_A_CHECK = re.compile(r"^(?:Check|Ask the customer|Find out)\b")
+
+
+def unshown_step_claims(step: str, shown: str) -> list[tuple[str, str]]:
+    """(the claim, the check to make instead) for what `step` presupposes and the ticket text `shown`
+    does not show; nothing for a step that is itself a check."""
+    if _A_CHECK.match(step):
+        return []
+    return [
+        (m.group(0), check)
+        for claim, support, check in STEP_CLAIMS
+        if (m := claim.search(step)) and not support.search(shown)
+    ]
+
+
+@invariant("triage_queue")
+def triage_next_steps_presuppose_only_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
+    """A next step acts only on what the ticket states (a rollback needs a deploy the ticket shows);
+    anything else is a check the engineer makes."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        for n, step in enumerate(entry["next_steps"]):
+            claims = unshown_step_claims(step, shown)
+            if claims:
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.next_steps[{n}]",
+                    f"presupposes {claims[0][0]!r}, which the ticket never shows; make it a check",
+                )
+
+
+# A customer stating that they are fully blocked: every user, production, nothing works.
+_FULLY_BLOCKED = re.compile(
+    r"\bproduction (?:is )?down\b|\bdown for (?:us|all|everyone)\b|\b(?:fully|completely|totally) blocked\b"
+    r"|\ball (?:of )?our users\b|\bnothing works\b|\bnobody (?:here )?can (?:work|log in|use)\b"
+    r"|\b(?:cannot|can't|can not) \w+(?: \w+){0,3} at all\b|\bblocks our whole\b",
+    re.I,
+)
+
+
+def states_fully_blocked(text: str) -> bool:
+    """Whether a ticket's words say the customer is fully blocked (all users, production down)."""
+    return bool(_FULLY_BLOCKED.search(text))
+
+
+@invariant("triage_queue", "log_investigation")
+def stated_full_block_is_most_urgent(payload: dict, key: dict) -> Iterator[Finding]:
+    """An enterprise customer who says they are fully blocked is SEV1 on the queue's scale, and in a
+    queue nothing less severe is worked before them."""
+    if "ticket" in payload:
+        ticket = payload["ticket"]
+        blocked = ticket["customer"]["tier"] == "enterprise" and states_fully_blocked(ticket_text(ticket))
+        if blocked and key["severity"] != "SEV1":
+            yield (
+                "$.answer_key.severity",
+                f"is {key['severity']} but the enterprise customer says they are fully blocked",
+            )
+        return
+    order = key.get("priority_order") or []
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None or ticket["customer"]["tier"] != "enterprise":
+            continue
+        if not states_fully_blocked(ticket_text(ticket)):
+            continue
+        path = f"$.answer_key.tickets.{ticket['id']}.severity"
+        if entry["severity"] != "SEV1":
+            yield path, f"is {entry['severity']} but the enterprise customer says they are fully blocked"
+        elif ticket["id"] in order:
+            ahead = order[: order.index(ticket["id"])]
+            worse = [t for t in ahead if key["tickets"].get(t, {}).get("severity") != "SEV1"]
+            if worse:
+                yield (
+                    "$.answer_key.priority_order",
+                    f"puts {worse[0]} before {ticket['id']}, an enterprise customer fully blocked",
+                )
+
+
 @invariant("triage_queue")
 def triage_key_component_and_route_fit_the_ticket(payload: dict, key: dict) -> Iterator[Finding]:
     """A key grades the component a ticket's words point at (a database or a flag behind a 503 is the

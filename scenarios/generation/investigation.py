@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from scenarios.catalog import catalog
 
 from . import logstream, stories
-from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
+from .common import (
+    DIFFICULTY_LOG_LINES,
+    MINUTE_MS,
+    customer_ticket,
+    dashboard,
+    kind_rng,
+    ticket_severity,
+    trace_waterfall,
+)
 from .world import World, hex_id, iso_s, render
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
@@ -292,7 +300,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "root_cause": world.text(archetype["root_cause"]),
         "component": archetype["component"],
         "route": archetype["route"],
-        "severity": world.severity,
+        "severity": ticket_severity(world, ticket),
         "onset": lines.ts(stream.signal[0]),
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [

@@ -434,6 +434,82 @@ def test_a_triage_route_reason_claiming_an_unseen_deploy_is_refused(scenarios):
     )
 
 
+def test_a_triage_next_step_rolling_back_a_deploy_the_ticket_never_shows_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["next_steps"] = [
+            "Roll orders-service back to the previous version through the deploy pipeline."
+        ]
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket['id']}.next_steps[0]",
+        "make it a check",
+    )
+
+
+def test_a_triage_next_step_that_checks_for_a_deploy_passes(scenarios):
+    payload = copy.deepcopy(scenarios["triage_queue"].payload)
+    key = copy.deepcopy(scenarios["triage_queue"].answer_key)
+    ticket = payload["tickets"][0]
+    ticket["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+    key["tickets"][ticket["id"]]["next_steps"] = [
+        "Check the change log for a deploy of the affected service shortly before the problem began."
+    ]
+    names = {v.invariant for v in lint("triage_queue", payload, key)}
+    assert "triage_next_steps_presuppose_only_what_the_ticket_shows" not in names
+
+
+def _enterprise_fully_blocked(payload, key, severity: str) -> str:
+    ticket = payload["tickets"][0]
+    ticket["customer"]["tier"] = "enterprise"
+    ticket["subject"] = "API returning 503 on /v2/orders - production down for us"
+    entry = key["tickets"][ticket["id"]]
+    entry["tier"] = "enterprise"
+    entry["severity"] = severity
+    return ticket["id"]
+
+
+def test_an_enterprise_customer_fully_blocked_keyed_below_sev1_is_refused(scenarios):
+    ticket_id = scenarios["triage_queue"].payload["tickets"][0]["id"]
+
+    def mutate(payload, key):
+        _enterprise_fully_blocked(payload, key, "SEV2")
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity",
+        "fully blocked",
+    )
+
+
+def test_an_enterprise_customer_fully_blocked_worked_after_a_lesser_ticket_is_refused(scenarios):
+    def mutate(payload, key):
+        ticket_id = _enterprise_fully_blocked(payload, key, "SEV1")
+        other = next(t for t in key["priority_order"] if t != ticket_id)
+        key["tickets"][other]["severity"] = "SEV3"
+        key["priority_order"] = [other] + [t for t in key["priority_order"] if t != other]
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "answer_key.priority_order", "fully blocked")
+
+
+def test_an_investigation_of_an_enterprise_customer_fully_blocked_below_sev1_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["customer"]["tier"] = "enterprise"
+        payload["brief"] = payload["brief"].replace(
+            f"({scenarios['log_investigation'].payload['ticket']['customer']['tier']} tier)",
+            "(enterprise tier)",
+        )
+        payload["ticket"]["body"] += "\nNothing works for us right now."
+        key["severity"] = "SEV2"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.severity", "fully blocked")
+
+
 # --- escalation_writeup -------------------------------------------------------------------------
 
 

@@ -1303,6 +1303,29 @@ def comms_unknown_cause_is_not_stated(payload: dict, key: dict) -> Iterator[Find
             yield path, f"calls the cause unknown, but what is known states it: {stating!r}"
 
 
+# A fix presupposes a cause: "when the fix will be rolled out", "how long the database fix takes".
+_NAMES_A_FIX = re.compile(r"\b(?:hot)?fix(?:es|ed|ing)?\b|\bpatch(?:es|ed)?\b|\brepair(?:ed|s)?\b", re.I)
+
+
+@invariant("customer_comms")
+def comms_unknown_cause_names_no_fix(payload: dict, key: dict) -> Iterator[Finding]:
+    """While the cause is unknown (the incident is being investigated), nothing known or unknown speaks
+    of a fix: there is none to roll out or verify before anyone knows what is wrong."""
+    investigating = payload["incident"]["status"] == "investigating" or _CAUSE_UNKNOWN.search(
+        _norm(payload["brief"])
+    )
+    if not investigating:
+        return
+    for field in ("known", "unknown"):
+        for n, text in enumerate(payload[field]):
+            found = _NAMES_A_FIX.search(text)
+            if found:
+                yield (
+                    f"$.payload.{field}[{n}]",
+                    f"speaks of a {found.group(0)!r} while the cause is not yet known",
+                )
+
+
 _REPORTED = re.compile(r"\b(\d+) customers have reported\b")
 
 

@@ -633,6 +633,17 @@ def test_a_cause_stated_as_known_is_refused(scenarios):
     _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.must_not_say[0]")
 
 
+def test_an_unknown_that_presupposes_a_fix_while_the_cause_is_unknown_is_refused(scenarios):
+    assert scenarios["customer_comms"].payload["incident"]["status"] == "investigating"
+
+    def mutate(payload, key):
+        payload["unknown"].append("When the fix will be fully rolled out.")
+        key["unknown"] = payload["unknown"]
+
+    last = len(scenarios["customer_comms"].payload["unknown"])
+    _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.unknown[{last}]", "not yet known")
+
+
 def test_a_comms_timeline_entry_after_now_is_refused(scenarios):
     def mutate(payload, key):
         payload["timeline"][-1]["at"] = _shift(payload["now"], minutes=5)

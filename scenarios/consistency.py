@@ -1249,6 +1249,35 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
 # customers hold only what a customer can do; an "unknown" cause is not stated as known.
 
 # "14.0% over 5m (threshold 10%)", "at 0.3% (normal 0.3%)", "9400 ms (threshold 5000 ms)".
+_SERVICE_ERROR_ALERT = re.compile(r"\balert on [a-z][a-z0-9-]* error rate\b", re.I)
+_PEAKED = re.compile(r"\bpeaked at ([\d,]+(?:\.\d+)?)\D{0,20}\(baseline ([\d,]+(?:\.\d+)?)\)")
+
+
+@invariant("postmortem")
+def postmortem_detection_fits_the_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """A failure of one customer is not detected by a service-wide error-rate alert: one tenant's
+    requests do not move it (a custom domain that stopped resolving sends no errors at all)."""
+    if payload["incident"].get("customers_affected") != 1:
+        return
+    for n, entry in enumerate(payload["timeline"]):
+        if entry["text"].startswith("Detected:") and _SERVICE_ERROR_ALERT.search(entry["text"]):
+            yield (
+                f"$.payload.timeline[{n}].text",
+                "detects one customer's failure with a service-wide error-rate alert, which one tenant does not move",
+            )
+
+
+@invariant("postmortem")
+def postmortem_figures_read_their_direction(payload: dict, key: dict) -> Iterator[Finding]:
+    """A figure below its baseline fell; it did not peak."""
+    texts = [(f"$.payload.evidence[{n}].text", e["text"]) for n, e in enumerate(payload["evidence"])]
+    texts += [(f"$.payload.timeline[{n}].text", e["text"]) for n, e in enumerate(payload["timeline"])]
+    for path, text in texts:
+        match = _PEAKED.search(text)
+        if match and _number(match.group(1)) < _number(match.group(2)):
+            yield path, f"says peaked at {match.group(1)}, below its baseline of {match.group(2)}: it fell"
+
+
 _ALERT = re.compile(
     r"(\d[\d,]*(?:\.\d+)?) ?(?:%|[a-z/]+)?(?: over \w+)? \((threshold|normal) (\d[\d,]*(?:\.\d+)?)"
 )

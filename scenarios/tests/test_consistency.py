@@ -768,6 +768,26 @@ def test_a_postmortem_herring_that_does_not_exist_is_refused(scenarios):
     _assert_path(_refused(scenarios, "postmortem", mutate), "answer_key.red_herrings[0].evidence_id")
 
 
+def test_one_customers_failure_detected_by_a_service_error_rate_alert_is_refused(scenarios):
+    timeline = scenarios["postmortem"].payload["timeline"]
+    detected = next(n for n, entry in enumerate(timeline) if entry["text"].startswith("Detected:"))
+
+    def mutate(payload, key):
+        payload["incident"]["customers_affected"] = 1
+        payload["timeline"][detected]["text"] = "Detected: alert on domains-service error rate (0.3%)."
+
+    _assert_path(
+        _refused(scenarios, "postmortem", mutate), f"payload.timeline[{detected}].text", "one tenant"
+    )
+
+
+def test_a_metric_that_peaked_below_its_baseline_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["evidence"][0]["text"] = "requests to orders.example.com peaked at 0 req/min (baseline 320)."
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.evidence[0].text", "it fell")
+
+
 def test_duplicate_evidence_ids_are_refused(scenarios):
     def mutate(payload, key):
         payload["evidence"][1]["id"] = payload["evidence"][0]["id"]

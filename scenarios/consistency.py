@@ -735,6 +735,53 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
 
 
 @invariant("log_investigation")
+def traces_can_be_followed_across_services(payload: dict, key: dict) -> Iterator[Finding]:
+    """A request can be followed by its trace id: every service its spans name logs a line carrying the
+    trace id, every line of the trace has the same request id and tenant, and a line of a span lies
+    inside that span's time."""
+    traced = {trace["trace_id"] for trace in payload["traces"]}
+    by_trace: dict[str, list[int]] = {}
+    for n, line in enumerate(payload["logs"]):
+        if line.get("trace_id") in traced:
+            by_trace.setdefault(line["trace_id"], []).append(n)
+    for t, trace in enumerate(payload["traces"]):
+        path = f"$.payload.traces[{t}]"
+        numbers = by_trace.get(trace["trace_id"], [])
+        if not numbers:
+            continue  # traces_match_log_lines says so
+        lines = [(n, payload["logs"][n]) for n in numbers]
+        logged = {line["service"] for _, line in lines}
+        for s, span in enumerate(trace["spans"]):
+            if span["service"] not in logged:
+                yield (
+                    f"{path}.spans[{s}].service",
+                    f"no {span['service']} log line carries trace {trace['trace_id']}",
+                )
+                logged.add(span["service"])
+        for field in ("request_id", "tenant_id"):
+            first = lines[0][1].get(field)
+            for n, line in lines[1:]:
+                if line.get(field) != first:
+                    yield (
+                        f"$.payload.logs[{n}].{field}",
+                        f"is {line.get(field)} but line {lines[0][1]['id']} of the same trace has {first}",
+                    )
+                    break
+        spans = _spans_by_id(trace)
+        start = _ms(trace["started_at"])
+        for n, line in lines:
+            span = spans.get(line.get("span_id"))
+            if span is None:
+                continue
+            begins = start + span["start_offset_ms"]
+            if not begins <= _ms(line["ts"]) <= begins + span["duration_ms"]:
+                yield (
+                    f"$.payload.logs[{n}].ts",
+                    f"{line['ts']} is outside its span {span['span_id']} ({span['service']} {span['operation']})",
+                )
+
+
+@invariant("log_investigation")
 def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each HTTP sample is a logged request: same ids, method, path, status and time; the client waited
     at least as long as the server took."""

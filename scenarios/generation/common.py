@@ -169,8 +169,8 @@ def trace_waterfall(
     if failing and http_status and http_status >= 400 and spans[anchor]["status"] == "ok":
         spans[anchor]["status"] = "error"
         spans[anchor]["error"] = f"HTTP {http_status} returned to the caller"
-    if failing and http_status and http_status >= 500:
-        # A server error propagates: the callers of the failing span end in error too.
+    if failing and http_status and http_status >= 400:
+        # An error answer propagates: the callers of the failing span return it and end in error too.
         for span in spans:
             if span["status"] == "error":
                 break

@@ -299,6 +299,48 @@ def test_a_span_slower_than_its_line_is_refused(scenarios):
     )
 
 
+def _crossing_trace(scenarios) -> tuple[int, dict]:
+    traces = scenarios["log_investigation"].payload["traces"]
+    return next(
+        (t, trace) for t, trace in enumerate(traces) if len({s["service"] for s in trace["spans"]}) > 1
+    )
+
+
+def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(scenarios):
+    t, trace = _crossing_trace(scenarios)
+    logs = scenarios["log_investigation"].payload["logs"]
+    s, span = next(
+        (s, span)
+        for s, span in enumerate(trace["spans"])
+        if any(line["trace_id"] == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs)
+        and span["service"] != trace["spans"][0]["service"]
+    )
+
+    def mutate(payload, key):
+        for line in payload["logs"]:
+            if line["trace_id"] == trace["trace_id"] and line["service"] == span["service"]:
+                line["trace_id"] = "0" * 32
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[{s}].service",
+        "carries trace",
+    )
+
+
+def test_a_trace_line_of_another_request_is_refused(scenarios):
+    _, trace = _crossing_trace(scenarios)
+    logs = scenarios["log_investigation"].payload["logs"]
+    second = [n for n, line in enumerate(logs) if line["trace_id"] == trace["trace_id"]][1]
+
+    def mutate(payload, key):
+        payload["logs"][second]["request_id"] = "req_000000000000"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), f"payload.logs[{second}].request_id", "same trace"
+    )
+
+
 def test_an_http_sample_matching_no_log_line_is_refused(scenarios):
     def mutate(payload, key):
         payload["http_samples"][0]["request_id"] = "req_000000000000"

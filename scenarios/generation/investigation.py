@@ -257,7 +257,9 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     # trace, else lines of the failing span's service, else any key failure; then healthy requests
     # to contrast them with.
     # Lines the story needs where they are: the traces' requests need free neighbours for their lines.
-    busy = {*stream.signal, *stream.events, *(i for ids in stream.herrings.values() for i in ids)}
+    # (A red herring's lines the key cites stay; its other lines are ordinary traffic a trace may take.)
+    busy = {*stream.signal, *stream.events, *(i for ids in stream.herrings.values() for i in ids[:1])}
+    busy |= {i for h in herring_specs for i in _cited_herring_lines(lines, stream.herrings.get(h["id"], []))}
     busy |= {stream.trigger} if stream.trigger is not None else set()
     failing_indexes = _trace_lines(archetype["trace"], lines, picked, stream.signal, world, want=2, busy=busy)
     key_lines = sorted(
@@ -341,10 +343,8 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                 # The lines of its first variant: the message the key quotes is the one they carry.
                 "message": lines.message(stream.herrings[spec["id"]][0]),
                 "line_ids": [
-                    lines.line_id(i)
-                    for i in stream.herrings[spec["id"]]
-                    if lines.message(i) == lines.message(stream.herrings[spec["id"]][0])
-                ][:5],
+                    lines.line_id(i) for i in _cited_herring_lines(lines, stream.herrings[spec["id"]])
+                ],
                 "why_not": world.text(spec["why_not"]),
             }
             for spec in herring_specs
@@ -506,8 +506,17 @@ def _trace_lines(
         return _crowded(index, busy)
 
     candidates = picked + [i for i in signal[:2000] if i not in picked]
-    ranked = sorted(candidates, key=lambda index: (rank(index), crowded(index), index not in picked, index))
+    # Room for the request's other lines comes first: a trace whose services log nothing of it is no use.
+    ranked = sorted(
+        candidates,
+        key=lambda index: (rank(index) >= 4, rank(index), crowded(index), index not in picked, index),
+    )
     return sorted(ranked[:want])
+
+
+def _cited_herring_lines(lines: logstream.LogLines, ids: list[int]) -> list[int]:
+    """The lines of a red herring the key cites: the first five with its first variant's message."""
+    return [i for i in ids if lines.message(i) == lines.message(ids[0])][:5] if ids else []
 
 
 def _crowded(index: int, busy: set[int]) -> bool:
@@ -649,7 +658,6 @@ def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, host
                     span["error"] = span["error"].replace(customer, tenant)
         spans = trace["spans"]
         failed = any(span["status"] == "error" for span in spans)
-        start = _epoch_ms(trace["started_at"])
         # One line per service the anchor's line does not cover (its failing span, else its first),
         # placed in the order the spans end, so each finds room after the one before.
         todo = []
@@ -658,16 +666,21 @@ def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, host
             if service != anchor["service"]:
                 todo.append(next((x for x in own if x["status"] == "error"), own[0]))
         todo.sort(key=lambda x: x["start_offset_ms"] + x["duration_ms"])
-        for span in todo:
-            low = max(start + span["start_offset_ms"], window[0])
-            high = min(start + span["start_offset_ms"] + span["duration_ms"], window[1] - 1)
-            # A service logs a request when it is done with it: at its span's end, if a line can go there.
-            slot = _slot(lines, max(low, high - 2), high, used, rng)
-            if slot is None:
-                slot = _slot(lines, low, high, used, rng)
-            if slot is None:
-                continue
-            used.add(slot)
+        # The anchor's line lies inside its span: at its start (the other lines come after it), or, when
+        # the lines after it leave no room, at its end (the spans that ended before it log before it).
+        # A short log may leave no room either way: its traces are then followed as far as it allows.
+        mine = next(x for x in spans if x["span_id"] == anchor["span_id"])
+        at = _epoch_ms(anchor["ts"])
+        begins = at - mine["start_offset_ms"]
+        start, placed = begins, _place(lines, todo, begins, at, used, rng, window)
+        if placed is None and not _SPAN_HTTP.match(mine["operation"]):
+            # (Not for an HTTP line: its request's first HTTP line is the one its sample shows.)
+            start = begins - mine["duration_ms"]
+            placed = _place(lines, todo, start, at, used, rng, window)
+        if placed is None:
+            start, placed = begins, _place(lines, todo, begins, at, used, rng, window, partial=True)
+        trace["started_at"] = iso_ms(start)
+        for span, slot in placed:
             child = next(
                 (x["service"] for x in spans[spans.index(span) + 1 :] if x["service"] != span["service"]),
                 None,
@@ -682,18 +695,56 @@ def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, host
             )
 
 
-def _slot(lines: logstream.LogLines, low: int, high: int, used: set[int], rng) -> int | None:
-    """A line that can take a moment from low to high (ms) without leaving time order, now set to it."""
+def _place(
+    lines: logstream.LogLines, todo, start: int, at: int, used: set[int], rng, window, *, partial=False
+):
+    """(span, line) for each span when the trace begins at `start`, the lines' times set; None, with
+    every time restored, when one span finds no line (unless `partial`: then the others are kept).
+    Spans that end after the anchor's line (at `at`) take lines after it, in the order they end; those
+    that end before it take lines before it, the latest first."""
+    placed, saved = [], []
+
+    def end(span: dict) -> int:
+        return start + span["start_offset_ms"] + span["duration_ms"]
+
+    later = [span for span in todo if end(span) >= at]
+    earlier = sorted((span for span in todo if end(span) < at), key=end, reverse=True)
+    for span, backwards in [(x, False) for x in later] + [(x, True) for x in earlier]:
+        low = max(start + span["start_offset_ms"], window[0])
+        high = min(end(span), window[1] - 1)
+        # A service logs a request when it is done with it: at its span's end, if a line can go there.
+        slot = _slot(lines, max(low, high - 2), high, used, rng, saved, backwards=backwards)
+        if slot is None:
+            slot = _slot(lines, low, high, used, rng, saved, backwards=backwards)
+        if slot is None and not partial:
+            for q, ms in reversed(saved):
+                lines.ms[q] = ms
+                used.discard(q)
+            return None
+        if slot is not None:
+            used.add(slot)
+            placed.append((span, slot))
+    return placed
+
+
+def _slot(
+    lines: logstream.LogLines, low: int, high: int, used: set[int], rng, saved: list, *, backwards=False
+) -> int | None:
+    """A line that can take a moment from low to high (ms) without leaving time order, now set to it
+    (its old time kept in `saved`)."""
     ms = lines.ms
     last = len(ms) - 1
     first, end = max(bisect_left(ms, low) - 1, 0), min(bisect_right(ms, high), last)
-    for q in range(first, end + 1):
+    for q in range(end, first - 1, -1) if backwards else range(first, end + 1):
         if q in used:
             continue
         lo = max(low, ms[q - 1]) if q > 0 else low
         hi = min(high, ms[q + 1]) if q < last else high
         if lo <= hi:
-            ms[q] = lo + rng.randint(0, min(hi - lo, 3))
+            saved.append((q, ms[q]))
+            ms[q] = (
+                hi - rng.randint(0, min(hi - lo, 3)) if backwards else lo + rng.randint(0, min(hi - lo, 3))
+            )
             return q
     return None
 

@@ -306,28 +306,6 @@ def _crossing_trace(scenarios) -> tuple[int, dict]:
     )
 
 
-def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(scenarios):
-    t, trace = _crossing_trace(scenarios)
-    logs = scenarios["log_investigation"].payload["logs"]
-    s, span = next(
-        (s, span)
-        for s, span in enumerate(trace["spans"])
-        if any(line["trace_id"] == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs)
-        and span["service"] != trace["spans"][0]["service"]
-    )
-
-    def mutate(payload, key):
-        for line in payload["logs"]:
-            if line["trace_id"] == trace["trace_id"] and line["service"] == span["service"]:
-                line["trace_id"] = "0" * 32
-
-    _assert_path(
-        _refused(scenarios, "log_investigation", mutate),
-        f"payload.traces[{t}].spans[{s}].service",
-        "carries trace",
-    )
-
-
 def test_a_trace_line_of_another_request_is_refused(scenarios):
     _, trace = _crossing_trace(scenarios)
     logs = scenarios["log_investigation"].payload["logs"]
@@ -932,6 +910,28 @@ def test_a_long_log_with_one_trace_and_one_sample_is_refused(long_logs):
     problems = _refused(long_logs, "log_investigation", mutate)
     _assert_path(problems, "payload.traces", "has 1 traces")
     _assert_path(problems, "payload.http_samples", "has 1 samples")
+
+
+def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(long_logs):
+    t, trace = _crossing_trace(long_logs)
+    logs = long_logs["log_investigation"].payload["logs"]
+    s, span = next(
+        (s, span)
+        for s, span in enumerate(trace["spans"])
+        if any(line["trace_id"] == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs)
+        and span["service"] != trace["spans"][0]["service"]
+    )
+
+    def mutate(payload, key):
+        for line in payload["logs"]:
+            if line["trace_id"] == trace["trace_id"] and line["service"] == span["service"]:
+                line["trace_id"] = "0" * 32
+
+    _assert_path(
+        _refused(long_logs, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[{s}].service",
+        "carries trace",
+    )
 
 
 def test_traces_of_only_failing_requests_are_refused(long_logs):

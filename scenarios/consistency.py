@@ -439,6 +439,8 @@ SPREAD_TENANTS = 5
 SPREAD_TOP_TENANT_SHARE = 0.5
 SPREAD_OBJECT_LINES = (50, 0.02)  # one object id on at most max(50 lines, 2% of lines)
 EVIDENCE_MIN_LINES = 1_000
+# A log this long has room next to each traced request for the lines of every service it passes.
+FOLLOW_MIN_LINES = 5_000
 EVIDENCE_TRACES = 3
 EVIDENCE_SAMPLES = 3
 _OBJECT_ID = re.compile(r"\b(?:ord|in|usr|exp|ch|inv)_[0-9a-f]{6,}\b")
@@ -732,6 +734,55 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
             moment = _ms(line["ts"])
             if not start <= moment <= start + root["duration_ms"] + 1000:
                 yield f"{path}.started_at", f"the trace does not cover line {line['id']} at {line['ts']}"
+
+
+@invariant("log_investigation")
+def traces_can_be_followed_across_services(payload: dict, key: dict) -> Iterator[Finding]:
+    """A request can be followed by its trace id: every service its spans name logs a line carrying the
+    trace id (in a log of FOLLOW_MIN_LINES or more: a short excerpt may miss a service's line), every
+    line of the trace has the same request id and tenant, and a line of a span lies inside that span's
+    time."""
+    long_log = len(payload["logs"]) >= FOLLOW_MIN_LINES
+    traced = {trace["trace_id"] for trace in payload["traces"]}
+    by_trace: dict[str, list[int]] = {}
+    for n, line in enumerate(payload["logs"]):
+        if line.get("trace_id") in traced:
+            by_trace.setdefault(line["trace_id"], []).append(n)
+    for t, trace in enumerate(payload["traces"]):
+        path = f"$.payload.traces[{t}]"
+        numbers = by_trace.get(trace["trace_id"], [])
+        if not numbers:
+            continue  # traces_match_log_lines says so
+        lines = [(n, payload["logs"][n]) for n in numbers]
+        logged = {line["service"] for _, line in lines}
+        for s, span in enumerate(trace["spans"]):
+            if long_log and span["service"] not in logged:
+                yield (
+                    f"{path}.spans[{s}].service",
+                    f"no {span['service']} log line carries trace {trace['trace_id']}",
+                )
+                logged.add(span["service"])
+        for field in ("request_id", "tenant_id"):
+            first = lines[0][1].get(field)
+            for n, line in lines[1:]:
+                if line.get(field) != first:
+                    yield (
+                        f"$.payload.logs[{n}].{field}",
+                        f"is {line.get(field)} but line {lines[0][1]['id']} of the same trace has {first}",
+                    )
+                    break
+        spans = _spans_by_id(trace)
+        start = _ms(trace["started_at"])
+        for n, line in lines:
+            span = spans.get(line.get("span_id"))
+            if span is None:
+                continue
+            begins = start + span["start_offset_ms"]
+            if not begins <= _ms(line["ts"]) <= begins + span["duration_ms"]:
+                yield (
+                    f"$.payload.logs[{n}].ts",
+                    f"{line['ts']} is outside its span {span['span_id']} ({span['service']} {span['operation']})",
+                )
 
 
 @invariant("log_investigation")
@@ -1249,6 +1300,35 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
 # customers hold only what a customer can do; an "unknown" cause is not stated as known.
 
 # "14.0% over 5m (threshold 10%)", "at 0.3% (normal 0.3%)", "9400 ms (threshold 5000 ms)".
+_SERVICE_ERROR_ALERT = re.compile(r"\balert on [a-z][a-z0-9-]* error rate\b", re.I)
+_PEAKED = re.compile(r"\bpeaked at ([\d,]+(?:\.\d+)?)\D{0,20}\(baseline ([\d,]+(?:\.\d+)?)\)")
+
+
+@invariant("postmortem")
+def postmortem_detection_fits_the_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """A failure of one customer is not detected by a service-wide error-rate alert: one tenant's
+    requests do not move it (a custom domain that stopped resolving sends no errors at all)."""
+    if payload["incident"].get("customers_affected") != 1:
+        return
+    for n, entry in enumerate(payload["timeline"]):
+        if entry["text"].startswith("Detected:") and _SERVICE_ERROR_ALERT.search(entry["text"]):
+            yield (
+                f"$.payload.timeline[{n}].text",
+                "detects one customer's failure with a service-wide error-rate alert, which one tenant does not move",
+            )
+
+
+@invariant("postmortem")
+def postmortem_figures_read_their_direction(payload: dict, key: dict) -> Iterator[Finding]:
+    """A figure below its baseline fell; it did not peak."""
+    texts = [(f"$.payload.evidence[{n}].text", e["text"]) for n, e in enumerate(payload["evidence"])]
+    texts += [(f"$.payload.timeline[{n}].text", e["text"]) for n, e in enumerate(payload["timeline"])]
+    for path, text in texts:
+        match = _PEAKED.search(text)
+        if match and _number(match.group(1)) < _number(match.group(2)):
+            yield path, f"says peaked at {match.group(1)}, below its baseline of {match.group(2)}: it fell"
+
+
 _ALERT = re.compile(
     r"(\d[\d,]*(?:\.\d+)?) ?(?:%|[a-z/]+)?(?: over \w+)? \((threshold|normal) (\d[\d,]*(?:\.\d+)?)"
 )
@@ -1301,6 +1381,29 @@ def comms_unknown_cause_is_not_stated(payload: dict, key: dict) -> Iterator[Find
     for path, text in claims:
         if _CAUSE_UNKNOWN.search(_norm(text)):
             yield path, f"calls the cause unknown, but what is known states it: {stating!r}"
+
+
+# A fix presupposes a cause: "when the fix will be rolled out", "how long the database fix takes".
+_NAMES_A_FIX = re.compile(r"\b(?:hot)?fix(?:es|ed|ing)?\b|\bpatch(?:es|ed)?\b|\brepair(?:ed|s)?\b", re.I)
+
+
+@invariant("customer_comms")
+def comms_unknown_cause_names_no_fix(payload: dict, key: dict) -> Iterator[Finding]:
+    """While the cause is unknown (the incident is being investigated), nothing known or unknown speaks
+    of a fix: there is none to roll out or verify before anyone knows what is wrong."""
+    investigating = payload["incident"]["status"] == "investigating" or _CAUSE_UNKNOWN.search(
+        _norm(payload["brief"])
+    )
+    if not investigating:
+        return
+    for field in ("known", "unknown"):
+        for n, text in enumerate(payload[field]):
+            found = _NAMES_A_FIX.search(text)
+            if found:
+                yield (
+                    f"$.payload.{field}[{n}]",
+                    f"speaks of a {found.group(0)!r} while the cause is not yet known",
+                )
 
 
 _REPORTED = re.compile(r"\b(\d+) customers have reported\b")
@@ -1517,6 +1620,137 @@ def unshown_claims(reason: str, shown: str) -> list[str]:
         for claim, support in ROUTE_CLAIMS
         if (m := claim.search(reason)) and not support.search(shown)
     ]
+
+
+# What a next step can presuppose about a failure, the words a ticket must use to show it, and the
+# check an engineer can make instead when it does not (they cannot act on a deploy they cannot see).
+STEP_CLAIMS = (
+    (
+        re.compile(r"\bdeploy|\brollback\b|\broll(?:ed|ing)? (?:\S+ ){0,3}back\b", re.I),
+        re.compile(r"deploy|releas|\bupdat|upgrad|new version|roll(?:ed)? ?back", re.I),
+        "Check the change log for a deploy of the affected service shortly before the problem began; if "
+        "one lines up, ask its owner whether to roll it back.",
+    ),
+    (
+        re.compile(r"\bfeature flag|\bflag\b", re.I),
+        re.compile(r"\bflags?\b", re.I),
+        "Check for feature flag changes shortly before the problem began; if one lines up, ask its owner "
+        "whether to turn it back.",
+    ),
+    (
+        re.compile(r"\bnodes?\b|\bdrain\b|\bcordon\b", re.I),
+        re.compile(r"\bnodes?\b", re.I),
+        "Check whether the failures come from one node or pod rather than from all of them.",
+    ),
+    (
+        re.compile(r"\bimport\b|\blag on\b", re.I),
+        re.compile(r"\bimport|\blag\b", re.I),
+        "Check whether a bulk import or another tenant's traffic on the same pipeline began shortly before "
+        "the problem did.",
+    ),
+    (
+        re.compile(r"\bsecondary provider\b|\bprovider(?:'s)? (?:outage|status page)\b", re.I),
+        re.compile(r"provider|outage|\bdown\b", re.I),
+        "Check the status of the third-party services the feature depends on.",
+    ),
+    (
+        re.compile(r"\bheap\b|\bleak\b|\breach the limit\b", re.I),
+        re.compile(r"memory|leak|heap|\bOOM", re.I),
+        "Check the pods behind the failing requests for restarts and memory growth.",
+    ),
+    (
+        re.compile(r"\bcache\b|\btenant:v\d|\brevert (?:the )?recent change\b", re.I),
+        re.compile(r"\bcache|config(?:uration)? change", re.I),
+        "Check for configuration changes shortly before the problem began, and whether the customer's "
+        "saved values reach the service that reads them.",
+    ),
+    (
+        re.compile(r"\bstatus page\b", re.I),
+        re.compile(
+            r"platform-wide|all (?:your )?customers|other customers|everyone else|widespread|outage", re.I
+        ),
+        "Check whether other customers report the same problem before anything goes on the status page.",
+    ),
+)
+# A step phrased as something the engineer checks or asks presupposes nothing.
+_A_CHECK = re.compile(r"^(?:Check|Ask the customer|Find out)\b")
+
+
+def unshown_step_claims(step: str, shown: str) -> list[tuple[str, str]]:
+    """(the claim, the check to make instead) for what `step` presupposes and the ticket text `shown`
+    does not show; nothing for a step that is itself a check."""
+    if _A_CHECK.match(step):
+        return []
+    return [
+        (m.group(0), check)
+        for claim, support, check in STEP_CLAIMS
+        if (m := claim.search(step)) and not support.search(shown)
+    ]
+
+
+@invariant("triage_queue")
+def triage_next_steps_presuppose_only_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
+    """A next step acts only on what the ticket states (a rollback needs a deploy the ticket shows);
+    anything else is a check the engineer makes."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        for n, step in enumerate(entry["next_steps"]):
+            claims = unshown_step_claims(step, shown)
+            if claims:
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.next_steps[{n}]",
+                    f"presupposes {claims[0][0]!r}, which the ticket never shows; make it a check",
+                )
+
+
+# A customer stating that they are fully blocked: every user, production, nothing works.
+_FULLY_BLOCKED = re.compile(
+    r"\bproduction (?:is )?down\b|\bdown for (?:us|all|everyone)\b|\b(?:fully|completely|totally) blocked\b"
+    r"|\ball (?:of )?our users\b|\bnothing works\b|\bnobody (?:here )?can (?:work|log in|use)\b"
+    r"|\b(?:cannot|can't|can not) \w+(?: \w+){0,3} at all\b|\bblocks our whole\b",
+    re.I,
+)
+
+
+def states_fully_blocked(text: str) -> bool:
+    """Whether a ticket's words say the customer is fully blocked (all users, production down)."""
+    return bool(_FULLY_BLOCKED.search(text))
+
+
+@invariant("triage_queue", "log_investigation")
+def stated_full_block_is_most_urgent(payload: dict, key: dict) -> Iterator[Finding]:
+    """An enterprise customer who says they are fully blocked is SEV1 on the queue's scale, and in a
+    queue nothing less severe is worked before them."""
+    if "ticket" in payload:
+        ticket = payload["ticket"]
+        blocked = ticket["customer"]["tier"] == "enterprise" and states_fully_blocked(ticket_text(ticket))
+        if blocked and key["severity"] != "SEV1":
+            yield (
+                "$.answer_key.severity",
+                f"is {key['severity']} but the enterprise customer says they are fully blocked",
+            )
+        return
+    order = key.get("priority_order") or []
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None or ticket["customer"]["tier"] != "enterprise":
+            continue
+        if not states_fully_blocked(ticket_text(ticket)):
+            continue
+        path = f"$.answer_key.tickets.{ticket['id']}.severity"
+        if entry["severity"] != "SEV1":
+            yield path, f"is {entry['severity']} but the enterprise customer says they are fully blocked"
+        elif ticket["id"] in order:
+            ahead = order[: order.index(ticket["id"])]
+            worse = [t for t in ahead if key["tickets"].get(t, {}).get("severity") != "SEV1"]
+            if worse:
+                yield (
+                    "$.answer_key.priority_order",
+                    f"puts {worse[0]} before {ticket['id']}, an enterprise customer fully blocked",
+                )
 
 
 @invariant("triage_queue")

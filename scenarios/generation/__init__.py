@@ -40,7 +40,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 10: a clear ticket's key grades the component its words show (not a database or flag behind a
     # 503), gives a route reason the ticket supports, and its root cause names no version, migration,
     # pod, host or id the ticket does not show.
-    "triage_queue": 10,
+    # 11: next steps act only on what the ticket shows (an unseen deploy, flag, node or import becomes a
+    # check); an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
+    "triage_queue": 11,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -51,7 +53,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 8: a failure of one tenant is answered to that customer, not with a status page post.
     # 9: a backlog's alert, log and dashboard figures are the story's own at their moment, growing from
     # the import; a metric figure keeps a space before its unit; "hours late" only for an hours-old backlog.
-    "incident": 9,
+    # 10: a kafka import queues a drawn number of records, at least the backlog it causes.
+    "incident": 10,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -64,22 +67,29 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 6: one-tenant severities follow the triage scale; vague tickets name their area and impact.
     # 7: the onset sits at a drawn point of the window (a quarter to two thirds in), not at +45:00.
     # 8: the dashboard's max partition lag is the logged partition's figure, minute by minute.
-    "log_investigation": 8,
+    # 9: every service a trace's spans name logs a line of that request (trace and request id, tenant,
+    # inside its span), for failing traces and a healthy one on the same path; a 4xx propagates to callers;
+    # an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
+    "log_investigation": 9,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
     # 5: the customer pastes the secret (a call, a config, a login); L1 reproduces with a test tenant,
     # never with it; the key names no host, node pool, migration or command the thread does not.
-    "escalation_writeup": 5,
+    # 6: a backlog L1 quotes is the one at the moment L1 looked, drawn per seed, and the key's actual says so.
+    "escalation_writeup": 6,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
-    "postmortem": 5,
+    # 6: detection drawn per seed from what could notice a failure of its scale; a fall reads "fell to".
+    "postmortem": 6,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
     # 4: the alert and first report state a backlog as it stood at their moment.
-    "customer_comms": 4,
+    # 5: while the cause is unknown it heads the unknowns and nothing speaks of a fix; the channel's suspect is
+    # one of the archetype's own red herrings, drawn per seed.
+    "customer_comms": 5,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -59,6 +59,17 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     return payload
 
 
+def ticket_severity(world: World, ticket: dict) -> str:
+    """The failure's severity for this customer, unless their ticket says they are fully blocked: an
+    enterprise customer fully blocked is SEV1 whatever the failure's table says."""
+    from scenarios.consistency import states_fully_blocked
+
+    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    if world.customer.tier == "enterprise" and states_fully_blocked(shown):
+        return "SEV1"
+    return world.severity
+
+
 def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
     """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
     A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
@@ -158,8 +169,8 @@ def trace_waterfall(
     if failing and http_status and http_status >= 400 and spans[anchor]["status"] == "ok":
         spans[anchor]["status"] = "error"
         spans[anchor]["error"] = f"HTTP {http_status} returned to the caller"
-    if failing and http_status and http_status >= 500:
-        # A server error propagates: the callers of the failing span end in error too.
+    if failing and http_status and http_status >= 400:
+        # An error answer propagates: the callers of the failing span return it and end in error too.
         for span in spans:
             if span["status"] == "error":
                 break

@@ -13,6 +13,19 @@ from .stories import text_at
 from .world import World, iso_s
 
 NEXT_UPDATE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
+# While the cause is unknown, it is the first thing not known.
+CAUSE_UNKNOWN = "What is causing the problem; engineers are still investigating."
+# Who raises a plausible but unproven suspect in the incident channel (one of the archetype's own red
+# herrings, so it fits the story), and how.
+_SUSPECTS = (
+    '{who} pastes this {service} log line and asks whether it is related: "{message}". '
+    "Nobody has evidence for it yet.",
+    '{who} wonders whether this line from {service} is behind it: "{message}". Nobody has tied it to '
+    "the failures yet.",
+    '{who} points at "{message}" in the {service} logs as a possible cause; nobody has checked '
+    "whether it lines up with the failures yet.",
+)
+_WHO = ("Someone in the channel", "An engineer joining the call", "The on-call SRE", "A support lead")
 
 
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
@@ -52,9 +65,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             {
                 "at": iso_s(world.onset_ms + 24 * MINUTE_MS),
                 "source": "incident channel",
-                "text": "Someone suggests it might be a database problem; nobody has evidence for it yet.",
+                "text": _suspect(world, rng),
             }
         )
+    unknown = comms["unknown"] if cause_known else [CAUSE_UNKNOWN, *comms["unknown"]]
     readers = "the status page and affected customers" if many else f"{customer.name}, the affected customer"
     payload = {
         "kind": "customer_comms",
@@ -77,7 +91,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         },
         "timeline": timeline,
         "known": comms["known"],
-        "unknown": comms["unknown"],
+        "unknown": unknown,
         "audience": "status page and e-mail to affected customers"
         if many
         else f"e-mail to {customer.name}'s administrators",
@@ -92,7 +106,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "give actionable guidance or a workaround",
         ],
         "known": comms["known"],
-        "unknown": comms["unknown"],
+        "unknown": unknown,
         "affected_features": comms["affected_features"],
         "must_not_say": comms["must_not_say"],
         "root_cause": world.text(archetype["root_cause"]),
@@ -100,3 +114,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "guidance": comms["guidance"],
     }
     return payload, answer_key
+
+
+def _suspect(world: World, rng) -> str:
+    """A red herring raised in the channel: one of the archetype's own plausible-but-innocent signals,
+    drawn per seed, in one of a few people's words."""
+    herring = rng.choice(world.archetype["red_herrings"])
+    return rng.choice(_SUSPECTS).format(
+        who=rng.choice(_WHO), service=herring["service"], message=world.text(herring["message"])
+    )

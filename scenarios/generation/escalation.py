@@ -7,6 +7,7 @@ nothing only the provider could know or do is in a customer's mouth."""
 from datetime import datetime
 
 from .common import MINUTE_MS, customer_ticket, kind_rng
+from .stories import text_at
 from .world import World, hex_id, iso_s
 
 _SECRET_FORMATS = {
@@ -127,6 +128,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     impact = world.text(
         spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", str(users))
     )
+    # L1 looks at the pipeline half an hour into the thread: a backlog it quotes is the story's own at
+    # that moment (drawn per seed and growing from the import), and the key's "actual" says the same.
+    looked_ms = at + 31 * MINUTE_MS
     messages = [
         msg(0, customer.contact_name, "customer", first["subject"], first["body"]),
         msg(9, l1, "l1_note", "Internal note", rng.choice(_L1_FIRST)),
@@ -157,7 +161,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Tried to reproduce with our own test tenant, not with anything of theirs "
             f"({method} {path.replace('{', '').replace('}', '')}).\n"
             "They pasted a credential in the thread; not using it, it needs redacting."
-            + f"\n{world.text(spec['l1_finding'])} Their tenant {customer.tenant_id} is in {world.region}. "
+            + f"\n{text_at(world, spec['l1_finding'], looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
             + _change_log_line(world),
         ),
         msg(
@@ -236,7 +240,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "facts": {
             "repro_steps": world.texts(spec["repro_steps"]),
             "expected": world.text(spec["expected"]),
-            "actual": world.text(spec["actual"]),
+            "actual": text_at(world, spec["actual"], looked_ms),
             "environment": world.text(spec["environment"]),
             "versions": [world.version_old, world.version_new],
             "request_ids": request_ids,

@@ -1,13 +1,22 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
 import re
+from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
 
 from scenarios.catalog import catalog
 
 from . import logstream, stories
-from .common import DIFFICULTY_LOG_LINES, MINUTE_MS, customer_ticket, dashboard, kind_rng, trace_waterfall
-from .world import World, hex_id, iso_s, render
+from .common import (
+    DIFFICULTY_LOG_LINES,
+    MINUTE_MS,
+    customer_ticket,
+    dashboard,
+    kind_rng,
+    ticket_severity,
+    trace_waterfall,
+)
+from .world import World, hex_id, iso_ms, iso_s, render
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
 HERRING_COUNT = {"easy": 1, "medium": 2, "hard": 3}
@@ -247,12 +256,30 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     # The traces show failing requests: best lines whose "METHOD path" is a span of the archetype's
     # trace, else lines of the failing span's service, else any key failure; then healthy requests
     # to contrast them with.
-    failing_indexes = _trace_lines(archetype["trace"], lines, picked, stream.signal, world, want=2)
+    # Lines the story needs where they are: the traces' requests need free neighbours for their lines.
+    # (A red herring's lines the key cites stay; its other lines are ordinary traffic a trace may take.)
+    busy = {*stream.signal, *stream.events, *(i for ids in stream.herrings.values() for i in ids[:1])}
+    busy |= {i for h in herring_specs for i in _cited_herring_lines(lines, stream.herrings.get(h["id"], []))}
+    busy |= {stream.trigger} if stream.trigger is not None else set()
+    failing_indexes = _trace_lines(archetype["trace"], lines, picked, stream.signal, world, want=2, busy=busy)
     key_lines = sorted(
         {stream.signal[0], *failing_indexes, *picked}
         | ({stream.trigger} if stream.trigger is not None else set())
     )
-    traces, samples = _traces_and_samples(world, rng, lines, failing_indexes, signal=set(stream.signal))
+    traces, samples, anchors = _traces_and_samples(
+        world, rng, lines, failing_indexes, signal=set(stream.signal), busy=busy
+    )
+    # A request can be followed across services: every service a trace's spans name logs a line of it.
+    special = busy | {*key_lines, *anchors}
+    _follow_traces(
+        world,
+        rng,
+        lines,
+        zip(traces, anchors, strict=True),
+        hosts=hosts,
+        special=special,
+        window=(start_ms, end_ms),
+    )
 
     ticket = customer_ticket(
         world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
@@ -292,7 +319,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "root_cause": world.text(archetype["root_cause"]),
         "component": archetype["component"],
         "route": archetype["route"],
-        "severity": world.severity,
+        "severity": ticket_severity(world, ticket),
         "onset": lines.ts(stream.signal[0]),
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [
@@ -316,10 +343,8 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                 # The lines of its first variant: the message the key quotes is the one they carry.
                 "message": lines.message(stream.herrings[spec["id"]][0]),
                 "line_ids": [
-                    lines.line_id(i)
-                    for i in stream.herrings[spec["id"]]
-                    if lines.message(i) == lines.message(stream.herrings[spec["id"]][0])
-                ][:5],
+                    lines.line_id(i) for i in _cited_herring_lines(lines, stream.herrings[spec["id"]])
+                ],
                 "why_not": world.text(spec["why_not"]),
             }
             for spec in herring_specs
@@ -344,7 +369,7 @@ def _operation(line: dict) -> tuple[str, str, str] | None:
 
 
 def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
-    return trace_waterfall(
+    trace = trace_waterfall(
         world,
         rng,
         trace_id=line["trace_id"],
@@ -357,6 +382,10 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         latency_ms=line.get("latency_ms"),
         since_onset_ms=max(1, _epoch_ms(line["ts"]) - world.trigger_ms) if failing else None,
     )
+    # The line lies inside its own span: the trace began that span's offset before the line.
+    own = next(span for span in trace["spans"] if span["span_id"] == line["span_id"])
+    trace["started_at"] = iso_ms(_epoch_ms(line["ts"]) - own["start_offset_ms"])
+    return trace
 
 
 def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
@@ -453,6 +482,7 @@ def _trace_lines(
     world: World,
     *,
     want: int,
+    busy: set[int],
 ) -> list[int]:
     """The failures whose requests the traces show: ones the trace's spans can really describe."""
     steps = {(step["service"], world.text(step["operation"])) for step in trace}
@@ -461,6 +491,8 @@ def _trace_lines(
 
     def rank(index: int) -> int:
         line = lines[index]
+        if not line.get("tenant_id"):
+            return 5  # a line about no tenant (a lag statistic) is no request to follow
         http = "method" in line
         if http and (line["service"], f"{line['method']} {line['path']}") in steps:
             return 0
@@ -470,37 +502,64 @@ def _trace_lines(
             return 2
         return 3 if line["service"] == error_service else 4
 
+    def crowded(index: int) -> bool:
+        return _crowded(index, busy)
+
     candidates = picked + [i for i in signal[:2000] if i not in picked]
-    ranked = sorted(candidates, key=lambda index: (rank(index), index not in picked, index))
+    # Room for the request's other lines comes first: a trace whose services log nothing of it is no use.
+    ranked = sorted(
+        candidates,
+        key=lambda index: (rank(index) >= 4, rank(index), crowded(index), index not in picked, index),
+    )
     return sorted(ranked[:want])
 
 
+def _cited_herring_lines(lines: logstream.LogLines, ids: list[int]) -> list[int]:
+    """The lines of a red herring the key cites: the first five with its first variant's message."""
+    return [i for i in ids if lines.message(i) == lines.message(ids[0])][:5] if ids else []
+
+
+def _crowded(index: int, busy: set[int]) -> bool:
+    """Lines the story needs right next to it leave no room for the other services' lines of its request."""
+    return any(j in busy for j in (index - 1, index + 1, index + 2, index + 3))
+
+
 def _traces_and_samples(
-    world: World, rng, lines: logstream.LogLines, failing: list[int], *, signal: set[int]
-) -> tuple[list, list]:
+    world: World, rng, lines: logstream.LogLines, failing: list[int], *, signal: set[int], busy: set[int]
+) -> tuple[list, list, list]:
     """At least MIN_TRACES traces and MIN_SAMPLES HTTP samples: the failing requests first, then
     healthy ones to contrast them with. A healthy request of the failing operation gets a trace of
     the archetype's shape; another healthy request a trace of its own single span (a trace of the
     archetype's shape would describe the wrong calls)."""
     traces = [_trace(world, rng, lines[i], failing=True) for i in failing]
+    anchors = list(failing)
     samples = [
         _http_sample(world, lines[i], trace)
         for i, trace in zip(failing, traces, strict=True)
         if "status" in lines[i]
     ]
     chosen = set(failing)
-    for healthy in _healthy_twins(lines, lines[failing[0]], rng, exclude=chosen | signal):
+    for healthy in _healthy_twins(lines, lines[failing[0]], rng, exclude=chosen | signal | busy):
         if len(traces) >= MIN_TRACES and len(samples) >= MIN_SAMPLES:
             break
-        chosen.add(healthy)
         line = lines[healthy]
-        if _operation(line) == _operation(lines[failing[0]]):
-            trace = _trace(world, rng, line, failing=False)
-        else:
-            trace = _single_span_trace(line)
+        twin = _operation(line) == _operation(lines[failing[0]])
+        if twin and _crowded(healthy, busy | chosen):
+            continue
+        chosen.add(healthy)
+        trace = _trace(world, rng, line, failing=False) if twin else _single_span_trace(line)
         traces.append(trace)
+        anchors.append(healthy)
         samples.append(_http_sample(world, line, trace))
-    return traces, samples
+    services = {step["service"] for step in world.archetype["trace"]}
+    crossing = [t for t in traces[len(failing) :] if len({s["service"] for s in t["spans"]}) > 1]
+    if len(services) > 1 and not crossing:
+        # At least one healthy request takes the failing requests' path, to follow next to them.
+        healthy = _healthy_on_the_path(world, lines, exclude=chosen | signal | busy, busy=busy | chosen)
+        if healthy is not None:
+            traces.append(_trace(world, rng, lines[healthy], failing=False))
+            anchors.append(healthy)
+    return traces, samples, anchors
 
 
 def _single_span_trace(line: dict) -> dict:
@@ -543,3 +602,190 @@ def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: se
                 yield n
                 if found >= MIN_TRACES:
                     break
+
+
+def _healthy_on_the_path(
+    world: World, lines: logstream.LogLines, *, exclude: set[int], busy: set[int]
+) -> int | None:
+    """A successful line of the archetype's request path, the customer's before the onset if there is
+    one: a line of one of its "METHOD path" spans, else a line of a service its spans name that is
+    no HTTP request (a delivery, a batch)."""
+    steps = world.archetype["trace"]
+    operations = {(step["service"], world.text(step["operation"])) for step in steps}
+    services = {step["service"] for step in steps}
+    on_path, of_service = set(), set()
+    for k, (_, service, _, method, path, status) in enumerate(lines.kinds):
+        if method is not None and status < 400 and (service, f"{method} {path}") in operations:
+            on_path.add(k)
+        elif method is None and service in services:
+            of_service.add(k)
+    customer = lines.intern_tenant(world.customer.tenant_id)
+    before = bisect_left(lines.ms, world.onset_ms)
+    for wanted in (on_path, of_service):
+        found = None
+        for n in range(len(lines)):
+            if lines.kind[n] not in wanted or n in exclude or not lines.tenant[n] or _crowded(n, busy):
+                continue
+            if lines.tenant[n] == customer and n < before:
+                return n
+            if found is None:
+                found = n
+        if found is not None:
+            return found
+    return None
+
+
+_SPAN_HTTP = re.compile(r"^([A-Z]+) (/\S*)$")
+_HTTP_IN_ERROR = re.compile(r"\bHTTP ([45]\d\d)\b|^([45]\d\d)\b")
+
+
+def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, hosts, special, window) -> None:
+    """Every service a trace's spans name logs a line of that request: same trace and request id and
+    tenant as the line the trace was drawn from, its own span id, a time inside its span. The line is
+    a neighbour of that moment rewritten in place (never one the key, a story or a trace relies on),
+    so no line moves out of time order and line ids stay positional."""
+    used = set(special)
+    customer = world.customer.tenant_id
+    pinned = {v for name, v in world.values.items() if name.endswith("pod_name")}
+    for trace, anchor_index in traced:
+        anchor = lines[anchor_index]
+        tenant = anchor.get("tenant_id", "")
+        if tenant and tenant != customer:
+            # The trace's operations were written for the customer; this request is another tenant's.
+            for span in trace["spans"]:
+                span["operation"] = span["operation"].replace(customer, tenant)
+                if "error" in span:
+                    span["error"] = span["error"].replace(customer, tenant)
+        spans = trace["spans"]
+        failed = any(span["status"] == "error" for span in spans)
+        # One line per service the anchor's line does not cover (its failing span, else its first),
+        # placed in the order the spans end, so each finds room after the one before.
+        todo = []
+        for service in dict.fromkeys(span["service"] for span in spans):
+            own = [x for x in spans if x["service"] == service]
+            if service != anchor["service"]:
+                todo.append(next((x for x in own if x["status"] == "error"), own[0]))
+        todo.sort(key=lambda x: x["start_offset_ms"] + x["duration_ms"])
+        # The anchor's line lies inside its span: at its start (the other lines come after it), or, when
+        # the lines after it leave no room, at its end (the spans that ended before it log before it).
+        # A short log may leave no room either way: its traces are then followed as far as it allows.
+        mine = next(x for x in spans if x["span_id"] == anchor["span_id"])
+        at = _epoch_ms(anchor["ts"])
+        begins = at - mine["start_offset_ms"]
+        start, placed = begins, _place(lines, todo, begins, at, used, rng, window)
+        if placed is None and not _SPAN_HTTP.match(mine["operation"]):
+            # (Not for an HTTP line: its request's first HTTP line is the one its sample shows.)
+            start = begins - mine["duration_ms"]
+            placed = _place(lines, todo, start, at, used, rng, window)
+        if placed is None:
+            start, placed = begins, _place(lines, todo, begins, at, used, rng, window, partial=True)
+        trace["started_at"] = iso_ms(start)
+        for span, slot in placed:
+            child = next(
+                (x["service"] for x in spans[spans.index(span) + 1 :] if x["service"] != span["service"]),
+                None,
+            )
+            line = _span_line(span, anchor, tenant=tenant, failed=failed, child=child)
+            choices = [h for h in hosts[span["service"]] if h not in pinned]
+            bad = [h for h in hosts[span["service"]] if h in pinned]
+            line["host"] = bad[0] if bad and span["status"] == "error" else rng.choice(choices or bad)
+            lines[slot] = line
+            lines.set_ids(
+                slot, trace_id=trace["trace_id"], span_id=span["span_id"], request_id=anchor["request_id"]
+            )
+
+
+def _place(
+    lines: logstream.LogLines, todo, start: int, at: int, used: set[int], rng, window, *, partial=False
+):
+    """(span, line) for each span when the trace begins at `start`, the lines' times set; None, with
+    every time restored, when one span finds no line (unless `partial`: then the others are kept).
+    Spans that end after the anchor's line (at `at`) take lines after it, in the order they end; those
+    that end before it take lines before it, the latest first."""
+    placed, saved = [], []
+
+    def end(span: dict) -> int:
+        return start + span["start_offset_ms"] + span["duration_ms"]
+
+    later = [span for span in todo if end(span) >= at]
+    earlier = sorted((span for span in todo if end(span) < at), key=end, reverse=True)
+    for span, backwards in [(x, False) for x in later] + [(x, True) for x in earlier]:
+        low = max(start + span["start_offset_ms"], window[0])
+        high = min(end(span), window[1] - 1)
+        # A service logs a request when it is done with it: at its span's end, if a line can go there.
+        slot = _slot(lines, max(low, high - 2), high, used, rng, saved, backwards=backwards)
+        if slot is None:
+            slot = _slot(lines, low, high, used, rng, saved, backwards=backwards)
+        if slot is None and not partial:
+            for q, ms in reversed(saved):
+                lines.ms[q] = ms
+                used.discard(q)
+            return None
+        if slot is not None:
+            used.add(slot)
+            placed.append((span, slot))
+    return placed
+
+
+def _slot(
+    lines: logstream.LogLines, low: int, high: int, used: set[int], rng, saved: list, *, backwards=False
+) -> int | None:
+    """A line that can take a moment from low to high (ms) without leaving time order, now set to it
+    (its old time kept in `saved`)."""
+    ms = lines.ms
+    last = len(ms) - 1
+    first, end = max(bisect_left(ms, low) - 1, 0), min(bisect_right(ms, high), last)
+    for q in range(end, first - 1, -1) if backwards else range(first, end + 1):
+        if q in used:
+            continue
+        lo = max(low, ms[q - 1]) if q > 0 else low
+        hi = min(high, ms[q + 1]) if q < last else high
+        if lo <= hi:
+            saved.append((q, ms[q]))
+            ms[q] = (
+                hi - rng.randint(0, min(hi - lo, 3)) if backwards else lo + rng.randint(0, min(hi - lo, 3))
+            )
+            return q
+    return None
+
+
+def _span_line(span: dict, anchor: dict, *, tenant: str, failed: bool, child: str | None) -> dict:
+    """What a service logs for its span of the request: an HTTP line for a "METHOD path" span that
+    answered, with the span's status and duration, else the operation and how it ended."""
+    operation = span["operation"]
+    http = _SPAN_HTTP.match(operation)
+    error = span["status"] == "error"
+    anchor_status = anchor.get("status")
+    who = f" for tenant {tenant}" if tenant else ""
+    line = {"service": span["service"], "tenant_id": tenant} if tenant else {"service": span["service"]}
+    if http and (error or not failed):
+        method, path = http.groups()
+        if error:
+            stated = _HTTP_IN_ERROR.search(span.get("error", ""))
+            status = (
+                anchor_status
+                if (anchor_status or 0) >= 400
+                else int(next(g for g in stated.groups() if g))
+                if stated
+                else 502
+            )
+            message = (
+                f"upstream {child} returned {status}{who}"
+                if child
+                else f"{method} {path} answered {status}{who}"
+            )
+        else:
+            same = anchor.get("method") == method and anchor_status is not None
+            status = anchor_status if same else 200
+            message = f"request completed tenant={tenant}" if tenant else "request completed"
+        level = "INFO" if status < 400 else ("ERROR" if status >= 500 else "WARN")
+        return line | {"level": level, "message": message, "method": method, "path": path,
+                       "status": status, "latency_ms": span["duration_ms"]}  # fmt: skip
+    if http:
+        # The request was accepted; what failed came after, in the work it handed on.
+        message = f"{operation} accepted{who}; the work continues asynchronously"
+        return line | {"level": "INFO", "message": message}
+    if error:
+        message = f"{operation} failed in {span['duration_ms']} ms: {span['error']}"
+        return line | {"level": "ERROR", "message": message}
+    return line | {"level": "DEBUG", "message": f"{operation} ok in {span['duration_ms']} ms"}

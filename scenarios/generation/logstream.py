@@ -289,6 +289,12 @@ class LogLines(Sequence):
         t = self.ms[n]
         return f"{_stamp_prefix(t // 1000)}{t % 1000:03d}Z"
 
+    def set_ids(self, n: int, *, trace_id: str, span_id: str, request_id: str) -> None:
+        """Give line n another request's ids (32 + 16 hex digits and req_ + 12)."""
+        self.ids[n * _ID_BYTES : (n + 1) * _ID_BYTES] = bytes.fromhex(
+            trace_id + span_id + request_id.removeprefix("req_")
+        )
+
     def set_message(self, n: int, message: str) -> None:
         level, service, _, method, path, status = self.kinds[self.kind[n]]
         self.kind[n] = self.intern_kind(level, service, message, method, path, status)

@@ -1,8 +1,8 @@
 """postmortem: a resolved incident's timeline and evidence; the candidate writes the review."""
 
 from .common import MINUTE_MS, kind_rng
-from .incident import saturation_figure
-from .stories import text_at
+from .incident import alert_text, first_alert, saturation_figure
+from .stories import saturation_at, text_at
 from .world import World, iso_s
 
 
@@ -16,13 +16,16 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     resolved = mitigated + rng.randint(15, 120) * MINUTE_MS
     metrics = archetype["metrics"]
     mitigation = world.text(archetype["mitigations"]["safe"][0])
+    err = metrics["error_rate_pct"]
+    recovered = (
+        "error rate" if err["peak"] >= 2 * err["baseline"] else world.text(metrics["saturation"]["name"])
+    )
     timeline = [
         (world.onset_ms, "First failures: " + text_at(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
-        (detected, f"Detected: alert on {world.values['primary_service']} error rate "
-                   f"({metrics['error_rate_pct']['peak']}%) and a ticket from {world.customer.name}."),
+        (detected, "Detected: " + rng.choice(detection_sources(world, detected))),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
         (mitigated, f"Mitigated: {mitigation}"),
-        (resolved, "Resolved: error rate back to baseline; affected customers informed."),
+        (resolved, f"Resolved: {recovered} back to baseline; affected customers informed."),
     ]  # fmt: skip
     trigger = archetype.get("trigger")
     if trigger:
@@ -30,7 +33,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     timeline.sort(key=lambda item: item[0])
     # The evidence is quoted as it read at the worst moment, when the mitigation began.
     evidence = [("log", text_at(world, entry["message"], mitigated)) for entry in archetype["signal_logs"]]
-    evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} peaked at "
+    evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} {_moved(world, mitigated)} "
                                f"{saturation_figure(world, mitigated)} "
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
@@ -76,3 +79,43 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         ],
     }
     return payload, answer_key
+
+
+def detection_sources(world: World, at_ms: int) -> list[str]:
+    """Who or what could have noticed the failure first, as its scale allows: the customer's ticket
+    (several customers' when many tenants fail), the alert the failure really raises (never a
+    service's error rate for one customer's failure: one tenant does not move it), a synthetic check
+    when many tenants get server errors, and the archetype's own internal users, partners and notices."""
+    customer = world.customer
+    sources = [
+        f"tickets from several customers, the first from {customer.name} ({customer.tier})."
+        if world.many_tenants
+        else f"a ticket from {customer.name} ({customer.tier})."
+    ]
+    alert = first_alert(world, at_ms)
+    if alert and (world.many_tenants or not alert["metric"].endswith("error rate")):
+        sources.append(f"alert on {alert_text(alert)}.")
+    failing = next(
+        (e["http"] for e in world.archetype["signal_logs"] if (e.get("http") or {}).get("status", 0) >= 500),
+        None,
+    )
+    if world.many_tenants and failing:
+        sources.append(
+            f"the synthetic check on {failing['method']} {failing['path']} got {failing['status']} "
+            "on two runs in a row."
+        )
+    sources += world.texts(world.archetype["postmortem"].get("detected_by", []))
+    return sources
+
+
+def _moved(world: World, at_ms: int) -> str:
+    """How the saturation metric went from its baseline to its figure at `at_ms`: a rise peaks, a
+    fall falls (requests to a domain that stopped resolving drop to 0), a flat line holds."""
+    sat = world.archetype["metrics"]["saturation"]
+    now = saturation_at(world, at_ms)
+    value = sat["peak"] if now is None else now
+    if value < sat["baseline"] * 0.95:
+        return "fell to"
+    if value <= sat["baseline"] * 1.05:
+        return "held at"
+    return "peaked at"

@@ -3,7 +3,7 @@
 import re
 
 from scenarios.catalog import archetype_ids, catalog
-from scenarios.consistency import HIDDEN_COMPONENTS, unshown_claims
+from scenarios.consistency import HIDDEN_COMPONENTS, states_fully_blocked, unshown_claims, unshown_step_claims
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
@@ -23,6 +23,9 @@ TICKET_SEVERITY = {
     "degraded": {"enterprise": "SEV2", "premium": "SEV2", "standard": "SEV2"},
     "partial": {"enterprise": "SEV3", "premium": "SEV3", "standard": "SEV3"},
 }
+# The impacts from most to least severe: a ticket is graded by the worse of the failure's own impact and
+# the impact its words state (a customer who says production is down for them is fully blocked).
+IMPACT_ORDER = ("data_at_risk", "blocked", "degraded", "partial")
 _IMPACT_REASONS = {
     "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
     "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
@@ -149,13 +152,13 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     or host the ticket does not show."""
     archetype = outage.archetype
     tier = outage.customer.tier
-    impact = archetype["severity"]["ticket_impact"]
+    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    impact = stated_impact(archetype["severity"]["ticket_impact"], shown)
     severity = TICKET_SEVERITY[impact][tier]
     tier_words = (
         "an enterprise customer fully blocked is SEV1" if tier == "enterprise" else f"a {tier} customer"
     )
     reason = _IMPACT_REASONS[impact].format(feature="integration or workflow", tier_words=tier_words)
-    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
     steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
     if clear:
         component, route = archetype["component"], archetype["route"]
@@ -166,7 +169,9 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
         if unshown_claims(route_reason, shown):
             route_reason = _SHOWN_ROUTE_REASONS[route]
-        next_steps = [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps]
+        next_steps = _shown_steps(
+            [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps], shown
+        )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
         route, route_reason = "L2", _VAGUE_ROUTE_REASON
@@ -190,6 +195,24 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         ),
         "next_steps": next_steps,
     }
+
+
+def stated_impact(impact: str, shown: str) -> str:
+    """The worse of the failure's own impact and the one the ticket's words state."""
+    said = "blocked" if states_fully_blocked(shown) else impact
+    return min(impact, said, key=IMPACT_ORDER.index)
+
+
+def _shown_steps(steps: list[str], shown: str) -> list[str]:
+    """The steps a triager can take from this ticket: one that presupposes what the ticket does not
+    show (a rollback of a deploy it never mentions) becomes the check that would find it out."""
+    out: list[str] = []
+    for step in steps:
+        claims = unshown_step_claims(step, shown)
+        for replacement in [check for _, check in claims] or [step]:
+            if replacement not in out:
+                out.append(replacement)
+    return out
 
 
 # The identifiers a triager cannot know from a ticket that does not show them, and the words that

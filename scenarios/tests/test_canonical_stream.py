@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v6, kafka v8; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v9; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8c362f8d9a050ed0d9db7f6284bb052b5c6599a43d3f139530e899053e098efc",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "400829bb2eadc4e85226c58d3b26597f7a3f2ab0ace3ec7af38105ff8ef6e969",
-    ("saml_clock_skew", "medium", 2, 3000): "3c0eb3bac542dfb4940f47d16516b366645bbaf307d8bbefd9e652660f13157b",
-    ("kafka_consumer_lag", "hard", 2, 3000): "1c79abd251445db5f85c7dc6f486c74f255ed60bbf21511e731a40f89f6d9932",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "508f494c5ec6b5d08a8c24c6d6198f19a6852d76a2cb569d55ae37b3c613bdba",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "d769b56069d82daabd2ef1eeacfffd1efb4a453ab4f703dbb81c23255a696ec6",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "294c6ebb238206bff3a1f33d1043c1076f8e118ecf07640cb50f1e68d6bc1357",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "94c211e4c69aa382e24c6f8f6932a92ae2b3ba8841a940aeef4c8d319abd9972",
+    ("saml_clock_skew", "medium", 2, 3000): "346634670a7769441377f3f3e00d22efa596c79ad2292b143db28a30d75fd83d",
+    ("kafka_consumer_lag", "hard", 2, 3000): "571749d7988bdcca45b3232e063727b8b89e0c02a3a408560f77b5e8885cc6c0",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "92d35a7338cc12402041d3ddc020898a62536ff49cb6dc3e3ce5b53280cd6e6d",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "539b8160a45f782f2f115fe0e002fc48aa82d6c0352469367afae2e896c6290c",
 }  # fmt: skip
 
 

@@ -299,6 +299,26 @@ def test_a_span_slower_than_its_line_is_refused(scenarios):
     )
 
 
+def _crossing_trace(scenarios) -> tuple[int, dict]:
+    traces = scenarios["log_investigation"].payload["traces"]
+    return next(
+        (t, trace) for t, trace in enumerate(traces) if len({s["service"] for s in trace["spans"]}) > 1
+    )
+
+
+def test_a_trace_line_of_another_request_is_refused(scenarios):
+    _, trace = _crossing_trace(scenarios)
+    logs = scenarios["log_investigation"].payload["logs"]
+    second = [n for n, line in enumerate(logs) if line["trace_id"] == trace["trace_id"]][1]
+
+    def mutate(payload, key):
+        payload["logs"][second]["request_id"] = "req_000000000000"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), f"payload.logs[{second}].request_id", "same trace"
+    )
+
+
 def test_an_http_sample_matching_no_log_line_is_refused(scenarios):
     def mutate(payload, key):
         payload["http_samples"][0]["request_id"] = "req_000000000000"
@@ -434,6 +454,82 @@ def test_a_triage_route_reason_claiming_an_unseen_deploy_is_refused(scenarios):
     )
 
 
+def test_a_triage_next_step_rolling_back_a_deploy_the_ticket_never_shows_is_refused(scenarios):
+    ticket = scenarios["triage_queue"].payload["tickets"][0]
+
+    def mutate(payload, key):
+        payload["tickets"][0]["subject"] = "Orders API flaky"
+        payload["tickets"][0]["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+        payload["tickets"][0].pop("error_snippet", None)
+        key["tickets"][ticket["id"]]["next_steps"] = [
+            "Roll orders-service back to the previous version through the deploy pipeline."
+        ]
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket['id']}.next_steps[0]",
+        "make it a check",
+    )
+
+
+def test_a_triage_next_step_that_checks_for_a_deploy_passes(scenarios):
+    payload = copy.deepcopy(scenarios["triage_queue"].payload)
+    key = copy.deepcopy(scenarios["triage_queue"].answer_key)
+    ticket = payload["tickets"][0]
+    ticket["body"] = "Your orders endpoint has been flaky: 503s and some requests hanging."
+    key["tickets"][ticket["id"]]["next_steps"] = [
+        "Check the change log for a deploy of the affected service shortly before the problem began."
+    ]
+    names = {v.invariant for v in lint("triage_queue", payload, key)}
+    assert "triage_next_steps_presuppose_only_what_the_ticket_shows" not in names
+
+
+def _enterprise_fully_blocked(payload, key, severity: str) -> str:
+    ticket = payload["tickets"][0]
+    ticket["customer"]["tier"] = "enterprise"
+    ticket["subject"] = "API returning 503 on /v2/orders - production down for us"
+    entry = key["tickets"][ticket["id"]]
+    entry["tier"] = "enterprise"
+    entry["severity"] = severity
+    return ticket["id"]
+
+
+def test_an_enterprise_customer_fully_blocked_keyed_below_sev1_is_refused(scenarios):
+    ticket_id = scenarios["triage_queue"].payload["tickets"][0]["id"]
+
+    def mutate(payload, key):
+        _enterprise_fully_blocked(payload, key, "SEV2")
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity",
+        "fully blocked",
+    )
+
+
+def test_an_enterprise_customer_fully_blocked_worked_after_a_lesser_ticket_is_refused(scenarios):
+    def mutate(payload, key):
+        ticket_id = _enterprise_fully_blocked(payload, key, "SEV1")
+        other = next(t for t in key["priority_order"] if t != ticket_id)
+        key["tickets"][other]["severity"] = "SEV3"
+        key["priority_order"] = [other] + [t for t in key["priority_order"] if t != other]
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "answer_key.priority_order", "fully blocked")
+
+
+def test_an_investigation_of_an_enterprise_customer_fully_blocked_below_sev1_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["ticket"]["customer"]["tier"] = "enterprise"
+        payload["brief"] = payload["brief"].replace(
+            f"({scenarios['log_investigation'].payload['ticket']['customer']['tier']} tier)",
+            "(enterprise tier)",
+        )
+        payload["ticket"]["body"] += "\nNothing works for us right now."
+        key["severity"] = "SEV2"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.severity", "fully blocked")
+
+
 # --- escalation_writeup -------------------------------------------------------------------------
 
 
@@ -555,6 +651,17 @@ def test_a_cause_stated_as_known_is_refused(scenarios):
         key["known"] = payload["known"]
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.must_not_say[0]")
+
+
+def test_an_unknown_that_presupposes_a_fix_while_the_cause_is_unknown_is_refused(scenarios):
+    assert scenarios["customer_comms"].payload["incident"]["status"] == "investigating"
+
+    def mutate(payload, key):
+        payload["unknown"].append("When the fix will be fully rolled out.")
+        key["unknown"] = payload["unknown"]
+
+    last = len(scenarios["customer_comms"].payload["unknown"])
+    _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.unknown[{last}]", "not yet known")
 
 
 def test_a_comms_timeline_entry_after_now_is_refused(scenarios):
@@ -681,6 +788,26 @@ def test_a_postmortem_herring_that_does_not_exist_is_refused(scenarios):
     _assert_path(_refused(scenarios, "postmortem", mutate), "answer_key.red_herrings[0].evidence_id")
 
 
+def test_one_customers_failure_detected_by_a_service_error_rate_alert_is_refused(scenarios):
+    timeline = scenarios["postmortem"].payload["timeline"]
+    detected = next(n for n, entry in enumerate(timeline) if entry["text"].startswith("Detected:"))
+
+    def mutate(payload, key):
+        payload["incident"]["customers_affected"] = 1
+        payload["timeline"][detected]["text"] = "Detected: alert on domains-service error rate (0.3%)."
+
+    _assert_path(
+        _refused(scenarios, "postmortem", mutate), f"payload.timeline[{detected}].text", "one tenant"
+    )
+
+
+def test_a_metric_that_peaked_below_its_baseline_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["evidence"][0]["text"] = "requests to orders.example.com peaked at 0 req/min (baseline 320)."
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.evidence[0].text", "it fell")
+
+
 def test_duplicate_evidence_ids_are_refused(scenarios):
     def mutate(payload, key):
         payload["evidence"][1]["id"] = payload["evidence"][0]["id"]
@@ -783,6 +910,28 @@ def test_a_long_log_with_one_trace_and_one_sample_is_refused(long_logs):
     problems = _refused(long_logs, "log_investigation", mutate)
     _assert_path(problems, "payload.traces", "has 1 traces")
     _assert_path(problems, "payload.http_samples", "has 1 samples")
+
+
+def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(long_logs):
+    t, trace = _crossing_trace(long_logs)
+    logs = long_logs["log_investigation"].payload["logs"]
+    s, span = next(
+        (s, span)
+        for s, span in enumerate(trace["spans"])
+        if any(line["trace_id"] == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs)
+        and span["service"] != trace["spans"][0]["service"]
+    )
+
+    def mutate(payload, key):
+        for line in payload["logs"]:
+            if line["trace_id"] == trace["trace_id"] and line["service"] == span["service"]:
+                line["trace_id"] = "0" * 32
+
+    _assert_path(
+        _refused(long_logs, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[{s}].service",
+        "carries trace",
+    )
 
 
 def test_traces_of_only_failing_requests_are_refused(long_logs):

@@ -156,7 +156,10 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     assert all(line["service"] in signal_services and line["level"] in ("ERROR", "WARN") for line in failures)
     # The failing trace, the log line and the HTTP sample name the same request.
     failing_trace = payload["traces"][0]
-    failing_line = next(line for line in lines.values() if line["trace_id"] == failing_trace["trace_id"])
+    # The trace was drawn from a key evidence line; the other services' lines of the request share its ids.
+    failing_line = next(
+        lines[e["line_id"]] for e in key["key_evidence"] if e["trace_id"] == failing_trace["trace_id"]
+    )
     assert failing_trace["trace_id"] in {e["trace_id"] for e in key["key_evidence"]}
     spans = {s["span_id"]: s for s in failing_trace["spans"]}
     assert spans[failing_line["span_id"]]["service"] == failing_line["service"]
@@ -177,7 +180,7 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
             failing_line["status"],
         )
     for sample in payload["http_samples"]:
-        line = next(line for line in lines.values() if line["request_id"] == sample["request_id"])
+        line = _sample_line(payload, sample)
         assert sample["request"]["url"].endswith(line["path"])
 
     expected_herrings = {"easy": 1, "medium": 2, "hard": 3}[difficulty]
@@ -393,25 +396,32 @@ def test_a_failure_names_many_objects_and_the_ticket_s_own_among_them(archetype)
     assert max(named.values()) < 0.1 * len(signal)
 
 
+def _sample_line(payload: dict, sample: dict) -> dict:
+    """The line of the request an HTTP sample shows: the span its traceparent names."""
+    span_id = sample["response"]["headers"]["traceparent"].split("-")[2]
+    return next(x for x in payload["logs"] if x["span_id"] == span_id and x["trace_id"] == sample["trace_id"])
+
+
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_three_traces_and_three_samples_match_their_lines(difficulty):
     for archetype in ("db_pool_exhaustion_after_deploy", "kafka_consumer_lag", "leaked_api_key_in_use"):
         scenario = _logs(archetype, difficulty, lines=3000)
         payload = scenario.payload
         assert len(payload["traces"]) >= 3 and len(payload["http_samples"]) >= 3
-        by_trace = {x["trace_id"]: x for x in payload["logs"]}
         for sample in payload["http_samples"]:
-            line = by_trace[sample["trace_id"]]
+            line = _sample_line(payload, sample)
             assert (sample["request"]["method"], sample["response"]["status"]) == (
                 line["method"],
                 line["status"],
             )
             assert sample["at"] == line["ts"]
         for trace in payload["traces"]:
-            line = by_trace[trace["trace_id"]]
-            span = next(s for s in trace["spans"] if s["span_id"] == line["span_id"])
-            if "status" in line:
-                assert (span["status"] == "error") == (line["status"] >= 400)
+            # Every line of the request, in whichever service, is its span's and agrees on the outcome.
+            for line in (x for x in payload["logs"] if x["trace_id"] == trace["trace_id"]):
+                span = next(s for s in trace["spans"] if s["span_id"] == line["span_id"])
+                assert span["service"] == line["service"]
+                if "status" in line:
+                    assert (span["status"] == "error") == (line["status"] >= 400)
 
 
 def test_tickets_arrive_at_any_second_not_all_on_the_same_one():

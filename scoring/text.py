@@ -680,10 +680,10 @@ def stems(text: str) -> frozenset[str]:
 # The patterns below run on lower-cased text (`_lower`): much cheaper than case-insensitive matching.
 
 # A clause ends at sentence or clause punctuation, or at a "but"/"so"/"then" that starts a new claim.
-# A point or colon inside a word ("v4.18.0", "09:12", "api.example.com") and a comma inside a number
-# ("2,600") end nothing: the version or time would cut a negated list in two.
+# A mark inside a word ("v4.18.0", "09:12", "api.example.com", "2,600") ends nothing: the version or
+# time would cut a negated list in two.
 _CLAUSE_END = re.compile(
-    r"[;()\n]|[.:!?](?=[\s)\"'\]]|$)|(?<!\d),|,(?!\d)|\s[-–—]\s|"
+    r"[;()\n]|[,.:!?](?!\w)|\s[-–—]\s|"
     r"\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b"
 )
 # A cheap first look: a clause with none of these words holds no negation cue.

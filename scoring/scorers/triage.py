@@ -370,9 +370,10 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
                 hit_terms = shared
         # Terse steps touch several of the key's steps in a few words each: half or more of what they
         # say on the key's steps will do.
-        on_key = own & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
-        if not hit_terms and len(on_key) >= 3 and len(on_key) * 2 >= len(own):
-            hit_terms = on_key
+        if not hit_terms and len(own) >= 3:
+            on_key = own & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
+            if len(on_key) >= 3 and len(on_key) * 2 >= len(own):
+                hit_terms = on_key
         cause = _terms(t.key.get("root_cause") or "")
         if not hit_terms and cause and len(cause & own) >= max(3, math.ceil(0.25 * len(cause))):
             hit_terms = cause & own

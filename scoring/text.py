@@ -680,8 +680,11 @@ def stems(text: str) -> frozenset[str]:
 # The patterns below run on lower-cased text (`_lower`): much cheaper than case-insensitive matching.
 
 # A clause ends at sentence or clause punctuation, or at a "but"/"so"/"then" that starts a new claim.
+# A mark inside a word ("v4.18.0", "09:12", "api.example.com", "2,600") ends nothing: the version or
+# time would cut a negated list in two.
 _CLAUSE_END = re.compile(
-    r"[.;:!?,()\n]|\s[-–—]\s|\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b"
+    r"[;()\n]|[,.:!?](?!\w)|\s[-–—]\s|"
+    r"\b(?:but|so|then|and then|however|instead(?! of)|whereas|while)\b"
 )
 # A cheap first look: a clause with none of these words holds no negation cue.
 _ANY_CUE = re.compile(
@@ -708,9 +711,9 @@ _NEGATE_AFTER = re.compile(
     r"no need to|there is no reason to|resist(?:ed)? the urge to|hold off on|hold off|refus(?:e|es|ed|ing) to|"
     r"declin(?:e|es|ed|ing) to|advise against|recommend against|argue against|rather not|under no circumstances|"
     r"not an option|would be (?:a mistake|wrong|unsafe|dangerous|risky)|"
-    # A writer's own rejection ("two shortcuts I'd reject: ...", "rejected options:"), not a system's
-    # ("the gateway rejects the token"), which states a fact.
-    r"(?:i|we)(?:'d|'ll| would| will)? (?:reject|discard)(?:ed)?(?! nothing)|^\s*(?:rejected|discarded)(?: \w+)?\s*$)\b",
+    # A writer's own rejection ("two shortcuts I'd reject: ...", "things I would refuse:", "rejected
+    # options:"), not a system's ("the gateway rejects the token"), which states a fact.
+    r"(?:i|we)(?:'d|'ll| would| will)? (?:reject(?:ed)?|discard(?:ed)?|refused?)(?! nothing)|^\s*(?:rejected|discarded)(?: \w+)?\s*$)\b",
 )
 # Cues that take back what came before them in the clause: "the cache flush is not the cause",
 # "the shared table stays untouched", "leave the production table alone".

@@ -30,9 +30,8 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = (
-    4  # 4: a packet of terms strung together is stuffed whatever its labels; clipped and prose wording of
-)
+VERSION = 5  # 5: a credential's change asked for with its object left to the line ("cust asked to change")
+# 4: a packet of terms strung together is stuffed whatever its labels; clipped and prose wording of
 # expected/actual, workaround, repro steps, the ask, the tier and the exposed secret is read; a path template or JSON is
 # no placeholder; a packet sent to the wrong team at the wrong urgency sinks escalation
 # 3: a packet that misreads the severity by two levels or more, or will not pick one, sinks communication
@@ -102,7 +101,9 @@ _REDACTED = re.compile(  # (lower)
 _ROTATE = re.compile(  # (lower)
     r"\b(?:rotat|revok|invalidat|regenerat|reset\b|re-?issu|replac|retir|generat\w* (?:a )?(?:new|fresh)\b|"
     r"roll (?:it|them|(?:the |their |its |a |that )?(?:[\w-]+ ){0,2}(?:key|secret|password|token|credential)s?)\b|"
-    r"chang\w* (?:it|them|that|(?:the |their )(?:[\w-]+ )?(?:key|secret|password|token|credential|login)s?)\b)"
+    r"chang\w* (?:it|them|that|(?:the |their )(?:[\w-]+ )?(?:key|secret|password|token|credential|login)s?)\b|"
+    # the object left to the line that names the credential: "password in M4 -> cust asked to change."
+    r"(?:to|must|should|will) chang\w*(?=\s*(?:[.;,)]|$)))"
 )
 _CREDENTIAL = re.compile(  # (lower)
     r"\b(?:secret|key|password|passphrase|credential|token|login|database_url|pw)s?\b"

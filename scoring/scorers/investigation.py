@@ -28,7 +28,11 @@ from scoring.text import (
     words,
 )
 
-VERSION = 5  # 5: an unsafe act counts only on its own object, in the same clause ("this removes the leaking
+VERSION = 6  # 6: a negated list runs on past a version or a clock time ("Do NOT: roll back v4.18.0, restart
+# Postgres"), "things I would refuse:" rejects its list; searches for the ticket's ids, and for red herrings
+# the answer rules out, are aimed; the ticket's own words do not name the cause; a path template names the
+# failing path; "turns that into a 500" reads the status; a status inside a larger number is none
+# 5: an unsafe act counts only on its own object, in the same clause ("this removes the leaking
 # cache" removes no memory limit); a list under the writer's own rejection ("shortcuts I'd reject:") is not proposed;
 # a red herring joined to the story "at the same time as" another is blamed, not set aside
 # 4: an unsafe action is proposed only by a sentence that holds its action, not only its objects;
@@ -42,7 +46,8 @@ O = "observability"  # noqa: E741
 HEDGING_IDS = 30
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 _TRACE_IN_TEXT = re.compile(r"\b[0-9a-f]{32}\b")
-_STATUS = re.compile(r"\b([45]\d\d)(?:s|es)?\b")  # "503", "HTTP 503s"
+# "503", "HTTP 503s"; not three digits of a larger number ("2,488,505", "1.500").
+_STATUS = re.compile(r"(?<![\d,.])\b([45]\d\d)(?:s|es)?\b(?![,.]\d)")
 # A status code inside a log message or a raw response ("returned 503", "HTTP/1.1 401"), not any
 # number that looks like one ("cl_waiting=405").
 _STATUS_IN_LOG = re.compile(
@@ -55,6 +60,8 @@ _CLOCK = re.compile(
 )
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 _REQUEST_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE) (/[^\s?]+)")
+_METHOD_LINE = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) /")
+_ID_TOKEN = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]{5,}\b")  # "tn_6b2e91d4c7", "req_57aba4ade943"
 _NEGATED = re.compile(
     r"\b(not|no|never|unrelated|ruled out|rule out|red herring|rather than|instead of|irrelevant|"
     r"coincidental|coincidence|noise|benign|harmless|routine|dismissed|excluded|avoid|don't|do not|discarded|"
@@ -108,6 +115,14 @@ _MISREAD_5XX = (
 _MISREAD_EXTRA = {"401": r"permission|forbidden|rate[- ]?limit", "403": r"rate[- ]?limit|expired"}
 _MEANING_RE = {code: re.compile(pattern, re.I) for code, pattern in _MEANING.items()}
 _CLIENT_RE, _SERVER_RE = re.compile(_CLIENT_MEANING, re.I), re.compile(_SERVER_MEANING, re.I)
+# A 5xx read as the service reporting a failure behind it: "tracking-service turns that into a 500",
+# "the customer sees it as a 500", "INSERT fails -> 500".
+_SURFACES_AS = re.compile(
+    r"\b(?:turns?|turned|turning|translates?|maps?) (?:[\w'-]+ ){1,4}into an? (?:http )?5\d\d|"
+    r"\b(?:surfaces?|surfaced|shows? up|showing up|sees? (?:it|this|that)|comes? back) as an? (?:http )?5\d\d|"
+    r"(?:->|→|=>)\s*(?:http\s*)?5\d\d\b",
+    re.I,
+)
 _MISREAD_RE = {
     "4": re.compile(_MISREAD_4XX, re.I),
     "5": re.compile(_MISREAD_5XX, re.I),
@@ -175,6 +190,7 @@ class _Facts:
         self.key_requests = {e["request_id"] for e in evidence if e.get("request_id")}
         self.herrings = key.get("red_herrings") or []
         self.herring_by_message = {h["message"]: h for h in self.herrings}
+        self.herring_lowered = tuple(h["message"].lower() for h in self.herrings)
         self.herring_by_line = {line_id: h for h in self.herrings for line_id in h.get("line_ids", [])}
         self.onset = _parse_iso(key.get("onset", ""))
         self.tolerance = float(key.get("onset_tolerance_seconds") or 120)
@@ -214,7 +230,25 @@ class _Facts:
         snippet = str(ticket.get("error_snippet") or "") if isinstance(ticket, dict) else ""
         self.failing_statuses.update(_STATUS_IN_LOG.findall(snippet))
         self.failing_paths.update(_REQUEST_LINE.findall(snippet))
+        self.failing_methods = {str(s["request"].get("method") or "").lower() for s in failing} | {
+            m.lower() for m in _METHOD_LINE.findall(snippet)
+        }
+        self.failing_methods.discard("")
         self.failing_requests = self.key_requests | {s["request_id"] for s in failing}
+        # The ids the customer reports (tenant, request, object): searching for them follows the ticket.
+        reported = (
+            " ".join(str(ticket.get(f) or "") for f in ("body", "error_snippet"))
+            if isinstance(ticket, dict)
+            else ""
+        )
+        self.ticket_terms = _terms(
+            " ".join(str(ticket.get(f) or "") for f in ("subject", "body", "error_snippet"))
+            if isinstance(ticket, dict)
+            else ""
+        )
+        self.ticket_ids = frozenset(
+            t for t in _ID_TOKEN.findall(reported.lower()) if any(c.isdigit() for c in t)
+        )
         self.healthy_ids = {s["request_id"] for s in self.healthy_samples} | {
             s["trace_id"] for s in self.healthy_samples
         }
@@ -299,10 +333,11 @@ class _Cause:
 
 
 def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
-    words = _stems(root_cause)
+    # The ticket's own words ("tracking", "events", "shipments") restate the symptom, not the cause.
+    words = _stems(root_cause) - facts.ticket_terms
     cause_hits = facts.cause_terms & words
     signal_hits = facts.signal_terms & words
-    share = len(cause_hits) / max(len(facts.cause_terms), 1)
+    share = len(cause_hits) / max(len(facts.cause_terms - facts.ticket_terms), 1)
     matched = len(cause_hits) >= 2 and (share >= 0.3 or len(signal_hits) >= 2)
     # An answer that names the actual cause and sets a red herring aside in words that do not negate
     # it ("large pages are slow, a separate issue"; "ran in the same window, a coincidence") does not
@@ -389,7 +424,7 @@ def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mit
         )
     )  # fmt: skip
 
-    trail = _Trail(ctx.events, facts, evidence)
+    trail = _Trail(ctx.events, facts, evidence, tests_herrings=ruled_out is not None)
     # With no search or trace recorded (an answer scored offline without its events, or events that
     # hold none, or searches with no filter that can be read), there is no trail to judge: the checks
     # are not assessed and troubleshooting is scored on the rest.
@@ -464,6 +499,18 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
     targets = sorted(facts.failing_paths | facts.failing_requests)
     lowered = text.lower()
     hit = [t for t in targets if t.lower() in lowered]
+    if not hit:  # a template of the failing path: "/v2/shipments/{id}/events" for ".../shp_1bb9.../events"
+        # A path written after another method than the failing one's is another endpoint.
+        written = {
+            _path_shape(m.group(2)): m.group(2)
+            for m in _PATH_IN_TEXT.finditer(lowered)
+            if not (m.group(1) and facts.failing_methods and m.group(1) not in facts.failing_methods)
+        }
+        hit = [
+            written[shape]
+            for p in sorted(facts.failing_paths)
+            if (shape := _path_shape(p.lower())) in written
+        ]
     result.append(
         Check(
             "names_failing_request", A, bool(hit), 1,
@@ -590,8 +637,10 @@ def _search_filters(data) -> dict:
 class _Trail:
     """Whether the searches aimed at the failure and narrowed onto it, or wandered."""
 
-    def __init__(self, events, facts: _Facts, evidence: _Evidence):
-        self.facts, self.evidence = facts, evidence
+    def __init__(self, events, facts: _Facts, evidence: _Evidence, *, tests_herrings: bool = False):
+        # A search for a red herring is aimed when the answer then rules a herring out: it tested a
+        # hypothesis ("deploy finished", "wraparound") rather than wandered.
+        self.facts, self.evidence, self.tests_herrings = facts, evidence, tests_herrings
         searches = [_search_filters(e.get("data")) for e in events if e.get("kind") == "log_search"]
         searches = [
             s
@@ -642,7 +691,15 @@ class _Trail:
         facts, content = self.facts, False
         q = str(search.get("q") or "").strip().lower()
         if q:
-            if not (len(q) >= 3 and any(q in m for m in facts.signal_lowered) or self._pins(search)):
+            if not (
+                len(q) >= 3
+                and any(q in m for m in facts.signal_lowered)
+                or self._pins(search)
+                or q in facts.ticket_ids
+                or self.tests_herrings
+                and len(q) >= 3
+                and any(q in m for m in facts.herring_lowered)
+            ):
                 return False
             content = True
         service = str(search.get("service") or "")
@@ -695,7 +752,7 @@ def _status_readings(text: str, failing: set[str]):
     for sentence in _sentences(text):
         for code in _STATUS.findall(sentence):
             meaning = _MEANING_RE.get(code) or (_CLIENT_RE if code[0] == "4" else _SERVER_RE)
-            right = meaning.search(sentence)
+            right = meaning.search(sentence) or (code[0] == "5" and _SURFACES_AS.search(sentence))
             wrong = _MISREAD_RE[code[0]].search(sentence) or (
                 _MISREAD_RE[code].search(sentence) if code in _MISREAD_RE else None
             )
@@ -955,6 +1012,17 @@ def _words(text: str) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+_PATH_IN_TEXT = re.compile(r"(?:\b(get|post|put|patch|delete) )?(/[\w{}:<>*.-]+(?:/[\w{}:<>*.-]+)+)")
+# A path segment that stands for an id: a template ("{id}", ":id", "<id>", "*") or a value with a digit
+# of five characters or more ("shp_1bb939b2f7", "12345"; not "v2").
+_ID_SEGMENT = re.compile(r"\{[^}]*\}|:\w+|<[^>]*>|\*|(?=[\w-]*\d)[\w-]{5,}")
+
+
+def _path_shape(path: str) -> str:
+    """A path with its id segments as "{}": a path and its template have one shape."""
+    return "/".join("{}" if _ID_SEGMENT.fullmatch(seg) else seg for seg in path.strip("/.").split("/"))
 
 
 def _url_path(url: str) -> str:

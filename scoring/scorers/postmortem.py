@@ -18,11 +18,23 @@ from dataclasses import dataclass
 
 from scoring.checks import Check
 from scoring.context import ScoringContext
-from scoring.text import ENGLISH, FUNCTION_WORDS, affirmative, negated_spans, sentences, short, tokens
+from scoring.text import (
+    ENGLISH,
+    FUNCTION_WORDS,
+    affirmative,
+    negated_spans,
+    sentences,
+    short,
+    strung_together,
+    tokens,
+)
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 2  # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
+VERSION = 3  # 3: prose of terms strung together (the shared stuffing measure) earns nothing for its sections;
+# one due date (or "TBD") on three or more actions is a placeholder; a review naming a red herring as a cause
+# is not grounded in the evidence; a herring set aside as "= herring", "the obvious suspect", "weren't" is
+# 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 CI = "continuous_improvement"
 COL = "collaboration"
 
@@ -102,9 +114,13 @@ _CUSTOMER_LOOP = re.compile(  # (lower)
     r"\b(?:status page|kb|knowledge base|macro|help ?cent(?:er|re)|customer (?:comms|communication|notice|"
     r"notification|update)|notify (?:affected )?customers|support (?:runbook|playbook|macro|article|team))"
 )
+# Evidence set aside: denied ("weren't the cause", "never reached"), called a herring ("E5 = herring",
+# "Red herrings: ..."), or called what only looked guilty ("the obvious suspect", "looked suspicious").
 _DISMISSED = re.compile(  # (lower)
-    r"\b(?:not|no|n't|unrelated|red herring|ruled out|innocent|routine|coincid\w*|irrelevant|"
-    r"did not|does not|was not|were not|rather than|distraction|normal)\b"
+    r"n't\b|\b(?:not|no|never|unrelated|(?:red )?herrings?|ruled out|innocent|routine|coincid\w*|irrelevant|"
+    r"did not|does not|was not|were not|rather than|distraction|normal|(?:obvious|prime|first|likely|main) suspect|"
+    r"suspicious|tempting|"
+    r"misleading|looked (?:like|guilty|related)|still (?:valid|fine|healthy|working))\b"
 )
 _BLAME = re.compile(  # (lower)
     r"\b(?:[a-z]+'s (?:mistake|fault|carelessness|negligence|screw-?up|blunder)|"
@@ -211,8 +227,15 @@ def checks(ctx: ScoringContext) -> list[Check]:
     # document, less its action list and its ruled-out evidence.
     fields = [str(ctx.answer.get(name) or "") for name in TEXT_FIELDS if name != "document"]
     prose = _Text.read("\n".join([*fields, sections.get("_prose", document)]).strip(), stand_in=True)
+    # Prose of terms strung together (the shared stuffing measure, as for updates and packets) states no
+    # cause, factor or lesson: its sections earn nothing, and only the action list is read. Terse notes
+    # (clipped statements, arrows, labels) stay well under the share.
+    strung = strung_together(prose.text)
+    nothing = _Text.read("")
 
     def text_for(field: str) -> _Text:
+        if strung:
+            return nothing
         own = str(ctx.answer.get(field) or "")
         section = sections.get(field, "")
         if own or section:
@@ -227,7 +250,9 @@ def checks(ctx: ScoringContext) -> list[Check]:
     result += _improvement_checks(
         ctx, key, text_for, full, usable, len(actions), sections.get("ruled_out", "")
     )
-    result += _collaboration_checks(ctx, key, full, usable, len(actions))
+    herring = next(c for c in result if c.id == "red_herrings_not_causes")
+    blamed = herring.quote if not herring.passed else ""
+    result += _collaboration_checks(ctx, key, full, usable, len(actions), strung=strung, blamed=blamed)
     return result
 
 
@@ -343,11 +368,16 @@ def _improvement_checks(
 
     missing_owner = [a for a in actions if not _has_owner(a.owner)]
     missing_due = [a for a in actions if not _DUE.search(a.due.lower())]
-    owned = len(actions) >= 2 and not missing_owner and not missing_due
+    placeholder = _placeholder_dates(actions)
+    owned = len(actions) >= 2 and not missing_owner and not missing_due and not placeholder
     if owned:
         message = f"Every action has an owner and a due date ({len(actions)} actions)."
     elif not actions:
         message = "Lists no corrective actions with owners and due dates."
+    elif placeholder and not missing_owner and not missing_due:
+        message = (
+            f"All {len(actions)} actions carry the same due date ({placeholder}): a placeholder, not a plan."
+        )
     else:
         lacking = [part for part, gap in (("an owner", missing_owner), ("a due date", missing_due)) if gap]
         message = (
@@ -465,7 +495,22 @@ def _herring_terms(text: str, cause_words: frozenset[str]) -> frozenset[str]:
 # --- collaboration ------------------------------------------------------------------------------
 
 
-def _collaboration_checks(ctx, key, full: "_Text", actions: list[_Action], listed: int) -> list[Check]:
+# Three or more actions all due the same day were not each planned: the date is a placeholder.
+PLACEHOLDER_ACTIONS = 3
+
+
+def _placeholder_dates(actions: list[_Action]) -> str:
+    """The one due date every action carries, when there are enough actions for that to be a
+    placeholder rather than a plan; '' otherwise."""
+    dues = {" ".join(a.due.lower().split()) for a in actions}
+    if len(actions) >= PLACEHOLDER_ACTIONS and len(dues) == 1:
+        return next(iter(dues))
+    return ""
+
+
+def _collaboration_checks(
+    ctx, key, full: "_Text", actions: list[_Action], listed: int, *, strung: bool = False, blamed: str = ""
+) -> list[Check]:
     result = []
     blame = _blame(full)
     result.append(
@@ -519,8 +564,15 @@ def _collaboration_checks(ctx, key, full: "_Text", actions: list[_Action], liste
     everything_cited = len(evidence_ids) >= 4 and any(
         {f"e{n}" for n in _EVIDENCE_ID.findall(low)} >= evidence_ids for low in full.lower_lines
     )
-    grounded = not everything_cited and (bool(cited - herrings) or len(quoted) >= 2)
-    if everything_cited:
+    # A cause read from a red herring's evidence is not grounded in the evidence, whatever else is cited.
+    grounded = not (strung or blamed or everything_cited) and (bool(cited - herrings) or len(quoted) >= 2)
+    if strung:
+        message = "Evidence ids and figures are listed among strung terms: no conclusion rests on them."
+    elif blamed:
+        message = (
+            "The conclusion rests on evidence that only looked related: a red herring is named as a cause."
+        )
+    elif everything_cited:
         message = (
             "Lists every piece of evidence at once, herrings included, instead of the evidence that matters."
         )
@@ -537,11 +589,12 @@ def _collaboration_checks(ctx, key, full: "_Text", actions: list[_Action], liste
 
     incident = ctx.payload.get("incident", {})
     facts = {str(incident.get("duration_minutes", "")), str(incident.get("customers_affected", ""))} - {""}
-    stated = facts & _numbers(full.lower)
+    stated = set() if strung else facts & _numbers(full.lower)
     result.append(
         Check(
             "impact_in_numbers", COL, bool(stated), 1,
             "States the impact in numbers (duration, customers affected)." if stated
+            else "Lists figures among strung terms instead of stating the impact." if strung
             else "Does not state the impact in numbers (how long, how many customers).",
             full.quote(sorted(stated)[0]) if stated else "",
         )

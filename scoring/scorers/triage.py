@@ -28,7 +28,11 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 4  # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
+VERSION = (
+    5  # 5: terse next steps touching several of the key's steps, half or more of their words on them, address
+)
+# the problem
+# 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
 # next steps earn nothing for the ticket's own words; requests without a question mark are questions
 # 3: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)
 _PARTS = re.compile(r"[-_./:]")
@@ -364,6 +368,12 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
             shared = terms & own
             if len(shared) >= max(2, math.ceil(0.3 * len(terms))) and len(shared) > len(hit_terms):
                 hit_terms = shared
+        # Terse steps touch several of the key's steps in a few words each: half or more of what they
+        # say on the key's steps will do.
+        if not hit_terms and len(own) >= 3:
+            on_key = own & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
+            if len(on_key) >= 3 and len(on_key) * 2 >= len(own):
+                hit_terms = on_key
         cause = _terms(t.key.get("root_cause") or "")
         if not hit_terms and cause and len(cause & own) >= max(3, math.ceil(0.25 * len(cause))):
             hit_terms = cause & own

@@ -171,6 +171,12 @@ CASES = [
     ("flags_exposed_secret", _section("Security note:", "Security note: the repro note contains no credentials, so "
                                       "nothing needs to change."),
      False, "false positive: where a credential would be, said of none, and nothing changed"),
+    ("flags_exposed_secret", _section("Security note:", "DB password pasted in {ticket}'s repro note -> not copied, "
+                                      "masked, cust asked to change."),
+     True, "paraphrase: a clipped note, the change's object left to its line"),
+    ("flags_exposed_secret", _section("Security note:", "The repro note's DB password was pasted in clear; the customer "
+                                      "refused to change."),
+     False, "false positive: the change with its object left out, refused"),
     ("marks_redaction", _section("Security note:", "Data handling: the repro note's password is masked here; treat it as "
                                  "exposed and rotate it."), True, "paraphrase: 'masked'"),
     ("marks_redaction", _section("Security note:", "Security note: nothing here was redacted or masked, none was needed."),

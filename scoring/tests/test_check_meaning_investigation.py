@@ -2,6 +2,9 @@
 accept (the same finding in other words) and a false positive it must not raise (its keyword, or
 its kind of evidence, in a sentence or citation that says something else)."""
 
+import copy
+from types import SimpleNamespace
+
 import pytest
 
 from scoring.tests.helpers import result
@@ -90,6 +93,16 @@ CASES = [
     _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions listed under a rejection",
           mitigation=ROLLBACK_OWN_WORDS + " Two tempting shortcuts I'd reject: restarting the primary database "
           "(the connections would come straight back) and raising the pool size above max_connections."),
+    _case("no_unsafe_mitigation", True, "paraphrase: a 'Do NOT:' list that runs past a version and a time",
+          mitigation=ROLLBACK_OWN_WORDS + " Do NOT: change v4.29.0's pool settings at 05:10, raise the pool "
+          "size above max_connections, or restart the primary database - the connections would come back."),
+    _case("no_unsafe_mitigation", False, "false positive: a negation ends with its sentence, past a version",
+          mitigation="Do not wait for v4.30.0. Restart the primary database to clear the connections."),
+    _case("no_unsafe_mitigation", True, "paraphrase: the unsafe actions under 'things I would refuse'",
+          mitigation=ROLLBACK_OWN_WORDS + " Things I would refuse: restarting the primary database at 05:10 "
+          "or raising the pool size above max_connections."),
+    _case("no_unsafe_mitigation", False, "false positive: a refusal by the system, not the writer",
+          mitigation="The primary database refuses new connections, so restart the primary database."),
     _case("no_unsafe_mitigation", False, "false positive: a rejection by the system, not the writer",
           mitigation="The primary database rejects new connections, so restart the primary database to clear them."),
     _case("safe_mitigation", True, "paraphrase: the rollback in other words", mitigation=ROLLBACK_OWN_WORDS),
@@ -109,16 +122,28 @@ CASES = [
     _case("targeted_searches", False, "false positive: searches recorded but aimed elsewhere", trail=False),
     _case("converges_on_evidence", True, "paraphrase: a trail that ends on a failing trace"),
     _case("converges_on_evidence", False, "false positive: a random walk of searches", trail=False),
+    _case("root_cause_identified", False, "false positive: the ticket's symptoms restated as the cause",
+          root_cause="Calls to GET /v2/orders and POST /v2/orders fail with HTTP 503 after about 5 seconds; "
+          "retrying sometimes works and nothing changed on the customer's side."),
     _case("diagnoses_the_failure", True, "paraphrase: the diagnosis in own words", root_cause=CAUSE_OWN_WORDS),
     _case("diagnoses_the_failure", False, "false positive: the failing service named, a wrong cause",
           root_cause="orders-service returns 503 because the customer sends malformed requests."),
     _case("names_failing_status", True, "paraphrase: 'HTTP 503s' in a sentence of its own",
           notes="Customers get HTTP 503s on the orders endpoint."),
+    _case("names_failing_status", False, "false positive: a status's digits inside a larger number",
+          root_cause=CAUSE_OWN_WORDS, hypotheses="", mitigation=ROLLBACK_OWN_WORDS,
+          notes="The orders table holds 2,503,118 rows."),
     _case("names_failing_status", False, "false positive: a number that is not the failing status",
           root_cause=CAUSE_OWN_WORDS, hypotheses="", mitigation=ROLLBACK_OWN_WORDS,
           notes="The pool holds 43 connections; cl_waiting reached 405."),
     _case("reads_status_correctly", True, "paraphrase: 503 read as the service being unavailable",
           notes="The 503 means the service is unavailable on our side: it cannot get a connection."),
+    _case("reads_status_correctly", True, "paraphrase: the 503 as the service's report of a failure behind it",
+          root_cause=CAUSE_OWN_WORDS, hypotheses="", mitigation=ROLLBACK_OWN_WORDS,
+          notes="orders-service turns each of those waits into a 503 for the customer."),
+    _case("reads_status_correctly", True, "false positive: digits of a larger number are no status code",
+          root_cause=CAUSE_OWN_WORDS, hypotheses="", mitigation=ROLLBACK_OWN_WORDS,
+          notes="A job wrote 2,488,505 rows; the 503 means the service is unavailable: its pool is exhausted."),
     _case("reads_status_correctly", False, "false positive guard: 503 read as a client error",
           notes="The 503 is a client error: the customer's integration sends bad requests."),
     _case("names_failing_request", True, "paraphrase: the endpoint named in passing",
@@ -184,3 +209,97 @@ def test_every_investigation_check_has_a_paraphrase_and_a_false_positive_case(db
     for check_id in ids:
         outcomes = {case.values[3] for case in CASES if case.values[0] == check_id}
         assert outcomes == {True, False}, check_id
+
+
+def _herring_trail(generated):
+    """Errors first, then one search per red herring's message, then the failing trace."""
+    key = generated.answer_key
+    return (
+        {"kind": "log_search", "data": {"level": "ERROR"}, "elapsed": 60},
+        *(
+            {"kind": "log_search", "data": {"q": " ".join(h["message"].split()[:2])}, "elapsed": 90 + 30 * i}
+            for i, h in enumerate(key["red_herrings"])
+        ),
+        {"kind": "log_search", "data": {"q": "cache"}, "elapsed": 200},
+        {"kind": "log_search", "data": {"q": "invoice"}, "elapsed": 230},
+        {"kind": "log_search", "data": {"trace_id": key["key_evidence"][1]["trace_id"]}, "elapsed": 260},
+    )
+
+
+def test_searches_that_test_a_red_herring_the_answer_rules_out_are_aimed(db_pool, strong):
+    # paraphrase: the trail checks each tempting explanation, and the answer sets them aside
+    answer = dict(
+        strong,
+        hypotheses=(
+            "The autovacuum on order_events is a routine job that finished before the onset: ruled out. "
+            "The orders-v7 index refresh runs on the search cluster, not this pool: ruled out."
+        ),
+    )
+    check = _checks(db_pool, answer, _herring_trail(db_pool))["targeted_searches"]
+    assert check.passed, check.explanation
+
+
+def test_searches_for_red_herrings_the_answer_never_rules_out_are_not_aimed(db_pool, strong):
+    # false positive: the same searches, but nothing is set aside: the trail wandered
+    answer = dict(strong, hypotheses="It is the deploy.")
+    check = _checks(db_pool, answer, _herring_trail(db_pool))["targeted_searches"]
+    assert not check.passed, check.explanation
+
+
+def _ticket_trail(q):
+    return (
+        {"kind": "log_search", "data": {"q": q}, "elapsed": 60},
+        {"kind": "log_search", "data": {"q": "invoice"}, "elapsed": 90},
+        {"kind": "log_search", "data": {"level": "ERROR", "service": "orders-service"}, "elapsed": 120},
+    )
+
+
+def test_a_search_for_an_id_the_ticket_gives_is_aimed(db_pool, strong):
+    # paraphrase: the customer's tenant id, taken from the ticket
+    check = _checks(db_pool, strong, _ticket_trail("tn_ce78270b6c"))["targeted_searches"]
+    assert check.passed, check.explanation
+
+
+def test_a_search_for_an_id_the_ticket_does_not_give_is_not_aimed(db_pool, strong):
+    # false positive: another tenant's id
+    check = _checks(db_pool, strong, _ticket_trail("tn_0a1b2c3d4e"))["targeted_searches"]
+    assert not check.passed, check.explanation
+
+
+@pytest.fixture(scope="module")
+def db_pool_by_id(db_pool):
+    """The same scenario, its ticket and samples quoting requests to one order's path."""
+    payload = copy.deepcopy(db_pool.payload)
+    payload["ticket"]["error_snippet"] = payload["ticket"]["error_snippet"].replace(
+        "GET /v2/orders?status=open&limit=50", "GET /v2/orders/ord_7f3a9c21b4/lines"
+    )
+    for sample in payload["http_samples"]:
+        sample["request"]["url"] += "/ord_7f3a9c21b4/lines"
+    return SimpleNamespace(
+        kind=db_pool.kind, payload=payload, answer_key=db_pool.answer_key,
+        content_hash=db_pool.content_hash + "-by-id", archetype=db_pool.archetype,
+    )  # fmt: skip
+
+
+def _request_check(generated, strong, notes):
+    answer = dict(
+        strong,
+        root_cause=CAUSE_OWN_WORDS,
+        mitigation=ROLLBACK_OWN_WORDS,
+        hypotheses="",
+        notes=notes,
+        evidence_ids=[],
+    )
+    return _checks(generated, answer, ())["names_failing_request"]
+
+
+def test_a_template_of_the_failing_path_names_the_failing_request(db_pool_by_id, strong):
+    # paraphrase: the path written as its template
+    check = _request_check(db_pool_by_id, strong, "Every GET /v2/orders/{id}/lines call is failing.")
+    assert check.passed, check.explanation
+
+
+def test_the_failing_path_s_template_under_another_method_is_another_endpoint(db_pool_by_id, strong):
+    # false positive: the same shape, but the docs' DELETE, not the failing GET
+    check = _request_check(db_pool_by_id, strong, "The docs describe DELETE /v2/orders/{id}/lines.")
+    assert not check.passed, check.explanation

@@ -52,6 +52,39 @@ ACTIONS_OWN_WORDS = _actions(
     ("Publish a help-centre article and reply macro for 503s on /v2/orders", "Support", "next week"),
 )
 
+
+def _stuffed(answer):
+    """The review's prose as terms strung together; its action list left as it was."""
+    d, c = (answer["summary"].split()[i].strip("(") for i in (11, 13))
+    return {
+        **answer,
+        "summary": f"SEV2 orders-service 503 pool exhaustion orders_rw db-proxy cl_waiting v4.29.0 rollback v4.28.4 {d} minutes {c} customers",
+        "root_cause_chain": "root cause v4.29.0 enrichment integrations-service call read transaction pool connection pinned 43 "
+        "connections orders_rw busy 405 queued db-proxy 503 3000ms E2 E4 E5",
+        "contributing_factors": "contributing factors code review remote call transaction load test mock 5ms "
+        "integrations-service alerting pool wait time blameless",
+        "detection": "detection alerting paging cl_waiting SLO burn rate MTTD MTTR",
+        "prevention": "prevention canary lint review checklist load test realistic latency guardrails continuous improvement",
+    }
+
+
+def _terse(answer):
+    """The review as clipped notes: arrows, abbreviations, labels, but statements."""
+    d, c = (answer["summary"].split()[i].strip("(") for i in (11, 13))
+    return {
+        **answer,
+        "summary": f"SEV2, {d} min, {c} custs: /v2/orders 503s. Mitigated by rollback v4.29.0 -> v4.28.4.",
+        "root_cause_chain": "v4.29.0 calls integrations-service (p95 ~4s) inside read txn (E2) -> each request pins a pool "
+        "conn for secs -> all 43 orders_rw conns busy, 405 queued in db-proxy (E4) -> 503 after 3000ms (E5). "
+        "E1 cache evictions, E6 autovacuum = routine, ruled out.",
+        "contributing_factors": "review missed remote call in txn; load test mocked integrations at 5ms, pool never "
+        "filled; no alert on pool wait, first signal = tickets.",
+        "detection": "page SRE on cl_waiting > 0 for 2 min + 503 rate per service vs deploys.",
+        "prevention": "realistic integrations latency in load tests; canary halts rollout on 5xx; runbook: pool "
+        "saturation after deploy.",
+    }
+
+
 CASES = [
     ("readable_postmortem", _set(), True, "paraphrase: a complete review"),
     ("readable_postmortem", _set(summary="pool, deploy, rollback, alert, owner, due, runbook, canary, 503, lint, "
@@ -65,6 +98,10 @@ CASES = [
      True, "paraphrase: the chain in other words"),
     ("cause_chain", _set(root_cause_chain="The pool was the problem."), False,
      "false positive: one link named, no chain"),
+    ("cause_chain", _terse, True, "paraphrase: the chain as a terse note (arrows, clipped words)"),
+    ("cause_chain", _stuffed, False, "false positive: the chain's terms strung together"),
+    ("contributing_factors", _terse, True, "paraphrase: the factors as clipped notes"),
+    ("contributing_factors", _stuffed, False, "false positive: the factors' terms strung together"),
     ("contributing_factors", _set(contributing_factors=(
         "- Reviewers did not catch a network call made inside a database transaction.\n"
         "- Our load test mocked integrations-service at 5ms, so the pool never filled up in testing.")),
@@ -76,6 +113,19 @@ CASES = [
                                         ("Pay more attention to the pool", "SRE", "2026-05-09")),
      False, "false positive: the causes' words in vague actions"),
     ("actions_owned_and_dated", ACTIONS_OWN_WORDS, True, "paraphrase: teams and relative dates"),
+    ("actions_owned_and_dated", _actions(("Move the enrichment out of the transaction", "Engineering", "2026-05-08"),
+                                         ("Alert on cl_waiting above zero", "SRE", "2026-05-08"),
+                                         ("Canary analysis that halts a rollout on 5xx", "SRE", "2026-05-22")),
+     True, "paraphrase: two actions due the same day, the others planned apart"),
+    ("actions_owned_and_dated", _actions(("Move the enrichment out of the transaction", "Engineering", "2026-05-08"),
+                                         ("Alert on cl_waiting above zero", "SRE", "2026-05-08"),
+                                         ("Canary analysis that halts a rollout on 5xx", "SRE", "2026-05-08"),
+                                         ("KB article for 503s on /v2/orders", "Support", "2026-05-08")),
+     False, "false positive: one placeholder date on every action"),
+    ("actions_owned_and_dated", _actions(("Move the enrichment out of the transaction", "Engineering", "TBD"),
+                                         ("Alert on cl_waiting above zero", "SRE", "TBD"),
+                                         ("Canary analysis that halts a rollout on 5xx", "SRE", "TBD")),
+     False, "false positive: 'TBD' on every action"),
     ("actions_owned_and_dated", _actions(("Move the enrichment out of the transaction", "TBD", "soon"),
                                          ("Alert on cl_waiting", "team", "later")),
      False, "false positive: owner and due fields that name no one and no date"),
@@ -96,6 +146,17 @@ CASES = [
      True, "paraphrase: a herring dismissed in other words"),
     ("red_herrings_not_causes", _append("contributing_factors", "- The autovacuum on order_events (E6) slowed the database."),
      False, "false positive guard: a herring named as a cause"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- E6 autovacuum = herring (same run yesterday)."),
+     True, "paraphrase: a herring set aside in a clipped note"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- The autovacuum on order_events (E6) was the "
+                                        "obvious suspect, and checking it cost time."),
+     True, "paraphrase: a herring called what only looked guilty"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- We suspect the autovacuum on order_events (E6) "
+                                        "slowed the database."),
+     False, "false positive: 'suspect' as blame, not as what only looked guilty"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- Two things looked odd but weren't the cause: "
+                                        "the cache evictions and the autovacuum on order_events (E6)."),
+     True, "paraphrase: a herring denied with a contraction"),
     ("blameless", _append("summary", "The on-call followed the documented process; the gap was in the tooling."),
      True, "paraphrase: a sentence that defends the operator"),
     ("blameless", _append("summary", "The engineer who pushed v4.29.0 should have known better."),
@@ -111,7 +172,13 @@ CASES = [
     ("evidence_based", _set(), True, "paraphrase: evidence cited by id"),
     ("evidence_based", _set(root_cause_chain="It broke after the deploy. E1 E2 E3 E4 E5 E6 E7 all matter."),
      False, "false positive: every evidence id listed at once"),
+    ("evidence_based", _append("contributing_factors", "- The autovacuum on order_events (E6) slowed the database."),
+     False, "false positive: evidence cited around a red herring named as a cause"),
+    ("evidence_based", _stuffed, False, "false positive: evidence ids among strung terms"),
+    ("evidence_based", _terse, True, "paraphrase: evidence ids in clipped notes"),
     ("impact_in_numbers", _set(), True, "paraphrase: duration and customers in the summary"),
+    ("impact_in_numbers", _terse, True, "paraphrase: duration and customers in a clipped note"),
+    ("impact_in_numbers", _stuffed, False, "false positive: the figures among strung terms"),
     ("impact_in_numbers", _set(summary="Orders failed for a while for many customers."), False,
      "false positive: impact without numbers"),
     ("closes_the_loop_with_support", ACTIONS_OWN_WORDS, True, "paraphrase: a help-centre article for Support"),

@@ -92,6 +92,11 @@ CASES = [
     ("next_steps", _ticket("next_steps", STEPS_OWN_WORDS), True, "paraphrase: next steps in own words"),
     ("next_steps", _ticket("next_steps", "Look into it and escalate."), False, "false positive: vague next steps"),
     ("next_steps", "RESTATED", False, "false positive: the ticket's own words handed back as next steps"),
+    ("next_steps", _ticket("next_steps", "Rotate it in admin; then confirm and resume."), True,
+     "paraphrase: a terse note touching each step in a word or two"),
+    ("next_steps", _ticket("next_steps", "Admin console: review billing invoices, CDN cache headers, DNS records, "
+                                         "webhook retries, pagination; confirm."), False,
+     "false positive: a few of the steps' words among many others"),
     ("questions_plain", _ticket("clarifying_questions", QUESTIONS_OWN_WORDS), True, "paraphrase: short questions"),
     ("questions_plain", _all("clarifying_questions",
                              "Could you please tell us in as much detail as you possibly can everything about your "

@@ -3,7 +3,15 @@
 import pytest
 
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, scenario, scenario_text
-from scoring.text import filler, profile, shorthand_rate, strung_together, vocabulary_for, without_filler
+from scoring.text import (
+    affirmative,
+    filler,
+    profile,
+    shorthand_rate,
+    strung_together,
+    vocabulary_for,
+    without_filler,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +123,20 @@ def test_note_shorthand_is_counted_and_plain_words_are_not():
         shorthand_rate("Retries with backoff work; web and mobile apps are affected; call +44 20 7946 0000.")
         == 0
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "proposed"),
+    [
+        # a refused list runs on past a version, a clock time and a number
+        ("Do NOT: roll back v4.18.0 at 09:12, drop 2,600 rows or restart Postgres.", ()),
+        ("Things I would refuse: failing over to the replica or restarting the database.", ()),
+        # ...but not past the end of its sentence, and a system's refusal refuses nothing of the writer's
+        ("Do not wait for v4.30.0. Restart Postgres now.", ("restart postgres",)),
+        ("The pool refuses new connections, so restart Postgres.", ("restart postgres",)),
+    ],
+)
+def test_a_negation_takes_back_its_list_and_stops_at_its_sentence(text, proposed):
+    claimed = affirmative(text).lower()
+    for phrase in ("roll back", "restart", "fail", "drop"):
+        assert (phrase in claimed) is any(phrase in p for p in proposed), (phrase, claimed)

@@ -1469,6 +1469,25 @@ def internal_action(text: str) -> str:
     return found.group(0) if found else ""
 
 
+# What only the provider's own dashboards show: a customer reporting a problem cannot name it.
+_INTERNAL_DETAIL = re.compile(
+    r"\bOOMKill\w*|\bpartitions?\b|\bpods?\b|\bheap\b|\bconsumer lag\b|\bconnection pool\b"
+    r"|\bnodes?\b|\bcohort\b|\bfeature flag\b|\bmigration \d{4}_",
+    re.I,
+)
+
+
+@invariant("customer_comms")
+def comms_customer_report_names_no_internal_detail(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer's report says what the customer sees, never what only our dashboards show (an
+    OOMKilled pod, the partition their tenant is on)."""
+    for n, entry in enumerate(payload["timeline"]):
+        if entry["text"].startswith("First customer report") and (
+            m := _INTERNAL_DETAIL.search(entry["text"])
+        ):
+            yield f"$.payload.timeline[{n}].text", f"a customer names {m.group(0)!r}, which only we can see"
+
+
 @invariant("customer_comms")
 def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Finding]:
     """The guidance an update must give is something a customer can do, not our own remediation."""

@@ -677,6 +677,18 @@ def test_a_comms_timeline_entry_after_now_is_refused(scenarios):
     _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.timeline[{last}].at")
 
 
+def test_a_customer_report_naming_internal_detail_is_refused(scenarios):
+    timeline = scenarios["customer_comms"].payload["timeline"]
+    n = next(i for i, e in enumerate(timeline) if e["text"].startswith("First customer report"))
+
+    def mutate(payload, key):
+        payload["timeline"][n]["text"] += " Your search pods are OOMKilled and restart."
+
+    _assert_path(
+        _refused(scenarios, "customer_comms", mutate), f"payload.timeline[{n}].text", "only we can see"
+    )
+
+
 # --- incident -----------------------------------------------------------------------------------
 
 

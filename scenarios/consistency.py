@@ -1208,6 +1208,30 @@ def incident_key_matches_its_decisions(payload: dict, key: dict) -> Iterator[Fin
                 )
 
 
+# What is not a first mitigation: a follow-up step (verify, watch, tell) or a status page post, which
+# the communication decision asks about on its own.
+_NOT_A_MITIGATION = re.compile(
+    r"\bstatus page\b|^(?:Watch|Monitor|Track|Confirm|Verify|Acknowledge|Keep the customer|Once|After)\b"
+    r"|\bfor \d+ minutes\b",
+    re.I,
+)
+
+
+@invariant("incident")
+def incident_first_mitigation_offers_only_mitigations(payload: dict, key: dict) -> Iterator[Finding]:
+    """The options of a "first mitigation" decision are all mitigations, right or wrong: a follow-up
+    step or a status page post is no answer to that question."""
+    for n, decision in enumerate(payload["decision_points"]):
+        if "first mitigation" not in decision["prompt"].lower():
+            continue
+        for m, option in enumerate(decision["options"]):
+            if _NOT_A_MITIGATION.search(option["text"]):
+                yield (
+                    f"$.payload.decision_points[{n}].options[{m}].text",
+                    "is a follow-up step or a status page post, not a first mitigation",
+                )
+
+
 _ONE_TENANT = re.compile(r"no other customer has reported|\bOnly .+ is affected\b", re.I)
 
 
@@ -1445,6 +1469,25 @@ def internal_action(text: str) -> str:
     return found.group(0) if found else ""
 
 
+# What only the provider's own dashboards show: a customer reporting a problem cannot name it.
+_INTERNAL_DETAIL = re.compile(
+    r"\bOOMKill\w*|\bpartitions?\b|\bpods?\b|\bheap\b|\bconsumer lag\b|\bconnection pool\b"
+    r"|\bnodes?\b|\bcohort\b|\bfeature flag\b|\bmigration \d{4}_",
+    re.I,
+)
+
+
+@invariant("customer_comms")
+def comms_customer_report_names_no_internal_detail(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer's report says what the customer sees, never what only our dashboards show (an
+    OOMKilled pod, the partition their tenant is on)."""
+    for n, entry in enumerate(payload["timeline"]):
+        if entry["text"].startswith("First customer report") and (
+            m := _INTERNAL_DETAIL.search(entry["text"])
+        ):
+            yield f"$.payload.timeline[{n}].text", f"a customer names {m.group(0)!r}, which only we can see"
+
+
 @invariant("customer_comms")
 def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Finding]:
     """The guidance an update must give is something a customer can do, not our own remediation."""
@@ -1483,7 +1526,7 @@ _FACT_TOKEN = re.compile(
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|io|net|de|co|uk|org)\b"
     r"|(?<![\w.,])\d+(?:\.\d+)?%"
     r"|(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\w.,-])\d{3,}(?=(?:ms|s|h|mi|mib)?\b)(?![,.]\d)"
-    r"|\bCHG-\d+\b"
+    r"|\bCHG-\d+\b|\b\d+ (?:hours|days)\b"
     r"|\bip-\d+(?:-\d+){3}\b|\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b|\b[a-z]+(?:-[a-z]+)*-pool\b"
     r"|\b\d{4}_[a-z][a-z0-9_]*\b|(?<=`)[a-z][a-z0-9-]*(?=[ `])|\b[a-z]+_[a-z_]+(?==)"
 )
@@ -1503,17 +1546,52 @@ def _shown(token: str, text: str) -> bool:
     return token.casefold() in text
 
 
+# Claims a key can make about a cause, a workaround or a product fact, and the words a scenario must
+# use somewhere for a reader to have seen it: a role, a runbook, a retention, a daemon, a query plan.
+KEY_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\bKB article\b", r"\bKB\b|knowledge base"),
+        (r"\bchronyd\b|\btime sync daemon\b", r"chrony|time sync"),
+        (r"\bexpired\b", r"expir"),
+        (r"\bsecondary (?:e-mail |email )?provider\b", r"\bsecondary\b"),
+        (r"\brunbook\b", r"\brunbook\b"),
+        (r"\bReport Exporter\b", r"\bReport Exporter\b"),
+        (r"\bone-time login link\b", r"\bone-time login\b"),
+        (r"\bcreated_after\b", r"\bcreated_after\b"),
+        (r"\bstatistics\b|\bnested-loop\b", r"statistic|ANALYZE|nested.loop|query plan"),
+        (r"\bopen transaction\b", r"\btransaction\b"),
+        (r"\bbulk import\b|\bthe import\b", r"\bimport"),
+        (r"\bIdempotency-Key\b", r"idempoten"),
+        (r"\badmins can\b", r"\badmin"),
+        (r"\bDNS (?:clean-?up|provider change)\b", r"\bDNS provider\b|clean-?up"),
+        (r"\bcursor format\b|\bold-format cursors?\b", r"\bcursor"),
+        (r"\bcohort\b", r"\bcohort\b|\bflag\b|\brollout\b"),
+    )
+)
+
+
+def unshown_key_claims(text: str, shown: str) -> list[str]:
+    """What `text` (a key's field) claims, by KEY_CLAIMS and fact tokens, that `shown` does not say."""
+    claims = [
+        m.group(0) for claim, support in KEY_CLAIMS if (m := claim.search(text)) and not support.search(shown)
+    ]
+    return claims + [token for token in fact_tokens(text) if not _shown(token, shown)]
+
+
 @invariant("escalation_writeup")
 def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Finding]:
     """Every address, id, version, host, pod, node pool, migration, command and number in the key's
-    repro, expected and actual behaviour and environment occurs in the thread: the packet is built from the thread, never invented."""
+    repro, expected and actual behaviour, environment, workaround, severity reason and ask occurs in
+    the thread, and so does every role, runbook or mechanism they rest on: the packet is built from the
+    thread, never invented."""
     facts = key["facts"]
     text = _thread_text(payload)
-    fields = [("expected", facts.get("expected", "")), ("actual", facts.get("actual", "")),
-              ("environment", facts.get("environment", ""))]  # fmt: skip
+    fields = [(name, facts.get(name, "")) for name in
+              ("expected", "actual", "environment", "workaround", "severity_reason", "ask")]  # fmt: skip
     fields += [(f"repro_steps[{n}]", step) for n, step in enumerate(facts.get("repro_steps", []))]
     for field, value in fields:
-        missing = [token for token in fact_tokens(value) if not _shown(token, text)]
+        missing = unshown_key_claims(value, text)
         if missing:
             yield f"$.answer_key.facts.{field}", f"{missing[0]} does not occur in the thread"
 

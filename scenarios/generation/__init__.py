@@ -42,7 +42,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # pod, host or id the ticket does not show.
     # 11: next steps act only on what the ticket shows (an unseen deploy, flag, node or import becomes a
     # check); an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
-    "triage_queue": 11,
+    # 12: catalog wording shared with other kinds (an order sync that fails mid-day, reasons that rest on
+    # nothing the scenario does not show).
+    "triage_queue": 12,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -54,7 +56,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: a backlog's alert, log and dashboard figures are the story's own at their moment, growing from
     # the import; a metric figure keeps a space before its unit; "hours late" only for an hours-old backlog.
     # 10: a kafka import queues a drawn number of records, at least the backlog it causes.
-    "incident": 10,
+    # 11: catalog wording shared with other kinds; the first mitigation offers mitigations only.
+    "incident": 11,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -70,26 +73,32 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: every service a trace's spans name logs a line of that request (trace and request id, tenant,
     # inside its span), for failing traces and a healthy one on the same path; a 4xx propagates to callers;
     # an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
-    "log_investigation": 9,
+    # 10: catalog wording shared with other kinds.
+    "log_investigation": 10,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
     # 5: the customer pastes the secret (a call, a config, a login); L1 reproduces with a test tenant,
     # never with it; the key names no host, node pool, migration or command the thread does not.
     # 6: a backlog L1 quotes is the one at the moment L1 looked, drawn per seed, and the key's actual says so.
-    "escalation_writeup": 6,
+    # 7: L1's notes state what the workaround, severity and ask rest on (an expired secret, a role, a
+    # retention, a runbook); a failure that is no API call is checked, not reproduced with GET /v2/orders;
+    # a forward does not complain of no reply after a quarter of an hour; the SCIM question is noise.
+    "escalation_writeup": 7,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
     # 6: detection drawn per seed from what could notice a failure of its scale; a fall reads "fell to".
-    "postmortem": 6,
+    # 7: catalog wording shared with other kinds.
+    "postmortem": 7,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
     # 4: the alert and first report state a backlog as it stood at their moment.
     # 5: while the cause is unknown it heads the unknowns and nothing speaks of a fix; the channel's suspect is
     # one of the archetype's own red herrings, drawn per seed.
-    "customer_comms": 5,
+    # 6: catalog wording shared with other kinds; customers' reports name no internal detail.
+    "customer_comms": 6,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -9,7 +9,6 @@ from scenarios.consistency import states_a_cause
 
 from .common import MINUTE_MS, kind_rng
 from .incident import alert_text, first_alert
-from .stories import text_at
 from .world import World, iso_s
 
 NEXT_UPDATE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
@@ -49,9 +48,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 "text": f"Alert: {alert_text(alert)}.",
             }
         )
+    # The customer's report in the customer's words (a ticket subject), not the story's own account of
+    # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
+    report = world.text(rng.choice(archetype["ticket"]["subjects"]))
     timeline += [
         {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
-         "text": f"First customer report from {customer.name} ({customer.tier}): " + text_at(world, archetype["symptom"], world.onset_ms + 9 * MINUTE_MS)},
+         "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},
         {"at": iso_s(world.onset_ms + 14 * MINUTE_MS), "source": "incident channel",
          "text": f"Incident opened as {severity}. "
          + ("The cause is confirmed; engineers are working on recovery." if cause_known

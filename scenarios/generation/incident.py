@@ -75,8 +75,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     start_ms = world.onset_ms + 3 * MINUTE_MS
     alert = first_alert(world, start_ms)
     # A failure that pages nobody starts with the customer's escalation instead of an alert.
+    # A failure across tenants pages for the service everywhere; one tenant's, in that tenant's region.
+    where = "all regions" if many_tenants else world.region
     opening = (
-        (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {world.region}")
+        (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {where}")
         if alert
         else (0, "customer_report", "Support escalation",
               f"{world.customer.name} ({world.customer.tier}) escalated a ticket: "
@@ -88,7 +90,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
         (240, "log_excerpt", "Log search", text_at(world, archetype["signal_logs"][0]["message"], start_ms + 240_000)),
-        (45, "chat", "#incident", "Customer success: two enterprise customers report the same problem and ask what is going on.")
+        (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
          f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),
@@ -112,11 +114,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     injects.extend(herring_injects)
     injects.sort(key=lambda item: (item[0], item[1]))
 
-    # Follow-up steps (verify, watch, tell) are offered too: choosing one first mitigates nothing.
+    # Only mitigations are offered: follow-up steps (verify, watch, tell, post on the status page) are
+    # no answer to "the first mitigation", and communication has its own decision.
     mitigations = [
-        (label, m)
-        for label in ("safe", "follow_up", "unsafe")
-        for m in archetype["mitigations"].get(label, [])
+        (label, m) for label in ("safe", "unsafe") for m in archetype["mitigations"].get(label, [])
     ]
     mitigations.append(("hold", "Take no action yet; keep collecting evidence."))
     rng.shuffle(mitigations)

@@ -13,7 +13,7 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v9; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v10; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
     ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "294c6ebb238206bff3a1f33d1043c1076f8e118ecf07640cb50f1e68d6bc1357",
@@ -21,7 +21,7 @@ PINNED = {
     ("saml_clock_skew", "medium", 2, 3000): "346634670a7769441377f3f3e00d22efa596c79ad2292b143db28a30d75fd83d",
     ("kafka_consumer_lag", "hard", 2, 3000): "571749d7988bdcca45b3232e063727b8b89e0c02a3a408560f77b5e8885cc6c0",
     ("memory_leak_oom_restarts", "easy", 2, 3000): "92d35a7338cc12402041d3ddc020898a62536ff49cb6dc3e3ce5b53280cd6e6d",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "539b8160a45f782f2f115fe0e002fc48aa82d6c0352469367afae2e896c6290c",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "c023d1c3685e13220edad7bd26cc5cc642ce66fad1ac34fa040aacbad2ced269",
 }  # fmt: skip
 
 

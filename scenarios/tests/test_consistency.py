@@ -577,6 +577,11 @@ def test_a_secret_first_sent_by_l1_is_refused(scenarios):
         ("actual", "Pod search-service-7d9f6c8b4-x2k9q restarts."),
         ("repro_steps", "Run `chronyc tracking` on the node."),
         ("repro_steps", "Check db-proxy: sv_idle=0 and cl_waiting > 0."),
+        ("workaround", "Temporarily assign the built-in Report Exporter role."),
+        ("workaround", "Fail over to the secondary e-mail provider."),
+        ("severity_reason", "Events are retained for 72 hours, so nothing is lost."),
+        ("ask", "L2: a documented customer-side error with a KB article."),
+        ("ask", "SRE: stale table statistics make the planner pick a nested-loop plan."),
     ],
 )
 def test_a_host_node_or_tool_the_thread_never_names_is_refused(scenarios, field, fact):
@@ -672,7 +677,41 @@ def test_a_comms_timeline_entry_after_now_is_refused(scenarios):
     _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.timeline[{last}].at")
 
 
+def test_a_customer_report_naming_internal_detail_is_refused(scenarios):
+    timeline = scenarios["customer_comms"].payload["timeline"]
+    n = next(i for i, e in enumerate(timeline) if e["text"].startswith("First customer report"))
+
+    def mutate(payload, key):
+        payload["timeline"][n]["text"] += " Your search pods are OOMKilled and restart."
+
+    _assert_path(
+        _refused(scenarios, "customer_comms", mutate), f"payload.timeline[{n}].text", "only we can see"
+    )
+
+
 # --- incident -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "Post a status page update acknowledging elevated errors on the order API.",
+        "Watch pool utilisation and the 5xx rate for 15 minutes after the rollback.",
+        "Confirm that 500s drop for cohort tenants, then tell customers to restart pagination.",
+    ],
+)
+def test_a_follow_up_step_offered_as_a_first_mitigation_is_refused(scenarios, option):
+    payload = scenarios["incident"].payload
+    n = next(i for i, d in enumerate(payload["decision_points"]) if "first mitigation" in d["prompt"])
+
+    def mutate(payload, key):
+        payload["decision_points"][n]["options"][0]["text"] = option
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate),
+        f"payload.decision_points[{n}].options[0].text",
+        "not a first mitigation",
+    )
 
 
 def test_injects_out_of_order_are_refused(scenarios):

@@ -36,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ask_and_route": "A clear ask to the owning team",
         "secret_not_pasted": "Does not paste the customer's secret",
         "secret_kept_out": "Keeps the customer's secret out",
+        "customer_secret_unused": "Does not use the customer's secret",
         "flags_exposed_secret": "Flags the secret the customer exposed",
         "marks_redaction": "Marks what was redacted",
         "traceable_to_ticket": "References the ticket it draws on",

@@ -343,6 +343,7 @@ class Vocabulary:
     words: frozenset[str]
     shingles: frozenset[tuple[str, ...]]
     competing_causes: tuple[frozenset[str], ...]
+    stems: frozenset[str] = frozenset()  # the words' stems: "searches" and "failing" are on "search", "fails"
 
 
 SHINGLE = 6
@@ -485,12 +486,13 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
-    content = present - FUNCTION_WORDS - ENGLISH
+    # Clock times and bare numbers ("15:40", "17:15") say nothing of the subject either way.
+    content = present - FUNCTION_WORDS - ENGLISH - {w for w in present if _NUMBER.match(w)}
     content_count = sum(counts[w] for w in content)
     if content_count < 3:
         content = present - FUNCTION_WORDS
         content_count = sum(counts[w] for w in content)
-    on_topic = sum(counts[w] for w in content if w in vocabulary.words or w in DOMAIN_WORDS)
+    on_topic = sum(counts[w] * _on_topic(w, vocabulary) for w in content)
     off_topic = count >= 12 and (not content_count or on_topic / max(content_count, 1) < 0.2) and on_topic < 3
     return Profile(
         words=count,
@@ -501,6 +503,19 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
         off_topic=off_topic,
         listed=listed,
     )
+
+
+_NUMBER = re.compile(r"^[\d:.,]+$")
+
+
+def _on_topic(word: str, vocabulary: Vocabulary) -> float:
+    """How far a word shows the text is the scenario's: 1 as written (or a status's plural, "502s"),
+    half by its stem alone ("searches", "failing"), an inflection being weaker evidence than the word."""
+    if word in vocabulary.words or word in DOMAIN_WORDS:
+        return 1.0
+    if word[:1].isdigit():
+        return float(word.endswith("s") and word[:-1] in vocabulary.words)
+    return 0.5 if stem(word) in vocabulary.stems else 0.0
 
 
 def strings_of(value) -> list[str]:
@@ -536,7 +551,10 @@ def vocabulary_for(payload: dict, answer_key: dict, *, archetype: str = "") -> V
     for text in texts:
         phrase_set |= shingles(tokens(text))
     return Vocabulary(
-        words=frozenset(words), shingles=frozenset(phrase_set), competing_causes=_competing_causes(archetype)
+        words=frozenset(words),
+        shingles=frozenset(phrase_set),
+        competing_causes=_competing_causes(archetype),
+        stems=frozenset(stem(w) for w in words),
     )
 
 
@@ -721,9 +739,13 @@ _NEGATE_BEFORE = re.compile(
     r"\b(?:(?:is|was|are|were|'s)(?: not|n't| never| no longer)\b.*|(?:is|was|are|were) ruled out|"
     r"(?:is|was|are|were|looks|seems?) (?:unrelated|irrelevant|a red herring|benign|coincidental|noise)|"
     r"unrelated|a red herring|ruled out|can be ignored|leav(?:e|es|ing)\b.*\b(?:alone|untouched|as (?:it )?is)|"
-    r"untouched|off the table|"
+    r"untouched|off the table|(?:would|will|does|do|did)(?: not|n't) (?:help|make (?:a|any) difference)|won't help|"
+    r"pointless|unnecessary|"
     r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
 )
+
+
+_REJECTING_LABEL = re.compile(r"\s*(?:off the table|ruled out|not needed|not required|not an option)\s*$")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -764,7 +786,10 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
                 spans.append((start + after.start(), end))
             if _CONSEQUENCE.match(clause):
                 spans.append((start, end))
-            negated = bool(after) or bool(inherited)
+            # A label that rejects alone ("Off the table:", "Ruled out:") heads the list it takes back;
+            # "Unrelated:" may only change the subject, so it heads nothing.
+            label = mark == ":" and bool(_REJECTING_LABEL.match(clause))
+            negated = bool(after) or bool(inherited) or label
             heading = (heading or (negated and mark == ":")) and mark not in (".", "!", "?", "\n")
             carried = (
                 negated and mark in (",", "(", ")", ":", ";") or (negated and mark.strip() in ("-", "–", "—"))
@@ -825,7 +850,10 @@ _BOTH_WAYS = re.compile(
     r"or (?:it )?(?:might|may|could) (?:be|have been) neither|rule anything (?:in or )?out|"
     r"(?:both|all) (?:the )?(?:options|possibilities) (?:are being considered|remain open|are open)|"
     r"whichever (?:team |one |option )?is (?:most )?(?:appropriate|best placed|suitable)|"
-    r"depending on (?:perspective|how things (?:develop|go|turn out)))",
+    r"depending on (?:perspective|how things (?:develop|go|turn out))|"
+    # Three or more alternatives each set off with ", or" in one sentence ("retry, or wait, or avoid
+    # it, or carry on as usual"); a list's one ", or" before its last item is no such run.
+    r",\s+or\b[^.;!?\n]*,\s+or\b[^.;!?\n]*,\s+or\b)",
 )
 _PLACEHOLDER = re.compile(
     # A bracketed status tag ("[Investigating]", "[Update]") heads a status post, and a path or query
@@ -836,8 +864,11 @@ _PLACEHOLDER = re.compile(
 _STATUSES = (
     "investigating",
     "identified",
+    "identifying",
     "monitoring",
+    "mitigating",
     "resolved",
+    "resolving",
     "degraded",
     "operational",
     "maintenance",

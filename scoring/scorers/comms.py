@@ -29,9 +29,12 @@ from scoring.text import (
     without_filler,
 )
 
-VERSION = (
-    7  # 7: an update of terms strung together is stuffed; options held open at once and a status tag read
-)
+VERSION = 8  # 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;
+# "is fixed", "has been working normally" and a title "Resolved - ..." close the outage, "everything else is working
+# normally" does not; the shared toolkit reads topic by stem too (at half weight),
+# a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
+# activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
+# 7: an update of terms strung together is stuffed; options held open at once and a status tag read
 # rightly as filler and not; an update that says nothing is wrong is not about the outage; one that does less than
 # half of its job earns nothing for what it avoids; an ETA promises only with a time; an apology is credited; note
 # shorthand is not plain language
@@ -59,8 +62,10 @@ _SPECULATION = re.compile(
     r"appears to be caused|seems to be caused|caused by|\bdue to\b|\bcrashed\b|after (a|the) (bad |faulty )?deploy|"
     r"(could|may|might) be (related|due|caused|linked|down to|a |an |the )|it could be|possibly (due|caused|related)|"
     r"\b(occur|happen|happens|happened|fail|fails|failed|failing) because\b|\bthe (root )?cause (is|was)\b|"
-    r"result(ed|s|ing)? (of|from)|stem(s|med)? from|triggered by|(?<!this is )(?<!it is )(?<!that is )\bcausing\b|"
-    r"\battack\b)",
+    r"result(ed|s|ing)? (of|from)|stem(s|med)? from|triggered by|"
+    # "What is causing the errors" asks (an unknown stated as a question), it does not claim.
+    r"(?<!this is )(?<!it is )(?<!that is )(?<!what is )(?<!what's )(?<!what’s )(?<!whatever is )\bcausing\b|"
+    r"\btraced (\w+ ){0,3}(back )?to\b|\battack\b)",
     re.I,
 )
 _BLAME = re.compile(
@@ -348,8 +353,13 @@ _CLOSES = re.compile(
     r"\b(no (further|more) updates?|(will not|won't) (be )?(post|send|shar|provid)\w* (any )?(further |more )?updates?|"
     r"(this is|this will be) (our|the) (final|last) update|(is|has been|have been) (now )?(fully )?resolved|"
     r"fully (resolved|restored|recovered)|(is|are|has been|have been) (now )?back to normal|"
-    r"(is|are) (now )?working (normally|again))\b"
+    r"(is|are|has been|have been) (now )?(fixed|working (normally|again))|"
+    # A status post titled as over ("Resolved - Search errors", "[Resolved]").
+    r"^\W*(resolved|fixed|closed)\b)"
 )  # (lower)
+# "Everything else is working normally", "the rest of the platform is working normally": what the
+# outage leaves alone, not the outage declared over.
+_UNAFFECTED_SUBJECT = re.compile(r"\b(else|others?|rest|remaining|unaffected)\b[^.;:!?\n]*$")  # (lower)
 # An update that misleads in this many distinct ways (a cause asserted as fact, blame, a fix time, the
 # outage declared over) tells customers something untrue however well it reads.
 MISLEADS = 2
@@ -369,7 +379,8 @@ def _closes(low: str, closings: re.Pattern = _CLOSES) -> str:
     """Where the update (lower-cased) closes the outage ("the issue is now resolved", "no further
     updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved")."""
     for match in closings.finditer(low):
-        if not _CONDITION.search(low[max(0, match.start() - 60) : match.start()]):
+        before = low[max(0, match.start() - 60) : match.start()]
+        if not _CONDITION.search(before) and not _UNAFFECTED_SUBJECT.search(before):
             return match.group(0)
     return ""
 

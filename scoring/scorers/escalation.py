@@ -30,7 +30,12 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 5  # 5: a credential's change asked for with its object left to the line ("cust asked to change")
+VERSION = 6  # 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
+# ("if it still fails, escalate to Engineering") or "see Security" routes nothing; noise named to set it aside is not
+# carried; the shared toolkit reads topic by stem too (at half weight),
+# a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
+# activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
+# 5: a credential's change asked for with its object left to the line ("cust asked to change")
 # 4: a packet of terms strung together is stuffed whatever its labels; clipped and prose wording of
 # expected/actual, workaround, repro steps, the ask, the tier and the exposed secret is read; a path template or JSON is
 # no placeholder; a packet sent to the wrong team at the wrong urgency sinks escalation
@@ -107,6 +112,13 @@ _ROTATE = re.compile(  # (lower)
 )
 _CREDENTIAL = re.compile(  # (lower)
     r"\b(?:secret|key|password|passphrase|credential|token|login|database_url|pw)s?\b"
+)
+# The writer saying they used the customer's own credential ("I replayed the customer's curl with their
+# client id and secret", "we logged in with the customer's password"); a negation takes it back.
+_USES_CREDENTIAL = re.compile(  # (lower)
+    r"\b(?:i|we)(?:'ve| have)? (?:\w+ ){0,2}?(?:replay\w*|re-?ran|ran|used?|tried|tested|logged in|signed in|"
+    r"authenticated|called)\b[^.;\n]{0,120}?\b(?:their|the customer'?s|customer'?s|the pasted|the leaked)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:secret|password|passphrase|api key|key|token|credentials?)\b"
 )
 _EXPOSED = re.compile(  # (lower)
     r"\b(?:expos|leak|pasted\b|posted\b|shared\b|in (?:the )?(?:clear|plain ?text)|compromis)"
@@ -459,12 +471,25 @@ def _severity_check(ctx: ScoringContext, packet: _Packet) -> Check:
     return Check("severity_with_reason", ESC, passed, 1.5, message, _short(lines[at[0]]) if at else chosen)
 
 
+# A sentence that opens with a condition names a fallback ("If the new secret still fails, escalate to
+# Engineering"), and "see Security" points to a section: neither routes the packet.
+_CONTINGENT = re.compile(
+    r"^\W*(?:\d{1,2}[.)]\s*)?(?:if|unless|should|in case|otherwise|failing that)\b"
+)  # (lower)
+_SEE_TEAM = re.compile(r"\bsee (?:the )?(?:l1|l2|sre|engineering|security)\b")  # (lower)
+
+
+def _routing(line: str) -> str:
+    """What of an ask line (lower-cased) routes the packet: its sentences less fallbacks and references."""
+    return " ".join(_SEE_TEAM.sub(" ", s) for s in sentences(line) if not _CONTINGENT.match(s))
+
+
 def _ask_check(ctx: ScoringContext, packet: _Packet) -> Check:
     expected = ctx.key["route"]
     chosen = str(ctx.answer.get("route") or "")
     lines = packet.lines
     lows = packet.lower_lines
-    in_ask = {_canonical_route(m) for s in lows if _ASK_LINE.search(s) for m in _ROUTE.findall(s)}
+    in_ask = {_canonical_route(m) for s in lows if _ASK_LINE.search(s) for m in _ROUTE.findall(_routing(s))}
     hedged = len(in_ask) >= 3
     if chosen:
         picked = chosen
@@ -519,6 +544,16 @@ def _discipline_checks(key: dict, packet: _Packet) -> list[Check]:
     else:
         message = "Too thin to show how the thread's sensitive data was handled."
     result.append(Check("secret_kept_out", OPS, kept_out, 3, message, leak_quote))
+
+    used = _USES_CREDENTIAL.search(affirmative(packet.lower))
+    result.append(
+        Check(
+            "customer_secret_unused", OPS, not used, 0,
+            f"Says the customer's {kind} was used to test against production; a pasted credential is "
+            "rotated, never used." if used else f"Does not use the customer's {kind}.",
+            packet.quote([used.group(0)[:40]]) if used else "", gate=True,
+        )
+    )  # fmt: skip
 
     lines, lows = packet.lines, packet.lower_lines
     rotate = next(
@@ -741,7 +776,8 @@ def _communication_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
         )
     )  # fmt: skip
 
-    noise = sorted(_noise_terms(*_noise_and_signal(ctx)) & packet.words)
+    # Noise named only to set it aside ("Not relevant here: M2 (auto-reply), ...") is not carried.
+    noise = sorted(_noise_terms(*_noise_and_signal(ctx)) & _stems(affirmative(packet.lower)))
     clean = len(noise) < 2
     result.append(
         Check(

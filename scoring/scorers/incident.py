@@ -31,9 +31,10 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = (
-    6  # 6: an ETA without a time ("fix ETA" among the unknowns) is no fix-time promise (the comms reading)
-)
+VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+# a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
+# activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
+# 6: an ETA without a time ("fix ETA" among the unknowns) is no fix-time promise (the comms reading)
 # 5: updates that list every option at once are stuffed; a stuffed or pasted log or update sinks the record
 # 4: 4: the drill's calls gate troubleshooting and communication (most of them wrong sinks both);
 # a hedged update that states the actual cause is not speculation; more status, role and reasoning wording

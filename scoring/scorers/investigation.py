@@ -28,7 +28,10 @@ from scoring.text import (
     words,
 )
 
-VERSION = 6  # 6: a negated list runs on past a version or a clock time ("Do NOT: roll back v4.18.0, restart
+VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+# a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
+# activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
+# 6: a negated list runs on past a version or a clock time ("Do NOT: roll back v4.18.0, restart
 # Postgres"), "things I would refuse:" rejects its list; searches for the ticket's ids, and for red herrings
 # the answer rules out, are aimed; the ticket's own words do not name the cause; a path template names the
 # failing path; "turns that into a 500" reads the status; a status inside a larger number is none

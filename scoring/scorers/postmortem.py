@@ -31,7 +31,10 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 3  # 3: prose of terms strung together (the shared stuffing measure) earns nothing for its sections;
+VERSION = 4  # 4: the shared toolkit reads topic by stem too (at half weight),
+# a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
+# activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
+# 3: prose of terms strung together (the shared stuffing measure) earns nothing for its sections;
 # one due date (or "TBD") on three or more actions is a placeholder; a review naming a red herring as a cause
 # is not grounded in the evidence; a herring set aside as "= herring", "the obvious suspect", "weren't" is
 # 2: the shared text toolkit (Snowball stems, synonyms, wordfreq English, negation scope)

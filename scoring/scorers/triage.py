@@ -7,6 +7,7 @@ first. Per-ticket checks carry a share of their dimension's weight, so a queue o
 the same as a queue of three.
 """
 
+import dataclasses
 import functools
 import math
 import re
@@ -559,7 +560,7 @@ def _queue_vocabulary(vocabulary: Vocabulary, causes: tuple[frozenset[str], ...]
         for cause in vocabulary.competing_causes
         if not any(len(cause & own) * 2 >= len(cause) for own in causes)
     )
-    return Vocabulary(words=vocabulary.words, shingles=vocabulary.shingles, competing_causes=competing)
+    return dataclasses.replace(vocabulary, competing_causes=competing)
 
 
 @functools.lru_cache(maxsize=2048)

@@ -52,6 +52,16 @@ CASES = [
     ("readable_update", "We're excited to announce our new dashboard themes, arriving next month. You can pick colours "
      "and fonts for your team and preview them before you save. Reach out to your account manager for early access.",
      False, "false positive guard: an announcement that says nothing is wrong is not an outage update"),
+    ("readable_update", _update(known="Our teams are investigating, mitigating, monitoring and resolving the situation.",
+                                guidance="You may want to retry, or wait, or pause your imports, or carry on as usual.",
+                                next="We will update you at the next update."),
+     False, "paraphrase: every phase as an activity and a run of ', or' alternatives are filler"),
+    ("readable_update", _update(guidance="Please retry failed requests, use the CSV export, or wait a few minutes."),
+     True, "false positive: a list's one ', or' before its last item holds no options open"),
+    ("readable_update", "Ordering is failing on and off - we're investigating. Since 09:55 UTC some of your calls "
+     "to the Orders API may not go through; retrying after a pause usually succeeds. We haven't yet pinned down "
+     "why. We apologise for the interruption. Our next update will be posted within 30 minutes.",
+     True, "paraphrase: plain own words about the outage, in other forms of its words, are on topic"),
     # acknowledges_impact
     ("acknowledges_impact", _update(impact="Since 09:55 UTC, calls to the orders API are failing with 503s for some of you."),
      True, "paraphrase: 'calls to the orders API are failing'"),
@@ -120,7 +130,16 @@ CASES = [
     ("actionable_guidance", _update(known="Engineers are applying a mitigation.",
                                     guidance="Retry or hold off, whichever suits you."),
      False, "false positive: both options offered"),
+    ("no_speculation", _update(unknown="What we don't know yet: what is causing the errors."), True,
+     "false positive: 'causing' in the question of what is not yet known"),
+    ("no_speculation", _update(unknown="Our engineers traced the problem to a large bulk import."), False,
+     "paraphrase: a cause asserted as traced"),
     # does_not_mislead (a gate: it fails on two or more ways of telling customers what is not so)
+    ("does_not_mislead", _update(known="Everything else is working normally, and no data has been lost."), True,
+     "false positive: what the outage leaves alone is not the outage declared over"),
+    ("does_not_mislead", "Resolved - Orders API errors. Our engineers traced the problem to a bad deploy, and the API "
+     "has been working normally since. Sorry for the trouble.", False,
+     "paraphrase: a title declaring it over, a traced cause and recovery asserted"),
     ("does_not_mislead", _update(next="We'll post another update within 30 minutes, and when the issue is resolved.",
                                  unknown="We believe a recent change may be involved, but this is not confirmed."),
      True, "false positive: 'resolved' looked ahead to and a hedged guess are not misinformation"),

@@ -94,6 +94,8 @@ def test_terms_strung_together_are_recognised_whatever_the_layout(text):
         ("This may affect some, all, or none of our customers.", True),
         ("Retry once; if it fails again, wait for our next update. Both steps are safe.", False),
         ("Some, but not all, requests fail.", False),
+        ("You may want to retry, or wait, or avoid search for now, or continue as usual.", True),
+        ("Retry, wait a minute, or use the export instead.", False),
     ],
 )
 def test_options_held_open_at_once_are_filler(text, both):
@@ -131,9 +133,13 @@ def test_note_shorthand_is_counted_and_plain_words_are_not():
         # a refused list runs on past a version, a clock time and a number
         ("Do NOT: roll back v4.18.0 at 09:12, drop 2,600 rows or restart Postgres.", ()),
         ("Things I would refuse: failing over to the replica or restarting the database.", ()),
+        # a label that is a negation alone heads its list; "would not help" takes its action back
+        ("Off the table: rolling back v4.18.0 or restarting Postgres - either loses queued rows.", ()),
+        ("Restarting Postgres would not help.", ()),
         # ...but not past the end of its sentence, and a system's refusal refuses nothing of the writer's
         ("Do not wait for v4.30.0. Restart Postgres now.", ("restart postgres",)),
         ("The pool refuses new connections, so restart Postgres.", ("restart postgres",)),
+        ("Off the table: nothing. Restart Postgres now.", ("restart postgres",)),
     ],
 )
 def test_a_negation_takes_back_its_list_and_stops_at_its_sentence(text, proposed):

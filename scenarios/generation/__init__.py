@@ -44,7 +44,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # check); an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
     # 12: catalog wording shared with other kinds (an order sync that fails mid-day, reasons that rest on
     # nothing the scenario does not show).
-    "triage_queue": 12,
+    # 13: a fact the ticket does not show is named without leaving its name next to the noun it fills
+    # ("Node the affected node", "by tenant the customer's tenant", "(the tenant timezone)").
+    "triage_queue": 13,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -74,7 +76,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # inside its span), for failing traces and a healthy one on the same path; a 4xx propagates to callers;
     # an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
     # 10: catalog wording shared with other kinds.
-    "log_investigation": 10,
+    # 11: an HTTP sample carries the agent of the tenant whose request it is (the customer's own
+    # integration only on the customer's requests).
+    "log_investigation": 11,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v10; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v11; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "294c6ebb238206bff3a1f33d1043c1076f8e118ecf07640cb50f1e68d6bc1357",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "94c211e4c69aa382e24c6f8f6932a92ae2b3ba8841a940aeef4c8d319abd9972",
-    ("saml_clock_skew", "medium", 2, 3000): "346634670a7769441377f3f3e00d22efa596c79ad2292b143db28a30d75fd83d",
-    ("kafka_consumer_lag", "hard", 2, 3000): "571749d7988bdcca45b3232e063727b8b89e0c02a3a408560f77b5e8885cc6c0",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "92d35a7338cc12402041d3ddc020898a62536ff49cb6dc3e3ce5b53280cd6e6d",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "c023d1c3685e13220edad7bd26cc5cc642ce66fad1ac34fa040aacbad2ced269",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8ffc6f1cfcdfdbb17497c85924a547afc74724c74e10fef7b8691ea90be036ee",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "9095efcee424ce6fae695b89f3eaa07415b25f8c1d9136b0d7bd85f9a602f3d1",
+    ("saml_clock_skew", "medium", 2, 3000): "9e52f70d073dbf112c95bffcc25c45c0ca25fb3a81e11e422fcc3d5c1b146ba7",
+    ("kafka_consumer_lag", "hard", 2, 3000): "47cdf8510ffb8bcbaa75dcf7d4896069de986d0db9efa86bb86b9e2b98c41dcf",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "c4f2c3dad5cedad177d7d39b0b6ce2a9c6c3e8853c7e1a327f0802d9c9b5883d",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "95e788d16d77196a75019badc59c3d3c1ee78afcb782c1beec8550aea152522c",
 }  # fmt: skip
 
 

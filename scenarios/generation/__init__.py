@@ -88,7 +88,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 7: L1's notes state what the workaround, severity and ask rest on (an expired secret, a role, a
     # retention, a runbook); a failure that is no API call is checked, not reproduced with GET /v2/orders;
     # a forward does not complain of no reply after a quarter of an hour; the SCIM question is noise.
-    "escalation_writeup": 7,
+    # 8: L1's repro note is worded per seed and mentions the pasted secret only sometimes, in its own
+    # words: noticing it is the candidate's part.
+    "escalation_writeup": 8,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

@@ -77,7 +77,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
     # 10: catalog wording shared with other kinds.
     # 11: an HTTP sample carries the agent of the tenant whose request it is (the customer's own
-    # integration only on the customer's requests).
+    # integration only on the customer's requests); the ticket arrives a drawn 6-35 minutes after the onset.
     "log_investigation": 11,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite

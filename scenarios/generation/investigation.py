@@ -283,7 +283,11 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     )
 
     ticket = customer_ticket(
-        world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
+        world,
+        rng,
+        clear=difficulty != "hard",
+        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
+        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
     )
     payload = {
         "kind": "log_investigation",

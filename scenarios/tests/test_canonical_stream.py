@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios made by the list-of-dicts generator (log_investigation v11; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8ffc6f1cfcdfdbb17497c85924a547afc74724c74e10fef7b8691ea90be036ee",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "9095efcee424ce6fae695b89f3eaa07415b25f8c1d9136b0d7bd85f9a602f3d1",
-    ("saml_clock_skew", "medium", 2, 3000): "9e52f70d073dbf112c95bffcc25c45c0ca25fb3a81e11e422fcc3d5c1b146ba7",
-    ("kafka_consumer_lag", "hard", 2, 3000): "47cdf8510ffb8bcbaa75dcf7d4896069de986d0db9efa86bb86b9e2b98c41dcf",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "c4f2c3dad5cedad177d7d39b0b6ce2a9c6c3e8853c7e1a327f0802d9c9b5883d",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "95e788d16d77196a75019badc59c3d3c1ee78afcb782c1beec8550aea152522c",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "d10de766230a8d5d9688fb4a0a0048083d2428f74465b1293eeb920390eee7e2",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "cf2d86b2fa5d2be390f9e76ae20fad414159ceb47f9cbf31fcc992cbcc7afae6",
+    ("saml_clock_skew", "medium", 2, 3000): "3888860c6f99d99eb3898fc2bbd3addcb9b05332bc2cac3e7cad7c3269e8fc46",
+    ("kafka_consumer_lag", "hard", 2, 3000): "9790a2b6af6b9b48980b2147f44f1d6be11703a024ae104fc74d6e69e9f2b34f",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "a6ab780697ae31c5bb75e7007a507d805abcaf9186fb1f7e82b0fce6ed4a13d6",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
 }  # fmt: skip
 
 

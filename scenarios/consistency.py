@@ -255,6 +255,37 @@ def physical_bounds(payload: dict, key: dict) -> Iterator[Finding]:
     yield from walk(key, "$.answer_key")
 
 
+# A name left where its value should be: "Node the affected node", "by tenant the customer's
+# tenant", "(the tenant timezone)", "about the records accessed records".
+_PLACEHOLDER = (
+    re.compile(r"\b([A-Za-z]{3,}) the (?:[\w']+ ){0,2}\1s?\b", re.IGNORECASE),
+    re.compile(r"\bthe ([a-z]{3,}) [a-z]+ \1\b"),
+    re.compile(r"\(the [a-z][a-z ]*\)"),
+    re.compile(r"\{[a-z_]+\}"),
+)
+
+
+@invariant(ALL_KINDS)
+def key_text_has_no_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every text of the answer key reads as filled in: no template field, no fact's name standing
+    next to the noun it was meant to fill."""
+
+    def walk(value, path: str) -> Iterator[Finding]:
+        if isinstance(value, str):
+            for pattern in _PLACEHOLDER:
+                if found := pattern.search(value):
+                    yield path, f"reads {found.group(0)!r}, a placeholder left unfilled"
+                    return
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                yield from walk(item, f"{path}.{name}")
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                yield from walk(item, f"{path}[{n}]")
+
+    yield from walk(key, "$.answer_key")
+
+
 # --- log_investigation ----------------------------------------------------------------------------
 
 
@@ -840,6 +871,36 @@ def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
         body = response.get("body")
         if isinstance(body, dict) and response["status"] >= 400 and body.get("ok") is True:
             yield f"{path}.response.body", f"says ok but the status is {response['status']}"
+
+
+@invariant("log_investigation")
+def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterator[Finding]:
+    """A sample wearing the ticket customer's own integration agent is a request of the customer's
+    tenant: all such samples join lines of one tenant, the one the ticket names if it names one."""
+    ticket = payload.get("ticket") or {}
+    domain = ((ticket.get("customer") or {}).get("email") or "").rpartition("@")[2]
+    if not domain:
+        return
+    named = set(_TENANT.findall(_norm_ticket_text(ticket)))
+    first: str | None = None
+    for n, sample in enumerate(payload["http_samples"]):
+        agent = sample["request"].get("headers", {}).get("User-Agent", "")
+        if domain not in agent:
+            continue
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        tenant = (line or {}).get("tenant_id")
+        if not tenant:
+            continue
+        first = first or tenant
+        if (len(named) == 1 and tenant not in named) or tenant != first:
+            yield (
+                f"$.payload.http_samples[{n}].request.headers.User-Agent",
+                f"is the customer's agent {agent!r}, but line {line['id']} is a request of {tenant}",
+            )
+
+
+def _norm_ticket_text(ticket: dict) -> str:
+    return " ".join(str(ticket.get(field, "")) for field in ("subject", "body", "error_snippet"))
 
 
 @invariant("log_investigation")

@@ -44,7 +44,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # check); an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
     # 12: catalog wording shared with other kinds (an order sync that fails mid-day, reasons that rest on
     # nothing the scenario does not show).
-    "triage_queue": 12,
+    # 13: a fact the ticket does not show is named without leaving its name next to the noun it fills
+    # ("Node the affected node", "by tenant the customer's tenant", "(the tenant timezone)").
+    "triage_queue": 13,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -74,7 +76,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # inside its span), for failing traces and a healthy one on the same path; a 4xx propagates to callers;
     # an enterprise customer who says they are fully blocked is SEV1; a kafka import's size is drawn.
     # 10: catalog wording shared with other kinds.
-    "log_investigation": 10,
+    # 11: an HTTP sample carries the agent of the tenant whose request it is (the customer's own
+    # integration only on the customer's requests); the ticket arrives a drawn 6-35 minutes after the onset.
+    "log_investigation": 11,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -84,7 +88,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 7: L1's notes state what the workaround, severity and ask rest on (an expired secret, a role, a
     # retention, a runbook); a failure that is no API call is checked, not reproduced with GET /v2/orders;
     # a forward does not complain of no reply after a quarter of an hour; the SCIM question is noise.
-    "escalation_writeup": 7,
+    # 8: L1's repro note is worded per seed and mentions the pasted secret only sometimes, in its own
+    # words: noticing it is the candidate's part.
+    "escalation_writeup": 8,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

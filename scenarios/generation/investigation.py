@@ -1,5 +1,6 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
+import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
@@ -282,7 +283,11 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     )
 
     ticket = customer_ticket(
-        world, rng, clear=difficulty != "hard", received_ms=world.onset_ms + 14 * MINUTE_MS
+        world,
+        rng,
+        clear=difficulty != "hard",
+        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
+        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
     )
     payload = {
         "kind": "log_investigation",
@@ -388,6 +393,20 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
     return trace
 
 
+# The clients other tenants call the API with: a sample of another tenant's request carries one of
+# these, never the ticket customer's own integration.
+_OTHER_AGENTS = ("python-requests/2.31.0", "Go-http-client/2.0", "okhttp/4.12.0", "axios/1.6.8",
+                 "node-fetch/3.3.2", "Ruby/3.2 Faraday/2.9.0", "Java-http-client/17.0.9")  # fmt: skip
+
+
+def _user_agent(world: World, tenant: str) -> str:
+    """The agent of the tenant whose request it is: the customer's own integration, or another
+    tenant's client (the same one for every request of that tenant)."""
+    if tenant == world.customer.tenant_id:
+        return world.values.get("client_user_agent") or f"{world.customer.domain}-integration/2.4"
+    return _OTHER_AGENTS[int(hashlib.sha256(tenant.encode()).hexdigest(), 16) % len(_OTHER_AGENTS)]
+
+
 def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
     """The client's view of a logged request: it waited at least as long as the whole trace took."""
     status = line["status"]
@@ -412,7 +431,7 @@ def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
             "url": f"https://api.{world.values['product'].lower()}.com{line['path']}",
             "headers": {
                 "Authorization": "Bearer [redacted]",
-                "User-Agent": f"{world.customer.domain}-integration/2.4",
+                "User-Agent": _user_agent(world, line.get("tenant_id", "")),
                 "X-Request-Id": line["request_id"],
             },
         },

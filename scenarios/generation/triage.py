@@ -225,10 +225,12 @@ _GENERAL = (
     (re.compile(r"\b\d{4}_[a-z][a-z0-9_]*\b"), "the schema migration"),
     (re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"), "the affected pod"),
     (re.compile(r"\bchange CHG-\d+\b|\bCHG-\d+\b"), "the recent change"),
+    (re.compile(r"\b[Tt]enant \(?tn_[0-9a-f]{6,}\b\)?"), "one tenant"),
     (re.compile(r"\(?\btn_[0-9a-f]{6,}\b\)?"), "the customer's tenant"),
     (re.compile(r"\b[a-z]{1,6}_[0-9a-f]{6,}\b"), "the affected one"),
     (re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|io|net|de|co|uk|org)\b"), "the customer's endpoint"),
-    (re.compile(r"\bip-\d+(?:-\d+){3}\b"), "the affected node"),
+    (re.compile(r"\bNode ip-\d+(?:-\d+){3}\b"), "The affected node"),
+    (re.compile(r"\b(?:node )?ip-\d+(?:-\d+){3}\b"), "the affected node"),
     (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b"), "the time the logs show"),
 )
 
@@ -243,9 +245,13 @@ def _unnamed_facts(world: World, text: str, shown: str) -> str:
             and value not in shown
         ):
             words = name.replace("_", " ")
-            # "provider Sendloop" reads "provider"; elsewhere the value is named by what it is.
-            text = re.sub(rf"\b{re.escape(words.split()[-1])} {re.escape(value)}", words.split()[-1], text)
-            text = text.replace(value, "the " + words)
+            # A value given in passing, "(America/Denver)" or "(about 120000 records)", goes unsaid.
+            text = re.sub(rf"\s*\([^()]*{re.escape(value)}[^()]*\)", "", text)
+            # "provider Sendloop" reads "provider", "API key rk_live_ab12cd***" reads "API key" (not
+            # "API key the api key prefix"); elsewhere the value is named by what it is.
+            nouns = "|".join(re.escape(word) for word in words.split())
+            text = re.sub(rf"\b((?:{nouns})(?: (?:{nouns}))*) {re.escape(value)}\**", r"\1", text, flags=re.I)
+            text = re.sub(rf"{re.escape(value)}\**", "the " + words, text)
     return text
 
 
@@ -256,7 +262,8 @@ def _sentence(text: str) -> str:
 def _generalise(text: str, shown: str) -> str:
     for pattern, words in _GENERAL:
         text = pattern.sub(
-            lambda m, w=words: m.group(0) if m.group(0).strip("()") in shown else m.expand(w), text
+            lambda m, w=words: m.group(0) if m.group(0).strip("()").split()[-1] in shown else m.expand(w),
+            text,
         )
     return re.sub(r"back back to", "back to", text)
 

@@ -1306,3 +1306,31 @@ def test_a_dashboard_max_lag_below_a_logged_partition_lag_is_refused(kafka):
     _assert_path(
         _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "below the"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Node the affected node came up from a new base image.",
+        "A bulk import by tenant the customer's tenant put millions of events on one partition.",
+        "Days are bucketed without converting to the tenant time zone (the tenant timezone).",
+        "The key is used to enumerate records (about the records accessed records).",
+        "The flag {flag_key} was turned on.",
+    ],
+)
+def test_a_key_text_with_an_unfilled_placeholder_is_refused(scenarios, text):
+    def mutate(payload, key):
+        key["root_cause"] = text
+
+    problems = _refused(scenarios, "escalation_writeup", mutate)
+    assert any("answer_key.root_cause" in p and "placeholder left unfilled" in p for p in problems), problems
+
+
+def test_a_sample_with_the_customers_agent_on_another_tenants_request_is_refused(scenarios):
+    def mutate(payload, key):
+        domain = payload["ticket"]["customer"]["email"].rpartition("@")[2]
+        for sample in payload["http_samples"]:
+            sample["request"]["headers"]["User-Agent"] = f"{domain}-integration/2.4"
+
+    problems = _refused(scenarios, "log_investigation", mutate)
+    assert any("http_samples[2].request.headers.User-Agent" in p for p in problems), problems

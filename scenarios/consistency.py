@@ -881,7 +881,7 @@ def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterato
     domain = ((ticket.get("customer") or {}).get("email") or "").rpartition("@")[2]
     if not domain:
         return
-    named = set(_TENANT.findall(_norm_ticket_text(ticket)))
+    named = set(_TENANT.findall(ticket_text(ticket)))
     first: str | None = None
     for n, sample in enumerate(payload["http_samples"]):
         agent = sample["request"].get("headers", {}).get("User-Agent", "")
@@ -897,10 +897,6 @@ def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterato
                 f"$.payload.http_samples[{n}].request.headers.User-Agent",
                 f"is the customer's agent {agent!r}, but line {line['id']} is a request of {tenant}",
             )
-
-
-def _norm_ticket_text(ticket: dict) -> str:
-    return " ".join(str(ticket.get(field, "")) for field in ("subject", "body", "error_snippet"))
 
 
 @invariant("log_investigation")
@@ -1634,10 +1630,16 @@ KEY_CLAIMS = tuple(
 
 def unshown_key_claims(text: str, shown: str) -> list[str]:
     """What `text` (a key's field) claims, by KEY_CLAIMS and fact tokens, that `shown` does not say."""
-    claims = [
-        m.group(0) for claim, support in KEY_CLAIMS if (m := claim.search(text)) and not support.search(shown)
+    return _claims_not_shown(KEY_CLAIMS, text, shown) + [
+        token for token in fact_tokens(text) if not _shown(token, shown)
     ]
-    return claims + [token for token in fact_tokens(text) if not _shown(token, shown)]
+
+
+def _claims_not_shown(table, text: str, shown: str) -> list[str]:
+    """The claims of `text` that `shown` does not support, by a table of (claim, support) patterns."""
+    return [
+        m.group(0) for claim, support, *_ in table if (m := claim.search(text)) and not support.search(shown)
+    ]
 
 
 @invariant("escalation_writeup")
@@ -1711,7 +1713,8 @@ def unseen_ids(text: str, shown: str) -> list[str]:
 
 
 def ticket_text(ticket: dict) -> str:
-    return " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    """What a ticket tells its reader: subject, body and error snippet, as one text."""
+    return " ".join(ticket.get(part) or "" for part in ("subject", "body", "error_snippet"))
 
 
 @invariant("triage_queue")
@@ -1754,11 +1757,7 @@ ROUTE_CLAIMS = (
 def unshown_claims(reason: str, shown: str) -> list[str]:
     """The claims of `reason` (a deploy, a flag, a node...) that the ticket text `shown` does not
     support."""
-    return [
-        m.group(0)
-        for claim, support in ROUTE_CLAIMS
-        if (m := claim.search(reason)) and not support.search(shown)
-    ]
+    return _claims_not_shown(ROUTE_CLAIMS, reason, shown)
 
 
 # What a next step can presuppose about a failure, the words a ticket must use to show it, and the

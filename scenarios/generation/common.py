@@ -62,9 +62,9 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
 def ticket_severity(world: World, ticket: dict) -> str:
     """The failure's severity for this customer, unless their ticket says they are fully blocked: an
     enterprise customer fully blocked is SEV1 whatever the failure's table says."""
-    from scenarios.consistency import states_fully_blocked
+    from scenarios.consistency import states_fully_blocked, ticket_text
 
-    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    shown = ticket_text(ticket)
     if world.customer.tier == "enterprise" and states_fully_blocked(shown):
         return "SEV1"
     return world.severity
@@ -74,7 +74,9 @@ def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
     """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
     A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
     contains one of them."""
-    shown = _comparable(" ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet")))
+    from scenarios.consistency import ticket_text
+
+    shown = _comparable(ticket_text(ticket))
     missing, stated = [], []
     for entry in world.archetype["missing_facts"]:
         if isinstance(entry, str):

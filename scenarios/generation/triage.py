@@ -3,7 +3,13 @@
 import re
 
 from scenarios.catalog import archetype_ids, catalog
-from scenarios.consistency import HIDDEN_COMPONENTS, states_fully_blocked, unshown_claims, unshown_step_claims
+from scenarios.consistency import (
+    HIDDEN_COMPONENTS,
+    states_fully_blocked,
+    ticket_text,
+    unshown_claims,
+    unshown_step_claims,
+)
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
 from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
@@ -152,7 +158,7 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     or host the ticket does not show."""
     archetype = outage.archetype
     tier = outage.customer.tier
-    shown = " ".join(ticket.get(part, "") for part in ("subject", "body", "error_snippet"))
+    shown = ticket_text(ticket)
     impact = stated_impact(archetype["severity"]["ticket_impact"], shown)
     severity = TICKET_SEVERITY[impact][tier]
     tier_words = (

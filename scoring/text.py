@@ -476,14 +476,22 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     own = shingles(words)
     copied = bool(own) and len(own & vocabulary.shingles) / len(own) > 0.5
     function_share = sum(counts[w] for w in present & FUNCTION_WORDS) / count
+    # Another cause is named by its own terms, not by words this scenario also uses ("requests",
+    # "client", a service of the logs): ruling out what the logs show is not naming every cause.
+    foreign = present - vocabulary.words
     competing = sum(
-        1 for cause in vocabulary.competing_causes if len(cause & present) >= max(2, len(cause) // 3)
+        1 for cause in vocabulary.competing_causes if len(cause & foreign) >= max(2, len(cause) // 3)
     )
     # A keyword list has almost no function words and no sentence punctuation; terse real notes
     # ("Cause: expired secret. Evidence: L001234.") keep their punctuation.
     punctuation = len(_CLAUSE_MARKS.findall(text)) / count
     listed = _listed(text)
-    stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed
+    # Fields joined by line breaks give a term list the punctuation of notes; its terms still sit
+    # side by side with almost no function word between them.
+    strung = count >= 20 and function_share < 0.12 and strung_terms(text) >= 0.6
+    stuffed = (
+        (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed or strung
+    )
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
     # Clock times and bare numbers ("15:40", "17:15") say nothing of the subject either way.
@@ -594,6 +602,13 @@ _SYNONYMS = {
     "recommend": "suggest", "advis": "suggest", "propos": "suggest",
     "randomis": "jitter", "random": "jitter",
     "honour": "respect", "honor": "respect", "obey": "respect",
+    # Note shorthand for the same words: "secrets mgr", "the repo", "svc", "creds".
+    "mgr": "manag", "repo": "repositori", "svc": "servic", "cfg": "configur", "creds": "credenti",
+    "perms": "permiss", "msg": "messag", "msgs": "messag", "env": "environ",
+    "repro": "reproduc", "reproduct": "reproduc", "kb": "articl", "eng": "engin", "cust": "custom",
+    "acct": "account", "esc": "escal", "upd": "updat", "deliveri": "deliv", "rerout": "rout",
+    "jan": "januari", "feb": "februari", "apr": "april", "jun": "june", "jul": "juli", "aug": "august",
+    "sep": "septemb", "sept": "septemb", "oct": "octob", "nov": "novemb", "dec": "decemb",
 }  # fmt: skip
 
 
@@ -671,11 +686,15 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_ZULU = re.compile(r"(?<=^\d\d:\d\d)z$|(?<=^\d:\d\d)z$")
+
+
 @functools.lru_cache(maxsize=4096)
 def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
     out = set()
     for token in words(text):
+        token = _ZULU.sub("", token)  # "07:20Z" is the clock time 07:20
         parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
         for part in parts:
             if len(part) >= 2 and part not in stop:
@@ -709,7 +728,8 @@ _ANY_CUE = re.compile(
     r"n't|n’t|\b(?:no|not|never|nothing|nobody|none|neither|nor|without|instead|rather|avoid\w*|ruled?|ruling|"
     r"exclud\w*|dismiss\w*|hold|refus\w*|declin\w*|advise|recommend|argue|under|would|could|might|unrelated|"
     r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
-    r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*)\b",
+    r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*|pointless|unnecessary|useless|futile|"
+    r"counterproductive|waste|worse)\b",
 )
 # A clause that takes back the one before it: "..., so he shouldn't", "...; don't do that".
 _BACK_NEGATION = re.compile(
@@ -740,7 +760,8 @@ _NEGATE_BEFORE = re.compile(
     r"(?:is|was|are|were|looks|seems?) (?:unrelated|irrelevant|a red herring|benign|coincidental|noise)|"
     r"unrelated|a red herring|ruled out|can be ignored|leav(?:e|es|ing)\b.*\b(?:alone|untouched|as (?:it )?is)|"
     r"untouched|off the table|(?:would|will|does|do|did)(?: not|n't) (?:help|make (?:a|any) difference)|won't help|"
-    r"pointless|unnecessary|"
+    r"pointless|unnecessary|useless|futile|counterproductive|a waste of (?:time|effort)|"
+    r"(?:would|will|could) (?:only )?make (?:it|things|matters|this) worse|"
     r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
 )
 

@@ -29,7 +29,10 @@ from scoring.text import (
     without_filler,
 )
 
-VERSION = 8  # 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;
+VERSION = 9  # 9: an update without a time for the next one scores 3 at most; a note's "Next 09:58" or
+# "next upd 14:15Z" commits to a time; "a PNG of at least 400 px" is no status code; note shorthand folded
+# ("repro", "KB", "eng", month abbreviations)
+# 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;
 # "is fixed", "has been working normally" and a title "Resolved - ..." close the outage, "everything else is working
 # normally" does not; the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
@@ -107,7 +110,9 @@ NEXT_UPDATE = re.compile(
     r"(next (\w+ )?(update|note|post|message|contact|bulletin)|update (you|again|this page|by|at|within|in)|"
     r"further update|another update|new update|"
     r"post (again|an update|another|the next)|hear from us|check back|follow up (by|at|in|within)|"
-    r"(we'll|we will) (write|report|be back|get back))",
+    r"(we'll|we will) (write|report|be back|get back)|"
+    # A note's own form: "Next 09:58.", "Next upd 14:15Z", "SP next 14:15", "next <= 14:00 UTC".
+    r"\bnext\s+(upd\.?\s+|update\s+)?(by\s+|at\s+|<=\s*|≤\s*)?\d{1,2}:\d{2})",
     re.I,
 )
 # Fewer words than this left once filler is read past, and the update commits to nothing.
@@ -116,7 +121,7 @@ SUBSTANCE_WORDS = 8
 # a later update with no time, the rubric restated) is filler, whatever else it holds.
 FILLER_REASONS = 3
 UPDATE_TIME = re.compile(
-    r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
+    r"(\b\d{1,2}:\d{2}(?:Z\b|\b)|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
 )
 _GUIDANCE = re.compile(
     r"(in the meantime|workaround|we recommend|you can|you may|please (retry|avoid|use|check)|"
@@ -129,7 +134,9 @@ _TROUBLE = re.compile(
     r"\b(?:fail\w*|errors?|outages?|down\b|disrupt\w*|degrad\w*|unavailab\w*|not available|issues?|problems?|"
     r"trouble\w*|incidents?|interrupt\w*|delay\w*|slow\w*|unable|cannot|can't|can’t|broken|not working|lost|loss|"
     r"affect\w*|impact\w*|unexpected\w*|investigat\w*|signed out|logged out|stuck|missing|not arriving|"
-    r"inconvenien\w*|sorry|apologi[sz]\w*|[45]\d\d\b|5xx)",
+    # A status code, not a size or a count ("a PNG of at least 400 px", "500 orders").
+    r"inconvenien\w*|sorry|apologi[sz]\w*|(?<![=\d.,])[45]\d\d\b(?!\s*(?:px|pixels|ms|kb|mb|gb|%|words|characters|"
+    r"chars|items|rows|records|users|customers|orders|per\b))|5xx)",
     re.I,
 )
 # The checks that read what an update does; the rest read what it avoids (a guess, blame, a fix time,
@@ -268,7 +275,16 @@ def checks(ctx: ScoringContext) -> list[Check]:
     else:
         message = f"The next update is later than the {key['next_update_within_minutes']} minutes this severity needs."
     result.append(
-        Check("next_update_time", D, committed, 2, message, quote(update, ["update"]) or next_update_field)
+        # Customers left without a time for the next update keep asking: at most 3, however well it reads.
+        Check(
+            "next_update_time",
+            D,
+            committed,
+            2,
+            message,
+            quote(update, ["update"]) or next_update_field,
+            ceiling=3,
+        )
     )
 
     guidance = _GUIDANCE.search(claimed) or (

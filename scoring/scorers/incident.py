@@ -17,6 +17,7 @@ from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.scorers.comms import FIX_PROMISE as _FIX_PROMISE
 from scoring.scorers.comms import NEXT_UPDATE as _NEXT_UPDATE
+from scoring.scorers.comms import SHORTHAND_RATE
 from scoring.scorers.comms import UPDATE_TIME as _TIME
 from scoring.text import (
     DOMAIN_WORDS,
@@ -26,12 +27,18 @@ from scoring.text import (
     content_tokens,
     sentences,
     short,
+    shorthand_rate,
     tokens,
     without_filler,
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 8  # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds"); updates that never say when the next one
+# comes score communication 3 at most, status posts in note shorthand 4 at most ("@VP" notes may be
+# terse); a note's "Next 09:58" commits to a time
+# 7: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 6: an ETA without a time ("fix ETA" among the unknowns) is no fix-time promise (the comms reading)
@@ -548,9 +555,30 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
               else "Promises no fix time it cannot keep." if readable else "No update of the participant's own to judge.",
               _sentence_with(next(u for u in updates if _FIX_PROMISE.search(affirmative(u))), promise.group(0)) if promise else "")
     )  # fmt: skip
+    # Updates go to stakeholders and the status page: clear to them is the top of the scale. Updates
+    # without a time for the next one leave them waiting (3 at most); in note shorthand they must
+    # decode, they are not yet clear (4 at most).
+    result.append(
+        Check("updates_promise_a_time", COM, committed, 0,
+              "The updates say when the next one comes." if committed
+              else "Stakeholders are not told when to expect the next update (at most 3).",
+              "", ceiling=3, assessed=bool(readable))
+    )  # fmt: skip
+    public = [u for u in updates if not _INTERNAL.match(u)]
+    clipped = bool(readable) and shorthand_rate("\n".join(public)) >= SHORTHAND_RATE
+    result.append(
+        Check("updates_in_plain_words", COM, not clipped, 0,
+              "Written in note shorthand (w/, +, ->, clipped words) stakeholders have to decode (at most 4)."
+              if clipped else "Written in words stakeholders can read without decoding.",
+              "", ceiling=4, assessed=bool(readable))
+    )  # fmt: skip
     return result
 
 
+# An update addressed inside the company ("@VP Support: ...", "Internal: ...") may be written as notes.
+_INTERNAL = re.compile(
+    r"\s*(?:@|internal\b|vp\b|to (?:the )?(?:vp|exec\w*|leadership|support|engineering|sre)\b)", re.I
+)
 _NOT_GAMING = ("the answer is not about this scenario", "the answer is empty or too short to assess")
 # A clause that strings this many short items together ("rolling back, restarting, failing over,
 # scaling out and rate limiting") offers every option instead of the one being taken.

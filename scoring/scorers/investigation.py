@@ -20,6 +20,7 @@ from scoring.text import (
     FUNCTION_WORDS,
     affirmative,
     distinctive_terms,
+    filler,
     negated_spans,
     quote,
     sentences,
@@ -28,7 +29,14 @@ from scoring.text import (
     words,
 )
 
-VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 8  # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds");
+# a root cause that calls a line showing the failure harmless ("a known false positive") names no
+# cause; a terse cause retelling the signal lines names it; an investigation without the cause scores
+# observability 3 at most (2 when its cause is held open among several); a note's "X = other client"
+# weighs a hypothesis; "page_size=500" is no status
+# 7: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 6: a negated list runs on past a version or a clock time ("Do NOT: roll back v4.18.0, restart
@@ -74,7 +82,9 @@ _NEGATED = re.compile(
 _TESTED = re.compile(
     r"\b(ruled out|rule out|rejected|confirmed|disproved|tested|checked|verified|compared|because|since|"
     r"but|unrelated|not the cause|does not|doesn't|did not|didn't|only|before the onset|red herring|discarded|"
-    r"eliminated|excluded|dismissed)\b",
+    r"eliminated|excluded|dismissed|pre-?dat\w*|post-?dat\w*|after (?:the )?onset)\b|"
+    # A note's verdict on what it weighed: "invalid_client = other client", "deploy -> after onset".
+    r"(?<=\w)\s(?:=|->|→)\s(?=\w)",
     re.I,
 )
 _METRICS = re.compile(
@@ -109,7 +119,7 @@ _CLIENT_MEANING = r"client|request|auth|permission|limit"
 _SERVER_MEANING = r"server|upstream|backend|service|outage|unavailable|time ?out|timed out"
 _MISREAD_4XX = (
     r"crash|server[- ]side (error|failure|bug)|server error|internal error|outage|servers? (is |are )?down|"
-    r"overload|\b5xx\b|\b5\d\d\b"
+    r"overload|\b5xx\b|(?<![=\d.,:])\b5\d\d\b(?![,.]\d|\s*(?:ms|rps|req|records|rows|items|per|mb|kb)\b)"
 )
 _MISREAD_5XX = (
     r"client error|customer'?s? (fault|mistake|error)|bad request|user error|invalid credentials|"
@@ -175,7 +185,22 @@ def checks(ctx: ScoringContext) -> list[Check]:
     # What the answer argues from (not the metrics its mitigation says to watch afterwards).
     argued = ctx.text("root_cause", "hypotheses", "notes")
     result += _observability(facts, evidence, cause, argued, str(answer.get("onset") or ""))
+    result.append(_story_has_a_cause(cause, root_cause))
     return result
+
+
+def _story_has_a_cause(cause: "_Cause", root_cause: str) -> Check:
+    """Evidence without a cause is an incomplete story (3 at most); a cause held open among several
+    ("it could be the WAF, the deploy or the database") is an opinion, not a story (2 at most)."""
+    if cause.identified:
+        return Check("story_has_a_cause", O, True, 0, "The evidence leads to a cause.")
+    hedged = filler(root_cause).reasons
+    return Check(
+        "story_has_a_cause", O, False, 0,
+        f"The root cause {hedged[0]}: the evidence tells no story (at most 2)." if hedged
+        else "The evidence does not lead to the actual cause: an incomplete story (at most 3).",
+        root_cause[:240], ceiling=2 if hedged else 3,
+    )  # fmt: skip
 
 
 class _Facts:
@@ -345,9 +370,15 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     # An answer that names the actual cause and sets a red herring aside in words that do not negate
     # it ("large pages are slow, a separate issue"; "ran in the same window, a coincidence") does not
     # blame it.
+    # Terse notes retell the failing lines as the cause ("key abused from 198.51.100.23, sequential
+    # paging, concurrent use from 2 networks"): one word of the key's cause and four of its signal.
+    matched = matched or (len(cause_hits) >= 1 and len(signal_hits) >= 4)
     herring = _blamed_herring(facts, root_cause, beside_cause=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
+    dismissed = _dismissed_signal(facts, root_cause)
+    if dismissed is not None:
+        return _Cause(False, f"Calls the failure the logs show benign ({dismissed[0]}).", dismissed[1])
     if herring is not None:
         why = herring.get("why_not", "")
         return _Cause(
@@ -369,6 +400,28 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
         "The root cause does not match what the logs show (too vague, or a different cause).",
         root_cause[:240],
     )
+
+
+# What calls a signal harmless: "the 'used from 2 networks' warning is a known false positive",
+# "there is no sign of misuse".
+_DISMISSAL = re.compile(
+    r"\b(?:false (?:positive|alarm)s?|nothing to worry about|benign|harmless|(?:is|are|was|were) expected|"
+    r"no (?:sign|signs|evidence|indication) of (?:misuse|abuse|compromise|attack|unauthori[sz]ed|malicious|an? attack))\b",
+    re.I,
+)
+
+
+def _dismissed_signal(facts: _Facts, root_cause: str) -> tuple[str, str] | None:
+    """(signal message, sentence) when the root cause calls a line that shows the failure harmless."""
+    for sentence in _sentences(root_cause):
+        if not _DISMISSAL.search(sentence):
+            continue
+        said = _stems(sentence)
+        for message in sorted(facts.signal_messages):
+            terms = {_stem(t) for t in distinctive_terms(message) if not t.startswith(("tn_", "req_"))}
+            if len(terms & said) >= 2:
+                return message, sentence[:240]
+    return None
 
 
 def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mitigation: str, reasoning: str):
@@ -991,6 +1044,30 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_stem(t) for t in _words(text))
 
 
+# Short words that name a thing in this domain: "paste the key", "lower the TTL", "restart the pod".
+_SHORT_TERMS = frozenset(
+    [
+        "key",
+        "dns",
+        "tls",
+        "ssl",
+        "sso",
+        "lag",
+        "cpu",
+        "oom",
+        "pod",
+        "ttl",
+        "jwt",
+        "mfa",
+        "cdn",
+        "waf",
+        "vpn",
+        "url",
+        "ip",
+    ]
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _terms(text: str) -> frozenset[str]:
     """The words of a reference text that say what it is about, stemmed: everyday words dropped,
@@ -998,7 +1075,7 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(
         _stem(t)
         for t in _words(text)
-        if (len(t) >= 4 or any(ch.isdigit() for ch in t))
+        if (len(t) >= 4 or any(ch.isdigit() for ch in t) or t in _SHORT_TERMS)
         and t not in FUNCTION_WORDS and t not in _UNINFORMATIVE and not t.startswith(("tn_", "req_"))
     )  # fmt: skip
 

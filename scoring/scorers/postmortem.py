@@ -31,7 +31,10 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 4  # 4: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 5  # 5: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds")
+# 4: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 3: prose of terms strung together (the shared stuffing measure) earns nothing for its sections;

@@ -29,9 +29,11 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = (
-    5  # 5: terse next steps touching several of the key's steps, half or more of their words on them, address
-)
+VERSION = 6  # 6: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds", "repro", "upd"); terse next steps are
+# weighed on their words, not their clock times and counts
+# 5: terse next steps touching several of the key's steps, half or more of their words on them, address
 # the problem
 # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
 # next steps earn nothing for the ticket's own words; requests without a question mark are questions
@@ -355,6 +357,9 @@ def _question_checks(t: _Triage, n: int) -> list[Check]:
     ]  # fmt: skip
 
 
+_NUMERIC = re.compile(r"^[\d:.,+~<>=%-]+[a-z]?$")
+
+
 def _next_steps_check(t: _Triage, weight: float) -> Check:
     steps = t.steps
     own = _terms(steps)
@@ -371,9 +376,11 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
                 hit_terms = shared
         # Terse steps touch several of the key's steps in a few words each: half or more of what they
         # say on the key's steps will do.
-        if not hit_terms and len(own) >= 3:
-            on_key = own & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
-            if len(on_key) >= 3 and len(on_key) * 2 >= len(own):
+        # Bare numbers and clock times ("07:18", "33") say when, not what: they are not counted against.
+        said = {w for w in own if not _NUMERIC.match(w)}
+        if not hit_terms and len(said) >= 3:
+            on_key = said & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
+            if len(on_key) >= 3 and len(on_key) * 2 >= len(said):
                 hit_terms = on_key
         cause = _terms(t.key.get("root_cause") or "")
         if not hit_terms and cause and len(cause & own) >= max(3, math.ceil(0.25 * len(cause))):

@@ -14,7 +14,7 @@ TEXT_CHECKS = {
     "readable_log", "readable_updates", "engages_with_evidence", "coordinates_roles", "cites_evidence",
     "converges_on_cause", "no_red_herring_blamed", "rules_out_red_herrings", "timestamped_log",
     "records_decisions", "states_impact", "states_status", "next_update_time", "no_speculation",
-    "no_promised_fix_time",
+    "no_promised_fix_time", "updates_promise_a_time", "updates_in_plain_words",
 }  # fmt: skip
 
 
@@ -132,6 +132,19 @@ CASES = [
     ("next_update_time", _updates("Orders API calls fail with 503 errors for all tenants; SRE is rolling back. "
                                   "We will update you at the next update."),
      False, "false positive: a next update without a time"),
+    ("next_update_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.", "Next upd 10:40Z.")),
+     True, "paraphrase: a note's 'Next upd 10:40Z'"),
+    ("updates_promise_a_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.", "Next 10:40.")),
+     True, "paraphrase: a note's 'Next 10:40.'"),
+    ("updates_promise_a_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.",
+                                                           "We will share more once it is fixed.")),
+     False, "false positive: 'share more once it is fixed' sets no time"),
+    ("updates_in_plain_words", _updates(OWN_UPDATE, "@VP Support: pool -> 100% w/ v4.29.0, rollback ~5 min, "
+                                                    "custs see 503s. Next 10:40."),
+     True, "paraphrase: shorthand kept to a note for the VP"),
+    ("updates_in_plain_words", _updates("SEV1 09:58Z: orders API 503s all tenants since ~09:55 w/ pool exhausted "
+                                        "-> rollback in prog, custs retry. Next upd 10:40Z."),
+     False, "false positive: a status post in note shorthand"),
     ("no_speculation", _updates(OWN_UPDATE + " We do not yet know whether the cache is involved."), True,
      "paraphrase: a possible cause named only as not known"),
     ("no_speculation", _updates(OWN_UPDATE + " The cache evictions are probably behind this."), False,

@@ -2,6 +2,7 @@
 
 import pytest
 
+from scenarios.catalog import catalog
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, scenario, scenario_text
 from scoring.text import (
     affirmative,
@@ -146,3 +147,45 @@ def test_a_negation_takes_back_its_list_and_stops_at_its_sentence(text, proposed
     claimed = affirmative(text).lower()
     for phrase in ("roll back", "restart", "fail", "drop"):
         assert (phrase in claimed) is any(phrase in p for p in proposed), (phrase, claimed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rolling back search-service v4.12.0 is pointless (see hypotheses).",
+        "Restarting the edge pods would be futile while the ruleset is loaded.",
+        "Scaling out would only make it worse.",
+    ],
+)
+def test_an_action_called_pointless_or_harmful_is_not_proposed(text):
+    claimed = affirmative(text).lower()
+    assert not any(word in claimed for word in ("rolling back", "restarting", "scaling")), claimed
+
+
+def test_another_cause_is_named_by_its_own_terms_not_by_words_the_scenario_uses():
+    """An expert rules out what the scenario itself shows (here, logs that name three other
+    archetypes' causes); that is not naming every cause. The same words in a scenario that never
+    shows them are."""
+    causes = [a["root_cause"] for a in catalog()["archetypes"] if a["id"] != "oauth_client_secret_expired"][
+        :3
+    ]
+    answer = "Ruled out, each with its line and time: " + "; also ".join(causes) + "."
+    shows_them = vocabulary_for(
+        {"logs_summary": " ".join(causes)}, {}, archetype="oauth_client_secret_expired"
+    )
+    shows_none = vocabulary_for(
+        {"logs_summary": "token exchange rejected"}, {}, archetype="oauth_client_secret_expired"
+    )
+    assert not profile(answer, shows_them).stuffed
+    assert profile(answer, shows_none).stuffed
+
+
+def test_a_term_list_split_over_lines_is_stuffed_whatever_its_punctuation(vocabulary):
+    fields = [
+        "rk_live key leaked public repository sequential paging page_size rate limit concurrent networks "
+        "exfiltration enumeration security incident data breach invalid_client client secret token",
+        "revoke rotate key secrets manager preserve logs security incident block notify breach.",
+        "leaked key; integration loop; new device login; invalid_client; deploy.",
+        "SEV1 Security security",
+    ]
+    assert profile("\n".join(fields), vocabulary).stuffed

@@ -276,6 +276,44 @@ def _thread_specifics(bodies: tuple[str, ...]) -> frozenset[str]:
 # --- escalation ---------------------------------------------------------------------------------
 
 
+def _environment_and_versions(packet, lower: str, facts: dict) -> Check:
+    """The environment and the versions involved: a change's two versions (before and after), or
+    whatever versions the key lists (one, or more than two)."""
+    versions = [str(v) for v in facts.get("versions") or []]
+    environment = _ENVIRONMENT.search(lower)
+    if len(versions) == 2:
+        old, new = versions
+        has_new, has_old = new.lower() in lower, old.lower() in lower
+        env_ok = bool(has_new and has_old and environment)
+        if env_ok:
+            message = f"Names the environment and the version change ({old} to {new})."
+        elif has_new and environment:
+            message = f"Names the environment and {new} but not the previous version, {old}."
+        else:
+            message = f"Does not give the environment and the versions involved ({old} to {new})."
+    else:
+        named = [v for v in versions if v.lower() in lower]
+        env_ok = bool(environment) and len(named) == len(versions)
+        listed = ", ".join(versions)
+        if env_ok:
+            message = (
+                f"Names the environment and the versions involved ({listed})."
+                if versions
+                else "Names the environment."
+            )
+        else:
+            message = (
+                f"Does not give the environment and the versions involved ({listed})."
+                if versions
+                else "Does not name the environment."
+            )
+    version_terms = frozenset(v.lower() for v in versions) | _key_terms(facts["environment"])
+    return Check(
+        "environment_and_versions", ESC, env_ok, 1.5, message,
+        packet.best_line(version_terms) if env_ok else "",
+    )  # fmt: skip
+
+
 def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
     facts = ctx.key["facts"]
     text, lower, words = packet.text, packet.lower, packet.words
@@ -325,27 +363,7 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
         )
     )  # fmt: skip
 
-    old, new = facts["versions"]
-    has_new, has_old = new.lower() in lower, old.lower() in lower
-    environment = _ENVIRONMENT.search(lower)
-    env_ok = bool(has_new and has_old and environment)
-    if env_ok:
-        message = f"Names the environment and the version change ({old} to {new})."
-    elif has_new and environment:
-        message = f"Names the environment and {new} but not the previous version, {old}."
-    else:
-        message = f"Does not give the environment and the versions involved ({old} to {new})."
-    version_terms = frozenset({new.lower(), old.lower()}) | _key_terms(facts["environment"])
-    result.append(
-        Check(
-            "environment_and_versions",
-            ESC,
-            env_ok,
-            1.5,
-            message,
-            packet.best_line(version_terms) if env_ok else "",
-        )
-    )
+    result.append(_environment_and_versions(packet, lower, facts))
 
     real_ids = {i.lower() for i in facts["request_ids"] + facts["trace_ids"]}
     thread = "\n".join(m.get("body", "") for m in ctx.payload.get("thread", [])).lower()

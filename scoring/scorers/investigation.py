@@ -29,7 +29,8 @@ from scoring.text import (
     words,
 )
 
-VERSION = 8  # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+VERSION = 9  # 9: an answer that names the failing status and the actual cause has read the status
+# 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
 # cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
 # taking back, and folds note shorthand ("mgr", "repo", "creds");
 # a root cause that calls a line showing the failure harmless ("a known false positive") names no
@@ -522,11 +523,16 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
             )
         )  # fmt: skip
         correct, misread = _status_readings(text, set(statuses))
-        passed = bool(correct) and not misread
+        # An answer that names the failing status and explains the actual cause has read the status
+        # through that cause ("the database refuses new transaction ids, so every write returns 500").
+        explained = not correct and cause.identified and _status_by_cause(facts, text, mentioned)
+        passed = bool(correct or explained) and not misread
         if misread:
             message = f"Misreads HTTP {misread[0]}: it means {_reading(misread[0])}."
         elif correct:
             message = f"Reads HTTP {correct[0]} correctly ({_reading(correct[0])})."
+        elif explained:
+            message = f"Explains the HTTP {mentioned[0]}s by the actual cause."
         else:
             message = f"Does not say what the failing status ({', '.join(statuses)}) means."
         result.append(
@@ -536,7 +542,7 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
                 passed,
                 2,
                 message,
-                misread[1] if misread else correct[1] if correct else "",
+                misread[1] if misread else correct[1] if correct else explained or "",
             )
         )
     elif facts.failure_modes:
@@ -800,6 +806,15 @@ def _describe(search: dict) -> str:
         for k, v in search.items()
         if v and k in ("q", "level", "service", "trace_id", "start", "end")
     )
+
+
+def _status_by_cause(facts: _Facts, text: str, codes: list[str]) -> str:
+    """The sentence that puts a failing status down to the actual cause (two of the cause's words
+    beside the code), or ''."""
+    for sentence in _sentences(text):
+        if set(_STATUS.findall(sentence)) & set(codes) and len(_stems(sentence) & facts.cause_terms) >= 2:
+            return sentence[:240]
+    return ""
 
 
 def _status_readings(text: str, failing: set[str]):

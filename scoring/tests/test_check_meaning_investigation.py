@@ -130,6 +130,11 @@ CASES = [
           root_cause="Calls to GET /v2/orders and POST /v2/orders fail with HTTP 503 after about 5 seconds; "
           "retrying sometimes works and nothing changed on the customer's side."),
     _case("diagnoses_the_failure", True, "paraphrase: the diagnosis in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("reads_status_correctly", True, "paraphrase: the 503s explained by the actual cause",
+          root_cause="Because v4.29.0 keeps each connection checked out inside an open transaction during its call "
+          "to integrations-service, the orders API answers 503.", notes="", hypotheses=""),
+    _case("reads_status_correctly", False, "false positive: the 503 named apart from the cause",
+          root_cause=CAUSE_OWN_WORDS + " Customers see 503.", notes="", hypotheses=""),
     _case("diagnoses_the_failure", False, "false positive: the failing service named, a wrong cause",
           root_cause="orders-service returns 503 because the customer sends malformed requests."),
     _case("names_failing_status", True, "paraphrase: 'HTTP 503s' in a sentence of its own",

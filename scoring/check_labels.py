@@ -71,6 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rules_out_red_herrings": "Rules out red herrings",
         "timestamped_log": "A timestamped log",
         "records_decisions": "Records its decisions",
+        "log_commits": "The log commits to its calls",
         "first_update_in_time": "First update in time",
         "steady_cadence": "Updates at a steady cadence",
         "states_impact": "Updates state the impact",

@@ -729,7 +729,7 @@ _ANY_CUE = re.compile(
     r"exclud\w*|dismiss\w*|hold|refus\w*|declin\w*|advise|recommend|argue|under|would|could|might|unrelated|"
     r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
     r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*|pointless|unnecessary|useless|futile|"
-    r"counterproductive|waste|worse)\b",
+    r"counterproductive|waste|worse|wrong|risky|mistakes?|dangerous|unsafe|overkill|reckless)\b",
 )
 # A clause that takes back the one before it: "..., so he shouldn't", "...; don't do that".
 _BACK_NEGATION = re.compile(
@@ -737,6 +737,16 @@ _BACK_NEGATION = re.compile(
     r"don't|do not|can't|cannot|wouldn't|would not)\s*(?:do (?:that|it|this)|either)?\s*$|"
     r"\s*(?:avoid|never do|don't do|do not do) (?:that|this|it)\s*$"
 )
+# A verdict that takes back the list it ends: "promoting them to admin, or disabling the check, would
+# be the wrong trade"; "restarting every node at once is too risky".
+_BACK_VERDICT = re.compile(
+    r"\s*(?:and |but )?(?:that |this |which |both |either |all of (?:it|them|these) )?(?:would be|is|are|were)\s+"
+    r"(?:the |a |an |far |much )?(?:too )?(?:wrong|bad|poor|mistakes?|unsafe|dangerous|risky|reckless|overkill|"
+    r"not an option|not options|a bad idea)\b"
+)
+# A negated list whose items run on to a closing ", or" ("I would not restart the service, roll back
+# the release, or change the clocks"): each item is under the negation, not only the first.
+_OR_LIST_AHEAD = re.compile(r",(?:(?:[^.!?\n;:]|[.:](?=\w))*?,)?\s*(?:or|nor)\b")
 # A clause that only states what would follow ("that would create duplicates") proposes nothing.
 _CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b")
 _CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))")
@@ -762,6 +772,8 @@ _NEGATE_BEFORE = re.compile(
     r"untouched|off the table|(?:would|will|does|do|did)(?: not|n't) (?:help|make (?:a|any) difference)|won't help|"
     r"pointless|unnecessary|useless|futile|counterproductive|a waste of (?:time|effort)|"
     r"(?:would|will|could) (?:only )?make (?:it|things|matters|this) worse|"
+    r"(?:is|are|would be) (?:far |much )?(?:too )?(?:risky|dangerous|reckless|overkill|a mistake|a bad idea|"
+    r"the wrong (?:trade|call|move|choice|fix))|"
     r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
 )
 
@@ -779,6 +791,7 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     start, carried, heading = 0, False, False
     previous = None  # the last clause with words in it
+    run = previous_run = 0  # where the comma-joined run of clauses holding this one (and `previous`) starts
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
         clause = text[start:end]
@@ -786,19 +799,27 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
         first = bisect.bisect_left(cues, start)
         if not (carried or heading or (first < len(cues) and cues[first] < end)):
             if clause.strip():
-                previous = (start, end)
+                previous, previous_run = (start, end), run
             start = boundary.end() if boundary else len(text)
+            run = run if mark == "," else start
             continue  # no cue in the clause and nothing carried into it: nothing to take back
         if clause.strip():
             if previous and _BACK_NEGATION.match(clause):
                 spans.append(previous)  # "re-posting them would duplicate them, so he shouldn't"
-            previous = (start, end)
+            elif previous and _BACK_VERDICT.match(clause):
+                spans.append((previous_run, previous[1]))  # "X, or Y, would be the wrong trade"
+            previous, previous_run = (start, end), run
             after = _NEGATE_AFTER.search(clause)
             before = _NEGATE_BEFORE.search(clause)
             # "Not an option: failing back or restarting the primary" takes back its whole list;
             # "do not restart the pool, or the cache" and "do not re-create them (that would
             # duplicate them)" go on under the same negation.
-            inherited = heading or (carried and (_CONTINUES.match(clause) or _CONSEQUENCE.match(clause)))
+            inherited = heading or (
+                carried
+                and (
+                    _CONTINUES.match(clause) or _CONSEQUENCE.match(clause) or _OR_LIST_AHEAD.match(text, end)
+                )
+            )
             if inherited:
                 spans.append((start, end))
             if before:
@@ -816,6 +837,7 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
                 negated and mark in (",", "(", ")", ":", ";") or (negated and mark.strip() in ("-", "–", "—"))
             )
         start = boundary.end() if boundary else len(text)
+        run = run if mark == "," else start
     return tuple(spans)
 
 
@@ -872,6 +894,11 @@ _BOTH_WAYS = re.compile(
     r"(?:both|all) (?:the )?(?:options|possibilities) (?:are being considered|remain open|are open)|"
     r"whichever (?:team |one |option )?is (?:most )?(?:appropriate|best placed|suitable)|"
     r"depending on (?:perspective|how things (?:develop|go|turn out))|"
+    # Every reading held open: "any of these might be involved, or none", "could be serious or could
+    # settle down", "tentatively SEV2, but SEV3 might also fit".
+    r"(?:any|all|some|one) of (?:these|them|those)(?: things)? (?:might|may|could) be (?:involved|responsible|the cause|"
+    r"relevant|related)|,? or none\b(?! of the (?:above|following))|could be \w+(?: \w+)? or (?:it )?could\b|"
+    r"(?:might|may|could) also (?:fit|apply|be right|be correct|be the one)|"
     # Three or more alternatives each set off with ", or" in one sentence ("retry, or wait, or avoid
     # it, or carry on as usual"); a list's one ", or" before its last item is no such run.
     r",\s+or\b[^.;!?\n]*,\s+or\b[^.;!?\n]*,\s+or\b)",

@@ -29,7 +29,10 @@ from scoring.text import (
     without_filler,
 )
 
-VERSION = 9  # 9: an update without a time for the next one scores 3 at most; a note's "Next 09:58" or
+VERSION = 10  # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit")
+# 9: an update without a time for the next one scores 3 at most; a note's "Next 09:58" or
 # "next upd 14:15Z" commits to a time; "a PNG of at least 400 px" is no status code; note shorthand folded
 # ("repro", "KB", "eng", month abbreviations)
 # 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;

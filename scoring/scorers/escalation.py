@@ -30,7 +30,10 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 6  # 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
+VERSION = 7  # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit")
+# 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
 # ("if it still fails, escalate to Engineering") or "see Security" routes nothing; noise named to set it aside is not
 # carried; the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an

@@ -33,7 +33,10 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 8  # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+VERSION = 9  # 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); a log that holds its calls open scores discipline 3 at most and records no decision
+# 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
 # cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
 # taking back, and folds note shorthand ("mgr", "repo", "creds"); updates that never say when the next one
 # comes score communication 3 at most, status posts in note shorthand 4 at most ("@VP" notes may be
@@ -422,14 +425,24 @@ def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
     severity = str(decisions.get("D1") or "")
     option = _options(ctx, "D3").get(str(decisions.get("D3") or ""), "")
     option_terms = _terms(option) - _STOP
-    records_severity = bool(severity) and severity.lower() in log.lower()
+    # A call held open ("tentatively SEV2, but SEV3 might also fit") records no decision.
+    committed = without_filler(log)
+    records_severity = bool(severity) and severity.lower() in committed.lower()
     records_action = bool(option_terms) and len(option_terms & whole) >= min(3, len(option_terms))
     recorded = records_severity and records_action
     result.append(
         Check("records_decisions", OPS, recorded, 1,
               "The log records the severity declared and the mitigation taken." if recorded
               else "The log does not record " + ("the mitigation taken." if records_severity else "the severity declared."),
-              _sentence_with(log, severity) if records_severity else "")
+              _sentence_with(committed, severity) if records_severity else "")
+    )  # fmt: skip
+    held_open = [s for s in sentences(log) if s not in set(sentences(committed))]
+    result.append(
+        Check("log_commits", OPS, len(held_open) < 2, 0,
+              "The log records what was decided." if len(held_open) < 2
+              else "The log holds its calls open instead of recording them: nobody could audit what was decided "
+              "(at most 3).",
+              _short(held_open[0]) if held_open else "", ceiling=3, assessed=bool(log.strip()))
     )  # fmt: skip
     return result
 

@@ -29,7 +29,12 @@ from scoring.text import (
     words,
 )
 
-VERSION = 9  # 9: an answer that names the failing status and the actual cause has read the status
+VERSION = 10  # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); an unsafe act defined by what it leaves out ("keys that never expire") needs
+# the sentence to leave it out too; a herring named by its identifier and made the cause ("came in with the
+# notification-service deploy") is blamed
+# 9: an answer that names the failing status and the actual cause has read the status
 # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
 # cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
 # taking back, and folds note shorthand ("mgr", "repo", "creds");
@@ -232,6 +237,13 @@ class _Facts:
             signal_words |= distinctive_terms(message)
         self.signal_terms = {_stem(t) for t in signal_words if not t.startswith(("tn_", "req_"))}
         self.cause_terms = _terms(self.root_cause)
+        # The system names the cause and its failing lines use ("apikeys-service"): never a herring's alone.
+        self.cause_identifiers = {
+            w
+            for text in (self.root_cause, *self.signal_messages)
+            for w in _raw_words(text.lower())
+            if _IDENTIFIER.match(w)
+        }
         known_cause = self.cause_terms | self.signal_terms
         self.herring_terms = [(h, _terms(h["message"]) - known_cause) for h in self.herrings]
         safe_terms = set().union(*(_terms(m) for m in self.safe)) if self.safe else set()
@@ -897,6 +909,9 @@ def _safe_mitigation(facts: _Facts, mitigation: str):
     return None
 
 
+_PRIVATIVE = re.compile(r"\b(?:never|without|no|non-?\w+|unlimited|unbounded|infinite|indefinite\w*)\b", re.I)
+
+
 def _unsafe_mitigation(facts: _Facts, mitigation: str):
     """(unsafe mitigation, sentence) for the first sentence that proposes an unsafe action."""
     for sentence in _sentences(mitigation):
@@ -908,7 +923,10 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
             # objects of "fail back or restart the new primary during the incident" and proposes
             # neither.
             acts = not actions or any(_acts_on(act, objects, sentence) for act, objects in actions)
-            if acts and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
+            # An unsafe act defined by what it leaves out ("keys that never expire", "deploy without
+            # review") is proposed only by a sentence that leaves it out too.
+            lacks = not _PRIVATIVE.search(text) or _PRIVATIVE.search(sentence)
+            if acts and lacks and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
                 return text, sentence[:240], _doubt(sentence, len(hits & own))
     return None
 
@@ -1030,7 +1048,26 @@ def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = Fals
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):
                 return herring
+        # A herring named by its own identifier ("the notification-service deploy") and made the
+        # cause ("it came in with ...") is blamed however few of its words are used.
+        if _ATTRIBUTES.search(claim):
+            low = claim.lower()
+            for herring in facts.herrings:
+                names = {w for w in _raw_words(herring["message"].lower()) if _IDENTIFIER.match(w)}
+                if any(name in low for name in names - facts.cause_identifiers):
+                    return herring
     return None
+
+
+# Saying what caused the failure: "it came in with the deploy", "caused by", "triggered by".
+_ATTRIBUTES = re.compile(
+    r"\b(?:came in with|caused by|due to|because of|introduced (?:by|with|in)|brought in (?:by|with)|triggered by|"
+    r"broken by|(?:is|was) the (?:cause|culprit|trigger)|(?:is|was) responsible)\b",
+    re.I,
+)
+# A name a system gives a thing: a hyphenated or dotted service, job or version ("notification-service",
+# "v3.9.2", "pg_basebackup"), not a plain word.
+_IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 
 
 def _ruled_out_herring(facts: _Facts, reasoning: str):
@@ -1050,6 +1087,7 @@ def _herring_terms(facts: _Facts, herring: dict) -> set[str]:
 
 
 _sentences = sentences
+_raw_words = words  # the toolkit's tokens: "notification-service" stays one word
 _quote = quote
 _stem = stem
 

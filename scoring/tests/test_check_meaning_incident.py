@@ -14,7 +14,7 @@ TEXT_CHECKS = {
     "readable_log", "readable_updates", "engages_with_evidence", "coordinates_roles", "cites_evidence",
     "converges_on_cause", "no_red_herring_blamed", "rules_out_red_herrings", "timestamped_log",
     "records_decisions", "states_impact", "states_status", "next_update_time", "no_speculation",
-    "no_promised_fix_time", "updates_promise_a_time", "updates_in_plain_words",
+    "no_promised_fix_time", "updates_promise_a_time", "updates_in_plain_words", "log_commits",
 }  # fmt: skip
 
 
@@ -109,6 +109,10 @@ CASES = [
     ("timestamped_log", _log(OWN_LOG), True, "paraphrase: times at the start of entries"),
     ("timestamped_log", _log("Paged SRE.\nRolled back.\nAll good."), False, "false positive: entries without times"),
     ("records_decisions", _log(OWN_LOG), True, "paraphrase: severity and rollback recorded in own words"),
+    ("log_commits", _log(OWN_LOG), True, "paraphrase: a log that records its calls in own words"),
+    ("log_commits", _add_log("10:20 Tentatively SEV2, but SEV3 might also fit.\n10:21 Any of these might be involved, "
+                             "or none."),
+     False, "false positive: calls held open in log entries with times"),
     ("records_decisions", _log("10:00 Errors.\n10:05 SRE paged."), False, "false positive: decisions not recorded"),
     ("states_impact", _updates(OWN_UPDATE), True, "paraphrase: impact in own words"),
     ("states_impact", _updates("We are working on it. We'll post again at 10:40 UTC."), False,

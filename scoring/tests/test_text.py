@@ -189,3 +189,35 @@ def test_a_term_list_split_over_lines_is_stuffed_whatever_its_punctuation(vocabu
         "SEV1 Security security",
     ]
     assert profile("\n".join(fields), vocabulary).stuffed
+
+
+@pytest.mark.parametrize(
+    ("text", "proposed"),
+    [
+        # a verdict that ends a list takes the whole list back
+        ("Promoting them to admin, or disabling the export check, would be the wrong trade.", ()),
+        ("Restarting every node at once is too risky.", ()),
+        # a negated list runs on to its closing ", or", past a clock time
+        ("I would not restart the service, roll back the release from 23:51, or change the clocks.", ()),
+        # ...but a list closed by "and" after a negation is ambiguous and read as written
+        ("Don't restart the pool, roll back the release, and tell the customer.", ("roll back",)),
+        # and a verdict on something else takes nothing back
+        ("Roll back the release; the old pool size was wrong.", ("roll back",)),
+    ],
+)
+def test_a_verdict_or_a_closing_or_carries_the_negation_over_its_list(text, proposed):
+    claimed = affirmative(text).lower()
+    for phrase in ("promoting", "disabling", "restart", "roll back", "change the clocks"):
+        assert (phrase in claimed) is any(phrase in p for p in proposed), (phrase, claimed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Any of these might be involved, or none.",
+        "Could be serious or could settle down.",
+        "Tentatively SEV2, but SEV3 might also fit.",
+    ],
+)
+def test_every_reading_held_open_is_filler(text):
+    assert filler(text).both_ways

@@ -33,7 +33,9 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 9  # 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 10  # 10: a note reasons with "lines up", "matches" and "X = Y"; an inject's clock times and
+# counts do not raise the words a log line must share to cite it
+# 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); a log that holds its calls open scores discipline 3 at most and records no decision
 # 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
@@ -97,9 +99,13 @@ _CAUSAL = re.compile(
 _REASONS = re.compile(
     _CAUSAL.pattern[:-3]
     + r"|consistent with|indicat\w*|suggests?|that is|this is|which is|means|evidence of|"
-    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?)\b",
+    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?|lines? up|tall(?:y|ies)|"
+    r"coincides? with|match(?:es)?)\b"
+    # A note's own reasoning: "> 189 nodes = all over", "pool full -> 503s".
+    r"|(?<=\w)\s=\s(?=\w)|\s?(?:->|→)\s?",
     re.I,
 )
+_FIGURE = re.compile(r"^[\d:./tz+-]+$")
 _DISMISS = re.compile(
     r"(\bnot (the |a )?(cause|culprit|related|relevant|involved|it)\b|\bunrelated\b|ruled? (it )?out|red herring|"
     r"irrelevant|\bnoise\b|\bbenign\b|coinciden\w*|\bignor\w*|no impact|\broutine\b|\bexpected\b|\bseparate\b|"
@@ -363,7 +369,9 @@ def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
     cited = []
     for inject in _signal_injects(ctx):
         terms = _terms(inject["text"])
-        need = max(2, math.ceil(0.3 * len(terms)))
+        # Clock times, dates and counts in an inject ("06:24", "2026-09-15", "173/191") pad it out; a line
+        # that cites it is judged against its words, and its figures count when quoted.
+        need = max(2, math.ceil(0.3 * len({t for t in terms if not _FIGURE.match(t)})))
         hit = next((s for s, t in own if len(t & terms) >= need), "")
         if hit:
             cited.append((inject, hit))

@@ -93,6 +93,10 @@ CASES = [
     ("cites_evidence", _log("10:00 Something is off.\n10:04 Asked around.\n10:06 Still looking."), False,
      "false positive: a log without the drill's evidence"),
     ("converges_on_cause", _log(OWN_LOG), True, "paraphrase: the cause in own words"),
+    ("converges_on_cause", _log("10:00 IC. orders 503s 22%.\n10:03 v4.29.0 deploy 09:49 lines up.\n"
+                                "10:05 v4.29.0 holds DB conn during integrations-service call = pool 43/43 dry.\n"
+                                "10:08 Rollback to v4.28.4."),
+     True, "paraphrase: a terse note that reasons with 'lines up' and '='"),
     ("converges_on_cause", _log("10:05 orders-service v4.29.0 keeps a DB connection while it calls "
                                 "integrations-service. Fits the connection pool running dry since the deploy."),
      True, "paraphrase: 'fits' as the hypothesis's verb"),

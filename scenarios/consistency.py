@@ -286,6 +286,32 @@ def key_text_has_no_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
     yield from walk(key, "$.answer_key")
 
 
+def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every string in a payload or key, leaving out log lines (a log is machine
+    output: its own invariants read it)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name != "logs":
+                yield from _strings(item, f"{path}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+
+
+# "Wright and Sons's": a name ending in s takes the apostrophe alone ("Sons'").
+_DOUBLE_POSSESSIVE = re.compile(r"\b[A-Z][\w-]*s's\b")
+
+
+@invariant(ALL_KINDS)
+def possessives_of_names_in_s_read_naturally(payload: dict, key: dict) -> Iterator[Finding]:
+    """A name ending in s takes a bare apostrophe: "Wright and Sons' account manager", not "Sons's"."""
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
+        if found := _DOUBLE_POSSESSIVE.search(text):
+            yield path, f"reads {found.group(0)!r}; a name ending in s takes the apostrophe alone"
+
+
 # --- log_investigation ----------------------------------------------------------------------------
 
 
@@ -1926,3 +1952,84 @@ def triage_severity_follows_the_scale(payload: dict, key: dict) -> Iterator[Find
             yield path, f"is {entry['severity']} for a question or request; the scale says SEV4"
         elif failure and entry["severity"] == "SEV4":
             yield path, "is SEV4 (no service impact) for a ticket about a failure"
+
+
+# What a severity reason can rest on, by the scale every kind states: customers' data or money at risk;
+# a customer left a way round (a workaround, a delay, some users); whom the failure hits.
+_DATA_AT_RISK = re.compile(
+    r"\bdata (?:or money )?(?:is )?at risk\b|\bmoney\b|\bcharged twice\b|\bunauthori[sz]ed access\b"
+    r"|\bpersonal data\b",
+    re.I,
+)
+_LESSER_IMPACT = re.compile(r"\bworkaround\b|\bdelay|\bpartial\b|\bsome users\b", re.I)
+_MANY_CUSTOMERS = re.compile(
+    r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bplatform-wide\b", re.I
+)
+_ONE_CUSTOMER = re.compile(
+    r"\bOnly .+ is affected\b|\bno other customer has reported\b|\bOne (?:customer|tenant)'s\b"
+)
+_SCALE_LEVELS = {"Critical": "SEV1", "Major": "SEV2", "Minor": "SEV3"}
+_GRADED_AS = re.compile(r"^(Critical|Major|Minor)\b")
+
+
+def _severity_against_the_scale(
+    severity: str, reason: str, path: str, *, one_customer: bool, enterprise_blocked: bool
+) -> Iterator[Finding]:
+    graded = _GRADED_AS.match(reason)
+    if graded and _SCALE_LEVELS[graded.group(1)] != severity:
+        yield path, f"is {severity} but its reason grades it {graded.group(1)}"
+    if severity == "SEV1" and one_customer and not enterprise_blocked and not _DATA_AT_RISK.search(reason):
+        yield (
+            path,
+            "is SEV1 for one customer whose data is not at risk and who is not an enterprise customer "
+            "fully blocked by their own words; the scale makes that SEV2 at most",
+        )
+    many = not one_customer and _MANY_CUSTOMERS.search(reason)
+    if severity in ("SEV3", "SEV4") and many and not _LESSER_IMPACT.search(reason):
+        yield (
+            path,
+            f"is {severity} for a failure of many customers that leaves them no workaround; the scale "
+            "makes that SEV2 at least",
+        )
+
+
+@invariant("triage_queue", "incident", "escalation_writeup")
+def severity_follows_the_stated_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's severity is the one the scale gives for what the scenario shows: SEV1 for one customer
+    only when their data or money is at risk or they are an enterprise customer who says they are fully
+    blocked; no SEV3 for a failure of many customers that leaves them no way round; and a reason that
+    names a level of the scale names the key's."""
+    if payload.get("kind") == "triage_queue" or "tickets" in payload:
+        for ticket in payload["tickets"]:
+            entry = key["tickets"].get(ticket["id"])
+            if entry is None or entry.get("root_cause") is None:
+                continue
+            shown = ticket_text(ticket)
+            yield from _severity_against_the_scale(
+                entry["severity"],
+                entry["severity_reason"],
+                f"$.answer_key.tickets.{ticket['id']}.severity",
+                one_customer=not _MANY_CUSTOMERS.search(shown),
+                enterprise_blocked=ticket["customer"]["tier"] == "enterprise" and states_fully_blocked(shown),
+            )
+    elif "injects" in payload:
+        shown = " ".join(inject["text"] for inject in payload["injects"])
+        reason = key.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            key["severity"],
+            reason,
+            "$.answer_key.severity",
+            one_customer=bool(_ONE_CUSTOMER.search(shown) or _ONE_CUSTOMER.search(reason)),
+            enterprise_blocked="(enterprise)" in shown and states_fully_blocked(shown),
+        )
+    elif "thread" in payload:
+        facts = key["facts"]
+        said = " ".join(m["body"] for m in payload["thread"] if m["role"] == "customer")
+        reason = facts.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            facts["severity"],
+            reason,
+            "$.answer_key.facts.severity",
+            one_customer=not _MANY_CUSTOMERS.search(reason),
+            enterprise_blocked=payload["customer"]["tier"] == "enterprise" and states_fully_blocked(said),
+        )

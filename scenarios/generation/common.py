@@ -59,15 +59,23 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     return payload
 
 
-def ticket_severity(world: World, ticket: dict) -> str:
-    """The failure's severity for this customer, unless their ticket says they are fully blocked: an
-    enterprise customer fully blocked is SEV1 whatever the failure's table says."""
-    from scenarios.consistency import states_fully_blocked, ticket_text
+def ticket_graded(world: World, ticket: dict) -> tuple[str, str]:
+    """(severity, clause of the scale) of the failure for this ticket's customer: what it does to them
+    as their words state it (an enterprise customer who says they are fully blocked is SEV1), and no
+    less than the incident's when many tenants fail, whoever reports it."""
+    from scenarios.consistency import ticket_text
 
-    shown = ticket_text(ticket)
-    if world.customer.tier == "enterprise" and states_fully_blocked(shown):
-        return "SEV1"
-    return world.severity
+    from .severity import SEVERITY_SCALE, severity_on_scale, stated_impact
+
+    impact = stated_impact(world.archetype["severity"]["ticket_impact"], ticket_text(ticket))
+    graded = [severity_on_scale(impact, tier=world.customer.tier)]
+    if world.many_tenants:
+        graded.append(world.incident_graded)
+    return min(graded, key=lambda pair: list(SEVERITY_SCALE).index(pair[0]))
+
+
+def ticket_severity(world: World, ticket: dict) -> str:
+    return ticket_graded(world, ticket)[0]
 
 
 def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:

@@ -6,7 +6,9 @@ nothing only the provider could know or do is in a customer's mouth."""
 
 from datetime import datetime
 
-from .common import MINUTE_MS, customer_ticket, kind_rng
+from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
+from .incident import scope_sentence
+from .severity import SEVERITY_SCALE, graded
 from .stories import text_at
 from .world import World, hex_id, iso_s
 
@@ -245,6 +247,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for number, message in enumerate(messages, start=1):
         message["id"] = f"M{number}"
     secret_message = next(m["id"] for m in messages if secret in m["body"])
+    severity, clause = ticket_graded(world, first)
 
     payload = {
         "kind": "escalation_writeup",
@@ -253,7 +256,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Write the escalation packet an engineer can act on without coming back to you: repro steps, "
             "expected and actual behaviour, environment and versions, request or trace ids, timestamps "
             "with timezone, impact, severity with a reason, workaround, and your ask. Handle anything "
-            "sensitive in the thread as your policy requires."
+            "sensitive in the thread as your policy requires. Severity scale: "
+            + " ".join(f"{level}: {text}" for level, text in SEVERITY_SCALE.items())
         ),
         "customer": customer.as_payload(),
         "ticket_id": first["id"],
@@ -272,8 +276,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "trace_ids": trace_ids,
             "onset": world.values["onset_utc"],
             "impact": {"records": records, "users": users, "tier": customer.tier},
-            "severity": world.severity,
-            "severity_reason": world.text(archetype["severity"]["reason"]),
+            "severity": severity,
+            "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
+            + scope_sentence(world),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
         },

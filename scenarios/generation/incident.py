@@ -1,8 +1,9 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
 from .common import MINUTE_MS, kind_rng
+from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, graded
 from .stories import saturation_at, text_at
-from .world import SEVERITY_RANK, World, iso_s
+from .world import World, iso_s
 
 ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
 UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
@@ -65,12 +66,19 @@ def alert_text(alert: dict) -> str:
     return f"{alert['metric']} {alert['value']}{window} (threshold {alert['threshold']})"
 
 
+def scope_sentence(world: World) -> str:
+    """Whom the failure hits, as a severity reason states it."""
+    if world.many_tenants:
+        return "Many customers are affected, enterprise ones among them."
+    return f"Only {world.customer.name} ({world.customer.tier}) is affected."
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
     # When many tenants fail, the drill says enterprise ones are among them before it asks for the severity.
     many_tenants = world.many_tenants
-    severity = world.incident_severity
+    severity, clause = world.incident_graded
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
     alert = first_alert(world, start_ms)
@@ -93,7 +101,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
-         f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),
+         f"Customer success: {world.customer.name} asked for an update"
+         + (" and says they are fully blocked" if clause == ENTERPRISE_BLOCKED else "")
+         + "; no other customer has reported anything like it."),
         (600, "metric", "Dashboard",
          f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + 600_000)}"),
         (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
@@ -127,7 +137,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     comms_options = rng.sample(_COMMS_OPTIONS, len(_COMMS_OPTIONS))
     comms_ids = {label: f"C{n}" for n, (label, _) in enumerate(comms_options, start=1)}
     decisions = [
-        ("D1", 60, "Declare the incident's severity.", [(s, s) for s in SEVERITY_RANK], (60, 60 + int(600 * scale))),
+        ("D1", 60, "Declare the incident's severity on this scale.",
+         [(s, f"{s}: {text}") for s, text in SEVERITY_SCALE.items()], (60, 60 + int(600 * scale))),
         ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in routes], (300, 300 + int(600 * scale))),
         ("D3", 480, "Choose the first mitigation.",
          [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)],
@@ -170,12 +181,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "severity": severity,
-        "severity_reason": world.text(archetype["severity"]["reason"])
-        + (
-            " Enterprise tenants are among those affected."
-            if many_tenants
-            else f" Only {world.customer.name} ({world.customer.tier}) is affected."
-        ),
+        "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
+        + scope_sentence(world),
         "route": archetype["route"],
         "decisions": {
             did: {"correct": correct[did], "unsafe": unsafe.get(did, []), "window_seconds": list(window)}

@@ -217,10 +217,12 @@ def text_at(world: World, template: str, t_ms: int) -> str:
     moment, not the catalog's fixed ones."""
     values = world.values | {"backlog_delay": backlog_delay(world, t_ms)}
     if world.archetype["id"] != "kafka_consumer_lag":
-        return render(template, values)
+        return render(template, values, salt=world.salt)
     values["lag_messages"] = str(lag_at(world, t_ms))
     elapsed = max(t_ms - world.trigger_ms, 1000)
-    return _AGE.sub(lambda m: f"{m.group(1)}{_age(elapsed)}{m.group(2)}", render(template, values))
+    return _AGE.sub(
+        lambda m: f"{m.group(1)}{_age(elapsed)}{m.group(2)}", render(template, values, salt=world.salt)
+    )
 
 
 def _kafka(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):

@@ -46,6 +46,7 @@ WORLD_PLACEHOLDERS = (
     "primary_service",
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_POSSESSIVE = re.compile(r"\{([a-z_][a-z0-9_]*)\}'s\b")
 
 _local = threading.local()
 
@@ -59,26 +60,36 @@ def seeded_faker(seed_text: str) -> Faker:
     return fake
 
 
-def render(text: str, values: dict[str, str], *, keep_slots: bool = False) -> str:
-    """Fill {name} placeholders; braces that are not a known name (JSON snippets) stay as they are.
+def possessive(name: str) -> str:
+    """ "Acme's", but "Wright and Sons'": a name ending in s takes the apostrophe alone."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def render(text: str, values: dict[str, str], *, keep_slots: bool = False, salt: str = "") -> str:
+    """Fill {name} placeholders ("{customer}'s" as the name's possessive); braces that are not a known
+    name (JSON snippets) stay as they are.
 
     A log template's per-line slots ({#invoice}, {#n:1-9}) are filled by the log generator, line by
-    line; anywhere else (an incident's inject quoting a log line) they get one stable value."""
+    line; anywhere else (an incident's inject quoting a log line) they get one stable value, drawn
+    from `salt` and the text: a world passes its own, so a figure differs from seed to seed."""
+    text = _POSSESSIVE.sub(
+        lambda m: possessive(values[m.group(1)]) if m.group(1) in values else m.group(0), text
+    )
     text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
     if "{#" in text and not keep_slots:
         from .logstream import fill_slots
 
-        text = fill_slots(text, random.Random(text))
+        text = fill_slots(text, random.Random(salt + text))
     return text
 
 
-def render_all(value, values: dict[str, str]):
+def render_all(value, values: dict[str, str], *, salt: str = ""):
     if isinstance(value, str):
-        return render(value, values)
+        return render(value, values, salt=salt)
     if isinstance(value, list):
-        return [render_all(item, values) for item in value]
+        return [render_all(item, values, salt=salt) for item in value]
     if isinstance(value, dict):
-        return {key: render_all(item, values) for key, item in value.items()}
+        return {key: render_all(item, values, salt=salt) for key, item in value.items()}
     return value
 
 
@@ -142,16 +153,29 @@ class World:
     trigger_ms: int
     values: dict
 
+    @property
+    def salt(self) -> str:
+        """What a figure drawn into a text (a {#n:lo-hi} slot outside a log) is seeded with besides the
+        text: the archetype and the seed, so the same text reads a different figure in another world."""
+        return f"{self.archetype['id']}|{self.seed}|"
+
     def text(self, template: str) -> str:
-        return render(template, self.values)
+        return render(template, self.values, salt=self.salt)
 
     def texts(self, value):
-        return render_all(value, self.values)
+        return render_all(value, self.values, salt=self.salt)
 
     @property
     def severity(self) -> str:
-        """The severity of this customer's ticket: by the archetype's table for the customer's tier."""
-        return self.archetype["severity"]["by_tier"][self.customer.tier]
+        """The severity of this customer's ticket on the scale: the failure's impact on them and their tier."""
+        return self.severity_graded[0]
+
+    @property
+    def severity_graded(self) -> tuple[str, str]:
+        """(severity, clause of the scale) of this customer's ticket."""
+        from .severity import severity_on_scale
+
+        return severity_on_scale(self.archetype["severity"]["ticket_impact"], tier=self.customer.tier)
 
     @property
     def many_tenants(self) -> bool:
@@ -159,9 +183,19 @@ class World:
 
     @property
     def incident_severity(self) -> str:
-        """The severity of the incident as a whole: a failure of many tenants reaches enterprise ones;
-        a failure of one tenant is as severe as that customer's tier makes it."""
-        return self.archetype["severity"]["by_tier"]["enterprise"] if self.many_tenants else self.severity
+        return self.incident_graded[0]
+
+    @property
+    def incident_graded(self) -> tuple[str, str]:
+        """(severity, clause of the scale) of the incident as a whole: a failure of many tenants by what it
+        does to the platform (its `incident_impact`, else what it does to each customer), whoever reports
+        it; a failure of one tenant as severe as it is for that customer."""
+        from .severity import severity_on_scale
+
+        if not self.many_tenants:
+            return self.severity_graded
+        severity = self.archetype["severity"]
+        return severity_on_scale(severity.get("incident_impact", severity["ticket_impact"]), many=True)
 
 
 def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:

@@ -287,7 +287,7 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
     texts = [inject["text"] for inject in generated.payload["injects"]]
 
-    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV1, standard SEV2
+    assert generated.answer_key["severity"] == "SEV2"  # blocked: SEV1 for an enterprise customer, else SEV2
     assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV2"]
     assert generated.answer_key["update_cadence_minutes"] == 60
     assert not any("enterprise" in text for text in texts), texts
@@ -295,9 +295,18 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     assert "(standard) is affected" in generated.answer_key["severity_reason"]
 
 
-def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announces_before_asking():
-    seed = _seed_with_tier("memory_leak_oom_restarts", "standard")
-    generated = generate("incident", "memory_leak_oom_restarts", seed, "medium")
+@pytest.mark.parametrize(
+    ("archetype_id", "severity"),
+    [("memory_leak_oom_restarts", "SEV2"), ("db_pool_exhaustion_after_deploy", "SEV1")],
+)
+def test_an_incident_of_many_tenants_is_graded_by_what_it_does_to_them_whoever_reports_it(
+    archetype_id, severity
+):
+    """A leak that breaks search for everyone is SEV2 (a core feature badly degraded) and an order API
+    failing for every tenant is SEV1 (production down for many customers), though a standard customer
+    opens the drill; the drill says enterprise customers are affected before it asks."""
+    seed = _seed_with_tier(archetype_id, "standard")
+    generated = generate("incident", archetype_id, seed, "medium")
     severity_asked_at = next(
         p["offset_seconds"] for p in generated.payload["decision_points"] if p["id"] == "D1"
     )
@@ -307,7 +316,8 @@ def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announc
         if inject["offset_seconds"] < severity_asked_at and "enterprise customers" in inject["text"]
     ]
 
-    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV2, standard SEV3
+    assert generated.answer_key["severity"] == severity
+    assert generated.answer_key["decisions"]["D1"]["correct"] == [severity]
     assert told_before, generated.payload["injects"]
 
 

@@ -1,0 +1,112 @@
+"""The linter's checks of what an answer key may claim: a severity the stated scale gives, causes and
+figures the candidate can see, words that fit the timeline. Each test breaks a generated scenario the
+way earlier generator versions did and expects the pack refused at the broken part."""
+
+import pytest
+
+from scenarios.consistency import lint
+from scenarios.generation import generate
+from scenarios.tests.test_consistency import _assert_path, _refused
+
+ARCHETYPE = "oauth_client_secret_expired"
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    kinds = ("triage_queue", "incident", "escalation_writeup", "postmortem", "customer_comms")
+    return {kind: generate(kind, ARCHETYPE, 11, "medium") for kind in kinds}
+
+
+@pytest.mark.parametrize(
+    "kind", ["triage_queue", "incident", "escalation_writeup", "postmortem", "customer_comms"]
+)
+def test_the_generated_scenarios_pass(scenarios, kind):
+    assert lint(kind, scenarios[kind].payload, scenarios[kind].answer_key) == []
+
+
+# --- possessives ----------------------------------------------------------------------------------
+
+
+def test_a_possessive_of_a_name_in_s_with_an_extra_s_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["timeline"][2]["text"] = "Detected: Wright and Sons's account manager, after a call."
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "payload.timeline[2].text", "Sons's")
+
+
+def test_a_possessive_of_a_name_in_s_with_a_bare_apostrophe_passes(scenarios):
+    postmortem = scenarios["postmortem"]
+    payload = {**postmortem.payload, "timeline": [dict(e) for e in postmortem.payload["timeline"]]}
+    payload["timeline"][2]["text"] = "Detected: Wright and Sons' account manager, after a call."
+    names = {v.invariant for v in lint("postmortem", payload, postmortem.answer_key)}
+    assert "possessives_of_names_in_s_read_naturally" not in names
+
+
+# --- severity on the stated scale -----------------------------------------------------------------
+
+
+def test_an_incident_graded_sev1_for_one_customers_degraded_feature_is_refused(scenarios):
+    def mutate(payload, key):
+        for inject in payload["injects"]:
+            inject["text"] = inject["text"].replace(" and says they are fully blocked", "")
+        key["severity"] = "SEV1"
+        key["decisions"]["D1"]["correct"] = ["SEV1"]
+        key["severity_reason"] = (
+            "One tenant's main workflow is unusable; others are unaffected. Only Acme is affected."
+        )
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.severity", "SEV2 at most")
+
+
+def test_an_escalation_graded_sev3_for_a_full_outage_of_many_is_refused(scenarios):
+    def mutate(payload, key):
+        key["facts"]["severity"] = "SEV3"
+        key["facts"]["severity_reason"] = (
+            "All tenants affected; users cannot reset passwords or accept invitations; core product "
+            "otherwise works; no data loss."
+        )
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.severity", "SEV2 at least"
+    )
+
+
+def test_a_triage_sev1_for_an_enterprise_ticket_that_does_not_say_it_is_blocked_is_refused(scenarios):
+    ticket_id = next(
+        tid for tid, entry in scenarios["triage_queue"].answer_key["tickets"].items() if entry["root_cause"]
+    )
+
+    def mutate(payload, key):
+        ticket = next(t for t in payload["tickets"] if t["id"] == ticket_id)
+        ticket["customer"]["tier"] = "enterprise"
+        ticket["subject"], ticket["body"] = "app very slow today", "orders page not loading"
+        ticket.pop("error_snippet", None)
+        entry = key["tickets"][ticket_id]
+        entry["tier"], entry["severity"] = "enterprise", "SEV1"
+        entry["severity_reason"] = "Critical by the scale: an enterprise customer fully blocked."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity",
+        "SEV2 at most",
+    )
+
+
+def test_a_reason_grading_another_level_than_the_severity_is_refused(scenarios):
+    def mutate(payload, key):
+        key["facts"]["severity"] = "SEV2"
+        key["facts"]["severity_reason"] = (
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists."
+        )
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.severity", "grades it Minor"
+    )
+
+
+def test_the_incident_and_the_escalation_state_the_scale_they_are_graded_on(scenarios):
+    options = [o["text"] for o in scenarios["incident"].payload["decision_points"][0]["options"]]
+    brief = scenarios["escalation_writeup"].payload["brief"]
+
+    assert options[0].startswith("SEV1: Critical: customers' data or money at risk")
+    assert "SEV3: Minor: partial impact" in brief

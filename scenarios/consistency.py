@@ -1208,7 +1208,8 @@ def injects_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
 def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     """A max partition lag stated in an inject is not below a partition's lag stated at that moment or
     before (a backlog drains no faster than its one consumer reads), and a text saying the data is
-    hours late needs a backlog (the import in the change log) at least an hour old when the drill starts."""
+    hours late needs a backlog (the import, in the change log or the logs) at least an hour old when the
+    drill starts."""
     injects = payload["injects"]
     partition = [
         (inject["offset_seconds"], _lag_figure(match.group(1)))
@@ -1229,7 +1230,7 @@ def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     started = _ms(payload["started_at"])
     for inject in injects:
         stamp = _STAMP.match(inject["text"])
-        if inject["kind"] != "change" or "import" not in inject["text"] or not stamp:
+        if inject["kind"] not in ("change", "log_excerpt") or "import" not in inject["text"] or not stamp:
             continue
         imported = _ms(stamp.group(0))
         if started - imported >= 3_600_000:
@@ -1400,6 +1401,116 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
             yield path, "is not an evidence item of the payload"
         elif _norm(item["text"]) in root:
             yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"
+
+
+# Every figure a key states: integers and decimals, alone or before a unit ("8s", "~4s", "24h"), not
+# those inside a name ("v2", "4xx", "0042_permission_model_v2").
+_FIGURE = re.compile(
+    r"(~|\babout |\baround )?(?<![\w.:-])(\d+(?:,\d{3})*(?:\.\d+)?) ?(ms|s|h)?(?![\w-])", re.I
+)
+_TO_MS = {"ms": 1, "s": 1000, "h": 3_600_000}
+
+
+def _durations_ms(text: str) -> list[float]:
+    return [
+        float(m.group(2).replace(",", "")) * _TO_MS[m.group(3).lower()]
+        for m in _FIGURE.finditer(text)
+        if m.group(3)
+    ]
+
+
+def unshown_figures(text: str, shown: str) -> list[str]:
+    """The figures of `text` that `shown` does not state. A duration may be stated in another unit
+    ("8s" for "8000ms"), and one given as approximate ("~4s") is shown by any within a quarter of it."""
+    shown_durations = _durations_ms(shown)
+    missing = []
+    for m in _FIGURE.finditer(_ISO_TIME.sub(" ", text)):
+        figure, unit = m.group(2), (m.group(3) or "").lower()
+        if _shown(figure, shown):
+            continue
+        if unit:
+            value = float(figure.replace(",", "")) * _TO_MS[unit]
+            slack = 0.25 if m.group(1) else 0.001
+            if any(abs(d - value) <= slack * value for d in shown_durations):
+                continue
+        missing.append(m.group(0).strip())
+    return missing
+
+
+_SPAN = re.compile(r"\b(\d+) (minutes|hours)\b")
+
+
+def _timeline_spans(payload: dict) -> set[int]:
+    """Every whole number of minutes between two moments of the incident record and timeline: "found 42
+    minutes in" is shown by a start and a detection 42 minutes apart."""
+    incident = payload.get("incident") or {}
+    moments = [
+        when(incident[f])
+        for f in ("started_at", "detected_at", "mitigated_at", "resolved_at")
+        if f in incident
+    ]
+    moments += [when(entry["at"]) for entry in payload.get("timeline", [])]
+    return {round(abs((b - a).total_seconds()) / 60) for a in moments for b in moments}
+
+
+def _spans_not_on_the_timeline(missing: list[str], text: str, spans: set[int]) -> list[str]:
+    """`missing` without the figures that are spans of the timeline ("42 minutes", "2 hours")."""
+    derived = {
+        figure
+        for m in _SPAN.finditer(text)
+        for figure in (m.group(1), m.group(0))
+        if any(abs(int(m.group(1)) * (60 if m.group(2) == "hours" else 1) - span) <= 1 for span in spans)
+    }
+    return [figure for figure in missing if figure not in derived]
+
+
+def _postmortem_shown(payload: dict) -> str:
+    """What the postmortem's writer sees: the incident record, the timeline and the evidence."""
+    incident = payload.get("incident") or {}
+    texts = [payload.get("title", ""), incident.get("summary", "")]
+    texts += [entry["text"] for entry in payload["timeline"]] + [item["text"] for item in payload["evidence"]]
+    return _norm("\n".join(texts))
+
+
+@invariant("postmortem")
+def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism (a daemon, a job, a header) in the key's root cause and
+    cause chain, and every figure and named mechanism in its contributing factors, is in the evidence,
+    the timeline or the incident record: the writer can only reason from what they are shown."""
+    shown = _postmortem_shown(payload)
+    spans = _timeline_spans(payload)
+    fields = [("root_cause", key["root_cause"], True)]
+    fields += [(f"cause_chain[{n}]", step, True) for n, step in enumerate(key.get("cause_chain", []))]
+    fields += [
+        (f"contributing_factors[{n}]", factor, False)
+        for n, factor in enumerate(key.get("contributing_factors", []))
+    ]
+    for field, text, every_fact in fields:
+        missing = (
+            unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown)
+        ) + unshown_figures(text, shown)
+        missing = _spans_not_on_the_timeline(missing, text, spans)
+        if missing:
+            yield (
+                f"$.answer_key.{field}",
+                f"names {missing[0]!r}, which neither the evidence nor the timeline shows",
+            )
+
+
+@invariant("incident")
+def incident_root_cause_rests_on_the_drill(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism of the key's root cause is in the drill: an inject, an
+    option or the title. A cause the responder cannot see is one they cannot converge on."""
+    shown = _norm(
+        "\n".join(
+            [payload.get("title", "")]
+            + [inject["text"] for inject in payload["injects"]]
+            + [option["text"] for point in payload["decision_points"] for option in point["options"]]
+        )
+    )
+    missing = unshown_key_claims(key["root_cause"], shown) + unshown_figures(key["root_cause"], shown)
+    if missing:
+        yield "$.answer_key.root_cause", f"names {missing[0]!r}, which no inject or option shows"
 
 
 # --- what a reader of the material can know -------------------------------------------------------
@@ -1635,7 +1746,8 @@ KEY_CLAIMS = tuple(
     (re.compile(claim, re.I), re.compile(support, re.I))
     for claim, support in (
         (r"\bKB article\b", r"\bKB\b|knowledge base"),
-        (r"\bchronyd\b|\btime sync daemon\b", r"chrony|time sync"),
+        (r"\bchronyd\b", r"chrony"),
+        (r"\btime sync daemon\b", r"chrony|time sync"),
         (r"\bexpired\b", r"expir"),
         (r"\bsecondary (?:e-mail |email )?provider\b", r"\bsecondary\b"),
         (r"\brunbook\b", r"\brunbook\b"),
@@ -1650,6 +1762,23 @@ KEY_CLAIMS = tuple(
         (r"\bDNS (?:clean-?up|provider change)\b", r"\bDNS provider\b|clean-?up"),
         (r"\bcursor format\b|\bold-format cursors?\b", r"\bcursor"),
         (r"\bcohort\b", r"\bcohort\b|\bflag\b|\brollout\b"),
+        (r"\bload balancer\b", r"\bload balancer\b"),
+        (r"\binventory sync\b", r"\binventory\b"),
+        (r"\bdate_trunc\b", r"\bdate_trunc\b"),
+        (r"\bpublic repositor", r"\brepositor"),
+        (r"\bIP allowlist\b", r"\ballowlist\b"),
+        (r"\brole editor\b", r"\brole editor\b"),
+        (r"\banaly[sz]e threshold\b|\bautoanalyze\b", r"\bautoanalyze\b|\banaly[sz]e\b"),
+        (r"\bSunset\b|\bDeprecation headers?\b", r"\bSunset\b|\bDeprecation\b"),
+        (
+            r"\b(?:read|open) transaction\b|\binside (?:a |an |the )?(?:\w+ )?transaction\b",
+            r"\btransaction\b",
+        ),
+        (r"\bcircuit breaker\b", r"\bcircuit breaker\b"),
+        (r"\bbulk topic\b", r"\bbulk topic\b"),
+        (r"\bin Python\b", r"\bPython\b"),
+        (r"\bbase image\b", r"\bbase image\b"),
+        (r"\breports:read\b", r"\breports:read\b"),
     )
 )
 

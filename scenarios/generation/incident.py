@@ -9,6 +9,10 @@ ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
 UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
 # Decision windows shrink with difficulty: a harder drill wants faster decisions.
 WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
+# When the failure's own log lines are released: the first before the change log, the rest before the
+# first mitigation is asked for (at 480 s).
+_SIGNAL_OFFSETS = (240, 285, 435, 465)
+_CHANGES = ("deploy", "config_change")
 _COMMS_OPTIONS = (
     ("acknowledge", "Post a status page update acknowledging the impact, with the next update time."),
     ("wait", "Wait until the root cause is confirmed before saying anything."),
@@ -97,7 +101,6 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (90, "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (240, "log_excerpt", "Log search", text_at(world, archetype["signal_logs"][0]["message"], start_ms + 240_000)),
         (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
@@ -111,11 +114,20 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         if many_tenants else
         (1500, "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
     ]  # fmt: skip
+    # Every line the failure logs, not only its first: the key's cause rests on what they show (a
+    # transaction held open, a node's clock offset), so the drill shows them all before the mitigation.
+    injects += [
+        (offset, "log_excerpt", "Log search", text_at(world, entry["message"], start_ms + offset * 1000))
+        for offset, entry in zip(_SIGNAL_OFFSETS, archetype["signal_logs"], strict=False)
+    ]
     trigger = archetype.get("trigger")
     if trigger:
-        injects.append(
-            (330, "change", "Change log", f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"]))
+        # A deploy or a config change is in the change log; an expiry, an outage or a burst of traffic
+        # is a line in the logs.
+        kind, source = (
+            ("change", "Change log") if trigger["kind"] in _CHANGES else ("log_excerpt", "Log search")
         )
+        injects.append((330, kind, source, f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"])))
     herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
     herring_injects = [
         (200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"]))

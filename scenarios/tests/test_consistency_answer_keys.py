@@ -4,7 +4,7 @@ way earlier generator versions did and expects the pack refused at the broken pa
 
 import pytest
 
-from scenarios.consistency import lint
+from scenarios.consistency import lint, unshown_figures
 from scenarios.generation import generate
 from scenarios.tests.test_consistency import _assert_path, _refused
 
@@ -110,3 +110,42 @@ def test_the_incident_and_the_escalation_state_the_scale_they_are_graded_on(scen
 
     assert options[0].startswith("SEV1: Critical: customers' data or money at risk")
     assert "SEV3: Minor: partial impact" in brief
+
+
+# --- keys rest on what the candidate sees ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "named"),
+    [
+        ("The node pool was rolled to a new base image in which chronyd was not enabled.", "chronyd"),
+        ("A new inventory sync job on the customer side started 33 workers.", "inventory sync"),
+        ("The client secret was issued with a 365-day lifetime and no rotation reminder.", "365"),
+    ],
+)
+def test_a_postmortem_cause_the_evidence_never_shows_is_refused(scenarios, step, named):
+    def mutate(payload, key):
+        key["cause_chain"][0] = step
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "answer_key.cause_chain[0]", named)
+
+
+def test_a_postmortem_figure_in_a_contributing_factor_the_timeline_never_shows_is_refused(scenarios):
+    def mutate(payload, key):
+        key["contributing_factors"][0] = "Failover was manual and took 40 minutes to approve."
+
+    _assert_path(_refused(scenarios, "postmortem", mutate), "answer_key.contributing_factors[0]", "40")
+
+
+def test_figures_in_another_unit_or_given_as_approximate_count_as_shown():
+    shown = "timed out after 8000ms; transaction held open 4210ms; 1,250 records"
+
+    assert unshown_figures("The client timed out at 8s after ~4s of waiting on 1250 records.", shown) == []
+    assert unshown_figures("It waited 9s.", shown) == ["9s"]
+
+
+def test_an_incident_root_cause_naming_a_host_no_inject_shows_is_refused(scenarios):
+    def mutate(payload, key):
+        key["root_cause"] = "The certificate of hooks.example-shop.com expired."
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.root_cause", "hooks.example-shop.com")

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scenarios.generation.logstream import LogLines
 
@@ -300,6 +300,17 @@ def _strings(value, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{n}]")
 
 
+_TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
+
+
+@invariant(ALL_KINDS)
+def payload_has_no_unfilled_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
+    """What the candidate reads has no template field left in it ("{requests_today} requests today")."""
+    for path, text in _strings(payload, "$.payload"):
+        if found := _TEMPLATE_FIELD.search(text):
+            yield path, f"reads {found.group(0)!r}, a placeholder left unfilled"
+
+
 # "Wright and Sons's": a name ending in s takes the apostrophe alone ("Sons'").
 _DOUBLE_POSSESSIVE = re.compile(r"\b[A-Z][\w-]*s's\b")
 
@@ -310,6 +321,102 @@ def possessives_of_names_in_s_read_naturally(payload: dict, key: dict) -> Iterat
     for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
         if found := _DOUBLE_POSSESSIVE.search(text):
             yield path, f"reads {found.group(0)!r}; a name ending in s takes the apostrophe alone"
+
+
+# A customer saying what a UTC-day bucket does to their local times: "orders placed after 17:00 our
+# time move to the next day", "the evening orders move to the next day".
+_SHIFT_HOURS = re.compile(
+    r"\b(after|before) ~?(\d{1,2})(?::(\d\d))? ?(am|pm)? our time (?:show up on|move to|land on) "
+    r"(the next day|the day before|the previous day)",
+    re.I,
+)
+_SHIFT_PART = re.compile(
+    r"\b(evening|early-morning|morning) orders move to (the next day|the day before)", re.I
+)
+
+
+def _zone_shift_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """West of UTC a UTC day starts in the local evening (what comes after it lands on the next day);
+    east of UTC in the local morning (what comes before it lands on the day before)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    if zone is None:
+        return
+    offset = utc_offset(zone, moment)
+    west = offset < 0
+    edge = 24 + offset if west else offset
+    for match in _SHIFT_HOURS.finditer(text):
+        side, hour, minute, meridiem, day = match.groups()
+        stated = int(hour) % 12 + (12 if (meridiem or "").lower() == "pm" else 0) if meridiem else int(hour)
+        stated += int(minute or 0) / 60
+        right = (side.lower(), day.lower() == "the next day") == (
+            ("after", True) if west else ("before", False)
+        )
+        if not right or abs(stated - edge) > 1:
+            yield (
+                path,
+                f"says orders {match.group(0)!r}, but a UTC day starts at {int(edge):02d}:{round(edge % 1 * 60):02d} "
+                f"in {zone} (UTC{offset:+g}), so orders "
+                + ("after it move to the next day" if west else "before it move to the day before"),
+            )
+    for match in _SHIFT_PART.finditer(text):
+        if (match.group(1).lower() == "evening") != west or (
+            match.group(2).lower() == "the next day"
+        ) != west:
+            yield path, f"says {match.group(0)!r}, the wrong way round for {zone} (UTC{offset:+g})"
+
+
+# A day's row in a pasted export: "2026-07-29,412,38211.40".
+_DAY_ROW = re.compile(r"^\s*(\d{4}-\d\d-\d\d),\d+", re.M)
+
+
+def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """A day's total is for a day that has ended: by UTC (the export's buckets) and, when the customer
+    names their time zone, by their own clock (the dashboard's days)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    offset = utc_offset(zone, moment) if zone else 0
+    for match in _DAY_ROW.finditer(text):
+        day = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+        ends = day + timedelta(days=1, hours=max(0, -offset))
+        if moment < ends:
+            yield (
+                path,
+                f"gives a whole day's total for {match.group(1)}, a day that has not ended when it is written",
+            )
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def time_zone_shifts_go_the_zone_s_way(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says which local orders land on which day of a UTC-bucketed report says it the
+    way their time zone makes it happen: evening orders move to the next day west of UTC, early-morning
+    orders to the day before east of it."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _zone_shift_findings(text, moment, path)
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer pasting an export's daily totals pastes days that are over: today's total, a few
+    hours into the day, is no whole day's figure."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _whole_day_findings(text, moment, path)
+
+
+def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
+    """(text, when it was written, path) of what customers write: tickets and their thread messages."""
+    if "tickets" in payload:
+        for n, ticket in enumerate(payload["tickets"]):
+            yield ticket_text(ticket), when(ticket["received_at"]), f"$.payload.tickets[{n}]"
+    elif "thread" in payload:
+        for n, message in enumerate(payload["thread"]):
+            if message["role"] == "customer":
+                yield message["body"], when(message["sent_at"]), f"$.payload.thread[{n}].body"
+    elif "ticket" in payload:
+        ticket = payload["ticket"]
+        yield ticket_text(ticket), when(ticket["received_at"]), "$.payload.ticket"
 
 
 # --- log_investigation ----------------------------------------------------------------------------

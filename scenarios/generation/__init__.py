@@ -48,7 +48,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # ("Node the affected node", "by tenant the customer's tenant", "(the tenant timezone)").
     # 14: severity by the scale every kind states, its reason naming the clause it rests on (an enterprise
     # customer is SEV1 only when their ticket says they are fully blocked); a name ending in s takes a bare
-    # apostrophe; root causes name only what their scenario can show (no date_trunc, no 400 for a 4xx).
+    # apostrophe; root causes name only what their scenario can show (no date_trunc, no 400 for a 4xx); a
+    # report customer lives in the tenant's time zone and says which orders move which way for it,
+    # pasting only days that have ended; today's usage fits the hours since the onset.
     "triage_queue": 14,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
@@ -88,7 +90,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # integration only on the customer's requests); the ticket arrives a drawn 6-35 minutes after the onset.
     # 12: severity by the scale every kind states (a delay SEV3, a core feature badly degraded SEV2 for any
     # tier, a failure of many tenants no less than its incident); red herrings' figures drawn per line,
-    # not stamped; the webhook trigger names the endpoint's host; root causes name only what is shown.
+    # not stamped; the webhook trigger names the endpoint's host; root causes name only what is shown; the
+    # ticket of a report in another time zone and of a leaked key's usage as the incident kinds have it.
     "log_investigation": 12,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
@@ -103,7 +106,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # words: noticing it is the candidate's part.
     # 9: the brief states the severity scale; a failure of many tenants is as severe as its incident,
     # whoever reports it, and the reason names the clause of the scale; L1 notes state what the key's
-    # repro and workaround rest on (an open circuit breaker, a key with no IP allowlist).
+    # repro and workaround rest on (an open circuit breaker, a key with no IP allowlist); impact counts drawn
+    # per seed from what the failure can have touched by then (no stamped 9,600); restarts and today's
+    # usage fit the hours since the onset; a report's repro time is on the wrong side of the UTC day.
     "escalation_writeup": 9,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.

@@ -37,13 +37,18 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     that long after the onset (see consistency.minutes_needed)."""
     from scenarios.consistency import minutes_needed
 
+    from .stories import text_at
+
     ticket = world.archetype["ticket"]
     bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
-    subject = world.text(rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS))
-    body = world.text(rng.choice(bodies)).strip()
-    need = minutes_needed(f"{subject}\n{body}")
+    subject_template = rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS)
+    body_template = rng.choice(bodies)
+    need = minutes_needed(f"{world.text(subject_template)}\n{world.text(body_template)}")
     if need and received_ms < world.onset_ms + need * MINUTE_MS:
         received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
+    # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written.
+    subject = text_at(world, subject_template, received_ms)
+    body = text_at(world, body_template, received_ms).strip()
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
@@ -55,7 +60,7 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
         "body": body,
     }
     if clear and ticket.get("error_snippet"):
-        payload["error_snippet"] = world.text(ticket["error_snippet"]).strip()
+        payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
 
 

@@ -4,6 +4,7 @@ Each archetype words its own thread (how the customer shows the failing calls, w
 what they tried, what L1 saw when reproducing), so every fact the key expects is in the thread and
 nothing only the provider could know or do is in a customer's mouth."""
 
+import math
 from datetime import datetime
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
@@ -93,6 +94,20 @@ def _secret(kind: str, world: World, rng) -> str:
     return _SECRET_FORMATS[kind](rng)
 
 
+# What a customer's impact counts are drawn from when the archetype gives no range of its own.
+_RECORDS = (30, 3_000)
+_USERS = (3, 80)
+
+
+def _count(rng, bounds) -> int:
+    """A count a customer estimates, drawn per seed from `bounds`, evenly over its orders of magnitude
+    (as likely 40 as 400 in [10, 1000]) and, from a hundred up, rounded as people round ("about 1,300")."""
+    low, high = bounds
+    value = math.exp(rng.uniform(math.log(max(low, 1)), math.log(max(high, 1))))
+    digits = max(0, len(str(int(value))) - 2)
+    return max(low, min(high, round(value, -digits)))
+
+
 def _change_log_line(world: World) -> str:
     """What the change log says of the service's versions: a deploy at its time, else last week's release."""
     service = world.values["primary_service"]
@@ -129,12 +144,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     records = (
         int(world.values[spec["impact_records"]])
         if spec.get("impact_records")
-        else rng.choice((37, 120, 412, 1_250, 3_800, 9_600))
+        else _count(rng, spec.get("records", _RECORDS))
     )
     users = (
         int(world.values[spec["impact_users"]])
         if spec.get("impact_users")
-        else rng.choice((4, 12, 35, 80, 240))
+        else _count(rng, spec.get("users", _USERS))
     )
     secret_kind = spec["secret_kind"]
     secret = _secret(secret_kind, world, rng)
@@ -169,7 +184,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Re: " + first["subject"],
             f"{world.text(spec['calls_intro'])} {request_ids[0]} and {request_ids[1]} "
             f"(trace {trace_ids[0]}). It started around {world.values['onset_local']}. {impact}\n\n"
-            + world.text(archetype["ticket"].get("error_snippet", ""))
+            + text_at(world, archetype["ticket"].get("error_snippet", ""), at + 26 * MINUTE_MS)
             + "\n\n"
             + _SECRET_LINES[secret_kind].format(
                 host=host,

@@ -14,6 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from scenarios.generation import world
+from scenarios.generation.stories import story_placeholders
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 ARCHETYPES_PATH = CATALOG_DIR / "archetypes.yaml"
@@ -110,7 +111,10 @@ def test_placeholders_are_world_or_facts():
                 if name not in WORLD_PLACEHOLDERS:
                     problems.append(f"{path}: {{{name}}}")
     for arche in archetypes():
-        allowed = WORLD_PLACEHOLDERS | set(arche.get("facts", {}))
+        allowed = WORLD_PLACEHOLDERS | story_placeholders(arche["id"])
+        allowed |= {
+            p for name, spec in arche.get("facts", {}).items() for p in world.fact_placeholders(name, spec)
+        }
         for path, text in iter_strings(arche, f"$.{arche['id']}"):
             # The customer's impact names the counts the escalation key expects.
             here = allowed | ({"records", "users"} if path.endswith(".escalation.customer_impact") else set())

@@ -6,6 +6,7 @@ import pytest
 
 from scenarios.consistency import lint, unshown_figures
 from scenarios.generation import generate
+from scenarios.generation.world import build_world
 from scenarios.tests.test_consistency import _assert_path, _refused
 
 ARCHETYPE = "oauth_client_secret_expired"
@@ -149,3 +150,53 @@ def test_an_incident_root_cause_naming_a_host_no_inject_shows_is_refused(scenari
         key["root_cause"] = "The certificate of hooks.example-shop.com expired."
 
     _assert_path(_refused(scenarios, "incident", mutate), "answer_key.root_cause", "hooks.example-shop.com")
+
+
+# --- a report's days and time zones -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report():
+    """An escalation of the report bug from a customer in Sydney (UTC+10/+11)."""
+    seed = next(
+        s
+        for s in range(50)
+        if build_world("report_timezone_bug", s).values["tenant_timezone"] == "Australia/Sydney"
+    )
+    return {"escalation_writeup": generate("escalation_writeup", "report_timezone_bug", seed, "medium")}
+
+
+def test_the_report_escalation_passes(report):
+    scenario = report["escalation_writeup"]
+    assert lint("escalation_writeup", scenario.payload, scenario.answer_key) == []
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Reporting bug: orders placed after ~5pm our time show up on the next day in the daily CSV.",
+        "It looks like the evening orders move to the next day.",
+    ],
+)
+def test_sydney_orders_said_to_move_to_the_next_day_are_refused(report, said):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += f"\n{said} Our time zone is Australia/Sydney."
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "Australia/Sydney")
+
+
+def test_a_daily_total_for_a_day_that_has_not_ended_is_refused(report):
+    def mutate(payload, key):
+        today = payload["thread"][0]["sent_at"][:10]
+        payload["thread"][0]["body"] += (
+            f"\n\ndate,orders,revenue\n{today},377,35102.10     <- dashboard shows 408"
+        )
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "has not ended")
+
+
+def test_an_unfilled_placeholder_in_what_the_candidate_reads_is_refused(report):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nUsage: {requests_today} requests today"
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "{requests_today}")

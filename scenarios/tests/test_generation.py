@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from scenarios.canonical import canonical_json
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.consistency import message_template
-from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
+from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate, world
+from scenarios.generation.world import build_world
 from scenarios.packs import payload_validator
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -483,3 +485,38 @@ def test_a_vague_triage_ticket_is_keyed_to_ask_for_its_missing_facts():
     for entry in vague:
         assert entry["route"] == "L2"
         assert entry["next_steps"][0].startswith("Ask the customer for ")
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "offset"),
+    [
+        (
+            "Australia/Sydney",
+            "2026-04-04T12:00:00+00:00",
+            11,
+        ),  # daylight time ends on the first Sunday of April
+        ("Australia/Sydney", "2026-04-05T17:00:00+00:00", 10),
+        ("Australia/Sydney", "2026-10-04T17:00:00+00:00", 11),  # and starts on the first Sunday of October
+        ("America/Los_Angeles", "2026-03-08T09:00:00+00:00", -8),  # second Sunday of March, 02:00 local
+        ("America/Los_Angeles", "2026-03-08T11:00:00+00:00", -7),
+        ("America/New_York", "2026-11-01T07:00:00+00:00", -5),  # first Sunday of November
+        ("Asia/Tokyo", "2026-07-01T00:00:00+00:00", 9),
+    ],
+)
+def test_a_tenant_time_zone_has_its_offset_of_the_day(zone, moment, offset):
+    assert world.utc_offset(zone, datetime.fromisoformat(moment)) == offset
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_report_customer_lives_in_the_tenant_time_zone_and_pastes_only_whole_days(seed):
+    generated = generate("escalation_writeup", "report_timezone_bug", seed, "medium")
+    values = build_world("report_timezone_bug", seed).values
+    offset = values["tenant_timezone_offset"]
+    thread = "\n".join(m["body"] for m in generated.payload["thread"])
+    sent = datetime.fromisoformat(generated.payload["thread"][0]["sent_at"].replace("Z", "+00:00"))
+    local_today = (sent + timedelta(hours=world.utc_offset(values["tenant_timezone"], sent))).date()
+    days = re.findall(r"^(\d{4}-\d\d-\d\d),\d+", thread, re.M)
+
+    assert values["onset_local"].endswith(f"({offset})")
+    assert ("next day" in values["tenant_timezone_moved"]) == offset.startswith("UTC-")
+    assert days and all(datetime.fromisoformat(day).date() < local_today for day in days)

@@ -151,6 +151,9 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    (re.compile(r"\bhours (?:late|behind|stale)\b"), 60, None),
+    (re.compile(r"\bfor (?:several |many )?hours\b|\btakes? hours\b"), 120, None),
+    (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
     (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
@@ -213,8 +216,38 @@ def _ticket_story(ticket: dict, path: str, *, onset: datetime) -> Iterator[Findi
             yield from _relative_time_findings(ticket[part], f"{path}.{part}", minutes_since_onset=minutes)
 
 
+# What a subject can be about, and the words its body must use to be about the same: a subject about
+# invitations over a body about password resets is two tickets' halves.
+SUBJECT_TOPICS = tuple(
+    (re.compile(subject, re.I), re.compile(body, re.I))
+    for subject, body in (
+        (r"\binvit", r"\binvit"),
+        (r"\bpassword\b|\breset\b", r"\bpassword|\breset"),
+        (r"\bmigrat", r"\bmigrat|\bimport"),
+        (r"\binventory\b", r"\binventory\b"),
+        (r"\bhalf\b", r"\bhalf\b|\b50 ?%"),
+        (r"\bSSO\b", r"\bSSO\b|\bSAML\b"),
+        (r"\bcursor\b|\bpage \d\b|\bpagination\b", r"cursor|\bpage\b"),
+        (r"\bexports?\b", r"\bexport"),
+        (r"\bwebhooks?\b", r"\bwebhook"),
+        (r"\bsearch\b", r"\bsearch"),
+        (r"\bcharged twice\b|\bduplicate\b", r"\btwice\b|\btwo identical\b|\bduplicate"),
+    )
+)
+
+
+def subject_topics_missing(subject: str, body: str) -> list[str]:
+    """What `subject` is about that `body` never mentions."""
+    return [
+        m.group(0)
+        for topic, support in SUBJECT_TOPICS
+        if (m := topic.search(subject)) and not support.search(body)
+    ]
+
+
 def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
-    """An HTTP status the subject names must be the one the body or the pasted error shows."""
+    """An HTTP status the subject names must be the one the body or the pasted error shows, and what
+    the subject is about (invitations, a migration, SSO) the body is about too."""
     subject_codes = set(_STATUS_CODE.findall(ticket["subject"]))
     shown = ticket["body"] + " " + ticket.get("error_snippet", "")
     body_codes = set(_STATUS_CODE.findall(shown))
@@ -223,6 +256,9 @@ def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
             f"{path}.subject",
             f"names HTTP {', '.join(sorted(subject_codes))} but the body shows {', '.join(sorted(body_codes))}",
         )
+    missing = subject_topics_missing(ticket["subject"], shown)
+    if missing:
+        yield f"{path}.subject", f"is about {missing[0]!r}, which the body never mentions"
 
 
 # --- every kind -----------------------------------------------------------------------------------
@@ -403,6 +439,34 @@ def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Itera
     hours into the day, is no whole day's figure."""
     for text, moment, path in _customer_texts(payload):
         yield from _whole_day_findings(text, moment, path)
+
+
+@invariant("escalation_writeup")
+def escalation_subject_agrees_with_its_body(payload: dict, key: dict) -> Iterator[Finding]:
+    """The customer's first message is about what its subject says."""
+    first = next((n for n, m in enumerate(payload["thread"]) if m["role"] == "customer"), None)
+    if first is not None:
+        yield from _subject_agrees_with_body(payload["thread"][first], f"$.payload.thread[{first}]")
+
+
+# A local time the customer states ("since about 15:20 (UTC+02:00)") and the part of the day they
+# name: "this morning" is before noon on their clock.
+_LOCAL_TIME = re.compile(r"\b(\d\d):(\d\d) \(UTC[+-]\d\d:\d\d\)")
+_DAY_PARTS = ((re.compile(r"\bthis morning\b", re.I), range(0, 12)),
+              (re.compile(r"\bthis afternoon\b", re.I), range(12, 18)),
+              (re.compile(r"\bthis evening\b|\btonight\b", re.I), range(17, 24)))  # fmt: skip
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says it began at 15:20 their time does not say it began "this morning"."""
+    for text, _, path in _customer_texts(payload):
+        stated = _LOCAL_TIME.search(text)
+        if stated is None:
+            continue
+        for part, hours in _DAY_PARTS:
+            if (found := part.search(text)) and int(stated.group(1)) not in hours:
+                yield path, f"says {found.group(0)!r} of a problem that began at {stated.group(0)}"
 
 
 def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
@@ -1469,6 +1533,37 @@ def red_herring_injects_exist(payload: dict, key: dict) -> Iterator[Finding]:
             yield path, f"{inject_id} is not an inject of the payload"
         elif _norm(injects[inject_id]["text"]) in root:
             yield path, f"{inject_id} states the root cause; a red herring is not the cause"
+
+
+@invariant("customer_comms", "incident")
+def stated_durations_fit_the_timeline(payload: dict, key: dict) -> Iterator[Finding]:
+    """How long a text says the problem has lasted fits how long it has: "ignored for hours" or "hours
+    late" is not written minutes after it began. An update is read at its moment (a timeline entry at
+    its time, the rest at now); a drill's inject when it is released, counted from the earliest moment
+    the drill shows (its start, or a change before it)."""
+    if "injects" in payload:
+        started = when(payload["started_at"])
+        stamps = [when(m.group(0)) for i in payload["injects"] for m in [_STAMP.match(i["text"])] if m]
+        began = min([started, *stamps])
+        texts = [("$.payload.title", payload["title"], started)] + [
+            (f"$.payload.injects[{n}].text", i["text"], started + timedelta(seconds=i["offset_seconds"]))
+            for n, i in enumerate(payload["injects"])
+        ]
+    else:
+        began = when(payload["incident"]["started_at"])
+        now = when(payload["now"])
+        texts = [("$.payload.title", payload["title"], now), ("$.payload.brief", payload["brief"], now)]
+        texts += [
+            (f"$.payload.{f}[{n}]", t, now) for f in ("known", "unknown") for n, t in enumerate(payload[f])
+        ]
+        texts += [
+            (f"$.payload.timeline[{n}].text", e["text"], when(e["at"]))
+            for n, e in enumerate(payload["timeline"])
+        ]
+    for path, text, moment in texts:
+        yield from _relative_time_findings(
+            text, path, minutes_since_onset=(moment - began).total_seconds() / 60
+        )
 
 
 # --- postmortem -----------------------------------------------------------------------------------

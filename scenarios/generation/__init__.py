@@ -50,7 +50,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # customer is SEV1 only when their ticket says they are fully blocked); a name ending in s takes a bare
     # apostrophe; root causes name only what their scenario can show (no date_trunc, no 400 for a 4xx); a
     # report customer lives in the tenant's time zone and says which orders move which way for it,
-    # pasting only days that have ended; today's usage fits the hours since the onset.
+    # pasting only days that have ended; today's usage fits the hours since the onset; a subject is about
+    # what its body is about (no invitations over password resets); "this morning" only of a morning.
     "triage_queue": 14,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
@@ -68,7 +69,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # what it does to them, whoever reports it; one tenant's as it is for that customer; the reason names
     # the clause. Every line the failure logs is an inject (not only the first), an expiry, outage or
     # burst of traffic is a log line rather than a change-log entry, and the root cause names only what
-    # the drill shows.
+    # the drill shows; settings are "not applied", not "ignored for hours" minutes after a change.
     "incident": 12,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
@@ -108,7 +109,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # whoever reports it, and the reason names the clause of the scale; L1 notes state what the key's
     # repro and workaround rest on (an open circuit breaker, a key with no IP allowlist); impact counts drawn
     # per seed from what the failure can have touched by then (no stamped 9,600); restarts and today's
-    # usage fit the hours since the onset; a report's repro time is on the wrong side of the UTC day.
+    # usage fit the hours since the onset; a report's repro time is on the wrong side of the UTC day; the
+    # first message's subject is about what it says.
     "escalation_writeup": 9,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
@@ -128,7 +130,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # one of the archetype's own red herrings, drawn per seed.
     # 6: catalog wording shared with other kinds; customers' reports name no internal detail.
     # 7: the incident's severity by the scale every kind states; a name ending in s takes a bare apostrophe;
-    # a suspect's figures are drawn per seed.
+    # a suspect's figures are drawn per seed; what is known states no duration the timeline has not run.
     "customer_comms": 7,
 }
 MAX_LOG_LINES = 1_000_000

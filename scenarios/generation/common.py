@@ -2,6 +2,7 @@
 
 import random
 import re
+from datetime import UTC, datetime, timedelta
 
 from .world import World, hex_id, iso_ms, iso_s
 
@@ -35,7 +36,7 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
 
     The ticket arrives no earlier than its own words allow: "for the last hour" is written at least
     that long after the onset (see consistency.minutes_needed)."""
-    from scenarios.consistency import minutes_needed
+    from scenarios.consistency import minutes_needed, subject_topics_missing
 
     from .stories import text_at
 
@@ -43,12 +44,23 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
     subject_template = rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS)
     body_template = rng.choice(bodies)
+    if clear and subject_topics_missing(world.text(subject_template), world.text(body_template)):
+        # A subject about invitations does not head a body about password resets.
+        subject_template = next(
+            (
+                t
+                for t in ticket["subjects"]
+                if not subject_topics_missing(world.text(t), world.text(body_template))
+            ),
+            subject_template,
+        )
     need = minutes_needed(f"{world.text(subject_template)}\n{world.text(body_template)}")
     if need and received_ms < world.onset_ms + need * MINUTE_MS:
         received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
-    # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written.
-    subject = text_at(world, subject_template, received_ms)
-    body = text_at(world, body_template, received_ms).strip()
+    # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written,
+    # and "this morning" is said only of a morning on the customer's clock.
+    subject = fit_day_parts(world, text_at(world, subject_template, received_ms))
+    body = fit_day_parts(world, text_at(world, body_template, received_ms)).strip()
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
@@ -62,6 +74,20 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     if clear and ticket.get("error_snippet"):
         payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
+
+
+_THIS_MORNING = re.compile(r"\b(since )?this morning\b")
+
+
+def fit_day_parts(world: World, text: str) -> str:
+    """A customer's "this morning" for a problem that began in their afternoon or evening reads
+    "today" ("since earlier today")."""
+    local = datetime.fromtimestamp(world.onset_ms / 1000, tz=UTC) + timedelta(
+        hours=world.customer.utc_offset_hours
+    )
+    if local.hour < 12:
+        return text
+    return _THIS_MORNING.sub(lambda m: "since earlier today" if m.group(1) else "today", text)
 
 
 def ticket_graded(world: World, ticket: dict) -> tuple[str, str]:

@@ -7,7 +7,7 @@ grows; a failure of one tenant is told to that customer alone."""
 
 from scenarios.consistency import states_a_cause
 
-from .common import MINUTE_MS, kind_rng
+from .common import MINUTE_MS, fit_day_parts, kind_rng
 from .incident import alert_text, first_alert
 from .world import World, iso_s, possessive
 
@@ -50,7 +50,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         )
     # The customer's report in the customer's words (a ticket subject), not the story's own account of
     # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
-    report = world.text(rng.choice(archetype["ticket"]["subjects"]))
+    report = fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))
     timeline += [
         {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
          "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},

@@ -1,6 +1,6 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
-from .common import MINUTE_MS, kind_rng
+from .common import MINUTE_MS, fit_day_parts, kind_rng
 from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, graded
 from .stories import saturation_at, text_at
 from .world import World, iso_s
@@ -99,7 +99,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     injects = [
         opening,
         (90, "customer_report", "Support queue",
-         f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
+         f"{world.customer.name} ({world.customer.tier}): " + fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
         (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else

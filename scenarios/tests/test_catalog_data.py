@@ -313,3 +313,17 @@ def test_safe_mitigations_mitigate_and_follow_up_steps_are_kept_apart():
     ]
     assert not misfiled, "safe steps that mitigate nothing:\n" + "\n".join(misfiled)
     assert all(a["mitigations"]["safe"] for a in archetypes())
+
+
+def test_every_clear_ticket_body_has_a_subject_about_it():
+    """The generator heads a body with a subject about the same thing (not invitations over password
+    resets): each clear body needs one among its archetype's subjects."""
+    from scenarios.consistency import subject_topics_missing
+
+    problems = [
+        f"{arche['id']}.ticket.bodies_clear[{n}]"
+        for arche in archetypes()
+        for n, body in enumerate(arche["ticket"]["bodies_clear"])
+        if all(subject_topics_missing(subject, body) for subject in arche["ticket"]["subjects"])
+    ]
+    assert not problems, problems

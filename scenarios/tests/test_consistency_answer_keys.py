@@ -200,3 +200,47 @@ def test_an_unfilled_placeholder_in_what_the_candidate_reads_is_refused(report):
         payload["thread"][0]["body"] += "\nUsage: {requests_today} requests today"
 
     _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "{requests_today}")
+
+
+# --- subjects and bodies, durations and times of day ----------------------------------------------
+
+
+def test_a_triage_subject_about_another_feature_than_its_body_is_refused(scenarios):
+    def mutate(payload, key):
+        ticket = payload["tickets"][0]
+        ticket["subject"] = "No invitation emails - new users can't join"
+        ticket["body"] = "Since this morning none of our users receive password reset e-mails."
+        ticket.pop("error_snippet", None)
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), "payload.tickets[0].subject", "invit")
+
+
+def test_an_escalation_subject_about_another_feature_than_its_body_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][0]["subject"] = "No invitation emails - new users can't join"
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "payload.thread[0].subject", "invit")
+
+
+def test_an_update_saying_for_hours_half_an_hour_in_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["known"][0] = "Settings saved since the start are stored but ignored for several hours."
+        key["known"] = payload["known"]
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.known[0]", "for several hours")
+
+
+def test_a_drill_opening_with_hours_of_failure_minutes_in_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["title"] = "Incident drill: saved settings are ignored by the API for hours."
+
+    _assert_path(_refused(scenarios, "incident", mutate), "payload.title", "for hours")
+
+
+def test_this_morning_of_a_problem_that_began_in_the_afternoon_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] = (
+            "Since about 15:20 (UTC+02:00) our sync fails, it has been down since this morning."
+        )
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "payload.thread[0].body", "this morning")

@@ -151,6 +151,8 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    # "(no e-mail received after 45 minutes)": at least that many minutes (a low of 1 is per minute).
+    (re.compile(r"\b(?:received|arrived|nothing) after (\d+) minutes\b|\b(\d+) minutes later\b"), 1, None),
     (re.compile(r"\bhours (?:late|behind|stale)\b"), 60, None),
     (re.compile(r"\bfor (?:several |many )?hours\b|\btakes? hours\b"), 120, None),
     (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
@@ -172,9 +174,14 @@ def minutes_needed(text: str) -> int:
     for pattern, low, _high in _RELATIVE_TIMES:
         match = pattern.search(lowered)
         if match is not None:
-            number = match.group(1) if match.groups() and match.group(1) else ""
-            need = max(need, low * int(number) if number.isdigit() and low == 60 else low)
+            need = max(need, _minutes_of(match, low))
     return need
+
+
+def _minutes_of(match: re.Match, low: int) -> int:
+    """How many minutes a relative time needs: `low`, or per hour (60) or minute (1) it states."""
+    number = next((group for group in match.groups() if group), "")
+    return low * int(number) if number.isdigit() and low in (1, 60) else low
 
 
 _MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
@@ -186,8 +193,7 @@ def _relative_time_findings(text: str, path: str, *, minutes_since_onset: float)
         match = pattern.search(lowered)
         if match is None:
             continue
-        number = match.group(1) if match.groups() and match.group(1) else ""
-        need = low * int(number) if number.isdigit() and low == 60 else low
+        need = _minutes_of(match, low)
         if minutes_since_onset < need or (high is not None and minutes_since_onset > high):
             yield (
                 path,

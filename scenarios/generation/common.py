@@ -54,7 +54,10 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
             ),
             subject_template,
         )
-    need = minutes_needed(f"{world.text(subject_template)}\n{world.text(body_template)}")
+    snippet = ticket.get("error_snippet", "") if clear else ""
+    need = minutes_needed(
+        f"{world.text(subject_template)}\n{world.text(body_template)}\n{world.text(snippet)}"
+    )
     if need and received_ms < world.onset_ms + need * MINUTE_MS:
         received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
     # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written,

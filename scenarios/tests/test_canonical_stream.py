@@ -20,7 +20,7 @@ PINNED = {
     ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "0bc37d1e6aef266ea4e5101864fc33d279649406431ff746df4b24f4be305d1c",
     ("saml_clock_skew", "medium", 2, 3000): "42d156ffeefb7e8002576211305f3a43b9bedfb0745fbd6df70a15926c7650e2",
     ("kafka_consumer_lag", "hard", 2, 3000): "bb416a1c6be6c84a647a1b663b8c72d11ae2251cbb559c55771a862a00c6af6e",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "72961bf0ebb0ee61c882d8484951e5aabad477138b10ef8b95d13928c9a0ca0f",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "e2e96c1f56551d571a6e35ac67f2971063ca4b27595965b2d7c4b6c6785d663d",
     ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
 }  # fmt: skip
 

@@ -244,3 +244,12 @@ def test_this_morning_of_a_problem_that_began_in_the_afternoon_is_refused(scenar
         )
 
     _assert_path(_refused(scenarios, "escalation_writeup", mutate), "payload.thread[0].body", "this morning")
+
+
+def test_a_ticket_that_waited_longer_than_the_failure_has_lasted_is_refused():
+    log = {"log_investigation": generate("log_investigation", ARCHETYPE, 11, "medium", log_lines=400)}
+
+    def mutate(payload, key):
+        payload["ticket"]["error_snippet"] = "(no e-mail received after 300 minutes)"
+
+    _assert_path(_refused(log, "log_investigation", mutate), "payload.ticket.error_snippet", "300 minutes")

@@ -105,7 +105,7 @@ def _count(rng, bounds) -> int:
     low, high = bounds
     value = math.exp(rng.uniform(math.log(max(low, 1)), math.log(max(high, 1))))
     digits = max(0, len(str(int(value))) - 2)
-    return max(low, min(high, round(value, -digits)))
+    return max(low, min(high, int(round(value, -digits))))
 
 
 def _change_log_line(world: World) -> str:

@@ -520,3 +520,17 @@ def test_a_report_customer_lives_in_the_tenant_time_zone_and_pastes_only_whole_d
     assert values["onset_local"].endswith(f"({offset})")
     assert ("next day" in values["tenant_timezone_moved"]) == offset.startswith("UTC-")
     assert days and all(datetime.fromisoformat(day).date() < local_today for day in days)
+
+
+def test_escalation_impact_counts_are_whole_numbers_drawn_per_seed():
+    """The counts a customer gives are theirs, not a handful of figures every scenario repeats."""
+    impacts = [
+        generate("escalation_writeup", "third_party_provider_outage", seed, "medium").answer_key["facts"][
+            "impact"
+        ]
+        for seed in range(12)
+    ]
+
+    assert all(isinstance(i["records"], int) and isinstance(i["users"], int) for i in impacts)
+    assert all(10 <= i["records"] <= 400 and 2 <= i["users"] <= 60 for i in impacts)
+    assert len({i["records"] for i in impacts}) >= 8

@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scenarios.generation.logstream import LogLines
 
@@ -151,6 +151,11 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    # "(no e-mail received after 45 minutes)": at least that many minutes (a low of 1 is per minute).
+    (re.compile(r"\b(?:received|arrived|nothing) after (\d+) minutes\b|\b(\d+) minutes later\b"), 1, None),
+    (re.compile(r"\bhours (?:late|behind|stale)\b"), 60, None),
+    (re.compile(r"\bfor (?:several |many )?hours\b|\btakes? hours\b"), 120, None),
+    (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
     (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
@@ -169,9 +174,14 @@ def minutes_needed(text: str) -> int:
     for pattern, low, _high in _RELATIVE_TIMES:
         match = pattern.search(lowered)
         if match is not None:
-            number = match.group(1) if match.groups() and match.group(1) else ""
-            need = max(need, low * int(number) if number.isdigit() and low == 60 else low)
+            need = max(need, _minutes_of(match, low))
     return need
+
+
+def _minutes_of(match: re.Match, low: int) -> int:
+    """How many minutes a relative time needs: `low`, or per hour (60) or minute (1) it states."""
+    number = next((group for group in match.groups() if group), "")
+    return low * int(number) if number.isdigit() and low in (1, 60) else low
 
 
 _MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
@@ -183,8 +193,7 @@ def _relative_time_findings(text: str, path: str, *, minutes_since_onset: float)
         match = pattern.search(lowered)
         if match is None:
             continue
-        number = match.group(1) if match.groups() and match.group(1) else ""
-        need = low * int(number) if number.isdigit() and low == 60 else low
+        need = _minutes_of(match, low)
         if minutes_since_onset < need or (high is not None and minutes_since_onset > high):
             yield (
                 path,
@@ -213,8 +222,38 @@ def _ticket_story(ticket: dict, path: str, *, onset: datetime) -> Iterator[Findi
             yield from _relative_time_findings(ticket[part], f"{path}.{part}", minutes_since_onset=minutes)
 
 
+# What a subject can be about, and the words its body must use to be about the same: a subject about
+# invitations over a body about password resets is two tickets' halves.
+SUBJECT_TOPICS = tuple(
+    (re.compile(subject, re.I), re.compile(body, re.I))
+    for subject, body in (
+        (r"\binvit", r"\binvit"),
+        (r"\bpassword\b|\breset\b", r"\bpassword|\breset"),
+        (r"\bmigrat", r"\bmigrat|\bimport"),
+        (r"\binventory\b", r"\binventory\b"),
+        (r"\bhalf\b", r"\bhalf\b|\b50 ?%"),
+        (r"\bSSO\b", r"\bSSO\b|\bSAML\b"),
+        (r"\bcursor\b|\bpage \d\b|\bpagination\b", r"cursor|\bpage\b"),
+        (r"\bexports?\b", r"\bexport"),
+        (r"\bwebhooks?\b", r"\bwebhook"),
+        (r"\bsearch\b", r"\bsearch"),
+        (r"\bcharged twice\b|\bduplicate\b", r"\btwice\b|\btwo identical\b|\bduplicate"),
+    )
+)
+
+
+def subject_topics_missing(subject: str, body: str) -> list[str]:
+    """What `subject` is about that `body` never mentions."""
+    return [
+        m.group(0)
+        for topic, support in SUBJECT_TOPICS
+        if (m := topic.search(subject)) and not support.search(body)
+    ]
+
+
 def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
-    """An HTTP status the subject names must be the one the body or the pasted error shows."""
+    """An HTTP status the subject names must be the one the body or the pasted error shows, and what
+    the subject is about (invitations, a migration, SSO) the body is about too."""
     subject_codes = set(_STATUS_CODE.findall(ticket["subject"]))
     shown = ticket["body"] + " " + ticket.get("error_snippet", "")
     body_codes = set(_STATUS_CODE.findall(shown))
@@ -223,6 +262,9 @@ def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
             f"{path}.subject",
             f"names HTTP {', '.join(sorted(subject_codes))} but the body shows {', '.join(sorted(body_codes))}",
         )
+    missing = subject_topics_missing(ticket["subject"], shown)
+    if missing:
+        yield f"{path}.subject", f"is about {missing[0]!r}, which the body never mentions"
 
 
 # --- every kind -----------------------------------------------------------------------------------
@@ -284,6 +326,167 @@ def key_text_has_no_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
                 yield from walk(item, f"{path}[{n}]")
 
     yield from walk(key, "$.answer_key")
+
+
+def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every string in a payload or key, leaving out log lines (a log is machine
+    output: its own invariants read it)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name != "logs":
+                yield from _strings(item, f"{path}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+
+
+_TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
+
+
+@invariant(ALL_KINDS)
+def payload_has_no_unfilled_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
+    """What the candidate reads has no template field left in it ("{requests_today} requests today")."""
+    for path, text in _strings(payload, "$.payload"):
+        if found := _TEMPLATE_FIELD.search(text):
+            yield path, f"reads {found.group(0)!r}, a placeholder left unfilled"
+
+
+# "Wright and Sons's": a name ending in s takes the apostrophe alone ("Sons'").
+_DOUBLE_POSSESSIVE = re.compile(r"\b[A-Z][\w-]*s's\b")
+
+
+@invariant(ALL_KINDS)
+def possessives_of_names_in_s_read_naturally(payload: dict, key: dict) -> Iterator[Finding]:
+    """A name ending in s takes a bare apostrophe: "Wright and Sons' account manager", not "Sons's"."""
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
+        if found := _DOUBLE_POSSESSIVE.search(text):
+            yield path, f"reads {found.group(0)!r}; a name ending in s takes the apostrophe alone"
+
+
+# A customer saying what a UTC-day bucket does to their local times: "orders placed after 17:00 our
+# time move to the next day", "the evening orders move to the next day".
+_SHIFT_HOURS = re.compile(
+    r"\b(after|before) ~?(\d{1,2})(?::(\d\d))? ?(am|pm)? our time (?:show up on|move to|land on) "
+    r"(the next day|the day before|the previous day)",
+    re.I,
+)
+_SHIFT_PART = re.compile(
+    r"\b(evening|early-morning|morning) orders move to (the next day|the day before)", re.I
+)
+
+
+def _zone_shift_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """West of UTC a UTC day starts in the local evening (what comes after it lands on the next day);
+    east of UTC in the local morning (what comes before it lands on the day before)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    if zone is None:
+        return
+    offset = utc_offset(zone, moment)
+    west = offset < 0
+    edge = 24 + offset if west else offset
+    for match in _SHIFT_HOURS.finditer(text):
+        side, hour, minute, meridiem, day = match.groups()
+        stated = int(hour) % 12 + (12 if (meridiem or "").lower() == "pm" else 0) if meridiem else int(hour)
+        stated += int(minute or 0) / 60
+        right = (side.lower(), day.lower() == "the next day") == (
+            ("after", True) if west else ("before", False)
+        )
+        if not right or abs(stated - edge) > 1:
+            yield (
+                path,
+                f"says orders {match.group(0)!r}, but a UTC day starts at {int(edge):02d}:{round(edge % 1 * 60):02d} "
+                f"in {zone} (UTC{offset:+g}), so orders "
+                + ("after it move to the next day" if west else "before it move to the day before"),
+            )
+    for match in _SHIFT_PART.finditer(text):
+        if (match.group(1).lower() == "evening") != west or (
+            match.group(2).lower() == "the next day"
+        ) != west:
+            yield path, f"says {match.group(0)!r}, the wrong way round for {zone} (UTC{offset:+g})"
+
+
+# A day's row in a pasted export: "2026-07-29,412,38211.40".
+_DAY_ROW = re.compile(r"^\s*(\d{4}-\d\d-\d\d),\d+", re.M)
+
+
+def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """A day's total is for a day that has ended: by UTC (the export's buckets) and, when the customer
+    names their time zone, by their own clock (the dashboard's days)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    offset = utc_offset(zone, moment) if zone else 0
+    for match in _DAY_ROW.finditer(text):
+        day = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+        ends = day + timedelta(days=1, hours=max(0, -offset))
+        if moment < ends:
+            yield (
+                path,
+                f"gives a whole day's total for {match.group(1)}, a day that has not ended when it is written",
+            )
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def time_zone_shifts_go_the_zone_s_way(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says which local orders land on which day of a UTC-bucketed report says it the
+    way their time zone makes it happen: evening orders move to the next day west of UTC, early-morning
+    orders to the day before east of it."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _zone_shift_findings(text, moment, path)
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer pasting an export's daily totals pastes days that are over: today's total, a few
+    hours into the day, is no whole day's figure."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _whole_day_findings(text, moment, path)
+
+
+@invariant("escalation_writeup")
+def escalation_subject_agrees_with_its_body(payload: dict, key: dict) -> Iterator[Finding]:
+    """The customer's first message is about what its subject says."""
+    first = next((n for n, m in enumerate(payload["thread"]) if m["role"] == "customer"), None)
+    if first is not None:
+        yield from _subject_agrees_with_body(payload["thread"][first], f"$.payload.thread[{first}]")
+
+
+# A local time the customer states ("since about 15:20 (UTC+02:00)") and the part of the day they
+# name: "this morning" is before noon on their clock.
+_LOCAL_TIME = re.compile(r"\b(\d\d):(\d\d) \(UTC[+-]\d\d:\d\d\)")
+_DAY_PARTS = ((re.compile(r"\bthis morning\b", re.I), range(0, 12)),
+              (re.compile(r"\bthis afternoon\b", re.I), range(12, 18)),
+              (re.compile(r"\bthis evening\b|\btonight\b", re.I), range(17, 24)))  # fmt: skip
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says it began at 15:20 their time does not say it began "this morning"."""
+    for text, _, path in _customer_texts(payload):
+        stated = _LOCAL_TIME.search(text)
+        if stated is None:
+            continue
+        for part, hours in _DAY_PARTS:
+            if (found := part.search(text)) and int(stated.group(1)) not in hours:
+                yield path, f"says {found.group(0)!r} of a problem that began at {stated.group(0)}"
+
+
+def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
+    """(text, when it was written, path) of what customers write: tickets and their thread messages."""
+    if "tickets" in payload:
+        for n, ticket in enumerate(payload["tickets"]):
+            yield ticket_text(ticket), when(ticket["received_at"]), f"$.payload.tickets[{n}]"
+    elif "thread" in payload:
+        for n, message in enumerate(payload["thread"]):
+            if message["role"] == "customer":
+                yield message["body"], when(message["sent_at"]), f"$.payload.thread[{n}].body"
+    elif "ticket" in payload:
+        ticket = payload["ticket"]
+        yield ticket_text(ticket), when(ticket["received_at"]), "$.payload.ticket"
 
 
 # --- log_investigation ----------------------------------------------------------------------------
@@ -1182,7 +1385,8 @@ def injects_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
 def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     """A max partition lag stated in an inject is not below a partition's lag stated at that moment or
     before (a backlog drains no faster than its one consumer reads), and a text saying the data is
-    hours late needs a backlog (the import in the change log) at least an hour old when the drill starts."""
+    hours late needs a backlog (the import, in the change log or the logs) at least an hour old when the
+    drill starts."""
     injects = payload["injects"]
     partition = [
         (inject["offset_seconds"], _lag_figure(match.group(1)))
@@ -1203,7 +1407,7 @@ def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     started = _ms(payload["started_at"])
     for inject in injects:
         stamp = _STAMP.match(inject["text"])
-        if inject["kind"] != "change" or "import" not in inject["text"] or not stamp:
+        if inject["kind"] not in ("change", "log_excerpt") or "import" not in inject["text"] or not stamp:
             continue
         imported = _ms(stamp.group(0))
         if started - imported >= 3_600_000:
@@ -1337,6 +1541,37 @@ def red_herring_injects_exist(payload: dict, key: dict) -> Iterator[Finding]:
             yield path, f"{inject_id} states the root cause; a red herring is not the cause"
 
 
+@invariant("customer_comms", "incident")
+def stated_durations_fit_the_timeline(payload: dict, key: dict) -> Iterator[Finding]:
+    """How long a text says the problem has lasted fits how long it has: "ignored for hours" or "hours
+    late" is not written minutes after it began. An update is read at its moment (a timeline entry at
+    its time, the rest at now); a drill's inject when it is released, counted from the earliest moment
+    the drill shows (its start, or a change before it)."""
+    if "injects" in payload:
+        started = when(payload["started_at"])
+        stamps = [when(m.group(0)) for i in payload["injects"] for m in [_STAMP.match(i["text"])] if m]
+        began = min([started, *stamps])
+        texts = [("$.payload.title", payload["title"], started)] + [
+            (f"$.payload.injects[{n}].text", i["text"], started + timedelta(seconds=i["offset_seconds"]))
+            for n, i in enumerate(payload["injects"])
+        ]
+    else:
+        began = when(payload["incident"]["started_at"])
+        now = when(payload["now"])
+        texts = [("$.payload.title", payload["title"], now), ("$.payload.brief", payload["brief"], now)]
+        texts += [
+            (f"$.payload.{f}[{n}]", t, now) for f in ("known", "unknown") for n, t in enumerate(payload[f])
+        ]
+        texts += [
+            (f"$.payload.timeline[{n}].text", e["text"], when(e["at"]))
+            for n, e in enumerate(payload["timeline"])
+        ]
+    for path, text, moment in texts:
+        yield from _relative_time_findings(
+            text, path, minutes_since_onset=(moment - began).total_seconds() / 60
+        )
+
+
 # --- postmortem -----------------------------------------------------------------------------------
 
 
@@ -1374,6 +1609,116 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
             yield path, "is not an evidence item of the payload"
         elif _norm(item["text"]) in root:
             yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"
+
+
+# Every figure a key states: integers and decimals, alone or before a unit ("8s", "~4s", "24h"), not
+# those inside a name ("v2", "4xx", "0042_permission_model_v2").
+_FIGURE = re.compile(
+    r"(~|\babout |\baround )?(?<![\w.:-])(\d+(?:,\d{3})*(?:\.\d+)?) ?(ms|s|h)?(?![\w-])", re.I
+)
+_TO_MS = {"ms": 1, "s": 1000, "h": 3_600_000}
+
+
+def _durations_ms(text: str) -> list[float]:
+    return [
+        float(m.group(2).replace(",", "")) * _TO_MS[m.group(3).lower()]
+        for m in _FIGURE.finditer(text)
+        if m.group(3)
+    ]
+
+
+def unshown_figures(text: str, shown: str) -> list[str]:
+    """The figures of `text` that `shown` does not state. A duration may be stated in another unit
+    ("8s" for "8000ms"), and one given as approximate ("~4s") is shown by any within a quarter of it."""
+    shown_durations = _durations_ms(shown)
+    missing = []
+    for m in _FIGURE.finditer(_ISO_TIME.sub(" ", text)):
+        figure, unit = m.group(2), (m.group(3) or "").lower()
+        if _shown(figure, shown):
+            continue
+        if unit:
+            value = float(figure.replace(",", "")) * _TO_MS[unit]
+            slack = 0.25 if m.group(1) else 0.001
+            if any(abs(d - value) <= slack * value for d in shown_durations):
+                continue
+        missing.append(m.group(0).strip())
+    return missing
+
+
+_SPAN = re.compile(r"\b(\d+) (minutes|hours)\b")
+
+
+def _timeline_spans(payload: dict) -> set[int]:
+    """Every whole number of minutes between two moments of the incident record and timeline: "found 42
+    minutes in" is shown by a start and a detection 42 minutes apart."""
+    incident = payload.get("incident") or {}
+    moments = [
+        when(incident[f])
+        for f in ("started_at", "detected_at", "mitigated_at", "resolved_at")
+        if f in incident
+    ]
+    moments += [when(entry["at"]) for entry in payload.get("timeline", [])]
+    return {round(abs((b - a).total_seconds()) / 60) for a in moments for b in moments}
+
+
+def _spans_not_on_the_timeline(missing: list[str], text: str, spans: set[int]) -> list[str]:
+    """`missing` without the figures that are spans of the timeline ("42 minutes", "2 hours")."""
+    derived = {
+        figure
+        for m in _SPAN.finditer(text)
+        for figure in (m.group(1), m.group(0))
+        if any(abs(int(m.group(1)) * (60 if m.group(2) == "hours" else 1) - span) <= 1 for span in spans)
+    }
+    return [figure for figure in missing if figure not in derived]
+
+
+def _postmortem_shown(payload: dict) -> str:
+    """What the postmortem's writer sees: the incident record, the timeline and the evidence."""
+    incident = payload.get("incident") or {}
+    texts = [payload.get("title", ""), incident.get("summary", "")]
+    texts += [entry["text"] for entry in payload["timeline"]] + [item["text"] for item in payload["evidence"]]
+    return _norm("\n".join(texts))
+
+
+@invariant("postmortem")
+def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism (a daemon, a job, a header) in the key's root cause and
+    cause chain, and every figure and named mechanism in its contributing factors, is in the evidence,
+    the timeline or the incident record: the writer can only reason from what they are shown."""
+    shown = _postmortem_shown(payload)
+    spans = _timeline_spans(payload)
+    fields = [("root_cause", key["root_cause"], True)]
+    fields += [(f"cause_chain[{n}]", step, True) for n, step in enumerate(key.get("cause_chain", []))]
+    fields += [
+        (f"contributing_factors[{n}]", factor, False)
+        for n, factor in enumerate(key.get("contributing_factors", []))
+    ]
+    for field, text, every_fact in fields:
+        missing = (
+            unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown)
+        ) + unshown_figures(text, shown)
+        missing = _spans_not_on_the_timeline(missing, text, spans)
+        if missing:
+            yield (
+                f"$.answer_key.{field}",
+                f"names {missing[0]!r}, which neither the evidence nor the timeline shows",
+            )
+
+
+@invariant("incident")
+def incident_root_cause_rests_on_the_drill(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism of the key's root cause is in the drill: an inject, an
+    option or the title. A cause the responder cannot see is one they cannot converge on."""
+    shown = _norm(
+        "\n".join(
+            [payload.get("title", "")]
+            + [inject["text"] for inject in payload["injects"]]
+            + [option["text"] for point in payload["decision_points"] for option in point["options"]]
+        )
+    )
+    missing = unshown_key_claims(key["root_cause"], shown) + unshown_figures(key["root_cause"], shown)
+    if missing:
+        yield "$.answer_key.root_cause", f"names {missing[0]!r}, which no inject or option shows"
 
 
 # --- what a reader of the material can know -------------------------------------------------------
@@ -1609,7 +1954,8 @@ KEY_CLAIMS = tuple(
     (re.compile(claim, re.I), re.compile(support, re.I))
     for claim, support in (
         (r"\bKB article\b", r"\bKB\b|knowledge base"),
-        (r"\bchronyd\b|\btime sync daemon\b", r"chrony|time sync"),
+        (r"\bchronyd\b", r"chrony"),
+        (r"\btime sync daemon\b", r"chrony|time sync"),
         (r"\bexpired\b", r"expir"),
         (r"\bsecondary (?:e-mail |email )?provider\b", r"\bsecondary\b"),
         (r"\brunbook\b", r"\brunbook\b"),
@@ -1624,6 +1970,23 @@ KEY_CLAIMS = tuple(
         (r"\bDNS (?:clean-?up|provider change)\b", r"\bDNS provider\b|clean-?up"),
         (r"\bcursor format\b|\bold-format cursors?\b", r"\bcursor"),
         (r"\bcohort\b", r"\bcohort\b|\bflag\b|\brollout\b"),
+        (r"\bload balancer\b", r"\bload balancer\b"),
+        (r"\binventory sync\b", r"\binventory\b"),
+        (r"\bdate_trunc\b", r"\bdate_trunc\b"),
+        (r"\bpublic repositor", r"\brepositor"),
+        (r"\bIP allowlist\b", r"\ballowlist\b"),
+        (r"\brole editor\b", r"\brole editor\b"),
+        (r"\banaly[sz]e threshold\b|\bautoanalyze\b", r"\bautoanalyze\b|\banaly[sz]e\b"),
+        (r"\bSunset\b|\bDeprecation headers?\b", r"\bSunset\b|\bDeprecation\b"),
+        (
+            r"\b(?:read|open) transaction\b|\binside (?:a |an |the )?(?:\w+ )?transaction\b",
+            r"\btransaction\b",
+        ),
+        (r"\bcircuit breaker\b", r"\bcircuit breaker\b"),
+        (r"\bbulk topic\b", r"\bbulk topic\b"),
+        (r"\bin Python\b", r"\bPython\b"),
+        (r"\bbase image\b", r"\bbase image\b"),
+        (r"\breports:read\b", r"\breports:read\b"),
     )
 )
 
@@ -1926,3 +2289,84 @@ def triage_severity_follows_the_scale(payload: dict, key: dict) -> Iterator[Find
             yield path, f"is {entry['severity']} for a question or request; the scale says SEV4"
         elif failure and entry["severity"] == "SEV4":
             yield path, "is SEV4 (no service impact) for a ticket about a failure"
+
+
+# What a severity reason can rest on, by the scale every kind states: customers' data or money at risk;
+# a customer left a way round (a workaround, a delay, some users); whom the failure hits.
+_DATA_AT_RISK = re.compile(
+    r"\bdata (?:or money )?(?:is )?at risk\b|\bmoney\b|\bcharged twice\b|\bunauthori[sz]ed access\b"
+    r"|\bpersonal data\b",
+    re.I,
+)
+_LESSER_IMPACT = re.compile(r"\bworkaround\b|\bdelay|\bpartial\b|\bsome users\b", re.I)
+_MANY_CUSTOMERS = re.compile(
+    r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bplatform-wide\b", re.I
+)
+_ONE_CUSTOMER = re.compile(
+    r"\bOnly .+ is affected\b|\bno other customer has reported\b|\bOne (?:customer|tenant)'s\b"
+)
+_SCALE_LEVELS = {"Critical": "SEV1", "Major": "SEV2", "Minor": "SEV3"}
+_GRADED_AS = re.compile(r"^(Critical|Major|Minor)\b")
+
+
+def _severity_against_the_scale(
+    severity: str, reason: str, path: str, *, one_customer: bool, enterprise_blocked: bool
+) -> Iterator[Finding]:
+    graded = _GRADED_AS.match(reason)
+    if graded and _SCALE_LEVELS[graded.group(1)] != severity:
+        yield path, f"is {severity} but its reason grades it {graded.group(1)}"
+    if severity == "SEV1" and one_customer and not enterprise_blocked and not _DATA_AT_RISK.search(reason):
+        yield (
+            path,
+            "is SEV1 for one customer whose data is not at risk and who is not an enterprise customer "
+            "fully blocked by their own words; the scale makes that SEV2 at most",
+        )
+    many = not one_customer and _MANY_CUSTOMERS.search(reason)
+    if severity in ("SEV3", "SEV4") and many and not _LESSER_IMPACT.search(reason):
+        yield (
+            path,
+            f"is {severity} for a failure of many customers that leaves them no workaround; the scale "
+            "makes that SEV2 at least",
+        )
+
+
+@invariant("triage_queue", "incident", "escalation_writeup")
+def severity_follows_the_stated_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's severity is the one the scale gives for what the scenario shows: SEV1 for one customer
+    only when their data or money is at risk or they are an enterprise customer who says they are fully
+    blocked; no SEV3 for a failure of many customers that leaves them no way round; and a reason that
+    names a level of the scale names the key's."""
+    if payload.get("kind") == "triage_queue" or "tickets" in payload:
+        for ticket in payload["tickets"]:
+            entry = key["tickets"].get(ticket["id"])
+            if entry is None or entry.get("root_cause") is None:
+                continue
+            shown = ticket_text(ticket)
+            yield from _severity_against_the_scale(
+                entry["severity"],
+                entry["severity_reason"],
+                f"$.answer_key.tickets.{ticket['id']}.severity",
+                one_customer=not _MANY_CUSTOMERS.search(shown),
+                enterprise_blocked=ticket["customer"]["tier"] == "enterprise" and states_fully_blocked(shown),
+            )
+    elif "injects" in payload:
+        shown = " ".join(inject["text"] for inject in payload["injects"])
+        reason = key.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            key["severity"],
+            reason,
+            "$.answer_key.severity",
+            one_customer=bool(_ONE_CUSTOMER.search(shown) or _ONE_CUSTOMER.search(reason)),
+            enterprise_blocked="(enterprise)" in shown and states_fully_blocked(shown),
+        )
+    elif "thread" in payload:
+        facts = key["facts"]
+        said = " ".join(m["body"] for m in payload["thread"] if m["role"] == "customer")
+        reason = facts.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            facts["severity"],
+            reason,
+            "$.answer_key.facts.severity",
+            one_customer=not _MANY_CUSTOMERS.search(reason),
+            enterprise_blocked=payload["customer"]["tier"] == "enterprise" and states_fully_blocked(said),
+        )

@@ -2,6 +2,7 @@
 
 import random
 import re
+from datetime import UTC, datetime, timedelta
 
 from .world import World, hex_id, iso_ms, iso_s
 
@@ -35,15 +36,34 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
 
     The ticket arrives no earlier than its own words allow: "for the last hour" is written at least
     that long after the onset (see consistency.minutes_needed)."""
-    from scenarios.consistency import minutes_needed
+    from scenarios.consistency import minutes_needed, subject_topics_missing
+
+    from .stories import text_at
 
     ticket = world.archetype["ticket"]
     bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
-    subject = world.text(rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS))
-    body = world.text(rng.choice(bodies)).strip()
-    need = minutes_needed(f"{subject}\n{body}")
+    subject_template = rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS)
+    body_template = rng.choice(bodies)
+    if clear and subject_topics_missing(world.text(subject_template), world.text(body_template)):
+        # A subject about invitations does not head a body about password resets.
+        subject_template = next(
+            (
+                t
+                for t in ticket["subjects"]
+                if not subject_topics_missing(world.text(t), world.text(body_template))
+            ),
+            subject_template,
+        )
+    snippet = ticket.get("error_snippet", "") if clear else ""
+    need = minutes_needed(
+        f"{world.text(subject_template)}\n{world.text(body_template)}\n{world.text(snippet)}"
+    )
     if need and received_ms < world.onset_ms + need * MINUTE_MS:
         received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
+    # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written,
+    # and "this morning" is said only of a morning on the customer's clock.
+    subject = fit_day_parts(world, text_at(world, subject_template, received_ms))
+    body = fit_day_parts(world, text_at(world, body_template, received_ms)).strip()
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
@@ -55,19 +75,41 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
         "body": body,
     }
     if clear and ticket.get("error_snippet"):
-        payload["error_snippet"] = world.text(ticket["error_snippet"]).strip()
+        payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
 
 
-def ticket_severity(world: World, ticket: dict) -> str:
-    """The failure's severity for this customer, unless their ticket says they are fully blocked: an
-    enterprise customer fully blocked is SEV1 whatever the failure's table says."""
-    from scenarios.consistency import states_fully_blocked, ticket_text
+_THIS_MORNING = re.compile(r"\b(since )?this morning\b")
 
-    shown = ticket_text(ticket)
-    if world.customer.tier == "enterprise" and states_fully_blocked(shown):
-        return "SEV1"
-    return world.severity
+
+def fit_day_parts(world: World, text: str) -> str:
+    """A customer's "this morning" for a problem that began in their afternoon or evening reads
+    "today" ("since earlier today")."""
+    local = datetime.fromtimestamp(world.onset_ms / 1000, tz=UTC) + timedelta(
+        hours=world.customer.utc_offset_hours
+    )
+    if local.hour < 12:
+        return text
+    return _THIS_MORNING.sub(lambda m: "since earlier today" if m.group(1) else "today", text)
+
+
+def ticket_graded(world: World, ticket: dict) -> tuple[str, str]:
+    """(severity, clause of the scale) of the failure for this ticket's customer: what it does to them
+    as their words state it (an enterprise customer who says they are fully blocked is SEV1), and no
+    less than the incident's when many tenants fail, whoever reports it."""
+    from scenarios.consistency import ticket_text
+
+    from .severity import SEVERITY_SCALE, severity_on_scale, stated_impact
+
+    impact = stated_impact(world.archetype["severity"]["ticket_impact"], ticket_text(ticket))
+    graded = [severity_on_scale(impact, tier=world.customer.tier)]
+    if world.many_tenants:
+        graded.append(world.incident_graded)
+    return min(graded, key=lambda pair: list(SEVERITY_SCALE).index(pair[0]))
+
+
+def ticket_severity(world: World, ticket: dict) -> str:
+    return ticket_graded(world, ticket)[0]
 
 
 def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:

@@ -14,6 +14,7 @@ dashboard's per-minute override (see `common.dashboard`), or None.
 import random
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS
 from .logstream import LogLines, LogStream
@@ -212,15 +213,47 @@ def backlog_delay(world: World, t_ms: int) -> str:
     return "hours late" if t_ms - world.trigger_ms >= 60 * MINUTE_MS else "minutes behind"
 
 
+def restarts_at(world: World, t_ms: int) -> int:
+    """How often the leaking pod has been OOMKilled by `t_ms`: first at the onset, then about every
+    time it takes a fresh pod to fill up again (see _kill_schedule)."""
+    period = max(world.onset_ms - world.trigger_ms, MINUTE_MS) * 0.925
+    return 1 + max(0, int((t_ms - world.onset_ms) / period))
+
+
+# A leaked key: the customer's own integration makes about this many calls a day; the stranger's
+# paging adds the requests-per-minute the usage metric peaks at, from the onset on.
+_OWN_CALLS_PER_DAY = 2_000
+
+
+def key_usage_at(world: World, t_ms: int) -> tuple[int, int]:
+    """(yesterday's, today's so far) requests of a leaked key at `t_ms`, by the customer's own day: the
+    customer's own calls spread over the day, plus the stranger's since the onset."""
+    rate = world.archetype["metrics"]["saturation"]["peak"]
+    local = datetime.fromtimestamp(t_ms / 1000, tz=UTC) + timedelta(hours=world.customer.utc_offset_hours)
+    day_share = (local.hour * 60 + local.minute) / (24 * 60)
+    jitter = random.Random(f"{world.salt}usage")
+    yesterday = round(_OWN_CALLS_PER_DAY * jitter.uniform(0.9, 1.15))
+    own_today = round(_OWN_CALLS_PER_DAY * day_share * jitter.uniform(0.9, 1.15))
+    stranger = round(rate * max(0, t_ms - world.onset_ms) / MINUTE_MS)
+    return yesterday, own_today + stranger
+
+
 def text_at(world: World, template: str, t_ms: int) -> str:
-    """A catalog text as it reads at `t_ms`: the lag and message ages it states are the story's at that
-    moment, not the catalog's fixed ones."""
+    """A catalog text as it reads at `t_ms`: the lag and message ages, restart counts and today's
+    request totals it states are the story's at that moment, not the catalog's fixed ones."""
     values = world.values | {"backlog_delay": backlog_delay(world, t_ms)}
+    if world.archetype["id"] == "memory_leak_oom_restarts":
+        values["restart_count"] = str(restarts_at(world, t_ms))
+    if world.archetype["id"] == "leaked_api_key_in_use":
+        yesterday, today = key_usage_at(world, t_ms)
+        values |= {"requests_yesterday": f"{yesterday:,}", "requests_today": f"{today:,}"}
     if world.archetype["id"] != "kafka_consumer_lag":
-        return render(template, values)
+        return render(template, values, salt=world.salt)
     values["lag_messages"] = str(lag_at(world, t_ms))
     elapsed = max(t_ms - world.trigger_ms, 1000)
-    return _AGE.sub(lambda m: f"{m.group(1)}{_age(elapsed)}{m.group(2)}", render(template, values))
+    return _AGE.sub(
+        lambda m: f"{m.group(1)}{_age(elapsed)}{m.group(2)}", render(template, values, salt=world.salt)
+    )
 
 
 def _kafka(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
@@ -256,3 +289,58 @@ STORIES: dict[str, Callable] = {
 def shape(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random):
     story = STORIES.get(world.archetype["id"])
     return story(world, lines, stream, hosts, rng) if story and lines else None
+
+
+# --- values a story gives a scenario's texts once, when its world is built ---------------------------
+
+
+def _report_values(world: World) -> dict[str, str]:
+    """A daily report bucketed by UTC day against the dashboard's local days, for the two last days the
+    export has complete: west of UTC a day loses its evening orders to the next day and gains the day
+    before's; east of UTC it loses its early-morning orders to the day before and gains the next day's.
+    A day the UTC bucket has not closed yet (today, or yesterday east of UTC before the local hour the
+    UTC day ends) is never shown as a whole day."""
+    rng = random.Random(f"{world.salt}report")
+    offset = world.customer.utc_offset_hours
+    onset = datetime.fromtimestamp(world.onset_ms / 1000, tz=UTC)
+    local = onset + timedelta(hours=offset)
+    closed = 1 if offset < 0 or local.hour + local.minute / 60 >= offset else 2
+    last = local.date() - timedelta(days=closed)
+    days = [last - timedelta(days=n) for n in (2, 1, 0, -1)]  # the day before, the two shown, the day after
+    base = rng.randint(250, 650)
+    placed = [round(base * rng.uniform(0.85, 1.15)) for _ in days]
+    share = abs(offset) / 24 * rng.uniform(0.55, 1.1)
+    moved = [max(1, round(n * share * rng.uniform(0.8, 1.2))) for n in placed]
+    average = rng.uniform(40, 140)
+    rows, differences = [], []
+    for n in (1, 2):
+        gained = moved[n - 1] if offset < 0 else moved[n + 1]
+        exported = placed[n] - moved[n] + gained
+        rows.append(f"{days[n]},{exported},{exported * average:.2f}     <- dashboard shows {placed[n]}")
+        difference = exported - placed[n]
+        way = "more" if difference > 0 else "fewer"
+        differences.append(
+            f"{abs(difference)} {way} for {days[n]}" if difference else f"as many for {days[n]}"
+        )
+    return {
+        "report_rows": "\n".join(rows),
+        "report_example": f"the export shows {differences[0].replace(' for ', ' orders than the dashboard for ', 1)} "
+        f"and {differences[1]}",
+    }
+
+
+STORY_VALUES: dict[str, Callable[[World], dict[str, str]]] = {"report_timezone_bug": _report_values}
+
+
+def story_values(world: World) -> dict[str, str]:
+    """The archetype's story values for its texts (a report's rows), drawn from the world's own seed."""
+    story = STORY_VALUES.get(world.archetype["id"])
+    return story(world) if story else {}
+
+
+def story_placeholders(archetype_id: str) -> set[str]:
+    """The placeholders an archetype's story gives its texts, besides the world's and its facts'."""
+    return {
+        "report_timezone_bug": {"report_rows", "report_example"},
+        "leaked_api_key_in_use": {"requests_yesterday", "requests_today"},
+    }.get(archetype_id, set())

@@ -13,14 +13,14 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v11; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v12; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "d10de766230a8d5d9688fb4a0a0048083d2428f74465b1293eeb920390eee7e2",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "cf2d86b2fa5d2be390f9e76ae20fad414159ceb47f9cbf31fcc992cbcc7afae6",
-    ("saml_clock_skew", "medium", 2, 3000): "3888860c6f99d99eb3898fc2bbd3addcb9b05332bc2cac3e7cad7c3269e8fc46",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9790a2b6af6b9b48980b2147f44f1d6be11703a024ae104fc74d6e69e9f2b34f",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "a6ab780697ae31c5bb75e7007a507d805abcaf9186fb1f7e82b0fce6ed4a13d6",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "6ad1ba34bd9bb045931194ab09c390580caa15de82ae3d62a7a1374f56bf0b98",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "0bc37d1e6aef266ea4e5101864fc33d279649406431ff746df4b24f4be305d1c",
+    ("saml_clock_skew", "medium", 2, 3000): "42d156ffeefb7e8002576211305f3a43b9bedfb0745fbd6df70a15926c7650e2",
+    ("kafka_consumer_lag", "hard", 2, 3000): "bb416a1c6be6c84a647a1b663b8c72d11ae2251cbb559c55771a862a00c6af6e",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "e2e96c1f56551d571a6e35ac67f2971063ca4b27595965b2d7c4b6c6785d663d",
     ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
 }  # fmt: skip
 

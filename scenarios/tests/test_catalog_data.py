@@ -14,6 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from scenarios.generation import world
+from scenarios.generation.stories import story_placeholders
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 ARCHETYPES_PATH = CATALOG_DIR / "archetypes.yaml"
@@ -110,7 +111,10 @@ def test_placeholders_are_world_or_facts():
                 if name not in WORLD_PLACEHOLDERS:
                     problems.append(f"{path}: {{{name}}}")
     for arche in archetypes():
-        allowed = WORLD_PLACEHOLDERS | set(arche.get("facts", {}))
+        allowed = WORLD_PLACEHOLDERS | story_placeholders(arche["id"])
+        allowed |= {
+            p for name, spec in arche.get("facts", {}).items() for p in world.fact_placeholders(name, spec)
+        }
         for path, text in iter_strings(arche, f"$.{arche['id']}"):
             # The customer's impact names the counts the escalation key expects.
             here = allowed | ({"records", "users"} if path.endswith(".escalation.customer_impact") else set())
@@ -309,3 +313,17 @@ def test_safe_mitigations_mitigate_and_follow_up_steps_are_kept_apart():
     ]
     assert not misfiled, "safe steps that mitigate nothing:\n" + "\n".join(misfiled)
     assert all(a["mitigations"]["safe"] for a in archetypes())
+
+
+def test_every_clear_ticket_body_has_a_subject_about_it():
+    """The generator heads a body with a subject about the same thing (not invitations over password
+    resets): each clear body needs one among its archetype's subjects."""
+    from scenarios.consistency import subject_topics_missing
+
+    problems = [
+        f"{arche['id']}.ticket.bodies_clear[{n}]"
+        for arche in archetypes()
+        for n, body in enumerate(arche["ticket"]["bodies_clear"])
+        if all(subject_topics_missing(subject, body) for subject in arche["ticket"]["subjects"])
+    ]
+    assert not problems, problems

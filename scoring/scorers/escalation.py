@@ -30,7 +30,8 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 7  # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 8  # 8: a packet that names the wrong team and the wrong urgency scores communication 2 at most
+# 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit")
 # 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
@@ -743,10 +744,12 @@ def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check
             "points_the_right_way", COM, True, 1,
             "Points engineers the right way: the severity and the owning team are right.",
         )  # fmt: skip
+    # Wrong on both (the team and the urgency) sends engineers off on the wrong errand: 2 at most.
     return Check(
         "points_the_right_way", COM, False, 6,
-        "Reads clearly but points engineers the wrong way. " + " ".join(c.explanation for c in wrong),
-        wrong[0].quote,
+        "Reads clearly but points engineers the wrong way. " + " ".join(c.explanation for c in wrong)
+        + (" (Wrong team and wrong urgency: at most 2.)" if len(wrong) == 2 else ""),
+        wrong[0].quote, ceiling=2 if len(wrong) == 2 else 5,
     )  # fmt: skip
 
 

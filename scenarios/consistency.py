@@ -654,7 +654,8 @@ def _spans_by_id(trace: dict) -> dict[str, dict]:
 
 @invariant("log_investigation")
 def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
-    """One root, known parents, and every child inside its parent's time."""
+    """One root, known parents, and every child inside its parent's time; a consumer span (work its
+    parent queued) starts no earlier than its parent and may outlast it."""
     for t, trace in enumerate(payload["traces"]):
         path = f"$.payload.traces[{t}]"
         spans = _spans_by_id(trace)
@@ -673,7 +674,7 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 continue
             if span["start_offset_ms"] < parent["start_offset_ms"]:
                 yield f"{path}.spans[{s}].start_offset_ms", "starts before its parent span"
-            elif (
+            elif span.get("kind") != "consumer" and (
                 span["start_offset_ms"] + span["duration_ms"]
                 > parent["start_offset_ms"] + parent["duration_ms"]
             ):
@@ -705,6 +706,71 @@ def _line_of(
     return found
 
 
+def _trace_extent(trace: dict) -> int:
+    """How long after its start a trace's last span ends (a consumer span may outlast the root)."""
+    return max(span["start_offset_ms"] + span["duration_ms"] for span in trace["spans"])
+
+
+# What a span may spend besides waiting for the spans it calls: a proxy's hop, a service's own
+# query or rendering. More than this, and more than half the span, is time nothing accounts for.
+OWN_TIME_LIMIT_MS = 1_000
+
+
+def _own_time(span: dict, calls: list[dict]) -> int:
+    """The part of a span's time none of the spans it waits for covers."""
+    covered, reach = 0, span["start_offset_ms"]
+    for call in sorted(calls, key=lambda c: c["start_offset_ms"]):
+        begin = max(call["start_offset_ms"], reach)
+        end = call["start_offset_ms"] + call["duration_ms"]
+        if end > begin:
+            covered += end - begin
+            reach = end
+    return span["duration_ms"] - covered
+
+
+@invariant("log_investigation")
+def spans_cover_their_calls_closely(payload: dict, key: dict) -> Iterator[Finding]:
+    """A span that calls others lasts as long as those calls plus its own work, and its own work is
+    small: a gateway that took 15 s over a 70 ms call to its upstream did nothing for 15 s."""
+    for t, trace in enumerate(payload["traces"]):
+        for s, span in enumerate(trace["spans"]):
+            calls = [
+                c
+                for c in trace["spans"]
+                if c["parent_span_id"] == span["span_id"] and c.get("kind") != "consumer"
+            ]
+            if not calls:
+                continue
+            own = _own_time(span, calls)
+            if own > max(OWN_TIME_LIMIT_MS, span["duration_ms"] // 2):
+                yield (
+                    f"$.payload.traces[{t}].spans[{s}].duration_ms",
+                    f"is {span['duration_ms']} ms, {own} ms more than the spans it calls account for",
+                )
+
+
+# Before the onset nothing is wrong: a request that succeeded then was answered in a healthy time.
+BASELINE_REQUEST_LIMIT_MS = 2_000
+
+
+@invariant("log_investigation")
+def baseline_requests_are_fast(payload: dict, key: dict) -> Iterator[Finding]:
+    """A trace with no error that began before the onset (a healthy baseline request) was answered
+    within BASELINE_REQUEST_LIMIT_MS."""
+    onset = _ms(key["onset"]) if key.get("onset") else None
+    if onset is None:
+        return
+    for t, trace in enumerate(payload["traces"]):
+        if _ms(trace["started_at"]) >= onset or any(s["status"] == "error" for s in trace["spans"]):
+            continue
+        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
+        if root["duration_ms"] > BASELINE_REQUEST_LIMIT_MS:
+            yield (
+                f"$.payload.traces[{t}].spans[{trace['spans'].index(root)}].duration_ms",
+                f"is {root['duration_ms']} ms for a request that succeeded before the onset",
+            )
+
+
 @invariant("log_investigation")
 def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each trace is the request of a log line: same trace and span ids, service, operation, status,
@@ -722,7 +788,6 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
             continue
         spans = _spans_by_id(trace)
         start = _ms(trace["started_at"])
-        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
         for line in lines:
             # The line's own span; a hand-written trace may leave span ids out, then its service's span.
             span = spans.get(line.get("span_id")) or next(
@@ -763,7 +828,7 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
                         f"is {span['duration_ms']} ms but line {line['id']} took {line['latency_ms']} ms",
                     )
             moment = _ms(line["ts"])
-            if not start <= moment <= start + root["duration_ms"] + 1000:
+            if not start <= moment <= start + _trace_extent(trace) + 1000:
                 yield f"{path}.started_at", f"the trace does not cover line {line['id']} at {line['ts']}"
 
 

@@ -78,7 +78,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 10: catalog wording shared with other kinds.
     # 11: an HTTP sample carries the agent of the tenant whose request it is (the customer's own
     # integration only on the customer's requests); the ticket arrives a drawn 6-35 minutes after the onset.
-    "log_investigation": 11,
+    # 12: traces follow who calls whom (siblings, queued work as consumer spans after their producer);
+    # a parent lasts its calls plus a few ms of its own, healthy spans take healthy times, a failed
+    # request calls nothing after the failure; a line's latency is its span's; samples are tenants' requests.
+    "log_investigation": 12,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

@@ -373,7 +373,11 @@ def _operation(line: dict) -> tuple[str, str, str] | None:
     return (line["service"], line["method"], line["path"]) if "method" in line else None
 
 
-def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
+def _trace(world: World, rng, lines: logstream.LogLines, index: int, *, failing: bool) -> dict:
+    """The trace of line `index`'s request. The line took what its span took: an HTTP line's latency
+    becomes its span's duration, so a healthy request is as fast as its calls and a failing one as
+    slow as the call that failed."""
+    line = lines[index]
     trace = trace_waterfall(
         world,
         rng,
@@ -384,11 +388,12 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         anchor_service=line["service"],
         failing=failing,
         http_status=line.get("status"),
-        latency_ms=line.get("latency_ms"),
         since_onset_ms=max(1, _epoch_ms(line["ts"]) - world.trigger_ms) if failing else None,
     )
     # The line lies inside its own span: the trace began that span's offset before the line.
     own = next(span for span in trace["spans"] if span["span_id"] == line["span_id"])
+    if "latency_ms" in line:
+        lines.latency[index] = own["duration_ms"]
     trace["started_at"] = iso_ms(_epoch_ms(line["ts"]) - own["start_offset_ms"])
     return trace
 
@@ -550,7 +555,7 @@ def _traces_and_samples(
     healthy ones to contrast them with. A healthy request of the failing operation gets a trace of
     the archetype's shape; another healthy request a trace of its own single span (a trace of the
     archetype's shape would describe the wrong calls)."""
-    traces = [_trace(world, rng, lines[i], failing=True) for i in failing]
+    traces = [_trace(world, rng, lines, i, failing=True) for i in failing]
     anchors = list(failing)
     samples = [
         _http_sample(world, lines[i], trace)
@@ -566,17 +571,17 @@ def _traces_and_samples(
         if twin and _crowded(healthy, busy | chosen):
             continue
         chosen.add(healthy)
-        trace = _trace(world, rng, line, failing=False) if twin else _single_span_trace(line)
+        trace = _trace(world, rng, lines, healthy, failing=False) if twin else _single_span_trace(line)
         traces.append(trace)
         anchors.append(healthy)
-        samples.append(_http_sample(world, line, trace))
+        samples.append(_http_sample(world, lines[healthy], trace))
     services = {step["service"] for step in world.archetype["trace"]}
     crossing = [t for t in traces[len(failing) :] if len({s["service"] for s in t["spans"]}) > 1]
     if len(services) > 1 and not crossing:
         # At least one healthy request takes the failing requests' path, to follow next to them.
         healthy = _healthy_on_the_path(world, lines, exclude=chosen | signal | busy, busy=busy | chosen)
         if healthy is not None:
-            traces.append(_trace(world, rng, lines[healthy], failing=False))
+            traces.append(_trace(world, rng, lines, healthy, failing=False))
             anchors.append(healthy)
     return traces, samples, anchors
 
@@ -600,8 +605,9 @@ def _single_span_trace(line: dict) -> dict:
 
 
 def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: set[int]):
-    """Successful requests on the failing request's operation, else its path, else its service, else
-    any; each at most once. Scans from a random place rather than filtering every line."""
+    """Successful requests of a tenant on the failing request's operation, else its path, else its
+    service, else any; each at most once (a health check or a key-set fetch is no customer's request).
+    Scans from a random place rather than filtering every line."""
     start = rng.randrange(len(lines))
     tests = (
         lambda line: _operation(line) == _operation(failing),
@@ -615,7 +621,7 @@ def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: se
         for offset in range(len(lines)):
             n = (start + offset) % len(lines)
             line = lines[n]
-            if n not in seen and line.get("status", 999) < 400 and same(line):
+            if n not in seen and line.get("status", 999) < 400 and line.get("tenant_id") and same(line):
                 seen.add(n)
                 found += 1
                 yield n

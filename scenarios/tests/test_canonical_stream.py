@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v11; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v12; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "d10de766230a8d5d9688fb4a0a0048083d2428f74465b1293eeb920390eee7e2",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "cf2d86b2fa5d2be390f9e76ae20fad414159ceb47f9cbf31fcc992cbcc7afae6",
-    ("saml_clock_skew", "medium", 2, 3000): "3888860c6f99d99eb3898fc2bbd3addcb9b05332bc2cac3e7cad7c3269e8fc46",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9790a2b6af6b9b48980b2147f44f1d6be11703a024ae104fc74d6e69e9f2b34f",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "a6ab780697ae31c5bb75e7007a507d805abcaf9186fb1f7e82b0fce6ed4a13d6",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "801e7ff79df33b32174bfb3c87050980201dc19274b48828e5e19df186c763bf",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "1b90a23ace7059abcd1fd15634612977349bcb79e2faa743a3963078018dffd9",
+    ("saml_clock_skew", "medium", 2, 3000): "60e27f820401e3f37d31bb731d45e42c1a8abce72b0d8b87ac332098165cb245",
+    ("kafka_consumer_lag", "hard", 2, 3000): "71ae35da5ba363b80159abd9bda7677388e480845a996b2a25e0b9470d3aa84d",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "7ea334c17678d936af1119c20202667d827d3540d05a16191dba045155c1875b",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "f9a522610b04d5e9ca257c8802ed6d286fd706a4748b65e604a7e5bf5d08f310",
 }  # fmt: skip
 
 

@@ -261,6 +261,62 @@ def test_a_child_span_ending_after_its_parent_is_refused(scenarios):
     )
 
 
+def _healthy_trace_with_calls(payload) -> int:
+    return next(
+        t
+        for t, trace in enumerate(payload["traces"])
+        if len(trace["spans"]) > 1 and all(span["status"] == "ok" for span in trace["spans"])
+    )
+
+
+def test_a_gateway_span_far_longer_than_the_call_it_waits_for_is_refused(scenarios):
+    t = _healthy_trace_with_calls(scenarios["log_investigation"].payload)
+
+    def mutate(payload, key):
+        root, child = payload["traces"][t]["spans"][:2]
+        root["duration_ms"], child["duration_ms"] = 15_000, 70
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[0].duration_ms",
+        "more than the spans it calls account for",
+    )
+
+
+def test_a_slow_baseline_request_is_refused(scenarios):
+    payload = scenarios["log_investigation"].payload
+    t = _healthy_trace_with_calls(payload)
+    assert when(payload["traces"][t]["started_at"]) < when(scenarios["log_investigation"].answer_key["onset"])
+
+    def mutate(payload, key):
+        for span in payload["traces"][t]["spans"]:
+            span["duration_ms"] += 14_000
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[0].duration_ms",
+        "succeeded before the onset",
+    )
+
+
+def test_a_consumer_span_may_outlast_the_span_that_queued_its_work():
+    scenario = generate("log_investigation", "kafka_consumer_lag", 3, "medium", log_lines=1500)
+    consumers = [
+        (span, trace)
+        for trace in scenario.payload["traces"]
+        for span in trace["spans"]
+        if span.get("kind") == "consumer"
+    ]
+    outlasting = [
+        span
+        for span, trace in consumers
+        if span["start_offset_ms"] + span["duration_ms"]
+        > next(p for p in trace["spans"] if p["span_id"] == span["parent_span_id"])["duration_ms"]
+    ]
+    assert outlasting
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
+
+
 def test_a_trace_matching_no_log_line_is_refused(scenarios):
     def mutate(payload, key):
         payload["traces"][0]["trace_id"] = "e" * 32

@@ -460,6 +460,63 @@ def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+# Work a platform does for itself, for every tenant at once: database maintenance, consumer group
+# rebalances, garbage collection, replication, cache and pool statistics, certificates, keys and
+# route tables, rollouts, a breaker that trips for every sender.
+_SYSTEM_WORK = re.compile(
+    r"\b(?:autovacuum|VACUUM|compaction|rebalance|\[gc\]|GC pause|replication lag|index refresh"
+    r"|evicted \d+ keys|used_memory|keyspace stats|server connection recycled|queue depth"
+    r"|signing key|route table|TLS (?:certificate|policy)|rolled out|cache-busted"
+    r"|time zone database|DMARC aggregate|circuit breaker|stream reconnected|offsets advanced"
+    r"|slow insert into|heartbeat)\b"
+    r"|^pool \S+(?: saturated)?:"
+)
+
+
+@invariant("log_investigation")
+def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
+    """Background work of the platform (a vacuum, a rebalance, a GC pause, a compaction, a key
+    rotation) is not done for one tenant: its line carries no tenant_id."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("tenant_id") and _SYSTEM_WORK.search(line["message"]):
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"names tenant {line['tenant_id']} on a line of system work: {line['message'][:80]!r}",
+            )
+            return
+
+
+# A duration a line measures (took, finished in, a pause, a slow query), not a limit it quotes
+# (after, within, a threshold, a timeout).
+_MEASURED = re.compile(
+    r"\b(?:took|pause|held open|(?:finished|completed|reconnected|written|HTTP \d{3})(?: for \S+)? in"
+    r"|slow (?:query|request|export|insert into \S+)(?: for tenant \S+)?:?)"
+    r"[ =](\d+(?:\.\d+)?(?:ms|s)|\d+m\d+s)\b"
+)
+SAME_DURATION_LINES = 5
+
+
+@invariant("log_investigation")
+def measured_durations_vary(payload: dict, key: dict) -> Iterator[Finding]:
+    """Lines of one kind that measure a duration do not all measure the same one: real queries, pauses
+    and jobs never take exactly as long twice in a row, let alone on every line."""
+    logs = payload["logs"]
+    kinds: dict[str, list] = {}  # template -> [first line, lines, durations measured]
+    for n in range(len(logs)):
+        message = logs.message(n) if isinstance(logs, LogLines) else logs[n]["message"]
+        measured = _MEASURED.findall(message)
+        if measured:
+            entry = kinds.setdefault(message_template(message), [n, 0, set()])
+            entry[1] += 1
+            entry[2].add(" ".join(measured))
+    for template, (first, count, durations) in kinds.items():
+        if len(durations) == 1 and count >= SAME_DURATION_LINES:
+            yield (
+                f"$.payload.logs[{first}].message",
+                f"all {count} lines of {template[:60]!r} measure the same {next(iter(durations))}",
+            )
+
+
 # How a long log must look like a real service's. Short, hand-written logs are exempt: a pack may
 # show the twenty lines that matter.
 VARIETY_MIN_LINES = 5_000

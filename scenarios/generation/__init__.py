@@ -46,7 +46,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # nothing the scenario does not show).
     # 13: a fact the ticket does not show is named without leaving its name next to the noun it fills
     # ("Node the affected node", "by tenant the customer's tenant", "(the tenant timezone)").
-    "triage_queue": 13,
+    # 14: catalog wording shared with log investigations: figures and ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    "triage_queue": 14,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -59,7 +60,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the import; a metric figure keeps a space before its unit; "hours late" only for an hours-old backlog.
     # 10: a kafka import queues a drawn number of records, at least the backlog it causes.
     # 11: catalog wording shared with other kinds; the first mitigation offers mitigations only.
-    "incident": 11,
+    # 12: catalog wording shared with log investigations: figures and ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    "incident": 12,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -81,7 +83,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 12: traces follow who calls whom (siblings, queued work as consumer spans after their producer);
     # a parent lasts its calls plus a few ms of its own, healthy spans take healthy times, a failed
     # request calls nothing after the failure; a line's latency is its span's; samples are tenants' requests.
-    "log_investigation": 12,
+    # 13: system work (vacuum, rebalance, GC, replication, key rotation ...) carries no tenant; a line naming
+    # another tenant's object carries that tenant on every line; measured durations vary from line to line;
+    # ids and figures of herrings and signals are drawn per line and per seed, pods and nodes per seed.
+    "log_investigation": 13,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -93,13 +98,15 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a forward does not complain of no reply after a quarter of an hour; the SCIM question is noise.
     # 8: L1's repro note is worded per seed and mentions the pasted secret only sometimes, in its own
     # words: noticing it is the candidate's part.
-    "escalation_writeup": 8,
+    # 9: catalog wording shared with log investigations: figures and ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    "escalation_writeup": 9,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
     # 6: detection drawn per seed from what could notice a failure of its scale; a fall reads "fell to".
     # 7: catalog wording shared with other kinds.
-    "postmortem": 7,
+    # 8: catalog wording shared with log investigations: figures and ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    "postmortem": 8,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -107,7 +114,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 5: while the cause is unknown it heads the unknowns and nothing speaks of a fix; the channel's suspect is
     # one of the archetype's own red herrings, drawn per seed.
     # 6: catalog wording shared with other kinds; customers' reports name no internal detail.
-    "customer_comms": 6,
+    # 7: catalog wording shared with log investigations: figures and ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    "customer_comms": 7,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -149,7 +149,26 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     }
     pinned = tuple(sorted(v for name, v in world.values.items() if name.endswith("pod_name")))
     hosts = logstream.pod_names(rng, services, pinned)
-    per_request = [f for f in PER_REQUEST_FACTS if f in archetype.get("facts", {})]
+    facts = archetype.get("facts", {})
+    # Facts that differ from line to line: the objects of one request, and figures a line measures.
+    per_request = [f for f in PER_REQUEST_FACTS if f in facts] + sorted(
+        f for f, spec in facts.items() if spec.get("per_line")
+    )
+
+    def another(name: str) -> str:
+        """Another value of a per-line fact: a measured figure drawn from its own range, else an object
+        like the world's."""
+        spec = facts[name]
+        return str(rng.randint(*spec["int"])) if "int" in spec else _like(world.values[name], rng)
+
+    def owner(text: str) -> str:
+        """The tenant whose objects a line names: the customer when it names the customer's domain,
+        else one tenant drawn by traffic (one invoice or endpoint is one tenant's, on every line)."""
+        return (
+            customer_tenant
+            if world.customer.domain in text
+            else tenants[traffic[rng.randrange(len(traffic))]]
+        )
 
     def herring_variants(spec: dict) -> tuple:
         """A red herring names different objects from line to line too (its first variant the world's)."""
@@ -159,9 +178,9 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         return tuple(
             logstream.template(
                 spec, role="herring", tag=spec["id"], customer_tenant=customer_tenant, hosts=hosts[spec["service"]],
-                rng=rng,
+                rng=rng, tenant=owner(world.text(spec["message"])),
                 render=tenant_render(customer_tenant) if v == 0 or isinstance(v, str)
-                else tenant_render(customer_tenant, {f: _like(world.values[f], rng) for f in per_request}),
+                else tenant_render(customer_tenant, {f: another(f) for f in per_request}),
             )
             for v in texts
         )  # fmt: skip
@@ -177,18 +196,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     ]
     herrings = [pair for pair, spec in zip(herrings, herring_specs, strict=True) if not spec.get("once")]
     weights = [e.get("weight", 1) for e in archetype["signal_logs"]]
+    # Lines that name objects or measure something come in variants, each with its own values.
+    varied = per_request or any(logstream.has_slots(e["message"]) for e in archetype["signal_logs"])
     signal: list[tuple] = [()] * len(tenants)
     for k in cohort:
         low, high = CUSTOMER_SIGNAL_VARIANTS if k == customer_index else OTHER_SIGNAL_VARIANTS
         variants = min(max(count // (300 if k == customer_index else 1200), low), high)
         rendered: list[logstream.Template] = []
-        for v in range(variants if per_request else 1):
+        for v in range(variants if varied else 1):
             # The customer's first variant names the world's own objects (the ticket's invoice ...).
-            extra = (
-                {}
-                if k == customer_index and v == 0
-                else {f: _like(world.values[f], rng) for f in per_request}
-            )
+            extra = {} if k == customer_index and v == 0 else {f: another(f) for f in per_request}
             entries = [
                 logstream.template(
                     e,

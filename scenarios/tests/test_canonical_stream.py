@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v12; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v13; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "801e7ff79df33b32174bfb3c87050980201dc19274b48828e5e19df186c763bf",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "1b90a23ace7059abcd1fd15634612977349bcb79e2faa743a3963078018dffd9",
-    ("saml_clock_skew", "medium", 2, 3000): "60e27f820401e3f37d31bb731d45e42c1a8abce72b0d8b87ac332098165cb245",
-    ("kafka_consumer_lag", "hard", 2, 3000): "71ae35da5ba363b80159abd9bda7677388e480845a996b2a25e0b9470d3aa84d",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "7ea334c17678d936af1119c20202667d827d3540d05a16191dba045155c1875b",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "f9a522610b04d5e9ca257c8802ed6d286fd706a4748b65e604a7e5bf5d08f310",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "1809308e8e0118ac24600e3e9e33f4bf96871f2909179ac044c339f9e801deb6",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "3cbdc432b8be7e8b36d34b7828fd93fdf17253a7603f339323b8fde9d6bfa852",
+    ("saml_clock_skew", "medium", 2, 3000): "32085aeef603ff19aa4d7ed724c3f8f980ad42daf7eb628bd404345d95c27b38",
+    ("kafka_consumer_lag", "hard", 2, 3000): "c799d2b32c54ae060a9e6c2aed74ea624960179280c473d450ed9053503b2e58",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "73fbd04b6e32f869759a2438fa650a55334b3140269593340882ecd434822c00",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "14a63773310164016167071fbec5dfc2127c061841c2d1331640de80f9d40b65",
 }  # fmt: skip
 
 

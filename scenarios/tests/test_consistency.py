@@ -150,7 +150,7 @@ def test_services_that_do_not_match_the_logs_are_refused(scenarios):
 
 def test_a_message_naming_another_tenant_than_its_line_is_refused(scenarios):
     logs = scenarios["log_investigation"].payload["logs"]
-    n = next(i for i, line in enumerate(logs) if line["tenant_id"] in line["message"])
+    n = next(i for i, line in enumerate(logs) if line.get("tenant_id", "-") in line["message"])
 
     def mutate(payload, key):
         payload["logs"][n]["tenant_id"] = "tn_0000000000"
@@ -284,11 +284,10 @@ def test_a_gateway_span_far_longer_than_the_call_it_waits_for_is_refused(scenari
 
 
 def test_a_slow_baseline_request_is_refused(scenarios):
-    payload = scenarios["log_investigation"].payload
-    t = _healthy_trace_with_calls(payload)
-    assert when(payload["traces"][t]["started_at"]) < when(scenarios["log_investigation"].answer_key["onset"])
+    t = _healthy_trace_with_calls(scenarios["log_investigation"].payload)
 
     def mutate(payload, key):
+        payload["traces"][t]["started_at"] = _shift(key["onset"], minutes=-20)
         for span in payload["traces"][t]["spans"]:
             span["duration_ms"] += 14_000
 
@@ -1132,6 +1131,58 @@ def test_a_deploy_line_naming_a_tenant_is_refused(scenarios):
         payload["logs"][7]["tenant_id"] = "tn_0123456789"
 
     _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[7].tenant_id", "no tenant")
+
+
+def test_system_work_naming_a_tenant_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][9]["message"] = "autovacuum: VACUUM ANALYZE public.order_events finished in 48s"
+        payload["logs"][9]["tenant_id"] = "tn_0123456789"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[9].tenant_id", "system work")
+
+
+def test_system_work_without_a_tenant_passes(scenarios):
+    payload = copy.deepcopy(scenarios["log_investigation"].payload)
+    payload["logs"][9]["message"] = "autovacuum: VACUUM ANALYZE public.order_events finished in 48s"
+    payload["logs"][9].pop("tenant_id", None)
+    assert (
+        lint(
+            "log_investigation",
+            payload,
+            scenarios["log_investigation"].answer_key,
+            only=frozenset({"system_work_carries_no_tenant"}),
+        )
+        == []
+    )
+
+
+def test_the_same_slow_query_duration_on_every_line_is_refused(scenarios):
+    def mutate(payload, key):
+        for n in range(20, 80, 10):
+            payload["logs"][n]["message"] = f"slow query 12873ms: SELECT o.* FROM orders o WHERE o.id = ${n}"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        "payload.logs[20].message",
+        "measure the same 12873ms",
+    )
+
+
+def test_slow_queries_of_varying_durations_pass(scenarios):
+    payload = copy.deepcopy(scenarios["log_investigation"].payload)
+    for n in range(20, 80, 10):
+        payload["logs"][n]["message"] = (
+            f"slow query {12000 + 7 * n}ms: SELECT o.* FROM orders o WHERE o.id = $1"
+        )
+    assert (
+        lint(
+            "log_investigation",
+            payload,
+            scenarios["log_investigation"].answer_key,
+            only=frozenset({"measured_durations_vary"}),
+        )
+        == []
+    )
 
 
 # --- what a reader of the material can know --------------------------------------------------------

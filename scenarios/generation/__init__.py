@@ -86,7 +86,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 13: system work (vacuum, rebalance, GC, replication, key rotation ...) carries no tenant; a line naming
     # another tenant's object carries that tenant on every line; measured durations vary from line to line;
     # ids and figures of herrings and signals are drawn per line and per seed, pods and nodes per seed.
-    "log_investigation": 13,
+    # 14: a figure the dashboard plots and a line states is one figure (a retry queue, an e-mail queue,
+    # a pool's use, a request rate, a provider's p95, the fullest pod's heap); backlogs only grow while
+    # the failure lasts; a leaked key's rate follows the customer's usage figure and its records are the
+    # last the logs state; HTTP samples carry the attacker's agent on the attacker's requests, real
+    # bodies and the network's time; a page, a login or a SAML post comes from a browser with a cookie.
+    "log_investigation": 14,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

@@ -1,6 +1,5 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
-import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from .common import (
     ticket_severity,
     trace_waterfall,
 )
+from .samples import http_sample
 from .world import World, hex_id, iso_ms, iso_s, render
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
@@ -83,10 +83,6 @@ _OTHER_DEPLOYS = (
 
 _NAMES_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
 _CHANGE = re.compile(r"^(deploy finished|config reloaded|pod \S+ scheduled)")
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}  # fmt: skip
 
 
 def onset_offset_ms(world: World, rng) -> int:
@@ -264,7 +260,15 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         customer_tenant=customer_tenant,
     )
     lines = stream.lines
-    dashboard_shape = stories.shape(world, lines, stream, hosts, rng)
+    ticket = customer_ticket(
+        world,
+        rng,
+        clear=difficulty != "hard",
+        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
+        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
+    )
+    # The story's figures: what the lines and the dashboard say, and what the key states from them.
+    dashboard_shape, told = stories.shape(world, lines, stream, hosts, rng, ticket)
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
     customer_signal = [i for i in stream.signal if lines.tenant_id(i) == world.customer.tenant_id]
@@ -299,13 +303,6 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         window=(start_ms, end_ms),
     )
 
-    ticket = customer_ticket(
-        world,
-        rng,
-        clear=difficulty != "hard",
-        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
-        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
-    )
     payload = {
         "kind": "log_investigation",
         "title": f"Investigate: {ticket['subject']}",
@@ -338,7 +335,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         ),
     }
     answer_key = {
-        "root_cause": world.text(archetype["root_cause"]),
+        "root_cause": render(archetype["root_cause"], world.values | told),
         "component": archetype["component"],
         "route": archetype["route"],
         "severity": ticket_severity(world, ticket),
@@ -413,62 +410,6 @@ def _trace(world: World, rng, lines: logstream.LogLines, index: int, *, failing:
         lines.latency[index] = own["duration_ms"]
     trace["started_at"] = iso_ms(_epoch_ms(line["ts"]) - own["start_offset_ms"])
     return trace
-
-
-# The clients other tenants call the API with: a sample of another tenant's request carries one of
-# these, never the ticket customer's own integration.
-_OTHER_AGENTS = ("python-requests/2.31.0", "Go-http-client/2.0", "okhttp/4.12.0", "axios/1.6.8",
-                 "node-fetch/3.3.2", "Ruby/3.2 Faraday/2.9.0", "Java-http-client/17.0.9")  # fmt: skip
-
-
-def _user_agent(world: World, tenant: str) -> str:
-    """The agent of the tenant whose request it is: the customer's own integration, or another
-    tenant's client (the same one for every request of that tenant)."""
-    if tenant == world.customer.tenant_id:
-        return world.values.get("client_user_agent") or f"{world.customer.domain}-integration/2.4"
-    return _OTHER_AGENTS[int(hashlib.sha256(tenant.encode()).hexdigest(), 16) % len(_OTHER_AGENTS)]
-
-
-def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
-    """The client's view of a logged request: it waited at least as long as the whole trace took."""
-    status = line["status"]
-    latency = max([line["latency_ms"]] + [s["duration_ms"] for s in (trace or {}).get("spans", [])[:1]])
-    response_body = (
-        {
-            "error": {
-                "status": status,
-                "message": _REASONS.get(status, "Error"),
-                "request_id": line["request_id"],
-            }
-        }
-        if status >= 400
-        else {"ok": True}
-    )
-    return {
-        "request_id": line["request_id"],
-        "trace_id": line["trace_id"],
-        "at": line["ts"],
-        "request": {
-            "method": line["method"],
-            "url": f"https://api.{world.values['product'].lower()}.com{line['path']}",
-            "headers": {
-                "Authorization": "Bearer [redacted]",
-                "User-Agent": _user_agent(world, line.get("tenant_id", "")),
-                "X-Request-Id": line["request_id"],
-            },
-        },
-        "response": {
-            "status": status,
-            "reason": _REASONS.get(status, ""),
-            "headers": {
-                "Content-Type": "application/json",
-                "X-Request-Id": line["request_id"],
-                "traceparent": f"00-{line['trace_id']}-{line['span_id']}-01",
-            },
-            "body": response_body,
-            "latency_ms": latency,
-        },
-    }
 
 
 def _like(value: str, rng) -> str:
@@ -575,7 +516,7 @@ def _traces_and_samples(
     traces = [_trace(world, rng, lines, i, failing=True) for i in failing]
     anchors = list(failing)
     samples = [
-        _http_sample(world, lines[i], trace)
+        http_sample(world, rng, lines[i], trace)
         for i, trace in zip(failing, traces, strict=True)
         if "status" in lines[i]
     ]
@@ -591,7 +532,7 @@ def _traces_and_samples(
         trace = _trace(world, rng, lines, healthy, failing=False) if twin else _single_span_trace(line)
         traces.append(trace)
         anchors.append(healthy)
-        samples.append(_http_sample(world, lines[healthy], trace))
+        samples.append(http_sample(world, rng, lines[healthy], trace))
     services = {step["service"] for step in world.archetype["trace"]}
     crossing = [t for t in traces[len(failing) :] if len({s["service"] for s in t["spans"]}) > 1]
     if len(services) > 1 and not crossing:

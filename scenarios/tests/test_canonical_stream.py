@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v13; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v14; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "1809308e8e0118ac24600e3e9e33f4bf96871f2909179ac044c339f9e801deb6",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "3cbdc432b8be7e8b36d34b7828fd93fdf17253a7603f339323b8fde9d6bfa852",
-    ("saml_clock_skew", "medium", 2, 3000): "32085aeef603ff19aa4d7ed724c3f8f980ad42daf7eb628bd404345d95c27b38",
-    ("kafka_consumer_lag", "hard", 2, 3000): "c799d2b32c54ae060a9e6c2aed74ea624960179280c473d450ed9053503b2e58",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "73fbd04b6e32f869759a2438fa650a55334b3140269593340882ecd434822c00",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "14a63773310164016167071fbec5dfc2127c061841c2d1331640de80f9d40b65",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "b871085dc2335c64fcfd650229f05c9d22c8c58d0d60563cef3088c166fa6056",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8271eaeb5393b5888d03fdfb95e2bb3f55af215a8e08381e5e18fafaa9fc4ea2",
+    ("saml_clock_skew", "medium", 2, 3000): "d38f9d9d9a977b769da518e8b83ab03e3d21cc493cb856933dcebea5fec93e1a",
+    ("kafka_consumer_lag", "hard", 2, 3000): "aef71746a740cefda4c850a4deb7117d490d2e525cbb1f4ca0059fea3e50feae",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "5a4996adc7dee715cb32255df26b0086f7107ec09b2f241a4b18693b7ee91fcf",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b82eb5ff573ab15acc38586a5c1e26be2ba86ae08906ad234f65901a9f9ccc26",
 }  # fmt: skip
 
 

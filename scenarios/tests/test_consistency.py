@@ -3,6 +3,7 @@ the broken part, the whole pack imports nothing, and the unbroken scenario passe
 
 import copy
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -1412,6 +1413,153 @@ def test_a_dashboard_max_lag_below_a_logged_partition_lag_is_refused(kafka):
 
     _assert_path(
         _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "below the"
+    )
+
+
+def test_a_consumer_lag_that_falls_while_the_failure_lasts_is_refused(kafka):
+    payload = kafka["log_investigation"].payload
+    lagged = [n for n, line in enumerate(payload["logs"]) if "lag on " in line["message"]]
+    first, later = lagged[0], lagged[-1]
+
+    def mutate(payload, key):
+        line = payload["logs"][later]
+        line["message"] = re.sub(r"= \d+ messages", "= 1000 messages", line["message"])
+        key["signal_messages"].append(line["message"])
+
+    _assert_path(
+        _refused(kafka, "log_investigation", mutate),
+        f"payload.logs[{later}].message",
+        "while the failure lasts",
+    )
+    assert first < later
+
+
+def test_a_backlog_on_the_dashboard_that_falls_after_the_onset_is_refused(kafka):
+    payload, key = kafka["log_investigation"].payload, kafka["log_investigation"].answer_key
+    n = next(
+        n for n, point in enumerate(payload["dashboard"]["series"]) if when(point["ts"]) > when(key["onset"])
+    )
+    n += 3
+
+    def mutate(payload, key):
+        payload["dashboard"]["series"][n]["saturation"] = (
+            payload["dashboard"]["series"][n - 1]["saturation"] / 2
+        )
+
+    _assert_path(
+        _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "falls to"
+    )
+
+
+@pytest.fixture(scope="module")
+def leaked():
+    return {
+        "log_investigation": generate(
+            "log_investigation", "leaked_api_key_in_use", 3, "medium", log_lines=1500
+        )
+    }
+
+
+def _attacker_sample(payload) -> int:
+    source = next(
+        line["message"].split(" from ")[1].split(" ")[0]
+        for line in payload["logs"]
+        if "first use from" in line["message"]
+    )
+    lines = {line["request_id"]: line for line in payload["logs"] if "method" in line}
+    return next(
+        n
+        for n, sample in enumerate(payload["http_samples"])
+        if source in lines[sample["request_id"]]["message"]
+    )
+
+
+def test_the_attackers_samples_carry_the_agent_of_the_first_use_line_and_pass(leaked):
+    scenario = leaked["log_investigation"]
+    sample = scenario.payload["http_samples"][_attacker_sample(scenario.payload)]
+    first_use = next(line for line in scenario.payload["logs"] if "first use from" in line["message"])
+    assert first_use["message"].endswith(f"user-agent {sample['request']['headers']['User-Agent']}")
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
+
+
+def test_an_attackers_sample_with_the_customers_agent_is_refused(leaked):
+    n = _attacker_sample(leaked["log_investigation"].payload)
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["request"]["headers"]["User-Agent"] = "example.com-integration/2.4"
+
+    _assert_path(
+        _refused(leaked, "log_investigation", mutate),
+        f"payload.http_samples[{n}].request.headers.User-Agent",
+        "as the client of",
+    )
+
+
+def test_a_records_figure_the_logs_never_state_is_refused(leaked):
+    def mutate(payload, key):
+        key["root_cause"] = re.sub(r"about \d+ records", "about 95558 records", key["root_cause"])
+
+    _assert_path(_refused(leaked, "log_investigation", mutate), "answer_key.root_cause", "95,558")
+
+
+def test_the_records_figure_of_the_key_is_the_last_the_logs_state(leaked):
+    scenario = leaked["log_investigation"]
+    stated = [
+        int(m) for line in scenario.payload["logs"] for m in re.findall(r"\((\d+) records\)", line["message"])
+    ]
+    figure = int(re.search(r"about (\d+) records", scenario.answer_key["root_cause"]).group(1))
+    assert stated and abs(figure - stated[-1]) <= 0.05 * stated[-1]
+
+
+def test_a_bare_ok_body_of_a_successful_request_is_refused(scenarios):
+    payload = scenarios["log_investigation"].payload
+    n = next(
+        n for n, sample in enumerate(payload["http_samples"]) if 200 <= sample["response"]["status"] < 300
+    )
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["body"] = {"ok": True}
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.body",
+        "answered",
+    )
+
+
+@pytest.fixture(scope="module")
+def webhook():
+    return {
+        "log_investigation": generate(
+            "log_investigation", "webhook_tls_cert_expired", 4, "medium", log_lines=1500
+        )
+    }
+
+
+def test_the_webhook_retry_queue_is_the_one_its_lines_state_and_passes(webhook):
+    scenario = webhook["log_investigation"]
+    depths = [line for line in scenario.payload["logs"] if line["message"].startswith("retry queue depth=")]
+    assert depths
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
+
+
+def test_a_dashboard_retry_queue_the_logs_do_not_show_is_refused(webhook):
+    payload = webhook["log_investigation"].payload
+    first = when(payload["dashboard"]["series"][0]["ts"])
+    n = next(
+        n
+        for n, line in enumerate(payload["logs"])
+        if line["message"].startswith("retry queue depth=") and when(line["ts"]) > first
+    )
+
+    def mutate(payload, key):
+        for point in payload["dashboard"]["series"]:
+            point["saturation"] = 10_000.0
+
+    _assert_path(
+        _refused(webhook, "log_investigation", mutate),
+        f"payload.logs[{n}].message",
+        "where the dashboard shows",
     )
 
 

@@ -663,6 +663,63 @@ def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+# Work a platform does for itself, for every tenant at once: database maintenance, consumer group
+# rebalances, garbage collection, replication, cache and pool statistics, certificates, keys and
+# route tables, rollouts, a breaker that trips for every sender.
+_SYSTEM_WORK = re.compile(
+    r"\b(?:autovacuum|VACUUM|compaction|rebalance|\[gc\]|GC pause|replication lag|index refresh"
+    r"|evicted \d+ keys|used_memory|keyspace stats|server connection recycled|queue depth"
+    r"|signing key|route table|TLS (?:certificate|policy)|rolled out|cache-busted"
+    r"|time zone database|DMARC aggregate|circuit breaker|stream reconnected|offsets advanced"
+    r"|slow insert into|heartbeat)\b"
+    r"|^pool \S+(?: saturated)?:"
+)
+
+
+@invariant("log_investigation")
+def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
+    """Background work of the platform (a vacuum, a rebalance, a GC pause, a compaction, a key
+    rotation) is not done for one tenant: its line carries no tenant_id."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("tenant_id") and _SYSTEM_WORK.search(line["message"]):
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"names tenant {line['tenant_id']} on a line of system work: {line['message'][:80]!r}",
+            )
+            return
+
+
+# A duration a line measures (took, finished in, a pause, a slow query), not a limit it quotes
+# (after, within, a threshold, a timeout).
+_MEASURED = re.compile(
+    r"\b(?:took|pause|held open|(?:finished|completed|reconnected|written|HTTP \d{3})(?: for \S+)? in"
+    r"|slow (?:query|request|export|insert into \S+)(?: for tenant \S+)?:?)"
+    r"[ =](\d+(?:\.\d+)?(?:ms|s)|\d+m\d+s)\b"
+)
+SAME_DURATION_LINES = 5
+
+
+@invariant("log_investigation")
+def measured_durations_vary(payload: dict, key: dict) -> Iterator[Finding]:
+    """Lines of one kind that measure a duration do not all measure the same one: real queries, pauses
+    and jobs never take exactly as long twice in a row, let alone on every line."""
+    logs = payload["logs"]
+    kinds: dict[str, list] = {}  # template -> [first line, lines, durations measured]
+    for n in range(len(logs)):
+        message = logs.message(n) if isinstance(logs, LogLines) else logs[n]["message"]
+        measured = _MEASURED.findall(message)
+        if measured:
+            entry = kinds.setdefault(message_template(message), [n, 0, set()])
+            entry[1] += 1
+            entry[2].add(" ".join(measured))
+    for template, (first, count, durations) in kinds.items():
+        if len(durations) == 1 and count >= SAME_DURATION_LINES:
+            yield (
+                f"$.payload.logs[{first}].message",
+                f"all {count} lines of {template[:60]!r} measure the same {next(iter(durations))}",
+            )
+
+
 # How a long log must look like a real service's. Short, hand-written logs are exempt: a pack may
 # show the twenty lines that matter.
 VARIETY_MIN_LINES = 5_000
@@ -857,7 +914,8 @@ def _spans_by_id(trace: dict) -> dict[str, dict]:
 
 @invariant("log_investigation")
 def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
-    """One root, known parents, and every child inside its parent's time."""
+    """One root, known parents, and every child inside its parent's time; a consumer span (work its
+    parent queued) starts no earlier than its parent and may outlast it."""
     for t, trace in enumerate(payload["traces"]):
         path = f"$.payload.traces[{t}]"
         spans = _spans_by_id(trace)
@@ -876,7 +934,7 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 continue
             if span["start_offset_ms"] < parent["start_offset_ms"]:
                 yield f"{path}.spans[{s}].start_offset_ms", "starts before its parent span"
-            elif (
+            elif span.get("kind") != "consumer" and (
                 span["start_offset_ms"] + span["duration_ms"]
                 > parent["start_offset_ms"] + parent["duration_ms"]
             ):
@@ -908,6 +966,71 @@ def _line_of(
     return found
 
 
+def _trace_extent(trace: dict) -> int:
+    """How long after its start a trace's last span ends (a consumer span may outlast the root)."""
+    return max(span["start_offset_ms"] + span["duration_ms"] for span in trace["spans"])
+
+
+# What a span may spend besides waiting for the spans it calls: a proxy's hop, a service's own
+# query or rendering. More than this, and more than half the span, is time nothing accounts for.
+OWN_TIME_LIMIT_MS = 1_000
+
+
+def _own_time(span: dict, calls: list[dict]) -> int:
+    """The part of a span's time none of the spans it waits for covers."""
+    covered, reach = 0, span["start_offset_ms"]
+    for call in sorted(calls, key=lambda c: c["start_offset_ms"]):
+        begin = max(call["start_offset_ms"], reach)
+        end = call["start_offset_ms"] + call["duration_ms"]
+        if end > begin:
+            covered += end - begin
+            reach = end
+    return span["duration_ms"] - covered
+
+
+@invariant("log_investigation")
+def spans_cover_their_calls_closely(payload: dict, key: dict) -> Iterator[Finding]:
+    """A span that calls others lasts as long as those calls plus its own work, and its own work is
+    small: a gateway that took 15 s over a 70 ms call to its upstream did nothing for 15 s."""
+    for t, trace in enumerate(payload["traces"]):
+        for s, span in enumerate(trace["spans"]):
+            calls = [
+                c
+                for c in trace["spans"]
+                if c["parent_span_id"] == span["span_id"] and c.get("kind") != "consumer"
+            ]
+            if not calls:
+                continue
+            own = _own_time(span, calls)
+            if own > max(OWN_TIME_LIMIT_MS, span["duration_ms"] // 2):
+                yield (
+                    f"$.payload.traces[{t}].spans[{s}].duration_ms",
+                    f"is {span['duration_ms']} ms, {own} ms more than the spans it calls account for",
+                )
+
+
+# Before the onset nothing is wrong: a request that succeeded then was answered in a healthy time.
+BASELINE_REQUEST_LIMIT_MS = 2_000
+
+
+@invariant("log_investigation")
+def baseline_requests_are_fast(payload: dict, key: dict) -> Iterator[Finding]:
+    """A trace with no error that began before the onset (a healthy baseline request) was answered
+    within BASELINE_REQUEST_LIMIT_MS."""
+    onset = _ms(key["onset"]) if key.get("onset") else None
+    if onset is None:
+        return
+    for t, trace in enumerate(payload["traces"]):
+        if _ms(trace["started_at"]) >= onset or any(s["status"] == "error" for s in trace["spans"]):
+            continue
+        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
+        if root["duration_ms"] > BASELINE_REQUEST_LIMIT_MS:
+            yield (
+                f"$.payload.traces[{t}].spans[{trace['spans'].index(root)}].duration_ms",
+                f"is {root['duration_ms']} ms for a request that succeeded before the onset",
+            )
+
+
 @invariant("log_investigation")
 def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each trace is the request of a log line: same trace and span ids, service, operation, status,
@@ -925,7 +1048,6 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
             continue
         spans = _spans_by_id(trace)
         start = _ms(trace["started_at"])
-        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
         for line in lines:
             # The line's own span; a hand-written trace may leave span ids out, then its service's span.
             span = spans.get(line.get("span_id")) or next(
@@ -966,7 +1088,7 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
                         f"is {span['duration_ms']} ms but line {line['id']} took {line['latency_ms']} ms",
                     )
             moment = _ms(line["ts"])
-            if not start <= moment <= start + root["duration_ms"] + 1000:
+            if not start <= moment <= start + _trace_extent(trace) + 1000:
                 yield f"{path}.started_at", f"the trace does not cover line {line['id']} at {line['ts']}"
 
 
@@ -1099,6 +1221,58 @@ def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterato
             yield (
                 f"$.payload.http_samples[{n}].request.headers.User-Agent",
                 f"is the customer's agent {agent!r}, but line {line['id']} is a request of {tenant}",
+            )
+
+
+# The agent the logs name for a source address or a key ("from 203.0.113.9 ...; user-agent curl/8.5.0",
+# "key rk_live_ab12cd*** ... (ua=okhttp/4.12.0)").
+_AGENT_OF_ADDRESS = re.compile(r"\bfrom (\d{1,3}(?:\.\d{1,3}){3})\b.*?\buser-agent (\S+(?: \([^)]*\))?)")
+_AGENT_OF_KEY = re.compile(r"\bkey ([a-z]{2}_live_[0-9a-f]+)\*{3}.*?\(ua=([^)]+)\)")
+_ADDRESS = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+_KEY = re.compile(r"\b[a-z]{2}_live_[0-9a-f]+(?=\*{3})")
+
+
+@invariant("log_investigation")
+def http_samples_carry_the_agent_the_logs_name(payload: dict, key: dict) -> Iterator[Finding]:
+    """When the logs name the client of a source address or a key (a leaked key's first use from an
+    unknown network, a key that ignores Retry-After), a sample of a request from that address or with
+    that key carries that client's User-Agent."""
+    agents: dict[str, str] = {}
+    for _, message, _ in _messages_and_times(payload["logs"]):
+        for pattern in (_AGENT_OF_ADDRESS, _AGENT_OF_KEY):
+            if stated := pattern.search(message):
+                agents.setdefault(stated.group(1), stated.group(2))
+    if not agents:
+        return
+    for n, sample in enumerate(payload["http_samples"]):
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        if line is None:
+            continue
+        named = [x for x in _ADDRESS.findall(line["message"]) + _KEY.findall(line["message"]) if x in agents]
+        agent = sample["request"].get("headers", {}).get("User-Agent", "")
+        if named and agent != agents[named[0]]:
+            yield (
+                f"$.payload.http_samples[{n}].request.headers.User-Agent",
+                f"is {agent!r}, but the logs name {agents[named[0]]!r} as the client of {named[0]}",
+            )
+
+
+_ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})
+
+
+@invariant("log_investigation")
+def http_sample_bodies_are_what_the_api_returns(payload: dict, key: dict) -> Iterator[Finding]:
+    """A successful response carries what its endpoint returns (an order, a page of customers, a token),
+    not a bare {"ok": true}; only a 204, a redirect or a 304 has no body."""
+    for n, sample in enumerate(payload["http_samples"]):
+        response = sample["response"]
+        if not 200 <= response["status"] < 300 or response["status"] == 204:
+            continue
+        body = response.get("body")
+        if body in (None, "", {}, []) or (isinstance(body, dict) and set(body) <= _ACKNOWLEDGEMENT):
+            yield (
+                f"$.payload.http_samples[{n}].response.body",
+                f"is {body!r} for a {sample['request']['method']} that answered {response['status']}",
             )
 
 
@@ -1355,6 +1529,200 @@ def max_lag_covers_partition_lag(payload: dict, key: dict) -> Iterator[Finding]:
                 f"max partition lag {point['saturation']:,.0f} is below the {max(same_minute):,} "
                 "messages one partition logged in the minute before",
             )
+
+
+# A count or size the key states ("3094764 orders", "about 6800000 records", "its 4096Mi limit"): not
+# a time, a date, a version or an id.
+_KEY_FIGURE = re.compile(r"(?<![\w.:/-])(\d{1,3}(?:,\d{3})+|\d{4,})(?![\w.:/-])")
+_ABOUT = re.compile(r"\babout $")
+KEY_FIGURE_TOLERANCE = 0.05  # "about N": the figure the logs state, rounded
+
+
+def _figures(text: str) -> Iterator[tuple[int, bool]]:
+    """(figure, stated as about) of each count the text states, times and dates left out."""
+    text = _STAMP.sub(" ", text)
+    for stated in _KEY_FIGURE.finditer(text):
+        yield (
+            int(stated.group(1).replace(",", "")),
+            bool(_ABOUT.search(text[max(0, stated.start() - 7) : stated.start()])),
+        )
+
+
+@invariant("log_investigation")
+def key_figures_are_in_the_payload(payload: dict, key: dict) -> Iterator[Finding]:
+    """A count the key's root cause states is one the candidate can find: a log line, the ticket or the
+    dashboard states it (within rounding when the key says "about")."""
+    wanted = list(_figures(key.get("root_cause", "")))
+    if not wanted:
+        return
+    logs = payload["logs"]
+    texts = (
+        [kind[2] for kind in logs.kinds] if isinstance(logs, LogLines) else [line["message"] for line in logs]
+    )
+    texts.append(ticket_text(payload.get("ticket") or {}))
+    shown = {figure for text in texts for figure, _ in _figures(text)}
+    shown |= {round(point["saturation"]) for point in (payload.get("dashboard") or {}).get("series", [])}
+    for figure, about in wanted:
+        tolerance = figure * KEY_FIGURE_TOLERANCE if about else 0
+        if not any(abs(figure - other) <= tolerance for other in shown):
+            yield (
+                "$.answer_key.root_cause",
+                f"states {figure:,}, which nothing in the logs, ticket or dashboard shows",
+            )
+
+
+# A figure a dashboard plots and a line states: the dashboard's metric (by its name), the line's
+# statement of it, how the statement reads as the metric (None: it cannot be read), and how many
+# minutes before the line the statement covers ("over the last 15m").
+@dataclass(frozen=True)
+class _Figure:
+    metric: re.Pattern
+    stated: re.Pattern
+    read: Callable[[re.Match, dict], float | None]
+    minutes: Callable[[re.Match], int] = lambda match: 0
+
+
+_DASHBOARD_FIGURES = (
+    _Figure(
+        re.compile(r"memory \(% of limit\)", re.I),
+        re.compile(r"\bheap usage (\d+)% of\b"),
+        lambda m, c: int(m[1]),
+    ),
+    _Figure(
+        re.compile(r"retry queue depth", re.I),
+        re.compile(r"\bretry queue depth=(\d+)"),
+        lambda m, c: int(m[1]),
+    ),
+    _Figure(
+        re.compile(r"e-?mail queue", re.I), re.compile(r"\b(\d+) messages queued\b"), lambda m, c: int(m[1])
+    ),
+    _Figure(
+        re.compile(r"connection pool in use", re.I),
+        _POOL_USE,
+        lambda m, c: 100 * int(m[2]) / c["pools"][m[1]] if m[1] in c["pools"] else None,
+    ),
+    _Figure(
+        re.compile(r"^requests from ", re.I),
+        re.compile(r"\bat (\d+(?:\.\d+)?) req/s\b"),
+        lambda m, c: 60 * float(m[1]),
+    ),
+    _Figure(
+        re.compile(r"^requests from ", re.I),
+        re.compile(r"\bsent (\d+) requests inside its Retry-After window\b"),
+        lambda m, c: int(m[1]) * 60 / c["retry_after"] if c["retry_after"] else None,
+    ),
+    _Figure(
+        re.compile(r"response time p95", re.I),
+        re.compile(r"\bp95 response time (\d+(?:\.\d+)?)s over the last (\d+)m\b"),
+        lambda m, c: 1000 * float(m[1]),
+        lambda m: int(m[2]),
+    ),
+)
+_RETRY_AFTER_SECONDS = re.compile(r"\bRetry-After:? (\d+)\b")
+# How far a stated figure may sit outside the dashboard's points around it: rounding, and a line
+# written between two points of a figure that moves.
+FIGURE_TOLERANCE = 0.1
+
+
+def _messages_and_times(logs) -> Iterator[tuple[int, str, int]]:
+    if isinstance(logs, LogLines):
+        for n in range(len(logs)):
+            yield n, logs.message(n), logs.ms[n]
+    else:
+        for n, line in enumerate(logs):
+            yield n, line["message"], _ms(line["ts"])
+
+
+@invariant("log_investigation")
+def dashboard_agrees_with_logged_figures(payload: dict, key: dict) -> Iterator[Finding]:
+    """A figure the dashboard plots and a line states is one figure: a retry queue's depth, a queue of
+    e-mail, a pool's use, a client's request rate, a provider's p95, as a line states it, lies among
+    the dashboard's points of its minute and the next (and of the minutes it says it covers)."""
+    board = payload.get("dashboard") or {}
+    name = (board.get("saturation_metric") or {}).get("name", "")
+    figures = [f for f in _DASHBOARD_FIGURES if f.metric.search(name)]
+    series = board.get("series") or []
+    if not figures or not series:
+        return
+    times = [_ms(point["ts"]) for point in series]
+    values = [point["saturation"] for point in series]
+    context: dict = {"pools": {}, "retry_after": None}
+    for _, message, _ in _messages_and_times(payload["logs"]):
+        for pool, size in _POOL_SIZE.findall(message):
+            context["pools"][pool] = int(size)
+        if context["retry_after"] is None and (after := _RETRY_AFTER_SECONDS.search(message)):
+            context["retry_after"] = int(after.group(1))
+    for n, message, at in _messages_and_times(payload["logs"]):
+        for figure in figures:
+            stated = figure.stated.search(message)
+            if not stated or (value := figure.read(stated, context)) is None:
+                continue
+            following = bisect_right(times, at)
+            if following == 0 or following >= len(times):
+                continue  # before the first point or after the last: nothing to compare with
+            first = max(bisect_right(times, at - figure.minutes(stated) * 60_000) - 1, 0)
+            around = values[first : following + 1]
+            low, high = min(around), max(around)
+            if not low * (1 - FIGURE_TOLERANCE) - 1 <= value <= high * (1 + FIGURE_TOLERANCE) + 1:
+                yield (
+                    f"$.payload.logs[{n}].message",
+                    f"states {stated.group(0)!r} ({value:,.0f} as {name!r}) where the dashboard shows "
+                    f"{low:,.0f}-{high:,.0f}",
+                )
+                return
+
+
+# A backlog a line states, and what it is the backlog of.
+_BACKLOGS = (
+    re.compile(r"\blag on (?P<subject>\S+) = (?P<figure>[\d,]+) messages\b"),
+    re.compile(r"\bbacklog for (?P<subject>tenant \S+) is (?P<figure>\d+) events\b"),
+    re.compile(r"^(?P<subject>.*?)\b(?P<figure>\d+) messages queued\b"),
+    re.compile(r"\b(?P<subject>retry queue) depth=(?P<figure>\d+)"),
+)
+_NAMES_A_BACKLOG = re.compile(r"\b(?:lag|queue|backlog)\b", re.I)
+
+
+@invariant("log_investigation")
+def backlogs_grow_while_the_failure_lasts(payload: dict, key: dict) -> Iterator[Finding]:
+    """A backlog the failure builds (a partition's lag, an endpoint's undelivered events, queued e-mail)
+    only grows while the failure lasts, which in an investigation is the whole log after the onset: no
+    line of the failure states less than an earlier one about the same backlog, and a dashboard that
+    plots a backlog does not fall after the onset."""
+    if not key.get("onset"):
+        return
+    onset = _ms(key["onset"])
+    signal = set(key.get("signal_messages") or ())
+    last: dict[str, tuple[int, int]] = {}
+    for n, message, at in _messages_and_times(payload["logs"]):
+        if at < onset or message not in signal:
+            continue
+        for pattern in _BACKLOGS:
+            stated = pattern.search(message)
+            if not stated:
+                continue
+            subject, figure = stated.group("subject"), _lag_figure(stated.group("figure"))
+            if subject in last and figure < last[subject][1]:
+                yield (
+                    f"$.payload.logs[{n}].message",
+                    f"states {figure:,} for {subject.strip()!r}, less than the {last[subject][1]:,} "
+                    f"of line {last[subject][0]} while the failure lasts",
+                )
+                return
+            last[subject] = (n, figure)
+    board = payload.get("dashboard") or {}
+    if not _NAMES_A_BACKLOG.search((board.get("saturation_metric") or {}).get("name", "")):
+        return
+    previous = None
+    for n, point in enumerate(board.get("series") or []):
+        if _ms(point["ts"]) < onset:
+            continue
+        if previous is not None and point["saturation"] < previous:
+            yield (
+                f"$.payload.dashboard.series[{n}].saturation",
+                f"falls to {point['saturation']:,} from {previous:,} while the failure lasts",
+            )
+            return
+        previous = point["saturation"]
 
 
 # --- incident -------------------------------------------------------------------------------------

@@ -136,6 +136,10 @@ def _comparable(text: str) -> str:
 
 _HTTP_OPERATION = re.compile(r"^[A-Z]+ /")
 _STATED_TIMEOUT = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
+# A span that calls others spends a few milliseconds of its own around the calls (a proxy's hop),
+# unless its step says it does more (`self_ms`); a worker takes up queued work within PICKUP_MS.
+OWN_TIME_MS = (1, 4)
+PICKUP_MS = (2, 40)
 
 
 def trace_waterfall(
@@ -149,16 +153,25 @@ def trace_waterfall(
     anchor_operation: str = "",
     anchor_service: str = "",
     http_status: int | None = None,
-    latency_ms: int | None = None,
     since_onset_ms: int | None = None,
 ) -> dict:
-    """One request's spans, each a child of the one before, from the archetype's trace shape.
+    """One request's spans, from the archetype's trace shape.
+
+    Each step is called by its `parent` step (the step before it unless it names another), in the
+    order the steps are listed; an `async` step is work its parent queued (a message, a job), taken
+    up after the parent has answered, so it starts after its parent ends and may outlast it (its
+    span says `"kind": "consumer"`). Times build up from the leaves: a leaf takes `duration_ms` when
+    it is the failing span and `healthy_ms` (else `duration_ms`) otherwise; a span that calls others
+    takes their time, the gaps between the calls and its own few milliseconds (`self_ms` on a request
+    that got through it), so every parent covers its children, and closely. A request that answered
+    4xx/5xx stops at the failing span (the calls after it never happen); an `on_failure` step (a
+    retry) happens only on a failing request.
 
     The log line's own span id goes to the span of that line: its service with its "METHOD path",
-    else the first of its service, else the span marked `error`. So the trace, the log line and
-    the HTTP sample name the same request: the line's span has its operation, its latency and its
-    outcome (a 4xx/5xx line's span is an error; a successful line's trace has no error), and every
-    child span lies inside its parent.
+    else the first of its service, else the span marked `error`. So the trace, the log line and the
+    HTTP sample name the same request: the line's span has its operation and its outcome (a 4xx/5xx
+    line's span is an error; a successful line's trace has no error). The caller gives the line the
+    latency of its span.
     """
     steps = world.archetype["trace"]
     anchor = next(
@@ -175,76 +188,99 @@ def trace_waterfall(
         anchor = next(n for n, step in enumerate(steps) if "error" in step)
     # A request that succeeded has no failing span, whatever the archetype's trace shape says.
     failing = failing and not (http_status is not None and http_status < 400)
-    spans = []
-    offset = 0
-    parent = None
-    for number, step in enumerate(steps):
-        low, high = step["duration_ms"]
-        is_error = failing and "error" in step
-        span_id = anchor_span_id if number == anchor else hex_id(rng, 16)
-        operation = world.text(step["operation"])
-        if number == anchor and anchor_operation and _HTTP_OPERATION.match(operation):
-            operation = anchor_operation
-        span = {
-            "span_id": span_id,
-            "parent_span_id": parent,
-            "service": step["service"],
-            "operation": operation,
-            "start_offset_ms": offset,
-            "duration_ms": rng.randint(low, high)
-            if failing
-            else rng.randint(low, max(low, (low + high) // 2)),
-            "status": "error" if is_error else "ok",
-        }
-        if is_error:
-            span["error"] = world.text(step["error"])
-            stated = _STATED_TIMEOUT.search(span["error"])
+    parent_of = [step.get("parent", n - 1) for n, step in enumerate(steps)]
+    failed_step = next(n for n, step in enumerate(steps) if "error" in step)
+    on_path = _callers(parent_of, failed_step)  # the failing span and the spans waiting on it
+    kept = _callers(parent_of, anchor)
+    stops = failing and http_status is not None and http_status >= 400
+    runs: list[bool] = []
+    for n, step in enumerate(steps):
+        runs.append(
+            n in kept
+            or (
+                (n == 0 or runs[parent_of[n]])
+                and (failing or not step.get("on_failure"))
+                and not (stops and n > failed_step)
+            )
+        )
+
+    start, duration, errors = {}, {}, {}
+
+    def lay_out(n: int, at: int) -> int:
+        """Start step n at `at` (ms into the trace) with everything it calls; return when it ends."""
+        step = steps[n]
+        start[n] = at
+        called = [m for m in range(n + 1, len(steps)) if parent_of[m] == n and runs[m]]
+        waited = [m for m in called if not steps[m].get("async")]
+        fails = failing and n == failed_step
+        if waited:
+            t = at + rng.randint(0, 2)
+            for m in waited:
+                t = lay_out(m, t) + rng.randint(0, 1)
+            own = OWN_TIME_MS if failing and n in on_path else step.get("self_ms", OWN_TIME_MS)
+            duration[n] = t - at + rng.randint(*own)
+        else:
+            low, high = step["duration_ms"] if fails else step.get("healthy_ms", step["duration_ms"])
+            if not fails and "healthy_ms" not in step:
+                high = max(low, (low + high) // 2)
+            duration[n] = rng.randint(low, high)
+        if fails:
+            errors[n] = world.text(step["error"])
+            stated = _STATED_TIMEOUT.search(errors[n])
             if stated:
                 # Giving up after a timeout takes the timeout, and a little more.
-                span["duration_ms"] = int(stated.group(1)) + rng.randint(1, 3)
-            if since_onset_ms is not None and span["duration_ms"] > since_onset_ms:
+                duration[n] = max(duration[n], int(stated.group(1)) + rng.randint(1, 3))
+            if since_onset_ms is not None and duration[n] > since_onset_ms:
                 # Nothing has waited longer than the failure has existed.
-                span["duration_ms"] = max(
-                    low if low < since_onset_ms else 1, since_onset_ms - rng.randint(0, 999)
-                )
+                duration[n] = max(1, since_onset_ms - rng.randint(0, 999))
+        end = at + duration[n]
+        t = end
+        for m in called:
+            if steps[m].get("async"):
+                t = lay_out(m, t + rng.randint(*PICKUP_MS))
+        return end
+
+    lay_out(0, 0)
+    ids = [anchor_span_id if n == anchor else hex_id(rng, 16) for n in range(len(steps))]
+    spans = []
+    for n, step in enumerate(steps):
+        if not runs[n]:
+            continue
+        operation = world.text(step["operation"])
+        if n == anchor and anchor_operation and _HTTP_OPERATION.match(operation):
+            operation = anchor_operation
+        span = {
+            "span_id": ids[n],
+            "parent_span_id": ids[parent_of[n]] if n else None,
+            "service": step["service"],
+            "operation": operation,
+            "start_offset_ms": start[n],
+            "duration_ms": duration[n],
+            "status": "error" if n in errors else "ok",
+        }
+        if step.get("async"):
+            span["kind"] = "consumer"
+        if n in errors:
+            span["error"] = errors[n]
         spans.append(span)
-        parent = span_id
-        offset += rng.randint(0, 3)
-    if failing and http_status and http_status >= 400 and spans[anchor]["status"] == "ok":
-        spans[anchor]["status"] = "error"
-        spans[anchor]["error"] = f"HTTP {http_status} returned to the caller"
-    if failing and http_status and http_status >= 400:
-        # An error answer propagates: the callers of the failing span return it and end in error too.
-        for span in spans:
-            if span["status"] == "error":
-                break
-            span["status"] = "error"
-            span["error"] = f"HTTP {http_status} returned to the caller"
-    timed_out = next((n for n, s in enumerate(spans) if _STATED_TIMEOUT.search(s.get("error", ""))), None)
-    if timed_out is not None:
-        # The callers of a span that waited out its timeout waited at least as long.
-        end = spans[timed_out]["start_offset_ms"] + spans[timed_out]["duration_ms"]
-        for span in spans[:timed_out]:
-            span["duration_ms"] = max(span["duration_ms"], end - span["start_offset_ms"] + 1)
-    _nest(spans, anchor, latency_ms)
+    if stops:
+        # An error answer propagates: the anchor's span and the callers of the failing span return it.
+        by_id = {span["span_id"]: span for span in spans}
+        for n in sorted(on_path | {anchor}):
+            span = by_id.get(ids[n])
+            if span is not None and span["status"] == "ok":
+                span["status"] = "error"
+                span["error"] = f"HTTP {http_status} returned to the caller"
     return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
 
 
-def _nest(spans: list[dict], anchor: int, latency_ms: int | None) -> None:
-    """Make the chain of spans physical: the anchored span takes the logged latency, the spans below
-    it fit inside it, and the spans above it last at least as long as their child."""
-    if latency_ms is not None:
-        spans[anchor]["duration_ms"] = latency_ms
-    else:
-        anchor = len(spans) - 1
-    for parent, child in zip(spans[anchor:], spans[anchor + 1 :], strict=False):
-        parent_end = parent["start_offset_ms"] + parent["duration_ms"]
-        child["start_offset_ms"] = min(child["start_offset_ms"], parent_end)
-        child["duration_ms"] = min(child["duration_ms"], parent_end - child["start_offset_ms"])
-    for number in range(anchor - 1, -1, -1):
-        parent, child = spans[number], spans[number + 1]
-        child_end = child["start_offset_ms"] + child["duration_ms"]
-        parent["duration_ms"] = max(parent["duration_ms"], child_end - parent["start_offset_ms"])
+def _callers(parent_of: list[int], step: int) -> set[int]:
+    """The step and every step above it, up to the root."""
+    found = set()
+    while step >= 0:
+        found.add(step)
+        step = parent_of[step]
+    return found
 
 
 def dashboard(

@@ -18,6 +18,8 @@ from faker import Faker
 from scenarios.catalog import catalog, get_archetype
 from scenarios.kinds import KIND_NAMES
 
+from .logstream import POD_SUFFIX_CHARS
+
 KINDS = KIND_NAMES
 DIFFICULTIES = ("easy", "medium", "hard")
 TIERS = ("enterprise", "premium", "standard")
@@ -112,6 +114,13 @@ def _fact_value(rng: random.Random, spec: dict) -> str:
     if "int" in spec:
         low, high = spec["int"]
         return str(rng.randint(low, high))
+    if "pod" in spec:
+        # As a Deployment names a pod: the ReplicaSet's hash, then the pod's own suffix.
+        return f"{spec['pod']}-{hex_id(rng, 6)}-" + "".join(rng.choice(POD_SUFFIX_CHARS) for _ in range(5))
+    if "node" in spec:
+        return f"{spec['node']}-{rng.randint(1, 15)}-{rng.randint(2, 250)}"
+    if "ip" in spec:
+        return f"{rng.choice(spec['ip'])}.{rng.randint(2, 254)}"
     return rng.choice(spec["timezone"] if "timezone" in spec else spec["choices"])
 
 

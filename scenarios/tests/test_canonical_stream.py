@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v12; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v15; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "6ad1ba34bd9bb045931194ab09c390580caa15de82ae3d62a7a1374f56bf0b98",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "0bc37d1e6aef266ea4e5101864fc33d279649406431ff746df4b24f4be305d1c",
-    ("saml_clock_skew", "medium", 2, 3000): "42d156ffeefb7e8002576211305f3a43b9bedfb0745fbd6df70a15926c7650e2",
-    ("kafka_consumer_lag", "hard", 2, 3000): "bb416a1c6be6c84a647a1b663b8c72d11ae2251cbb559c55771a862a00c6af6e",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "e2e96c1f56551d571a6e35ac67f2971063ca4b27595965b2d7c4b6c6785d663d",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9f69bfb19ab365ff588718e205afc9774b765de9122cac033869d0bf144f5768",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "29d257565bc69239b228aa132af4a751830c43915c876577ff58911bf55ed569",
+    ("saml_clock_skew", "medium", 2, 3000): "c82d8046fdefa4ec89a92e83ec64213f3b734f7a7f99239f5bbf87162231be95",
+    ("kafka_consumer_lag", "hard", 2, 3000): "36b569355955f4c54991918dad16da90aefa37d19b932655d00bc087af499d12",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "11e4322f254673ad4b2ed74ff1f1f32c830e3827591de5895cf5e8073be28324",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b82eb5ff573ab15acc38586a5c1e26be2ba86ae08906ad234f65901a9f9ccc26",
 }  # fmt: skip
 
 

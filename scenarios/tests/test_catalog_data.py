@@ -171,6 +171,28 @@ def test_each_trace_has_exactly_one_error_span():
     assert not bad, f"archetypes whose trace does not have exactly one error span: {bad}"
 
 
+def test_trace_steps_are_called_by_an_earlier_step_and_heal_to_healthy_times():
+    """A step's parent comes before it (the root calls first), and a step that calls nothing and takes
+    a failure's time (a second or more: a timeout, a backlog) says how long it takes when healthy."""
+    problems = []
+    for arche in archetypes():
+        steps = arche["trace"]
+        for n, step in enumerate(steps):
+            parent = step.get("parent", n - 1)
+            if n and not 0 <= parent < n:
+                problems.append(f"{arche['id']}.trace[{n}]: parent {parent} does not come before it")
+            if not n and ("parent" in step or step.get("async") or step.get("on_failure")):
+                problems.append(f"{arche['id']}.trace[0]: the root span is called by nothing")
+            calls = any(
+                other.get("parent", m - 1) == n and not other.get("async") for m, other in enumerate(steps)
+            )
+            if not calls and step["duration_ms"][0] >= 1000 and "healthy_ms" not in step:
+                problems.append(
+                    f"{arche['id']}.trace[{n}]: a failure's time {step['duration_ms']} and no healthy_ms"
+                )
+    assert not problems, "\n".join(problems)
+
+
 def test_red_herring_ids_unique_within_archetype():
     problems = []
     for arche in archetypes():

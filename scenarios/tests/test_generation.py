@@ -541,6 +541,8 @@ def test_escalation_impact_counts_are_whole_numbers_drawn_per_seed():
     assert all(isinstance(i["records"], int) and isinstance(i["users"], int) for i in impacts)
     assert all(10 <= i["records"] <= 400 and 2 <= i["users"] <= 60 for i in impacts)
     assert len({i["records"] for i in impacts}) >= 8
+
+
 # Ids, pods, nodes, addresses and clock durations a scenario draws: none is stamped into every seed.
 _DRAWN = re.compile(
     r"\b(?:[a-z]{2,4}_(?:live_)?[0-9a-f]{4,}|[a-z]+(?:-[a-z]+)*-[0-9a-f]{6}(?=-[a-z0-9]{5}\b)"

@@ -269,12 +269,9 @@ def test_every_escalation_check_has_a_paraphrase_and_a_false_positive_case(pool,
 
 def test_a_clear_packet_to_the_wrong_team_at_the_wrong_urgency_communicates_2_at_most(pool, strong):
     wrong_team = _section("Ask:", "Ask: Engineering, please look at the orders-service code when you can.")
-    both = lambda p, g: wrong_team(
-        _section("Severity:", "Severity: SEV2 - most tenants' order calls fail.")(p, g), g
-    )  # noqa: E731
-    communication = {d.dimension: d for d in result(pool, {"packet": both(strong, pool)}).dimensions}[
-        "communication"
-    ]
+    one_off = _section("Severity:", "Severity: SEV2 - most tenants' order calls fail.")
+    both = wrong_team(one_off(strong, pool), pool)
+    communication = {d.dimension: d for d in result(pool, {"packet": both}).dimensions}["communication"]
     assert communication.score <= 2 and "at most 2" in communication.label
     one_wrong = {d.dimension: d for d in result(pool, {"packet": wrong_team(strong, pool)}).dimensions}
     assert one_wrong["communication"].score >= 3

@@ -1050,7 +1050,8 @@ def covers(text: str, reference: str, share: float, *, stop: frozenset[str] = FU
 
 _HEDGE = re.compile(
     r"\b(?:maybe|perhaps|possibly|might|could (?:be|also)|may (?:be|also|have)|potentially|not sure|unsure|"
-    r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either)\b",
+    r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either|(?:it is|it's) possible|"
+    r"hard to (?:tell|say)|(?:a number of|several|many) (?:possible )?(?:reasons|causes|explanations))\b",
 )
 
 

@@ -23,13 +23,17 @@ from scoring.text import (
     quote,
     sentences,
     shorthand_rate,
+    stem,
     strung_together,
     terms,
     tokens,
     without_filler,
+    words,
 )
 
-VERSION = 10  # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 11  # 11: "the web app and the API are working normally" closes nothing in an update that says the
+# failure goes on; a must-not-say line is said only with its act ("restore"), not only its objects
+# 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit")
 # 9: an update without a time for the next one scores 3 at most; a note's "Next 09:58" or
@@ -396,12 +400,27 @@ _CLOSES_NEGATED = re.compile(
 
 def _closes(low: str, closings: re.Pattern = _CLOSES) -> str:
     """Where the update (lower-cased) closes the outage ("the issue is now resolved", "no further
-    updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved")."""
+    updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved").
+    An update that says in the present tense that the failure goes on ("uploads are failing") closes
+    nothing by saying other parts work ("the web app and the API are working normally")."""
+    ongoing = bool(_ONGOING.search(low))
     for match in closings.finditer(low):
         before = low[max(0, match.start() - 60) : match.start()]
-        if not _CONDITION.search(before) and not _UNAFFECTED_SUBJECT.search(before):
-            return match.group(0)
+        if _CONDITION.search(before) or _UNAFFECTED_SUBJECT.search(before):
+            continue
+        if ongoing and _WORKS.match(match.group(0)):
+            continue
+        return match.group(0)
     return ""
+
+
+# The failure said to go on now: "are failing", "is not running", "still fail", "continue to fail".
+_ONGOING = re.compile(
+    r"\b(?:(?:are|is) (?:still |currently )?(?:failing|not (?:working|running|arriving|loading|syncing))|"
+    r"(?:still|continue to|keep) (?:fail|failing|time out)|remains? (?:down|unavailable|degraded))\b"
+)  # (lower)
+# A closing that says something works, which an update may say of what the outage leaves alone.
+_WORKS = re.compile(r"(?:is|are|has been|have been) (?:now )?(?:working (?:normally|again)|back to normal)")
 
 
 def _says(text: str, line: str) -> str:
@@ -413,6 +432,9 @@ def _says(text: str, line: str) -> str:
     wanted = terms(line, _STOP)
     if not wanted:
         return ""
+    # The line's act ("restore", "update", "disable") must be said, not only what it acts on: "remove
+    # the old key ... delete the stored host key" does not say "we will restore the old host key".
+    act = next((stem(w) for w in words(line.lower()) if w not in _STOP and len(w) >= 2), "")
     denial = bool(negated_spans(line))
     numbers = {w for w in wanted if any(ch.isdigit() for ch in w)}
     need = len(wanted) if len(wanted) <= 3 else math.ceil(0.75 * len(wanted))
@@ -422,7 +444,7 @@ def _says(text: str, line: str) -> str:
         read = _CONDITIONAL_CLAUSE.sub(" ; ", (sentence if denial else affirmative(sentence)).lower())
         present = terms(read, _STOP)
         found = len(wanted & present)
-        if found >= need and numbers <= present:
+        if found >= need and numbers <= present and (not act or act not in wanted or act in present):
             return sentence
     return ""
 

@@ -21,6 +21,7 @@ from scoring.text import (
     affirmative,
     distinctive_terms,
     filler,
+    hedges,
     negated_spans,
     quote,
     sentences,
@@ -29,7 +30,8 @@ from scoring.text import (
     words,
 )
 
-VERSION = 10  # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 11  # 11: a root cause that holds several causes open names none of them
+# 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); an unsafe act defined by what it leaves out ("keys that never expire") needs
 # the sentence to leave it out too; a herring named by its identifier and made the cause ("came in with the
@@ -389,6 +391,11 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     herring = _blamed_herring(facts, root_cause, beside_cause=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
+    # A root cause that holds several causes open ("it could be time zones, encoding or the export's
+    # timing; it is possible nothing changed") names none of them, whichever it lists.
+    found = filler(root_cause)
+    if matched and (found.both_ways or found.unknown_unknowns or hedges(root_cause) >= 2):
+        return _Cause(False, "Holds several causes open instead of naming one.", root_cause[:240])
     dismissed = _dismissed_signal(facts, root_cause)
     if dismissed is not None:
         return _Cause(False, f"Calls the failure the logs show benign ({dismissed[0]}).", dismissed[1])

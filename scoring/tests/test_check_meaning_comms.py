@@ -246,3 +246,20 @@ def test_an_update_without_a_time_for_the_next_one_scores_three_at_most():
     assert timed.score >= 4
     assert untimed.score <= 3
     assert "next update" in untimed.label
+
+
+def test_other_parts_working_close_nothing_while_the_failure_goes_on():
+    from scoring.scorers.comms import _closes
+
+    ongoing = "automated uploads are failing since 06:05 utc. the web app and the api are working normally."
+    assert _closes(ongoing) == ""
+    assert _closes("uploads failed this morning. uploads are working normally again.") != ""
+    assert _closes("uploads are failing for some of you. this is our final update.") != ""
+
+
+def test_a_must_not_say_line_is_said_only_with_its_act():
+    from scoring.scorers.comms import _says
+
+    said = "Remove the old key with ssh-keygen -R, or delete the stored host key in your client."
+    assert _says(said, "we will restore the old host key") == ""
+    assert _says("We will restore the old host key tonight.", "we will restore the old host key") != ""

@@ -52,7 +52,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # report customer lives in the tenant's time zone and says which orders move which way for it,
     # pasting only days that have ended; today's usage fits the hours since the onset; a subject is about
     # what its body is about (no invitations over password resets); "this morning" only of a morning.
-    "triage_queue": 14,
+    # 15: a ticket's root cause is the one its words point at (a clear ticket's likely cause, none named for a
+    # vague one), never the logs' mechanism, service or figures; "sometimes shows an error" is partial impact,
+    # not a core feature badly degraded; a step stating how long events are kept becomes a check; a
+    # certificate the ticket says was renewed is not a missing fact.
+    "triage_queue": 15,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -111,7 +115,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # per seed from what the failure can have touched by then (no stamped 9,600); restarts and today's
     # usage fit the hours since the onset; a report's repro time is on the wrong side of the UTC day; the
     # first message's subject is about what it says.
-    "escalation_writeup": 9,
+    # 10: the key's onset and the times of its facts are those the thread gives (the customer's local time
+    # in UTC, or a time a message states), not a second only our logs know; L1 states the timeout and retry
+    # a repro rests on; the customer asks for an answer by a time their own clock allows.
+    "escalation_writeup": 10,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -131,7 +138,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 6: catalog wording shared with other kinds; customers' reports name no internal detail.
     # 7: the incident's severity by the scale every kind states; a name ending in s takes a bare apostrophe;
     # a suspect's figures are drawn per seed; what is known states no duration the timeline has not run.
-    "customer_comms": 7,
+    # 8: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
+    # writer was told; a cause the brief calls known is the one the material states.
+    "customer_comms": 8,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -1701,6 +1701,27 @@ def _postmortem_shown(payload: dict) -> str:
     return _norm("\n".join(texts))
 
 
+_INVOICES_AFFECTED = re.compile(r"\b([\d,]+) invoices (?:affected|double-charged)\b")
+# Evidence that says how invoices map to customers when it is not one each.
+_INVOICES_PER_CUSTOMER = re.compile(r"\binvoices per customer\b|\bseveral invoices each\b")
+
+
+@invariant("postmortem")
+def postmortem_customers_fit_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
+    """A run that finds 220 invoices double-charged touched 220 customers, not 12, unless the evidence
+    says how many invoices each customer had: the incident's count is the one its evidence explains."""
+    shown = " ".join(item["text"] for item in payload["evidence"])
+    counted = _INVOICES_AFFECTED.search(shown)
+    affected = payload["incident"].get("customers_affected")
+    if counted and affected is not None and not _INVOICES_PER_CUSTOMER.search(shown):
+        invoices = int(counted.group(1).replace(",", ""))
+        if invoices != affected:
+            yield (
+                "$.payload.incident.customers_affected",
+                f"is {affected} but the evidence finds {invoices} invoices affected, one per customer",
+            )
+
+
 @invariant("postmortem")
 def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
     """Every figure, id, host and named mechanism (a daemon, a job, a header) in the key's root cause and
@@ -1716,8 +1737,10 @@ def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[F
     ]
     for field, text, every_fact in fields:
         missing = (
-            unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown)
-        ) + unshown_figures(text, shown)
+            (unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown))
+            + _claims_not_shown(PRACTICE_CLAIMS, text, shown)
+            + unshown_figures(text, shown)
+        )
         missing = _spans_not_on_the_timeline(missing, text, spans)
         if missing:
             yield (
@@ -2044,6 +2067,19 @@ KEY_CLAIMS = tuple(
             r"\btim(?:e|es|ed|ing) out\b|\btimeout\b",
         ),
         (r"\bunhealthy\b", r"\bunhealthy\b"),
+        (r"\bno size bound\b|\beviction\b", r"\bsize bound\b|\bevict|\bunbounded\b"),
+        (r"\bkeyed by tenant\b", r"\bkeyed by\b"),
+    )
+)
+
+
+# What a postmortem's contributing factor can claim of how the team worked (how alerts were scoped, when
+# a check ran), and the words the evidence must use for the writer to have seen it.
+PRACTICE_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\bplatform-wide\b", r"\bplatform-wide\b"),
+        (r"\bran only at the end\b|\bonly after the run\b", r"\bruns once, after\b|\bat the end of\b"),
     )
 )
 

@@ -74,7 +74,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the clause. Every line the failure logs is an inject (not only the first), an expiry, outage or
     # burst of traffic is a log line rather than a change-log entry, and the root cause names only what
     # the drill shows; settings are "not applied", not "ignored for hours" minutes after a change.
-    "incident": 12,
+    # 13: when the logs alone do not show what the key's cause names (a cache with no size bound, a topic
+    # keyed by tenant), an engineer says in the channel what the change or the topology shows.
+    "incident": 13,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -128,7 +130,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # what the team established (a diff, a config, what the customer confirmed) is evidence, and the key's
     # cause chain names no mechanism or figure the evidence and timeline do not show (its lag is the one
     # at the mitigation).
-    "postmortem": 8,
+    # 9: the evidence states what the contributing factors rest on (a reconciliation that runs once after
+    # the billing run, a latency alert on the platform-wide p95), and customers affected by a double-charging
+    # run are the invoices its reconciliation found, one each.
+    "postmortem": 9,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.

@@ -431,3 +431,59 @@ def test_a_next_step_stating_a_retention_the_ticket_never_gives_is_refused(scena
 
     problems = _refused(scenarios, "triage_queue", mutate)
     assert any(f"tickets.{ticket_id}.next_steps[" in p and "72" in p for p in problems), problems
+
+
+# --- incident and postmortem keys rest on what the drill and the evidence show ----------------------
+
+
+@pytest.fixture(scope="module")
+def shown_causes():
+    return {
+        "incident": generate("incident", "kafka_consumer_lag", 17939, "hard"),
+        "postmortem": generate("postmortem", "missing_idempotency_duplicate_charges", 30586, "medium"),
+        "slow": generate("postmortem", "slow_query_after_data_shape_change", 60875, "medium"),
+    }
+
+
+def test_the_drill_and_postmortems_with_causes_only_engineers_find_pass(shown_causes):
+    for name, scenario in shown_causes.items():
+        kind = "incident" if name == "incident" else "postmortem"
+        assert lint(kind, scenario.payload, scenario.answer_key) == []
+
+
+def test_a_drill_cause_keyed_by_tenant_that_no_inject_says_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["injects"] = [i for i in payload["injects"] if "keyed by tenant" not in i["text"]]
+
+    _assert_path(_refused(shown_causes, "incident", mutate), "answer_key.root_cause", "keyed by tenant")
+
+
+def test_a_contributing_factor_the_evidence_never_states_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["evidence"] = [e for e in payload["evidence"] if "runs once" not in e["text"]]
+
+    _assert_path(
+        _refused(shown_causes, "postmortem", mutate),
+        "answer_key.contributing_factors[2]",
+        "ran only at the end",
+    )
+
+
+def test_a_platform_wide_alert_the_evidence_never_mentions_is_refused(shown_causes):
+    scenarios = {"postmortem": shown_causes["slow"]}
+
+    def mutate(payload, key):
+        payload["evidence"] = [e for e in payload["evidence"] if "platform-wide" not in e["text"]]
+
+    _assert_path(
+        _refused(scenarios, "postmortem", mutate), "answer_key.contributing_factors[1]", "platform-wide"
+    )
+
+
+def test_fewer_customers_affected_than_double_charged_invoices_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["incident"]["customers_affected"] = 12
+
+    _assert_path(
+        _refused(shown_causes, "postmortem", mutate), "payload.incident.customers_affected", "invoices"
+    )

@@ -463,16 +463,37 @@ _DAY_PARTS = ((re.compile(r"\bthis morning\b", re.I), range(0, 12)),
               (re.compile(r"\bthis evening\b|\btonight\b", re.I), range(17, 24)))  # fmt: skip
 
 
+_ZONED_TIME = re.compile(r"\b(\d\d):(\d\d) \(UTC([+-])(\d\d):(\d\d)\)")
+# A customer pressing for an answer before their business day ends, and the local hours that fit it.
+_BUSINESS_DAY_ENDS = re.compile(r"\bbefore our business day ends\b", re.I)
+_BUSINESS_HOURS = range(7, 17)
+
+
 @invariant("triage_queue", "escalation_writeup", "log_investigation")
 def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Finding]:
-    """A customer who says it began at 15:20 their time does not say it began "this morning"."""
-    for text, _, path in _customer_texts(payload):
-        stated = _LOCAL_TIME.search(text)
+    """A customer who says it began at 15:20 their time does not say it began "this morning", in that
+    message or any other of the same thread; and one who writes at 23:00 their time does not ask for
+    an answer "before our business day ends"."""
+    texts = list(_customer_texts(payload))
+    # In a thread one customer writes every message: a time they state in one holds for all of them.
+    thread_time = (
+        next((m for text, _, _ in texts if (m := _LOCAL_TIME.search(text))), None)
+        if "thread" in payload
+        else None
+    )
+    for text, written, path in texts:
+        stated = _LOCAL_TIME.search(text) or thread_time
         if stated is None:
             continue
         for part, hours in _DAY_PARTS:
             if (found := part.search(text)) and int(stated.group(1)) not in hours:
                 yield path, f"says {found.group(0)!r} of a problem that began at {stated.group(0)}"
+        zoned = _ZONED_TIME.search(stated.group(0))
+        if zoned and _BUSINESS_DAY_ENDS.search(text):
+            sign = 1 if zoned.group(3) == "+" else -1
+            local = written + sign * timedelta(hours=int(zoned.group(4)), minutes=int(zoned.group(5)))
+            if local.hour not in _BUSINESS_HOURS:
+                yield path, f"asks for an answer before the business day ends at {local:%H:%M} local time"
 
 
 def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
@@ -2048,6 +2069,27 @@ def _postmortem_shown(payload: dict) -> str:
     return _norm("\n".join(texts))
 
 
+_INVOICES_AFFECTED = re.compile(r"\b([\d,]+) invoices (?:affected|double-charged)\b")
+# Evidence that says how invoices map to customers when it is not one each.
+_INVOICES_PER_CUSTOMER = re.compile(r"\binvoices per customer\b|\bseveral invoices each\b")
+
+
+@invariant("postmortem")
+def postmortem_customers_fit_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
+    """A run that finds 220 invoices double-charged touched 220 customers, not 12, unless the evidence
+    says how many invoices each customer had: the incident's count is the one its evidence explains."""
+    shown = " ".join(item["text"] for item in payload["evidence"])
+    counted = _INVOICES_AFFECTED.search(shown)
+    affected = payload["incident"].get("customers_affected")
+    if counted and affected is not None and not _INVOICES_PER_CUSTOMER.search(shown):
+        invoices = int(counted.group(1).replace(",", ""))
+        if invoices != affected:
+            yield (
+                "$.payload.incident.customers_affected",
+                f"is {affected} but the evidence finds {invoices} invoices affected, one per customer",
+            )
+
+
 @invariant("postmortem")
 def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
     """Every figure, id, host and named mechanism (a daemon, a job, a header) in the key's root cause and
@@ -2063,8 +2105,10 @@ def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[F
     ]
     for field, text, every_fact in fields:
         missing = (
-            unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown)
-        ) + unshown_figures(text, shown)
+            (unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown))
+            + _claims_not_shown(PRACTICE_CLAIMS, text, shown)
+            + unshown_figures(text, shown)
+        )
         missing = _spans_not_on_the_timeline(missing, text, spans)
         if missing:
             yield (
@@ -2258,6 +2302,36 @@ def comms_customer_report_names_no_internal_detail(payload: dict, key: dict) -> 
             yield f"$.payload.timeline[{n}].text", f"a customer names {m.group(0)!r}, which only we can see"
 
 
+def _comms_shown(payload: dict) -> str:
+    """What the writer of a customer update sees: the brief, the incident record, the timeline and what
+    is and is not known."""
+    incident = payload.get("incident") or {}
+    texts = [payload.get("title", ""), payload.get("brief", ""), *incident.get("affected_features", [])]
+    texts += [entry["text"] for entry in payload["timeline"]] + payload["known"] + payload["unknown"]
+    return _norm("\n".join(texts))
+
+
+@invariant("customer_comms")
+def comms_key_rests_on_what_the_writer_sees(payload: dict, key: dict) -> Iterator[Finding]:
+    """The guidance the key expects (a one-time login link, a default URL) is one the writer was told
+    of, and a cause the brief calls known names no provider, status or mechanism the material does not:
+    an update can only pass on what its writer knows."""
+    shown = _comms_shown(payload)
+    missing = unshown_key_claims(key["guidance"], shown) + unshown_figures(key["guidance"], shown)
+    if missing:
+        yield "$.answer_key.guidance", f"names {missing[0]!r}, which nothing the writer sees states"
+    if payload["incident"].get("status") == "identified":
+        cause = key.get("root_cause", "")
+        missing = unshown_key_claims(cause, shown) + unshown_figures(cause, shown)
+        missing += [name for name in _PROPER_NAME.findall(cause) if _norm(name) not in shown]
+        if missing:
+            yield "$.answer_key.root_cause", f"names {missing[0]!r}, which nothing the writer sees states"
+
+
+# A name in the middle of a sentence (a provider, a product): a capitalised word after a lower-case one.
+_PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+[A-Z]?[a-z]*\b")
+
+
 @invariant("customer_comms")
 def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Finding]:
     """The guidance an update must give is something a customer can do, not our own remediation."""
@@ -2355,6 +2429,25 @@ KEY_CLAIMS = tuple(
         (r"\bin Python\b", r"\bPython\b"),
         (r"\bbase image\b", r"\bbase image\b"),
         (r"\breports:read\b", r"\breports:read\b"),
+        # A repro that makes a dependency slow ("respond after 9s") rests on a timeout the reader saw.
+        (
+            r"\b(?:respond|answer)s? (?:after|slower than)\b|\bslower than\b",
+            r"\btim(?:e|es|ed|ing) out\b|\btimeout\b",
+        ),
+        (r"\bunhealthy\b", r"\bunhealthy\b"),
+        (r"\bno size bound\b|\beviction\b", r"\bsize bound\b|\bevict|\bunbounded\b"),
+        (r"\bkeyed by tenant\b", r"\bkeyed by\b"),
+    )
+)
+
+
+# What a postmortem's contributing factor can claim of how the team worked (how alerts were scoped, when
+# a check ran), and the words the evidence must use for the writer to have seen it.
+PRACTICE_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\bplatform-wide\b", r"\bplatform-wide\b"),
+        (r"\bran only at the end\b|\bonly after the run\b", r"\bruns once, after\b|\bat the end of\b"),
     )
 )
 
@@ -2371,6 +2464,48 @@ def _claims_not_shown(table, text: str, shown: str) -> list[str]:
     return [
         m.group(0) for claim, support, *_ in table if (m := claim.search(text)) and not support.search(shown)
     ]
+
+
+def _zoned_utc_minutes(text: str) -> set[int]:
+    """The minutes of the UTC day of every time `text` states in UTC or with its offset ("16:40 (UTC+05:30)"
+    is 11:10 UTC, minute 670)."""
+    out = set()
+    for m in _ZONED_TIME.finditer(text):
+        sign = 1 if m.group(3) == "+" else -1
+        local = int(m.group(1)) * 60 + int(m.group(2))
+        out.add((local - sign * (int(m.group(4)) * 60 + int(m.group(5)))) % (24 * 60))
+    out |= {int(m.group(1)) * 60 + int(m.group(2)) for m in _UTC_CLOCK.finditer(text)}
+    return out
+
+
+# A clock time given in UTC in words: "09:20 UTC", "09:20Z".
+_UTC_CLOCK = re.compile(r"\b(\d\d):(\d\d)(?::\d\d)?(?: UTC\b(?![+-])|Z\b)")
+
+
+_ISO_STAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b")
+
+
+@invariant("escalation_writeup")
+def escalation_times_are_the_thread_s(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's onset is a time the thread gives, to the minute: a UTC time a message states or a
+    customer's local time with its offset; and every UTC time of its facts is one the thread states or
+    that onset. A second only our logs know is not one the writer can put in the packet."""
+    facts = key["facts"]
+    thread = " ".join(m["subject"] + " " + m["body"] for m in payload["thread"])
+    onset = facts.get("onset")
+    if onset:
+        minute = when(onset).hour * 60 + when(onset).minute
+        if onset not in thread and minute not in _zoned_utc_minutes(thread):
+            yield (
+                "$.answer_key.facts.onset",
+                f"{onset} is neither stated in the thread nor a local time it gives",
+            )
+    fields = [(name, facts.get(name, "")) for name in ("expected", "actual", "workaround")]
+    fields += [(f"repro_steps[{n}]", step) for n, step in enumerate(facts.get("repro_steps", []))]
+    for field, value in fields:
+        for stamp in _ISO_STAMP.findall(value):
+            if stamp != onset and stamp not in thread:
+                yield f"$.answer_key.facts.{field}", f"{stamp} does not occur in the thread"
 
 
 @invariant("escalation_writeup")
@@ -2534,6 +2669,11 @@ STEP_CLAIMS = (
         "saved values reach the service that reads them.",
     ),
     (
+        re.compile(r"\bkept for \d+ (?:hours|days)\b", re.I),
+        re.compile(r"\bkept for\b|\bretention\b", re.I),
+        "Check how long the undelivered events are kept for redelivery, and tell the customer.",
+    ),
+    (
         re.compile(r"\bstatus page\b", re.I),
         re.compile(
             r"platform-wide|all (?:your )?customers|other customers|everyone else|widespread|outage", re.I
@@ -2575,6 +2715,108 @@ def triage_next_steps_presuppose_only_what_the_ticket_shows(payload: dict, key: 
                 )
 
 
+# What only our side can know of a failure (logs, code, infrastructure), and the words a ticket must use
+# for a triager to name it: a triage queue has the customers' tickets and nothing else.
+TICKET_CAUSE_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\bno size bound\b|\beviction\b|\bunbounded\b", r"\bunbounded\b|\bevict"),
+        (r"\bOOM\w*|\bheap\b|\bmemory limit\b|\b\d+ ?Mi\b", r"\bOOM|\bmemory\b|\bheap\b"),
+        (r"\bconnection pool\b|\b\d+-connection\b", r"\bpool\b"),
+        (r"\bIdempotency-Key\b|\bidempoten", r"idempoten"),
+        (r"\btim(?:e|es|ed|ing) out\b|\btimeout\b", r"\btim(?:e|es|ed|ing) out\b|\btimeout\b"),
+        (r"\bpartition\b|\bkeyed by\b|\bconsumer\b", r"\bpartition|\bconsumer"),
+        (
+            r"\bstatistics\b|\bplanner\b|\bnested-loop\b|\bquery plan\b",
+            r"statistic|planner|nested|query plan",
+        ),
+        (r"\bmigration\b", r"\bmigrat"),
+        (r"\bnode\b|\btime sync daemon\b", r"\bnodes?\b|\bNTP\b|time sync"),
+        (r"\bkey prefix\b|\binvalidat\w*", r"\bprefix\b|\binvalidat"),
+        (r"\bflag\b|\bcohort\b|\brolling out\b|\brollout\b", r"\bflag|\bcohort\b|\brollout\b"),
+        (r"\bdeploy\w*|\bnew version\b", r"deploy|releas|\bupdat|upgrad|new version"),
+        (r"\bbulk import\b", r"\bimport"),
+    )
+)
+# An internal service ("search-service", "webhook-dispatcher") and any number: a ticket names them or
+# the triager cannot.
+_SERVICE_NAME = re.compile(r"\b[a-z]+(?:-[a-z]+)*-(?:service|dispatcher|worker|gateway)\b")
+_ANY_NUMBER = re.compile(r"(?<![\w.:/-])\d+(?:[.,]\d+)*")
+
+
+def unshown_ticket_claims(text: str, shown: str) -> list[str]:
+    """What `text` (a triage key's cause or step) says of the failure that only our side could know and
+    the ticket text `shown` does not state: a mechanism, an internal service, a figure."""
+    found = _claims_not_shown(TICKET_CAUSE_CLAIMS, text, shown)
+    found += [name for name in _SERVICE_NAME.findall(text) if name not in shown]
+    found += [
+        number
+        for number in _ANY_NUMBER.findall(_ISO_TIME.sub(" ", text))
+        if not re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", shown)
+    ]
+    return found
+
+
+@invariant("triage_queue")
+def triage_cause_rests_on_the_ticket(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's root cause names no mechanism, internal service or figure the ticket does not show, and
+    its severity reason calls the customer's feature badly degraded only when the ticket says it fails:
+    a triager reasons from the ticket, not from logs they do not have."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None or entry.get("root_cause") is None:
+            continue
+        shown = ticket_text(ticket)
+        path = f"$.answer_key.tickets.{ticket['id']}"
+        missing = unshown_ticket_claims(entry["root_cause"], shown)
+        if missing:
+            yield f"{path}.root_cause", f"names {missing[0]!r}, which the ticket never shows"
+        for n, step in enumerate(entry["next_steps"]):
+            numbers = [
+                n
+                for n in _ANY_NUMBER.findall(step)
+                if not re.search(rf"(?<![\d.,]){re.escape(n)}(?!\d)", shown)
+            ]
+            if numbers:
+                yield f"{path}.next_steps[{n}]", f"states {numbers[0]!r}, a figure the ticket never shows"
+        if _BADLY_DEGRADED.search(entry["severity_reason"]) and not states_degraded(shown):
+            yield (
+                f"{path}.severity_reason",
+                "says the feature is badly degraded with no workaround, which the ticket's words do not say",
+            )
+
+
+_BADLY_DEGRADED = re.compile(r"\bbadly degraded\b.*\bno (?:real )?workaround\b", re.I)
+# A missing fact that asks what the ticket already says, by the words that say it.
+_STATED_IN_TICKET = tuple(
+    (re.compile(fact, re.I), re.compile(words, re.I))
+    for fact, words in (
+        (r"\brecently renewed\b", r"\brenewed\b"),
+        (r"\bin bursts or\b", r"\bbursts?\b"),
+        (r"\bX-Request-Id\b", r"\bX-Request-Id: req_"),
+        (r"\bwhether the first page succeeds\b", r"\bfirst (?:page|GET)\b"),
+    )
+)
+
+
+@invariant("triage_queue")
+def triage_missing_facts_are_missing(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's missing facts do not ask for what the ticket already says (a certificate "renewed last
+    week" is not missing "whether it was recently renewed")."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        for n, fact in enumerate(entry.get("missing_facts", [])):
+            stated = next((words for asked, words in _STATED_IN_TICKET if asked.search(fact)), None)
+            if stated is not None and stated.search(shown):
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.missing_facts[{n}]",
+                    f"asks {fact!r}, which the ticket already says",
+                )
+
+
 # A customer stating that they are fully blocked: every user, production, nothing works.
 _FULLY_BLOCKED = re.compile(
     r"\bproduction (?:is )?down\b|\bdown for (?:us|all|everyone)\b|\b(?:fully|completely|totally) blocked\b"
@@ -2582,6 +2824,22 @@ _FULLY_BLOCKED = re.compile(
     r"|\b(?:cannot|can't|can not) \w+(?: \w+){0,3} at all\b|\bblocks our whole\b",
     re.I,
 )
+
+
+# A customer stating that a feature is broken or badly degraded for them: it fails, does not load,
+# cannot be used, answers with errors on every call. "Sometimes shows an error" is not.
+_DEGRADED = re.compile(
+    r"\bfail\w*|\bnot (?:load|work|arriv|show|coming|receiv|reachable)\w*|\bunusable\b|\bbroke\w*"
+    r"|\b(?:cannot|can't|cant|can not|could not|won't)\b|\bdoesn'?t work\b|\bnothing\b|\bnone of\b"
+    r"|\bno (?:e-?mail|\w+ (?:comes|arrives))\b|\bkeeps? failing\b|\b[45]\d\d\b|\blocked out\b|\bstuck\b"
+    r"|\bmissing\b|\bwrong\b|\bfrozen\b|\bflaky\b|\bhurts\b|\bblock\w*",
+    re.I,
+)
+
+
+def states_degraded(text: str) -> bool:
+    """Whether a ticket's words say a feature fails or is badly degraded for the customer."""
+    return bool(_DEGRADED.search(text))
 
 
 def states_fully_blocked(text: str) -> bool:

@@ -55,7 +55,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 14 (log lines, made alongside the 14 above): catalog wording shared with log investigations: figures and
     # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
     # 15: both changes numbered 14 above, together.
-    "triage_queue": 15,
+    # 16: a ticket's root cause is the one its words point at (a clear ticket's likely cause, none named for a
+    # vague one), never the logs' mechanism, service or figures; "sometimes shows an error" is partial impact,
+    # not a core feature badly degraded; a step stating how long events are kept becomes a check; a
+    # certificate the ticket says was renewed is not a missing fact.
+    "triage_queue": 16,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -76,7 +80,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 12 (log lines, made alongside the 12 above): catalog wording shared with log investigations: figures and
     # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
     # 13: both changes numbered 12 above, together.
-    "incident": 13,
+    # 14: when the logs alone do not show what the key's cause names (a cache with no size bound, a topic
+    # keyed by tenant), an engineer says in the channel what the change or the topology shows.
+    "incident": 14,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -135,7 +141,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9 (log lines, made alongside the 9 above): catalog wording shared with log investigations: figures and
     # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
     # 10: both changes numbered 9 above, together.
-    "escalation_writeup": 10,
+    # 11: the key's onset and the times of its facts are those the thread gives (the customer's local time
+    # in UTC, or a time a message states), not a second only our logs know; L1 states the timeout and retry
+    # a repro rests on; the customer asks for an answer by a time their own clock allows.
+    "escalation_writeup": 11,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -148,7 +157,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 8 (log lines, made alongside the 8 above): catalog wording shared with log investigations: figures and
     # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
     # 9: both changes numbered 8 above, together.
-    "postmortem": 9,
+    # 10: the evidence states what the contributing factors rest on (a reconciliation that runs once after
+    # the billing run, a latency alert on the platform-wide p95), and customers affected by a double-charging
+    # run are the invoices its reconciliation found, one each.
+    "postmortem": 10,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -162,7 +174,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 7 (log lines, made alongside the 7 above): catalog wording shared with log investigations: figures and
     # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
     # 8: both changes numbered 7 above, together.
-    "customer_comms": 8,
+    # 9: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
+    # writer was told; a cause the brief calls known is the one the material states.
+    "customer_comms": 9,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

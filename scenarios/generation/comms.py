@@ -24,6 +24,7 @@ _SUSPECTS = (
     '{who} points at "{message}" in the {service} logs as a possible cause; nobody has checked '
     "whether it lines up with the failures yet.",
 )
+_WORKAROUND_FROM = ("The support lead", "The incident commander", "The on-call engineer")
 _WHO = ("Someone in the channel", "An engineer joining the call", "The on-call SRE", "A support lead")
 
 
@@ -62,6 +63,16 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          "text": f"{reports} customers have reported the problem so far." if many
          else f"No other customer has reported anything similar; {possessive(customer.name)} tenant is the only one affected."},
     ]  # fmt: skip
+    # What customers can do meanwhile is agreed in the channel before anyone writes it to them: the
+    # update's guidance is the team's, not the writer's guess.
+    timeline.append(
+        {
+            "at": iso_s(world.onset_ms + 19 * MINUTE_MS),
+            "source": "incident channel",
+            "text": f"{rng.choice(_WORKAROUND_FROM)} confirms what customers can do meanwhile: {comms['guidance']}",
+        }
+    )
+    timeline.sort(key=lambda entry: entry["at"])
     if difficulty != "easy":
         timeline.append(
             {
@@ -111,7 +122,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "unknown": unknown,
         "affected_features": comms["affected_features"],
         "must_not_say": comms["must_not_say"],
-        "root_cause": world.text(archetype["root_cause"]),
+        # A cause the brief calls known is the one the material states; an unknown one is the story's,
+        # for those who grade the update, not for the writer to state.
+        "root_cause": next(k for k in comms["known"] if states_a_cause([k]))
+        if cause_known
+        else world.text(archetype["root_cause"]),
         "next_update_within_minutes": NEXT_UPDATE_MINUTES[severity],
         "guidance": comms["guidance"],
     }

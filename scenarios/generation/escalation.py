@@ -5,7 +5,7 @@ what they tried, what L1 saw when reproducing), so every fact the key expects is
 nothing only the provider could know or do is in a customer's mouth."""
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
@@ -122,6 +122,27 @@ def _change_log_line(world: World) -> str:
     )
 
 
+def _stated_onset(world: World, thread: str) -> str:
+    """The onset as the thread gives it: the exact time when a message states it (an expiry L1 read in
+    the console), else the customer's "around 16:40 (UTC+05:30)" in UTC. The customer's clock time is
+    the onset's, down to five minutes (see world._onset_local), so the key holds what the reader can
+    work out, not a second only our logs know."""
+    if world.values["onset_utc"] in thread:
+        return world.values["onset_utc"]
+    return iso_s(world.onset_ms - world.onset_ms % (5 * MINUTE_MS))
+
+
+def _deadline(world: World, sent_ms: int) -> str:
+    """How the customer presses for an answer, as their own clock allows: the end of a business day
+    they are still in, or the next morning once it has ended."""
+    local = datetime.fromtimestamp(sent_ms / 1000, tz=UTC) + timedelta(hours=world.customer.utc_offset_hours)
+    if 7 <= local.hour < 16:
+        return "We need an answer before our business day ends."
+    if local.hour < 7:
+        return "We need an answer before our business day starts."
+    return "We need an answer by the time our business day starts tomorrow."
+
+
 def _repro_call(archetype: dict) -> tuple[str, str] | None:
     """The failing call to reproduce: the archetype's first logged request, or None when the failure
     is not an API call (a webhook delivery, a DNS record) and L1 checks it another way."""
@@ -212,7 +233,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "customer",
             "Re: " + first["subject"],
             f"{world.text(spec['customer_tried'])} What should we do now? "
-            "We need an answer before our business day ends.",
+            + _deadline(world, at + 44 * MINUTE_MS),
         ),
     ]
     if difficulty != "easy":
@@ -263,6 +284,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         message["id"] = f"M{number}"
     secret_message = next(m["id"] for m in messages if secret in m["body"])
     severity, clause = ticket_graded(world, first)
+    onset = _stated_onset(world, " ".join(m["body"] for m in messages))
 
     payload = {
         "kind": "escalation_writeup",
@@ -282,14 +304,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "root_cause": world.text(archetype["root_cause"]),
         "route": archetype["route"],
         "facts": {
-            "repro_steps": world.texts(spec["repro_steps"]),
+            "repro_steps": world.texts([step.replace("{onset_utc}", onset) for step in spec["repro_steps"]]),
             "expected": world.text(spec["expected"]),
-            "actual": text_at(world, spec["actual"], looked_ms),
+            "actual": text_at(world, spec["actual"].replace("{onset_utc}", onset), looked_ms),
             "environment": world.text(spec["environment"]),
             "versions": [world.version_old, world.version_new],
             "request_ids": request_ids,
             "trace_ids": trace_ids,
-            "onset": world.values["onset_utc"],
+            "onset": onset,
             "impact": {"records": records, "users": users, "tier": customer.tier},
             "severity": severity,
             "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "

@@ -128,6 +128,21 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             ("change", "Change log") if trigger["kind"] in _CHANGES else ("log_excerpt", "Log search")
         )
         injects.append((330, kind, source, f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"])))
+    # What an engineer finds in the change or the topology (a diff with no size bound, a topic keyed by
+    # tenant) is said in the channel when the logs alone do not show what the key's cause names.
+    from scenarios.consistency import unshown_key_claims
+
+    shown = "\n".join(text for *_, text in injects)
+    if unshown_key_claims(world.text(archetype["root_cause"]), shown.casefold()):
+        injects += [
+            (
+                450 + 20 * number,
+                "chat",
+                "#incident",
+                f"Engineer looking into it: {text_at(world, finding, start_ms)}",
+            )
+            for number, finding in enumerate(archetype["postmortem"].get("findings", []))
+        ]
     herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
     herring_injects = [
         (200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"]))

@@ -65,7 +65,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "mitigated_at": iso_s(mitigated),
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
-            "customers_affected": rng.randint(12, 400) if world.many_tenants else 1,
+            "customers_affected": _customers_affected(world, rng),
             "summary": text_at(world, archetype["symptom"], mitigated),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
@@ -124,3 +124,12 @@ def _moved(world: World, at_ms: int) -> str:
     if value <= sat["baseline"] * 1.05:
         return "held at"
     return "peaked at"
+
+
+def _customers_affected(world: World, rng) -> int:
+    """How many customers the failure touched: the count the evidence gives by another name when the
+    archetype says which (220 double-charged invoices of a monthly run are 220 customers), else drawn."""
+    fact = world.archetype["postmortem"].get("customers_affected")
+    if fact:
+        return int(world.values[fact])
+    return rng.randint(12, 400) if world.many_tenants else 1

@@ -5,6 +5,7 @@ import re
 from scenarios.catalog import archetype_ids, catalog
 from scenarios.consistency import (
     HIDDEN_COMPONENTS,
+    states_degraded,
     ticket_text,
     unshown_claims,
     unshown_step_claims,
@@ -53,6 +54,9 @@ _SHOWN_ROUTE_REASONS = {
 _VAGUE_ROUTE_REASON = (
     "The ticket is too vague to route further: a support engineer gathers the missing facts "
     "and checks the customer's account first."
+)
+_VAGUE_CAUSE = (
+    "Not known from the ticket: it is too vague to name a cause; what it describes points at the {area} area."
 )
 QUEUE_SIZE = {"easy": 3, "medium": 4, "hard": 5}
 # How many of the queue's outage tickets are written vaguely, by difficulty.
@@ -155,6 +159,9 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     tier = outage.customer.tier
     shown = ticket_text(ticket)
     impact = stated_impact(archetype["severity"]["ticket_impact"], shown)
+    if impact == "degraded" and not states_degraded(shown):
+        # "Sometimes shows an error" tells of a nuisance, not of a core feature badly degraded.
+        impact = "partial"
     severity, clause = severity_on_scale(impact, tier=tier)
     tier_words = (
         "an enterprise customer fully blocked is SEV1"
@@ -193,9 +200,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         "clarity": "clear" if clear else "vague",
         "severity_reason": f"{graded(severity, clause)} {reason}",
         "route_reason": route_reason,
-        "root_cause": _sentence(
-            _unnamed_facts(outage, _generalise(outage.text(archetype["root_cause"]), shown), shown)
-        ),
+        # A triager has the ticket, not the logs: the cause its words point at (a clear ticket's), or
+        # none named for a ticket too vague to point anywhere.
+        "root_cause": outage.text(archetype["ticket"]["likely_cause"])
+        if clear
+        else _VAGUE_CAUSE.format(area=component.replace("_", " ")),
         "next_steps": next_steps,
     }
 

@@ -253,3 +253,237 @@ def test_a_ticket_that_waited_longer_than_the_failure_has_lasted_is_refused():
         payload["ticket"]["error_snippet"] = "(no e-mail received after 300 minutes)"
 
     _assert_path(_refused(log, "log_investigation", mutate), "payload.ticket.error_snippet", "300 minutes")
+
+
+# --- escalation times and repro rest on the thread -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def charges():
+    return {
+        "escalation_writeup": generate(
+            "escalation_writeup", "missing_idempotency_duplicate_charges", 40318, "hard"
+        ),
+        "customer_comms": generate("customer_comms", "third_party_provider_outage", 61729, "medium"),
+    }
+
+
+def test_the_charges_escalation_and_the_provider_update_pass(charges):
+    for kind, scenario in charges.items():
+        assert lint(kind, scenario.payload, scenario.answer_key) == []
+
+
+def test_an_escalation_onset_to_a_second_the_thread_never_gives_is_refused(charges):
+    def mutate(payload, key):
+        key["facts"]["onset"] = key["facts"]["onset"][:14] + "23:58Z"
+
+    _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.onset", "neither stated")
+
+
+def test_the_customer_s_local_time_in_utc_is_an_onset_the_thread_gives(charges):
+    scenario = charges["escalation_writeup"]
+    said = next(m["body"] for m in scenario.payload["thread"] if "(UTC-08:00)" in m["body"])
+    local = said.split("It started around ")[1][:5]
+    hours, minutes = int(local[:2]) + 8, int(local[3:])
+    assert scenario.answer_key["facts"]["onset"][11:16] == f"{hours % 24:02d}:{minutes:02d}"
+
+
+def test_a_time_in_the_key_s_actual_that_no_message_states_is_refused(charges):
+    def mutate(payload, key):
+        key["facts"]["actual"] = "Retries create new charges since 2026-06-30T06:23:58Z."
+
+    _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.actual", "06:23:58Z")
+
+
+def test_a_repro_that_slows_a_provider_past_a_timeout_no_message_states_is_refused(charges):
+    def mutate(payload, key):
+        for message in payload["thread"]:
+            message["body"] = message["body"].replace(" timing out after 8000ms and", "")
+        key["facts"]["repro_steps"][0] = "In staging, configure the provider mock to respond after 9s."
+
+    _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.repro_steps[0]")
+
+
+def test_this_morning_in_a_thread_whose_customer_says_it_began_late_in_their_evening_is_refused(charges):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] = "We see two identical charges from you this morning."
+
+    problems = _refused(charges, "escalation_writeup", mutate)
+    _assert_path(problems, "payload.thread[0].body", "this morning")
+
+
+def test_asking_for_an_answer_before_the_business_day_ends_near_midnight_is_refused(charges):
+    def mutate(payload, key):
+        last = max(n for n, m in enumerate(payload["thread"]) if m["role"] == "customer")
+        payload["thread"][last]["body"] = (
+            "What should we do now? We need an answer before our business day ends."
+        )
+        payload["thread"][last]["sent_at"] = payload["thread"][last]["sent_at"][:11] + "07:20:00Z"
+
+    problems = _refused(charges, "escalation_writeup", mutate)
+    assert any("before the business day ends at 23:20" in p for p in problems), problems
+
+
+# --- a customer update's guidance and known cause are the writer's to see ---------------------------
+
+
+def test_guidance_the_update_writer_was_never_told_of_is_refused(charges):
+    def mutate(payload, key):
+        payload["timeline"] = [e for e in payload["timeline"] if "meanwhile" not in e["text"]]
+
+    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.guidance", "one-time login")
+
+
+def test_a_known_cause_naming_a_provider_and_status_the_material_never_states_is_refused(charges):
+    def mutate(payload, key):
+        key["root_cause"] = (
+            "The e-mail delivery provider PostRelay has an outage and answers 503 to send requests."
+        )
+
+    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.root_cause", "503")
+
+
+# --- a triage key rests on the ticket ---------------------------------------------------------------
+
+
+def _outage_ticket(scenarios) -> tuple[int, str]:
+    payload, key = scenarios["triage_queue"].payload, scenarios["triage_queue"].answer_key
+    return next(
+        (n, t["id"]) for n, t in enumerate(payload["tickets"]) if key["tickets"][t["id"]]["root_cause"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cause", "named"),
+    [
+        (
+            "search-service added a per-tenant parsed-query cache with no size bound or eviction.",
+            "no size bound",
+        ),
+        ("The container hits its 4096Mi limit and is OOMKilled.", "4096Mi"),
+        ("Under normal traffic the 58-connection pool is exhausted.", "58-connection"),
+        ("The retry, sent without an Idempotency-Key, created a second charge.", "Idempotency-Key"),
+        ("Deliveries fail because webhook-dispatcher rejects the certificate.", "webhook-dispatcher"),
+    ],
+)
+def test_a_triage_root_cause_only_the_logs_could_show_is_refused(scenarios, cause, named):
+    _, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["root_cause"] = cause
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.root_cause", named
+    )
+
+
+def test_every_clear_ticket_s_root_cause_is_its_likely_cause_and_a_vague_one_names_none(scenarios):
+    payload, key = scenarios["triage_queue"].payload, scenarios["triage_queue"].answer_key
+    causes = [key["tickets"][t["id"]] for t in payload["tickets"] if key["tickets"][t["id"]]["root_cause"]]
+    assert causes
+    for entry in causes:
+        if entry["clarity"] == "vague":
+            assert entry["root_cause"].startswith("Not known from the ticket")
+        else:
+            assert "-service" not in entry["root_cause"]
+
+
+def test_badly_degraded_for_a_ticket_that_says_it_sometimes_shows_an_error_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        ticket = payload["tickets"][n]
+        ticket.pop("error_snippet", None)
+        ticket["subject"] = "search"
+        ticket["body"] = "Hello, the search sometimes shows an error and sometimes not. Very annoying."
+        key["tickets"][ticket_id]["severity_reason"] = (
+            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+            "A core feature is badly degraded for the customer with no real workaround."
+        )
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity_reason",
+        "badly degraded",
+    )
+
+
+def test_a_missing_fact_the_ticket_already_states_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nWe renewed our certificate last week though??"
+        key["tickets"][ticket_id]["missing_facts"].append(
+            "whether the endpoint certificate was recently renewed, and where it was installed"
+        )
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.missing_facts[" in p and "already says" in p for p in problems), problems
+
+
+def test_a_next_step_stating_a_retention_the_ticket_never_gives_is_refused(scenarios):
+    _, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["next_steps"].append(
+            "Tell them queued events are kept for 72 hours so nothing is lost."
+        )
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.next_steps[" in p and "72" in p for p in problems), problems
+
+
+# --- incident and postmortem keys rest on what the drill and the evidence show ----------------------
+
+
+@pytest.fixture(scope="module")
+def shown_causes():
+    return {
+        "incident": generate("incident", "kafka_consumer_lag", 17939, "hard"),
+        "postmortem": generate("postmortem", "missing_idempotency_duplicate_charges", 30586, "medium"),
+        "slow": generate("postmortem", "slow_query_after_data_shape_change", 60875, "medium"),
+    }
+
+
+def test_the_drill_and_postmortems_with_causes_only_engineers_find_pass(shown_causes):
+    for name, scenario in shown_causes.items():
+        kind = "incident" if name == "incident" else "postmortem"
+        assert lint(kind, scenario.payload, scenario.answer_key) == []
+
+
+def test_a_drill_cause_keyed_by_tenant_that_no_inject_says_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["injects"] = [i for i in payload["injects"] if "keyed by tenant" not in i["text"]]
+
+    _assert_path(_refused(shown_causes, "incident", mutate), "answer_key.root_cause", "keyed by tenant")
+
+
+def test_a_contributing_factor_the_evidence_never_states_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["evidence"] = [e for e in payload["evidence"] if "runs once" not in e["text"]]
+
+    _assert_path(
+        _refused(shown_causes, "postmortem", mutate),
+        "answer_key.contributing_factors[2]",
+        "ran only at the end",
+    )
+
+
+def test_a_platform_wide_alert_the_evidence_never_mentions_is_refused(shown_causes):
+    scenarios = {"postmortem": shown_causes["slow"]}
+
+    def mutate(payload, key):
+        payload["evidence"] = [e for e in payload["evidence"] if "platform-wide" not in e["text"]]
+
+    _assert_path(
+        _refused(scenarios, "postmortem", mutate), "answer_key.contributing_factors[1]", "platform-wide"
+    )
+
+
+def test_fewer_customers_affected_than_double_charged_invoices_is_refused(shown_causes):
+    def mutate(payload, key):
+        payload["incident"]["customers_affected"] = 12
+
+    _assert_path(
+        _refused(shown_causes, "postmortem", mutate), "payload.incident.customers_affected", "invoices"
+    )

@@ -59,7 +59,8 @@ def _answer_only_texts(kind: str, key: dict) -> list[str]:
     if kind == "triage_queue":
         for ticket in key["tickets"].values():
             texts += [ticket["root_cause"] or "", ticket["route_reason"], ticket["severity_reason"]]
-    else:
+    elif not (kind == "customer_comms" and key["root_cause"] in key["known"]):
+        # A cause an update's brief calls known is the one its material states, on purpose.
         texts.append(key["root_cause"])
     if kind == "log_investigation":
         texts += [h["why_not"] for h in key["red_herrings"]]

@@ -483,12 +483,13 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     counts = Counter(words)
     present = frozenset(counts)
     unknown = [w for w in present - KNOWN_WORDS - vocabulary.words if not _DIGIT.search(w)]
-    known = count - sum(counts[w] for w in unknown)
+    weight = counts.__getitem__
+    known = count - sum(map(weight, unknown))
     distinct = len(counts) / count
     gibberish = known / count < 0.5 or (count >= 12 and distinct < 0.25)
     own = shingles(words)
     copied = bool(own) and len(own & vocabulary.shingles) / len(own) > 0.5
-    function_share = sum(counts[w] for w in present & FUNCTION_WORDS) / count
+    function_share = sum(map(weight, present & FUNCTION_WORDS)) / count
     competing = sum(
         1 for cause in vocabulary.competing_causes if len(cause & present) >= max(2, len(cause) // 3)
     )
@@ -501,10 +502,10 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     # content words, so everyday wording about this scenario is not mistaken for another subject.
     # Clock times and bare numbers ("15:40", "17:15") say nothing of the subject either way.
     content = {w for w in present - FUNCTION_WORDS - ENGLISH if not _NUMBER.match(w)}
-    content_count = sum(counts[w] for w in content)
+    content_count = sum(map(weight, content))
     if content_count < 3:
         content = present - FUNCTION_WORDS
-        content_count = sum(counts[w] for w in content)
+        content_count = sum(map(weight, content))
     on_topic = sum(counts[w] * _on_topic(w, vocabulary) for w in content)
     off_topic = count >= 12 and (not content_count or on_topic / max(content_count, 1) < 0.2) and on_topic < 3
     return Profile(
@@ -774,14 +775,15 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
     previous = None  # the last clause with words in it
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
+        if not (carried or heading):
+            first = bisect.bisect_left(cues, start)
+            if first == len(cues) or cues[first] >= end:
+                if start < end and not text[start:end].isspace():
+                    previous = (start, end)
+                start = boundary.end() if boundary else len(text)
+                continue  # no cue in the clause and nothing carried into it: nothing to take back
         clause = text[start:end]
         mark = boundary.group(0) if boundary else ""
-        first = bisect.bisect_left(cues, start)
-        if not (carried or heading or (first < len(cues) and cues[first] < end)):
-            if clause.strip():
-                previous = (start, end)
-            start = boundary.end() if boundary else len(text)
-            continue  # no cue in the clause and nothing carried into it: nothing to take back
         if clause.strip():
             if previous and _BACK_NEGATION.match(clause):
                 spans.append(previous)  # "re-posting them would duplicate them, so he shouldn't"

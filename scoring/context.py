@@ -3,6 +3,7 @@ what the participant did, as plain data (no database), so scoring runs offline a
 
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -29,7 +30,9 @@ def _remember(cache: OrderedDict, key, value) -> None:
 def _recall(cache: OrderedDict, key):
     value = cache.get(key)
     if value is not None:
-        cache.move_to_end(key)
+        # Another thread may have dropped it meanwhile: the value read is still good.
+        with suppress(KeyError):
+            cache.move_to_end(key)
     return value
 
 

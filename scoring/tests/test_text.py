@@ -11,6 +11,7 @@ from scoring.text import (
     affirmative,
     filler,
     profile,
+    sentences,
     shorthand_rate,
     strung_together,
     vocabulary_for,
@@ -207,3 +208,23 @@ def test_every_match_of_a_filler_pattern_holds_one_of_its_hints(pattern, hints, 
 
     assert all(pattern.search(example) for example in examples)
     assert [m for m in matches if not any(hint in m for hint in hints)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Rolled back. Errors stopped!\nNext update at 14:30? Yes.",
+            ["Rolled back.", "Errors stopped!", "Next update at 14:30?", "Yes."],
+        ),
+        ("a.\n\nb", ["a.", "b"]),
+        ("?!  x", ["?!", "x"]),
+        ("a. . b", ["a.", ".", "b"]),
+        ("a\n. b", ["a", ".", "b"]),
+        ("v4.18.0 and 09:12 stay whole. ok", ["v4.18.0 and 09:12 stay whole.", "ok"]),
+        ("no mark here\n\n  \n", ["no mark here"]),
+        ("Trailing space. ", ["Trailing space."]),
+    ],
+)
+def test_sentences_end_after_their_mark_or_at_a_line_break(text, expected):
+    assert sentences(text) == expected

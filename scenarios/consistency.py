@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scenarios.generation.logstream import LogLines
 
@@ -151,6 +151,11 @@ _RELATIVE_TIMES = (
     (re.compile(r"\b(?:about |around |roughly )?once (?:per|an|every) hour\b|\bevery hour\b"), 120, None),
     (re.compile(r"\b(\d+|a few|several|many) hours (?:later|ago)\b|\bhours later\b"), 60, None),
     (re.compile(r"\b(\d+|a few|several) days (?:ago|later)\b"), 24 * 60, None),
+    # "(no e-mail received after 45 minutes)": at least that many minutes (a low of 1 is per minute).
+    (re.compile(r"\b(?:received|arrived|nothing) after (\d+) minutes\b|\b(\d+) minutes later\b"), 1, None),
+    (re.compile(r"\bhours (?:late|behind|stale)\b"), 60, None),
+    (re.compile(r"\bfor (?:several |many )?hours\b|\btakes? hours\b"), 120, None),
+    (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
     (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
@@ -169,9 +174,14 @@ def minutes_needed(text: str) -> int:
     for pattern, low, _high in _RELATIVE_TIMES:
         match = pattern.search(lowered)
         if match is not None:
-            number = match.group(1) if match.groups() and match.group(1) else ""
-            need = max(need, low * int(number) if number.isdigit() and low == 60 else low)
+            need = max(need, _minutes_of(match, low))
     return need
+
+
+def _minutes_of(match: re.Match, low: int) -> int:
+    """How many minutes a relative time needs: `low`, or per hour (60) or minute (1) it states."""
+    number = next((group for group in match.groups() if group), "")
+    return low * int(number) if number.isdigit() and low in (1, 60) else low
 
 
 _MINUTES_AGO = re.compile(r"\b(\d+) (?:minutes|mins) ago\b")
@@ -183,8 +193,7 @@ def _relative_time_findings(text: str, path: str, *, minutes_since_onset: float)
         match = pattern.search(lowered)
         if match is None:
             continue
-        number = match.group(1) if match.groups() and match.group(1) else ""
-        need = low * int(number) if number.isdigit() and low == 60 else low
+        need = _minutes_of(match, low)
         if minutes_since_onset < need or (high is not None and minutes_since_onset > high):
             yield (
                 path,
@@ -213,8 +222,38 @@ def _ticket_story(ticket: dict, path: str, *, onset: datetime) -> Iterator[Findi
             yield from _relative_time_findings(ticket[part], f"{path}.{part}", minutes_since_onset=minutes)
 
 
+# What a subject can be about, and the words its body must use to be about the same: a subject about
+# invitations over a body about password resets is two tickets' halves.
+SUBJECT_TOPICS = tuple(
+    (re.compile(subject, re.I), re.compile(body, re.I))
+    for subject, body in (
+        (r"\binvit", r"\binvit"),
+        (r"\bpassword\b|\breset\b", r"\bpassword|\breset"),
+        (r"\bmigrat", r"\bmigrat|\bimport"),
+        (r"\binventory\b", r"\binventory\b"),
+        (r"\bhalf\b", r"\bhalf\b|\b50 ?%"),
+        (r"\bSSO\b", r"\bSSO\b|\bSAML\b"),
+        (r"\bcursor\b|\bpage \d\b|\bpagination\b", r"cursor|\bpage\b"),
+        (r"\bexports?\b", r"\bexport"),
+        (r"\bwebhooks?\b", r"\bwebhook"),
+        (r"\bsearch\b", r"\bsearch"),
+        (r"\bcharged twice\b|\bduplicate\b", r"\btwice\b|\btwo identical\b|\bduplicate"),
+    )
+)
+
+
+def subject_topics_missing(subject: str, body: str) -> list[str]:
+    """What `subject` is about that `body` never mentions."""
+    return [
+        m.group(0)
+        for topic, support in SUBJECT_TOPICS
+        if (m := topic.search(subject)) and not support.search(body)
+    ]
+
+
 def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
-    """An HTTP status the subject names must be the one the body or the pasted error shows."""
+    """An HTTP status the subject names must be the one the body or the pasted error shows, and what
+    the subject is about (invitations, a migration, SSO) the body is about too."""
     subject_codes = set(_STATUS_CODE.findall(ticket["subject"]))
     shown = ticket["body"] + " " + ticket.get("error_snippet", "")
     body_codes = set(_STATUS_CODE.findall(shown))
@@ -223,6 +262,9 @@ def _subject_agrees_with_body(ticket: dict, path: str) -> Iterator[Finding]:
             f"{path}.subject",
             f"names HTTP {', '.join(sorted(subject_codes))} but the body shows {', '.join(sorted(body_codes))}",
         )
+    missing = subject_topics_missing(ticket["subject"], shown)
+    if missing:
+        yield f"{path}.subject", f"is about {missing[0]!r}, which the body never mentions"
 
 
 # --- every kind -----------------------------------------------------------------------------------
@@ -284,6 +326,167 @@ def key_text_has_no_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
                 yield from walk(item, f"{path}[{n}]")
 
     yield from walk(key, "$.answer_key")
+
+
+def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every string in a payload or key, leaving out log lines (a log is machine
+    output: its own invariants read it)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name != "logs":
+                yield from _strings(item, f"{path}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+
+
+_TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
+
+
+@invariant(ALL_KINDS)
+def payload_has_no_unfilled_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
+    """What the candidate reads has no template field left in it ("{requests_today} requests today")."""
+    for path, text in _strings(payload, "$.payload"):
+        if found := _TEMPLATE_FIELD.search(text):
+            yield path, f"reads {found.group(0)!r}, a placeholder left unfilled"
+
+
+# "Wright and Sons's": a name ending in s takes the apostrophe alone ("Sons'").
+_DOUBLE_POSSESSIVE = re.compile(r"\b[A-Z][\w-]*s's\b")
+
+
+@invariant(ALL_KINDS)
+def possessives_of_names_in_s_read_naturally(payload: dict, key: dict) -> Iterator[Finding]:
+    """A name ending in s takes a bare apostrophe: "Wright and Sons' account manager", not "Sons's"."""
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
+        if found := _DOUBLE_POSSESSIVE.search(text):
+            yield path, f"reads {found.group(0)!r}; a name ending in s takes the apostrophe alone"
+
+
+# A customer saying what a UTC-day bucket does to their local times: "orders placed after 17:00 our
+# time move to the next day", "the evening orders move to the next day".
+_SHIFT_HOURS = re.compile(
+    r"\b(after|before) ~?(\d{1,2})(?::(\d\d))? ?(am|pm)? our time (?:show up on|move to|land on) "
+    r"(the next day|the day before|the previous day)",
+    re.I,
+)
+_SHIFT_PART = re.compile(
+    r"\b(evening|early-morning|morning) orders move to (the next day|the day before)", re.I
+)
+
+
+def _zone_shift_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """West of UTC a UTC day starts in the local evening (what comes after it lands on the next day);
+    east of UTC in the local morning (what comes before it lands on the day before)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    if zone is None:
+        return
+    offset = utc_offset(zone, moment)
+    west = offset < 0
+    edge = 24 + offset if west else offset
+    for match in _SHIFT_HOURS.finditer(text):
+        side, hour, minute, meridiem, day = match.groups()
+        stated = int(hour) % 12 + (12 if (meridiem or "").lower() == "pm" else 0) if meridiem else int(hour)
+        stated += int(minute or 0) / 60
+        right = (side.lower(), day.lower() == "the next day") == (
+            ("after", True) if west else ("before", False)
+        )
+        if not right or abs(stated - edge) > 1:
+            yield (
+                path,
+                f"says orders {match.group(0)!r}, but a UTC day starts at {int(edge):02d}:{round(edge % 1 * 60):02d} "
+                f"in {zone} (UTC{offset:+g}), so orders "
+                + ("after it move to the next day" if west else "before it move to the day before"),
+            )
+    for match in _SHIFT_PART.finditer(text):
+        if (match.group(1).lower() == "evening") != west or (
+            match.group(2).lower() == "the next day"
+        ) != west:
+            yield path, f"says {match.group(0)!r}, the wrong way round for {zone} (UTC{offset:+g})"
+
+
+# A day's row in a pasted export: "2026-07-29,412,38211.40".
+_DAY_ROW = re.compile(r"^\s*(\d{4}-\d\d-\d\d),\d+", re.M)
+
+
+def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
+    """A day's total is for a day that has ended: by UTC (the export's buckets) and, when the customer
+    names their time zone, by their own clock (the dashboard's days)."""
+    from scenarios.generation.world import TIME_ZONES, utc_offset
+
+    zone = next((z for z in TIME_ZONES if z in text), None)
+    offset = utc_offset(zone, moment) if zone else 0
+    for match in _DAY_ROW.finditer(text):
+        day = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
+        ends = day + timedelta(days=1, hours=max(0, -offset))
+        if moment < ends:
+            yield (
+                path,
+                f"gives a whole day's total for {match.group(1)}, a day that has not ended when it is written",
+            )
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def time_zone_shifts_go_the_zone_s_way(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says which local orders land on which day of a UTC-bucketed report says it the
+    way their time zone makes it happen: evening orders move to the next day west of UTC, early-morning
+    orders to the day before east of it."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _zone_shift_findings(text, moment, path)
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer pasting an export's daily totals pastes days that are over: today's total, a few
+    hours into the day, is no whole day's figure."""
+    for text, moment, path in _customer_texts(payload):
+        yield from _whole_day_findings(text, moment, path)
+
+
+@invariant("escalation_writeup")
+def escalation_subject_agrees_with_its_body(payload: dict, key: dict) -> Iterator[Finding]:
+    """The customer's first message is about what its subject says."""
+    first = next((n for n, m in enumerate(payload["thread"]) if m["role"] == "customer"), None)
+    if first is not None:
+        yield from _subject_agrees_with_body(payload["thread"][first], f"$.payload.thread[{first}]")
+
+
+# A local time the customer states ("since about 15:20 (UTC+02:00)") and the part of the day they
+# name: "this morning" is before noon on their clock.
+_LOCAL_TIME = re.compile(r"\b(\d\d):(\d\d) \(UTC[+-]\d\d:\d\d\)")
+_DAY_PARTS = ((re.compile(r"\bthis morning\b", re.I), range(0, 12)),
+              (re.compile(r"\bthis afternoon\b", re.I), range(12, 18)),
+              (re.compile(r"\bthis evening\b|\btonight\b", re.I), range(17, 24)))  # fmt: skip
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer who says it began at 15:20 their time does not say it began "this morning"."""
+    for text, _, path in _customer_texts(payload):
+        stated = _LOCAL_TIME.search(text)
+        if stated is None:
+            continue
+        for part, hours in _DAY_PARTS:
+            if (found := part.search(text)) and int(stated.group(1)) not in hours:
+                yield path, f"says {found.group(0)!r} of a problem that began at {stated.group(0)}"
+
+
+def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
+    """(text, when it was written, path) of what customers write: tickets and their thread messages."""
+    if "tickets" in payload:
+        for n, ticket in enumerate(payload["tickets"]):
+            yield ticket_text(ticket), when(ticket["received_at"]), f"$.payload.tickets[{n}]"
+    elif "thread" in payload:
+        for n, message in enumerate(payload["thread"]):
+            if message["role"] == "customer":
+                yield message["body"], when(message["sent_at"]), f"$.payload.thread[{n}].body"
+    elif "ticket" in payload:
+        ticket = payload["ticket"]
+        yield ticket_text(ticket), when(ticket["received_at"]), "$.payload.ticket"
 
 
 # --- log_investigation ----------------------------------------------------------------------------
@@ -457,6 +660,63 @@ def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
             yield (
                 f"$.payload.logs[{n}].tenant_id",
                 f"names tenant {line['tenant_id']} on a line about no tenant",
+            )
+
+
+# Work a platform does for itself, for every tenant at once: database maintenance, consumer group
+# rebalances, garbage collection, replication, cache and pool statistics, certificates, keys and
+# route tables, rollouts, a breaker that trips for every sender.
+_SYSTEM_WORK = re.compile(
+    r"\b(?:autovacuum|VACUUM|compaction|rebalance|\[gc\]|GC pause|replication lag|index refresh"
+    r"|evicted \d+ keys|used_memory|keyspace stats|server connection recycled|queue depth"
+    r"|signing key|route table|TLS (?:certificate|policy)|rolled out|cache-busted"
+    r"|time zone database|DMARC aggregate|circuit breaker|stream reconnected|offsets advanced"
+    r"|slow insert into|heartbeat)\b"
+    r"|^pool \S+(?: saturated)?:"
+)
+
+
+@invariant("log_investigation")
+def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
+    """Background work of the platform (a vacuum, a rebalance, a GC pause, a compaction, a key
+    rotation) is not done for one tenant: its line carries no tenant_id."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("tenant_id") and _SYSTEM_WORK.search(line["message"]):
+            yield (
+                f"$.payload.logs[{n}].tenant_id",
+                f"names tenant {line['tenant_id']} on a line of system work: {line['message'][:80]!r}",
+            )
+            return
+
+
+# A duration a line measures (took, finished in, a pause, a slow query), not a limit it quotes
+# (after, within, a threshold, a timeout).
+_MEASURED = re.compile(
+    r"\b(?:took|pause|held open|(?:finished|completed|reconnected|written|HTTP \d{3})(?: for \S+)? in"
+    r"|slow (?:query|request|export|insert into \S+)(?: for tenant \S+)?:?)"
+    r"[ =](\d+(?:\.\d+)?(?:ms|s)|\d+m\d+s)\b"
+)
+SAME_DURATION_LINES = 5
+
+
+@invariant("log_investigation")
+def measured_durations_vary(payload: dict, key: dict) -> Iterator[Finding]:
+    """Lines of one kind that measure a duration do not all measure the same one: real queries, pauses
+    and jobs never take exactly as long twice in a row, let alone on every line."""
+    logs = payload["logs"]
+    kinds: dict[str, list] = {}  # template -> [first line, lines, durations measured]
+    for n in range(len(logs)):
+        message = logs.message(n) if isinstance(logs, LogLines) else logs[n]["message"]
+        measured = _MEASURED.findall(message)
+        if measured:
+            entry = kinds.setdefault(message_template(message), [n, 0, set()])
+            entry[1] += 1
+            entry[2].add(" ".join(measured))
+    for template, (first, count, durations) in kinds.items():
+        if len(durations) == 1 and count >= SAME_DURATION_LINES:
+            yield (
+                f"$.payload.logs[{first}].message",
+                f"all {count} lines of {template[:60]!r} measure the same {next(iter(durations))}",
             )
 
 
@@ -654,7 +914,8 @@ def _spans_by_id(trace: dict) -> dict[str, dict]:
 
 @invariant("log_investigation")
 def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
-    """One root, known parents, and every child inside its parent's time."""
+    """One root, known parents, and every child inside its parent's time; a consumer span (work its
+    parent queued) starts no earlier than its parent and may outlast it."""
     for t, trace in enumerate(payload["traces"]):
         path = f"$.payload.traces[{t}]"
         spans = _spans_by_id(trace)
@@ -673,7 +934,7 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 continue
             if span["start_offset_ms"] < parent["start_offset_ms"]:
                 yield f"{path}.spans[{s}].start_offset_ms", "starts before its parent span"
-            elif (
+            elif span.get("kind") != "consumer" and (
                 span["start_offset_ms"] + span["duration_ms"]
                 > parent["start_offset_ms"] + parent["duration_ms"]
             ):
@@ -705,6 +966,71 @@ def _line_of(
     return found
 
 
+def _trace_extent(trace: dict) -> int:
+    """How long after its start a trace's last span ends (a consumer span may outlast the root)."""
+    return max(span["start_offset_ms"] + span["duration_ms"] for span in trace["spans"])
+
+
+# What a span may spend besides waiting for the spans it calls: a proxy's hop, a service's own
+# query or rendering. More than this, and more than half the span, is time nothing accounts for.
+OWN_TIME_LIMIT_MS = 1_000
+
+
+def _own_time(span: dict, calls: list[dict]) -> int:
+    """The part of a span's time none of the spans it waits for covers."""
+    covered, reach = 0, span["start_offset_ms"]
+    for call in sorted(calls, key=lambda c: c["start_offset_ms"]):
+        begin = max(call["start_offset_ms"], reach)
+        end = call["start_offset_ms"] + call["duration_ms"]
+        if end > begin:
+            covered += end - begin
+            reach = end
+    return span["duration_ms"] - covered
+
+
+@invariant("log_investigation")
+def spans_cover_their_calls_closely(payload: dict, key: dict) -> Iterator[Finding]:
+    """A span that calls others lasts as long as those calls plus its own work, and its own work is
+    small: a gateway that took 15 s over a 70 ms call to its upstream did nothing for 15 s."""
+    for t, trace in enumerate(payload["traces"]):
+        for s, span in enumerate(trace["spans"]):
+            calls = [
+                c
+                for c in trace["spans"]
+                if c["parent_span_id"] == span["span_id"] and c.get("kind") != "consumer"
+            ]
+            if not calls:
+                continue
+            own = _own_time(span, calls)
+            if own > max(OWN_TIME_LIMIT_MS, span["duration_ms"] // 2):
+                yield (
+                    f"$.payload.traces[{t}].spans[{s}].duration_ms",
+                    f"is {span['duration_ms']} ms, {own} ms more than the spans it calls account for",
+                )
+
+
+# Before the onset nothing is wrong: a request that succeeded then was answered in a healthy time.
+BASELINE_REQUEST_LIMIT_MS = 2_000
+
+
+@invariant("log_investigation")
+def baseline_requests_are_fast(payload: dict, key: dict) -> Iterator[Finding]:
+    """A trace with no error that began before the onset (a healthy baseline request) was answered
+    within BASELINE_REQUEST_LIMIT_MS."""
+    onset = _ms(key["onset"]) if key.get("onset") else None
+    if onset is None:
+        return
+    for t, trace in enumerate(payload["traces"]):
+        if _ms(trace["started_at"]) >= onset or any(s["status"] == "error" for s in trace["spans"]):
+            continue
+        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
+        if root["duration_ms"] > BASELINE_REQUEST_LIMIT_MS:
+            yield (
+                f"$.payload.traces[{t}].spans[{trace['spans'].index(root)}].duration_ms",
+                f"is {root['duration_ms']} ms for a request that succeeded before the onset",
+            )
+
+
 @invariant("log_investigation")
 def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each trace is the request of a log line: same trace and span ids, service, operation, status,
@@ -722,7 +1048,6 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
             continue
         spans = _spans_by_id(trace)
         start = _ms(trace["started_at"])
-        root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
         for line in lines:
             # The line's own span; a hand-written trace may leave span ids out, then its service's span.
             span = spans.get(line.get("span_id")) or next(
@@ -763,7 +1088,7 @@ def traces_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
                         f"is {span['duration_ms']} ms but line {line['id']} took {line['latency_ms']} ms",
                     )
             moment = _ms(line["ts"])
-            if not start <= moment <= start + root["duration_ms"] + 1000:
+            if not start <= moment <= start + _trace_extent(trace) + 1000:
                 yield f"{path}.started_at", f"the trace does not cover line {line['id']} at {line['ts']}"
 
 
@@ -896,6 +1221,58 @@ def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterato
             yield (
                 f"$.payload.http_samples[{n}].request.headers.User-Agent",
                 f"is the customer's agent {agent!r}, but line {line['id']} is a request of {tenant}",
+            )
+
+
+# The agent the logs name for a source address or a key ("from 203.0.113.9 ...; user-agent curl/8.5.0",
+# "key rk_live_ab12cd*** ... (ua=okhttp/4.12.0)").
+_AGENT_OF_ADDRESS = re.compile(r"\bfrom (\d{1,3}(?:\.\d{1,3}){3})\b.*?\buser-agent (\S+(?: \([^)]*\))?)")
+_AGENT_OF_KEY = re.compile(r"\bkey ([a-z]{2}_live_[0-9a-f]+)\*{3}.*?\(ua=([^)]+)\)")
+_ADDRESS = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+_KEY = re.compile(r"\b[a-z]{2}_live_[0-9a-f]+(?=\*{3})")
+
+
+@invariant("log_investigation")
+def http_samples_carry_the_agent_the_logs_name(payload: dict, key: dict) -> Iterator[Finding]:
+    """When the logs name the client of a source address or a key (a leaked key's first use from an
+    unknown network, a key that ignores Retry-After), a sample of a request from that address or with
+    that key carries that client's User-Agent."""
+    agents: dict[str, str] = {}
+    for _, message, _ in _messages_and_times(payload["logs"]):
+        for pattern in (_AGENT_OF_ADDRESS, _AGENT_OF_KEY):
+            if stated := pattern.search(message):
+                agents.setdefault(stated.group(1), stated.group(2))
+    if not agents:
+        return
+    for n, sample in enumerate(payload["http_samples"]):
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        if line is None:
+            continue
+        named = [x for x in _ADDRESS.findall(line["message"]) + _KEY.findall(line["message"]) if x in agents]
+        agent = sample["request"].get("headers", {}).get("User-Agent", "")
+        if named and agent != agents[named[0]]:
+            yield (
+                f"$.payload.http_samples[{n}].request.headers.User-Agent",
+                f"is {agent!r}, but the logs name {agents[named[0]]!r} as the client of {named[0]}",
+            )
+
+
+_ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})
+
+
+@invariant("log_investigation")
+def http_sample_bodies_are_what_the_api_returns(payload: dict, key: dict) -> Iterator[Finding]:
+    """A successful response carries what its endpoint returns (an order, a page of customers, a token),
+    not a bare {"ok": true}; only a 204, a redirect or a 304 has no body."""
+    for n, sample in enumerate(payload["http_samples"]):
+        response = sample["response"]
+        if not 200 <= response["status"] < 300 or response["status"] == 204:
+            continue
+        body = response.get("body")
+        if body in (None, "", {}, []) or (isinstance(body, dict) and set(body) <= _ACKNOWLEDGEMENT):
+            yield (
+                f"$.payload.http_samples[{n}].response.body",
+                f"is {body!r} for a {sample['request']['method']} that answered {response['status']}",
             )
 
 
@@ -1154,6 +1531,200 @@ def max_lag_covers_partition_lag(payload: dict, key: dict) -> Iterator[Finding]:
             )
 
 
+# A count or size the key states ("3094764 orders", "about 6800000 records", "its 4096Mi limit"): not
+# a time, a date, a version or an id.
+_KEY_FIGURE = re.compile(r"(?<![\w.:/-])(\d{1,3}(?:,\d{3})+|\d{4,})(?![\w.:/-])")
+_ABOUT = re.compile(r"\babout $")
+KEY_FIGURE_TOLERANCE = 0.05  # "about N": the figure the logs state, rounded
+
+
+def _figures(text: str) -> Iterator[tuple[int, bool]]:
+    """(figure, stated as about) of each count the text states, times and dates left out."""
+    text = _STAMP.sub(" ", text)
+    for stated in _KEY_FIGURE.finditer(text):
+        yield (
+            int(stated.group(1).replace(",", "")),
+            bool(_ABOUT.search(text[max(0, stated.start() - 7) : stated.start()])),
+        )
+
+
+@invariant("log_investigation")
+def key_figures_are_in_the_payload(payload: dict, key: dict) -> Iterator[Finding]:
+    """A count the key's root cause states is one the candidate can find: a log line, the ticket or the
+    dashboard states it (within rounding when the key says "about")."""
+    wanted = list(_figures(key.get("root_cause", "")))
+    if not wanted:
+        return
+    logs = payload["logs"]
+    texts = (
+        [kind[2] for kind in logs.kinds] if isinstance(logs, LogLines) else [line["message"] for line in logs]
+    )
+    texts.append(ticket_text(payload.get("ticket") or {}))
+    shown = {figure for text in texts for figure, _ in _figures(text)}
+    shown |= {round(point["saturation"]) for point in (payload.get("dashboard") or {}).get("series", [])}
+    for figure, about in wanted:
+        tolerance = figure * KEY_FIGURE_TOLERANCE if about else 0
+        if not any(abs(figure - other) <= tolerance for other in shown):
+            yield (
+                "$.answer_key.root_cause",
+                f"states {figure:,}, which nothing in the logs, ticket or dashboard shows",
+            )
+
+
+# A figure a dashboard plots and a line states: the dashboard's metric (by its name), the line's
+# statement of it, how the statement reads as the metric (None: it cannot be read), and how many
+# minutes before the line the statement covers ("over the last 15m").
+@dataclass(frozen=True)
+class _Figure:
+    metric: re.Pattern
+    stated: re.Pattern
+    read: Callable[[re.Match, dict], float | None]
+    minutes: Callable[[re.Match], int] = lambda match: 0
+
+
+_DASHBOARD_FIGURES = (
+    _Figure(
+        re.compile(r"memory \(% of limit\)", re.I),
+        re.compile(r"\bheap usage (\d+)% of\b"),
+        lambda m, c: int(m[1]),
+    ),
+    _Figure(
+        re.compile(r"retry queue depth", re.I),
+        re.compile(r"\bretry queue depth=(\d+)"),
+        lambda m, c: int(m[1]),
+    ),
+    _Figure(
+        re.compile(r"e-?mail queue", re.I), re.compile(r"\b(\d+) messages queued\b"), lambda m, c: int(m[1])
+    ),
+    _Figure(
+        re.compile(r"connection pool in use", re.I),
+        _POOL_USE,
+        lambda m, c: 100 * int(m[2]) / c["pools"][m[1]] if m[1] in c["pools"] else None,
+    ),
+    _Figure(
+        re.compile(r"^requests from ", re.I),
+        re.compile(r"\bat (\d+(?:\.\d+)?) req/s\b"),
+        lambda m, c: 60 * float(m[1]),
+    ),
+    _Figure(
+        re.compile(r"^requests from ", re.I),
+        re.compile(r"\bsent (\d+) requests inside its Retry-After window\b"),
+        lambda m, c: int(m[1]) * 60 / c["retry_after"] if c["retry_after"] else None,
+    ),
+    _Figure(
+        re.compile(r"response time p95", re.I),
+        re.compile(r"\bp95 response time (\d+(?:\.\d+)?)s over the last (\d+)m\b"),
+        lambda m, c: 1000 * float(m[1]),
+        lambda m: int(m[2]),
+    ),
+)
+_RETRY_AFTER_SECONDS = re.compile(r"\bRetry-After:? (\d+)\b")
+# How far a stated figure may sit outside the dashboard's points around it: rounding, and a line
+# written between two points of a figure that moves.
+FIGURE_TOLERANCE = 0.1
+
+
+def _messages_and_times(logs) -> Iterator[tuple[int, str, int]]:
+    if isinstance(logs, LogLines):
+        for n in range(len(logs)):
+            yield n, logs.message(n), logs.ms[n]
+    else:
+        for n, line in enumerate(logs):
+            yield n, line["message"], _ms(line["ts"])
+
+
+@invariant("log_investigation")
+def dashboard_agrees_with_logged_figures(payload: dict, key: dict) -> Iterator[Finding]:
+    """A figure the dashboard plots and a line states is one figure: a retry queue's depth, a queue of
+    e-mail, a pool's use, a client's request rate, a provider's p95, as a line states it, lies among
+    the dashboard's points of its minute and the next (and of the minutes it says it covers)."""
+    board = payload.get("dashboard") or {}
+    name = (board.get("saturation_metric") or {}).get("name", "")
+    figures = [f for f in _DASHBOARD_FIGURES if f.metric.search(name)]
+    series = board.get("series") or []
+    if not figures or not series:
+        return
+    times = [_ms(point["ts"]) for point in series]
+    values = [point["saturation"] for point in series]
+    context: dict = {"pools": {}, "retry_after": None}
+    for _, message, _ in _messages_and_times(payload["logs"]):
+        for pool, size in _POOL_SIZE.findall(message):
+            context["pools"][pool] = int(size)
+        if context["retry_after"] is None and (after := _RETRY_AFTER_SECONDS.search(message)):
+            context["retry_after"] = int(after.group(1))
+    for n, message, at in _messages_and_times(payload["logs"]):
+        for figure in figures:
+            stated = figure.stated.search(message)
+            if not stated or (value := figure.read(stated, context)) is None:
+                continue
+            following = bisect_right(times, at)
+            if following == 0 or following >= len(times):
+                continue  # before the first point or after the last: nothing to compare with
+            first = max(bisect_right(times, at - figure.minutes(stated) * 60_000) - 1, 0)
+            around = values[first : following + 1]
+            low, high = min(around), max(around)
+            if not low * (1 - FIGURE_TOLERANCE) - 1 <= value <= high * (1 + FIGURE_TOLERANCE) + 1:
+                yield (
+                    f"$.payload.logs[{n}].message",
+                    f"states {stated.group(0)!r} ({value:,.0f} as {name!r}) where the dashboard shows "
+                    f"{low:,.0f}-{high:,.0f}",
+                )
+                return
+
+
+# A backlog a line states, and what it is the backlog of.
+_BACKLOGS = (
+    re.compile(r"\blag on (?P<subject>\S+) = (?P<figure>[\d,]+) messages\b"),
+    re.compile(r"\bbacklog for (?P<subject>tenant \S+) is (?P<figure>\d+) events\b"),
+    re.compile(r"^(?P<subject>.*?)\b(?P<figure>\d+) messages queued\b"),
+    re.compile(r"\b(?P<subject>retry queue) depth=(?P<figure>\d+)"),
+)
+_NAMES_A_BACKLOG = re.compile(r"\b(?:lag|queue|backlog)\b", re.I)
+
+
+@invariant("log_investigation")
+def backlogs_grow_while_the_failure_lasts(payload: dict, key: dict) -> Iterator[Finding]:
+    """A backlog the failure builds (a partition's lag, an endpoint's undelivered events, queued e-mail)
+    only grows while the failure lasts, which in an investigation is the whole log after the onset: no
+    line of the failure states less than an earlier one about the same backlog, and a dashboard that
+    plots a backlog does not fall after the onset."""
+    if not key.get("onset"):
+        return
+    onset = _ms(key["onset"])
+    signal = set(key.get("signal_messages") or ())
+    last: dict[str, tuple[int, int]] = {}
+    for n, message, at in _messages_and_times(payload["logs"]):
+        if at < onset or message not in signal:
+            continue
+        for pattern in _BACKLOGS:
+            stated = pattern.search(message)
+            if not stated:
+                continue
+            subject, figure = stated.group("subject"), _lag_figure(stated.group("figure"))
+            if subject in last and figure < last[subject][1]:
+                yield (
+                    f"$.payload.logs[{n}].message",
+                    f"states {figure:,} for {subject.strip()!r}, less than the {last[subject][1]:,} "
+                    f"of line {last[subject][0]} while the failure lasts",
+                )
+                return
+            last[subject] = (n, figure)
+    board = payload.get("dashboard") or {}
+    if not _NAMES_A_BACKLOG.search((board.get("saturation_metric") or {}).get("name", "")):
+        return
+    previous = None
+    for n, point in enumerate(board.get("series") or []):
+        if _ms(point["ts"]) < onset:
+            continue
+        if previous is not None and point["saturation"] < previous:
+            yield (
+                f"$.payload.dashboard.series[{n}].saturation",
+                f"falls to {point['saturation']:,} from {previous:,} while the failure lasts",
+            )
+            return
+        previous = point["saturation"]
+
+
 # --- incident -------------------------------------------------------------------------------------
 
 
@@ -1182,7 +1753,8 @@ def injects_unique_and_in_order(payload: dict, key: dict) -> Iterator[Finding]:
 def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     """A max partition lag stated in an inject is not below a partition's lag stated at that moment or
     before (a backlog drains no faster than its one consumer reads), and a text saying the data is
-    hours late needs a backlog (the import in the change log) at least an hour old when the drill starts."""
+    hours late needs a backlog (the import, in the change log or the logs) at least an hour old when the
+    drill starts."""
     injects = payload["injects"]
     partition = [
         (inject["offset_seconds"], _lag_figure(match.group(1)))
@@ -1203,7 +1775,7 @@ def incident_lag_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
     started = _ms(payload["started_at"])
     for inject in injects:
         stamp = _STAMP.match(inject["text"])
-        if inject["kind"] != "change" or "import" not in inject["text"] or not stamp:
+        if inject["kind"] not in ("change", "log_excerpt") or "import" not in inject["text"] or not stamp:
             continue
         imported = _ms(stamp.group(0))
         if started - imported >= 3_600_000:
@@ -1337,6 +1909,37 @@ def red_herring_injects_exist(payload: dict, key: dict) -> Iterator[Finding]:
             yield path, f"{inject_id} states the root cause; a red herring is not the cause"
 
 
+@invariant("customer_comms", "incident")
+def stated_durations_fit_the_timeline(payload: dict, key: dict) -> Iterator[Finding]:
+    """How long a text says the problem has lasted fits how long it has: "ignored for hours" or "hours
+    late" is not written minutes after it began. An update is read at its moment (a timeline entry at
+    its time, the rest at now); a drill's inject when it is released, counted from the earliest moment
+    the drill shows (its start, or a change before it)."""
+    if "injects" in payload:
+        started = when(payload["started_at"])
+        stamps = [when(m.group(0)) for i in payload["injects"] for m in [_STAMP.match(i["text"])] if m]
+        began = min([started, *stamps])
+        texts = [("$.payload.title", payload["title"], started)] + [
+            (f"$.payload.injects[{n}].text", i["text"], started + timedelta(seconds=i["offset_seconds"]))
+            for n, i in enumerate(payload["injects"])
+        ]
+    else:
+        began = when(payload["incident"]["started_at"])
+        now = when(payload["now"])
+        texts = [("$.payload.title", payload["title"], now), ("$.payload.brief", payload["brief"], now)]
+        texts += [
+            (f"$.payload.{f}[{n}]", t, now) for f in ("known", "unknown") for n, t in enumerate(payload[f])
+        ]
+        texts += [
+            (f"$.payload.timeline[{n}].text", e["text"], when(e["at"]))
+            for n, e in enumerate(payload["timeline"])
+        ]
+    for path, text, moment in texts:
+        yield from _relative_time_findings(
+            text, path, minutes_since_onset=(moment - began).total_seconds() / 60
+        )
+
+
 # --- postmortem -----------------------------------------------------------------------------------
 
 
@@ -1374,6 +1977,116 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
             yield path, "is not an evidence item of the payload"
         elif _norm(item["text"]) in root:
             yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"
+
+
+# Every figure a key states: integers and decimals, alone or before a unit ("8s", "~4s", "24h"), not
+# those inside a name ("v2", "4xx", "0042_permission_model_v2").
+_FIGURE = re.compile(
+    r"(~|\babout |\baround )?(?<![\w.:-])(\d+(?:,\d{3})*(?:\.\d+)?) ?(ms|s|h)?(?![\w-])", re.I
+)
+_TO_MS = {"ms": 1, "s": 1000, "h": 3_600_000}
+
+
+def _durations_ms(text: str) -> list[float]:
+    return [
+        float(m.group(2).replace(",", "")) * _TO_MS[m.group(3).lower()]
+        for m in _FIGURE.finditer(text)
+        if m.group(3)
+    ]
+
+
+def unshown_figures(text: str, shown: str) -> list[str]:
+    """The figures of `text` that `shown` does not state. A duration may be stated in another unit
+    ("8s" for "8000ms"), and one given as approximate ("~4s") is shown by any within a quarter of it."""
+    shown_durations = _durations_ms(shown)
+    missing = []
+    for m in _FIGURE.finditer(_ISO_TIME.sub(" ", text)):
+        figure, unit = m.group(2), (m.group(3) or "").lower()
+        if _shown(figure, shown):
+            continue
+        if unit:
+            value = float(figure.replace(",", "")) * _TO_MS[unit]
+            slack = 0.25 if m.group(1) else 0.001
+            if any(abs(d - value) <= slack * value for d in shown_durations):
+                continue
+        missing.append(m.group(0).strip())
+    return missing
+
+
+_SPAN = re.compile(r"\b(\d+) (minutes|hours)\b")
+
+
+def _timeline_spans(payload: dict) -> set[int]:
+    """Every whole number of minutes between two moments of the incident record and timeline: "found 42
+    minutes in" is shown by a start and a detection 42 minutes apart."""
+    incident = payload.get("incident") or {}
+    moments = [
+        when(incident[f])
+        for f in ("started_at", "detected_at", "mitigated_at", "resolved_at")
+        if f in incident
+    ]
+    moments += [when(entry["at"]) for entry in payload.get("timeline", [])]
+    return {round(abs((b - a).total_seconds()) / 60) for a in moments for b in moments}
+
+
+def _spans_not_on_the_timeline(missing: list[str], text: str, spans: set[int]) -> list[str]:
+    """`missing` without the figures that are spans of the timeline ("42 minutes", "2 hours")."""
+    derived = {
+        figure
+        for m in _SPAN.finditer(text)
+        for figure in (m.group(1), m.group(0))
+        if any(abs(int(m.group(1)) * (60 if m.group(2) == "hours" else 1) - span) <= 1 for span in spans)
+    }
+    return [figure for figure in missing if figure not in derived]
+
+
+def _postmortem_shown(payload: dict) -> str:
+    """What the postmortem's writer sees: the incident record, the timeline and the evidence."""
+    incident = payload.get("incident") or {}
+    texts = [payload.get("title", ""), incident.get("summary", "")]
+    texts += [entry["text"] for entry in payload["timeline"]] + [item["text"] for item in payload["evidence"]]
+    return _norm("\n".join(texts))
+
+
+@invariant("postmortem")
+def postmortem_key_rests_on_the_evidence(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism (a daemon, a job, a header) in the key's root cause and
+    cause chain, and every figure and named mechanism in its contributing factors, is in the evidence,
+    the timeline or the incident record: the writer can only reason from what they are shown."""
+    shown = _postmortem_shown(payload)
+    spans = _timeline_spans(payload)
+    fields = [("root_cause", key["root_cause"], True)]
+    fields += [(f"cause_chain[{n}]", step, True) for n, step in enumerate(key.get("cause_chain", []))]
+    fields += [
+        (f"contributing_factors[{n}]", factor, False)
+        for n, factor in enumerate(key.get("contributing_factors", []))
+    ]
+    for field, text, every_fact in fields:
+        missing = (
+            unshown_key_claims(text, shown) if every_fact else _claims_not_shown(KEY_CLAIMS, text, shown)
+        ) + unshown_figures(text, shown)
+        missing = _spans_not_on_the_timeline(missing, text, spans)
+        if missing:
+            yield (
+                f"$.answer_key.{field}",
+                f"names {missing[0]!r}, which neither the evidence nor the timeline shows",
+            )
+
+
+@invariant("incident")
+def incident_root_cause_rests_on_the_drill(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every figure, id, host and named mechanism of the key's root cause is in the drill: an inject, an
+    option or the title. A cause the responder cannot see is one they cannot converge on."""
+    shown = _norm(
+        "\n".join(
+            [payload.get("title", "")]
+            + [inject["text"] for inject in payload["injects"]]
+            + [option["text"] for point in payload["decision_points"] for option in point["options"]]
+        )
+    )
+    missing = unshown_key_claims(key["root_cause"], shown) + unshown_figures(key["root_cause"], shown)
+    if missing:
+        yield "$.answer_key.root_cause", f"names {missing[0]!r}, which no inject or option shows"
 
 
 # --- what a reader of the material can know -------------------------------------------------------
@@ -1609,7 +2322,8 @@ KEY_CLAIMS = tuple(
     (re.compile(claim, re.I), re.compile(support, re.I))
     for claim, support in (
         (r"\bKB article\b", r"\bKB\b|knowledge base"),
-        (r"\bchronyd\b|\btime sync daemon\b", r"chrony|time sync"),
+        (r"\bchronyd\b", r"chrony"),
+        (r"\btime sync daemon\b", r"chrony|time sync"),
         (r"\bexpired\b", r"expir"),
         (r"\bsecondary (?:e-mail |email )?provider\b", r"\bsecondary\b"),
         (r"\brunbook\b", r"\brunbook\b"),
@@ -1624,6 +2338,23 @@ KEY_CLAIMS = tuple(
         (r"\bDNS (?:clean-?up|provider change)\b", r"\bDNS provider\b|clean-?up"),
         (r"\bcursor format\b|\bold-format cursors?\b", r"\bcursor"),
         (r"\bcohort\b", r"\bcohort\b|\bflag\b|\brollout\b"),
+        (r"\bload balancer\b", r"\bload balancer\b"),
+        (r"\binventory sync\b", r"\binventory\b"),
+        (r"\bdate_trunc\b", r"\bdate_trunc\b"),
+        (r"\bpublic repositor", r"\brepositor"),
+        (r"\bIP allowlist\b", r"\ballowlist\b"),
+        (r"\brole editor\b", r"\brole editor\b"),
+        (r"\banaly[sz]e threshold\b|\bautoanalyze\b", r"\bautoanalyze\b|\banaly[sz]e\b"),
+        (r"\bSunset\b|\bDeprecation headers?\b", r"\bSunset\b|\bDeprecation\b"),
+        (
+            r"\b(?:read|open) transaction\b|\binside (?:a |an |the )?(?:\w+ )?transaction\b",
+            r"\btransaction\b",
+        ),
+        (r"\bcircuit breaker\b", r"\bcircuit breaker\b"),
+        (r"\bbulk topic\b", r"\bbulk topic\b"),
+        (r"\bin Python\b", r"\bPython\b"),
+        (r"\bbase image\b", r"\bbase image\b"),
+        (r"\breports:read\b", r"\breports:read\b"),
     )
 )
 
@@ -1926,3 +2657,84 @@ def triage_severity_follows_the_scale(payload: dict, key: dict) -> Iterator[Find
             yield path, f"is {entry['severity']} for a question or request; the scale says SEV4"
         elif failure and entry["severity"] == "SEV4":
             yield path, "is SEV4 (no service impact) for a ticket about a failure"
+
+
+# What a severity reason can rest on, by the scale every kind states: customers' data or money at risk;
+# a customer left a way round (a workaround, a delay, some users); whom the failure hits.
+_DATA_AT_RISK = re.compile(
+    r"\bdata (?:or money )?(?:is )?at risk\b|\bmoney\b|\bcharged twice\b|\bunauthori[sz]ed access\b"
+    r"|\bpersonal data\b",
+    re.I,
+)
+_LESSER_IMPACT = re.compile(r"\bworkaround\b|\bdelay|\bpartial\b|\bsome users\b", re.I)
+_MANY_CUSTOMERS = re.compile(
+    r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bplatform-wide\b", re.I
+)
+_ONE_CUSTOMER = re.compile(
+    r"\bOnly .+ is affected\b|\bno other customer has reported\b|\bOne (?:customer|tenant)'s\b"
+)
+_SCALE_LEVELS = {"Critical": "SEV1", "Major": "SEV2", "Minor": "SEV3"}
+_GRADED_AS = re.compile(r"^(Critical|Major|Minor)\b")
+
+
+def _severity_against_the_scale(
+    severity: str, reason: str, path: str, *, one_customer: bool, enterprise_blocked: bool
+) -> Iterator[Finding]:
+    graded = _GRADED_AS.match(reason)
+    if graded and _SCALE_LEVELS[graded.group(1)] != severity:
+        yield path, f"is {severity} but its reason grades it {graded.group(1)}"
+    if severity == "SEV1" and one_customer and not enterprise_blocked and not _DATA_AT_RISK.search(reason):
+        yield (
+            path,
+            "is SEV1 for one customer whose data is not at risk and who is not an enterprise customer "
+            "fully blocked by their own words; the scale makes that SEV2 at most",
+        )
+    many = not one_customer and _MANY_CUSTOMERS.search(reason)
+    if severity in ("SEV3", "SEV4") and many and not _LESSER_IMPACT.search(reason):
+        yield (
+            path,
+            f"is {severity} for a failure of many customers that leaves them no workaround; the scale "
+            "makes that SEV2 at least",
+        )
+
+
+@invariant("triage_queue", "incident", "escalation_writeup")
+def severity_follows_the_stated_scale(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's severity is the one the scale gives for what the scenario shows: SEV1 for one customer
+    only when their data or money is at risk or they are an enterprise customer who says they are fully
+    blocked; no SEV3 for a failure of many customers that leaves them no way round; and a reason that
+    names a level of the scale names the key's."""
+    if payload.get("kind") == "triage_queue" or "tickets" in payload:
+        for ticket in payload["tickets"]:
+            entry = key["tickets"].get(ticket["id"])
+            if entry is None or entry.get("root_cause") is None:
+                continue
+            shown = ticket_text(ticket)
+            yield from _severity_against_the_scale(
+                entry["severity"],
+                entry["severity_reason"],
+                f"$.answer_key.tickets.{ticket['id']}.severity",
+                one_customer=not _MANY_CUSTOMERS.search(shown),
+                enterprise_blocked=ticket["customer"]["tier"] == "enterprise" and states_fully_blocked(shown),
+            )
+    elif "injects" in payload:
+        shown = " ".join(inject["text"] for inject in payload["injects"])
+        reason = key.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            key["severity"],
+            reason,
+            "$.answer_key.severity",
+            one_customer=bool(_ONE_CUSTOMER.search(shown) or _ONE_CUSTOMER.search(reason)),
+            enterprise_blocked="(enterprise)" in shown and states_fully_blocked(shown),
+        )
+    elif "thread" in payload:
+        facts = key["facts"]
+        said = " ".join(m["body"] for m in payload["thread"] if m["role"] == "customer")
+        reason = facts.get("severity_reason", "")
+        yield from _severity_against_the_scale(
+            facts["severity"],
+            reason,
+            "$.answer_key.facts.severity",
+            one_customer=not _MANY_CUSTOMERS.search(reason),
+            enterprise_blocked=payload["customer"]["tier"] == "enterprise" and states_fully_blocked(said),
+        )

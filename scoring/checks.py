@@ -23,7 +23,10 @@ class Check:
     `assessed` is False when the check could not be judged from what was recorded (a process check
     with no events, say): it then neither earns nor loses, and the dimension is scored on the rest.
     `doubt` says why the verdict may be wrong (a negation near the matched words, a single match):
-    it lowers the dimension's confidence, not its score."""
+    it lowers the dimension's confidence, not its score.
+
+    `ceiling` is the most its dimension can score when the check fails: an investigation that names
+    no cause tells at best an incomplete story (3), however well it cites the logs."""
 
     id: str
     dimension: str
@@ -34,6 +37,7 @@ class Check:
     gate: bool = False
     assessed: bool = True
     doubt: str = ""
+    ceiling: int = 5
 
     def as_dict(self) -> dict:
         # Every field is a plain value, so a shallow dict is what dataclasses.asdict would give,
@@ -83,7 +87,12 @@ def score_from_checks(checks: list[Check]) -> int:
     share = _share(checks)
     if share is None:
         return 1
-    return int(1 + 4 * share + 0.5)
+    return min(int(1 + 4 * share + 0.5), _ceiling(checks))
+
+
+def _ceiling(checks: list[Check]) -> int:
+    """The most the dimension can score: the lowest ceiling of a failed, assessed check."""
+    return min((c.ceiling for c in checks if c.assessed and not c.passed), default=5)
 
 
 def confidence(checks: list[Check], *, words: int | None = None) -> tuple[float, list[str]]:
@@ -139,7 +148,8 @@ def describe(checks: list[Check]) -> str:
     if gate is not None:
         return gate.explanation
     counted = [c for c in checks if c.assessed and not c.gate]
-    missed = sorted((c for c in counted if not c.passed), key=lambda c: -c.weight)
+    # A check that capped the score says first why the score is no higher.
+    missed = sorted((c for c in counted if not c.passed), key=lambda c: (c.ceiling, -c.weight))
     met = len(counted) - len(missed)
     if not counted:
         return "Nothing could be assessed for this dimension."

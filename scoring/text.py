@@ -499,14 +499,22 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     own = shingles(words)
     copied = bool(own) and len(own & vocabulary.shingles) / len(own) > 0.5
     function_share = sum(map(weight, present & FUNCTION_WORDS)) / count
+    # Another cause is named by its own terms, not by words this scenario also uses ("requests",
+    # "client", a service of the logs): ruling out what the logs show is not naming every cause.
+    foreign = present - vocabulary.words
     competing = sum(
-        1 for cause in vocabulary.competing_causes if len(cause & present) >= max(2, len(cause) // 3)
+        1 for cause in vocabulary.competing_causes if len(cause & foreign) >= max(2, len(cause) // 3)
     )
     # A keyword list has almost no function words and no sentence punctuation; terse real notes
     # ("Cause: expired secret. Evidence: L001234.") keep their punctuation.
     punctuation = len(_CLAUSE_MARKS.findall(text)) / count
     listed = _listed(text)
-    stuffed = (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed
+    # Fields joined by line breaks give a term list the punctuation of notes; its terms still sit
+    # side by side with almost no function word between them.
+    strung = count >= 20 and function_share < 0.12 and strung_terms(text) >= 0.6
+    stuffed = (
+        (count >= 20 and function_share < 0.12 and punctuation < 0.06) or competing >= 3 or listed or strung
+    )
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
     # Clock times and bare numbers ("15:40", "17:15") say nothing of the subject either way.
@@ -617,6 +625,13 @@ _SYNONYMS = {
     "recommend": "suggest", "advis": "suggest", "propos": "suggest",
     "randomis": "jitter", "random": "jitter",
     "honour": "respect", "honor": "respect", "obey": "respect",
+    # Note shorthand for the same words: "secrets mgr", "the repo", "svc", "creds".
+    "mgr": "manag", "repo": "repositori", "svc": "servic", "cfg": "configur", "creds": "credenti",
+    "perms": "permiss", "msg": "messag", "msgs": "messag", "env": "environ",
+    "repro": "reproduc", "reproduct": "reproduc", "kb": "articl", "eng": "engin", "cust": "custom",
+    "acct": "account", "esc": "escal", "upd": "updat", "deliveri": "deliv", "rerout": "rout",
+    "jan": "januari", "feb": "februari", "apr": "april", "jun": "june", "jul": "juli", "aug": "august",
+    "sep": "septemb", "sept": "septemb", "oct": "octob", "nov": "novemb", "dec": "decemb",
 }  # fmt: skip
 
 
@@ -694,11 +709,16 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_ZULU = re.compile(r"(?<=^\d\d:\d\d)z$|(?<=^\d:\d\d)z$")
+
+
 @functools.lru_cache(maxsize=4096)
 def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
     out = set()
     for token in words(text):
+        if token.endswith("z"):
+            token = _ZULU.sub("", token)  # "07:20Z" is the clock time 07:20
         # A token is letters and digits, or holds one of _PARTS' marks.
         parts = [token] if token.isalnum() else [token, *_PARTS.split(token)]
         for part in parts:
@@ -733,7 +753,8 @@ _ANY_CUE = re.compile(
     r"n't|n’t|\b(?:no|not|never|nothing|nobody|none|neither|nor|without|instead|rather|avoid\w*|ruled?|ruling|"
     r"exclud\w*|dismiss\w*|hold|refus\w*|declin\w*|advise|recommend|argue|under|would|could|might|unrelated|"
     r"irrelevant|herring|benign|coincidental|noise|ignored|alone|untouched|as|off|need|reason|resist\w*|"
-    r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*)\b",
+    r"stop\w*|refrain\w*|cannot|against|reject\w*|discard\w*|pointless|unnecessary|useless|futile|"
+    r"counterproductive|waste|worse|wrong|risky|mistakes?|dangerous|unsafe|overkill|reckless)\b",
 )
 # A clause that takes back the one before it: "..., so he shouldn't", "...; don't do that".
 _BACK_NEGATION = re.compile(
@@ -741,6 +762,16 @@ _BACK_NEGATION = re.compile(
     r"don't|do not|can't|cannot|wouldn't|would not)\s*(?:do (?:that|it|this)|either)?\s*$|"
     r"\s*(?:avoid|never do|don't do|do not do) (?:that|this|it)\s*$"
 )
+# A verdict that takes back the list it ends: "promoting them to admin, or disabling the check, would
+# be the wrong trade"; "restarting every node at once is too risky".
+_BACK_VERDICT = re.compile(
+    r"\s*(?:and |but )?(?:that |this |which |both |either |all of (?:it|them|these) )?(?:would be|is|are|were)\s+"
+    r"(?:the |a |an |far |much )?(?:too )?(?:wrong|bad|poor|mistakes?|unsafe|dangerous|risky|reckless|overkill|"
+    r"not an option|not options|a bad idea)\b"
+)
+# A negated list whose items run on to a closing ", or" ("I would not restart the service, roll back
+# the release, or change the clocks"): each item is under the negation, not only the first.
+_OR_LIST_AHEAD = re.compile(r",(?:(?:[^.!?\n;:]|[.:](?=\w))*?,)?\s*(?:or|nor)\b")
 # A clause that only states what would follow ("that would create duplicates") proposes nothing.
 _CONSEQUENCE = re.compile(r"\s*(?:that|which|this|doing so|it) (?:would|could|might)\b")
 _CONTINUES = re.compile(r"\s*(?:or|nor|and|any|the|a|an)\b(?!\s+(?:then|instead))")
@@ -764,7 +795,10 @@ _NEGATE_BEFORE = re.compile(
     r"(?:is|was|are|were|looks|seems?) (?:unrelated|irrelevant|a red herring|benign|coincidental|noise)|"
     r"unrelated|a red herring|ruled out|can be ignored|leav(?:e|es|ing)\b.*\b(?:alone|untouched|as (?:it )?is)|"
     r"untouched|off the table|(?:would|will|does|do|did)(?: not|n't) (?:help|make (?:a|any) difference)|won't help|"
-    r"pointless|unnecessary|"
+    r"pointless|unnecessary|useless|futile|counterproductive|a waste of (?:time|effort)|"
+    r"(?:would|will|could) (?:only )?make (?:it|things|matters|this) worse|"
+    r"(?:is|are|would be) (?:far |much )?(?:too )?(?:risky|dangerous|reckless|overkill|a mistake|a bad idea|"
+    r"the wrong (?:trade|call|move|choice|fix))|"
     r"not needed|not required|not the (?:cause|culprit|problem|issue))\b",
 )
 
@@ -782,27 +816,35 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = []
     start, carried, heading = 0, False, False
     previous = None  # the last clause with words in it
+    run = previous_run = 0  # where the comma-joined run of clauses holding this one (and `previous`) starts
     for boundary in [*_CLAUSE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
-        if not (carried or heading):
-            first = bisect.bisect_left(cues, start)
-            if first == len(cues) or cues[first] >= end:
-                if start < end and not text[start:end].isspace():
-                    previous = (start, end)
-                start = boundary.end() if boundary else len(text)
-                continue  # no cue in the clause and nothing carried into it: nothing to take back
         clause = text[start:end]
         mark = boundary.group(0) if boundary else ""
+        first = bisect.bisect_left(cues, start)
+        if not (carried or heading or (first < len(cues) and cues[first] < end)):
+            if clause.strip():
+                previous, previous_run = (start, end), run
+            start = boundary.end() if boundary else len(text)
+            run = run if mark == "," else start
+            continue  # no cue in the clause and nothing carried into it: nothing to take back
         if clause.strip():
             if previous and _BACK_NEGATION.match(clause):
                 spans.append(previous)  # "re-posting them would duplicate them, so he shouldn't"
-            previous = (start, end)
+            elif previous and _BACK_VERDICT.match(clause):
+                spans.append((previous_run, previous[1]))  # "X, or Y, would be the wrong trade"
+            previous, previous_run = (start, end), run
             after = _NEGATE_AFTER.search(clause)
             before = _NEGATE_BEFORE.search(clause)
             # "Not an option: failing back or restarting the primary" takes back its whole list;
             # "do not restart the pool, or the cache" and "do not re-create them (that would
             # duplicate them)" go on under the same negation.
-            inherited = heading or (carried and (_CONTINUES.match(clause) or _CONSEQUENCE.match(clause)))
+            inherited = heading or (
+                carried
+                and (
+                    _CONTINUES.match(clause) or _CONSEQUENCE.match(clause) or _OR_LIST_AHEAD.match(text, end)
+                )
+            )
             if inherited:
                 spans.append((start, end))
             if before:
@@ -820,6 +862,7 @@ def negated_spans(text: str) -> tuple[tuple[int, int], ...]:
                 negated and mark in (",", "(", ")", ":", ";") or (negated and mark.strip() in ("-", "–", "—"))
             )
         start = boundary.end() if boundary else len(text)
+        run = run if mark == "," else start
     return tuple(spans)
 
 
@@ -876,6 +919,11 @@ _BOTH_WAYS = re.compile(
     r"(?:both|all) (?:the )?(?:options|possibilities) (?:are being considered|remain open|are open)|"
     r"whichever (?:team |one |option )?is (?:most )?(?:appropriate|best placed|suitable)|"
     r"depending on (?:perspective|how things (?:develop|go|turn out))|"
+    # Every reading held open: "any of these might be involved, or none", "could be serious or could
+    # settle down", "tentatively SEV2, but SEV3 might also fit".
+    r"(?:any|all|some|one) of (?:these|them|those)(?: things)? (?:might|may|could) be (?:involved|responsible|the cause|"
+    r"relevant|related)|,? or none\b(?! of the (?:above|following))|could be \w+(?: \w+)? or (?:it )?could\b|"
+    r"(?:might|may|could) also (?:fit|apply|be right|be correct|be the one)|"
     # Three or more alternatives each set off with ", or" in one sentence ("retry, or wait, or avoid
     # it, or carry on as usual"); a list's one ", or" before its last item is no such run.
     r",\s+or\b[^.;!?\n]*,\s+or\b[^.;!?\n]*,\s+or\b)",
@@ -1052,7 +1100,8 @@ def covers(text: str, reference: str, share: float, *, stop: frozenset[str] = FU
 
 _HEDGE = re.compile(
     r"\b(?:maybe|perhaps|possibly|might|could (?:be|also)|may (?:be|also|have)|potentially|not sure|unsure|"
-    r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either)\b",
+    r"or (?:maybe|perhaps|possibly)|one of|some combination|any of|either|(?:it is|it's) possible|"
+    r"hard to (?:tell|say)|(?:a number of|several|many) (?:possible )?(?:reasons|causes|explanations))\b",
 )
 
 

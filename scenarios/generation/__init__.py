@@ -46,7 +46,16 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # nothing the scenario does not show).
     # 13: a fact the ticket does not show is named without leaving its name next to the noun it fills
     # ("Node the affected node", "by tenant the customer's tenant", "(the tenant timezone)").
-    "triage_queue": 13,
+    # 14: severity by the scale every kind states, its reason naming the clause it rests on (an enterprise
+    # customer is SEV1 only when their ticket says they are fully blocked); a name ending in s takes a bare
+    # apostrophe; root causes name only what their scenario can show (no date_trunc, no 400 for a 4xx); a
+    # report customer lives in the tenant's time zone and says which orders move which way for it,
+    # pasting only days that have ended; today's usage fits the hours since the onset; a subject is about
+    # what its body is about (no invitations over password resets); "this morning" only of a morning.
+    # 14 (log lines, made alongside the 14 above): catalog wording shared with log investigations: figures and
+    # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    # 15: both changes numbered 14 above, together.
+    "triage_queue": 15,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -59,7 +68,15 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the import; a metric figure keeps a space before its unit; "hours late" only for an hours-old backlog.
     # 10: a kafka import queues a drawn number of records, at least the backlog it causes.
     # 11: catalog wording shared with other kinds; the first mitigation offers mitigations only.
-    "incident": 11,
+    # 12: the severity decision states the scale, and the key grades by it: a failure of many tenants by
+    # what it does to them, whoever reports it; one tenant's as it is for that customer; the reason names
+    # the clause. Every line the failure logs is an inject (not only the first), an expiry, outage or
+    # burst of traffic is a log line rather than a change-log entry, and the root cause names only what
+    # the drill shows; settings are "not applied", not "ignored for hours" minutes after a change.
+    # 12 (log lines, made alongside the 12 above): catalog wording shared with log investigations: figures and
+    # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    # 13: both changes numbered 12 above, together.
+    "incident": 13,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -78,7 +95,26 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 10: catalog wording shared with other kinds.
     # 11: an HTTP sample carries the agent of the tenant whose request it is (the customer's own
     # integration only on the customer's requests); the ticket arrives a drawn 6-35 minutes after the onset.
-    "log_investigation": 11,
+    # 12 (answer keys): severity by the scale every kind states (a delay SEV3, a core feature badly
+    # degraded SEV2 for any tier, a failure of many tenants no less than its incident); red herrings'
+    # figures drawn per line, not stamped; the webhook trigger names the endpoint's host; root causes
+    # name only what is shown; the ticket of a report in another time zone and of a leaked key's usage
+    # as the incident kinds have it.
+    # 12-14 (log lines, made alongside the 12 above): 12: traces follow who calls whom (siblings, queued
+    # work as consumer spans after their producer); a parent lasts its calls plus a few ms of its own,
+    # healthy spans take healthy times, a failed request calls nothing after the failure; a line's
+    # latency is its span's; samples are tenants' requests.
+    # 13: system work (vacuum, rebalance, GC, replication, key rotation ...) carries no tenant; a line naming
+    # another tenant's object carries that tenant on every line; measured durations vary from line to line;
+    # ids and figures of herrings and signals are drawn per line and per seed, pods and nodes per seed.
+    # 14: a figure the dashboard plots and a line states is one figure (a retry queue, an e-mail queue,
+    # a pool's use, a request rate, a provider's p95, the fullest pod's heap); backlogs only grow while
+    # the failure lasts; a leaked key's rate follows the customer's usage figure and its records are the
+    # last the logs state; HTTP samples carry the attacker's agent on the attacker's requests, real
+    # bodies and the network's time; a page, a login or a SAML post comes from a browser with a cookie.
+    # 15: both lines together (the answer-key 12 and the log-line 12-14); a leaked key's "today" is the
+    # customer's local day, as their usage figure counts it.
+    "log_investigation": 15,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -90,21 +126,43 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a forward does not complain of no reply after a quarter of an hour; the SCIM question is noise.
     # 8: L1's repro note is worded per seed and mentions the pasted secret only sometimes, in its own
     # words: noticing it is the candidate's part.
-    "escalation_writeup": 8,
+    # 9: the brief states the severity scale; a failure of many tenants is as severe as its incident,
+    # whoever reports it, and the reason names the clause of the scale; L1 notes state what the key's
+    # repro and workaround rest on (an open circuit breaker, a key with no IP allowlist); impact counts drawn
+    # per seed from what the failure can have touched by then (no stamped 9,600); restarts and today's
+    # usage fit the hours since the onset; a report's repro time is on the wrong side of the UTC day; the
+    # first message's subject is about what it says.
+    # 9 (log lines, made alongside the 9 above): catalog wording shared with log investigations: figures and
+    # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    # 10: both changes numbered 9 above, together.
+    "escalation_writeup": 10,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
     # 6: detection drawn per seed from what could notice a failure of its scale; a fall reads "fell to".
     # 7: catalog wording shared with other kinds.
-    "postmortem": 7,
+    # 8: the incident's severity by the scale every kind states; a name ending in s takes a bare apostrophe;
+    # what the team established (a diff, a config, what the customer confirmed) is evidence, and the key's
+    # cause chain names no mechanism or figure the evidence and timeline do not show (its lag is the one
+    # at the mitigation).
+    # 8 (log lines, made alongside the 8 above): catalog wording shared with log investigations: figures and
+    # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    # 9: both changes numbered 8 above, together.
+    "postmortem": 9,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
     # 4: the alert and first report state a backlog as it stood at their moment.
-    # 5: while the cause is unknown it heads the unknowns and nothing speaks of a fix; the channel's suspect is
+    # 5: while the cause is unknown it heads the unknowns and nothing speaks of a fix; the channel's suspect
+    # is
     # one of the archetype's own red herrings, drawn per seed.
     # 6: catalog wording shared with other kinds; customers' reports name no internal detail.
-    "customer_comms": 6,
+    # 7: the incident's severity by the scale every kind states; a name ending in s takes a bare apostrophe;
+    # a suspect's figures are drawn per seed; what is known states no duration the timeline has not run.
+    # 7 (log lines, made alongside the 7 above): catalog wording shared with log investigations: figures and
+    # ids drawn per seed, not stamped; pods, nodes and addresses drawn per seed.
+    # 8: both changes numbered 7 above, together.
+    "customer_comms": 8,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -2,6 +2,7 @@
 
 import random
 import re
+from datetime import UTC, datetime, timedelta
 
 from .world import World, hex_id, iso_ms, iso_s
 
@@ -35,15 +36,34 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
 
     The ticket arrives no earlier than its own words allow: "for the last hour" is written at least
     that long after the onset (see consistency.minutes_needed)."""
-    from scenarios.consistency import minutes_needed
+    from scenarios.consistency import minutes_needed, subject_topics_missing
+
+    from .stories import text_at
 
     ticket = world.archetype["ticket"]
     bodies = ticket["bodies_clear"] if clear else ticket["bodies_vague"]
-    subject = world.text(rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS))
-    body = world.text(rng.choice(bodies)).strip()
-    need = minutes_needed(f"{subject}\n{body}")
+    subject_template = rng.choice(ticket["subjects"] if clear else VAGUE_SUBJECTS)
+    body_template = rng.choice(bodies)
+    if clear and subject_topics_missing(world.text(subject_template), world.text(body_template)):
+        # A subject about invitations does not head a body about password resets.
+        subject_template = next(
+            (
+                t
+                for t in ticket["subjects"]
+                if not subject_topics_missing(world.text(t), world.text(body_template))
+            ),
+            subject_template,
+        )
+    snippet = ticket.get("error_snippet", "") if clear else ""
+    need = minutes_needed(
+        f"{world.text(subject_template)}\n{world.text(body_template)}\n{world.text(snippet)}"
+    )
     if need and received_ms < world.onset_ms + need * MINUTE_MS:
         received_ms = world.onset_ms + need * MINUTE_MS + rng.randint(60, 300) * 1000
+    # Figures that grow with time (today's requests, a backlog) are the story's when the ticket is written,
+    # and "this morning" is said only of a morning on the customer's clock.
+    subject = fit_day_parts(world, text_at(world, subject_template, received_ms))
+    body = fit_day_parts(world, text_at(world, body_template, received_ms)).strip()
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
@@ -55,19 +75,41 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
         "body": body,
     }
     if clear and ticket.get("error_snippet"):
-        payload["error_snippet"] = world.text(ticket["error_snippet"]).strip()
+        payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
 
 
-def ticket_severity(world: World, ticket: dict) -> str:
-    """The failure's severity for this customer, unless their ticket says they are fully blocked: an
-    enterprise customer fully blocked is SEV1 whatever the failure's table says."""
-    from scenarios.consistency import states_fully_blocked, ticket_text
+_THIS_MORNING = re.compile(r"\b(since )?this morning\b")
 
-    shown = ticket_text(ticket)
-    if world.customer.tier == "enterprise" and states_fully_blocked(shown):
-        return "SEV1"
-    return world.severity
+
+def fit_day_parts(world: World, text: str) -> str:
+    """A customer's "this morning" for a problem that began in their afternoon or evening reads
+    "today" ("since earlier today")."""
+    local = datetime.fromtimestamp(world.onset_ms / 1000, tz=UTC) + timedelta(
+        hours=world.customer.utc_offset_hours
+    )
+    if local.hour < 12:
+        return text
+    return _THIS_MORNING.sub(lambda m: "since earlier today" if m.group(1) else "today", text)
+
+
+def ticket_graded(world: World, ticket: dict) -> tuple[str, str]:
+    """(severity, clause of the scale) of the failure for this ticket's customer: what it does to them
+    as their words state it (an enterprise customer who says they are fully blocked is SEV1), and no
+    less than the incident's when many tenants fail, whoever reports it."""
+    from scenarios.consistency import ticket_text
+
+    from .severity import SEVERITY_SCALE, severity_on_scale, stated_impact
+
+    impact = stated_impact(world.archetype["severity"]["ticket_impact"], ticket_text(ticket))
+    graded = [severity_on_scale(impact, tier=world.customer.tier)]
+    if world.many_tenants:
+        graded.append(world.incident_graded)
+    return min(graded, key=lambda pair: list(SEVERITY_SCALE).index(pair[0]))
+
+
+def ticket_severity(world: World, ticket: dict) -> str:
+    return ticket_graded(world, ticket)[0]
 
 
 def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
@@ -94,6 +136,10 @@ def _comparable(text: str) -> str:
 
 _HTTP_OPERATION = re.compile(r"^[A-Z]+ /")
 _STATED_TIMEOUT = re.compile(r"\b(?:within|after) (\d+) ?ms\b")
+# A span that calls others spends a few milliseconds of its own around the calls (a proxy's hop),
+# unless its step says it does more (`self_ms`); a worker takes up queued work within PICKUP_MS.
+OWN_TIME_MS = (1, 4)
+PICKUP_MS = (2, 40)
 
 
 def trace_waterfall(
@@ -107,16 +153,25 @@ def trace_waterfall(
     anchor_operation: str = "",
     anchor_service: str = "",
     http_status: int | None = None,
-    latency_ms: int | None = None,
     since_onset_ms: int | None = None,
 ) -> dict:
-    """One request's spans, each a child of the one before, from the archetype's trace shape.
+    """One request's spans, from the archetype's trace shape.
+
+    Each step is called by its `parent` step (the step before it unless it names another), in the
+    order the steps are listed; an `async` step is work its parent queued (a message, a job), taken
+    up after the parent has answered, so it starts after its parent ends and may outlast it (its
+    span says `"kind": "consumer"`). Times build up from the leaves: a leaf takes `duration_ms` when
+    it is the failing span and `healthy_ms` (else `duration_ms`) otherwise; a span that calls others
+    takes their time, the gaps between the calls and its own few milliseconds (`self_ms` on a request
+    that got through it), so every parent covers its children, and closely. A request that answered
+    4xx/5xx stops at the failing span (the calls after it never happen); an `on_failure` step (a
+    retry) happens only on a failing request.
 
     The log line's own span id goes to the span of that line: its service with its "METHOD path",
-    else the first of its service, else the span marked `error`. So the trace, the log line and
-    the HTTP sample name the same request: the line's span has its operation, its latency and its
-    outcome (a 4xx/5xx line's span is an error; a successful line's trace has no error), and every
-    child span lies inside its parent.
+    else the first of its service, else the span marked `error`. So the trace, the log line and the
+    HTTP sample name the same request: the line's span has its operation and its outcome (a 4xx/5xx
+    line's span is an error; a successful line's trace has no error). The caller gives the line the
+    latency of its span.
     """
     steps = world.archetype["trace"]
     anchor = next(
@@ -133,76 +188,99 @@ def trace_waterfall(
         anchor = next(n for n, step in enumerate(steps) if "error" in step)
     # A request that succeeded has no failing span, whatever the archetype's trace shape says.
     failing = failing and not (http_status is not None and http_status < 400)
-    spans = []
-    offset = 0
-    parent = None
-    for number, step in enumerate(steps):
-        low, high = step["duration_ms"]
-        is_error = failing and "error" in step
-        span_id = anchor_span_id if number == anchor else hex_id(rng, 16)
-        operation = world.text(step["operation"])
-        if number == anchor and anchor_operation and _HTTP_OPERATION.match(operation):
-            operation = anchor_operation
-        span = {
-            "span_id": span_id,
-            "parent_span_id": parent,
-            "service": step["service"],
-            "operation": operation,
-            "start_offset_ms": offset,
-            "duration_ms": rng.randint(low, high)
-            if failing
-            else rng.randint(low, max(low, (low + high) // 2)),
-            "status": "error" if is_error else "ok",
-        }
-        if is_error:
-            span["error"] = world.text(step["error"])
-            stated = _STATED_TIMEOUT.search(span["error"])
+    parent_of = [step.get("parent", n - 1) for n, step in enumerate(steps)]
+    failed_step = next(n for n, step in enumerate(steps) if "error" in step)
+    on_path = _callers(parent_of, failed_step)  # the failing span and the spans waiting on it
+    kept = _callers(parent_of, anchor)
+    stops = failing and http_status is not None and http_status >= 400
+    runs: list[bool] = []
+    for n, step in enumerate(steps):
+        runs.append(
+            n in kept
+            or (
+                (n == 0 or runs[parent_of[n]])
+                and (failing or not step.get("on_failure"))
+                and not (stops and n > failed_step)
+            )
+        )
+
+    start, duration, errors = {}, {}, {}
+
+    def lay_out(n: int, at: int) -> int:
+        """Start step n at `at` (ms into the trace) with everything it calls; return when it ends."""
+        step = steps[n]
+        start[n] = at
+        called = [m for m in range(n + 1, len(steps)) if parent_of[m] == n and runs[m]]
+        waited = [m for m in called if not steps[m].get("async")]
+        fails = failing and n == failed_step
+        if waited:
+            t = at + rng.randint(0, 2)
+            for m in waited:
+                t = lay_out(m, t) + rng.randint(0, 1)
+            own = OWN_TIME_MS if failing and n in on_path else step.get("self_ms", OWN_TIME_MS)
+            duration[n] = t - at + rng.randint(*own)
+        else:
+            low, high = step["duration_ms"] if fails else step.get("healthy_ms", step["duration_ms"])
+            if not fails and "healthy_ms" not in step:
+                high = max(low, (low + high) // 2)
+            duration[n] = rng.randint(low, high)
+        if fails:
+            errors[n] = world.text(step["error"])
+            stated = _STATED_TIMEOUT.search(errors[n])
             if stated:
                 # Giving up after a timeout takes the timeout, and a little more.
-                span["duration_ms"] = int(stated.group(1)) + rng.randint(1, 3)
-            if since_onset_ms is not None and span["duration_ms"] > since_onset_ms:
+                duration[n] = max(duration[n], int(stated.group(1)) + rng.randint(1, 3))
+            if since_onset_ms is not None and duration[n] > since_onset_ms:
                 # Nothing has waited longer than the failure has existed.
-                span["duration_ms"] = max(
-                    low if low < since_onset_ms else 1, since_onset_ms - rng.randint(0, 999)
-                )
+                duration[n] = max(1, since_onset_ms - rng.randint(0, 999))
+        end = at + duration[n]
+        t = end
+        for m in called:
+            if steps[m].get("async"):
+                t = lay_out(m, t + rng.randint(*PICKUP_MS))
+        return end
+
+    lay_out(0, 0)
+    ids = [anchor_span_id if n == anchor else hex_id(rng, 16) for n in range(len(steps))]
+    spans = []
+    for n, step in enumerate(steps):
+        if not runs[n]:
+            continue
+        operation = world.text(step["operation"])
+        if n == anchor and anchor_operation and _HTTP_OPERATION.match(operation):
+            operation = anchor_operation
+        span = {
+            "span_id": ids[n],
+            "parent_span_id": ids[parent_of[n]] if n else None,
+            "service": step["service"],
+            "operation": operation,
+            "start_offset_ms": start[n],
+            "duration_ms": duration[n],
+            "status": "error" if n in errors else "ok",
+        }
+        if step.get("async"):
+            span["kind"] = "consumer"
+        if n in errors:
+            span["error"] = errors[n]
         spans.append(span)
-        parent = span_id
-        offset += rng.randint(0, 3)
-    if failing and http_status and http_status >= 400 and spans[anchor]["status"] == "ok":
-        spans[anchor]["status"] = "error"
-        spans[anchor]["error"] = f"HTTP {http_status} returned to the caller"
-    if failing and http_status and http_status >= 400:
-        # An error answer propagates: the callers of the failing span return it and end in error too.
-        for span in spans:
-            if span["status"] == "error":
-                break
-            span["status"] = "error"
-            span["error"] = f"HTTP {http_status} returned to the caller"
-    timed_out = next((n for n, s in enumerate(spans) if _STATED_TIMEOUT.search(s.get("error", ""))), None)
-    if timed_out is not None:
-        # The callers of a span that waited out its timeout waited at least as long.
-        end = spans[timed_out]["start_offset_ms"] + spans[timed_out]["duration_ms"]
-        for span in spans[:timed_out]:
-            span["duration_ms"] = max(span["duration_ms"], end - span["start_offset_ms"] + 1)
-    _nest(spans, anchor, latency_ms)
+    if stops:
+        # An error answer propagates: the anchor's span and the callers of the failing span return it.
+        by_id = {span["span_id"]: span for span in spans}
+        for n in sorted(on_path | {anchor}):
+            span = by_id.get(ids[n])
+            if span is not None and span["status"] == "ok":
+                span["status"] = "error"
+                span["error"] = f"HTTP {http_status} returned to the caller"
     return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
 
 
-def _nest(spans: list[dict], anchor: int, latency_ms: int | None) -> None:
-    """Make the chain of spans physical: the anchored span takes the logged latency, the spans below
-    it fit inside it, and the spans above it last at least as long as their child."""
-    if latency_ms is not None:
-        spans[anchor]["duration_ms"] = latency_ms
-    else:
-        anchor = len(spans) - 1
-    for parent, child in zip(spans[anchor:], spans[anchor + 1 :], strict=False):
-        parent_end = parent["start_offset_ms"] + parent["duration_ms"]
-        child["start_offset_ms"] = min(child["start_offset_ms"], parent_end)
-        child["duration_ms"] = min(child["duration_ms"], parent_end - child["start_offset_ms"])
-    for number in range(anchor - 1, -1, -1):
-        parent, child = spans[number], spans[number + 1]
-        child_end = child["start_offset_ms"] + child["duration_ms"]
-        parent["duration_ms"] = max(parent["duration_ms"], child_end - parent["start_offset_ms"])
+def _callers(parent_of: list[int], step: int) -> set[int]:
+    """The step and every step above it, up to the root."""
+    found = set()
+    while step >= 0:
+        found.add(step)
+        step = parent_of[step]
+    return found
 
 
 def dashboard(

@@ -7,9 +7,9 @@ grows; a failure of one tenant is told to that customer alone."""
 
 from scenarios.consistency import states_a_cause
 
-from .common import MINUTE_MS, kind_rng
+from .common import MINUTE_MS, fit_day_parts, kind_rng
 from .incident import alert_text, first_alert
-from .world import World, iso_s
+from .world import World, iso_s, possessive
 
 NEXT_UPDATE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
 # While the cause is unknown, it is the first thing not known.
@@ -50,7 +50,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         )
     # The customer's report in the customer's words (a ticket subject), not the story's own account of
     # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
-    report = world.text(rng.choice(archetype["ticket"]["subjects"]))
+    report = fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))
     timeline += [
         {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
          "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},
@@ -60,7 +60,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             else "Engineers are investigating; the cause is not confirmed yet.")},
         {"at": iso_s(world.onset_ms + 22 * MINUTE_MS), "source": "support",
          "text": f"{reports} customers have reported the problem so far." if many
-         else f"No other customer has reported anything similar; {customer.name}'s tenant is the only one affected."},
+         else f"No other customer has reported anything similar; {possessive(customer.name)} tenant is the only one affected."},
     ]  # fmt: skip
     if difficulty != "easy":
         timeline.append(
@@ -96,7 +96,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "unknown": unknown,
         "audience": "status page and e-mail to affected customers"
         if many
-        else f"e-mail to {customer.name}'s administrators",
+        else f"e-mail to {possessive(customer.name)} administrators",
         "update_policy": f"For a {severity}, customers are updated at least every {NEXT_UPDATE_MINUTES[severity]} minutes.",
     }
     answer_key = {

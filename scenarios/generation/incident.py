@@ -1,13 +1,18 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
-from .common import MINUTE_MS, kind_rng
+from .common import MINUTE_MS, fit_day_parts, kind_rng
+from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, graded
 from .stories import saturation_at, text_at
-from .world import SEVERITY_RANK, World, iso_s
+from .world import World, iso_s
 
 ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
 UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
 # Decision windows shrink with difficulty: a harder drill wants faster decisions.
 WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
+# When the failure's own log lines are released: the first before the change log, the rest before the
+# first mitigation is asked for (at 480 s).
+_SIGNAL_OFFSETS = (240, 285, 435, 465)
+_CHANGES = ("deploy", "config_change")
 _COMMS_OPTIONS = (
     ("acknowledge", "Post a status page update acknowledging the impact, with the next update time."),
     ("wait", "Wait until the root cause is confirmed before saying anything."),
@@ -65,12 +70,19 @@ def alert_text(alert: dict) -> str:
     return f"{alert['metric']} {alert['value']}{window} (threshold {alert['threshold']})"
 
 
+def scope_sentence(world: World) -> str:
+    """Whom the failure hits, as a severity reason states it."""
+    if world.many_tenants:
+        return "Many customers are affected, enterprise ones among them."
+    return f"Only {world.customer.name} ({world.customer.tier}) is affected."
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
     # When many tenants fail, the drill says enterprise ones are among them before it asks for the severity.
     many_tenants = world.many_tenants
-    severity = world.incident_severity
+    severity, clause = world.incident_graded
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + 3 * MINUTE_MS
     alert = first_alert(world, start_ms)
@@ -87,13 +99,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     injects = [
         opening,
         (90, "customer_report", "Support queue",
-         f"{world.customer.name} ({world.customer.tier}): " + world.text(rng.choice(archetype["ticket"]["subjects"]))),
+         f"{world.customer.name} ({world.customer.tier}): " + fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))),
         (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (240, "log_excerpt", "Log search", text_at(world, archetype["signal_logs"][0]["message"], start_ms + 240_000)),
         (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else
         (420, "chat", "#incident",
-         f"Customer success: {world.customer.name} asked for an update; no other customer has reported anything like it."),
+         f"Customer success: {world.customer.name} asked for an update"
+         + (" and says they are fully blocked" if clause == ENTERPRISE_BLOCKED else "")
+         + "; no other customer has reported anything like it."),
         (600, "metric", "Dashboard",
          f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + 600_000)}"),
         (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
@@ -101,11 +114,20 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         if many_tenants else
         (1500, "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
     ]  # fmt: skip
+    # Every line the failure logs, not only its first: the key's cause rests on what they show (a
+    # transaction held open, a node's clock offset), so the drill shows them all before the mitigation.
+    injects += [
+        (offset, "log_excerpt", "Log search", text_at(world, entry["message"], start_ms + offset * 1000))
+        for offset, entry in zip(_SIGNAL_OFFSETS, archetype["signal_logs"], strict=False)
+    ]
     trigger = archetype.get("trigger")
     if trigger:
-        injects.append(
-            (330, "change", "Change log", f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"]))
+        # A deploy or a config change is in the change log; an expiry, an outage or a burst of traffic
+        # is a line in the logs.
+        kind, source = (
+            ("change", "Change log") if trigger["kind"] in _CHANGES else ("log_excerpt", "Log search")
         )
+        injects.append((330, kind, source, f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"])))
     herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
     herring_injects = [
         (200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"]))
@@ -127,7 +149,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     comms_options = rng.sample(_COMMS_OPTIONS, len(_COMMS_OPTIONS))
     comms_ids = {label: f"C{n}" for n, (label, _) in enumerate(comms_options, start=1)}
     decisions = [
-        ("D1", 60, "Declare the incident's severity.", [(s, s) for s in SEVERITY_RANK], (60, 60 + int(600 * scale))),
+        ("D1", 60, "Declare the incident's severity on this scale.",
+         [(s, f"{s}: {text}") for s, text in SEVERITY_SCALE.items()], (60, 60 + int(600 * scale))),
         ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in routes], (300, 300 + int(600 * scale))),
         ("D3", 480, "Choose the first mitigation.",
          [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)],
@@ -170,12 +193,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "severity": severity,
-        "severity_reason": world.text(archetype["severity"]["reason"])
-        + (
-            " Enterprise tenants are among those affected."
-            if many_tenants
-            else f" Only {world.customer.name} ({world.customer.tier}) is affected."
-        ),
+        "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
+        + scope_sentence(world),
         "route": archetype["route"],
         "decisions": {
             did: {"correct": correct[did], "unsafe": unsafe.get(did, []), "window_seconds": list(window)}

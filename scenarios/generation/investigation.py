@@ -1,6 +1,5 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
-import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from .common import (
     ticket_severity,
     trace_waterfall,
 )
+from .samples import http_sample
 from .world import World, hex_id, iso_ms, iso_s, render
 
 SIGNAL_RATIO = {"easy": 0.25, "medium": 0.08, "hard": 0.025}
@@ -83,10 +83,6 @@ _OTHER_DEPLOYS = (
 
 _NAMES_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
 _CHANGE = re.compile(r"^(deploy finished|config reloaded|pod \S+ scheduled)")
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            409: "Conflict", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout"}  # fmt: skip
 
 
 def onset_offset_ms(world: World, rng) -> int:
@@ -149,7 +145,26 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     }
     pinned = tuple(sorted(v for name, v in world.values.items() if name.endswith("pod_name")))
     hosts = logstream.pod_names(rng, services, pinned)
-    per_request = [f for f in PER_REQUEST_FACTS if f in archetype.get("facts", {})]
+    facts = archetype.get("facts", {})
+    # Facts that differ from line to line: the objects of one request, and figures a line measures.
+    per_request = [f for f in PER_REQUEST_FACTS if f in facts] + sorted(
+        f for f, spec in facts.items() if spec.get("per_line")
+    )
+
+    def another(name: str) -> str:
+        """Another value of a per-line fact: a measured figure drawn from its own range, else an object
+        like the world's."""
+        spec = facts[name]
+        return str(rng.randint(*spec["int"])) if "int" in spec else _like(world.values[name], rng)
+
+    def owner(text: str) -> str:
+        """The tenant whose objects a line names: the customer when it names the customer's domain,
+        else one tenant drawn by traffic (one invoice or endpoint is one tenant's, on every line)."""
+        return (
+            customer_tenant
+            if world.customer.domain in text
+            else tenants[traffic[rng.randrange(len(traffic))]]
+        )
 
     def herring_variants(spec: dict) -> tuple:
         """A red herring names different objects from line to line too (its first variant the world's)."""
@@ -159,9 +174,9 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         return tuple(
             logstream.template(
                 spec, role="herring", tag=spec["id"], customer_tenant=customer_tenant, hosts=hosts[spec["service"]],
-                rng=rng,
+                rng=rng, tenant=owner(world.text(spec["message"])),
                 render=tenant_render(customer_tenant) if v == 0 or isinstance(v, str)
-                else tenant_render(customer_tenant, {f: _like(world.values[f], rng) for f in per_request}),
+                else tenant_render(customer_tenant, {f: another(f) for f in per_request}),
             )
             for v in texts
         )  # fmt: skip
@@ -177,18 +192,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     ]
     herrings = [pair for pair, spec in zip(herrings, herring_specs, strict=True) if not spec.get("once")]
     weights = [e.get("weight", 1) for e in archetype["signal_logs"]]
+    # Lines that name objects or measure something come in variants, each with its own values.
+    varied = per_request or any(logstream.has_slots(e["message"]) for e in archetype["signal_logs"])
     signal: list[tuple] = [()] * len(tenants)
     for k in cohort:
         low, high = CUSTOMER_SIGNAL_VARIANTS if k == customer_index else OTHER_SIGNAL_VARIANTS
         variants = min(max(count // (300 if k == customer_index else 1200), low), high)
         rendered: list[logstream.Template] = []
-        for v in range(variants if per_request else 1):
+        for v in range(variants if varied else 1):
             # The customer's first variant names the world's own objects (the ticket's invoice ...).
-            extra = (
-                {}
-                if k == customer_index and v == 0
-                else {f: _like(world.values[f], rng) for f in per_request}
-            )
+            extra = {} if k == customer_index and v == 0 else {f: another(f) for f in per_request}
             entries = [
                 logstream.template(
                     e,
@@ -247,7 +260,15 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         customer_tenant=customer_tenant,
     )
     lines = stream.lines
-    dashboard_shape = stories.shape(world, lines, stream, hosts, rng)
+    ticket = customer_ticket(
+        world,
+        rng,
+        clear=difficulty != "hard",
+        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
+        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
+    )
+    # The story's figures: what the lines and the dashboard say, and what the key states from them.
+    dashboard_shape, told = stories.shape(world, lines, stream, hosts, rng, ticket)
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
     customer_signal = [i for i in stream.signal if lines.tenant_id(i) == world.customer.tenant_id]
@@ -282,13 +303,6 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         window=(start_ms, end_ms),
     )
 
-    ticket = customer_ticket(
-        world,
-        rng,
-        clear=difficulty != "hard",
-        # The customer writes some minutes into the failure, drawn per seed (not always 14:00 after it).
-        received_ms=world.onset_ms + rng.randint(6 * 60, 35 * 60) * 1000,
-    )
     payload = {
         "kind": "log_investigation",
         "title": f"Investigate: {ticket['subject']}",
@@ -321,7 +335,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         ),
     }
     answer_key = {
-        "root_cause": world.text(archetype["root_cause"]),
+        "root_cause": render(archetype["root_cause"], world.values | told, salt=world.salt),
         "component": archetype["component"],
         "route": archetype["route"],
         "severity": ticket_severity(world, ticket),
@@ -373,7 +387,11 @@ def _operation(line: dict) -> tuple[str, str, str] | None:
     return (line["service"], line["method"], line["path"]) if "method" in line else None
 
 
-def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
+def _trace(world: World, rng, lines: logstream.LogLines, index: int, *, failing: bool) -> dict:
+    """The trace of line `index`'s request. The line took what its span took: an HTTP line's latency
+    becomes its span's duration, so a healthy request is as fast as its calls and a failing one as
+    slow as the call that failed."""
+    line = lines[index]
     trace = trace_waterfall(
         world,
         rng,
@@ -384,69 +402,14 @@ def _trace(world: World, rng, line: dict, *, failing: bool) -> dict:
         anchor_service=line["service"],
         failing=failing,
         http_status=line.get("status"),
-        latency_ms=line.get("latency_ms"),
         since_onset_ms=max(1, _epoch_ms(line["ts"]) - world.trigger_ms) if failing else None,
     )
     # The line lies inside its own span: the trace began that span's offset before the line.
     own = next(span for span in trace["spans"] if span["span_id"] == line["span_id"])
+    if "latency_ms" in line:
+        lines.latency[index] = own["duration_ms"]
     trace["started_at"] = iso_ms(_epoch_ms(line["ts"]) - own["start_offset_ms"])
     return trace
-
-
-# The clients other tenants call the API with: a sample of another tenant's request carries one of
-# these, never the ticket customer's own integration.
-_OTHER_AGENTS = ("python-requests/2.31.0", "Go-http-client/2.0", "okhttp/4.12.0", "axios/1.6.8",
-                 "node-fetch/3.3.2", "Ruby/3.2 Faraday/2.9.0", "Java-http-client/17.0.9")  # fmt: skip
-
-
-def _user_agent(world: World, tenant: str) -> str:
-    """The agent of the tenant whose request it is: the customer's own integration, or another
-    tenant's client (the same one for every request of that tenant)."""
-    if tenant == world.customer.tenant_id:
-        return world.values.get("client_user_agent") or f"{world.customer.domain}-integration/2.4"
-    return _OTHER_AGENTS[int(hashlib.sha256(tenant.encode()).hexdigest(), 16) % len(_OTHER_AGENTS)]
-
-
-def _http_sample(world: World, line: dict, trace: dict | None) -> dict:
-    """The client's view of a logged request: it waited at least as long as the whole trace took."""
-    status = line["status"]
-    latency = max([line["latency_ms"]] + [s["duration_ms"] for s in (trace or {}).get("spans", [])[:1]])
-    response_body = (
-        {
-            "error": {
-                "status": status,
-                "message": _REASONS.get(status, "Error"),
-                "request_id": line["request_id"],
-            }
-        }
-        if status >= 400
-        else {"ok": True}
-    )
-    return {
-        "request_id": line["request_id"],
-        "trace_id": line["trace_id"],
-        "at": line["ts"],
-        "request": {
-            "method": line["method"],
-            "url": f"https://api.{world.values['product'].lower()}.com{line['path']}",
-            "headers": {
-                "Authorization": "Bearer [redacted]",
-                "User-Agent": _user_agent(world, line.get("tenant_id", "")),
-                "X-Request-Id": line["request_id"],
-            },
-        },
-        "response": {
-            "status": status,
-            "reason": _REASONS.get(status, ""),
-            "headers": {
-                "Content-Type": "application/json",
-                "X-Request-Id": line["request_id"],
-                "traceparent": f"00-{line['trace_id']}-{line['span_id']}-01",
-            },
-            "body": response_body,
-            "latency_ms": latency,
-        },
-    }
 
 
 def _like(value: str, rng) -> str:
@@ -550,10 +513,10 @@ def _traces_and_samples(
     healthy ones to contrast them with. A healthy request of the failing operation gets a trace of
     the archetype's shape; another healthy request a trace of its own single span (a trace of the
     archetype's shape would describe the wrong calls)."""
-    traces = [_trace(world, rng, lines[i], failing=True) for i in failing]
+    traces = [_trace(world, rng, lines, i, failing=True) for i in failing]
     anchors = list(failing)
     samples = [
-        _http_sample(world, lines[i], trace)
+        http_sample(world, rng, lines[i], trace)
         for i, trace in zip(failing, traces, strict=True)
         if "status" in lines[i]
     ]
@@ -566,17 +529,17 @@ def _traces_and_samples(
         if twin and _crowded(healthy, busy | chosen):
             continue
         chosen.add(healthy)
-        trace = _trace(world, rng, line, failing=False) if twin else _single_span_trace(line)
+        trace = _trace(world, rng, lines, healthy, failing=False) if twin else _single_span_trace(line)
         traces.append(trace)
         anchors.append(healthy)
-        samples.append(_http_sample(world, line, trace))
+        samples.append(http_sample(world, rng, lines[healthy], trace))
     services = {step["service"] for step in world.archetype["trace"]}
     crossing = [t for t in traces[len(failing) :] if len({s["service"] for s in t["spans"]}) > 1]
     if len(services) > 1 and not crossing:
         # At least one healthy request takes the failing requests' path, to follow next to them.
         healthy = _healthy_on_the_path(world, lines, exclude=chosen | signal | busy, busy=busy | chosen)
         if healthy is not None:
-            traces.append(_trace(world, rng, lines[healthy], failing=False))
+            traces.append(_trace(world, rng, lines, healthy, failing=False))
             anchors.append(healthy)
     return traces, samples, anchors
 
@@ -600,8 +563,9 @@ def _single_span_trace(line: dict) -> dict:
 
 
 def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: set[int]):
-    """Successful requests on the failing request's operation, else its path, else its service, else
-    any; each at most once. Scans from a random place rather than filtering every line."""
+    """Successful requests of a tenant on the failing request's operation, else its path, else its
+    service, else any; each at most once (a health check or a key-set fetch is no customer's request).
+    Scans from a random place rather than filtering every line."""
     start = rng.randrange(len(lines))
     tests = (
         lambda line: _operation(line) == _operation(failing),
@@ -615,7 +579,7 @@ def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: se
         for offset in range(len(lines)):
             n = (start + offset) % len(lines)
             line = lines[n]
-            if n not in seen and line.get("status", 999) < 400 and same(line):
+            if n not in seen and line.get("status", 999) < 400 and line.get("tenant_id") and same(line):
                 seen.add(n)
                 found += 1
                 yield n

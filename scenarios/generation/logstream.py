@@ -21,15 +21,24 @@ _UNIT = 1 / 65536
 TABLE_SIZE = 256  # tenant tables: one 8-bit draw picks a tenant, the busy ones more often
 
 # Per-line slots of a template: each variant of a template draws its own values, so one invoice,
-# order or count is not repeated on every line of its kind.
-_SLOT = re.compile(r"\{#(order|invoice|export|endpoint|n)(?::(\d+)-(\d+))?\}")
+# order, count or duration is not repeated on every line of its kind, nor in every scenario.
+# {#n:LO-HI} a whole number; {#order} {#invoice} {#export} {#endpoint} {#client} an id of that kind;
+# {#hex6} six hex digits (eight without a number); {#ip} an address of the documentation ranges.
+_SLOT = re.compile(r"\{#(order|invoice|export|endpoint|client|ip|hex\d*|n)(?::(\d+)-(\d+))?\}")
 _NAMED_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
-_SLOT_IDS = {"order": ("ord_", 8), "invoice": ("in_", 8), "export": ("exp_", 10), "endpoint": ("we_", 10)}
+_SLOT_IDS = {
+    "order": ("ord_", 8),
+    "invoice": ("in_", 8),
+    "export": ("exp_", 10),
+    "endpoint": ("we_", 10),
+    "client": ("ci_", 12),
+}
+_DOCUMENTATION_NETWORKS = ("192.0.2", "198.51.100", "203.0.113")
 
 
 def fill_slots(text: str, rng: random.Random, drawn: dict | None = None) -> str:
-    """Replace per-line slots with values from `rng`; the same slot name gets the same value within
-    one call (and within calls sharing `drawn`), so a message and its path agree."""
+    """Replace per-line slots with values from `rng`; the same slot gets the same value within one
+    call (and within calls sharing `drawn`), so a message and its path agree."""
     drawn = {} if drawn is None else drawn
 
     def value(match: re.Match) -> str:
@@ -38,6 +47,11 @@ def fill_slots(text: str, rng: random.Random, drawn: dict | None = None) -> str:
         if key not in drawn:
             if name == "n":
                 drawn[key] = str(rng.randint(int(low), int(high)))
+            elif name == "ip":
+                drawn[key] = f"{rng.choice(_DOCUMENTATION_NETWORKS)}.{rng.randint(2, 254)}"
+            elif name.startswith("hex"):
+                chars = int(name[3:] or 8)
+                drawn[key] = f"{rng.getrandbits(chars * 4):0{chars}x}"
             else:
                 prefix, chars = _SLOT_IDS[name]
                 drawn[key] = prefix + f"{rng.getrandbits(chars * 4):0{chars}x}"
@@ -348,8 +362,11 @@ def template(
     customer_tenant: str = "",
     rng: random.Random | None = None,
     hosts: tuple[str, ...] = (),
+    tenant: str | None = None,
 ) -> Template:
-    """A template rendered with world values (`render`) and, given `rng`, its slots filled."""
+    """A template rendered with world values (`render`) and, given `rng`, its slots filled. Its lines
+    carry the tenant their message names, else `tenant` when given (the tenant whose objects the
+    message names), else none for a system line, else the tenant whose traffic each line is."""
     http = entry.get("http") or {}
     low, high = http.get("latency_ms", (0, 0))
     message = render(entry["message"])
@@ -360,7 +377,7 @@ def template(
         path = fill_slots(path, rng, drawn) if path else path
     named = _NAMED_TENANT.findall(message)
     return Template(
-        fixed_tenant="" if entry.get("system") else (named[0] if named else None),
+        fixed_tenant="" if entry.get("system") else (named[0] if named else tenant),
         role=role,
         service=entry["service"],
         level=entry["level"],
@@ -385,7 +402,7 @@ def variants(entry: dict, count: int, make) -> list[Template]:
     return [make(entry)] * count
 
 
-_POD_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
+POD_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def pod_names(rng: random.Random, services, pinned: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
@@ -398,7 +415,7 @@ def pod_names(rng: random.Random, services, pinned: tuple[str, ...] = ()) -> dic
         rs = own[0].rsplit("-", 2)[1] if own else f"{rng.getrandbits(24):06x}"
         pods = own[:1]
         while len(pods) < HOSTS_PER_SERVICE:
-            pod = f"{service}-{rs}-" + "".join(rng.choice(_POD_SUFFIX) for _ in range(5))
+            pod = f"{service}-{rs}-" + "".join(rng.choice(POD_SUFFIX_CHARS) for _ in range(5))
             if pod not in pods:
                 pods.append(pod)
         names[service] = tuple(pods)

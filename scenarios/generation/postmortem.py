@@ -36,6 +36,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} {_moved(world, mitigated)} "
                                f"{saturation_figure(world, mitigated)} "
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
+    # What the team established while resolving it (a diff, a config, what the customer confirmed): the
+    # key's cause chain rests on these and the lines above, never on facts the writer cannot see.
+    evidence += [
+        ("note", text_at(world, note, mitigated)) for note in archetype["postmortem"].get("findings", [])
+    ]
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
     herring_items = [(("log", world.text(h["message"])), world.text(h["why_not"])) for h in herrings]
@@ -68,7 +73,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     }
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
-        "cause_chain": world.texts(archetype["cause_chain"]),
+        "cause_chain": [text_at(world, step, mitigated) for step in archetype["cause_chain"]],
         "contributing_factors": world.texts(archetype["postmortem"]["contributing_factors"]),
         "corrective_actions": world.texts(archetype["postmortem"]["corrective_actions"]),
         "detection": world.text(archetype["postmortem"]["detection"]),

@@ -5,14 +5,24 @@ import re
 from scenarios.catalog import archetype_ids, catalog
 from scenarios.consistency import (
     HIDDEN_COMPONENTS,
-    states_fully_blocked,
     ticket_text,
     unshown_claims,
     unshown_step_claims,
 )
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
-from .world import SEVERITY_RANK, TIER_RANK, World, build_world, iso_s, make_customer, render, seeded_faker
+from .severity import SEVERITY_SCALE, graded, severity_on_scale, stated_impact
+from .world import (
+    SEVERITY_RANK,
+    TIER_RANK,
+    World,
+    build_world,
+    iso_s,
+    make_customer,
+    possessive,
+    render,
+    seeded_faker,
+)
 
 _BENIGN_SEVERITY_REASONS = {
     "SEV3": "Something does not work as the customer expects, but the service is up and a workaround exists.",
@@ -22,27 +32,12 @@ _BENIGN_ROUTE_REASONS = {
     "L1": "Frontline support can answer it from the documentation.",
     "L2": "It needs a support engineer to look at the customer's account or configuration.",
 }
-# A ticket's severity by what it shows and the customer's tier, as the queue's scale defines it.
-TICKET_SEVERITY = {
-    "data_at_risk": {"enterprise": "SEV1", "premium": "SEV1", "standard": "SEV1"},
-    "blocked": {"enterprise": "SEV1", "premium": "SEV2", "standard": "SEV2"},
-    "degraded": {"enterprise": "SEV2", "premium": "SEV2", "standard": "SEV2"},
-    "partial": {"enterprise": "SEV3", "premium": "SEV3", "standard": "SEV3"},
-}
-# The impacts from most to least severe: a ticket is graded by the worse of the failure's own impact and
-# the impact its words state (a customer who says production is down for them is fully blocked).
-IMPACT_ORDER = ("data_at_risk", "blocked", "degraded", "partial")
+# Why a ticket has its severity: what it shows, by the impact the scale grades.
 _IMPACT_REASONS = {
     "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
     "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
     "degraded": "A core feature is badly degraded for the customer with no real workaround.",
     "partial": "Partial impact: a delay, some users, or a workaround exists, and the service is up.",
-}
-SEVERITY_SCALE = {
-    "SEV1": "Critical: customers' data or money at risk, production down for many customers, or an enterprise customer fully blocked.",
-    "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
-    "SEV3": "Minor: partial impact (a delay, some users), or a workaround exists.",
-    "SEV4": "Question, request or cosmetic issue; no service impact.",
 }
 # A route's reason in words any ticket of the failure supports, for a ticket that does not show what the
 # archetype's own reason claims (a deploy, a flag, a node, the failure's scope).
@@ -160,9 +155,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     tier = outage.customer.tier
     shown = ticket_text(ticket)
     impact = stated_impact(archetype["severity"]["ticket_impact"], shown)
-    severity = TICKET_SEVERITY[impact][tier]
+    severity, clause = severity_on_scale(impact, tier=tier)
     tier_words = (
-        "an enterprise customer fully blocked is SEV1" if tier == "enterprise" else f"a {tier} customer"
+        "an enterprise customer fully blocked is SEV1"
+        if tier == "enterprise"
+        else f"for a {tier} customer that is a core feature broken"
     )
     reason = _IMPACT_REASONS[impact].format(feature="integration or workflow", tier_words=tier_words)
     steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
@@ -183,7 +180,7 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         route, route_reason = "L2", _VAGUE_ROUTE_REASON
         next_steps = [
             "Ask the customer for " + "; ".join(missing[:3]) + ".",
-            f"Check {outage.customer.name}'s recent errors and changes in the area the ticket describes, "
+            f"Check {possessive(outage.customer.name)} recent errors and changes in the area the ticket describes, "
             "then route it with the facts.",
         ]
     return {
@@ -194,19 +191,13 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         "missing_facts": missing,
         "stated_facts": stated,
         "clarity": "clear" if clear else "vague",
-        "severity_reason": f"{SEVERITY_SCALE[severity].split(':')[0]} by the queue's scale. {reason}",
+        "severity_reason": f"{graded(severity, clause)} {reason}",
         "route_reason": route_reason,
         "root_cause": _sentence(
             _unnamed_facts(outage, _generalise(outage.text(archetype["root_cause"]), shown), shown)
         ),
         "next_steps": next_steps,
     }
-
-
-def stated_impact(impact: str, shown: str) -> str:
-    """The worse of the failure's own impact and the one the ticket's words state."""
-    said = "blocked" if states_fully_blocked(shown) else impact
-    return min(impact, said, key=IMPACT_ORDER.index)
 
 
 def _shown_steps(steps: list[str], shown: str) -> list[str]:

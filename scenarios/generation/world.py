@@ -10,13 +10,15 @@ same outage.
 import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
 from scenarios.catalog import catalog, get_archetype
 from scenarios.kinds import KIND_NAMES
+
+from .logstream import POD_SUFFIX_CHARS
 
 KINDS = KIND_NAMES
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -46,6 +48,7 @@ WORLD_PLACEHOLDERS = (
     "primary_service",
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_POSSESSIVE = re.compile(r"\{([a-z_][a-z0-9_]*)\}'s\b")
 
 _local = threading.local()
 
@@ -59,26 +62,36 @@ def seeded_faker(seed_text: str) -> Faker:
     return fake
 
 
-def render(text: str, values: dict[str, str], *, keep_slots: bool = False) -> str:
-    """Fill {name} placeholders; braces that are not a known name (JSON snippets) stay as they are.
+def possessive(name: str) -> str:
+    """ "Acme's", but "Wright and Sons'": a name ending in s takes the apostrophe alone."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def render(text: str, values: dict[str, str], *, keep_slots: bool = False, salt: str = "") -> str:
+    """Fill {name} placeholders ("{customer}'s" as the name's possessive); braces that are not a known
+    name (JSON snippets) stay as they are.
 
     A log template's per-line slots ({#invoice}, {#n:1-9}) are filled by the log generator, line by
-    line; anywhere else (an incident's inject quoting a log line) they get one stable value."""
+    line; anywhere else (an incident's inject quoting a log line) they get one stable value, drawn
+    from `salt` and the text: a world passes its own, so a figure differs from seed to seed."""
+    text = _POSSESSIVE.sub(
+        lambda m: possessive(values[m.group(1)]) if m.group(1) in values else m.group(0), text
+    )
     text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
     if "{#" in text and not keep_slots:
         from .logstream import fill_slots
 
-        text = fill_slots(text, random.Random(text))
+        text = fill_slots(text, random.Random(salt + text))
     return text
 
 
-def render_all(value, values: dict[str, str]):
+def render_all(value, values: dict[str, str], *, salt: str = ""):
     if isinstance(value, str):
-        return render(value, values)
+        return render(value, values, salt=salt)
     if isinstance(value, list):
-        return [render_all(item, values) for item in value]
+        return [render_all(item, values, salt=salt) for item in value]
     if isinstance(value, dict):
-        return {key: render_all(item, values) for key, item in value.items()}
+        return {key: render_all(item, values, salt=salt) for key, item in value.items()}
     return value
 
 
@@ -101,7 +114,73 @@ def _fact_value(rng: random.Random, spec: dict) -> str:
     if "int" in spec:
         low, high = spec["int"]
         return str(rng.randint(low, high))
-    return rng.choice(spec["choices"])
+    if "pod" in spec:
+        # As a Deployment names a pod: the ReplicaSet's hash, then the pod's own suffix.
+        return f"{spec['pod']}-{hex_id(rng, 6)}-" + "".join(rng.choice(POD_SUFFIX_CHARS) for _ in range(5))
+    if "node" in spec:
+        return f"{spec['node']}-{rng.randint(1, 15)}-{rng.randint(2, 250)}"
+    if "ip" in spec:
+        return f"{rng.choice(spec['ip'])}.{rng.randint(2, 254)}"
+    return rng.choice(spec["timezone"] if "timezone" in spec else spec["choices"])
+
+
+# The time zones a tenant can be set to: the standard offset from UTC and the daylight saving rule,
+# written out rather than read from the host's tz database so a scenario is the same on any machine.
+TIME_ZONES = {
+    "America/Los_Angeles": (-8, "us"),
+    "America/New_York": (-5, "us"),
+    "Australia/Sydney": (10, "au"),
+    "Asia/Tokyo": (9, None),
+}
+
+
+def _sunday(year: int, month: int, n: int) -> datetime:
+    """The n-th Sunday of a month, at midnight UTC."""
+    first = datetime(year, month, 1, tzinfo=UTC)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def utc_offset(zone: str, moment: datetime) -> float:
+    """The zone's offset from UTC in hours at `moment`: US daylight time from the second Sunday of
+    March to the first of November (02:00 local); Sydney's from the first Sunday of October to the
+    first of April."""
+    standard, rule = TIME_ZONES[zone]
+    if rule == "us":
+        start = _sunday(moment.year, 3, 2) + timedelta(hours=2 - standard)
+        end = _sunday(moment.year, 11, 1) + timedelta(hours=2 - standard - 1)
+        return standard + (start <= moment < end)
+    if rule == "au":
+        end = _sunday(moment.year, 4, 1) + timedelta(hours=3 - standard - 1)
+        start = _sunday(moment.year, 10, 1) + timedelta(hours=2 - standard)
+        return standard + (not end <= moment < start)
+    return standard
+
+
+def _hhmm(hours: float) -> str:
+    whole = int(hours) % 24
+    return f"{whole:02d}:{round((hours - int(hours)) * 60):02d}"
+
+
+def timezone_values(name: str, offset: float) -> dict[str, str]:
+    """What a tenant's time zone means for anything bucketed by UTC day, as placeholders of the fact
+    `name`: west of UTC the UTC day starts in the local evening, so what happens after it lands on the
+    next day; east of UTC it starts in the local morning, so what happens before it lands on the day
+    before. `{name}_example` is a local time on the wrong side of that line."""
+    if offset < 0:
+        edge, moved_to, example = f"after {_hhmm(24 + offset)}", "the next day", "23:30"
+    else:
+        edge, moved_to, example = f"before {_hhmm(offset)}", "the day before", _hhmm(offset - 1.5)
+    return {
+        f"{name}_offset": _offset_label(offset),
+        f"{name}_moved": f"{edge} our time move to {moved_to}",
+        f"{name}_moved_to": moved_to,
+        f"{name}_example": example,
+    }
+
+
+def fact_placeholders(name: str, spec: dict) -> set[str]:
+    """The placeholders a fact gives a text: its own name, and a time zone's derived values."""
+    return {name} | (set(timezone_values(name, 1)) if "timezone" in spec else set())
 
 
 def _offset_label(hours: float) -> str:
@@ -142,16 +221,29 @@ class World:
     trigger_ms: int
     values: dict
 
+    @property
+    def salt(self) -> str:
+        """What a figure drawn into a text (a {#n:lo-hi} slot outside a log) is seeded with besides the
+        text: the archetype and the seed, so the same text reads a different figure in another world."""
+        return f"{self.archetype['id']}|{self.seed}|"
+
     def text(self, template: str) -> str:
-        return render(template, self.values)
+        return render(template, self.values, salt=self.salt)
 
     def texts(self, value):
-        return render_all(value, self.values)
+        return render_all(value, self.values, salt=self.salt)
 
     @property
     def severity(self) -> str:
-        """The severity of this customer's ticket: by the archetype's table for the customer's tier."""
-        return self.archetype["severity"]["by_tier"][self.customer.tier]
+        """The severity of this customer's ticket on the scale: the failure's impact on them and their tier."""
+        return self.severity_graded[0]
+
+    @property
+    def severity_graded(self) -> tuple[str, str]:
+        """(severity, clause of the scale) of this customer's ticket."""
+        from .severity import severity_on_scale
+
+        return severity_on_scale(self.archetype["severity"]["ticket_impact"], tier=self.customer.tier)
 
     @property
     def many_tenants(self) -> bool:
@@ -159,9 +251,19 @@ class World:
 
     @property
     def incident_severity(self) -> str:
-        """The severity of the incident as a whole: a failure of many tenants reaches enterprise ones;
-        a failure of one tenant is as severe as that customer's tier makes it."""
-        return self.archetype["severity"]["by_tier"]["enterprise"] if self.many_tenants else self.severity
+        return self.incident_graded[0]
+
+    @property
+    def incident_graded(self) -> tuple[str, str]:
+        """(severity, clause of the scale) of the incident as a whole: a failure of many tenants by what it
+        does to the platform (its `incident_impact`, else what it does to each customer), whoever reports
+        it; a failure of one tenant as severe as it is for that customer."""
+        from .severity import severity_on_scale
+
+        if not self.many_tenants:
+            return self.severity_graded
+        severity = self.archetype["severity"]
+        return severity_on_scale(severity.get("incident_impact", severity["ticket_impact"]), many=True)
 
 
 def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:
@@ -206,8 +308,6 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
         lead_s = rng.randint(low * 60, high * 60)
     trigger_ms = onset_ms - lead_s * 1000 - rng.randrange(1000) * (lead_s > 0)
 
-    local = onset + timedelta(hours=customer.utc_offset_hours)
-    local = local - timedelta(minutes=local.minute % 5)
     values = {
         "customer": customer.name,
         "customer_domain": customer.domain,
@@ -219,7 +319,7 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
         "version_old": version_old,
         "version_new": version_new,
         "onset_utc": iso_s(onset_ms),
-        "onset_local": f"{local:%H:%M} ({_offset_label(customer.utc_offset_hours)})",
+        "onset_local": _onset_local(onset, customer.utc_offset_hours),
         "onset_date": f"{onset:%Y-%m-%d}",
         "day_before": f"{onset - timedelta(days=1):%Y-%m-%d}",
         "trigger_utc": iso_s(trigger_ms),
@@ -227,7 +327,12 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
     }
     for name, spec in sorted(archetype.get("facts", {}).items()):
         values[name] = _fact_value(rng, spec)
-    return World(
+        if "timezone" in spec:
+            # The customer lives in the tenant's time zone, with its offset on the day of the onset.
+            customer = replace(customer, utc_offset_hours=utc_offset(values[name], onset))
+            values["onset_local"] = _onset_local(onset, customer.utc_offset_hours)
+            values |= timezone_values(name, customer.utc_offset_hours)
+    world = World(
         archetype=archetype,
         seed=seed,
         customer=customer,
@@ -238,3 +343,13 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
         trigger_ms=trigger_ms,
         values=values,
     )
+    from .stories import story_values
+
+    values |= story_values(world)
+    return world
+
+
+def _onset_local(onset: datetime, offset: float) -> str:
+    local = onset + timedelta(hours=offset)
+    local = local - timedelta(minutes=local.minute % 5)
+    return f"{local:%H:%M} ({_offset_label(offset)})"

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v11; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v15; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "d10de766230a8d5d9688fb4a0a0048083d2428f74465b1293eeb920390eee7e2",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "cf2d86b2fa5d2be390f9e76ae20fad414159ceb47f9cbf31fcc992cbcc7afae6",
-    ("saml_clock_skew", "medium", 2, 3000): "3888860c6f99d99eb3898fc2bbd3addcb9b05332bc2cac3e7cad7c3269e8fc46",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9790a2b6af6b9b48980b2147f44f1d6be11703a024ae104fc74d6e69e9f2b34f",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "a6ab780697ae31c5bb75e7007a507d805abcaf9186fb1f7e82b0fce6ed4a13d6",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "6aecaf7332a4ee999a5b88285d504788428c05447594f4927f03da664fd8f28e",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9f69bfb19ab365ff588718e205afc9774b765de9122cac033869d0bf144f5768",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "29d257565bc69239b228aa132af4a751830c43915c876577ff58911bf55ed569",
+    ("saml_clock_skew", "medium", 2, 3000): "c82d8046fdefa4ec89a92e83ec64213f3b734f7a7f99239f5bbf87162231be95",
+    ("kafka_consumer_lag", "hard", 2, 3000): "36b569355955f4c54991918dad16da90aefa37d19b932655d00bc087af499d12",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "11e4322f254673ad4b2ed74ff1f1f32c830e3827591de5895cf5e8073be28324",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b82eb5ff573ab15acc38586a5c1e26be2ba86ae08906ad234f65901a9f9ccc26",
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from scenarios.generation import world
+from scenarios.generation.stories import story_placeholders
 
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 ARCHETYPES_PATH = CATALOG_DIR / "archetypes.yaml"
@@ -110,7 +111,10 @@ def test_placeholders_are_world_or_facts():
                 if name not in WORLD_PLACEHOLDERS:
                     problems.append(f"{path}: {{{name}}}")
     for arche in archetypes():
-        allowed = WORLD_PLACEHOLDERS | set(arche.get("facts", {}))
+        allowed = WORLD_PLACEHOLDERS | story_placeholders(arche["id"])
+        allowed |= {
+            p for name, spec in arche.get("facts", {}).items() for p in world.fact_placeholders(name, spec)
+        }
         for path, text in iter_strings(arche, f"$.{arche['id']}"):
             # The customer's impact names the counts the escalation key expects.
             here = allowed | ({"records", "users"} if path.endswith(".escalation.customer_impact") else set())
@@ -165,6 +169,28 @@ def test_failure_path_services_listed_on_archetype():
 def test_each_trace_has_exactly_one_error_span():
     bad = {a["id"]: n for a in archetypes() if (n := sum("error" in span for span in a["trace"])) != 1}
     assert not bad, f"archetypes whose trace does not have exactly one error span: {bad}"
+
+
+def test_trace_steps_are_called_by_an_earlier_step_and_heal_to_healthy_times():
+    """A step's parent comes before it (the root calls first), and a step that calls nothing and takes
+    a failure's time (a second or more: a timeout, a backlog) says how long it takes when healthy."""
+    problems = []
+    for arche in archetypes():
+        steps = arche["trace"]
+        for n, step in enumerate(steps):
+            parent = step.get("parent", n - 1)
+            if n and not 0 <= parent < n:
+                problems.append(f"{arche['id']}.trace[{n}]: parent {parent} does not come before it")
+            if not n and ("parent" in step or step.get("async") or step.get("on_failure")):
+                problems.append(f"{arche['id']}.trace[0]: the root span is called by nothing")
+            calls = any(
+                other.get("parent", m - 1) == n and not other.get("async") for m, other in enumerate(steps)
+            )
+            if not calls and step["duration_ms"][0] >= 1000 and "healthy_ms" not in step:
+                problems.append(
+                    f"{arche['id']}.trace[{n}]: a failure's time {step['duration_ms']} and no healthy_ms"
+                )
+    assert not problems, "\n".join(problems)
 
 
 def test_red_herring_ids_unique_within_archetype():
@@ -309,3 +335,17 @@ def test_safe_mitigations_mitigate_and_follow_up_steps_are_kept_apart():
     ]
     assert not misfiled, "safe steps that mitigate nothing:\n" + "\n".join(misfiled)
     assert all(a["mitigations"]["safe"] for a in archetypes())
+
+
+def test_every_clear_ticket_body_has_a_subject_about_it():
+    """The generator heads a body with a subject about the same thing (not invitations over password
+    resets): each clear body needs one among its archetype's subjects."""
+    from scenarios.consistency import subject_topics_missing
+
+    problems = [
+        f"{arche['id']}.ticket.bodies_clear[{n}]"
+        for arche in archetypes()
+        for n, body in enumerate(arche["ticket"]["bodies_clear"])
+        if all(subject_topics_missing(subject, body) for subject in arche["ticket"]["subjects"])
+    ]
+    assert not problems, problems

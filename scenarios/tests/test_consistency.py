@@ -3,6 +3,7 @@ the broken part, the whole pack imports nothing, and the unbroken scenario passe
 
 import copy
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -150,7 +151,7 @@ def test_services_that_do_not_match_the_logs_are_refused(scenarios):
 
 def test_a_message_naming_another_tenant_than_its_line_is_refused(scenarios):
     logs = scenarios["log_investigation"].payload["logs"]
-    n = next(i for i, line in enumerate(logs) if line["tenant_id"] in line["message"])
+    n = next(i for i, line in enumerate(logs) if line.get("tenant_id", "-") in line["message"])
 
     def mutate(payload, key):
         payload["logs"][n]["tenant_id"] = "tn_0000000000"
@@ -259,6 +260,61 @@ def test_a_child_span_ending_after_its_parent_is_refused(scenarios):
     _assert_path(
         _refused(scenarios, "log_investigation", mutate), f"payload.traces[0].spans[{spans - 1}].duration_ms"
     )
+
+
+def _healthy_trace_with_calls(payload) -> int:
+    return next(
+        t
+        for t, trace in enumerate(payload["traces"])
+        if len(trace["spans"]) > 1 and all(span["status"] == "ok" for span in trace["spans"])
+    )
+
+
+def test_a_gateway_span_far_longer_than_the_call_it_waits_for_is_refused(scenarios):
+    t = _healthy_trace_with_calls(scenarios["log_investigation"].payload)
+
+    def mutate(payload, key):
+        root, child = payload["traces"][t]["spans"][:2]
+        root["duration_ms"], child["duration_ms"] = 15_000, 70
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[0].duration_ms",
+        "more than the spans it calls account for",
+    )
+
+
+def test_a_slow_baseline_request_is_refused(scenarios):
+    t = _healthy_trace_with_calls(scenarios["log_investigation"].payload)
+
+    def mutate(payload, key):
+        payload["traces"][t]["started_at"] = _shift(key["onset"], minutes=-20)
+        for span in payload["traces"][t]["spans"]:
+            span["duration_ms"] += 14_000
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[{t}].spans[0].duration_ms",
+        "succeeded before the onset",
+    )
+
+
+def test_a_consumer_span_may_outlast_the_span_that_queued_its_work():
+    scenario = generate("log_investigation", "kafka_consumer_lag", 3, "medium", log_lines=1500)
+    consumers = [
+        (span, trace)
+        for trace in scenario.payload["traces"]
+        for span in trace["spans"]
+        if span.get("kind") == "consumer"
+    ]
+    outlasting = [
+        span
+        for span, trace in consumers
+        if span["start_offset_ms"] + span["duration_ms"]
+        > next(p for p in trace["spans"] if p["span_id"] == span["parent_span_id"])["duration_ms"]
+    ]
+    assert outlasting
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
 
 
 def test_a_trace_matching_no_log_line_is_refused(scenarios):
@@ -1078,6 +1134,58 @@ def test_a_deploy_line_naming_a_tenant_is_refused(scenarios):
     _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[7].tenant_id", "no tenant")
 
 
+def test_system_work_naming_a_tenant_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["logs"][9]["message"] = "autovacuum: VACUUM ANALYZE public.order_events finished in 48s"
+        payload["logs"][9]["tenant_id"] = "tn_0123456789"
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.logs[9].tenant_id", "system work")
+
+
+def test_system_work_without_a_tenant_passes(scenarios):
+    payload = copy.deepcopy(scenarios["log_investigation"].payload)
+    payload["logs"][9]["message"] = "autovacuum: VACUUM ANALYZE public.order_events finished in 48s"
+    payload["logs"][9].pop("tenant_id", None)
+    assert (
+        lint(
+            "log_investigation",
+            payload,
+            scenarios["log_investigation"].answer_key,
+            only=frozenset({"system_work_carries_no_tenant"}),
+        )
+        == []
+    )
+
+
+def test_the_same_slow_query_duration_on_every_line_is_refused(scenarios):
+    def mutate(payload, key):
+        for n in range(20, 80, 10):
+            payload["logs"][n]["message"] = f"slow query 12873ms: SELECT o.* FROM orders o WHERE o.id = ${n}"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        "payload.logs[20].message",
+        "measure the same 12873ms",
+    )
+
+
+def test_slow_queries_of_varying_durations_pass(scenarios):
+    payload = copy.deepcopy(scenarios["log_investigation"].payload)
+    for n in range(20, 80, 10):
+        payload["logs"][n]["message"] = (
+            f"slow query {12000 + 7 * n}ms: SELECT o.* FROM orders o WHERE o.id = $1"
+        )
+    assert (
+        lint(
+            "log_investigation",
+            payload,
+            scenarios["log_investigation"].answer_key,
+            only=frozenset({"measured_durations_vary"}),
+        )
+        == []
+    )
+
+
 # --- what a reader of the material can know --------------------------------------------------------
 
 
@@ -1305,6 +1413,159 @@ def test_a_dashboard_max_lag_below_a_logged_partition_lag_is_refused(kafka):
 
     _assert_path(
         _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "below the"
+    )
+
+
+def test_a_consumer_lag_that_falls_while_the_failure_lasts_is_refused(kafka):
+    payload = kafka["log_investigation"].payload
+    lagged = [n for n, line in enumerate(payload["logs"]) if "lag on " in line["message"]]
+    first, later = lagged[0], lagged[-1]
+
+    def mutate(payload, key):
+        line = payload["logs"][later]
+        line["message"] = re.sub(r"= \d+ messages", "= 1000 messages", line["message"])
+        key["signal_messages"].append(line["message"])
+
+    _assert_path(
+        _refused(kafka, "log_investigation", mutate),
+        f"payload.logs[{later}].message",
+        "while the failure lasts",
+    )
+    assert first < later
+
+
+def test_a_backlog_on_the_dashboard_that_falls_after_the_onset_is_refused(kafka):
+    payload, key = kafka["log_investigation"].payload, kafka["log_investigation"].answer_key
+    n = next(
+        n for n, point in enumerate(payload["dashboard"]["series"]) if when(point["ts"]) > when(key["onset"])
+    )
+    n += 3
+
+    def mutate(payload, key):
+        payload["dashboard"]["series"][n]["saturation"] = (
+            payload["dashboard"]["series"][n - 1]["saturation"] / 2
+        )
+
+    _assert_path(
+        _refused(kafka, "log_investigation", mutate), f"payload.dashboard.series[{n}].saturation", "falls to"
+    )
+
+
+@pytest.fixture(scope="module")
+def leaked():
+    return {
+        "log_investigation": generate(
+            "log_investigation", "leaked_api_key_in_use", 3, "medium", log_lines=1500
+        )
+    }
+
+
+def _attacker_sample(payload) -> int:
+    source = next(
+        line["message"].split(" from ")[1].split(" ")[0]
+        for line in payload["logs"]
+        if "first use from" in line["message"]
+    )
+    lines = {line["request_id"]: line for line in payload["logs"] if "method" in line}
+    return next(
+        n
+        for n, sample in enumerate(payload["http_samples"])
+        if source in lines[sample["request_id"]]["message"]
+    )
+
+
+def test_the_attackers_samples_carry_the_agent_of_the_first_use_line_and_pass(leaked):
+    scenario = leaked["log_investigation"]
+    sample = scenario.payload["http_samples"][_attacker_sample(scenario.payload)]
+    first_use = next(line for line in scenario.payload["logs"] if "first use from" in line["message"])
+    assert first_use["message"].endswith(f"user-agent {sample['request']['headers']['User-Agent']}")
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
+
+
+def test_an_attackers_sample_with_the_customers_agent_is_refused(leaked):
+    n = _attacker_sample(leaked["log_investigation"].payload)
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["request"]["headers"]["User-Agent"] = "example.com-integration/2.4"
+
+    _assert_path(
+        _refused(leaked, "log_investigation", mutate),
+        f"payload.http_samples[{n}].request.headers.User-Agent",
+        "as the client of",
+    )
+
+
+# The catalog's root cause of a leaked key states no records figure (the other kinds cannot show one);
+# a key that states one must take it from the logs.
+def _records_stated(payload) -> list[int]:
+    return [int(m) for line in payload["logs"] for m in re.findall(r"\((\d+) records\)", line["message"])]
+
+
+def test_a_records_figure_the_logs_never_state_is_refused(leaked):
+    def mutate(payload, key):
+        key["root_cause"] += " About 95558 records were served."
+
+    _assert_path(_refused(leaked, "log_investigation", mutate), "answer_key.root_cause", "95,558")
+
+
+def test_a_records_figure_the_logs_state_is_accepted_and_only_grows(leaked):
+    scenario = leaked["log_investigation"]
+    stated = _records_stated(scenario.payload)
+    assert stated and stated == sorted(stated) and stated[-1] > 0
+    key = copy.deepcopy(scenario.answer_key)
+    key["root_cause"] += f" About {round(stated[-1], -3)} records were served."
+    assert lint("log_investigation", scenario.payload, key) == []
+
+
+def test_a_bare_ok_body_of_a_successful_request_is_refused(scenarios):
+    payload = scenarios["log_investigation"].payload
+    n = next(
+        n for n, sample in enumerate(payload["http_samples"]) if 200 <= sample["response"]["status"] < 300
+    )
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["body"] = {"ok": True}
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.body",
+        "answered",
+    )
+
+
+@pytest.fixture(scope="module")
+def webhook():
+    return {
+        "log_investigation": generate(
+            "log_investigation", "webhook_tls_cert_expired", 4, "medium", log_lines=1500
+        )
+    }
+
+
+def test_the_webhook_retry_queue_is_the_one_its_lines_state_and_passes(webhook):
+    scenario = webhook["log_investigation"]
+    depths = [line for line in scenario.payload["logs"] if line["message"].startswith("retry queue depth=")]
+    assert depths
+    assert lint("log_investigation", scenario.payload, scenario.answer_key) == []
+
+
+def test_a_dashboard_retry_queue_the_logs_do_not_show_is_refused(webhook):
+    payload = webhook["log_investigation"].payload
+    first = when(payload["dashboard"]["series"][0]["ts"])
+    n = next(
+        n
+        for n, line in enumerate(payload["logs"])
+        if line["message"].startswith("retry queue depth=") and when(line["ts"]) > first
+    )
+
+    def mutate(payload, key):
+        for point in payload["dashboard"]["series"]:
+            point["saturation"] = 10_000.0
+
+    _assert_path(
+        _refused(webhook, "log_investigation", mutate),
+        f"payload.logs[{n}].message",
+        "where the dashboard shows",
     )
 
 

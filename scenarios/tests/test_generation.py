@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from scenarios.canonical import canonical_json
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.consistency import message_template
-from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate
+from scenarios.generation import DIFFICULTIES, KINDS, GenerationError, generate, world
+from scenarios.generation.world import build_world
 from scenarios.packs import payload_validator
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -170,8 +172,15 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     if failing_line.get("status", 0) >= 400:
         # The line's own span failed with it; a 4xx stops there and at the failing step.
         assert spans[failing_line["span_id"]]["status"] == "error"
-    if failing_line.get("status", 0) < 500:
-        assert len(errors) <= 2
+    if errors:
+        # The failing span and the spans that called it, and nothing else: an error answer goes up the
+        # chain of callers, not to spans beside it.
+        cause = next(s for s in errors if not s["error"].endswith("returned to the caller"))
+        chain, span = set(), cause
+        while span is not None:
+            chain.add(span["span_id"])
+            span = spans.get(span["parent_span_id"])
+        assert {s["span_id"] for s in errors} <= chain
     assert payload["http_samples"], "every investigation has at least one HTTP sample"
     if "status" in failing_line:
         sample = payload["http_samples"][0]
@@ -181,7 +190,7 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
         )
     for sample in payload["http_samples"]:
         line = _sample_line(payload, sample)
-        assert sample["request"]["url"].endswith(line["path"])
+        assert sample["request"]["url"].split("?")[0].endswith(line["path"])
 
     expected_herrings = {"easy": 1, "medium": 2, "hard": 3}[difficulty]
     assert len(key["red_herrings"]) == min(expected_herrings, len(archetype["red_herrings"]))
@@ -287,7 +296,7 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
     texts = [inject["text"] for inject in generated.payload["injects"]]
 
-    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV1, standard SEV2
+    assert generated.answer_key["severity"] == "SEV2"  # blocked: SEV1 for an enterprise customer, else SEV2
     assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV2"]
     assert generated.answer_key["update_cadence_minutes"] == 60
     assert not any("enterprise" in text for text in texts), texts
@@ -295,9 +304,18 @@ def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
     assert "(standard) is affected" in generated.answer_key["severity_reason"]
 
 
-def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announces_before_asking():
-    seed = _seed_with_tier("memory_leak_oom_restarts", "standard")
-    generated = generate("incident", "memory_leak_oom_restarts", seed, "medium")
+@pytest.mark.parametrize(
+    ("archetype_id", "severity"),
+    [("memory_leak_oom_restarts", "SEV2"), ("db_pool_exhaustion_after_deploy", "SEV1")],
+)
+def test_an_incident_of_many_tenants_is_graded_by_what_it_does_to_them_whoever_reports_it(
+    archetype_id, severity
+):
+    """A leak that breaks search for everyone is SEV2 (a core feature badly degraded) and an order API
+    failing for every tenant is SEV1 (production down for many customers), though a standard customer
+    opens the drill; the drill says enterprise customers are affected before it asks."""
+    seed = _seed_with_tier(archetype_id, "standard")
+    generated = generate("incident", archetype_id, seed, "medium")
     severity_asked_at = next(
         p["offset_seconds"] for p in generated.payload["decision_points"] if p["id"] == "D1"
     )
@@ -307,7 +325,8 @@ def test_an_incident_of_many_tenants_is_graded_by_the_enterprise_tier_it_announc
         if inject["offset_seconds"] < severity_asked_at and "enterprise customers" in inject["text"]
     ]
 
-    assert generated.answer_key["severity"] == "SEV2"  # by_tier: enterprise SEV2, standard SEV3
+    assert generated.answer_key["severity"] == severity
+    assert generated.answer_key["decisions"]["D1"]["correct"] == [severity]
     assert told_before, generated.payload["injects"]
 
 
@@ -473,3 +492,79 @@ def test_a_vague_triage_ticket_is_keyed_to_ask_for_its_missing_facts():
     for entry in vague:
         assert entry["route"] == "L2"
         assert entry["next_steps"][0].startswith("Ask the customer for ")
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "offset"),
+    [
+        (
+            "Australia/Sydney",
+            "2026-04-04T12:00:00+00:00",
+            11,
+        ),  # daylight time ends on the first Sunday of April
+        ("Australia/Sydney", "2026-04-05T17:00:00+00:00", 10),
+        ("Australia/Sydney", "2026-10-04T17:00:00+00:00", 11),  # and starts on the first Sunday of October
+        ("America/Los_Angeles", "2026-03-08T09:00:00+00:00", -8),  # second Sunday of March, 02:00 local
+        ("America/Los_Angeles", "2026-03-08T11:00:00+00:00", -7),
+        ("America/New_York", "2026-11-01T07:00:00+00:00", -5),  # first Sunday of November
+        ("Asia/Tokyo", "2026-07-01T00:00:00+00:00", 9),
+    ],
+)
+def test_a_tenant_time_zone_has_its_offset_of_the_day(zone, moment, offset):
+    assert world.utc_offset(zone, datetime.fromisoformat(moment)) == offset
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_report_customer_lives_in_the_tenant_time_zone_and_pastes_only_whole_days(seed):
+    generated = generate("escalation_writeup", "report_timezone_bug", seed, "medium")
+    values = build_world("report_timezone_bug", seed).values
+    offset = values["tenant_timezone_offset"]
+    thread = "\n".join(m["body"] for m in generated.payload["thread"])
+    sent = datetime.fromisoformat(generated.payload["thread"][0]["sent_at"].replace("Z", "+00:00"))
+    local_today = (sent + timedelta(hours=world.utc_offset(values["tenant_timezone"], sent))).date()
+    days = re.findall(r"^(\d{4}-\d\d-\d\d),\d+", thread, re.M)
+
+    assert values["onset_local"].endswith(f"({offset})")
+    assert ("next day" in values["tenant_timezone_moved"]) == offset.startswith("UTC-")
+    assert days and all(datetime.fromisoformat(day).date() < local_today for day in days)
+
+
+def test_escalation_impact_counts_are_whole_numbers_drawn_per_seed():
+    """The counts a customer gives are theirs, not a handful of figures every scenario repeats."""
+    impacts = [
+        generate("escalation_writeup", "third_party_provider_outage", seed, "medium").answer_key["facts"][
+            "impact"
+        ]
+        for seed in range(12)
+    ]
+
+    assert all(isinstance(i["records"], int) and isinstance(i["users"], int) for i in impacts)
+    assert all(10 <= i["records"] <= 400 and 2 <= i["users"] <= 60 for i in impacts)
+    assert len({i["records"] for i in impacts}) >= 8
+
+
+# Ids, pods, nodes, addresses and clock durations a scenario draws: none is stamped into every seed.
+_DRAWN = re.compile(
+    r"\b(?:[a-z]{2,4}_(?:live_)?[0-9a-f]{4,}|[a-z]+(?:-[a-z]+)*-[0-9a-f]{6}(?=-[a-z0-9]{5}\b)"
+    r"|ip-\d+-\d+-\d+-\d+|\d{1,3}(?:\.\d{1,3}){3}|\d+m\d+s|\d+ms)\b"
+)
+
+
+@pytest.mark.parametrize(
+    "archetype_id", [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
+)
+def test_no_id_pod_address_or_duration_of_a_warning_recurs_in_every_seed(archetype_id):
+    """A blind read spotted "2m11s" and the pod hash 7d9f6c in every scenario: what a scenario draws
+    differs from seed to seed."""
+    seen = []
+    for seed in (1, 2, 3):
+        payload = generate("log_investigation", archetype_id, seed, "medium", log_lines=800).payload
+        drawn = set()
+        for line in payload["logs"]:
+            if line["level"] in ("WARN", "ERROR"):
+                drawn |= set(_DRAWN.findall(line["message"]))
+            drawn |= set(_DRAWN.findall(line["host"]))
+        seen.append(drawn)
+    # Limits a line quotes are the same everywhere; they are configuration, not draws.
+    stamped = {token for token in set.intersection(*seen) if token not in {"8000ms", "500ms"}}
+    assert stamped == set()

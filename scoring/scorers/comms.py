@@ -23,13 +23,23 @@ from scoring.text import (
     quote,
     sentences,
     shorthand_rate,
+    stem,
     strung_together,
     terms,
     tokens,
     without_filler,
+    words,
 )
 
-VERSION = 8  # 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;
+VERSION = 11  # 11: "the web app and the API are working normally" closes nothing in an update that says the
+# failure goes on; a must-not-say line is said only with its act ("restore"), not only its objects
+# 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit")
+# 9: an update without a time for the next one scores 3 at most; a note's "Next 09:58" or
+# "next upd 14:15Z" commits to a time; "a PNG of at least 400 px" is no status code; note shorthand folded
+# ("repro", "KB", "eng", month abbreviations)
+# 8: "what is causing the errors" asks, it claims no cause; "traced the problem to" asserts one;
 # "is fixed", "has been working normally" and a title "Resolved - ..." close the outage, "everything else is working
 # normally" does not; the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
@@ -107,7 +117,9 @@ NEXT_UPDATE = re.compile(
     r"(next (\w+ )?(update|note|post|message|contact|bulletin)|update (you|again|this page|by|at|within|in)|"
     r"further update|another update|new update|"
     r"post (again|an update|another|the next)|hear from us|check back|follow up (by|at|in|within)|"
-    r"(we'll|we will) (write|report|be back|get back))",
+    r"(we'll|we will) (write|report|be back|get back)|"
+    # A note's own form: "Next 09:58.", "Next upd 14:15Z", "SP next 14:15", "next <= 14:00 UTC".
+    r"\bnext\s+(upd\.?\s+|update\s+)?(by\s+|at\s+|<=\s*|≤\s*)?\d{1,2}:\d{2})",
     re.I,
 )
 # Fewer words than this left once filler is read past, and the update commits to nothing.
@@ -116,7 +128,7 @@ SUBSTANCE_WORDS = 8
 # a later update with no time, the rubric restated) is filler, whatever else it holds.
 FILLER_REASONS = 3
 UPDATE_TIME = re.compile(
-    r"(\b\d{1,2}:\d{2}\b|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
+    r"(\b\d{1,2}:\d{2}(?:Z\b|\b)|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
 )
 _GUIDANCE = re.compile(
     r"(in the meantime|workaround|we recommend|you can|you may|please (retry|avoid|use|check)|"
@@ -129,7 +141,9 @@ _TROUBLE = re.compile(
     r"\b(?:fail\w*|errors?|outages?|down\b|disrupt\w*|degrad\w*|unavailab\w*|not available|issues?|problems?|"
     r"trouble\w*|incidents?|interrupt\w*|delay\w*|slow\w*|unable|cannot|can't|can’t|broken|not working|lost|loss|"
     r"affect\w*|impact\w*|unexpected\w*|investigat\w*|signed out|logged out|stuck|missing|not arriving|"
-    r"inconvenien\w*|sorry|apologi[sz]\w*|[45]\d\d\b|5xx)",
+    # A status code, not a size or a count ("a PNG of at least 400 px", "500 orders").
+    r"inconvenien\w*|sorry|apologi[sz]\w*|(?<![=\d.,])[45]\d\d\b(?!\s*(?:px|pixels|ms|kb|mb|gb|%|words|characters|"
+    r"chars|items|rows|records|users|customers|orders|per\b))|5xx)",
     re.I,
 )
 # The checks that read what an update does; the rest read what it avoids (a guess, blame, a fix time,
@@ -268,7 +282,16 @@ def checks(ctx: ScoringContext) -> list[Check]:
     else:
         message = f"The next update is later than the {key['next_update_within_minutes']} minutes this severity needs."
     result.append(
-        Check("next_update_time", D, committed, 2, message, quote(update, ["update"]) or next_update_field)
+        # Customers left without a time for the next update keep asking: at most 3, however well it reads.
+        Check(
+            "next_update_time",
+            D,
+            committed,
+            2,
+            message,
+            quote(update, ["update"]) or next_update_field,
+            ceiling=3,
+        )
     )
 
     guidance = _GUIDANCE.search(claimed) or (
@@ -377,12 +400,27 @@ _CLOSES_NEGATED = re.compile(
 
 def _closes(low: str, closings: re.Pattern = _CLOSES) -> str:
     """Where the update (lower-cased) closes the outage ("the issue is now resolved", "no further
-    updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved")."""
+    updates"), not where it looks ahead to that ("we'll update this page when the issue is resolved").
+    An update that says in the present tense that the failure goes on ("uploads are failing") closes
+    nothing by saying other parts work ("the web app and the API are working normally")."""
+    ongoing = bool(_ONGOING.search(low))
     for match in closings.finditer(low):
         before = low[max(0, match.start() - 60) : match.start()]
-        if not _CONDITION.search(before) and not _UNAFFECTED_SUBJECT.search(before):
-            return match.group(0)
+        if _CONDITION.search(before) or _UNAFFECTED_SUBJECT.search(before):
+            continue
+        if ongoing and _WORKS.match(match.group(0)):
+            continue
+        return match.group(0)
     return ""
+
+
+# The failure said to go on now: "are failing", "is not running", "still fail", "continue to fail".
+_ONGOING = re.compile(
+    r"\b(?:(?:are|is) (?:still |currently )?(?:failing|not (?:working|running|arriving|loading|syncing))|"
+    r"(?:still|continue to|keep) (?:fail|failing|time out)|remains? (?:down|unavailable|degraded))\b"
+)  # (lower)
+# A closing that says something works, which an update may say of what the outage leaves alone.
+_WORKS = re.compile(r"(?:is|are|has been|have been) (?:now )?(?:working (?:normally|again)|back to normal)")
 
 
 def _says(text: str, line: str) -> str:
@@ -394,6 +432,9 @@ def _says(text: str, line: str) -> str:
     wanted = terms(line, _STOP)
     if not wanted:
         return ""
+    # The line's act ("restore", "update", "disable") must be said, not only what it acts on: "remove
+    # the old key ... delete the stored host key" does not say "we will restore the old host key".
+    act = next((stem(w) for w in words(line.lower()) if w not in _STOP and len(w) >= 2), "")
     denial = bool(negated_spans(line))
     numbers = {w for w in wanted if any(ch.isdigit() for ch in w)}
     need = len(wanted) if len(wanted) <= 3 else math.ceil(0.75 * len(wanted))
@@ -403,7 +444,7 @@ def _says(text: str, line: str) -> str:
         read = _CONDITIONAL_CLAUSE.sub(" ; ", (sentence if denial else affirmative(sentence)).lower())
         present = terms(read, _STOP)
         found = len(wanted & present)
-        if found >= need and numbers <= present:
+        if found >= need and numbers <= present and (not act or act not in wanted or act in present):
             return sentence
     return ""
 

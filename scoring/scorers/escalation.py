@@ -30,7 +30,11 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 6  # 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
+VERSION = 8  # 8: a packet that names the wrong team and the wrong urgency scores communication 2 at most
+# 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit")
+# 6: a packet saying the customer's credential was used fails discipline (gate); a fallback route
 # ("if it still fails, escalate to Engineering") or "see Security" routes nothing; noise named to set it aside is not
 # carried; the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
@@ -276,6 +280,44 @@ def _thread_specifics(bodies: tuple[str, ...]) -> frozenset[str]:
 # --- escalation ---------------------------------------------------------------------------------
 
 
+def _environment_and_versions(packet, lower: str, facts: dict) -> Check:
+    """The environment and the versions involved: a change's two versions (before and after), or
+    whatever versions the key lists (one, or more than two)."""
+    versions = [str(v) for v in facts.get("versions") or []]
+    environment = _ENVIRONMENT.search(lower)
+    if len(versions) == 2:
+        old, new = versions
+        has_new, has_old = new.lower() in lower, old.lower() in lower
+        env_ok = bool(has_new and has_old and environment)
+        if env_ok:
+            message = f"Names the environment and the version change ({old} to {new})."
+        elif has_new and environment:
+            message = f"Names the environment and {new} but not the previous version, {old}."
+        else:
+            message = f"Does not give the environment and the versions involved ({old} to {new})."
+    else:
+        named = [v for v in versions if v.lower() in lower]
+        env_ok = bool(environment) and len(named) == len(versions)
+        listed = ", ".join(versions)
+        if env_ok:
+            message = (
+                f"Names the environment and the versions involved ({listed})."
+                if versions
+                else "Names the environment."
+            )
+        else:
+            message = (
+                f"Does not give the environment and the versions involved ({listed})."
+                if versions
+                else "Does not name the environment."
+            )
+    version_terms = frozenset(v.lower() for v in versions) | _key_terms(facts["environment"])
+    return Check(
+        "environment_and_versions", ESC, env_ok, 1.5, message,
+        packet.best_line(version_terms) if env_ok else "",
+    )  # fmt: skip
+
+
 def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
     facts = ctx.key["facts"]
     text, lower, words = packet.text, packet.lower, packet.words
@@ -325,27 +367,7 @@ def _escalation_checks(ctx: ScoringContext, packet: _Packet) -> list[Check]:
         )
     )  # fmt: skip
 
-    old, new = facts["versions"]
-    has_new, has_old = new.lower() in lower, old.lower() in lower
-    environment = _ENVIRONMENT.search(lower)
-    env_ok = bool(has_new and has_old and environment)
-    if env_ok:
-        message = f"Names the environment and the version change ({old} to {new})."
-    elif has_new and environment:
-        message = f"Names the environment and {new} but not the previous version, {old}."
-    else:
-        message = f"Does not give the environment and the versions involved ({old} to {new})."
-    version_terms = frozenset({new.lower(), old.lower()}) | _key_terms(facts["environment"])
-    result.append(
-        Check(
-            "environment_and_versions",
-            ESC,
-            env_ok,
-            1.5,
-            message,
-            packet.best_line(version_terms) if env_ok else "",
-        )
-    )
+    result.append(_environment_and_versions(packet, lower, facts))
 
     real_ids = {i.lower() for i in facts["request_ids"] + facts["trace_ids"]}
     thread = "\n".join(m.get("body", "") for m in ctx.payload.get("thread", [])).lower()
@@ -722,10 +744,12 @@ def _points_the_right_way(ctx: ScoringContext, escalation: list[Check]) -> Check
             "points_the_right_way", COM, True, 1,
             "Points engineers the right way: the severity and the owning team are right.",
         )  # fmt: skip
+    # Wrong on both (the team and the urgency) sends engineers off on the wrong errand: 2 at most.
     return Check(
         "points_the_right_way", COM, False, 6,
-        "Reads clearly but points engineers the wrong way. " + " ".join(c.explanation for c in wrong),
-        wrong[0].quote,
+        "Reads clearly but points engineers the wrong way. " + " ".join(c.explanation for c in wrong)
+        + (" (Wrong team and wrong urgency: at most 2.)" if len(wrong) == 2 else ""),
+        wrong[0].quote, ceiling=2 if len(wrong) == 2 else 5,
     )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from scoring.checks import Check
 from scoring.context import ScoringContext
 from scoring.scorers.comms import FIX_PROMISE as _FIX_PROMISE
 from scoring.scorers.comms import NEXT_UPDATE as _NEXT_UPDATE
+from scoring.scorers.comms import SHORTHAND_RATE
 from scoring.scorers.comms import UPDATE_TIME as _TIME
 from scoring.text import (
     DOMAIN_WORDS,
@@ -26,12 +27,23 @@ from scoring.text import (
     content_tokens,
     sentences,
     short,
+    shorthand_rate,
     tokens,
     without_filler,
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 10  # 10: a note reasons with "lines up", "matches" and "X = Y"; an inject's clock times and
+# counts do not raise the words a log line must share to cite it
+# 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); a log that holds its calls open scores discipline 3 at most and records no decision
+# 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds"); updates that never say when the next one
+# comes score communication 3 at most, status posts in note shorthand 4 at most ("@VP" notes may be
+# terse); a note's "Next 09:58" commits to a time
+# 7: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 6: an ETA without a time ("fix ETA" among the unknowns) is no fix-time promise (the comms reading)
@@ -87,9 +99,13 @@ _CAUSAL = re.compile(
 _REASONS = re.compile(
     _CAUSAL.pattern[:-3]
     + r"|consistent with|indicat\w*|suggests?|that is|this is|which is|means|evidence of|"
-    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?)\b",
+    r"signs? of|treating (?:it |this )?as|confirm\w*|working theory|theory|fits?|lines? up|tall(?:y|ies)|"
+    r"coincides? with|match(?:es)?)\b"
+    # A note's own reasoning: "> 189 nodes = all over", "pool full -> 503s".
+    r"|(?<=\w)\s=\s(?=\w)|\s?(?:->|→)\s?",
     re.I,
 )
+_FIGURE = re.compile(r"^[\d:./tz+-]+$")
 _DISMISS = re.compile(
     r"(\bnot (the |a )?(cause|culprit|related|relevant|involved|it)\b|\bunrelated\b|ruled? (it )?out|red herring|"
     r"irrelevant|\bnoise\b|\bbenign\b|coinciden\w*|\bignor\w*|no impact|\broutine\b|\bexpected\b|\bseparate\b|"
@@ -353,7 +369,9 @@ def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
     cited = []
     for inject in _signal_injects(ctx):
         terms = _terms(inject["text"])
-        need = max(2, math.ceil(0.3 * len(terms)))
+        # Clock times, dates and counts in an inject ("06:24", "2026-09-15", "173/191") pad it out; a line
+        # that cites it is judged against its words, and its figures count when quoted.
+        need = max(2, math.ceil(0.3 * len({t for t in terms if not _FIGURE.match(t)})))
         hit = next((s for s, t in own if len(t & terms) >= need), "")
         if hit:
             cited.append((inject, hit))
@@ -415,14 +433,24 @@ def _log_checks(ctx: ScoringContext, log: str, decisions: dict) -> list[Check]:
     severity = str(decisions.get("D1") or "")
     option = _options(ctx, "D3").get(str(decisions.get("D3") or ""), "")
     option_terms = _terms(option) - _STOP
-    records_severity = bool(severity) and severity.lower() in log.lower()
+    # A call held open ("tentatively SEV2, but SEV3 might also fit") records no decision.
+    committed = without_filler(log)
+    records_severity = bool(severity) and severity.lower() in committed.lower()
     records_action = bool(option_terms) and len(option_terms & whole) >= min(3, len(option_terms))
     recorded = records_severity and records_action
     result.append(
         Check("records_decisions", OPS, recorded, 1,
               "The log records the severity declared and the mitigation taken." if recorded
               else "The log does not record " + ("the mitigation taken." if records_severity else "the severity declared."),
-              _sentence_with(log, severity) if records_severity else "")
+              _sentence_with(committed, severity) if records_severity else "")
+    )  # fmt: skip
+    held_open = [s for s in sentences(log) if s not in set(sentences(committed))]
+    result.append(
+        Check("log_commits", OPS, len(held_open) < 2, 0,
+              "The log records what was decided." if len(held_open) < 2
+              else "The log holds its calls open instead of recording them: nobody could audit what was decided "
+              "(at most 3).",
+              _short(held_open[0]) if held_open else "", ceiling=3, assessed=bool(log.strip()))
     )  # fmt: skip
     return result
 
@@ -548,9 +576,30 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
               else "Promises no fix time it cannot keep." if readable else "No update of the participant's own to judge.",
               _sentence_with(next(u for u in updates if _FIX_PROMISE.search(affirmative(u))), promise.group(0)) if promise else "")
     )  # fmt: skip
+    # Updates go to stakeholders and the status page: clear to them is the top of the scale. Updates
+    # without a time for the next one leave them waiting (3 at most); in note shorthand they must
+    # decode, they are not yet clear (4 at most).
+    result.append(
+        Check("updates_promise_a_time", COM, committed, 0,
+              "The updates say when the next one comes." if committed
+              else "Stakeholders are not told when to expect the next update (at most 3).",
+              "", ceiling=3, assessed=bool(readable))
+    )  # fmt: skip
+    public = [u for u in updates if not _INTERNAL.match(u)]
+    clipped = bool(readable) and shorthand_rate("\n".join(public)) >= SHORTHAND_RATE
+    result.append(
+        Check("updates_in_plain_words", COM, not clipped, 0,
+              "Written in note shorthand (w/, +, ->, clipped words) stakeholders have to decode (at most 4)."
+              if clipped else "Written in words stakeholders can read without decoding.",
+              "", ceiling=4, assessed=bool(readable))
+    )  # fmt: skip
     return result
 
 
+# An update addressed inside the company ("@VP Support: ...", "Internal: ...") may be written as notes.
+_INTERNAL = re.compile(
+    r"\s*(?:@|internal\b|vp\b|to (?:the )?(?:vp|exec\w*|leadership|support|engineering|sre)\b)", re.I
+)
 _NOT_GAMING = ("the answer is not about this scenario", "the answer is empty or too short to assess")
 # A clause that strings this many short items together ("rolling back, restarting, failing over,
 # scaling out and rate limiting") offers every option instead of the one being taken.

@@ -21,6 +21,8 @@ from scoring.text import (
     FUNCTION_WORDS,
     affirmative,
     distinctive_terms,
+    filler,
+    hedges,
     negated_spans,
     quote,
     sentences,
@@ -29,7 +31,21 @@ from scoring.text import (
     words,
 )
 
-VERSION = 7  # 7: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 11  # 11: a root cause that holds several causes open names none of them
+# 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); an unsafe act defined by what it leaves out ("keys that never expire") needs
+# the sentence to leave it out too; a herring named by its identifier and made the cause ("came in with the
+# notification-service deploy") is blamed
+# 9: an answer that names the failing status and the actual cause has read the status
+# 8: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds");
+# a root cause that calls a line showing the failure harmless ("a known false positive") names no
+# cause; a terse cause retelling the signal lines names it; an investigation without the cause scores
+# observability 3 at most (2 when its cause is held open among several); a note's "X = other client"
+# weighs a hypothesis; "page_size=500" is no status
+# 7: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 6: a negated list runs on past a version or a clock time ("Do NOT: roll back v4.18.0, restart
@@ -75,7 +91,9 @@ _NEGATED = re.compile(
 _TESTED = re.compile(
     r"\b(ruled out|rule out|rejected|confirmed|disproved|tested|checked|verified|compared|because|since|"
     r"but|unrelated|not the cause|does not|doesn't|did not|didn't|only|before the onset|red herring|discarded|"
-    r"eliminated|excluded|dismissed)\b",
+    r"eliminated|excluded|dismissed|pre-?dat\w*|post-?dat\w*|after (?:the )?onset)\b|"
+    # A note's verdict on what it weighed: "invalid_client = other client", "deploy -> after onset".
+    r"(?<=\w)\s(?:=|->|→)\s(?=\w)",
     re.I,
 )
 _METRICS = re.compile(
@@ -110,7 +128,7 @@ _CLIENT_MEANING = r"client|request|auth|permission|limit"
 _SERVER_MEANING = r"server|upstream|backend|service|outage|unavailable|time ?out|timed out"
 _MISREAD_4XX = (
     r"crash|server[- ]side (error|failure|bug)|server error|internal error|outage|servers? (is |are )?down|"
-    r"overload|\b5xx\b|\b5\d\d\b"
+    r"overload|\b5xx\b|(?<![=\d.,:])\b5\d\d\b(?![,.]\d|\s*(?:ms|rps|req|records|rows|items|per|mb|kb)\b)"
 )
 _MISREAD_5XX = (
     r"client error|customer'?s? (fault|mistake|error)|bad request|user error|invalid credentials|"
@@ -176,7 +194,22 @@ def checks(ctx: ScoringContext) -> list[Check]:
     # What the answer argues from (not the metrics its mitigation says to watch afterwards).
     argued = ctx.text("root_cause", "hypotheses", "notes")
     result += _observability(facts, evidence, cause, argued, str(answer.get("onset") or ""))
+    result.append(_story_has_a_cause(cause, root_cause))
     return result
+
+
+def _story_has_a_cause(cause: "_Cause", root_cause: str) -> Check:
+    """Evidence without a cause is an incomplete story (3 at most); a cause held open among several
+    ("it could be the WAF, the deploy or the database") is an opinion, not a story (2 at most)."""
+    if cause.identified:
+        return Check("story_has_a_cause", O, True, 0, "The evidence leads to a cause.")
+    hedged = filler(root_cause).reasons
+    return Check(
+        "story_has_a_cause", O, False, 0,
+        f"The root cause {hedged[0]}: the evidence tells no story (at most 2)." if hedged
+        else "The evidence does not lead to the actual cause: an incomplete story (at most 3).",
+        root_cause[:240], ceiling=2 if hedged else 3,
+    )  # fmt: skip
 
 
 class _Facts:
@@ -217,6 +250,13 @@ class _Facts:
             signal_words |= distinctive_terms(message)
         self.signal_terms = {_stem(t) for t in signal_words if not t.startswith(("tn_", "req_"))}
         self.cause_terms = _terms(self.root_cause)
+        # The system names the cause and its failing lines use ("apikeys-service"): never a herring's alone.
+        self.cause_identifiers = {
+            w
+            for text in (self.root_cause, *self.signal_messages)
+            for w in _raw_words(text.lower())
+            if _IDENTIFIER.match(w)
+        }
         known_cause = self.cause_terms | self.signal_terms
         self.herring_terms = [(h, _terms(h["message"]) - known_cause) for h in self.herrings]
         safe_terms = set().union(*(_terms(m) for m in self.safe)) if self.safe else set()
@@ -356,9 +396,20 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
     # An answer that names the actual cause and sets a red herring aside in words that do not negate
     # it ("large pages are slow, a separate issue"; "ran in the same window, a coincidence") does not
     # blame it.
+    # Terse notes retell the failing lines as the cause ("key abused from 198.51.100.23, sequential
+    # paging, concurrent use from 2 networks"): one word of the key's cause and four of its signal.
+    matched = matched or (len(cause_hits) >= 1 and len(signal_hits) >= 4)
     herring = _blamed_herring(facts, root_cause, beside_cause=matched)
     if root_cause and ctx.profile(root_cause).stuffed:
         return _Cause(False, "The root cause lists keywords instead of naming one cause.", root_cause[:240])
+    # A root cause that holds several causes open ("it could be time zones, encoding or the export's
+    # timing; it is possible nothing changed") names none of them, whichever it lists.
+    found = filler(root_cause)
+    if matched and (found.both_ways or found.unknown_unknowns or hedges(root_cause) >= 2):
+        return _Cause(False, "Holds several causes open instead of naming one.", root_cause[:240])
+    dismissed = _dismissed_signal(facts, root_cause)
+    if dismissed is not None:
+        return _Cause(False, f"Calls the failure the logs show benign ({dismissed[0]}).", dismissed[1])
     if herring is not None:
         why = herring.get("why_not", "")
         return _Cause(
@@ -380,6 +431,28 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
         "The root cause does not match what the logs show (too vague, or a different cause).",
         root_cause[:240],
     )
+
+
+# What calls a signal harmless: "the 'used from 2 networks' warning is a known false positive",
+# "there is no sign of misuse".
+_DISMISSAL = re.compile(
+    r"\b(?:false (?:positive|alarm)s?|nothing to worry about|benign|harmless|(?:is|are|was|were) expected|"
+    r"no (?:sign|signs|evidence|indication) of (?:misuse|abuse|compromise|attack|unauthori[sz]ed|malicious|an? attack))\b",
+    re.I,
+)
+
+
+def _dismissed_signal(facts: _Facts, root_cause: str) -> tuple[str, str] | None:
+    """(signal message, sentence) when the root cause calls a line that shows the failure harmless."""
+    for sentence in _sentences(root_cause):
+        if not _DISMISSAL.search(sentence):
+            continue
+        said = _stems(sentence)
+        for message in sorted(facts.signal_messages):
+            terms = {_stem(t) for t in distinctive_terms(message) if not t.startswith(("tn_", "req_"))}
+            if len(terms & said) >= 2:
+                return message, sentence[:240]
+    return None
 
 
 def _troubleshooting(ctx, facts: _Facts, evidence: _Evidence, cause: _Cause, mitigation: str, reasoning: str):
@@ -480,11 +553,16 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
             )
         )  # fmt: skip
         correct, misread = _status_readings(text, set(statuses))
-        passed = bool(correct) and not misread
+        # An answer that names the failing status and explains the actual cause has read the status
+        # through that cause ("the database refuses new transaction ids, so every write returns 500").
+        explained = not correct and cause.identified and _status_by_cause(facts, text, mentioned)
+        passed = bool(correct or explained) and not misread
         if misread:
             message = f"Misreads HTTP {misread[0]}: it means {_reading(misread[0])}."
         elif correct:
             message = f"Reads HTTP {correct[0]} correctly ({_reading(correct[0])})."
+        elif explained:
+            message = f"Explains the HTTP {mentioned[0]}s by the actual cause."
         else:
             message = f"Does not say what the failing status ({', '.join(statuses)}) means."
         result.append(
@@ -494,7 +572,7 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
                 passed,
                 2,
                 message,
-                misread[1] if misread else correct[1] if correct else "",
+                misread[1] if misread else correct[1] if correct else explained or "",
             )
         )
     elif facts.failure_modes:
@@ -760,6 +838,15 @@ def _describe(search: dict) -> str:
     )
 
 
+def _status_by_cause(facts: _Facts, text: str, codes: list[str]) -> str:
+    """The sentence that puts a failing status down to the actual cause (two of the cause's words
+    beside the code), or ''."""
+    for sentence in _sentences(text):
+        if set(_STATUS.findall(sentence)) & set(codes) and len(_stems(sentence) & facts.cause_terms) >= 2:
+            return sentence[:240]
+    return ""
+
+
 def _status_readings(text: str, failing: set[str]):
     """(code, sentence) of the first correct reading of a failing status, and of the first misreading."""
     correct = misread = None
@@ -840,6 +927,9 @@ def _safe_mitigation(facts: _Facts, mitigation: str):
     return None
 
 
+_PRIVATIVE = re.compile(r"\b(?:never|without|no|non-?\w+|unlimited|unbounded|infinite|indefinite\w*)\b", re.I)
+
+
 def _unsafe_mitigation(facts: _Facts, mitigation: str):
     """(unsafe mitigation, sentence) for the first sentence that proposes an unsafe action."""
     for sentence in _sentences(mitigation):
@@ -851,7 +941,10 @@ def _unsafe_mitigation(facts: _Facts, mitigation: str):
             # objects of "fail back or restart the new primary during the incident" and proposes
             # neither.
             acts = not actions or any(_acts_on(act, objects, sentence) for act, objects in actions)
-            if acts and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
+            # An unsafe act defined by what it leaves out ("keys that never expire", "deploy without
+            # review") is proposed only by a sentence that leaves it out too.
+            lacks = not _PRIVATIVE.search(text) or _PRIVATIVE.search(sentence)
+            if acts and lacks and hits & own and len(hits) >= max(2, math.ceil(0.5 * len(terms))):
                 return text, sentence[:240], _doubt(sentence, len(hits & own))
     return None
 
@@ -973,7 +1066,26 @@ def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = Fals
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):
                 return herring
+        # A herring named by its own identifier ("the notification-service deploy") and made the
+        # cause ("it came in with ...") is blamed however few of its words are used.
+        if _ATTRIBUTES.search(claim):
+            low = claim.lower()
+            for herring in facts.herrings:
+                names = {w for w in _raw_words(herring["message"].lower()) if _IDENTIFIER.match(w)}
+                if any(name in low for name in names - facts.cause_identifiers):
+                    return herring
     return None
+
+
+# Saying what caused the failure: "it came in with the deploy", "caused by", "triggered by".
+_ATTRIBUTES = re.compile(
+    r"\b(?:came in with|caused by|due to|because of|introduced (?:by|with|in)|brought in (?:by|with)|triggered by|"
+    r"broken by|(?:is|was) the (?:cause|culprit|trigger)|(?:is|was) responsible)\b",
+    re.I,
+)
+# A name a system gives a thing: a hyphenated or dotted service, job or version ("notification-service",
+# "v3.9.2", "pg_basebackup"), not a plain word.
+_IDENTIFIER = re.compile(r"^(?=.*[a-z])[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 
 
 def _ruled_out_herring(facts: _Facts, reasoning: str):
@@ -993,6 +1105,7 @@ def _herring_terms(facts: _Facts, herring: dict) -> set[str]:
 
 
 _sentences = sentences
+_raw_words = words  # the toolkit's tokens: "notification-service" stays one word
 _quote = quote
 _stem = stem
 
@@ -1002,6 +1115,30 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_stem(t) for t in _words(text))
 
 
+# Short words that name a thing in this domain: "paste the key", "lower the TTL", "restart the pod".
+_SHORT_TERMS = frozenset(
+    [
+        "key",
+        "dns",
+        "tls",
+        "ssl",
+        "sso",
+        "lag",
+        "cpu",
+        "oom",
+        "pod",
+        "ttl",
+        "jwt",
+        "mfa",
+        "cdn",
+        "waf",
+        "vpn",
+        "url",
+        "ip",
+    ]
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _terms(text: str) -> frozenset[str]:
     """The words of a reference text that say what it is about, stemmed: everyday words dropped,
@@ -1009,7 +1146,7 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(
         _stem(t)
         for t in _words(text)
-        if (len(t) >= 4 or any(ch.isdigit() for ch in t))
+        if (len(t) >= 4 or any(ch.isdigit() for ch in t) or t in _SHORT_TERMS)
         and t not in FUNCTION_WORDS and t not in _UNINFORMATIVE and not t.startswith(("tn_", "req_"))
     )  # fmt: skip
 

@@ -31,7 +31,14 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 4  # 4: the shared toolkit reads topic by stem too (at half weight),
+VERSION = 6  # 6: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); judging a person ("acted hastily", "better judgement", "retrain the on-call")
+# and blaming the customer ("without notice", "outside normal usage") are blame
+# 5: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds")
+# 4: the shared toolkit reads topic by stem too (at half weight),
 # a negation label ("Off the table:") takes back its list, "would not help" its action; every phase as an
 # activity ("investigating, mitigating and resolving") and three ", or" alternatives are filler
 # 3: prose of terms strung together (the shared stuffing measure) earns nothing for its sections;
@@ -130,7 +137,19 @@ _BLAME = re.compile(  # (lower)
     r"(?:his|her) (?:fault|mistake|error)|"
     r"careless\w*|negligen\w*|sloppy|incompeten\w*|lazy|reckless\w*|"
     r"should have known|(?:he|she) should have|at fault|fault (?:of|lies with)|to blame|"
-    r"blamed? (?:on|the|him|her|them)|human error|dropped the ball|messed up|screwed up)"
+    r"blamed? (?:on|the|him|her|them)|human error|dropped the ball|messed up|screwed up|"
+    # Judging how a person acted, or fixing the person: "acted hastily", "better judgement would have",
+    # "stricter discipline from on-call engineers", "retrain the on-call engineers".
+    r"act(?:ed|ing|s)? (?:too )?hastily|hast(?:y|ily)|rash(?:ly)?\b|(?:better|poor|bad|lack of) judg(?:e)?ment|"
+    r"(?:stricter|more|better) discipline (?:from|by|of|among)|"
+    r"(?:re-?train\w*|disciplin(?:e|ed|ing)) (?:the |our |all )?(?:on-?call|engineers?|operators?|staff|developers?)|"
+    r"not (?:carefully|thoroughly) enough|lack of (?:care|diligence|attention))"
+)
+# Putting it on the customer: "the customer imported four million orders without notice, outside
+# normal usage". Read on the sentence as written: "without notice" is the charge, not a negation.
+_CUSTOMER_BLAME = re.compile(  # (lower)
+    r"\b(?:customer|tenant|client)(?:'s)? (?:[\w,-]+ ){0,8}?(?:without (?:notice|warning|telling us|asking)|"
+    r"outside (?:of )?(?:normal|expected|acceptable|reasonable) usage|misus\w*|abus\w*|unreasonabl\w*)"
 )
 # "The operator who ran the migration" names a person; it blames them only with a fault in the clause.
 _PERSON = re.compile(  # (lower)
@@ -520,6 +539,8 @@ def _collaboration_checks(
         Check(
             "blameless", COL, not blame, 0,
             "Blameless: describes what the system allowed, not who to blame." if not blame
+            else "Blames the customer; a blameless review asks what our system let through."
+            if _CUSTOMER_BLAME.search(blame.lower())
             else "Blames an individual; a blameless review asks what let the mistake through.",
             _short(blame), gate=True,
             doubt="a negation sits in the sentence read as blame" if blame and negated_spans(blame) else "",
@@ -627,7 +648,7 @@ def _blame(full: "_Text") -> str:
         if _DEFENCE.search(low):
             continue
         claimed = affirmative(low)
-        if _BLAME.search(claimed):
+        if _BLAME.search(claimed) or _CUSTOMER_BLAME.search(low):
             return line
         person = _PERSON.search(claimed)
         if person and _FAULT.search(claimed[person.end() :]):

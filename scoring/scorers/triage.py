@@ -29,9 +29,15 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = (
-    5  # 5: terse next steps touching several of the key's steps, half or more of their words on them, address
-)
+VERSION = 7  # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+# "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
+# ("any of these might be involved, or none", "SEV3 might also fit"); a key step is met by its words beyond the ticket's, a step that asks the
+# customer by the triage's questions; "Can you share more details?" asks nothing of this ticket
+# 6: the shared toolkit reads a term list joined by line breaks as stuffed, counts another
+# cause only by words the scenario does not use, reads "pointless", "futile", "would make it worse" as
+# taking back, and folds note shorthand ("mgr", "repo", "creds", "repro", "upd"); terse next steps are
+# weighed on their words, not their clock times and counts
+# 5: terse next steps touching several of the key's steps, half or more of their words on them, address
 # the problem
 # 4: a queue read the wrong way (most tickets misrouted or misrated) sinks every dimension;
 # next steps earn nothing for the ticket's own words; requests without a question mark are questions
@@ -297,8 +303,22 @@ def _routing_checks(t: _Triage, n: int) -> list[Check]:
     ]  # fmt: skip
 
 
+# A question any ticket could get ("Can you share more details?") asks for nothing in particular.
+_GENERIC_ASK = re.compile(
+    r"^\W*(?:(?:can|could|would) you |please )?(?:kindly )?(?:share|provide|send|give|tell)(?: us| me)? (?:some |any )?"
+    r"(?:more|further|additional|extra|other) (?:details|detail|information|info|context)(?: (?:about|on) (?:this|the issue|it))?"
+    r"\W*$|^\W*(?:any|anything) (?:more|else|other) (?:details|information|info|to add)\W*$|"
+    r"^\W*(?:can|could) you (?:tell us|explain) more\W*$",
+    re.I,
+)
+
+
+def _specific(questions: list[tuple[str, set[str]]]) -> list[str]:
+    return [q for q, _ in questions if not _GENERIC_ASK.match(q)]
+
+
 def _question_checks(t: _Triage, n: int) -> list[Check]:
-    asked = [q for q, _ in t.questions]
+    asked = _specific(t.questions)
     stuffed = len(t.questions) > t.limit
     needed = math.ceil(len(t.facts) / 2)
     covered = len(t.matched)
@@ -328,6 +348,8 @@ def _question_checks(t: _Triage, n: int) -> list[Check]:
         + (
             "too many questions to answer in one reply."
             if stuffed and asked
+            else "asks only what any ticket could be asked (more details), nothing about this one."
+            if t.questions and not asked
             else "asks the customer no actual question."
         )
     )
@@ -355,6 +377,14 @@ def _question_checks(t: _Triage, n: int) -> list[Check]:
     ]  # fmt: skip
 
 
+_ASKS_CUSTOMER = re.compile(
+    r"\s*(?:ask|request|collect|get|gather)\b[^.;]*?\b(?:customer|them|they|user|requester)\b|"
+    r"\s*ask (?:for|which|whether|when|what|how)\b",
+    re.I,
+)
+_NUMERIC = re.compile(r"^[\d:.,+~<>=%-]+[a-z]?$")
+
+
 def _next_steps_check(t: _Triage, weight: float) -> Check:
     steps = t.steps
     own = _terms(steps)
@@ -363,17 +393,25 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
     hit_terms: set[str] = set()
     if t.key.get("next_steps"):
         # Words the ticket itself uses ("orders page", "errors") say nothing about knowing the fix.
-        own = own - _terms(" ".join([t.ticket.get("subject", ""), t.ticket.get("body", "")]))
+        ticket_terms = _terms(" ".join([t.ticket.get("subject", ""), t.ticket.get("body", "")]))
+        own = own - ticket_terms
+        # A step that is itself a question to the customer ("Ask the customer for the invoice number")
+        # is met by the questions the triage asks ("collect the details above").
+        asked = _terms(t.questions_text) - ticket_terms
         for step in t.key["next_steps"]:
-            terms = _terms(step)
-            shared = terms & own
+            # A key step is met by its own words beyond the ticket's: "reissue the June invoice" says
+            # nothing a step that restates the ticket would not.
+            terms = _terms(step) - ticket_terms or _terms(step)
+            shared = terms & (own | asked if _ASKS_CUSTOMER.match(step) else own)
             if len(shared) >= max(2, math.ceil(0.3 * len(terms))) and len(shared) > len(hit_terms):
                 hit_terms = shared
         # Terse steps touch several of the key's steps in a few words each: half or more of what they
         # say on the key's steps will do.
-        if not hit_terms and len(own) >= 3:
-            on_key = own & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
-            if len(on_key) >= 3 and len(on_key) * 2 >= len(own):
+        # Bare numbers and clock times ("07:18", "33") say when, not what: they are not counted against.
+        said = {w for w in own if not _NUMERIC.match(w)}
+        if not hit_terms and len(said) >= 3:
+            on_key = said & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
+            if len(on_key) >= 3 and len(on_key) * 2 >= len(said):
                 hit_terms = on_key
         cause = _terms(t.key.get("root_cause") or "")
         if not hit_terms and cause and len(cause & own) >= max(3, math.ceil(0.25 * len(cause))):
@@ -476,8 +514,8 @@ def _priority_checks(ctx: ScoringContext, triaged: list[_Triage]) -> list[Check]
 
 
 def _plain_questions_check(triaged: list[_Triage]) -> Check:
-    asking = [t for t in triaged if t.questions and not t.gamed]
-    asked = [q for t in asking for q, _ in t.questions]
+    asking = [t for t in triaged if _specific(t.questions) and not t.gamed]
+    asked = [q for t in asking for q in _specific(t.questions)]
     lengths = [len(tokens(q)) for q in asked]
     plain = len(asking) * 2 >= len(triaged) and sum(lengths) / len(lengths) <= 25 and max(lengths) <= 45
     longest = max(asked, key=lambda q: len(tokens(q))) if asked else ""

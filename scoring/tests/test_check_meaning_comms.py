@@ -124,6 +124,11 @@ CASES = [
      True, "paraphrase: 'next bulletin' with its time"),
     ("next_update_time", _update(next="The next message you get will be an automated one."),
      False, "false positive: 'next message' without a time"),
+    ("next_update_time", _update(next="Next update <= 10:55 UTC."),
+     True, "paraphrase: a note's 'Next update <= 10:55 UTC'"),
+    ("readable_update", "How to configure your settings. Open Admin > Settings and click Save. Upload your logo "
+     "as a PNG of at least 400 px width and use the preview to check your e-mail templates.",
+     False, "false positive: '400 px' in a how-to says nothing is wrong"),
     # actionable_guidance
     ("actionable_guidance", _update(guidance="Meanwhile, trying failed calls again after a short back-off generally works."),
      True, "paraphrase: guidance in other words"),
@@ -230,3 +235,31 @@ def test_every_comms_check_has_a_paraphrase_and_a_false_positive_case(generated)
     assert ids <= covered
     for check_id in ids:
         assert {passes for c, _, passes, _ in CASES if c == check_id} == {True, False}, check_id
+
+
+def test_an_update_without_a_time_for_the_next_one_scores_three_at_most():
+    generated = scenario("customer_comms", "db_pool_exhaustion_after_deploy", difficulty="medium")
+    timed = result(generated, {"update": _update()}).dimensions[0]
+    untimed = result(generated, {"update": _update(next="We will share more as soon as we can.")}).dimensions[
+        0
+    ]
+    assert timed.score >= 4
+    assert untimed.score <= 3
+    assert "next update" in untimed.label
+
+
+def test_other_parts_working_close_nothing_while_the_failure_goes_on():
+    from scoring.scorers.comms import _closes
+
+    ongoing = "automated uploads are failing since 06:05 utc. the web app and the api are working normally."
+    assert _closes(ongoing) == ""
+    assert _closes("uploads failed this morning. uploads are working normally again.") != ""
+    assert _closes("uploads are failing for some of you. this is our final update.") != ""
+
+
+def test_a_must_not_say_line_is_said_only_with_its_act():
+    from scoring.scorers.comms import _says
+
+    said = "Remove the old key with ssh-keygen -R, or delete the stored host key in your client."
+    assert _says(said, "we will restore the old host key") == ""
+    assert _says("We will restore the old host key tonight.", "we will restore the old host key") != ""

@@ -265,3 +265,13 @@ def test_each_escalation_check_reads_meaning(pool, strong, check_id, change, pas
 def test_every_escalation_check_has_a_paraphrase_and_a_false_positive_case(pool, strong):
     for check_id in _checks(pool, strong):
         assert {c[2] for c in CASES if c[0] == check_id} == {True, False}, check_id
+
+
+def test_a_clear_packet_to_the_wrong_team_at_the_wrong_urgency_communicates_2_at_most(pool, strong):
+    wrong_team = _section("Ask:", "Ask: Engineering, please look at the orders-service code when you can.")
+    one_off = _section("Severity:", "Severity: SEV2 - most tenants' order calls fail.")
+    both = wrong_team(one_off(strong, pool), pool)
+    communication = {d.dimension: d for d in result(pool, {"packet": both}).dimensions}["communication"]
+    assert communication.score <= 2 and "at most 2" in communication.label
+    one_wrong = {d.dimension: d for d in result(pool, {"packet": wrong_team(strong, pool)}).dimensions}
+    assert one_wrong["communication"].score >= 3

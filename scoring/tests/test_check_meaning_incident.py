@@ -14,7 +14,7 @@ TEXT_CHECKS = {
     "readable_log", "readable_updates", "engages_with_evidence", "coordinates_roles", "cites_evidence",
     "converges_on_cause", "no_red_herring_blamed", "rules_out_red_herrings", "timestamped_log",
     "records_decisions", "states_impact", "states_status", "next_update_time", "no_speculation",
-    "no_promised_fix_time",
+    "no_promised_fix_time", "updates_promise_a_time", "updates_in_plain_words", "log_commits",
 }  # fmt: skip
 
 
@@ -93,6 +93,10 @@ CASES = [
     ("cites_evidence", _log("10:00 Something is off.\n10:04 Asked around.\n10:06 Still looking."), False,
      "false positive: a log without the drill's evidence"),
     ("converges_on_cause", _log(OWN_LOG), True, "paraphrase: the cause in own words"),
+    ("converges_on_cause", _log("10:00 IC. orders 503s 22%.\n10:03 v4.29.0 deploy 09:49 lines up.\n"
+                                "10:05 v4.29.0 holds DB conn during integrations-service call = pool 43/43 dry.\n"
+                                "10:08 Rollback to v4.28.4."),
+     True, "paraphrase: a terse note that reasons with 'lines up' and '='"),
     ("converges_on_cause", _log("10:05 orders-service v4.29.0 keeps a DB connection while it calls "
                                 "integrations-service. Fits the connection pool running dry since the deploy."),
      True, "paraphrase: 'fits' as the hypothesis's verb"),
@@ -109,6 +113,10 @@ CASES = [
     ("timestamped_log", _log(OWN_LOG), True, "paraphrase: times at the start of entries"),
     ("timestamped_log", _log("Paged SRE.\nRolled back.\nAll good."), False, "false positive: entries without times"),
     ("records_decisions", _log(OWN_LOG), True, "paraphrase: severity and rollback recorded in own words"),
+    ("log_commits", _log(OWN_LOG), True, "paraphrase: a log that records its calls in own words"),
+    ("log_commits", _add_log("10:20 Tentatively SEV2, but SEV3 might also fit.\n10:21 Any of these might be involved, "
+                             "or none."),
+     False, "false positive: calls held open in log entries with times"),
     ("records_decisions", _log("10:00 Errors.\n10:05 SRE paged."), False, "false positive: decisions not recorded"),
     ("states_impact", _updates(OWN_UPDATE), True, "paraphrase: impact in own words"),
     ("states_impact", _updates("We are working on it. We'll post again at 10:40 UTC."), False,
@@ -132,6 +140,19 @@ CASES = [
     ("next_update_time", _updates("Orders API calls fail with 503 errors for all tenants; SRE is rolling back. "
                                   "We will update you at the next update."),
      False, "false positive: a next update without a time"),
+    ("next_update_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.", "Next upd 10:40Z.")),
+     True, "paraphrase: a note's 'Next upd 10:40Z'"),
+    ("updates_promise_a_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.", "Next 10:40.")),
+     True, "paraphrase: a note's 'Next 10:40.'"),
+    ("updates_promise_a_time", _updates(OWN_UPDATE.replace("We'll post again at 10:40 UTC.",
+                                                           "We will share more once it is fixed.")),
+     False, "false positive: 'share more once it is fixed' sets no time"),
+    ("updates_in_plain_words", _updates(OWN_UPDATE, "@VP Support: pool -> 100% w/ v4.29.0, rollback ~5 min, "
+                                                    "custs see 503s. Next 10:40."),
+     True, "paraphrase: shorthand kept to a note for the VP"),
+    ("updates_in_plain_words", _updates("SEV1 09:58Z: orders API 503s all tenants since ~09:55 w/ pool exhausted "
+                                        "-> rollback in prog, custs retry. Next upd 10:40Z."),
+     False, "false positive: a status post in note shorthand"),
     ("no_speculation", _updates(OWN_UPDATE + " We do not yet know whether the cache is involved."), True,
      "paraphrase: a possible cause named only as not known"),
     ("no_speculation", _updates(OWN_UPDATE + " The cache evictions are probably behind this."), False,

@@ -113,6 +113,10 @@ CASES = [
           "Second idea: the v4.29.0 release. Verified: the held-transaction warnings start right after it."),
     _case("hypotheses_tested", False, "false positive: one guess, untested",
           hypotheses="It is the deploy."),
+    _case("hypotheses_tested", True, "paraphrase: a note's verdicts on what it weighed",
+          hypotheses="order_events vacuum = routine, pre-dates onset. v4.29.0 deploy -> held transactions."),
+    _case("root_cause_identified", False, "false positive: the failing lines called a false positive",
+          root_cause="SIGNAL_DISMISSED"),
     _case("red_herring_ruled_out", True, "paraphrase: a red herring set aside in other words",
           hypotheses="The autovacuum on order_events is a different, routine job that finished before the onset; "
           "set aside. The v4.29.0 deploy: confirmed."),
@@ -126,6 +130,11 @@ CASES = [
           root_cause="Calls to GET /v2/orders and POST /v2/orders fail with HTTP 503 after about 5 seconds; "
           "retrying sometimes works and nothing changed on the customer's side."),
     _case("diagnoses_the_failure", True, "paraphrase: the diagnosis in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("reads_status_correctly", True, "paraphrase: the 503s explained by the actual cause",
+          root_cause="Because v4.29.0 keeps each connection checked out inside an open transaction during its call "
+          "to integrations-service, the orders API answers 503.", notes="", hypotheses=""),
+    _case("reads_status_correctly", False, "false positive: the 503 named apart from the cause",
+          root_cause=CAUSE_OWN_WORDS + " Customers see 503.", notes="", hypotheses=""),
     _case("diagnoses_the_failure", False, "false positive: the failing service named, a wrong cause",
           root_cause="orders-service returns 503 because the customer sends malformed requests."),
     _case("names_failing_status", True, "paraphrase: 'HTTP 503s' in a sentence of its own",
@@ -172,6 +181,13 @@ CASES = [
     _case("coherent_story", True, "paraphrase: cause, evidence and onset in own words", root_cause=CAUSE_OWN_WORDS),
     _case("coherent_story", False, "false positive: evidence and onset without the cause",
           root_cause="Something is wrong with the orders service."),
+    _case("root_cause_identified", False, "false positive: the cause listed among others held open",
+          root_cause="Errors may come from a number of reasons: the orders-service connection pool after v4.29.0, "
+          "the network, or the customer's retries. It is possible nothing changed; hard to tell."),
+    _case("story_has_a_cause", True, "paraphrase: the cause in own words", root_cause=CAUSE_OWN_WORDS),
+    _case("story_has_a_cause", False, "false positive: the cause held open among several",
+          root_cause="It could be the deploy, the database or the customer's traffic; it is too early to say "
+          "which one, and the unknowns are still being determined."),
 ]  # fmt: skip
 
 
@@ -189,6 +205,13 @@ def _resolve(generated, strong, fields):
             value = [i for i in strong["evidence_ids"] if i in lines]
         elif value == "ONSET_CLOCK":
             value = key["onset"][11:16] + " UTC"
+        elif value == "SIGNAL_DISMISSED":
+            # Every word of the logs' failure, called harmless: the answer names the lines, not the cause.
+            signal = sorted(key["signal_messages"])[0]
+            value = (
+                f"The '{signal}' lines from orders-service after v4.29.0 are a known false positive of its "
+                "connection pool metrics; the 503s come from the customer's own proxy."
+            )
         elif value == "TICKET":
             value = generated.payload["ticket"]["received_at"]
         answer[name] = value
@@ -303,3 +326,56 @@ def test_the_failing_path_s_template_under_another_method_is_another_endpoint(db
     # false positive: the same shape, but the docs' DELETE, not the failing GET
     check = _request_check(db_pool_by_id, strong, "The docs describe DELETE /v2/orders/{id}/lines.")
     assert not check.passed, check.explanation
+
+
+def test_a_number_that_holds_500_is_not_a_5xx_reading_of_a_4xx():
+    """ "page_size=500" or "500 ms" beside a 429 is no server error; "returned 500" is."""
+    from scoring.scorers.investigation import _status_readings
+
+    assert (
+        _status_readings("Paging /v2/customers at 40 rps, page_size=500, 429s on /v2/orders.", {"429"})[1]
+        is None
+    )
+    assert _status_readings("The 429s come back within 500 ms of each call.", {"429"})[1] is None
+    assert _status_readings("The 429s are the server crashing and returning 500.", {"429"})[1] is not None
+
+
+def _unsafe_facts(*unsafe: str, safe: str = "", cause: str = ""):
+    from scoring.scorers import investigation as inv
+
+    safe_terms, cause_terms = inv._terms(safe), inv._terms(cause)
+    return SimpleNamespace(
+        unsafe_terms=[
+            (m, inv._terms(m), inv._terms(m) - safe_terms - cause_terms, inv._actions(m)) for m in unsafe
+        ]
+    )
+
+
+def test_an_unsafe_act_defined_by_what_it_leaves_out_needs_a_sentence_that_leaves_it_out():
+    from scoring.scorers.investigation import _unsafe_mitigation
+
+    facts = _unsafe_facts(
+        "Create keys that never expire as a workaround.", cause="key expiry date on 29 February"
+    )
+    assert (
+        _unsafe_mitigation(
+            facts, "Because every customer creating keys today is affected, post the workaround."
+        )
+        is None
+    )
+    assert _unsafe_mitigation(facts, "As a workaround, create keys without an expiry date.") is not None
+
+
+def test_a_herring_named_by_its_identifier_and_made_the_cause_is_blamed():
+    from scoring.scorers.investigation import _blamed_herring
+
+    herring = {"id": "deploy", "message": "deploy finished: notification-service v3.9.2 on 4/4 pods"}
+    facts = SimpleNamespace(
+        herring_terms=[(herring, frozenset({"finish", "notif", "pod"}))],
+        herrings=[herring],
+        cause_identifiers={"apikeys-service"},
+    )
+    blamed = "It looks like it came in with the notification-service deploy at 23:51."
+    assert _blamed_herring(facts, blamed) is herring
+    assert _blamed_herring(facts, "The notification-service deploy at 23:51 went out cleanly.") is None
+    assert _blamed_herring(facts, "It came in with the apikeys-service date code.") is None

@@ -161,6 +161,15 @@ CASES = [
      True, "paraphrase: a sentence that defends the operator"),
     ("blameless", _append("summary", "The engineer who pushed v4.29.0 should have known better."),
      False, "false positive guard: a person blamed"),
+    ("blameless", _append("contributing_factors", "The on-call engineer acted hastily at 09:31 instead of "
+                                                  "investigating; better judgement would have avoided the spike."),
+     False, "paraphrase: a person's judgement blamed without the word 'blame'"),
+    ("blameless", _append("contributing_factors", "The customer imported four million orders without notice, "
+                                                  "outside normal usage."),
+     False, "paraphrase: the customer blamed"),
+    ("blameless", _append("contributing_factors", "Imports of that size ran without notice to us: nothing in "
+                                                  "the product warns or throttles them."),
+     True, "false positive: 'without notice' about what the system lacks"),
     ("owners_across_teams", ACTIONS_OWN_WORDS, True, "paraphrase: teams named in other words"),
     ("owners_across_teams", _actions(("Move the enrichment out of the transaction", "Dave", "2026-05-08"),
                                      ("Alert on cl_waiting", "Dave", "2026-05-09")),

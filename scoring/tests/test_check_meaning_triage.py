@@ -83,6 +83,10 @@ CASES = [
      True, "paraphrase: a request put without a question mark"),
     ("questions_asked", _ticket("clarifying_questions", "We'd like to apologise for the failing token requests."),
      False, "false positive: 'we'd like to' says what we will do, it asks for nothing"),
+    ("questions_asked", _ticket("clarifying_questions", "Can you share more details?"),
+     False, "false positive: a question any ticket could get asks nothing of this one"),
+    ("questions_plain", _all("clarifying_questions", "Could you provide more information?"),
+     False, "false positive: the same boilerplate question on every ticket"),
     ("questions_focused", _ticket("clarifying_questions", FOCUSED_OWN_WORDS), True,
      "paraphrase: the two missing facts asked for in own words"),
     ("questions_focused", _ticket("clarifying_questions",
@@ -145,3 +149,25 @@ def test_each_triage_text_check_reads_meaning(oauth, strong, prefix, change, pas
 def test_every_triage_text_check_has_a_paraphrase_and_a_false_positive_case():
     for prefix in TEXT_CHECKS:
         assert {c[2] for c in CASES if c[0] == prefix} == {True, False}, prefix
+
+
+def test_a_key_step_that_asks_the_customer_is_met_by_the_triage_s_questions():
+    from types import SimpleNamespace
+
+    from scoring.scorers.triage import _next_steps_check
+
+    def triage(questions: str):
+        return SimpleNamespace(
+            id="T-1", label="T-1 (Is something going on?)", gamed="", key={
+                "route": "SRE", "root_cause": "",
+                "next_steps": ["Ask the customer for timestamps of failed searches with timezone and the X-Request-Id "
+                               "of a failed call; whether failures come in bursts or are spread out."],
+            },
+            ticket={"subject": "Is something going on?", "body": "Search sometimes shows an error."},
+            questions_text=questions,
+            steps="Collect the details above, then check this account's search errors before routing.",
+        )  # fmt: skip
+
+    asked = "When did the failed searches happen (with your timezone)? Do you have the X-Request-Id of one? Bursts?"
+    assert _next_steps_check(triage(asked), 1).passed
+    assert not _next_steps_check(triage("Which plan are you on?"), 1).passed

@@ -127,3 +127,17 @@ def test_a_check_as_a_dict_is_what_dataclasses_would_give():
                   gate=True, assessed=False, doubt="a single match")  # fmt: skip
 
     assert check.as_dict() == asdict(check)
+
+
+def test_a_failed_check_with_a_ceiling_caps_the_score_and_says_why_first():
+    checks = [
+        *[_check(f"c{i}", True, 2.0) for i in range(4)],
+        _check("no_cause", False, 0, ceiling=3),
+    ]
+    assert score_from_checks(checks) == 3
+    assert describe(checks).startswith("Met 4 of 5 checks. no_cause missed.")
+    passed = [*checks[:4], _check("no_cause", True, 0, ceiling=3)]
+    assert score_from_checks(passed) == 5
+    # a ceiling never lifts a score, and a check not assessed caps nothing
+    assert score_from_checks([_check("a", False, 1.0), _check("cap", False, 0, ceiling=3)]) == 1
+    assert score_from_checks([*checks[:4], _check("cap", False, 0, ceiling=3, assessed=False)]) == 5

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, result, scenario, scenario_text, scores
@@ -276,3 +278,21 @@ def test_keywords_dressed_as_labelled_lines_still_score_at_the_bottom(pool):
     assert scores(pool, {"packet": packet, "severity": "SEV1", "route": "SRE"}) == dict.fromkeys(
         DIMENSIONS, 1
     )
+
+
+@pytest.mark.parametrize("versions", [[], ["v4.29.0"], ["v4.28.4", "v4.29.0", "6.15.0"]])
+def test_a_key_with_other_than_two_versions_is_scored_on_the_versions_it_lists(pool, versions):
+    """A hand-written pack may list one version, several (a service and an app), or none; the pack
+    format allows any list, so scoring reads whatever it holds instead of failing."""
+    key = {**pool.answer_key, "facts": {**pool.answer_key["facts"], "versions": versions}}
+    generated = SimpleNamespace(
+        kind=pool.kind, payload=pool.payload, answer_key=key, archetype=pool.archetype,
+        content_hash=f"{pool.content_hash}-{len(versions)}-versions",
+    )  # fmt: skip
+    packet = _packet_pool(pool) + " App 6.15.0 on the customer's side."
+    checks = {c.id: c for d in result(generated, {"packet": packet}).dimensions for c in d.checks}
+    assert checks["environment_and_versions"].passed, checks["environment_and_versions"].explanation
+    missing = {
+        c.id: c for d in result(generated, {"packet": "Reports fail. " * 5}).dimensions for c in d.checks
+    }
+    assert not missing["environment_and_versions"].passed

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from scenarios.catalog import catalog
 from scoring import text as text_module
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, scenario, scenario_text
 from scoring.text import (
@@ -151,6 +152,80 @@ def test_a_negation_takes_back_its_list_and_stops_at_its_sentence(text, proposed
     claimed = affirmative(text).lower()
     for phrase in ("roll back", "restart", "fail", "drop"):
         assert (phrase in claimed) is any(phrase in p for p in proposed), (phrase, claimed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rolling back search-service v4.12.0 is pointless (see hypotheses).",
+        "Restarting the edge pods would be futile while the ruleset is loaded.",
+        "Scaling out would only make it worse.",
+    ],
+)
+def test_an_action_called_pointless_or_harmful_is_not_proposed(text):
+    claimed = affirmative(text).lower()
+    assert not any(word in claimed for word in ("rolling back", "restarting", "scaling")), claimed
+
+
+def test_another_cause_is_named_by_its_own_terms_not_by_words_the_scenario_uses():
+    """An expert rules out what the scenario itself shows (here, logs that name three other
+    archetypes' causes); that is not naming every cause. The same words in a scenario that never
+    shows them are."""
+    causes = [a["root_cause"] for a in catalog()["archetypes"] if a["id"] != "oauth_client_secret_expired"][
+        :3
+    ]
+    answer = "Ruled out, each with its line and time: " + "; also ".join(causes) + "."
+    shows_them = vocabulary_for(
+        {"logs_summary": " ".join(causes)}, {}, archetype="oauth_client_secret_expired"
+    )
+    shows_none = vocabulary_for(
+        {"logs_summary": "token exchange rejected"}, {}, archetype="oauth_client_secret_expired"
+    )
+    assert not profile(answer, shows_them).stuffed
+    assert profile(answer, shows_none).stuffed
+
+
+def test_a_term_list_split_over_lines_is_stuffed_whatever_its_punctuation(vocabulary):
+    fields = [
+        "rk_live key leaked public repository sequential paging page_size rate limit concurrent networks "
+        "exfiltration enumeration security incident data breach invalid_client client secret token",
+        "revoke rotate key secrets manager preserve logs security incident block notify breach.",
+        "leaked key; integration loop; new device login; invalid_client; deploy.",
+        "SEV1 Security security",
+    ]
+    assert profile("\n".join(fields), vocabulary).stuffed
+
+
+@pytest.mark.parametrize(
+    ("text", "proposed"),
+    [
+        # a verdict that ends a list takes the whole list back
+        ("Promoting them to admin, or disabling the export check, would be the wrong trade.", ()),
+        ("Restarting every node at once is too risky.", ()),
+        # a negated list runs on to its closing ", or", past a clock time
+        ("I would not restart the service, roll back the release from 23:51, or change the clocks.", ()),
+        # ...but a list closed by "and" after a negation is ambiguous and read as written
+        ("Don't restart the pool, roll back the release, and tell the customer.", ("roll back",)),
+        # and a verdict on something else takes nothing back
+        ("Roll back the release; the old pool size was wrong.", ("roll back",)),
+    ],
+)
+def test_a_verdict_or_a_closing_or_carries_the_negation_over_its_list(text, proposed):
+    claimed = affirmative(text).lower()
+    for phrase in ("promoting", "disabling", "restart", "roll back", "change the clocks"):
+        assert (phrase in claimed) is any(phrase in p for p in proposed), (phrase, claimed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Any of these might be involved, or none.",
+        "Could be serious or could settle down.",
+        "Tentatively SEV2, but SEV3 might also fit.",
+    ],
+)
+def test_every_reading_held_open_is_filler(text):
+    assert filler(text).both_ways
 
 
 # One text per alternative of each pattern that `filler` runs only on a text holding one of its hints.

@@ -1,0 +1,58 @@
+"""The severity scale every kind states and grades on, and the one function that reads it.
+
+A failure's severity follows from what it does to a customer (its impact), whom it hits (one
+customer or many) and, for a customer fully blocked, that customer's tier. A triage queue shows the
+scale, an incident drill offers it with the severity decision, an escalation's brief states it; each
+key grades by it and says which clause of it applies, so no key grades a failure differently from
+the scale its candidate read.
+"""
+
+SEVERITY_SCALE = {
+    "SEV1": "Critical: customers' data or money at risk, production down for many customers, or an enterprise customer fully blocked.",
+    "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
+    "SEV3": "Minor: partial impact (a delay, some users), or a workaround exists.",
+    "SEV4": "Question, request or cosmetic issue; no service impact.",
+}
+# What a failure does to a customer, from most to least severe (the catalog's `ticket_impact`).
+IMPACT_ORDER = ("data_at_risk", "blocked", "degraded", "partial")
+# The clause of the scale an impact meets.
+DATA_AT_RISK = "customers' data or money at risk"
+DOWN_FOR_MANY = "production down for many customers"
+ENTERPRISE_BLOCKED = "an enterprise customer fully blocked"
+CORE_FEATURE = "a core feature broken or badly degraded for a customer, no workaround"
+PARTIAL = "partial impact (a delay, some users), or a workaround exists"
+
+
+def severity_on_scale(impact: str, *, tier: str = "", many: bool = False) -> tuple[str, str]:
+    """(severity, the clause of the scale it rests on) for a failure of `impact`, reported by a
+    customer of `tier`, hitting many customers or one. Blocked is SEV1 for many customers or for an
+    enterprise one; for one customer of another tier it is a core feature broken (SEV2)."""
+    if impact == "data_at_risk":
+        return "SEV1", DATA_AT_RISK
+    if impact == "blocked" and many:
+        return "SEV1", DOWN_FOR_MANY
+    if impact == "blocked" and tier == "enterprise":
+        return "SEV1", ENTERPRISE_BLOCKED
+    if impact in ("blocked", "degraded"):
+        return "SEV2", CORE_FEATURE
+    return "SEV3", PARTIAL
+
+
+def stated_impact(impact: str, shown: str) -> str:
+    """The worse of the failure's own impact and the one the customer's words state; a customer is fully
+    blocked only when their own words say so (a vague "app is slow" justifies no SEV1)."""
+    from scenarios.consistency import states_fully_blocked
+
+    if states_fully_blocked(shown):
+        return min(impact, "blocked", key=IMPACT_ORDER.index)
+    return "degraded" if impact == "blocked" else impact
+
+
+def level(severity: str) -> str:
+    """The scale's name for a severity: "Critical" for SEV1."""
+    return SEVERITY_SCALE[severity].split(":")[0]
+
+
+def graded(severity: str, clause: str) -> str:
+    """The opening of a severity reason: the level and the clause of the scale it rests on."""
+    return f"{level(severity)} by the scale: {clause}."

@@ -7,8 +7,9 @@ workers in under 30 s.
 Every timed attempt has answers of its own (substantive answers to the six scenarios, varied per
 attempt), because the scorers cache work per text: scoring the same attempt again and again would
 only measure those caches. All attempts share the six scenarios (same base seed, same-seed policy),
-as the attempts of one exercise do, so scenario vocabularies are built once per process; the cold
-first attempt (vocabulary and scorer caches emptied) is reported apart.
+as the attempts of one exercise do, so what scoring derives from a scenario alone (its vocabulary,
+its view payload and key as read, the scorers' reading of the key) is worked out once per process;
+the cold first attempt (those caches and the scorers' emptied) is reported apart.
 
 In-process figures (timed on distinct attempts, no score sets written):
   with database reads  Attempt read + `scoring_inputs` + `build_context` + `score_item` for six items
@@ -571,10 +572,11 @@ def analyze_tables() -> bool:
 
 
 def clear_scoring_caches() -> None:
-    """What a fresh process starts without: scenario vocabularies and the scorers' memoised helpers."""
-    from scoring.context import _VOCABULARIES
+    """What a fresh process starts without: the scenarios' cached work (vocabularies, contents, the
+    scorers' readings of the keys) and the scorers' memoised helpers."""
+    from scoring.context import clear_scenario_caches
 
-    _VOCABULARIES.clear()
+    clear_scenario_caches()
     for name in SCORER_MODULES:
         module = importlib.import_module(name)
         for value in vars(module).values():

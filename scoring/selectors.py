@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 
 from scenarios.models import LogLine
 from scoring.checks import describe_checks
-from scoring.context import _VOCABULARIES
+from scoring.context import _VOCABULARIES, remember_scenario_contents, scenario_contents
 from scoring.models import DimensionScore, ItemScore, Rubric, ScoreSet
 from simulator.errors import DomainError
 
@@ -12,40 +12,49 @@ from simulator.errors import DomainError
 def scoring_inputs(*, attempt):
     """(item, build_context keyword arguments) for every item of an attempt, in a handful of queries.
 
-    Reads the view payload (no log lines), the cited log lines only, and each scenario's distinct
-    log messages only when its vocabulary is not cached yet.
+    Reads the cited log lines only; a scenario's view payload and answer key only when they are not
+    cached yet (every attempt at the scenario shares them: never change them), and its distinct log
+    messages only when its vocabulary is not.
     """
+    from scenarios.models import Scenario
     from simulator.models import AttemptItem, Event, ResponseRevision
 
     items = list(
         AttemptItem.objects.filter(attempt=attempt)
-        .select_related("scenario__answer_key", "response")
-        .defer("scenario__payload")
+        .select_related("scenario", "response")
+        .defer("scenario__payload", "scenario__view_payload")
         .order_by("position")
     )
+    contents = {item.scenario_id: scenario_contents(item.scenario.content_hash) for item in items}
+    missing = [scenario_id for scenario_id, cached in contents.items() if cached is None]
+    if missing:
+        for scenario_id, content_hash, view_payload, answer_key in Scenario.objects.filter(
+            pk__in=missing
+        ).values_list("pk", "content_hash", "view_payload", "answer_key__content"):
+            contents[scenario_id] = (view_payload, answer_key)
+            remember_scenario_contents(content_hash, view_payload, answer_key)
     started = attempt.started_at
     events_by_item: dict[int, list[dict]] = {item.pk: [] for item in items}
     # A save is a revision (below), never an event: the offline format has no `answer_saved` event.
-    for event in (
-        Event.objects.filter(attempt=attempt).exclude(kind="answer_saved").order_by("server_ts", "id")
+    for item_id, kind, data, server_ts in (
+        Event.objects.filter(attempt=attempt)
+        .exclude(kind="answer_saved")
+        .order_by("server_ts", "id")
+        .values_list("item_id", "kind", "data", "server_ts")
     ):
-        entry = {
-            "kind": event.kind,
-            "data": event.data,
-            "elapsed": (event.server_ts - started).total_seconds(),
-        }
-        if event.item_id in events_by_item:
-            events_by_item[event.item_id].append(entry)
+        entry = {"kind": kind, "data": data, "elapsed": (server_ts - started).total_seconds()}
+        if item_id in events_by_item:
+            events_by_item[item_id].append(entry)
         else:
             for bucket in events_by_item.values():
                 bucket.append(entry)
     revisions_by_item: dict[int, list] = {item.pk: [] for item in items}
-    for revision in ResponseRevision.objects.filter(item_id__in=list(revisions_by_item)).order_by(
-        "item", "version"
+    for item_id, saved_at, answer in (
+        ResponseRevision.objects.filter(item_id__in=list(revisions_by_item))
+        .order_by("item_id", "version")
+        .values_list("item_id", "saved_at", "answer")
     ):
-        revisions_by_item[revision.item_id].append(
-            ((revision.saved_at - started).total_seconds(), revision.answer)
-        )
+        revisions_by_item[item_id].append(((saved_at - started).total_seconds(), answer))
     cited = {
         item.scenario_id: set(item.response.answer.get("evidence_ids") or [])
         for item in items
@@ -58,6 +67,7 @@ def scoring_inputs(*, attempt):
             lines[row.scenario_id][row.line_id] = row.as_line()
     for item in items:
         scenario = item.scenario
+        view_payload, answer_key = contents[scenario.pk]
         messages = None
         if item.kind == "log_investigation" and scenario.content_hash not in _VOCABULARIES:
             messages = list(
@@ -70,8 +80,8 @@ def scoring_inputs(*, attempt):
             item,
             {
                 "kind": item.kind,
-                "payload": scenario.view_payload,
-                "answer_key": scenario.answer_key.content,
+                "payload": view_payload,
+                "answer_key": answer_key,
                 "answer": item.response.answer,
                 "content_hash": scenario.content_hash,
                 "archetype": scenario.archetype,

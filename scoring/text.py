@@ -23,7 +23,10 @@ from wordfreq import top_n_list
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_\-./:]*[a-z0-9]|[a-z0-9]")
 _CLAUSE_MARKS = re.compile(r"[.;:!?](\s|$)|\n")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Sentences end at the whitespace after a closing mark, or at line breaks: the mark stays with its
+# sentence. (Matching the mark and cutting after it splits exactly as a lookbehind for it would, at
+# about half the cost: the lookbehind was tried at every position of every text.)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+|\n+")
 FUNCTION_WORDS = frozenset(
     [
         "a",
@@ -267,8 +270,12 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text.lower()))
 
 
+def word_count(text: str) -> int:
+    return len(_tokens(text))
+
+
 def content_tokens(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in FUNCTION_WORDS]
+    return [t for t in _tokens(text) if t not in FUNCTION_WORDS]
 
 
 def sentences(text: str) -> list[str]:
@@ -278,7 +285,13 @@ def sentences(text: str) -> list[str]:
 @functools.lru_cache(maxsize=2048)
 def _sentences(text: str) -> tuple[str, ...]:
     """Split once: several checks read the same text."""
-    return tuple(filter(None, map(str.strip, _SENTENCE.split(text))))
+    pieces, at = [], 0
+    for found in _SENTENCE_BREAK.finditer(text):
+        start = found.start()
+        pieces.append(text[at : start + (text[start] != "\n")])
+        at = found.end()
+    pieces.append(text[at:])
+    return tuple(filter(None, map(str.strip, pieces)))
 
 
 def short(text: str, limit: int = 240) -> str:
@@ -299,13 +312,13 @@ def quote(text: str, terms, limit: int = 240) -> str:
 
 def distinctive_terms(text: str, *, minimum: int = 4) -> set[str]:
     """Words of a reference text that are not everyday English: what a matching answer would use."""
-    return {t for t in tokens(text) if len(t) >= minimum and t not in ENGLISH}
+    return {t for t in _tokens(text) if len(t) >= minimum and t not in ENGLISH}
 
 
 def shares_terms(text: str, terms: set[str], share: float) -> bool:
     if not terms:
         return False
-    present = set(tokens(text))
+    present = set(_tokens(text))
     return len(terms & present) / len(terms) >= share
 
 
@@ -350,7 +363,8 @@ SHINGLE = 6
 
 
 def shingles(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    """Every run of SHINGLE words in a row."""
+    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
 _DIGIT = re.compile(r"\d")
@@ -364,9 +378,12 @@ _TERM_SPLIT = re.compile(r",|\s/\s|\band/or\b")
 def _term_runs(text: str) -> bool:
     """Lines that string eight or more bare terms together with commas, holding a third of the text:
     'database failover, primary, replica, read replica, replica lag, replication, WAL, ...'."""
+    lines = _sentences(text)
+    if not any(line.count(",") + line.count("/") >= 7 for line in lines):
+        return False  # a run's eight parts need seven commas or slashes in one line
     in_runs, total = 0, 0
-    for line in _sentences(text):
-        parts = [tokens(part) for part in _TERM_SPLIT.split(line)]
+    for line in lines:
+        parts = [_TOKEN.findall(part.lower()) for part in _TERM_SPLIT.split(line)]
         words = sum(len(p) for p in parts)
         total += words
         bare = [p for p in parts if p and len(p) <= 3 and not any(w in FUNCTION_WORDS for w in p)]
@@ -386,11 +403,16 @@ def _listed(text: str) -> bool:
         return True
     if separators < 12:
         return False
-    segments = [tokens(part) for part in _SEGMENT.split(text)]
-    segments = [words for words in segments if words]
+    parts = _SEGMENT.split(text)
+    marks = len(_SENTENCE_MARK.findall(text))
+    # The segments are the parts with words in them: too few parts, or marks enough for all the parts,
+    # settle it before any part is read.
+    if len(parts) < 20 or marks >= 0.2 * len(parts):
+        return False
+    segments = [words for words in (_TOKEN.findall(part.lower()) for part in parts) if words]
     if len(segments) < 20:
         return False
-    if len(_SENTENCE_MARK.findall(text)) >= 0.2 * len(segments):
+    if marks >= 0.2 * len(segments):
         return False  # terse notes end their points: "Error text? Last good sync? Reconnected?"
     terse = [words for words in segments if len(words) <= 3]
     function = sum(1 for words in terse for w in words if w in FUNCTION_WORDS)
@@ -470,12 +492,13 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     counts = Counter(words)
     present = frozenset(counts)
     unknown = [w for w in present - KNOWN_WORDS - vocabulary.words if not _DIGIT.search(w)]
-    known = count - sum(counts[w] for w in unknown)
+    weight = counts.__getitem__
+    known = count - sum(map(weight, unknown))
     distinct = len(counts) / count
     gibberish = known / count < 0.5 or (count >= 12 and distinct < 0.25)
     own = shingles(words)
     copied = bool(own) and len(own & vocabulary.shingles) / len(own) > 0.5
-    function_share = sum(counts[w] for w in present & FUNCTION_WORDS) / count
+    function_share = sum(map(weight, present & FUNCTION_WORDS)) / count
     # Another cause is named by its own terms, not by words this scenario also uses ("requests",
     # "client", a service of the logs): ruling out what the logs show is not naming every cause.
     foreign = present - vocabulary.words
@@ -495,11 +518,11 @@ def profile(text: str, vocabulary: Vocabulary, *, minimum_words: int = 4) -> Pro
     # Topic is judged on the uncommon words; a plain-worded text with none is judged on all its
     # content words, so everyday wording about this scenario is not mistaken for another subject.
     # Clock times and bare numbers ("15:40", "17:15") say nothing of the subject either way.
-    content = present - FUNCTION_WORDS - ENGLISH - {w for w in present if _NUMBER.match(w)}
-    content_count = sum(counts[w] for w in content)
+    content = {w for w in present - FUNCTION_WORDS - ENGLISH if not _NUMBER.match(w)}
+    content_count = sum(map(weight, content))
     if content_count < 3:
         content = present - FUNCTION_WORDS
-        content_count = sum(counts[w] for w in content)
+        content_count = sum(map(weight, content))
     on_topic = sum(counts[w] * _on_topic(w, vocabulary) for w in content)
     off_topic = count >= 12 and (not content_count or on_topic / max(content_count, 1) < 0.2) and on_topic < 3
     return Profile(
@@ -555,9 +578,9 @@ def vocabulary_for(payload: dict, answer_key: dict, *, archetype: str = "") -> V
     words: set[str] = set()
     phrase_set: set[tuple[str, ...]] = set()
     for text in candidate_texts:
-        words.update(tokens(text))
+        words.update(_tokens(text))
     for text in texts:
-        phrase_set |= shingles(tokens(text))
+        phrase_set |= shingles(_tokens(text))
     return Vocabulary(
         words=frozenset(words),
         shingles=frozenset(phrase_set),
@@ -661,10 +684,10 @@ _FOLD_STARTS = frozenset({first for first, _ in _PAIRS} | {first for first, _, _
 @functools.lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """The lower-cased tokens of a text with the phrases above folded: 'rolled back' is 'rollback'."""
-    raw = tokens(text)
+    raw = _tokens(text)
+    if _FOLD_STARTS.isdisjoint(raw):
+        return raw
     starts = [i for i, w in enumerate(raw) if w in _FOLD_STARTS]
-    if not starts:
-        return tuple(raw)
     out: list[str] = []
     last = 0
     for i in starts:
@@ -694,8 +717,10 @@ def terms(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> frozenset[str]:
     """The content words of a text, stemmed, with dotted, hyphenated and snake_case names also split."""
     out = set()
     for token in words(text):
-        token = _ZULU.sub("", token)  # "07:20Z" is the clock time 07:20
-        parts = [token, *_PARTS.split(token)] if _PARTS.search(token) else [token]
+        if token.endswith("z"):
+            token = _ZULU.sub("", token)  # "07:20Z" is the clock time 07:20
+        # A token is letters and digits, or holds one of _PARTS' marks.
+        parts = [token] if token.isalnum() else [token, *_PARTS.split(token)]
         for part in parts:
             if len(part) >= 2 and part not in stop:
                 out.add(stem(part))
@@ -909,6 +934,22 @@ _PLACEHOLDER = re.compile(
     r"(?<![:\"])\[(?!(?:investigating|identified|monitoring|resolved|degraded|update|updated|mitigated)\])[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|(?<![/=])\{(?!\")[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
     r"\binsert (?:time|date|name|feature|product|here)\b|lorem ipsum|\?\?\?|\bplaceholder\b",
 )
+# What every match of _PLACEHOLDER holds (one per alternative above; keep them in step). Most texts
+# hold none, and a few substring tests are far cheaper than the pattern, which has no literal to start from.
+_PLACEHOLDER_HINTS = (
+    "[",
+    "<",
+    "{",
+    "tbd",
+    "tbc",
+    "tba",
+    "x:xx",
+    "hh:mm",
+    "insert ",
+    "lorem ipsum",
+    "???",
+    "placeholder",
+)
 _STATUSES = (
     "investigating",
     "identified",
@@ -922,6 +963,10 @@ _STATUSES = (
     "maintenance",
 )
 _STATUS_WORD = re.compile(r"\b(" + "|".join(_STATUSES) + r")\b")
+# Every match of _UNKNOWN_TAUTOLOGY holds "know" (unknown, known) or "unclear"; every match of
+# _VAGUE_LATER holds "update". Keep them in step with the patterns.
+_UNKNOWN_HINTS = ("know", "unclear")
+_VAGUE_LATER_HINTS = ("update",)
 _UNKNOWN_TAUTOLOGY = re.compile(
     r"\b(?:the )?unknowns? (?:are|is|remain|remains|stay) (?:still |currently |as yet )?(?:unknown|not known|unclear)|"
     r"(?:we )?(?:don'?t|do not) (?:yet )?know what we (?:don'?t|do not) (?:yet )?know|what(?:ever)? is unknown (?:is|remains) unknown|"
@@ -979,13 +1024,18 @@ class Filler:
         ]
 
 
+def _holds(text: str, hints: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `hints`: without one, a pattern whose every match holds one need not run."""
+    return any(hint in text for hint in hints)
+
+
 @functools.lru_cache(maxsize=2048)
 def filler(text: str) -> Filler:
     text = _lower(text)
     both = _BOTH_WAYS.search(text)
-    placeholder = _PLACEHOLDER.search(text)
+    placeholder = _PLACEHOLDER.search(text) if _holds(text, _PLACEHOLDER_HINTS) else None
     statuses = ""
-    every = {m.lower() for m in _STATUS_WORD.findall(text)}
+    every = {m.lower() for m in _STATUS_WORD.findall(text)} if _holds(text, _STATUSES) else set()
     for sentence in _sentences(text) if len(every) >= 3 else ():  # fewer in all: none in a sentence
         found = {m.lower() for m in _STATUS_WORD.findall(sentence)}
         if len(found) >= 3:
@@ -993,8 +1043,8 @@ def filler(text: str) -> Filler:
             break
     if not statuses and len(every) >= 4:
         statuses = ", ".join(sorted({m.lower() for m in _STATUS_WORD.findall(text)}))
-    unknowns = _UNKNOWN_TAUTOLOGY.search(text)
-    later = _VAGUE_LATER.search(text)
+    unknowns = _UNKNOWN_TAUTOLOGY.search(text) if _holds(text, _UNKNOWN_HINTS) else None
+    later = _VAGUE_LATER.search(text) if _holds(text, _VAGUE_LATER_HINTS) else None
     rubric = RUBRIC_PHRASES.findall(text)
     return Filler(
         both_ways=both.group(0) if both else "",

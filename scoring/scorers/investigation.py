@@ -9,6 +9,7 @@ Cited evidence is read from `ctx.cited_lines` only, never from `payload["logs"]`
 the same offline (full payload) and from the database (view payload without logs).
 """
 
+import copy
 import functools
 import math
 import re
@@ -185,7 +186,7 @@ def checks(ctx: ScoringContext) -> list[Check]:
               gamed or "The investigation is readable text about this scenario.", gate=True)
         for d in (T, A, O)
     ]  # fmt: skip
-    facts = _Facts(ctx)
+    facts = _Facts.of(ctx)
     evidence = _Evidence(ctx, facts, answer.get("evidence_ids"))
     cause = _root_cause(ctx, facts, root_cause)
     result += _troubleshooting(ctx, facts, evidence, cause, mitigation, reasoning)
@@ -213,6 +214,16 @@ def _story_has_a_cause(cause: "_Cause", root_cause: str) -> Check:
 
 class _Facts:
     """What the answer key and the payload say the investigation should find."""
+
+    @classmethod
+    def of(cls, ctx: ScoringContext) -> "_Facts":
+        """The scenario's facts, read once per scenario; each answer gets its own copy of every
+        set, list and dict, which `learn_from` adds to."""
+        facts = copy.copy(ctx.per_scenario("investigation.facts", lambda: cls(ctx)))
+        for name, value in vars(facts).items():
+            if isinstance(value, set | list | dict):
+                setattr(facts, name, value.copy())
+        return facts
 
     def __init__(self, ctx: ScoringContext):
         key, payload = ctx.key, ctx.payload

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from benchmarks.scoring import Answers
 from scenarios.models import Scenario
 from scoring import services
-from scoring.context import build_context
+from scoring.context import build_context, clear_scenario_caches
 from scoring.models import ItemScore
 from scoring.offline import context_inputs, read_answer_record
 from scoring.selectors import scoring_inputs
@@ -193,6 +193,24 @@ def test_the_exported_work_builds_the_same_context_as_live_scoring(scored_attemp
             assert len(record.revisions) > 1 and record.revisions == live["revisions"]
         if item.kind == "log_investigation":
             assert any(event["kind"] == "log_search" for event in record.events)
+
+
+def test_an_attempt_at_scenarios_read_before_is_read_in_four_queries_and_reads_the_same(
+    scored_attempt, django_assert_num_queries
+):
+    first, second = scored_attempt("realistic"), scored_attempt("realistic-other-words")
+    clear_scenario_caches()
+    cold = {item.pk: kwargs for item, kwargs in scoring_inputs(attempt=second)}
+    for _, kwargs in scoring_inputs(attempt=first):
+        build_context(**kwargs)
+
+    # items, events, revisions, cited log lines: the scenarios' contents and vocabularies are cached
+    with django_assert_num_queries(4) as queries:
+        warm = {item.pk: kwargs for item, kwargs in scoring_inputs(attempt=second)}
+
+    assert not any("view_payload" in q["sql"] or "answerkey" in q["sql"] for q in queries.captured_queries)
+    assert any(kwargs["log_messages"] for kwargs in cold.values())
+    assert {pk: {**kwargs, "log_messages": None} for pk, kwargs in cold.items()} == warm
 
 
 def test_an_export_of_one_item_is_a_one_scenario_pack(scored_attempt, tmp_path):

@@ -1,13 +1,18 @@
 """What a free-text answer is before anyone reads it: the gate every scorer applies."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from scenarios.catalog import catalog
+from scoring import text as text_module
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, scenario, scenario_text
 from scoring.text import (
     affirmative,
     filler,
     profile,
+    sentences,
     shorthand_rate,
     strung_together,
     vocabulary_for,
@@ -221,3 +226,80 @@ def test_a_verdict_or_a_closing_or_carries_the_negation_over_its_list(text, prop
 )
 def test_every_reading_held_open_is_filler(text):
     assert filler(text).both_ways
+
+
+# One text per alternative of each pattern that `filler` runs only on a text holding one of its hints.
+_HINTED = [
+    (
+        text_module._PLACEHOLDER,
+        text_module._PLACEHOLDER_HINTS,
+        [
+            "severity: [sev]",
+            "contact <customer name> now",
+            "see {ticket link}",
+            "eta tbd",
+            "eta tbc",
+            "owner tba",
+            "at x:xx utc",
+            "at xx:xx utc",
+            "by hh:mm",
+            "insert time",
+            "lorem ipsum dolor",
+            "cause ???",
+            "placeholder text",
+        ],
+    ),
+    (
+        text_module._UNKNOWN_TAUTOLOGY,
+        text_module._UNKNOWN_HINTS,
+        [
+            "the unknowns remain unclear",
+            "we don't know what we don't know",
+            "whatever is unknown remains unknown",
+            "some things are still not yet known",
+            "there are still some unknowns",
+            "unknowns are being looked into",
+        ],
+    ),
+    (
+        text_module._VAGUE_LATER,
+        text_module._VAGUE_LATER_HINTS,
+        ["more at the next update", "we will update you soon", "next update when we know more"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("pattern", "hints", "examples"), _HINTED)
+def test_every_match_of_a_filler_pattern_holds_one_of_its_hints(pattern, hints, examples):
+    evaluation = Path(__file__).resolve().parents[1] / "evaluation"
+    manifest = json.loads((evaluation / "manifest.json").read_text(encoding="utf-8"))
+    answers = [
+        path.read_text(encoding="utf-8").lower()
+        for entry in manifest["scenarios"]
+        if entry["split"] == "dev"
+        for path in sorted((evaluation / "responses" / entry["id"]).glob("*.json"))
+    ]
+    matches = [m.group(0) for text in examples + answers for m in pattern.finditer(text)]
+
+    assert all(pattern.search(example) for example in examples)
+    assert [m for m in matches if not any(hint in m for hint in hints)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Rolled back. Errors stopped!\nNext update at 14:30? Yes.",
+            ["Rolled back.", "Errors stopped!", "Next update at 14:30?", "Yes."],
+        ),
+        ("a.\n\nb", ["a.", "b"]),
+        ("?!  x", ["?!", "x"]),
+        ("a. . b", ["a.", ".", "b"]),
+        ("a\n. b", ["a", ".", "b"]),
+        ("v4.18.0 and 09:12 stay whole. ok", ["v4.18.0 and 09:12 stay whole.", "ok"]),
+        ("no mark here\n\n  \n", ["no mark here"]),
+        ("Trailing space. ", ["Trailing space."]),
+    ],
+)
+def test_sentences_end_after_their_mark_or_at_a_line_break(text, expected):
+    assert sentences(text) == expected

@@ -9,7 +9,8 @@ attempt), because the scorers cache work per text: scoring the same attempt agai
 only measure those caches. All attempts share the six scenarios (same base seed, same-seed policy),
 as the attempts of one exercise do, so what scoring derives from a scenario alone (its vocabulary,
 its view payload and key as read, the scorers' reading of the key) is worked out once per process;
-the cold first attempt (those caches and the scorers' emptied) is reported apart.
+the cold first attempt (those caches and the scorers' emptied) is reported apart. Every run draws
+the same six scenarios (a fixed organisation secret), so runs on one machine compare.
 
 In-process figures (timed on distinct attempts, no score sets written):
   with database reads  Attempt read + `scoring_inputs` + `build_context` + `score_item` for six items
@@ -352,6 +353,9 @@ def _clock(seconds: float) -> str:
 # Fixtures --------------------------------------------------------------------------------------------
 
 
+SCENARIO_SECRET = "bench-scoring-fixed-scenarios"
+
+
 class Fixtures:
     """An organisation with a lead, the six-kind exercise, and submitted attempts with answers."""
 
@@ -360,8 +364,9 @@ class Fixtures:
 
         self.log = log or (lambda message: None)
         suffix = secrets.token_hex(4)
+        # A fixed scenario secret: every run scores the same six scenarios, so runs compare.
         self.org = services.organisation_create(
-            name=f"Bench scoring {suffix}", slug=f"bench-scoring-{suffix}"
+            name=f"Bench scoring {suffix}", slug=f"bench-scoring-{suffix}", seed_secret=SCENARIO_SECRET
         )
         self.user = bench_user(self.org)
         spec = {"archetypes": [], "difficulty": "medium"}

@@ -19,7 +19,9 @@ def _answer_only_texts(kind: str, key: dict) -> set[str]:
     if kind == "triage_queue":
         for ticket in key["tickets"].values():
             texts |= {ticket["root_cause"] or "", ticket["route_reason"], ticket["severity_reason"]}
-    else:
+    elif key["root_cause"] not in key.get("known", []):
+        # A customer update's cause that the brief states as known is the material's own sentence,
+        # shown to the writer on purpose; any other root cause is the key's alone.
         texts.add(key["root_cause"])
     texts |= {h.get("why_not", "") for h in key.get("red_herrings", [])}
     texts |= (

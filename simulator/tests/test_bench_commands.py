@@ -73,7 +73,8 @@ def test_bench_log_search_prints_its_figures_or_refuses_without_postgresql():
     for name, per_type in figures["per_type"].items():
         assert per_type["requests"] == 2, name
         assert per_type["p50_ms"] > 0, name
-    assert figures["per_type"]["trace_id"]["lines_returned"] == [1]
+    # A request is followed across the services it touched: its trace id finds each of their lines.
+    assert all(n >= 1 for n in figures["per_type"]["trace_id"]["lines_returned"]), figures["per_type"]
     assert isinstance(figures["meets_target"], bool)
     assert "overall p95" in text and "q=rare word" in text, text
 

@@ -257,8 +257,22 @@ class _Facts:
             for w in _raw_words(text.lower())
             if _IDENTIFIER.match(w)
         }
+        # Each failing line's own words, for a root cause that calls one of them harmless.
+        self.signal_message_terms = tuple(
+            (m, frozenset(_stem(t) for t in distinctive_terms(m) if not t.startswith(("tn_", "req_"))))
+            for m in sorted(self.signal_messages)
+        )
         known_cause = self.cause_terms | self.signal_terms
         self.herring_terms = [(h, _terms(h["message"]) - known_cause) for h in self.herrings]
+        # The names a herring goes by that the cause does not share ("notification-service", "v3.9.2").
+        self.herring_names = [
+            (h, names)
+            for h in self.herrings
+            if (
+                names := {w for w in _raw_words(h["message"].lower()) if _IDENTIFIER.match(w)}
+                - self.cause_identifiers
+            )
+        ]
         safe_terms = set().union(*(_terms(m) for m in self.safe)) if self.safe else set()
         self.safe_terms = [(m, _terms(m)) for m in self.safe]
         # An unsafe action often shares words with the safe one ("secret"); it is recognised by its
@@ -448,8 +462,7 @@ def _dismissed_signal(facts: _Facts, root_cause: str) -> tuple[str, str] | None:
         if not _DISMISSAL.search(sentence):
             continue
         said = _stems(sentence)
-        for message in sorted(facts.signal_messages):
-            terms = {_stem(t) for t in distinctive_terms(message) if not t.startswith(("tn_", "req_"))}
+        for message, terms in facts.signal_message_terms:
             if len(terms & said) >= 2:
                 return message, sentence[:240]
     return None
@@ -1070,9 +1083,8 @@ def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = Fals
         # cause ("it came in with ...") is blamed however few of its words are used.
         if _ATTRIBUTES.search(claim):
             low = claim.lower()
-            for herring in facts.herrings:
-                names = {w for w in _raw_words(herring["message"].lower()) if _IDENTIFIER.match(w)}
-                if any(name in low for name in names - facts.cause_identifiers):
+            for herring, names in facts.herring_names:
+                if any(name in low for name in names):
                     return herring
     return None
 

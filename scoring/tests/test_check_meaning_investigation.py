@@ -372,8 +372,7 @@ def test_a_herring_named_by_its_identifier_and_made_the_cause_is_blamed():
     herring = {"id": "deploy", "message": "deploy finished: notification-service v3.9.2 on 4/4 pods"}
     facts = SimpleNamespace(
         herring_terms=[(herring, frozenset({"finish", "notif", "pod"}))],
-        herrings=[herring],
-        cause_identifiers={"apikeys-service"},
+        herring_names=[(herring, {"notification-service", "v3.9.2"})],
     )
     blamed = "It looks like it came in with the notification-service deploy at 23:51."
     assert _blamed_herring(facts, blamed) is herring

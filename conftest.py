@@ -90,8 +90,26 @@ def _reproducible_seed_secrets(monkeypatch):
     yield
 
 
+@pytest.fixture
+def celery_worker_process(transactional_db, _celery_worker):
+    """The session's real Celery worker, for one test. After the test, the worker's running tasks
+    are let finish and its queue emptied before the test database is flushed: a task still writing
+    while the flush truncates the tables deadlocks it, and leaves the next test a database that is
+    not empty."""
+    yield _celery_worker
+    from simulator.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        active = app.control.inspect(timeout=1.0).active() or {}
+        if not any(active.values()):
+            break
+        time.sleep(0.2)
+    app.control.purge()
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def _celery_worker(django_db_setup, django_db_blocker):
     """A real `celery worker` in its own processes, pointed at the test database."""
     from django.db import connection
 

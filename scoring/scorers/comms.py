@@ -9,6 +9,7 @@ now, in plain language.
 import dataclasses
 import math
 import re
+from collections import Counter
 from datetime import datetime
 
 from scoring.checks import Check
@@ -31,7 +32,11 @@ from scoring.text import (
     words,
 )
 
-VERSION = 11  # 11: "the web app and the API are working normally" closes nothing in an update that says the
+VERSION = (
+    12  # 12: each line the update must not say is a way of misleading of its own; the customer's own system
+)
+# said to do it wrong ("your integration sends bad cursors") is blame
+# 11: "the web app and the API are working normally" closes nothing in an update that says the
 # failure goes on; a must-not-say line is said only with its act ("restore"), not only its objects
 # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
@@ -88,6 +93,12 @@ _BLAME = re.compile(
     r"(removed|changed|deleted|disabled|misconfigured|took|taken|broke|revoked|turned)|(you|your (team|admin|administrator))( (was|were|had|has|have))? "
     r"(removed|removing|changed|changing|deleted|deleting|disabled|disabling|misconfigured|misconfiguring|broke|"
     r"breaking)|"
+    # The customer's own system said to do it wrong ("your integration sends bad cursors", "your client is
+    # using an invalid token"), said as a fact, not as advice ("if your client sends ..." is a condition).
+    r"(?<!if )(?<!when )your (integration|client|code|app|application|system|script|setup|implementation|"
+    r"configuration|server|endpoint)s? (is |are |was |were |keeps? )?(send|sending|sent|sends|use|uses|using|used|"
+    r"making|makes|made|pass|passes|passing|passed) (an? )?(bad|invalid|wrong|malformed|broken|incorrect|stale|"
+    r"corrupt\w*|too many)\b|"
     # Fault put on another party ("the fault lies entirely with the provider"), not owned ("on our side").
     r"\bfault (lies|rests|sits|falls|is) ((entirely|solely|squarely|fully|wholly|completely) )?(with|on) (?!(us|we)\b|our (side|end|part|team|own|systems?|platform|code|change)\b))",
     re.I,
@@ -312,12 +323,20 @@ def checks(ctx: ScoringContext) -> list[Check]:
         )
     )  # fmt: skip
 
-    unsaid = [
-        found for line in key["must_not_say"] if not FIX_PROMISE.search(line) and (found := _says(said, line))
-    ]
+    unsaid = {
+        line: found
+        for line in key["must_not_say"]
+        if line not in forbidden_claims and not FIX_PROMISE.search(line) and (found := _says(said, line))
+    }
     result.append(
         _misleads_check(
-            claimed, said, key["known"], speculation_found, blame, promise, forbidden_claims or unsaid
+            claimed,
+            said,
+            key["known"],
+            speculation_found,
+            blame,
+            promise,
+            {line: line for line in forbidden_claims} | unsaid,
         )
     )
 
@@ -474,7 +493,7 @@ def _restates_known(cause: str, known: list[str]) -> bool:
 
 
 def _misleads_check(
-    claimed: str, said: str, known: list[str], speculation, blame, promise, forbidden_claims: list[str]
+    claimed: str, said: str, known: list[str], speculation, blame, promise, forbidden_claims: dict[str, str]
 ) -> Check:
     """Whether the update tells customers what is not so, as a gate on communication. Each way of
     misleading counts once: a cause asserted as fact in a sentence that does not hedge it (a hedged
@@ -497,14 +516,23 @@ def _misleads_check(
         ways.append(("promises a fix time", promise.group(0)))
     if closes := _closes(claimed.lower()) or _closes(said.lower(), _CLOSES_NEGATED):
         ways.append(("closes an outage that is still going on", closes))
-    # A sentence already counted (a fix time, blame) is one way of misleading, not two.
+    # A line already counted (a fix time, blame) is one way of misleading, not two; each other line
+    # the key says an update must not say (`forbidden_claims`: line -> where the update says it) is
+    # a way of its own.
     counted = [found.lower() for _, found in ways if found]
-    forbidden_claims = [line for line in forbidden_claims if not any(c in line.lower() for c in counted)]
-    if forbidden_claims and not asserted:
-        ways.append(("says what the update must not say", forbidden_claims[0]))
+    ways += [
+        ("says what the update must not say", found)
+        for line, found in forbidden_claims.items()
+        if not any(c in line.lower() or line.lower() in c for c in counted)
+    ]
     misleads = len(ways) >= MISLEADS
     if misleads:
-        message = "Tells customers what is not so: it " + "; it ".join(way for way, _ in ways) + "."
+        said_ways = Counter(way for way, _ in ways)
+        message = (
+            "Tells customers what is not so: it "
+            + "; it ".join(way if n == 1 else f"{way} ({n} times)" for way, n in said_ways.items())
+            + "."
+        )
     else:
         message = "Tells customers nothing untrue" + (f" beyond one slip (it {ways[0][0]})." if ways else ".")
     doubt = "the gate fired on the fewest ways of misleading it takes" if len(ways) == MISLEADS else ""

@@ -31,7 +31,9 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 6  # 6: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 7  # 7: the fault put on a procedure, a design or code defends the operator; a herring called
+# harmless is set aside
+# 6: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); judging a person ("acted hastily", "better judgement", "retrain the on-call")
 # and blaming the customer ("without notice", "outside normal usage") are blame
@@ -129,7 +131,7 @@ _CUSTOMER_LOOP = re.compile(  # (lower)
 _DISMISSED = re.compile(  # (lower)
     r"n't\b|\b(?:not|no|never|unrelated|(?:red )?herrings?|ruled out|innocent|routine|coincid\w*|irrelevant|"
     r"did not|does not|was not|were not|rather than|distraction|normal|(?:obvious|prime|first|likely|main) suspect|"
-    r"suspicious|tempting|"
+    r"suspicious|tempting|harmless|benign|innocuous|"
     r"misleading|looked (?:like|guilty|related)|still (?:valid|fine|healthy|working))\b"
 )
 _BLAME = re.compile(  # (lower)
@@ -164,9 +166,11 @@ _FAULT = re.compile(  # (lower)
 _DEFENCE = re.compile(  # (lower)
     r"\b(?:followed (?:the |our )?(?:documented |written |agreed |standard )?(?:process|runbook|procedure|playbook|steps)|"
     r"did (?:exactly )?what (?:the|our) (?:runbook|process|procedure)|did nothing wrong|acted reasonably|"
+    r"did (?:exactly )?what (?:it|the \w+|our \w+) (?:said|says|told \w+)|"
     r"(?:anyone|any engineer) (?:would|could) have|not (?:his|her|their) fault|nobody|no one|"
     r"the (?:gap|problem|issue|fault|failure) (?:was|lay|lies|is) (?:in|with) (?:the |our )?"
-    r"(?:tooling|tools|process|system|pipeline|runbook|automation|safeguards|review)|"
+    r"(?:tooling|tools|process|procedure|system|pipeline|runbook|automation|safeguards|guardrails?|review|design|"
+    r"code|configuration|architecture|defaults?|validation|checks?|platform|software)|"
     r"the (?:system|tooling|pipeline|process) (?:allowed|let|made it)|blameless)"
 )
 _TEAM_NAMES = {

@@ -29,7 +29,9 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 7  # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
+VERSION = 8  # 8: a clipped question ("Times, users, screenshots?", "When, which page?") asks for the
+# missing facts it names; a next step of a few words is concrete when every word of it is on the key's steps
+# 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); a key step is met by its words beyond the ticket's, a step that asks the
 # customer by the triage's questions; "Can you share more details?" asks nothing of this ticket
@@ -240,6 +242,13 @@ class _Triage:
                 if terms and len(terms & asked) >= math.ceil(len(terms) / 2):
                     self.matched[fact] = question
                     break
+        # A question that asks for one fact in full is not also a clipped ask for another.
+        full = set(self.matched.values())
+        for fact, _ in self.facts:
+            if fact not in self.matched:
+                clipped = (q for q, asked in self.questions if q not in full and _clipped_ask(q, asked, fact))
+                if question := next(clipped, ""):
+                    self.matched[fact] = question
         self.limit = max(MAX_QUESTIONS, 2 * len(self.facts))
         # Questions that ask again for what the ticket already says (a clear ticket's client id, say).
         self.restated = {}  # stated fact -> the question that asks for it
@@ -254,6 +263,36 @@ class _Triage:
                 ):
                     self.restated[fact] = question
                     break
+
+
+# A clipped question ("Times, users, screenshots?", "When, which page?") names what it asks for in a
+# word or two: each of its parts asks for a missing fact when it names what that fact opens with (the
+# thing asked for: "screenshots of the pages that ..."), or asks "when" of a fact about when, bare or
+# about what that fact is about ("When exactly did the failures start?" does not ask when a secret was
+# rotated).
+CLIPPED_QUESTION_TERMS = 6
+FACT_HEAD_TERMS = 1
+_WHEN_FACT = re.compile(r"^\W*(?:when\b|the (?:exact )?(?:date|time)s?\b|(?:date|time)s?\b)", re.I)
+_WHEN_ASK = re.compile(r"\b(?:when|what time|which time|times?|dates?)\b", re.I)
+_PARTS_OF_ASK = re.compile(r",|/|;|\band\b", re.I)
+_QUALIFIER = re.compile(r"(?:ing|ed)$")
+_TIME_TERMS = frozenset(_shared_terms("time times date dates"))
+
+
+def _clipped_ask(question: str, asked: frozenset[str], fact: str) -> bool:
+    if len(asked) > CLIPPED_QUESTION_TERMS:
+        return False
+    fact = _PARENS.sub(" ", fact)
+    # What the fact opens with, past the words that only qualify it ("a full failing request").
+    head = [t for t in (_terms(w) for w in tokens(fact) if not _QUALIFIER.search(w)) if t][:FACT_HEAD_TERMS]
+    when_fact = bool(_WHEN_FACT.match(fact))
+    for part in _PARTS_OF_ASK.split(question):
+        said = _terms(part)
+        if when_fact and _WHEN_ASK.search(part) and (not said - _TIME_TERMS or said & _terms(fact)):
+            return True
+        if not when_fact and any(t <= said for t in head):
+            return True
+    return False
 
 
 def _severity_checks(t: _Triage, n: int) -> list[Check]:
@@ -382,6 +421,7 @@ _ASKS_CUSTOMER = re.compile(
     r"\s*ask (?:for|which|whether|when|what|how)\b",
     re.I,
 )
+SHORT_STEPS_WORDS = 6  # next steps shorter than this are a clipped note
 _NUMERIC = re.compile(r"^[\d:.,+~<>=%-]+[a-z]?$")
 
 
@@ -389,7 +429,10 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
     steps = t.steps
     own = _terms(steps)
     words = len(tokens(steps))
-    vague = not steps.strip() or words < 6 or bool(_VAGUE.match(steps))
+    # A note of a few words ("Recreate CNAME.", "Duplicate capture - escalate, refund.") is concrete
+    # only when what it says is on the key's steps; a longer one is judged on what it shares with them.
+    short = words < SHORT_STEPS_WORDS
+    vague = not steps.strip() or bool(_VAGUE.match(steps))
     hit_terms: set[str] = set()
     if t.key.get("next_steps"):
         # Words the ticket itself uses ("orders page", "errors") say nothing about knowing the fix.
@@ -409,9 +452,10 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
         # say on the key's steps will do.
         # Bare numbers and clock times ("07:18", "33") say when, not what: they are not counted against.
         said = {w for w in own if not _NUMERIC.match(w)}
-        if not hit_terms and len(said) >= 3:
+        least = 2 if short else 3
+        if not hit_terms and len(said) >= least:
             on_key = said & frozenset().union(*(_terms(step) for step in t.key["next_steps"]))
-            if len(on_key) >= 3 and len(on_key) * 2 >= len(said):
+            if len(on_key) >= least and len(on_key) * 2 >= len(said):
                 hit_terms = on_key
         cause = _terms(t.key.get("root_cause") or "")
         if not hit_terms and cause and len(cause & own) >= max(3, math.ceil(0.25 * len(cause))):
@@ -426,6 +470,7 @@ def _next_steps_check(t: _Triage, weight: float) -> Check:
         concern = "the request"
     routine = not t.key.get("next_steps") and t.key["route"] in ("L1", "L2")
     handoff = _HANDOFF.search(steps) if routine else None
+    vague = vague or (short and not hit_terms)
     passed = not t.gamed and not vague and bool(hit_terms) and not handoff
     if handoff:
         message = f"{t.label}: hands a request support can answer from the docs to another team."

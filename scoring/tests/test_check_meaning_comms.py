@@ -98,6 +98,10 @@ CASES = [
      False, "paraphrase: the fault put on another party"),
     ("no_blame", _update(known="This is not our fault."),
      False, "paraphrase: disowning the outage, said with a negation"),
+    ("no_blame", _update(known="Your integration keeps sending malformed requests, which overloads the API."),
+     False, "paraphrase: the customer's own system said to do it wrong"),
+    ("no_blame", _update(guidance="If your integration sends requests faster than usual, please add a backoff."),
+     True, "false positive: the customer's system named in a condition of the advice, not blamed"),
     ("no_blame", _update(known="The fault is on our side, and we are sorry for it."),
      True, "false positive: the fault owned, not put on anyone"),
     # no_promised_fix_time
@@ -170,6 +174,10 @@ CASES = [
     ("does_not_mislead", _update(unknown="We're confident this will be fully sorted by end of day.",
                                  next="We'll post here every 30 minutes; once it is resolved, no further updates will be needed."),
      True, "false positive: 'no further updates' looked ahead to is one slip's company, not a closing"),
+    ("does_not_mislead", _update(known="The database crashed. Not a single order has been lost."),
+     False, "paraphrase: two lines the update must not say are two ways of misleading, not one"),
+    ("does_not_mislead", _update(known="The database crashed."),
+     True, "false positive: one line it must not say is one slip (its own check fails), not the gate"),
     # owns_the_disruption
     ("owns_the_disruption", _update(known=KNOWN + " We know how disruptive this is for your team."),
      True, "paraphrase: owning how the disruption lands, without the word 'sorry'"),

@@ -157,10 +157,18 @@ CASES = [
     ("red_herrings_not_causes", _append("contributing_factors", "- Two things looked odd but weren't the cause: "
                                         "the cache evictions and the autovacuum on order_events (E6)."),
      True, "paraphrase: a herring denied with a contraction"),
+    ("red_herrings_not_causes", _append("contributing_factors", "- The autovacuum on order_events (E6) was harmless: "
+                                        "it ran the same way the day before."),
+     True, "paraphrase: a herring called harmless"),
     ("blameless", _append("summary", "The on-call followed the documented process; the gap was in the tooling."),
      True, "paraphrase: a sentence that defends the operator"),
     ("blameless", _append("summary", "The engineer who pushed v4.29.0 should have known better."),
      False, "false positive guard: a person blamed"),
+    ("blameless", _append("contributing_factors", "Our on-call did what it said; the fault lies with the procedure "
+                                                  "and with the service's retry behaviour."),
+     True, "paraphrase: the operator defended, the fault put on the procedure and the design"),
+    ("blameless", _append("contributing_factors", "The fault lies with the on-call engineer, who ignored the runbook."),
+     False, "false positive guard: 'the fault lies with' a person"),
     ("blameless", _append("contributing_factors", "The on-call engineer acted hastily at 09:31 instead of "
                                                   "investigating; better judgement would have avoided the spike."),
      False, "paraphrase: a person's judgement blamed without the word 'blame'"),

@@ -93,11 +93,21 @@ CASES = [
                                   "What is your company name? Which country are you in? What is your favourite tool? "
                                   "Could you send one failing token request?"),
      False, "false positive: one pointed question among unrelated ones"),
+    ("questions_focused", _ticket("clarifying_questions", "Sample request? When rotated?"), True,
+     "paraphrase: clipped questions that name what each missing fact asks for in a word"),
+    ("questions_focused", _ticket("clarifying_questions",
+                                  "Is the failing dashboard widget on the reporting page slow for your whole team? "
+                                  "Which browser?"),
+     False, "false positive: a missing fact's first word inside a long question about something else"),
     ("next_steps", _ticket("next_steps", STEPS_OWN_WORDS), True, "paraphrase: next steps in own words"),
     ("next_steps", _ticket("next_steps", "Look into it and escalate."), False, "false positive: vague next steps"),
     ("next_steps", "RESTATED", False, "false positive: the ticket's own words handed back as next steps"),
     ("next_steps", _ticket("next_steps", "Rotate it in admin; then confirm and resume."), True,
      "paraphrase: a terse note touching each step in a word or two"),
+    ("next_steps", _ticket("next_steps", "Rotate secret, resume sync."), True,
+     "paraphrase: a note of four words, every one of them on the key's steps"),
+    ("next_steps", _ticket("next_steps", "Check logs, escalate."), False,
+     "false positive: a note of a few words that says nothing of this ticket's fix"),
     ("next_steps", _ticket("next_steps", "Admin console: review billing invoices, CDN cache headers, DNS records, "
                                          "webhook retries, pagination; confirm."), False,
      "false positive: a few of the steps' words among many others"),

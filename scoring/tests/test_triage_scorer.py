@@ -84,7 +84,7 @@ def oauth_answers(g) -> dict:
         {
             secret: (
                 "SEV1", "API", "Engineering",
-                "When did this start? Can you send the request you are making?",
+                "When did this start? Is anything else broken?",
                 "Check the auth logs for their client id and escalate to engineering to find out why the token "
                 "endpoint returns invalid_client.",
             ),

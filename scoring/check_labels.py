@@ -72,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "timestamped_log": "A timestamped log",
         "records_decisions": "Records its decisions",
         "log_commits": "The log commits to its calls",
+        "calls_by_the_book": "The later calls follow the playbook",
         "first_update_in_time": "First update in time",
         "steady_cadence": "Updates at a steady cadence",
         "states_impact": "Updates state the impact",

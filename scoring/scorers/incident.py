@@ -33,7 +33,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 10  # 10: a note reasons with "lines up", "matches" and "X = Y"; an inject's clock times and
+VERSION = 11  # 11: two or more wrong calls after the severity cap operational discipline at 3
+# 10: a note reasons with "lines up", "matches" and "X = Y"; an inject's clock times and
 # counts do not raise the words a log line must share to cite it
 # 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
@@ -53,6 +54,7 @@ VERSION = 10  # 10: a note reasons with "lines up", "matches" and "X = Y"; an in
 # 3: shared text toolkit (stems, synonyms, negation scope); timing not assessed without revisions
 TS = "troubleshooting"
 OPS = "operational_discipline"
+WRONG_CALLS_CEILING = 2  # this many wrong calls after the severity cap operational discipline at 3
 COL = "collaboration"
 COM = "communication"
 
@@ -318,8 +320,25 @@ def _mitigation_checks(ctx: ScoringContext, decisions: dict, timing: _Timing) ->
     else:
         fix_message = "Chooses no mitigation."
     quoted = f"D3: {given} — {text}" if given else ""
+    # The calls after the severity (team, mitigation, communication, ...) made against the key: a drill
+    # with two or more of them wrong was run by someone who needs reminders, however safe each call.
+    later = {did: d for did, d in ctx.key["decisions"].items() if did != "D1"}
+    wrong = sorted(did for did, d in later.items() if str(decisions.get(did) or "") not in d["correct"])
+    by_the_book = len(wrong) < WRONG_CALLS_CEILING
     return [
         Check("safe_mitigation", OPS, not unsafe, 0, safe_message, quoted if unsafe else "", gate=True),
+        Check(
+            "calls_by_the_book",
+            OPS,
+            by_the_book,
+            0,
+            "The drill's later calls follow the playbook."
+            if by_the_book
+            else f"{len(wrong)} of the drill's {len(later)} later calls are not the playbook's ({', '.join(wrong)}): "
+            "careful, but it needs reminders (at most 3).",
+            ", ".join(f"{did}: {decisions.get(did) or '-'}" for did in wrong) if not by_the_book else "",
+            ceiling=3,
+        ),
         Check("effective_mitigation", TS, correct, 2, fix_message, quoted),
         timing.check(ctx, "D3", TS, 1, correct, "the mitigation"),
     ]

@@ -31,7 +31,9 @@ from scoring.text import (
     words,
 )
 
-VERSION = 11  # 11: a root cause that holds several causes open names none of them
+VERSION = 12  # 12: evidence told as the story of a red herring, or of the failure called benign, caps
+# observability at 2 (no cause at all: 3)
+# 11: a root cause that holds several causes open names none of them
 # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); an unsafe act defined by what it leaves out ("keys that never expire") needs
@@ -200,15 +202,23 @@ def checks(ctx: ScoringContext) -> list[Check]:
 
 def _story_has_a_cause(cause: "_Cause", root_cause: str) -> Check:
     """Evidence without a cause is an incomplete story (3 at most); a cause held open among several
-    ("it could be the WAF, the deploy or the database") is an opinion, not a story (2 at most)."""
+    ("it could be the WAF, the deploy or the database") is an opinion, not a story, and evidence told
+    as the story of a red herring, or of the failure called benign, leads away from the cause (2 at
+    most)."""
     if cause.identified:
         return Check("story_has_a_cause", O, True, 0, "The evidence leads to a cause.")
     hedged = filler(root_cause).reasons
+    if hedged:
+        message = f"The root cause {hedged[0]}: the evidence tells no story (at most 2)."
+    elif cause.misled:
+        message = (
+            "The evidence is told as the story of another cause: it leads away from the failure (at most 2)."
+        )
+    else:
+        message = "The evidence does not lead to the actual cause: an incomplete story (at most 3)."
     return Check(
-        "story_has_a_cause", O, False, 0,
-        f"The root cause {hedged[0]}: the evidence tells no story (at most 2)." if hedged
-        else "The evidence does not lead to the actual cause: an incomplete story (at most 3).",
-        root_cause[:240], ceiling=2 if hedged else 3,
+        "story_has_a_cause", O, False, 0, message,
+        root_cause[:240], ceiling=2 if hedged or cause.misled else 3,
     )  # fmt: skip
 
 
@@ -395,9 +405,19 @@ class _Evidence:
 class _Cause:
     """Whether the root cause is the real one, why (or why not), and the words that show it."""
 
-    def __init__(self, identified: bool, message: str, quoted: str, herring: dict | None = None):
+    def __init__(
+        self,
+        identified: bool,
+        message: str,
+        quoted: str,
+        herring: dict | None = None,
+        *,
+        misled: bool = False,
+    ):
         self.identified, self.message, self.quote = identified, message, quoted
         self.herring = herring  # the red herring the answer names as the cause, if it does
+        # Whether the answer tells another story: a red herring blamed, or the failure called benign.
+        self.misled = misled or herring is not None
 
 
 def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
@@ -423,7 +443,9 @@ def _root_cause(ctx: ScoringContext, facts: _Facts, root_cause: str) -> _Cause:
         return _Cause(False, "Holds several causes open instead of naming one.", root_cause[:240])
     dismissed = _dismissed_signal(facts, root_cause)
     if dismissed is not None:
-        return _Cause(False, f"Calls the failure the logs show benign ({dismissed[0]}).", dismissed[1])
+        return _Cause(
+            False, f"Calls the failure the logs show benign ({dismissed[0]}).", dismissed[1], misled=True
+        )
     if herring is not None:
         why = herring.get("why_not", "")
         return _Cause(

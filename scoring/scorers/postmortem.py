@@ -32,7 +32,8 @@ from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
 VERSION = 7  # 7: the fault put on a procedure, a design or code defends the operator; a herring called
-# harmless is set aside
+# harmless is set aside; a review that argues no cause of this incident is not grounded in its evidence;
+# a disciplinary review of people and a customer's "unsupported configuration" are blame
 # 6: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit"); judging a person ("acted hastily", "better judgement", "retrain the on-call")
@@ -144,14 +145,16 @@ _BLAME = re.compile(  # (lower)
     # "stricter discipline from on-call engineers", "retrain the on-call engineers".
     r"act(?:ed|ing|s)? (?:too )?hastily|hast(?:y|ily)|rash(?:ly)?\b|(?:better|poor|bad|lack of) judg(?:e)?ment|"
     r"(?:stricter|more|better) discipline (?:from|by|of|among)|"
-    r"(?:re-?train\w*|disciplin(?:e|ed|ing)) (?:the |our |all )?(?:on-?call|engineers?|operators?|staff|developers?)|"
+    r"(?:re-?train\w*|disciplin(?:e|ed|ing)) (?:the |our |all )?(?:on-?call|engineers?|operators?|staff|developers?|"
+    r"(?:support )?agents?)|disciplinary (?:review|action|process|hearing|measures?|steps?)|"
     r"not (?:carefully|thoroughly) enough|lack of (?:care|diligence|attention))"
 )
 # Putting it on the customer: "the customer imported four million orders without notice, outside
 # normal usage". Read on the sentence as written: "without notice" is the charge, not a negation.
 _CUSTOMER_BLAME = re.compile(  # (lower)
-    r"\b(?:customer|tenant|client)(?:'s)? (?:[\w,-]+ ){0,8}?(?:without (?:notice|warning|telling us|asking)|"
-    r"outside (?:of )?(?:normal|expected|acceptable|reasonable) usage|misus\w*|abus\w*|unreasonabl\w*)"
+    r"\b(?:customer|tenant|client)s?(?:'s|')? (?:[\w,-]+ ){0,8}?(?:without (?:notice|warning|telling us|asking)|"
+    r"outside (?:of )?(?:normal|expected|acceptable|reasonable) usage|misus\w*|abus\w*|unreasonabl\w*|"
+    r"(?:an? )?unsupported (?:configuration|setup|set-up|use|usage|way))"
 )
 # "The operator who ran the migration" names a person; it blames them only with a fault in the clause.
 _PERSON = re.compile(  # (lower)
@@ -278,7 +281,12 @@ def checks(ctx: ScoringContext) -> list[Check]:
     )
     herring = next(c for c in result if c.id == "red_herrings_not_causes")
     blamed = herring.quote if not herring.passed else ""
-    result += _collaboration_checks(ctx, key, full, usable, len(actions), strung=strung, blamed=blamed)
+    # A review that argues no cause of this incident rests no conclusion on its evidence, whatever
+    # figures it repeats.
+    argued = herring.passed or bool(blamed)
+    result += _collaboration_checks(
+        ctx, key, full, usable, len(actions), strung=strung, blamed=blamed, argued=argued
+    )
     return result
 
 
@@ -535,7 +543,15 @@ def _placeholder_dates(actions: list[_Action]) -> str:
 
 
 def _collaboration_checks(
-    ctx, key, full: "_Text", actions: list[_Action], listed: int, *, strung: bool = False, blamed: str = ""
+    ctx,
+    key,
+    full: "_Text",
+    actions: list[_Action],
+    listed: int,
+    *,
+    strung: bool = False,
+    blamed: str = "",
+    argued: bool = True,
 ) -> list[Check]:
     result = []
     blame = _blame(full)
@@ -593,7 +609,9 @@ def _collaboration_checks(
         {f"e{n}" for n in _EVIDENCE_ID.findall(low)} >= evidence_ids for low in full.lower_lines
     )
     # A cause read from a red herring's evidence is not grounded in the evidence, whatever else is cited.
-    grounded = not (strung or blamed or everything_cited) and (bool(cited - herrings) or len(quoted) >= 2)
+    grounded = (
+        argued and not (strung or blamed or everything_cited) and (bool(cited - herrings) or len(quoted) >= 2)
+    )
     if strung:
         message = "Evidence ids and figures are listed among strung terms: no conclusion rests on them."
     elif blamed:
@@ -604,6 +622,8 @@ def _collaboration_checks(
         message = (
             "Lists every piece of evidence at once, herrings included, instead of the evidence that matters."
         )
+    elif not argued:
+        message = "Argues no cause of this incident, so no conclusion rests on the evidence it repeats."
     elif grounded:
         message = (
             "Grounds the analysis in the evidence ("

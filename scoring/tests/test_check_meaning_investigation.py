@@ -378,3 +378,21 @@ def test_a_herring_named_by_its_identifier_and_made_the_cause_is_blamed():
     assert _blamed_herring(facts, blamed) is herring
     assert _blamed_herring(facts, "The notification-service deploy at 23:51 went out cleanly.") is None
     assert _blamed_herring(facts, "It came in with the apikeys-service date code.") is None
+
+
+@pytest.mark.parametrize(
+    ("root_cause", "ceiling"),
+    [
+        # Another cause told: a red herring blamed, in other words than the logs'.
+        ("A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders.", 2),
+        # No cause the logs show, nor another one: an incomplete story, not a misleading one.
+        ("Something in the orders path is slow under load; I could not pin down what.", 3),
+    ],
+)
+def test_evidence_told_as_another_cause_s_story_caps_observability_lower_than_no_cause(
+    db_pool, strong, root_cause, ceiling
+):
+    check = _checks(db_pool, {**strong, "root_cause": root_cause}, _trail(db_pool, service="orders-service"))[
+        "story_has_a_cause"
+    ]
+    assert not check.passed and check.ceiling == ceiling, check.explanation

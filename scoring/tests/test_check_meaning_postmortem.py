@@ -169,6 +169,15 @@ CASES = [
      True, "paraphrase: the operator defended, the fault put on the procedure and the design"),
     ("blameless", _append("contributing_factors", "The fault lies with the on-call engineer, who ignored the runbook."),
      False, "false positive guard: 'the fault lies with' a person"),
+    ("blameless", _append("contributing_factors", "Support management will run a disciplinary review of the agents "
+                                                  "who delayed the escalation."),
+     False, "paraphrase: people to be disciplined, without the word 'blame'"),
+    ("blameless", _append("contributing_factors", "Customers who built their own retry loops are running an "
+                                                  "unsupported configuration."),
+     False, "paraphrase: the customer blamed for an unsupported configuration"),
+    ("blameless", _append("contributing_factors", "The review process itself gets a disciplined checklist: "
+                                                  "who approves, who verifies."),
+     True, "false positive: 'disciplined' about a process, not people"),
     ("blameless", _append("contributing_factors", "The on-call engineer acted hastily at 09:31 instead of "
                                                   "investigating; better judgement would have avoided the spike."),
      False, "paraphrase: a person's judgement blamed without the word 'blame'"),
@@ -192,6 +201,9 @@ CASES = [
     ("evidence_based", _append("contributing_factors", "- The autovacuum on order_events (E6) slowed the database."),
      False, "false positive: evidence cited around a red herring named as a cause"),
     ("evidence_based", _stuffed, False, "false positive: evidence ids among strung terms"),
+    ("evidence_based", _set(root_cause_chain="Billing macros were out of date (E1, E2), so agents answered slowly.",
+                            contributing_factors="Knowledge base search returns older articles first (E3)."),
+     False, "false positive: evidence ids cited for a cause that is not this incident's"),
     ("evidence_based", _terse, True, "paraphrase: evidence ids in clipped notes"),
     ("impact_in_numbers", _set(), True, "paraphrase: duration and customers in the summary"),
     ("impact_in_numbers", _terse, True, "paraphrase: duration and customers in a clipped note"),

@@ -366,3 +366,17 @@ def test_a_severity_two_levels_off_counts_as_a_wrong_call(pool):
     gate = drill_checks(pool, played)["calls_point_the_right_way@communication"]
 
     assert not gate.passed and "declares SEV3 for a SEV1 impact" in gate.explanation
+
+
+def test_two_wrong_calls_after_the_severity_cap_operational_discipline_at_3(pool):
+    # Safe but not the playbook's: the wrong team and a mitigation that does not address the cause.
+    hold = option(pool, "D3", "Take no action")
+    assert hold not in pool.answer_key["decisions"]["D3"]["unsafe"]
+    strong = pool_drills(pool)["strong"]
+    one_wrong = _replay(strong, {"D2": "L1"})
+    two_wrong = _replay(strong, {"D2": "L1", "D3": hold})
+
+    assert drill_checks(pool, one_wrong)["calls_by_the_book@operational_discipline"].passed
+    capped = drill_checks(pool, two_wrong)["calls_by_the_book@operational_discipline"]
+    assert not capped.passed and "D2, D3" in capped.explanation
+    assert scores(pool, two_wrong[0], revisions=two_wrong[1])["operational_discipline"] <= 3

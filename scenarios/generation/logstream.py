@@ -11,7 +11,6 @@ import math
 import random
 import re
 from array import array
-from itertools import accumulate
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -541,11 +540,12 @@ def generate_lines(
     rnd = rng.random
     bits = rng.getrandbits
     span = end_ms - start_ms
-    # Arrival times: exponential gaps scaled to the window (one more gap after the last line).
+    # Arrival times: exponential gaps (one byte each picks a quantile) scaled so that the lines, and one
+    # more gap after the last, fill the window.
+    gap_bytes = rng.randbytes(count + 1)
     gaps = _GAPS
-    arrivals = list(accumulate(gaps[b] for b in rng.randbytes(count + 1)))
-    scale = span / arrivals[-1]
-    times = [start_ms + int(a * scale) for a in arrivals[:count]]
+    scale = span / sum(map(gaps.__getitem__, gap_bytes))
+    arrived = 0.0
     active_herrings: list[tuple[tuple, ...]] = []
     pending_herrings = sorted(herrings, key=lambda pair: pair[1])
     next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
@@ -559,7 +559,8 @@ def generate_lines(
     for i in range(count):
         # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds its ids.
         x = bits(64)
-        t = times[i]
+        arrived += gaps[gap_bytes[i]]
+        t = start_ms + int(arrived * scale)
         if t >= next_herring_at:
             while pending_herrings and pending_herrings[0][1] <= t:
                 active_herrings.append(pending_herrings.pop(0)[0])

@@ -56,7 +56,7 @@ def query_mix(scenario) -> tuple[dict[str, dict], dict]:
 
     rows = LogLine.objects.filter(scenario=scenario)
     key = AnswerKey.objects.get(scenario=scenario).content
-    evidence_ids = [e["line_id"] for e in key["key_evidence"] if e["why"] != "the trigger"]
+    evidence_ids = [e["line_id"] for e in key["key_evidence"] if not e["why"].startswith("the trigger")]
     evidence = {line.line_id: line for line in rows.filter(line_id__in=evidence_ids)}
     signal_line = evidence[evidence_ids[-1]]
 

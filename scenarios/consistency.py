@@ -1746,6 +1746,214 @@ def backlogs_grow_while_the_failure_lasts(payload: dict, key: dict) -> Iterator[
         previous = point["saturation"]
 
 
+def _hosts_services_times(logs) -> Iterator[tuple[int, str, str, int]]:
+    """(position, host, service, epoch ms) of every line, cheaply for generated logs."""
+    if isinstance(logs, LogLines):
+        hosts, host, kinds, kind, ms = logs.hosts, logs.host, logs.kinds, logs.kind, logs.ms
+        for n in range(len(logs)):
+            yield n, hosts[host[n]], kinds[kind[n]][1], ms[n]
+    else:
+        for n, line in enumerate(logs):
+            yield n, line["host"], line["service"], _ms(line["ts"])
+
+
+_DEPLOY_PODS = re.compile(r"^deploy finished: (?P<service>\S+) \S+(?: on (?P<ready>\d+)/(?P<pods>\d+) pods)?")
+_POD_SCHEDULED = re.compile(r"^pod (?P<pod>\S+) scheduled on node\b")
+
+
+def _is_pod_of(host: str, service: str) -> bool:
+    """A Deployment's pod of the service: service-<ReplicaSet hash>-<suffix of five>."""
+    head, _, suffix = host.rpartition("-")
+    name, _, hash_ = head.rpartition("-")
+    return name == service and len(suffix) == 5 and 5 <= len(hash_) <= 10
+
+
+def _deploys(payload: dict) -> list[tuple[int, str, int | None]]:
+    """(position, service, pod count or None) of each "deploy finished" line."""
+    found = []
+    for n, message, _ in _messages_and_times(payload["logs"]):
+        if message.startswith("deploy finished:") and (m := _DEPLOY_PODS.match(message)):
+            found.append((n, m.group("service"), int(m.group("pods")) if m.group("pods") else None))
+    return found
+
+
+@invariant("log_investigation")
+def deploys_replace_their_pods(payload: dict, key: dict) -> Iterator[Finding]:
+    """A deploy rolls a service onto new pods: after "deploy finished" no pod that served before it logs
+    again (a new ReplicaSet's pods have new names), and a pod "scheduled on node" logs nothing before."""
+    deploys = _deploys(payload)
+    scheduled = [
+        (n, m.group("pod"))
+        for n, message, _ in _messages_and_times(payload["logs"])
+        if message.startswith("pod ") and (m := _POD_SCHEDULED.match(message))
+    ]
+    if not deploys and not scheduled:
+        return
+    lines = list(_hosts_services_times(payload["logs"]))
+    for n, service, _ in deploys:
+        before = {h for i, h, svc, _ in lines[:n] if svc == service and _is_pod_of(h, service)}
+        for i, host, svc, _ in lines[n + 1 :]:
+            if svc == service and host in before:
+                yield (
+                    f"$.payload.logs[{i}].host",
+                    f"{host} served {service} before its deploy (line {n}); after a rollout its pods are new",
+                )
+                break
+    for n, pod in scheduled:
+        for i, host, _, _ in lines[:n]:
+            if host == pod:
+                yield f"$.payload.logs[{i}].host", f"{pod} logs before it was scheduled (line {n})"
+                break
+
+
+# Lines of a service after its deploy, per pod the deploy names, for every pod to have logged one.
+PODS_SEEN_LINES_PER_POD = 25
+
+
+@invariant("log_investigation")
+def deploy_pod_counts_fit_the_logs(payload: dict, key: dict) -> Iterator[Finding]:
+    """A deploy "on 14/14 pods" leaves the service on 14 pods: until its next deploy the service's lines
+    come from no more than 14 pods, and, when it logs enough lines for all of them to show, from all 14
+    (not from 3)."""
+    deploys = _deploys(payload)
+    if not any(count for _, _, count in deploys):
+        return
+    lines = list(_hosts_services_times(payload["logs"]))
+    for d, (n, service, count) in enumerate(deploys):
+        if not count:
+            continue
+        end = next((m for m, svc, _ in deploys[d + 1 :] if svc == service), len(lines))
+        pods, logged = set(), 0
+        for _, host, svc, _ in lines[n + 1 : end]:
+            if svc == service and _is_pod_of(host, service):
+                pods.add(host)
+                logged += 1
+        if len(pods) > count:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"deploys {service} on {count} pods, but {len(pods)} pods log after it",
+            )
+        elif logged >= PODS_SEEN_LINES_PER_POD * count and len(pods) < count:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"deploys {service} on {count} pods, but its {logged} lines after it come from {len(pods)}",
+            )
+
+
+_CONSUMER_AGE = re.compile(
+    r"\bat max throughput (?P<rate>\d+) msg/s; oldest unprocessed message age (?:(?P<h>\d+)h)?(?P<m>\d+)m\b"
+)
+LAG_AGE_TOLERANCE = 0.9
+LAG_AGE_NEAR_MS = 60_000
+
+
+@invariant("log_investigation")
+def consumer_lag_fits_message_age(payload: dict, key: dict) -> Iterator[Finding]:
+    """A consumer reading first in first out at N msg/s whose oldest waiting message is A old has at least
+    N x A messages waiting while the lag grows (every message of the last A is unread, and more arrive
+    than it reads): a lag of 1.4M at 1,475 msg/s with the oldest message 80 minutes old cannot be."""
+    lags, consumers = [], []
+    for n, message, at in _messages_and_times(payload["logs"]):
+        if "lag on " in message and (m := _PARTITION_LAG.search(message)):
+            lags.append((at, _lag_figure(m.group(1))))
+        elif "max throughput" in message and (m := _CONSUMER_AGE.search(message)):
+            age_s = (int(m.group("h") or 0) * 60 + int(m.group("m"))) * 60
+            consumers.append((n, at, int(m.group("rate")), age_s))
+    if not lags:
+        return
+    times = [at for at, _ in lags]
+    for n, at, rate, age_s in consumers:
+        k = bisect_right(times, at)
+        near = [lags[j] for j in (k - 1, k) if 0 <= j < len(lags) and abs(lags[j][0] - at) <= LAG_AGE_NEAR_MS]
+        if not near:
+            continue
+        lag = max(figure for _, figure in near)
+        if lag < LAG_AGE_TOLERANCE * rate * age_s:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"reads {rate} msg/s with its oldest message {age_s // 60} minutes old, which needs at least "
+                f"{rate * age_s:,} messages waiting, but the lag logged then is {lag:,}",
+            )
+            return
+
+
+@invariant("log_investigation")
+def lag_figures_are_not_repeated(payload: dict, key: dict) -> Iterator[Finding]:
+    """A growing count of waiting messages does not read the same at two moments: a partition's lag
+    logged twice with one figure, seconds or minutes apart, is a figure stamped, not measured."""
+    seen: dict[tuple[str, int], tuple[int, int]] = {}
+    for n, message, at in _messages_and_times(payload["logs"]):
+        if "lag on " not in message or not (m := _BACKLOGS[0].search(message)):
+            continue
+        figure = _lag_figure(m.group("figure"))
+        if figure < 1_000:
+            continue  # a healthy partition's small lag may well read the same
+        earlier = seen.get((m.group("subject"), figure))
+        if earlier is not None and earlier[1] != at:
+            yield f"$.payload.logs[{n}].message", f"states the lag {figure:,} of line {earlier[0]} again"
+            return
+        seen[(m.group("subject"), figure)] = (n, at)
+
+
+LATENCY_FIT_FACTOR = 2.5
+LATENCY_FIT_MIN_LINES = 30
+
+
+@invariant("log_investigation")
+def dashboard_latency_fits_logged_requests(payload: dict, key: dict) -> Iterator[Finding]:
+    """The dashboard's p50 before the onset is within a factor of the median latency of its service's
+    logged requests then: a p50 of 2 s over requests that all took 80 ms is another system's panel."""
+    board = payload.get("dashboard") or {}
+    if not key.get("onset") or not board.get("series"):
+        return
+    onset, service = _ms(key["onset"]), board.get("service")
+    logs = payload["logs"]
+    logged = []
+    if isinstance(logs, LogLines):
+        http = {k for k, kind in enumerate(logs.kinds) if kind[1] == service and kind[3] is not None}
+        logged = [logs.latency[n] for n in range(len(logs)) if logs.kind[n] in http and logs.ms[n] < onset]
+    else:
+        logged = [
+            line["latency_ms"]
+            for line in logs
+            if line["service"] == service and "latency_ms" in line and _ms(line["ts"]) < onset
+        ]
+    points = sorted(p["latency_p50_ms"] for p in board["series"] if _ms(p["ts"]) + 60_000 <= onset)
+    if len(logged) < LATENCY_FIT_MIN_LINES or not points:
+        return
+    logged.sort()
+    median, shown = max(logged[len(logged) // 2], 1), points[len(points) // 2]
+    if not median / LATENCY_FIT_FACTOR <= shown <= median * LATENCY_FIT_FACTOR:
+        n = next(n for n, p in enumerate(board["series"]) if p["latency_p50_ms"] == shown)
+        yield (
+            f"$.payload.dashboard.series[{n}].latency_p50_ms",
+            f"p50 {shown} ms before the onset, but the {len(logged)} requests {service} logged then took "
+            f"{median} ms at the median",
+        )
+
+
+LOG_GAP_MIN_LINES = 500
+LOG_GAP_MIN_VARIATION = 0.6
+
+
+@invariant("log_investigation")
+def log_lines_arrive_at_random_moments(payload: dict, key: dict) -> Iterator[Finding]:
+    """Requests arrive when they arrive: the gaps between log lines vary about as much as they last (a
+    coefficient of variation near 1), not one line per even slot of time, each at the same few
+    milliseconds into its second."""
+    logs = payload["logs"]
+    if len(logs) < LOG_GAP_MIN_LINES:
+        return
+    times = list(logs.ms) if isinstance(logs, LogLines) else [_ms(line["ts"]) for line in logs]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    mean = sum(gaps) / len(gaps)
+    if mean <= 0:
+        return
+    spread = (sum((g - mean) ** 2 for g in gaps) / len(gaps)) ** 0.5 / mean
+    if spread < LOG_GAP_MIN_VARIATION:
+        yield "$.payload.logs", f"lines come at near-even intervals (gaps vary by {spread:.2f} of their mean)"
+
+
 # --- incident -------------------------------------------------------------------------------------
 
 
@@ -1984,6 +2192,40 @@ def postmortem_times_in_order(payload: dict, key: dict) -> Iterator[Finding]:
     for n, entry in enumerate(payload["timeline"]):
         if when(entry["at"]) > when(incident["resolved_at"]):
             yield f"$.payload.timeline[{n}].at", "is after the incident was resolved"
+
+
+# How soon a detector can notice a failure, in minutes after it began.
+_DETECTION_MINUTES = (
+    (re.compile(r"^Detected: alert on\b"), 2),
+    (re.compile(r"^Detected: the synthetic check\b"), 2),
+    (re.compile(r"^Detected: (?:a )?tickets?\b"), 5),
+)
+
+
+@invariant("postmortem")
+def postmortem_detection_takes_its_time(payload: dict, key: dict) -> Iterator[Finding]:
+    """An alert evaluates over minutes and a customer has to notice, retry and write: a ticket that
+    detects a failure within a few minutes of its start is not one a customer could have sent."""
+    started = when(payload["incident"]["started_at"])
+    for n, entry in enumerate(payload["timeline"]):
+        for pattern, minutes in _DETECTION_MINUTES:
+            if pattern.search(entry["text"]) and when(entry["at"]) - started < timedelta(minutes=minutes):
+                yield (
+                    f"$.payload.timeline[{n}].at",
+                    f"detects the failure {(when(entry['at']) - started).total_seconds() / 60:.0f} minutes "
+                    f"after it began; that detector needs at least {minutes}",
+                )
+
+
+@invariant("postmortem")
+def postmortem_moments_fall_on_their_own_seconds(payload: dict, key: dict) -> Iterator[Finding]:
+    """Detection, escalation, mitigation and resolution happen when they happen: an incident record whose
+    every moment falls on the onset's second was counted in whole minutes from it (a record kept to
+    the minute, every moment on :00, is a writer's rounding and passes)."""
+    incident = payload["incident"]
+    moments = [incident[name] for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")]
+    if len(seconds := {when(m).second for m in moments}) == 1 and seconds != {0}:
+        yield "$.payload.incident.resolved_at", "falls on the same second of its minute as every other moment"
 
 
 @invariant("postmortem")

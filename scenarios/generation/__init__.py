@@ -120,7 +120,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # bodies and the network's time; a page, a login or a SAML post comes from a browser with a cookie.
     # 15: both lines together (the answer-key 12 and the log-line 12-14); a leaked key's "today" is the
     # customer's local day, as their usage figure counts it.
-    "log_investigation": 15,
+    # 16: lines arrive at random moments (exponential gaps), not one per even slot; a service runs as many
+    # pods as its deploy note states, and a deploy or a rescheduled pod moves its lines onto new pod names;
+    # a partition's lag and its oldest message's age follow one queue (age = lag / inflow, the lag never
+    # repeats) and wander before the import; the dashboard's latency is that of the requests its service
+    # logs; red herrings begin after the first minutes of the export and, when about another tenant, never
+    # carry the customer's; each key evidence reason says what its line shows; healthy traffic shows the
+    # built-in Report Exporter role and the daily rollup that workarounds name.
+    "log_investigation": 16,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -160,7 +167,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 10: the evidence states what the contributing factors rest on (a reconciliation that runs once after
     # the billing run, a latency alert on the platform-wide p95), and customers affected by a double-charging
     # run are the invoices its reconciliation found, one each.
-    "postmortem": 10,
+    # 11: moments fall on their own seconds; detection comes when its detector can notice (an alert within
+    # minutes, a ticket later); contributing factors in an order drawn per seed, with how long the failure
+    # went unnoticed and waited for its team when the timeline shows it; the customers counted are stated in
+    # the evidence.
+    "postmortem": 11,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.

@@ -1,7 +1,9 @@
 """log_investigation: structured logs from several services, HTTP samples, traces and a dashboard."""
 
+import random
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from scenarios.catalog import catalog
@@ -42,6 +44,7 @@ ONSET_TOLERANCE_SECONDS = 120
 WINDOW_MS = 120 * MINUTE_MS
 ONSET_SHARE = (0.25, 0.65)
 TRIGGER_MARGIN_MS = 5 * MINUTE_MS
+HERRING_LEAD_MS = 6 * MINUTE_MS  # a red herring begins no sooner than this into the export
 KEY_SIGNAL_LINES = 3
 MIN_TRACES = 3
 MIN_SAMPLES = 3
@@ -144,7 +147,20 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         for e in [*data["noise"], *background_specs, *archetype["signal_logs"], *herring_specs, *events]
     }
     pinned = tuple(sorted(v for name, v in world.values.items() if name.endswith("pod_name")))
-    hosts = logstream.pod_names(rng, services, pinned)
+    # Red herrings begin at a drawn moment after the first minutes of the export (not with its first
+    # line) and some minutes before the onset, among the other traffic.
+    herring_at = {
+        h["id"]: start_ms + rng.randrange(HERRING_LEAD_MS, before_ms - 10 * MINUTE_MS) for h in herring_specs
+    }
+    # A deploy note's pod count is its service's; the pods a service runs at the onset are `hosts`,
+    # and a deploy in the window replaces them (before it, other pods served).
+    counts = {e["service"]: n for e in events if (n := _pod_count(e["message"]))}
+    hosts = logstream.pod_names(rng, services, pinned, counts)
+    changes = [(e["at"], e["service"], e["message"]) for e in events] + [
+        (herring_at[h["id"]], h["service"], h["message"]) for h in herring_specs if h.get("once")
+    ]
+    generations = _pod_generations(rng, world, hosts, changes)
+    initial = {service: gens[0][1] for service, gens in generations.items()}
     facts = archetype.get("facts", {})
     # Facts that differ from line to line: the objects of one request, and figures a line measures.
     per_request = [f for f in PER_REQUEST_FACTS if f in facts] + sorted(
@@ -157,14 +173,17 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         spec = facts[name]
         return str(rng.randint(*spec["int"])) if "int" in spec else _like(world.values[name], rng)
 
+    own_objects = [world.customer.domain] + [world.values[f] for f in PER_REQUEST_FACTS if f in world.values]
+    others_traffic = [k for k in traffic if k != customer_index] or list(traffic)
+
     def owner(text: str) -> str:
-        """The tenant whose objects a line names: the customer when it names the customer's domain,
-        else one tenant drawn by traffic (one invoice or endpoint is one tenant's, on every line)."""
-        return (
-            customer_tenant
-            if world.customer.domain in text
-            else tenants[traffic[rng.randrange(len(traffic))]]
-        )
+        """The tenant whose objects a line names: the customer when it names the customer's domain or
+        one of the customer's objects (the ticket's export, invoice, user), else another tenant drawn by
+        traffic (one invoice or endpoint is one tenant's, on every line; a herring "for another tenant"
+        is never the customer's)."""
+        if any(value in text for value in own_objects):
+            return customer_tenant
+        return tenants[others_traffic[rng.randrange(len(others_traffic))]]
 
     def herring_variants(spec: dict) -> tuple:
         """A red herring names different objects from line to line too (its first variant the world's)."""
@@ -173,20 +192,18 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             texts = range(CUSTOMER_SIGNAL_VARIANTS[0])
         return tuple(
             logstream.template(
-                spec, role="herring", tag=spec["id"], customer_tenant=customer_tenant, hosts=hosts[spec["service"]],
-                rng=rng, tenant=owner(world.text(spec["message"])),
+                spec, role="herring", tag=spec["id"], customer_tenant=customer_tenant,
+                hosts=initial[spec["service"]], rng=rng, tenant=owner(world.text(spec["message"])),
                 render=tenant_render(customer_tenant) if v == 0 or isinstance(v, str)
                 else tenant_render(customer_tenant, {f: another(f) for f in per_request}),
             )
             for v in texts
         )  # fmt: skip
 
-    herrings = [
-        (herring_variants(h), start_ms + rng.randrange(0, before_ms - 10 * MINUTE_MS)) for h in herring_specs
-    ]
+    herrings = [(herring_variants(h), herring_at[h["id"]]) for h in herring_specs]
     # A one-off red herring (another deploy) happens once, at its time, like the trigger.
     once = [
-        (group[0], at, False)
+        (_deployed(group[0], generations, at, hosts), at, False)
         for (group, at), spec in zip(herrings, herring_specs, strict=True)
         if spec.get("once")
     ]
@@ -208,7 +225,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                     role="signal",
                     render=tenant_render(tenants[k], extra),
                     rng=rng,
-                    hosts=(world.text(e["host"]),) if "host" in e else hosts[e["service"]],
+                    hosts=(world.text(e["host"]),) if "host" in e else initial[e["service"]],
                 )
                 for e in archetype["signal_logs"]
             ]
@@ -225,20 +242,24 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
 
             def make(entry, role=role, tenant=tenant):
                 return logstream.template(
-                    entry, role=role, render=tenant_render(tenant), rng=rng, hosts=hosts[entry["service"]]
+                    entry, role=role, render=tenant_render(tenant), rng=rng, hosts=initial[entry["service"]]
                 )
 
             into.append(tuple(t for e in specs for t in logstream.variants(e, NOISE_VARIANTS, make)))
     events = [
         (
-            logstream.template(e | {"system": True}, role=e["role"], render=str, hosts=hosts[e["service"]])
-            if not _NAMES_TENANT.search(e["message"])
-            else logstream.template(e, role=e["role"], render=str, hosts=hosts[e["service"]]),
+            _deployed(
+                logstream.template(
+                    e if _NAMES_TENANT.search(e["message"]) else e | {"system": True},
+                    role=e["role"], render=str, hosts=initial[e["service"]],
+                ),
+                generations, e["at"], hosts,
+            ),
             e["at"],
             e["role"] == "trigger",
         )
         for e in events
-    ] + once
+    ] + once  # fmt: skip
     after_onset = count * (end_ms - world.onset_ms) // WINDOW_MS
     stream = logstream.generate_lines(
         rng,
@@ -272,7 +293,11 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
     customer_signal = [i for i in stream.signal if lines.tenant_id(i) == world.customer.tenant_id]
-    with_http = [i for i in customer_signal if lines.has_http(i)] or customer_signal or stream.signal
+    # (A failure whose story rewrites most of its lines into state, a heap's use, cites those that fail.)
+    failing = [i for i in stream.signal if lines.kinds[lines.kind[i]][0] in ("WARN", "ERROR")]
+    with_http = (
+        [i for i in customer_signal if lines.has_http(i)] or customer_signal or failing or stream.signal
+    )
     picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
 
     # The traces show failing requests: best lines whose "METHOD path" is a span of the archetype's
@@ -298,7 +323,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         rng,
         lines,
         zip(traces, anchors, strict=True),
-        hosts=hosts,
+        hosts=lambda service, t: _pods_at(generations, service, t),
         special=special,
         window=(start_ms, end_ms),
     )
@@ -334,6 +359,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             shape=dashboard_shape,
         ),
     }
+    _latency_as_logged(world, payload["dashboard"], lines, shape=dashboard_shape)
     answer_key = {
         "root_cause": render(archetype["root_cause"], world.values | told, salt=world.salt),
         "component": archetype["component"],
@@ -346,7 +372,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                 "line_id": lines[i]["id"],
                 "trace_id": lines[i]["trace_id"],
                 "request_id": lines[i]["request_id"],
-                "why": "the trigger" if i == stream.trigger else "a failure caused by the root cause",
+                "why": _why(world, lines, i, trigger=stream.trigger, onset=stream.signal[0]),
             }
             for i in key_lines
         ],
@@ -376,6 +402,83 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         },
     }
     return payload, answer_key
+
+
+# Fewer logged requests than this of the dashboard's service before (or after) the onset, and its
+# latency panel keeps the catalog's figures for that part of the window.
+LATENCY_SAMPLE_MIN = 8
+LATENCY_SAMPLE_LINES = 20_000
+
+
+def _percentile(values: list[int], share: float) -> float:
+    return float(values[min(len(values) - 1, int(share * len(values)))])
+
+
+def _latency_as_logged(world: World, board: dict, lines: logstream.LogLines, *, shape) -> None:
+    """The dashboard's latency percentiles are those of the requests its service logs: before the
+    onset the healthy requests' p50/p95/p99, after it a blend towards the failing window's own as the
+    failure develops (the same level that moves the error rate), each minute jittered a little. A
+    dashboard whose p50 is ten times the latency every logged request shows is one of another system."""
+    service = board["service"]
+    kind, ms, latency = lines.kind, lines.ms, lines.latency
+    http_kinds = {k for k, (_, svc, _, method, *_) in enumerate(lines.kinds) if svc == service and method}
+    # Percentiles of a long log from every k-th line: as good a figure, at a fraction of the cost.
+    step = max(1, len(lines) // LATENCY_SAMPLE_LINES)
+    onset = bisect_left(ms, world.onset_ms)
+    before = [latency[n] for n in range(0, onset, step) if kind[n] in http_kinds]
+    after = [latency[n] for n in range(onset, len(lines), step) if kind[n] in http_kinds]
+    if len(before) < LATENCY_SAMPLE_MIN:
+        # Few requests before the onset: the healthy figures are those of every logged request.
+        before = before + after
+        if len(before) < LATENCY_SAMPLE_MIN:
+            return
+    before.sort()
+    after.sort()
+    healthy = [_percentile(before, q) for q in (0.5, 0.95, 0.99)]
+    failing = (
+        [_percentile(after, q) for q in (0.5, 0.95, 0.99)] if len(after) >= LATENCY_SAMPLE_MIN else healthy
+    )
+    jitter = random.Random(f"{world.salt}latency")
+    for point in board["series"]:
+        minute_ms = _epoch_ms(point["ts"].replace("Z", ".000Z"))
+        since = (minute_ms - world.onset_ms) / MINUTE_MS
+        level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
+        shaped = shape(minute_ms) if shape is not None else None
+        if shaped is not None:
+            level = shaped[0]
+        figures = [
+            (h + (f - h) * level) * (1 + (jitter.random() - 0.5) * 0.1)
+            for h, f in zip(healthy, failing, strict=True)
+        ]
+        p50 = round(max(figures[0], 1.0), 1)
+        p95 = round(max(figures[1], p50), 1)
+        point["latency_p50_ms"], point["latency_p95_ms"] = p50, p95
+        point["latency_p99_ms"] = round(max(figures[2], p95), 1)
+
+
+def _why(world: World, lines: logstream.LogLines, i: int, *, trigger: int | None, onset: int) -> str:
+    """What key line i shows, in its own terms: the trigger and what it changed, the first failure, or
+    a failure of a named tenant's request with its status and latency."""
+    line = lines[i]
+    said = f'{line["service"]} logs "{line["message"]}"'
+    if i == trigger:
+        return f"the trigger: at {line['ts'][11:19]} UTC {said}, shortly before the failures begin"
+    tenant = line.get("tenant_id")
+    whose = (
+        "the customer's tenant"
+        if tenant == world.customer.tenant_id
+        else f"tenant {tenant}"
+        if tenant
+        else "no single tenant"
+    )
+    http = (
+        f" ({line['method']} {line['path']} answered {line['status']} in {line['latency_ms']} ms)"
+        if "method" in line
+        else ""
+    )
+    if i == onset:
+        return f"the onset: the first failure, at {line['ts'][11:23]} UTC, {said}{http}, for {whose}"
+    return f"a failure for {whose}, at {line['ts'][11:23]} UTC: {said}{http}"
 
 
 def _epoch_ms(ts: str) -> int:
@@ -422,6 +525,63 @@ def _like(value: str, rng) -> str:
     if not head or not all(c in "0123456789abcdef" for c in tail):
         return value
     return f"{head}_{hex_id(rng, len(tail))}"
+
+
+_POD_COUNT = re.compile(r"\bon (\d+)/(\d+) pods\b")
+_DEPLOYED = re.compile(r"^deploy finished: (\S+) ")
+_SCHEDULED = re.compile(r"^pod (\S+) scheduled on node\b")
+
+
+def _pod_count(message: str) -> int | None:
+    found = _POD_COUNT.search(message)
+    return int(found.group(2)) if found else None
+
+
+def _pod_generations(rng, world: World, hosts: dict, changes) -> dict[str, list[tuple[int, tuple]]]:
+    """Per service, [(from when, its pods)] in time order: the pods at the onset are `hosts`; a deploy
+    before the onset replaced other pods (a ReplicaSet of their own), a deploy after it brings new
+    ones; a pod scheduled onto a node replaced one pod of its ReplicaSet."""
+    generations = {}
+    for service, current in hosts.items():
+        deploys = sorted(
+            (at, message)
+            for at, svc, message in changes
+            if svc == service and (_DEPLOYED.match(message) or _SCHEDULED.match(message))
+        )
+        before = [(at, message) for at, message in deploys if at <= world.onset_ms]
+        after = [at for at, _ in deploys if at > world.onset_ms]
+        chain, pods = [], current
+        for at, message in reversed(before):
+            chain.append((at, pods))
+            scheduled = _SCHEDULED.match(message)
+            if scheduled and scheduled.group(1) in pods:
+                head = scheduled.group(1).rsplit("-", 1)[0]
+                old = f"{head}-" + "".join(rng.choice(logstream.POD_SUFFIX_CHARS) for _ in range(5))
+                pods = tuple(old if p == scheduled.group(1) else p for p in pods)
+            else:
+                pods = logstream.replica_set(rng, service, len(current))
+        chain.append((-1, pods))
+        chain.reverse()
+        chain += [(at, logstream.replica_set(rng, service, len(current))) for at in after]
+        generations[service] = chain
+    return generations
+
+
+def _pods_at(generations: dict, service: str, t_ms: int) -> tuple[str, ...]:
+    """The pods serving `service` at `t_ms`."""
+    return next(pods for at, pods in reversed(generations[service]) if at <= t_ms)
+
+
+def _deployed(tpl: logstream.Template, generations: dict, at: int, hosts: dict) -> logstream.Template:
+    """A deploy's or a scheduled pod's line: it states its service's pod count, and from it on the
+    service's lines come from the pods that serve after it."""
+    chain = generations.get(tpl.service, [])
+    step = next((n for n, (when, _) in enumerate(chain) if when == at), None)
+    if step is None or not (_DEPLOYED.match(tpl.message) or _SCHEDULED.match(tpl.message)):
+        return tpl
+    pods = chain[step][1]
+    message = _POD_COUNT.sub(f"on {len(pods)}/{len(pods)} pods", tpl.message)
+    return replace(tpl, message=message, rollout=(chain[0][1], pods), hosts=chain[0][1])
 
 
 def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
@@ -669,8 +829,9 @@ def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, host
                 None,
             )
             line = _span_line(span, anchor, tenant=tenant, failed=failed, child=child)
-            choices = [h for h in hosts[span["service"]] if h not in pinned]
-            bad = [h for h in hosts[span["service"]] if h in pinned]
+            serving = hosts(span["service"], lines.ms[slot])
+            choices = [h for h in serving if h not in pinned]
+            bad = [h for h in serving if h in pinned]
             line["host"] = bad[0] if bad and span["status"] == "error" else rng.choice(choices or bad)
             lines[slot] = line
             lines.set_ids(

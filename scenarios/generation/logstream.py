@@ -7,6 +7,7 @@ columns (LogLines), not dicts, so a million of them take about 50 MB; timestamps
 per second, only when a line is read or written out.
 """
 
+import math
 import random
 import re
 from array import array
@@ -16,8 +17,12 @@ from datetime import UTC, datetime
 
 import orjson
 
-HOSTS_PER_SERVICE = 3
+HOSTS_PER_SERVICE = 3  # the fewest pods a service runs; how many it runs is drawn per scenario
+MAX_PODS = 6
 _UNIT = 1 / 65536
+# Lines arrive as requests do, at random moments (exponential gaps), not one per even time slot: a
+# gap is one of 256 quantiles of the exponential distribution, drawn by a byte.
+_GAPS = tuple(-math.log((k + 0.5) / 256) for k in range(256))
 TABLE_SIZE = 256  # tenant tables: one 8-bit draw picks a tenant, the busy ones more often
 
 # Per-line slots of a template: each variant of a template draws its own values, so one invoice,
@@ -81,6 +86,9 @@ class Template:
     # The tenant every line of it carries: the one its message names, "" for a line about no tenant
     # (a deploy, a pool statistic, a health check); None: the tenant whose traffic it is.
     fixed_tenant: str | None = None
+    # A deploy or a rescheduled pod: (the pods its service's templates name, the pods that serve from
+    # this line on). Lines of the service after it come from the new pods.
+    rollout: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 _LINE_ID = re.compile(r"L\d{6,}")
@@ -363,6 +371,7 @@ def template(
     rng: random.Random | None = None,
     hosts: tuple[str, ...] = (),
     tenant: str | None = None,
+    rollout: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> Template:
     """A template rendered with world values (`render`) and, given `rng`, its slots filled. Its lines
     carry the tenant their message names, else `tenant` when given (the tenant whose objects the
@@ -390,6 +399,7 @@ def template(
         latency_span=max(high - low, 1),
         tag=tag,
         hosts=hosts,
+        rollout=rollout,
     )
 
 
@@ -405,21 +415,31 @@ def variants(entry: dict, count: int, make) -> list[Template]:
 POD_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def pod_names(rng: random.Random, services, pinned: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
-    """HOSTS_PER_SERVICE pods per service, named as a Deployment's pods are: the service, the
-    ReplicaSet's hash (shared by its pods) and a suffix of their own. A pinned pod name (a world
-    fact such as the pod on a bad node) is its service's first pod, and its siblings share its hash."""
+def pod_names(
+    rng: random.Random, services, pinned: tuple[str, ...] = (), counts: dict[str, int] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The pods of each service, named as a Deployment's pods are: the service, the ReplicaSet's hash
+    (shared by its pods) and a suffix of their own; as many as `counts` says (a deploy note's "on 8/8
+    pods"), else HOSTS_PER_SERVICE to MAX_PODS, drawn. A pinned pod name (a world fact such as the
+    pod on a bad node) is its service's first pod, and its siblings share its hash."""
     names = {}
     for service in sorted(services):
         own = [p for p in pinned if p.startswith(service + "-") and p.count("-") == service.count("-") + 2]
         rs = own[0].rsplit("-", 2)[1] if own else f"{rng.getrandbits(24):06x}"
+        wanted = (counts or {}).get(service) or rng.randint(HOSTS_PER_SERVICE, MAX_PODS)
         pods = own[:1]
-        while len(pods) < HOSTS_PER_SERVICE:
+        while len(pods) < wanted:
             pod = f"{service}-{rs}-" + "".join(rng.choice(POD_SUFFIX_CHARS) for _ in range(5))
             if pod not in pods:
                 pods.append(pod)
         names[service] = tuple(pods)
     return names
+
+
+def replica_set(rng: random.Random, service: str, count: int) -> tuple[str, ...]:
+    """Another ReplicaSet's pods of the service (the one a deploy replaces or brings): its own hash,
+    its own suffixes."""
+    return pod_names(rng, [service], counts={service: count})[service]
 
 
 def weighted(entries: list[Template], weights: list[int]) -> tuple[Template, ...]:
@@ -484,6 +504,15 @@ def generate_lines(
     # The loop reads templates compiled to tuples: (its tenant's index in `lines`, -1 for the line's
     # own tenant; its kind; its hosts' indexes; has HTTP fields; latency low and span; role; tag).
     compiled: dict[int, tuple] = {}
+    # The pods serving each set of templates' pods: one list per set, shared by its templates, which a
+    # deploy's line refills with the new pods, so the lines after it come from them at no cost per line.
+    pools: dict[tuple[str, ...], list[int]] = {}
+
+    def pool(hosts: tuple[str, ...]) -> list[int]:
+        found = pools.get(hosts)
+        if found is None:
+            found = pools[hosts] = [lines.intern_host(h) for h in hosts]
+        return found
 
     def compile_one(tpl: Template) -> tuple:
         found = compiled.get(id(tpl))
@@ -491,7 +520,7 @@ def generate_lines(
             found = compiled[id(tpl)] = (
                 -1 if tpl.fixed_tenant is None else lines.intern_tenant(tpl.fixed_tenant),
                 lines.intern_kind(tpl.level, tpl.service, tpl.message, tpl.method, tpl.path, tpl.status),
-                tuple(lines.intern_host(h) for h in tpl.hosts),
+                pool(tpl.hosts),
                 tpl.method is not None,
                 tpl.latency_low,
                 tpl.latency_span,
@@ -511,7 +540,12 @@ def generate_lines(
     rnd = rng.random
     bits = rng.getrandbits
     span = end_ms - start_ms
-    step = max(span // max(count, 1), 1)
+    # Arrival times: exponential gaps (one byte each picks a quantile) scaled so that the lines, and one
+    # more gap after the last, fill the window.
+    gap_bytes = rng.randbytes(count + 1)
+    gaps = _GAPS
+    scale = span / sum(map(gaps.__getitem__, gap_bytes))
+    arrived = 0.0
     active_herrings: list[tuple[tuple, ...]] = []
     pending_herrings = sorted(herrings, key=lambda pair: pair[1])
     next_herring_at = pending_herrings[0][1] if pending_herrings else end_ms + 1
@@ -525,7 +559,8 @@ def generate_lines(
     for i in range(count):
         # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds its ids.
         x = bits(64)
-        t = start_ms + (i * span) // count + (((x & 0xFFFF) * step) >> 16)
+        arrived += gaps[gap_bytes[i]]
+        t = start_ms + int(arrived * scale)
         if t >= next_herring_at:
             while pending_herrings and pending_herrings[0][1] <= t:
                 active_herrings.append(pending_herrings.pop(0)[0])
@@ -538,6 +573,10 @@ def generate_lines(
             # Two events close together: the later one is written on the next line, still in order.
             t = max(at, last_t)
             next_event_at = pending_events[0][1] if pending_events else end_ms + 1
+            if tpl[8].rollout is not None:
+                # From this line on, the service's lines come from the new pods.
+                before, after = tpl[8].rollout
+                pool(before)[:] = [lines.intern_host(h) for h in after]
             if is_trigger:
                 stream.trigger = i
             elif tpl[6] == "herring":

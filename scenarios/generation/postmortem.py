@@ -10,10 +10,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("postmortem", world, difficulty)
     archetype = world.archetype
     severity = world.incident_severity
-    detected = world.onset_ms + rng.randint(3, 25) * MINUTE_MS
-    escalated = detected + rng.randint(5, 30) * MINUTE_MS
-    mitigated = escalated + rng.randint(10, 60) * MINUTE_MS
-    resolved = mitigated + rng.randint(15, 120) * MINUTE_MS
+    # Who noticed first decides how soon: an alert within its evaluation window, people later.
+    source, detected = _detection(world, rng)
+    # Moments fall on any second, as real events do (not all on the onset's second).
+    escalated = detected + rng.randint(5 * 60, 30 * 60) * 1000
+    mitigated = escalated + rng.randint(10 * 60, 60 * 60) * 1000
+    resolved = mitigated + rng.randint(15 * 60, 120 * 60) * 1000
     metrics = archetype["metrics"]
     mitigation = world.text(archetype["mitigations"]["safe"][0])
     err = metrics["error_rate_pct"]
@@ -22,7 +24,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     )
     timeline = [
         (world.onset_ms, "First failures: " + text_at(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
-        (detected, "Detected: " + rng.choice(detection_sources(world, detected))),
+        (detected, "Detected: " + source),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
         (mitigated, f"Mitigated: {mitigation}"),
         (resolved, f"Resolved: {recovered} back to baseline; affected customers informed."),
@@ -41,6 +43,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     evidence += [
         ("note", text_at(world, note, mitigated)) for note in archetype["postmortem"].get("findings", [])
     ]
+    affected = _customers_affected(world, rng)
+    if world.many_tenants and not archetype["postmortem"].get("customers_affected"):
+        # The count the incident record gives is one the evidence shows how it was made.
+        evidence.append(
+            ("metric", f"{affected} customer accounts had at least one failed or delayed request between "
+                       f"{iso_s(world.onset_ms)[11:16]} and {iso_s(mitigated)[11:16]} UTC.")
+        )  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
     herring_items = [(("log", world.text(h["message"])), world.text(h["why_not"])) for h in herrings]
@@ -65,7 +74,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "mitigated_at": iso_s(mitigated),
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
-            "customers_affected": _customers_affected(world, rng),
+            "customers_affected": affected,
             "summary": text_at(world, archetype["symptom"], mitigated),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
@@ -74,7 +83,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "cause_chain": [text_at(world, step, mitigated) for step in archetype["cause_chain"]],
-        "contributing_factors": world.texts(archetype["postmortem"]["contributing_factors"]),
+        "contributing_factors": _contributing_factors(world, rng, detected=detected, escalated=escalated),
         "corrective_actions": world.texts(archetype["postmortem"]["corrective_actions"]),
         "detection": world.text(archetype["postmortem"]["detection"]),
         "red_herrings": [
@@ -84,6 +93,45 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         ],
     }
     return payload, answer_key
+
+
+# How soon after the onset each kind of detector can notice, in seconds: an alert evaluates over a
+# few minutes; a customer has to notice, try again and write; an internal user or partner in between.
+DETECTION_DELAY_S = {"alert": (150, 9 * 60), "synthetic": (120, 6 * 60), "ticket": (9 * 60, 40 * 60),
+                     "people": (6 * 60, 30 * 60)}  # fmt: skip
+
+
+def _detection(world: World, rng) -> tuple[str, int]:
+    """(who or what noticed first, when): a source drawn from those the failure's scale allows, at a
+    moment that source can notice it."""
+    probe = world.onset_ms + 10 * MINUTE_MS
+    sources = detection_sources(world, probe)
+    text = rng.choice(sources)
+    kind = (
+        "alert" if text.startswith("alert on ")
+        else "synthetic" if text.startswith("the synthetic check")
+        else "ticket" if "ticket" in text
+        else "people"
+    )  # fmt: skip
+    at = world.onset_ms + rng.randint(*DETECTION_DELAY_S[kind]) * 1000
+    if kind == "alert":
+        # The alert quotes the figure at the moment it fired.
+        text = rng.choice([s for s in detection_sources(world, at) if s.startswith("alert on ")] or [text])
+    return text, at
+
+
+def _contributing_factors(world: World, rng, *, detected: int, escalated: int) -> list[str]:
+    """The archetype's factors in an order drawn per seed, with what this incident's timeline shows:
+    how long the failure went unnoticed, and how long it waited for the team that owns it."""
+    factors = world.texts(world.archetype["postmortem"]["contributing_factors"])
+    rng.shuffle(factors)
+    unnoticed = (detected - world.onset_ms) // MINUTE_MS
+    if unnoticed >= 8:
+        factors.append(f"The failure ran {unnoticed} minutes before anyone noticed it.")
+    waited = (escalated - detected) // MINUTE_MS
+    if waited >= 15:
+        factors.append(f"It took {waited} minutes from detection to reach {world.archetype['route']}.")
+    return factors
 
 
 def detection_sources(world: World, at_ms: int) -> list[str]:

@@ -46,6 +46,7 @@ _PAGE_SIZE = re.compile(r"\bpage_size=(\d+)")
 _PAGES_SERVED = re.compile(r"; (\d+) pages \(")
 _COUNTED = re.compile(r"\b(?:listed|returned) (\d+) (?:\w+ )?(?:invoices|rows)\b")
 _NAMED_ID = re.compile(r"\b(ord|in|exp|we|usr)_[0-9a-f]{6,}\b")
+_DAYS = re.compile(r"\b(\d+) days\b")
 _CAPTURE_LIMIT = 3  # items of a long list the capture keeps before it truncates
 
 
@@ -145,6 +146,9 @@ def response_body(world: World, rng: random.Random, line: dict):
             "id": _id(rng, "usr_"),
             "active": True,
         }
+    if path == "/v2/reports/rollups/daily":
+        days = _DAYS.search(line["message"])
+        return {"object": "daily_rollup", "time_zone": "tenant", "days": int(days.group(1)) if days else 7}
     if path == "/v2/reports/export":
         return {"export_id": named.group(0) if named else _id(rng, "exp_"), "status": "queued"}
     if path == "/v2/auth/password-reset":

@@ -148,6 +148,7 @@ _HEAP_AFTER_START = 34  # % of the limit a fresh pod uses
 _OOM = re.compile(r"terminated: OOMKilled")
 _RESET = re.compile(r"^upstream search-service connection reset by peer \(pod [^)]+\)$")
 _UNREADY = "no healthy upstream"
+_ENDPOINTS = re.compile(r"of \d+ endpoints")
 
 
 def _kill_schedule(
@@ -214,6 +215,8 @@ def _memory_leak(world: World, lines: LogLines, stream: LogStream, hosts: dict, 
             )
             continue
         if in_burst and message.startswith(_UNREADY):
+            # The gateway counts the service's own endpoints, one per pod.
+            lines.set_message(n, _ENDPOINTS.sub(f"of {len(pods)} endpoints", message))
             continue
         # Between kills the pods serve; what the logs show is the heap filling up again.
         p = max(range(len(pods)), key=lambda q: heap(q, t))
@@ -340,30 +343,42 @@ _CONSUMER = re.compile(r"consumer ingest-worker-\d+ (on \S+ at max throughput )\
 def _kafka(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random, **_):
     """The backlog starts with the import: lag grows from nothing to its peak over the window, line
     after line (the import keeps producing faster than the one consumer reads, so the lag never
-    falls while the failure lasts), and the oldest waiting message is as old as the import. The
-    dashboard's max partition lag is the same figure, minute by minute. The consumer that owns the
-    partition, and its ceiling, are the scenario's own."""
+    falls while the failure lasts), and the dashboard's max partition lag is the same figure, minute
+    by minute. The consumer that owns the partition, and its ceiling, are the scenario's own.
+
+    The figures hold together as a queue's do: messages arrive at `inflow` a second and the consumer
+    reads `throughput` of them, first in first out, so the lag grows by the difference and the oldest
+    waiting message is lag / inflow old (a share of the time since the import, drawn per seed); the
+    lag, a count of messages, never reads the same twice while it grows. Before the import the
+    partition's lag wanders a little, as every partition's does."""
     end_ms = lines.ms[-1] + 1
     span = max(end_ms - world.trigger_ms, 1)
     consumer = f"consumer ingest-worker-{int(world.values['partition']) % 8} "
-    throughput = rng.randint(9, 24) * 100 + rng.randint(0, 99)
+    growth = int(world.values["lag_messages"]) / (span / 1000)  # messages a second the lag grows by
+    waiting_share = rng.uniform(0.6, 0.85)  # the oldest message's age, as a share of the import's
+    inflow = growth / waiting_share
+    throughput = max(1, round(inflow - growth))
+    calm = Wander(rng, lines, _LAG_BASELINE, 0.35)
     last = 0
     for n in stream.signal:
         t = lines.ms[n]
-        elapsed = max(t - world.trigger_ms, 1000)
-        lag = max(last, round(lag_at(world, t, span) * (0.985 + 0.015 * rng.random())))
+        lag = max(last + rng.randint(1, 40), round(lag_at(world, t, span) * (0.985 + 0.015 * rng.random())))
         message = lines.message(n)
         if _LAG.search(message):
             last = lag
             message = _LAG.sub(lambda m, lag=lag: f"{m.group(1)}{lag}{m.group(2)}", message)
         message = _CONSUMER.sub(lambda m: f"{consumer}{m.group(1)}{throughput}{m.group(2)}", message)
-        lines.set_message(n, _AGE.sub(lambda m, e=elapsed: f"{m.group(1)}{_age(e)}{m.group(2)}", message))
+        age_ms = round(1000 * lag / inflow)
+        age = _age(age_ms) if age_ms >= MINUTE_MS else f"{max(1, age_ms // 1000)}s"
+        lines.set_message(n, _AGE.sub(lambda m, a=age: f"{m.group(1)}{a}{m.group(2)}", message))
 
     def minute(minute_ms: int):
         since = (minute_ms - world.onset_ms) / MINUTE_MS
         level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
         # Exact (no jitter): a maximum over partitions is never below the hot partition's own figure.
-        return (level, float(lag_at(world, minute_ms, span)), True)
+        if minute_ms <= world.trigger_ms:
+            return (level, float(round(calm.at(minute_ms))), True)
+        return (level, float(max(lag_at(world, minute_ms, span), round(calm.at(minute_ms)))), True)
 
     return minute
 

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v15; one per archetype
-# whose story rewrites lines, and one without): the compact form must give the same bytes.
+# Content hashes of scenarios (log_investigation v16; the compact form was shown to give the bytes of the
+# list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9f69bfb19ab365ff588718e205afc9774b765de9122cac033869d0bf144f5768",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "29d257565bc69239b228aa132af4a751830c43915c876577ff58911bf55ed569",
-    ("saml_clock_skew", "medium", 2, 3000): "c82d8046fdefa4ec89a92e83ec64213f3b734f7a7f99239f5bbf87162231be95",
-    ("kafka_consumer_lag", "hard", 2, 3000): "36b569355955f4c54991918dad16da90aefa37d19b932655d00bc087af499d12",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "11e4322f254673ad4b2ed74ff1f1f32c830e3827591de5895cf5e8073be28324",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "b82eb5ff573ab15acc38586a5c1e26be2ba86ae08906ad234f65901a9f9ccc26",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "5e67408a7edc2261e416789bf74f15b0c47148c581e213a92079b4e7fe74a854",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "3bbce6119c5a55621df34675d998f0fd2b00dad11866ecc2cd1e23b8a1a83f81",
+    ("saml_clock_skew", "medium", 2, 3000): "161c50b73886a508af815f488bad380471c36b605547b0ac32e1e0347befc52f",
+    ("kafka_consumer_lag", "hard", 2, 3000): "c9a9ba87988165458700653eb91648e219965a2b99dc857d44c74edcd516a2fc",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "8900489f3e47b0431af0ffa24f343fba7ed7e79f85dfdf5d5d07115b9a5cd006",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "ceed1560f830d5f70815333b428d399e0ba07dba777e864b6618dd2d44c7040e",
 }  # fmt: skip
 
 

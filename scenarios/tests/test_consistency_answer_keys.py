@@ -462,9 +462,11 @@ def test_a_contributing_factor_the_evidence_never_states_is_refused(shown_causes
     def mutate(payload, key):
         payload["evidence"] = [e for e in payload["evidence"] if "runs once" not in e["text"]]
 
+    factors = shown_causes["postmortem"].answer_key["contributing_factors"]
+    n = next(n for n, f in enumerate(factors) if "ran only at the end" in f)
     _assert_path(
         _refused(shown_causes, "postmortem", mutate),
-        "answer_key.contributing_factors[2]",
+        f"answer_key.contributing_factors[{n}]",
         "ran only at the end",
     )
 
@@ -475,8 +477,10 @@ def test_a_platform_wide_alert_the_evidence_never_mentions_is_refused(shown_caus
     def mutate(payload, key):
         payload["evidence"] = [e for e in payload["evidence"] if "platform-wide" not in e["text"]]
 
+    factors = scenarios["postmortem"].answer_key["contributing_factors"]
+    n = next(n for n, f in enumerate(factors) if "platform-wide" in f)
     _assert_path(
-        _refused(scenarios, "postmortem", mutate), "answer_key.contributing_factors[1]", "platform-wide"
+        _refused(scenarios, "postmortem", mutate), f"answer_key.contributing_factors[{n}]", "platform-wide"
     )
 
 

@@ -273,7 +273,19 @@ class _Facts:
             for m in sorted(self.signal_messages)
         )
         known_cause = self.cause_terms | self.signal_terms
+        # A herring is told by its own words: not the failing lines' ("lag" of a replica and of a
+        # partition), not the ticket's ("orders"), not the digits of a name ("replica-2").
+        failing = set().union(*(_terms(m) for m in self.signal_messages)) if self.signal_messages else set()
+        ticket = payload.get("ticket") or {}
+        ticket_terms = _terms(
+            " ".join(str(ticket.get(f) or "") for f in ("subject", "body", "error_snippet"))
+            if isinstance(ticket, dict)
+            else ""
+        )
         self.herring_terms = [(h, _terms(h["message"]) - known_cause) for h in self.herrings]
+        # Blaming a herring is read on these (ruling one out has its own cue, a negation or a test).
+        self.herring_own_terms = [(h, _own_herring_terms(h["message"], known_cause, failing | ticket_terms))
+                                  for h in self.herrings]  # fmt: skip
         # The names a herring goes by that the cause does not share ("notification-service", "v3.9.2").
         self.herring_names = [
             (h, names)
@@ -1097,7 +1109,7 @@ def _blamed_herring(facts: _Facts, root_cause: str, *, beside_cause: bool = Fals
         if beside_cause and _ASIDE.search(claim):
             continue
         words = _stems(claim)
-        for herring, terms in facts.herring_terms:
+        for herring, terms in facts.herring_own_terms:
             hits = terms & words
             if len(hits) >= 2 and len(hits) >= 0.3 * len(terms):
                 return herring
@@ -1132,6 +1144,14 @@ def _ruled_out_herring(facts: _Facts, reasoning: str):
             if len(hits) >= 2 or (hits and len(terms) <= 3):
                 return herring, sentence[:240]
     return None
+
+
+def _own_herring_terms(message: str, known_cause: set[str], shared: set[str]) -> frozenset[str]:
+    """A herring's words beyond the cause's; beyond the failing lines' and the ticket's too, and no
+    bare digits, when two or more are left that way."""
+    terms = _terms(message) - known_cause
+    own = frozenset(t for t in terms - shared if not t.isdigit())
+    return own if len(own) >= 2 else terms
 
 
 def _herring_terms(facts: _Facts, herring: dict) -> set[str]:

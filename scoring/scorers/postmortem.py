@@ -138,7 +138,7 @@ _DISMISSED = re.compile(  # (lower)
 _BLAME = re.compile(  # (lower)
     r"\b(?:[a-z]+'s (?:mistake|fault|carelessness|negligence|screw-?up|blunder)|"
     r"(?:his|her) (?:fault|mistake|error)|"
-    r"careless\w*|negligen\w*|sloppy|incompeten\w*|lazy|reckless\w*|"
+    r"careless\w*|negligen\w*|sloppy|incompeten\w*|lazy\b(?![- ](?:load|init|eval|fetch|cop))|reckless\w*|"
     r"should have known|(?:he|she) should have|at fault|fault (?:of|lies with)|to blame|"
     r"blamed? (?:on|the|him|her|them)|human error|dropped the ball|messed up|screwed up|"
     # Judging how a person acted, or fixing the person: "acted hastily", "better judgement would have",

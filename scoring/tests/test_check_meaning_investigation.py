@@ -371,7 +371,7 @@ def test_a_herring_named_by_its_identifier_and_made_the_cause_is_blamed():
 
     herring = {"id": "deploy", "message": "deploy finished: notification-service v3.9.2 on 4/4 pods"}
     facts = SimpleNamespace(
-        herring_terms=[(herring, frozenset({"finish", "notif", "pod"}))],
+        herring_own_terms=[(herring, frozenset({"finish", "notif", "pod"}))],
         herring_names=[(herring, {"notification-service", "v3.9.2"})],
     )
     blamed = "It looks like it came in with the notification-service deploy at 23:51."
@@ -396,3 +396,14 @@ def test_evidence_told_as_another_cause_s_story_caps_observability_lower_than_no
         "story_has_a_cause"
     ]
     assert not check.passed and check.ceiling == ceiling, check.explanation
+
+
+def test_a_red_herring_is_told_by_its_own_words_not_those_it_shares_with_the_failure_or_the_ticket():
+    from scoring.scorers.investigation import _own_herring_terms, _terms
+
+    shared = _terms("lag on orders.events.v3 partition 15 grows") | _terms("new orders missing from search")
+    own = _own_herring_terms("replica orders-db-replica-2 replication lag 8s", set(), shared)
+    # Paraphrase guard: the herring is still known by what only it says.
+    assert {"replica", "8s"} <= own
+    # False positive guard: a root cause about partition lag on orders does not name the replica.
+    assert not own & _terms("That partition's consumer lag grows while orders queue up behind import 2.")

@@ -175,6 +175,11 @@ CASES = [
     ("blameless", _append("contributing_factors", "Customers who built their own retry loops are running an "
                                                   "unsupported configuration."),
      False, "paraphrase: the customer blamed for an unsupported configuration"),
+    ("blameless", _append("contributing_factors", "The restore took eight hours because the volume was "
+                                                  "lazy-loaded at 12 MB/s."),
+     True, "false positive: 'lazy-loaded' storage is not a lazy person"),
+    ("blameless", _append("contributing_factors", "The on-call was lazy and skipped the checks."),
+     False, "false positive guard: a person called lazy"),
     ("blameless", _append("contributing_factors", "The review process itself gets a disciplined checklist: "
                                                   "who approves, who verifies."),
      True, "false positive: 'disciplined' about a process, not people"),

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v15; one per archetype
+# Content hashes of scenarios made by the list-of-dicts generator (log_investigation v16; one per archetype
 # whose story rewrites lines, and one without): the compact form must give the same bytes.
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9f69bfb19ab365ff588718e205afc9774b765de9122cac033869d0bf144f5768",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "29d257565bc69239b228aa132af4a751830c43915c876577ff58911bf55ed569",
-    ("saml_clock_skew", "medium", 2, 3000): "c82d8046fdefa4ec89a92e83ec64213f3b734f7a7f99239f5bbf87162231be95",
-    ("kafka_consumer_lag", "hard", 2, 3000): "36b569355955f4c54991918dad16da90aefa37d19b932655d00bc087af499d12",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "11e4322f254673ad4b2ed74ff1f1f32c830e3827591de5895cf5e8073be28324",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "b82eb5ff573ab15acc38586a5c1e26be2ba86ae08906ad234f65901a9f9ccc26",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "964a3c9064f3ec0ad7f2dec7e13a830d957efdcbaa37752e3c9ce90a5fda314f",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "895a5061f81508feeb65cd944762788d9cc390426f3ec9dba5a2cfd4e7f1e1d5",
+    ("saml_clock_skew", "medium", 2, 3000): "6b18c65ee1653a6b1f85d7bd9f6e57b96c093b8461053931e786291f3fc7a84c",
+    ("kafka_consumer_lag", "hard", 2, 3000): "e17fbd03080ad646e8b24adfa449e2f7c60c0078585675d694b97828755c663b",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "3e59f0a65a2f4210c3be2e9bebe8a0e0656c14d8679076e11ac8b7c6b8540a77",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "0b29156ee4e6e53a7ccd130273e19949fd61defb94f956ad2c0ed63713e10c9e",
 }  # fmt: skip
 
 

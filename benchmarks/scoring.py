@@ -271,6 +271,8 @@ class Answers:
                 point["offset_seconds"] + 600,
             ]
             at = start + rng.randint(10, max(11, (end - start) // 2)) if rng.random() > 0.1 else end + 120
+            # Saves go oldest first: a late answer to one decision holds back the next one's save.
+            at = max(at, int(revisions[-1][0]) if revisions else 0)
             text = next((o["text"] for o in point["options"] if o["id"] == choice), choice)
             log.append(f"{_clock(at)} {point['prompt']} -> {text}")
             if len(updates) < len(_UPDATES) and rng.random() < 0.75:

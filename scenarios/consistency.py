@@ -496,6 +496,33 @@ def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Fi
                 yield path, f"asks for an answer before the business day ends at {local:%H:%M} local time"
 
 
+# The local hours a customer writes in: a working day, from early starters to those staying late.
+_WORKING_HOURS = range(7, 20)
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def customers_write_in_their_working_hours(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer whose message states their time zone ("around 15:20 (UTC+02:00)") writes it, and
+    every other message of their thread, in their working hours: not at four in the morning their time."""
+    texts = list(_customer_texts(payload))
+    thread_zone = (
+        next((m for text, _, _ in texts if (m := _ZONED_TIME.search(text))), None)
+        if "thread" in payload
+        else None
+    )
+    for text, written, path in texts:
+        zoned = _ZONED_TIME.search(text) or thread_zone
+        if zoned is None:
+            continue
+        sign = 1 if zoned.group(3) == "+" else -1
+        local = written + sign * timedelta(hours=int(zoned.group(4)), minutes=int(zoned.group(5)))
+        if local.hour not in _WORKING_HOURS:
+            yield (
+                path,
+                f"is written at {local:%H:%M} in the customer's time zone, outside their working hours",
+            )
+
+
 def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
     """(text, when it was written, path) of what customers write: tickets and their thread messages."""
     if "tickets" in payload:
@@ -1453,6 +1480,82 @@ def escalation_facts_are_in_the_thread(payload: dict, key: dict) -> Iterator[Fin
         yield "$.answer_key.facts.onset", "is after the first message of the thread"
 
 
+# What L1 writes when it points the reader at the secret instead of leaving it to them to notice.
+_POINTS_AT_SECRET = re.compile(
+    r"\bredact|\bpasted (?:a|the|their) (?:credential|secret|key|password|token)"
+    r"|\b(?:a|live) (?:secret|credential) in\b|\bcareful with their\b",
+    re.I,
+)
+# What L1 writes when it states a diagnosis instead of what it saw and did.
+_DIAGNOSIS = re.compile(r"\broot cause\b|\bcaused by\b|\bthe cause is\b|\bthis is because\b", re.I)
+
+
+def _word_runs(text: str, size: int) -> set[tuple[str, ...]]:
+    """Runs of `size` consecutive words, ids and figures left out: a node or partition both name is
+    evidence, not wording."""
+    words = re.findall(r"[a-z0-9_'.-]+", text.casefold())
+    runs = (tuple(words[n : n + size]) for n in range(len(words) - size + 1))
+    return {run for run in runs if all(re.fullmatch(r"[a-z']+", word) for word in run)}
+
+
+@invariant("escalation_writeup")
+def escalation_l1_notes_state_what_l1_saw(payload: dict, key: dict) -> Iterator[Finding]:
+    """An L1 note says what L1 saw and did (a repro, a console, what the customer said), not the root
+    cause in the key's words, and does not point at the secret the candidate must notice themselves."""
+    cause = _word_runs(key.get("root_cause") or "", 6)
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] != "l1_note":
+            continue
+        path = f"$.payload.thread[{n}].body"
+        if found := _POINTS_AT_SECRET.search(message["body"]):
+            yield path, f"points at the secret ({found.group(0)!r}); noticing it is the candidate's part"
+        if found := _DIAGNOSIS.search(message["body"]):
+            yield path, f"states a diagnosis ({found.group(0)!r}) instead of what L1 saw"
+        if shared := sorted(cause & _word_runs(message["body"], 6)):
+            yield path, f"states the root cause in the key's words ({' '.join(shared[0])!r})"
+
+
+# A customer who can wait, and the severities that cannot.
+_RELAXED = re.compile(r"\bthis week is fine\b|\bno rush\b|\bno need to call\b|\bwhenever you can\b", re.I)
+
+
+@invariant("escalation_writeup")
+def escalation_urgency_fits_the_severity(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer whose failure is SEV1 or SEV2 does not tell support there is no hurry."""
+    severity = (key.get("facts") or {}).get("severity")
+    if severity not in ("SEV1", "SEV2"):
+        return
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "customer" and (found := _RELAXED.search(message["body"])):
+            yield f"$.payload.thread[{n}].body", f"says {found.group(0)!r} of a {severity} failure"
+
+
+# A word or a phrase of up to four words written twice in a row ("the customer's the customer's").
+_DOUBLED = re.compile(r"\b([A-Za-z]+(?:'s?)?(?: [A-Za-z]+(?:'s?)?){0,3}) \1\b", re.I)
+
+
+def _texts(value, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _texts(item, f"{path}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _texts(item, f"{path}[{n}]")
+
+
+@invariant("triage_queue", "escalation_writeup", "customer_comms", "incident")
+def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
+    """No text writes a word or phrase twice in a row: what filling a template leaves behind when a
+    fact's name lands next to the name it replaces."""
+    for path, text in [*_texts(payload, "$.payload"), *_texts(key, "$.answer_key")]:
+        for found in _DOUBLED.finditer(text):
+            if found.group(1).casefold() not in ("that", "had", "is"):
+                yield path, f"writes {found.group(0)!r}, doubling {found.group(1)!r}"
+                break
+
+
 # --- customer_comms -------------------------------------------------------------------------------
 
 
@@ -2048,6 +2151,45 @@ def decisions_have_sound_keys(payload: dict, key: dict) -> Iterator[Finding]:
     for decision_id in points:
         if decision_id not in key["decisions"]:
             yield "$.answer_key.decisions", f"has no entry for decision point {decision_id}"
+
+
+# An inject that tells whom the failure hits, which the severity decision rests on.
+_SCOPE_INJECT = re.compile(r"no other customer has reported|enterprise customers opened tickets", re.I)
+
+
+@invariant("incident")
+def incident_decisions_follow_their_information(payload: dict, key: dict) -> Iterator[Finding]:
+    """A decision is asked once what it rests on has arrived and its window opens when it is asked: the
+    severity after the inject saying whom the failure hits, whom to engage after the failure's first
+    log line, the first mitigation after every line, change and finding that is not a red herring."""
+    herrings = set(key.get("red_herring_inject_ids", []))
+    injects = payload["injects"]
+    evidence = [
+        i["offset_seconds"]
+        for i in injects
+        if i["id"] not in herrings
+        and (i["kind"] in ("log_excerpt", "change") or i["text"].startswith("Engineer looking into it"))
+    ]
+    scope = [i["offset_seconds"] for i in injects if _SCOPE_INJECT.search(i["text"])]
+    needs = {
+        "severity": (scope[:1], "the inject saying whom the failure hits"),
+        "engage": (sorted(evidence)[:1], "the failure's first log line"),
+        "first mitigation": (sorted(evidence)[-1:], "the last line, change or finding it rests on"),
+    }
+    for n, point in enumerate(payload["decision_points"]):
+        decision = key["decisions"].get(point["id"])
+        if decision is not None and decision["window_seconds"][0] < point["offset_seconds"]:
+            yield (
+                f"$.answer_key.decisions.{point['id']}.window_seconds",
+                f"opens at {decision['window_seconds'][0]}s, before the question is asked at "
+                f"{point['offset_seconds']}s",
+            )
+        for word, (offsets, what) in needs.items():
+            if word in point["prompt"].lower() and offsets and offsets[0] > point["offset_seconds"]:
+                yield (
+                    f"$.payload.decision_points[{n}].offset_seconds",
+                    f"asks at {point['offset_seconds']}s, before {what} arrives at {offsets[0]}s",
+                )
 
 
 @invariant("incident")

@@ -59,7 +59,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague one), never the logs' mechanism, service or figures; "sometimes shows an error" is partial impact,
     # not a core feature badly degraded; a step stating how long events are kept becomes a check; a
     # certificate the ticket says was renewed is not a missing fact.
-    "triage_queue": 16,
+    # 17: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; a neighbour's outage is reported by a customer for whom the queue's hour is a working one;
+    # catalog ids, versions and change numbers drawn per seed (a missing order, a failing request, charge
+    # references, a settings version and its predecessor); a host named after the tenant is named as a whole
+    # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
+    "triage_queue": 17,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -82,7 +86,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 13: both changes numbered 12 above, together.
     # 14: when the logs alone do not show what the key's cause names (a cache with no size bound, a topic
     # keyed by tenant), an engineer says in the channel what the change or the topology shows.
-    "incident": 14,
+    # 15: injects, chat messages, decisions and their windows at moments drawn per drill, in an incident's
+    # order (whom it hits before the severity, the failure's first line before whom to engage, every line,
+    # change and finding before the first mitigation); the customer's scope message comes before the
+    # severity is asked; the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
+    "incident": 15,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -127,7 +135,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # logs; red herrings begin after the first minutes of the export and, when about another tenant, never
     # carry the customer's; each key evidence reason says what its line shows; healthy traffic shows the
     # built-in Report Exporter role and the daily rollup that workarounds name.
-    "log_investigation": 16,
+    # 17: both lines together (16 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
+    "log_investigation": 17,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -151,7 +160,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 11: the key's onset and the times of its facts are those the thread gives (the customer's local time
     # in UTC, or a time a message states), not a second only our logs know; L1 states the timeout and retry
     # a repro rests on; the customer asks for an answer by a time their own clock allows.
-    "escalation_writeup": 11,
+    # 12: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; messages at minutes drawn per seed in thread order; the customer's last message ends with a
+    # question and urgency drawn per seed from lines fitting the failure's impact, severity and their clock;
+    # L1 notes say what L1 saw and did, never that the thread holds a secret nor the mechanism behind it;
+    # the account note names a working day ahead, drawn; catalog ids and change numbers drawn per seed.
+    "escalation_writeup": 12,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -171,7 +184,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # minutes, a ticket later); contributing factors in an order drawn per seed, with how long the failure
     # went unnoticed and waited for its team when the timeline shows it; the customers counted are stated in
     # the evidence.
-    "postmortem": 11,
+    # 12: both lines together (11 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
+    "postmortem": 12,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -187,7 +201,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 8: both changes numbered 7 above, together.
     # 9: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
     # writer was told; a cause the brief calls known is the one the material states.
-    "customer_comms": 9,
+    # 10: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
+    "customer_comms": 10,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

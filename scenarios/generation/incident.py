@@ -1,6 +1,6 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
-from .common import MINUTE_MS, fit_day_parts, kind_rng
+from .common import fit_day_parts, kind_rng
 from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, graded
 from .stories import saturation_at, text_at
 from .world import World, iso_s
@@ -9,9 +9,8 @@ ROUTES = ("L1", "L2", "Engineering", "SRE", "Security")
 UPDATE_CADENCE_MINUTES = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": 240}
 # Decision windows shrink with difficulty: a harder drill wants faster decisions.
 WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
-# When the failure's own log lines are released: the first before the change log, the rest before the
-# first mitigation is asked for (at 480 s).
-_SIGNAL_OFFSETS = (240, 285, 435, 465)
+# How long each decision stays open at medium difficulty (seconds), before WINDOW_SCALE and a per-drill draw.
+_WINDOWS = {"D1": 600, "D2": 600, "D3": 900, "D4": 600}
 _CHANGES = ("deploy", "config_change")
 _COMMS_OPTIONS = (
     ("acknowledge", "Post a status page update acknowledging the impact, with the next update time."),
@@ -77,6 +76,36 @@ def scope_sentence(world: World) -> str:
     return f"Only {world.customer.name} ({world.customer.tier}) is affected."
 
 
+def _timing(rng, *, signals: int, findings: int, herrings: int, scale: float) -> dict:
+    """When each inject and decision arrives (seconds into the drill), drawn per drill in the order an
+    incident takes: the reports and the scope of the failure before the severity is asked; the first of
+    the failure's log lines before whom to engage; every line, the change log and what engineers find
+    before the first mitigation; communication after it; the channel's pressure later still. Each
+    decision's window opens when it is asked and stays open a drawn while (shorter on harder drills)."""
+    at = {"report": rng.randint(45, 120), "on_call": rng.randint(100, 200)}
+    at["scope"] = at["report"] + rng.randint(15, 90)
+    at["D1"] = at["scope"] + rng.randint(15, 60)
+    first = at["D1"] + rng.randint(40, 150)
+    at["signals"] = [first]
+    for _ in range(signals - 1):
+        at["signals"].append(at["signals"][-1] + rng.randint(25, 90))
+    at["trigger"] = first + rng.randint(20, 150)
+    at["D2"] = max(first, at["D1"]) + rng.randint(30, 90)
+    shown = max(at["signals"] + [at["trigger"]])
+    at["findings"] = [shown + rng.randint(10, 30) + 20 * n for n in range(findings)]
+    at["D3"] = max([shown, at["D2"]] + at["findings"]) + rng.randint(20, 75)
+    at["herrings"] = sorted(rng.sample(range(at["on_call"] + 10, at["D3"] + 150, 5), herrings))
+    at["D4"] = at["D3"] + rng.randint(30, 120)
+    at["metric"] = at["D3"] + rng.randint(60, 200)
+    at["vp"] = at["D4"] + rng.randint(240, 480)
+    at["again"] = at["vp"] + rng.randint(420, 720)
+    at["windows"] = {
+        did: (at[did], at[did] + int(length * scale * rng.uniform(0.8, 1.25)))
+        for did, length in _WINDOWS.items()
+    }
+    return at
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
@@ -84,7 +113,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     many_tenants = world.many_tenants
     severity, clause = world.incident_graded
     scale = WINDOW_SCALE[difficulty]
-    start_ms = world.onset_ms + 3 * MINUTE_MS
+    start_ms = world.onset_ms + rng.randint(150, 300) * 1000
+    trigger = archetype.get("trigger")
+    signal_entries = archetype["signal_logs"][:4]
+    herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
+    findings = archetype["postmortem"].get("findings", [])
+    at = _timing(
+        rng, signals=len(signal_entries), findings=len(findings), herrings=len(herrings), scale=scale
+    )
     alert = first_alert(world, start_ms)
     # A failure that pages nobody starts with the customer's escalation instead of an alert.
     # A failure across tenants pages for the service everywhere; one tenant's, in that tenant's region.
@@ -98,36 +134,37 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     )  # fmt: skip
     injects = [
         opening,
-        (90, "customer_report", "Support queue",
+        (at["report"], "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))),
-        (150, "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (45, "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
+        (at["on_call"], "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
+        (at["scope"], "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
         if many_tenants else
-        (420, "chat", "#incident",
-         f"Customer success: {world.customer.name} asked for an update"
+        (at["scope"], "chat", "#incident",
+         f"Customer success: {world.customer.name} opened a priority ticket"
          + (" and says they are fully blocked" if clause == ENTERPRISE_BLOCKED else "")
          + "; no other customer has reported anything like it."),
-        (600, "metric", "Dashboard",
-         f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + 600_000)}"),
-        (900, "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
-        (1500, "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again.")
+        (at["metric"], "metric", "Dashboard",
+         f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + at['metric'] * 1000)}"),
+        (at["vp"], "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
+        (at["again"], "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again.")
         if many_tenants else
-        (1500, "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
+        (at["again"], "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
     ]  # fmt: skip
     # Every line the failure logs, not only its first: the key's cause rests on what they show (a
     # transaction held open, a node's clock offset), so the drill shows them all before the mitigation.
     injects += [
         (offset, "log_excerpt", "Log search", text_at(world, entry["message"], start_ms + offset * 1000))
-        for offset, entry in zip(_SIGNAL_OFFSETS, archetype["signal_logs"], strict=False)
+        for offset, entry in zip(at["signals"], signal_entries, strict=True)
     ]
-    trigger = archetype.get("trigger")
     if trigger:
         # A deploy or a config change is in the change log; an expiry, an outage or a burst of traffic
         # is a line in the logs.
         kind, source = (
             ("change", "Change log") if trigger["kind"] in _CHANGES else ("log_excerpt", "Log search")
         )
-        injects.append((330, kind, source, f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"])))
+        injects.append(
+            (at["trigger"], kind, source, f"{iso_s(world.trigger_ms)} " + world.text(trigger["message"]))
+        )
     # What an engineer finds in the change or the topology (a diff with no size bound, a topic keyed by
     # tenant) is said in the channel when the logs alone do not show what the key's cause names.
     from scenarios.consistency import unshown_key_claims
@@ -135,18 +172,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     shown = "\n".join(text for *_, text in injects)
     if unshown_key_claims(world.text(archetype["root_cause"]), shown.casefold()):
         injects += [
-            (
-                450 + 20 * number,
-                "chat",
-                "#incident",
-                f"Engineer looking into it: {text_at(world, finding, start_ms)}",
-            )
-            for number, finding in enumerate(archetype["postmortem"].get("findings", []))
+            (offset, "chat", "#incident", f"Engineer looking into it: {text_at(world, finding, start_ms)}")
+            for offset, finding in zip(at["findings"], findings, strict=True)
         ]
-    herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
     herring_injects = [
-        (200 + 160 * number, "log_excerpt", "Log search", world.text(herring["message"]))
-        for number, herring in enumerate(herrings)
+        (offset, "log_excerpt", "Log search", world.text(herring["message"]))
+        for offset, herring in zip(at["herrings"], herrings, strict=True)
     ]
     injects.extend(herring_injects)
     injects.sort(key=lambda item: (item[0], item[1]))
@@ -163,16 +194,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     routes = rng.sample(ROUTES, len(ROUTES))
     comms_options = rng.sample(_COMMS_OPTIONS, len(_COMMS_OPTIONS))
     comms_ids = {label: f"C{n}" for n, (label, _) in enumerate(comms_options, start=1)}
+    windows = at["windows"]
     decisions = [
-        ("D1", 60, "Declare the incident's severity on this scale.",
-         [(s, f"{s}: {text}") for s, text in SEVERITY_SCALE.items()], (60, 60 + int(600 * scale))),
-        ("D2", 300, "Who do you engage to work the fix?", [(r, r) for r in routes], (300, 300 + int(600 * scale))),
-        ("D3", 480, "Choose the first mitigation.",
-         [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)],
-         (480, 480 + int(900 * scale))),
-        ("D4", 540, "What do you do about customer communication now?",
-         [(comms_ids[label], text) for label, text in comms_options],
-         (540, 540 + int(600 * scale))),
+        ("D1", at["D1"], "Declare the incident's severity on this scale.",
+         [(s, f"{s}: {text}") for s, text in SEVERITY_SCALE.items()], windows["D1"]),
+        ("D2", at["D2"], "Who do you engage to work the fix?", [(r, r) for r in routes], windows["D2"]),
+        ("D3", at["D3"], "Choose the first mitigation.",
+         [(f"M{i + 1}", world.text(text)) for i, (_, text) in enumerate(mitigations)], windows["D3"]),
+        ("D4", at["D4"], "What do you do about customer communication now?",
+         [(comms_ids[label], text) for label, text in comms_options], windows["D4"]),
     ]  # fmt: skip
     correct = {
         "D1": [severity],

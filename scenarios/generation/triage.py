@@ -22,6 +22,7 @@ from .world import (
     make_customer,
     possessive,
     render,
+    reports_in_working_hours,
     seeded_faker,
 )
 
@@ -76,13 +77,17 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         if len(outage_worlds) == n_outages:
             break
         neighbour = _neighbour(archetype_id, world, rng)
-        if neighbour.severity not in {w.severity for w in outage_worlds}:
+        if neighbour.severity not in {w.severity for w in outage_worlds} and reports_in_working_hours(
+            neighbour
+        ):
             outage_worlds.append(neighbour)
     for archetype_id in candidates:
         if len(outage_worlds) == n_outages:
             break
         if archetype_id not in {w.archetype["id"] for w in outage_worlds}:
-            outage_worlds.append(_neighbour(archetype_id, world, rng))
+            neighbour = _neighbour(archetype_id, world, rng)
+            if reports_in_working_hours(neighbour):
+                outage_worlds.append(neighbour)
     benign_specs = rng.sample(catalog()["benign_tickets"], min(n_benign, len(catalog()["benign_tickets"])))
 
     entries = []  # (ticket, key) pairs
@@ -231,6 +236,9 @@ _GENERAL = (
     (re.compile(r"\b\d{4}_[a-z][a-z0-9_]*\b"), "the schema migration"),
     (re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"), "the affected pod"),
     (re.compile(r"\bchange CHG-\d+\b|\bCHG-\d+\b"), "the recent change"),
+    # A host named after the tenant (its CNAME target on our edge) is named as a whole, before the
+    # tenant id inside it would leave "the customer's tenant.domains..." for the host rule to fill again.
+    (re.compile(r"\btn_[0-9a-f]{6,}(?:\.[a-z0-9-]+)+\b"), "the tenant's hostname on our edge"),
     (re.compile(r"\b[Tt]enant \(?tn_[0-9a-f]{6,}\b\)?"), "one tenant"),
     (re.compile(r"\(?\btn_[0-9a-f]{6,}\b\)?"), "the customer's tenant"),
     (re.compile(r"\b[a-z]{1,6}_[0-9a-f]{6,}\b"), "the affected one"),

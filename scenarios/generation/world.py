@@ -29,6 +29,9 @@ TIER_RANK = {"enterprise": 1, "premium": 2, "standard": 3}
 _EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 _UTC_OFFSETS = (-8, -7, -5, -4, 0, 1, 2, 3, 5.5, 8, 9, 10)
+# The local hours a failure's onset is drawn in (inclusive): early enough in the reporting customer's
+# working day that their ticket and the thread that follows it are written before the evening.
+_LOCAL_ONSET_HOURS = (7, 15)
 # The names every archetype text may use; an archetype's own `facts` add more.
 WORLD_PLACEHOLDERS = (
     "customer",
@@ -180,7 +183,8 @@ def timezone_values(name: str, offset: float) -> dict[str, str]:
 
 def fact_placeholders(name: str, spec: dict) -> set[str]:
     """The placeholders a fact gives a text: its own name, and a time zone's derived values."""
-    return {name} | (set(timezone_values(name, 1)) if "timezone" in spec else set())
+    previous = {f"{name}_previous"} if spec.get("with_previous") else set()
+    return {name} | previous | (set(timezone_values(name, 1)) if "timezone" in spec else set())
 
 
 def _offset_label(hours: float) -> str:
@@ -271,6 +275,11 @@ def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -
     slug = re.sub(r"[^a-z0-9]+", "", company.lower())[:18] or "customer"
     domain = f"{slug}.{rng.choice(('com', 'io', 'co', 'net', 'de', 'co.uk'))}"
     first, last = fake.first_name(), fake.last_name()
+    for _ in range(5):
+        # "Evan Garcia, Garcia Ltd" signs as if the contact owned the company; few contacts do.
+        if last not in company:
+            break
+        last = fake.last_name()
     return Customer(
         name=company,
         domain=domain,
@@ -294,19 +303,20 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
     version_old = f"v{major}.{minor}.{patch}"
     version_new = f"v{major}.{minor + 1}.0" if rng.random() < 0.5 else f"v{major}.{minor}.{patch + 1}"
     day = _EPOCH + timedelta(days=rng.randrange(0, 330))
-    onset = day.replace(hour=rng.randint(6, 20), minute=rng.randrange(60), second=rng.randrange(60))
-    drawn_ms = int(onset.timestamp()) * 1000 + rng.randrange(1000)
-    if onset_ms is None:
-        onset_ms = drawn_ms
-    else:
-        onset = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
+    # The customer who reports the failure is at work when it begins: its onset is drawn on their clock,
+    # in their business hours, so every message they write falls in a working day (see _place_onset).
+    local_onset = day.replace(
+        hour=rng.randint(*_LOCAL_ONSET_HOURS), minute=rng.randrange(60), second=rng.randrange(60)
+    )
+    millis = rng.randrange(1000)
+    given_onset_ms = onset_ms
     trigger = archetype.get("trigger", {})
     trigger_kind = trigger.get("kind", "none")
     lead_s = 0 if trigger_kind in ("expiry", "external", "traffic", "none") else rng.randint(60, 420)
     if "lead_minutes" in trigger:
         low, high = trigger["lead_minutes"]
         lead_s = rng.randint(low * 60, high * 60)
-    trigger_ms = onset_ms - lead_s * 1000 - rng.randrange(1000) * (lead_s > 0)
+    trigger_jitter_ms = rng.randrange(1000) * (lead_s > 0)
 
     values = {
         "customer": customer.name,
@@ -316,22 +326,47 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
         "contact_email": customer.contact_email,
         "product": catalog()["product"],
         "region": rng.choice(_REGIONS),
+        "primary_service": archetype["primary_service"],
         "version_old": version_old,
         "version_new": version_new,
+    }
+    facts = sorted(archetype.get("facts", {}).items())
+    for name, spec in facts:
+        values[name] = _fact_value(rng, spec)
+        if spec.get("with_previous"):
+            values[f"{name}_previous"] = str(int(values[name]) - 1)
+    zone = next((values[name] for name, spec in facts if "timezone" in spec), None)
+    if given_onset_ms is None:
+        onset_ms = _place_onset(local_onset, millis, customer.utc_offset_hours, zone)
+    else:
+        # A failure placed in another scenario's hour (a neighbour in a triage queue) is reported by a
+        # customer for whom that hour is a working one, where the drawn offset allows it.
+        onset_ms = given_onset_ms
+        customer = replace(
+            customer, utc_offset_hours=_working_offset(rng, onset_ms, customer.utc_offset_hours)
+        )
+        if zone is not None:
+            name, spec = next((name, spec) for name, spec in facts if "timezone" in spec)
+            moment = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
+            fitting = [
+                z for z in spec["timezone"] if _is_working_hour(onset_ms, utc_offset(z, moment), latest=17)
+            ]
+            if fitting and zone not in fitting:
+                zone = values[name] = rng.choice(fitting)
+    onset = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
+    if zone is not None:
+        # The customer lives in the tenant's time zone, with its offset on the day of the onset.
+        customer = replace(customer, utc_offset_hours=utc_offset(zone, onset))
+        name = next(name for name, spec in facts if "timezone" in spec)
+        values |= timezone_values(name, customer.utc_offset_hours)
+    trigger_ms = onset_ms - lead_s * 1000 - trigger_jitter_ms
+    values |= {
         "onset_utc": iso_s(onset_ms),
         "onset_local": _onset_local(onset, customer.utc_offset_hours),
         "onset_date": f"{onset:%Y-%m-%d}",
         "day_before": f"{onset - timedelta(days=1):%Y-%m-%d}",
         "trigger_utc": iso_s(trigger_ms),
-        "primary_service": archetype["primary_service"],
     }
-    for name, spec in sorted(archetype.get("facts", {}).items()):
-        values[name] = _fact_value(rng, spec)
-        if "timezone" in spec:
-            # The customer lives in the tenant's time zone, with its offset on the day of the onset.
-            customer = replace(customer, utc_offset_hours=utc_offset(values[name], onset))
-            values["onset_local"] = _onset_local(onset, customer.utc_offset_hours)
-            values |= timezone_values(name, customer.utc_offset_hours)
     world = World(
         archetype=archetype,
         seed=seed,
@@ -347,6 +382,36 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
 
     values |= story_values(world)
     return world
+
+
+def _place_onset(local: datetime, millis: int, offset: float, zone: str | None) -> int:
+    """The UTC moment (ms) of a local clock time, at the customer's offset (their zone's, on that day)."""
+    moment = local - timedelta(hours=offset)
+    if zone is not None:
+        for _ in range(2):  # the zone's offset at the moment it gives; settles at once off a DST change
+            moment = local - timedelta(hours=utc_offset(zone, moment))
+    return int(moment.timestamp()) * 1000 + millis
+
+
+def _working_offset(rng: random.Random, onset_ms: int, drawn: float) -> float:
+    """The drawn offset if the onset falls in its business hours, else one of the offsets that does."""
+
+    if _is_working_hour(onset_ms, drawn, latest=17):
+        return drawn
+    fitting = [offset for offset in _UTC_OFFSETS if _is_working_hour(onset_ms, offset, latest=17)]
+    return rng.choice(fitting) if fitting else drawn
+
+
+def _is_working_hour(onset_ms: int, offset: float, *, latest: int = _LOCAL_ONSET_HOURS[1]) -> bool:
+    """Whether the moment falls between the first onset hour and `latest` (inclusive) at that offset."""
+    local = datetime.fromtimestamp(onset_ms / 1000, tz=UTC) + timedelta(hours=offset)
+    return _LOCAL_ONSET_HOURS[0] <= local.hour <= latest
+
+
+def reports_in_working_hours(world: "World") -> bool:
+    """Whether the failure began in the reporting customer's working day (a neighbour placed in another
+    scenario's hour may not, when its tenant's zone allows no such hour)."""
+    return _is_working_hour(world.onset_ms, world.customer.utc_offset_hours, latest=17)
 
 
 def _onset_local(onset: datetime, offset: float) -> str:

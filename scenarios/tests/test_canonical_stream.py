@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v16; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "5e67408a7edc2261e416789bf74f15b0c47148c581e213a92079b4e7fe74a854",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "3bbce6119c5a55621df34675d998f0fd2b00dad11866ecc2cd1e23b8a1a83f81",
-    ("saml_clock_skew", "medium", 2, 3000): "161c50b73886a508af815f488bad380471c36b605547b0ac32e1e0347befc52f",
-    ("kafka_consumer_lag", "hard", 2, 3000): "c9a9ba87988165458700653eb91648e219965a2b99dc857d44c74edcd516a2fc",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "8900489f3e47b0431af0ffa24f343fba7ed7e79f85dfdf5d5d07115b9a5cd006",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "ceed1560f830d5f70815333b428d399e0ba07dba777e864b6618dd2d44c7040e",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "c65da8ee19526f0d12b21dee8ab61400bdadb3c2338f0a7bb37e844d23d32b4c",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "5b709d4219778fb6a905a5db9f7e0334af24118c668a143dc0be92cc417b7c94",
+    ("saml_clock_skew", "medium", 2, 3000): "a79d9ffc8c95f82ca95ebb9b6e427c2f0954a203148dd058d85c76b660b9fc72",
+    ("kafka_consumer_lag", "hard", 2, 3000): "9c30a8c5f519cc56159c7d02818de3a514712044080d49ab146f6720217a1f37",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "e8f379b93071209b3202098d7f1c29b8530f41a5b42e2edf3bbcd441ce41c1c6",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "662a5657361a539cdbcdc333e6b64e6fbea8b8cbe59a7563f05e4248cb720991",
 }  # fmt: skip
 
 

@@ -349,3 +349,37 @@ def test_every_clear_ticket_body_has_a_subject_about_it():
         if all(subject_topics_missing(subject, body) for subject in arche["ticket"]["subjects"])
     ]
     assert not problems, problems
+
+
+def test_every_archetype_s_severity_fits_the_scale_it_states():
+    """A key's severity fits the scale and scope its scenarios state: one customer is SEV1 only when
+    their data or money is at risk or an enterprise customer is fully blocked; a failure of many
+    tenants is graded no lower than SEV3 only when its reason names what keeps it minor (a delay, a
+    workaround, data that stays correct); a failure of many tenants is never graded below one of them."""
+    from scenarios.generation.severity import severity_on_scale
+
+    unfit = []
+    for archetype_id in [a["id"] for a in world.catalog()["archetypes"]]:
+        archetype = world.get_archetype(archetype_id)
+        severity = archetype["severity"]
+        reason = severity["reason"].lower()
+        for seed in range(12):
+            built = world.build_world(archetype_id, seed)
+            graded = built.incident_severity
+            if not built.many_tenants and graded == "SEV1":
+                blocked_enterprise = (
+                    severity["ticket_impact"] == "blocked" and built.customer.tier == "enterprise"
+                )
+                if severity["ticket_impact"] != "data_at_risk" and not blocked_enterprise:
+                    unfit.append((archetype_id, seed, "SEV1 for one customer"))
+            if (
+                built.many_tenants
+                and graded == "SEV3"
+                and not re.search(r"workaround|delayed|a delay|data is correct|nothing is lost", reason)
+            ):
+                unfit.append((archetype_id, seed, "SEV3 for many tenants with nothing keeping it minor"))
+            if built.many_tenants:
+                one = severity_on_scale(severity["ticket_impact"], tier=built.customer.tier)[0]
+                if graded > one:
+                    unfit.append((archetype_id, seed, f"{graded} for many tenants below {one} for one"))
+    assert unfit == []

@@ -1608,3 +1608,148 @@ def test_a_sample_with_the_customers_agent_on_another_tenants_request_is_refused
 
     problems = _refused({"log_investigation": scenario}, "log_investigation", mutate)
     assert any(f"http_samples[{n}].request.headers.User-Agent" in p for p in problems), problems
+
+
+# --- when customers write -------------------------------------------------------------------------
+
+
+def _local_hour(payload) -> tuple[int, float]:
+    """(index of the message stating the customer's zone, the zone's offset in hours)."""
+    zoned = re.compile(r"\(UTC([+-])(\d\d):(\d\d)\)")
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "customer" and (m := zoned.search(message["body"])):
+            sign = 1 if m.group(1) == "+" else -1
+            return n, sign * (int(m.group(2)) + int(m.group(3)) / 60)
+    raise AssertionError("no message states the customer's time zone")
+
+
+def test_a_customer_message_at_four_in_the_morning_their_time_is_refused(scenarios):
+    payload = scenarios["escalation_writeup"].payload
+    n, offset = _local_hour(payload)
+    sent = when(payload["thread"][n]["sent_at"])
+    # Move the whole thread so the message stating the zone is sent at 04:10 on the customer's clock.
+    local = sent + timedelta(hours=offset)
+    shift = (local.replace(hour=4, minute=10) - local).total_seconds() / 3600
+
+    def mutate(payload, key):
+        for message in payload["thread"]:
+            message["sent_at"] = _shift(message["sent_at"], hours=shift)
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "working hours"
+    )
+
+
+def test_generated_customers_write_in_their_working_hours():
+    """Over many seeds, every customer message of a thread falls between 07:00 and 20:00 their time."""
+    hours = set()
+    for seed in range(40):
+        archetype = archetype_ids()[seed % len(archetype_ids())]
+        payload = generate("escalation_writeup", archetype, seed, "hard").payload
+        _, offset = _local_hour(payload)
+        hours |= {
+            (when(m["sent_at"]) + timedelta(hours=offset)).hour
+            for m in payload["thread"]
+            if m["role"] == "customer"
+        }
+    assert min(hours) >= 7 and max(hours) < 20, sorted(hours)
+
+
+# --- what L1 writes -------------------------------------------------------------------------------
+
+
+def _l1_note(payload) -> int:
+    return next(n for n, m in enumerate(payload["thread"]) if m["role"] == "l1_note")
+
+
+def test_an_l1_note_pointing_at_the_pasted_secret_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][_l1_note(payload)]["body"] += (
+            "\nThey pasted a credential in the thread; it needs redacting."
+        )
+
+    n = _l1_note(scenarios["escalation_writeup"].payload)
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "secret")
+
+
+def test_an_l1_note_stating_the_root_cause_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["thread"][_l1_note(payload)]["body"] += "\n" + key["root_cause"]
+
+    n = _l1_note(scenarios["escalation_writeup"].payload)
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "root cause")
+
+
+def test_a_customer_saying_there_is_no_rush_about_a_severe_failure_is_refused(scenarios):
+    scenario = scenarios["escalation_writeup"]
+    assert scenario.answer_key["facts"]["severity"] in ("SEV1", "SEV2")
+    n = max(i for i, m in enumerate(scenario.payload["thread"]) if m["role"] == "customer")
+
+    def mutate(payload, key):
+        payload["thread"][n]["body"] += " No rush, this week is fine."
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), f"payload.thread[{n}].body", "No rush")
+
+
+# --- when an incident asks for a decision ---------------------------------------------------------
+
+
+def test_a_severity_asked_before_the_drill_says_whom_the_failure_hits_is_refused(scenarios):
+    payload = scenarios["incident"].payload
+    scope = next(
+        i for i in payload["injects"] if "no other customer" in i["text"] or "enterprise" in i["text"]
+    )
+
+    def mutate(payload, key):
+        payload["decision_points"][0]["offset_seconds"] = scope["offset_seconds"] - 30
+        key["decisions"]["D1"]["window_seconds"][0] = scope["offset_seconds"] - 30
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate),
+        "payload.decision_points[0].offset_seconds",
+        "whom the failure",
+    )
+
+
+def test_a_first_mitigation_asked_before_the_failure_s_lines_arrive_is_refused(scenarios):
+    payload = scenarios["incident"].payload
+    n = next(n for n, p in enumerate(payload["decision_points"]) if "first mitigation" in p["prompt"])
+    asked = payload["decision_points"][n]["offset_seconds"]
+
+    def mutate(payload, key):
+        payload["injects"].append(
+            {
+                "id": "I99",
+                "offset_seconds": asked + 60,
+                "kind": "log_excerpt",
+                "source": "Log search",
+                "text": "token exchange rejected: invalid_client",
+            }  # fmt: skip
+        )
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), f"payload.decision_points[{n}].offset_seconds", "last line"
+    )
+
+
+def test_a_decision_window_opening_before_its_question_is_refused(scenarios):
+    def mutate(payload, key):
+        key["decisions"]["D2"]["window_seconds"][0] = payload["decision_points"][1]["offset_seconds"] - 100
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.decisions.D2.window_seconds", "opens")
+
+
+def test_a_doubled_phrase_in_a_triage_key_is_refused(scenarios):
+    def mutate(payload, key):
+        ticket = next(iter(key["tickets"]))
+        key["tickets"][ticket]["next_steps"].append(
+            "Point the CNAME at the customer's the customer's endpoint."
+        )
+
+    ticket = next(iter(scenarios["triage_queue"].answer_key["tickets"]))
+    steps = len(scenarios["triage_queue"].answer_key["tickets"][ticket]["next_steps"])
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket}.next_steps[{steps}]",
+        "doubling",
+    )

@@ -262,7 +262,7 @@ def test_a_ticket_that_waited_longer_than_the_failure_has_lasted_is_refused():
 def charges():
     return {
         "escalation_writeup": generate(
-            "escalation_writeup", "missing_idempotency_duplicate_charges", 40318, "hard"
+            "escalation_writeup", "missing_idempotency_duplicate_charges", 40414, "hard"
         ),
         "customer_comms": generate("customer_comms", "third_party_provider_outage", 61729, "medium"),
     }
@@ -304,7 +304,7 @@ def test_a_repro_that_slows_a_provider_past_a_timeout_no_message_states_is_refus
     _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.repro_steps[0]")
 
 
-def test_this_morning_in_a_thread_whose_customer_says_it_began_late_in_their_evening_is_refused(charges):
+def test_this_morning_in_a_thread_whose_customer_says_it_began_in_their_afternoon_is_refused(charges):
     def mutate(payload, key):
         payload["thread"][0]["body"] = "We see two identical charges from you this morning."
 

@@ -123,12 +123,14 @@ def test_the_header_shows_the_drill_clock_alone_and_the_story_start_apart(client
 
 @pytest.mark.django_db
 def test_the_feed_fragment_swaps_the_decisions_in_out_of_band_with_their_urgency(client, drill):
-    attempt, location = _open(client, *drill(purpose="training", elapsed_seconds=90))
+    attempt, location = _open(client, *drill(purpose="training", elapsed_seconds=30))
     item = attempt.items.get()
     url = f"{location}?fragment=incident-feed&item={item.public_id}"
     assert "Decision D2" not in client.get(location).content.decode()
+    # Each drill draws when its decisions are asked: move the clock past this one's D2.
+    asked = next(p["offset_seconds"] for p in item.scenario.payload["decision_points"] if p["id"] == "D2")
 
-    Attempt.objects.filter(pk=attempt.pk).update(started_at=attempt.started_at - timedelta(seconds=300))
+    Attempt.objects.filter(pk=attempt.pk).update(started_at=attempt.started_at - timedelta(seconds=asked))
     html = client.get(url, headers={"HX-Request": "true"}).content.decode()
 
     assert f'id="decisions-{item.public_id}" data-decisions hx-swap-oob="true"' in html

@@ -73,6 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
         "records_decisions": "Records its decisions",
         "log_commits": "The log commits to its calls",
         "calls_by_the_book": "The later calls follow the playbook",
+        "updates_do_not_mislead": "The updates tell nothing untrue",
         "first_update_in_time": "First update in time",
         "steady_cadence": "Updates at a steady cadence",
         "states_impact": "Updates state the impact",
@@ -128,6 +129,7 @@ LABELS: dict[str, dict[str, str]] = {
     "triage_queue": {
         "readable_triage": "A readable triage",
         "queue_read_the_right_way": "Reads the queue the right way",
+        "queue_half_read_right": "At least half the queue read right",
         "every_ticket_triaged": "Triages every ticket",
         "priority_order": "Orders the queue by priority",
         "most_urgent_first": "Puts the most urgent ticket first",

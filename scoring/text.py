@@ -930,8 +930,9 @@ _BOTH_WAYS = re.compile(
 )
 _PLACEHOLDER = re.compile(
     # A bracketed status tag ("[Investigating]", "[Update]") heads a status post, and a path or query
-    # template ("/v2/orders/{id}", "q={id}") or JSON ('{"total":0}') is a value: none holds a gap.
-    r"(?<![:\"])\[(?!(?:investigating|identified|monitoring|resolved|degraded|update|updated|mitigated)\])[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|(?<![/=])\{(?!\")[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
+    # template ("/v2/orders/{id}", "q={id}") or JSON ('{"total":0}') is a value: none holds a gap, nor
+    # does a bracket that holds a figure (a log's "[T+5m]" or "[14:05]", "[SEV1]").
+    r"(?<![:\"])\[(?!(?:investigating|identified|monitoring|resolved|degraded|update|updated|mitigated)\])(?![^\]\n]*\d)[^\]\n]{0,40}\]|<[a-z _-]{2,30}>|(?<![/=])\{(?!\")[^}\n]{0,30}\}|\b(?:tbd|tbc|tba)\b|\bx{1,2}:x{2}\b|\bhh:mm\b|"
     r"\binsert (?:time|date|name|feature|product|here)\b|lorem ipsum|\?\?\?|\bplaceholder\b",
 )
 # What every match of _PLACEHOLDER holds (one per alternative above; keep them in step). Most texts

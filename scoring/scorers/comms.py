@@ -25,6 +25,7 @@ from scoring.text import (
     sentences,
     shorthand_rate,
     stem,
+    strung_terms,
     strung_together,
     terms,
     tokens,
@@ -32,9 +33,10 @@ from scoring.text import (
     words,
 )
 
-VERSION = (
-    12  # 12: each line the update must not say is a way of misleading of its own; the customer's own system
-)
+VERSION = 13
+# 13: every status listed over lines of strung terms is a filled template; a bracket holding a figure
+# ("[T+5m]") is not a placeholder
+# 12: each line the update must not say is a way of misleading of its own; the customer's own system
 # said to do it wrong ("your integration sends bad cursors") is blame
 # 11: "the web app and the API are working normally" closes nothing in an update that says the
 # failure goes on; a must-not-say line is said only with its act ("restore"), not only its objects
@@ -138,6 +140,8 @@ SUBSTANCE_WORDS = 8
 # An update with this many kinds of filler (both options, every status, unknowns said to be unknown,
 # a later update with no time, the rubric restated) is filler, whatever else it holds.
 FILLER_REASONS = 3
+# Terms strung together in this share of an update that also lists every status make it a filled template.
+STATUS_LIST_STRUNG_SHARE = 0.2
 UPDATE_TIME = re.compile(
     r"(\b\d{1,2}:\d{2}(?:Z\b|\b)|\b(\d+)\s*(minutes|mins|min|hours|hour|hrs|hr)\b|\bUTC\b)", re.I
 )
@@ -182,7 +186,11 @@ def checks(ctx: ScoringContext) -> list[Check]:
     gamed = ctx.profile(update).gamed
     if not gamed and strung_together(update):
         gamed = "the update strings terms together instead of telling customers what is going on"
-    reasons = filler(update).reasons
+    found_filler = filler(update)
+    reasons = found_filler.reasons
+    # Every status at once over lines of strung terms: a template filled with keywords, not an update.
+    if not gamed and found_filler.status_list and strung_terms(update) >= STATUS_LIST_STRUNG_SHARE:
+        gamed = "the update lists every status and strings terms together instead of saying what is going on"
     if not gamed and (len(tokens(said)) < SUBSTANCE_WORDS or len(reasons) >= FILLER_REASONS):
         gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")
     if not gamed and not _TROUBLE.search(update):

@@ -30,7 +30,8 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 8  # 8: a packet that names the wrong team and the wrong urgency scores communication 2 at most
+VERSION = 9  # 9: a bracket holding a figure ("[T+5m]") is not a placeholder
+# 8: a packet that names the wrong team and the wrong urgency scores communication 2 at most
 # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
 # ("any of these might be involved, or none", "SEV3 might also fit")

@@ -33,7 +33,9 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 11  # 11: two or more wrong calls after the severity cap operational discipline at 3
+VERSION = 12  # 12: updates with an unconfirmed cause and a fix time mislead (a gate); "[T+5m]" is no
+# placeholder
+# 11: two or more wrong calls after the severity cap operational discipline at 3
 # 10: a note reasons with "lines up", "matches" and "X = Y"; an inject's clock times and
 # counts do not raise the words a log line must share to cite it
 # 9: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
@@ -594,6 +596,16 @@ def _update_checks(ctx: ScoringContext, decisions: dict, timing: _Timing, update
               "Promises a fix time nobody can guarantee yet." if promise
               else "Promises no fix time it cannot keep." if readable else "No update of the participant's own to judge.",
               _sentence_with(next(u for u in updates if _FIX_PROMISE.search(affirmative(u))), promise.group(0)) if promise else "")
+    )  # fmt: skip
+    # Updates that both give an unconfirmed cause and promise a fix time tell stakeholders what is not
+    # so, however well they read: a gate, as for a customer update that misleads in two ways.
+    misleads = bool(speculation) and promise is not None
+    result.append(
+        Check("updates_do_not_mislead", COM, not misleads, 0,
+              "Tells stakeholders what is not so: an unconfirmed cause and a fix time nobody can guarantee."
+              if misleads else "Tells stakeholders nothing untrue.",
+              _short(speculation) if misleads else "", gate=True, assessed=bool(readable),
+              doubt="the gate fired on the fewest ways of misleading it takes" if misleads else "")
     )  # fmt: skip
     # Updates go to stakeholders and the status page: clear to them is the top of the scale. Updates
     # without a time for the next one leave them waiting (3 at most); in note shorthand they must

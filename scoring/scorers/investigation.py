@@ -31,7 +31,9 @@ from scoring.text import (
     words,
 )
 
-VERSION = 12  # 12: evidence told as the story of a red herring, or of the failure called benign, caps
+VERSION = 13  # 13: a herring is blamed by its own words, not the failing lines' or the ticket's; a
+# failure explained by a herring, or called benign, is at most 2 on api_http
+# 12: evidence told as the story of a red herring, or of the failure called benign, caps
 # observability at 2 (no cause at all: 3)
 # 11: a root cause that holds several causes open names none of them
 # 10: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
@@ -583,8 +585,13 @@ def _api_http(facts: _Facts, cause: _Cause, text: str):
     result = [
         Check(
             "diagnoses_the_failure", A, cause.identified, 2,
-            "Diagnoses the failing integration correctly." if cause.identified else "Does not diagnose the failure.",
+            "Diagnoses the failing integration correctly." if cause.identified
+            else "Diagnoses the failure as something else the logs show (at most 2)." if cause.misled
+            else "Does not diagnose the failure.",
             cause.quote,
+            # Reading the status right and then explaining it by a red herring, or calling the failing
+            # lines benign, misreads how the integration fails.
+            ceiling=2 if cause.misled else 5,
         )
     ]  # fmt: skip
     statuses = sorted(facts.failing_statuses)

@@ -31,7 +31,8 @@ from scoring.text import (
 from scoring.text import stem as _stem
 from scoring.text import stems as _stems
 
-VERSION = 7  # 7: the fault put on a procedure, a design or code defends the operator; a herring called
+VERSION = 8  # 8: "lazy-loaded" is not a lazy person; the failure put wholly on a provider is blame
+# 7: the fault put on a procedure, a design or code defends the operator; a herring called
 # harmless is set aside; a review that argues no cause of this incident is not grounded in its evidence;
 # a disciplinary review of people and a customer's "unsupported configuration" are blame
 # 6: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
@@ -147,7 +148,10 @@ _BLAME = re.compile(  # (lower)
     r"(?:stricter|more|better) discipline (?:from|by|of|among)|"
     r"(?:re-?train\w*|disciplin(?:e|ed|ing)) (?:the |our |all )?(?:on-?call|engineers?|operators?|staff|developers?|"
     r"(?:support )?agents?)|disciplinary (?:review|action|process|hearing|measures?|steps?)|"
-    r"not (?:carefully|thoroughly) enough|lack of (?:care|diligence|attention))"
+    r"not (?:carefully|thoroughly) enough|lack of (?:care|diligence|attention)|"
+    # The failure put wholly on another party: "the duplicates originate entirely on the provider side".
+    r"(?:entirely|solely|squarely|wholly|purely) (?:on|with) (?:the |our )?(?:payment |cloud |dns |e-?mail )?"
+    r"(?:provider|vendor|third[- ]party|partner|supplier)|(?:provider|vendor|supplier)(?:'s)? fault)"
 )
 # Putting it on the customer: "the customer imported four million orders without notice, outside
 # normal usage". Read on the sentence as written: "without notice" is the charge, not a negation.

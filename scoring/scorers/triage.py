@@ -29,7 +29,8 @@ from scoring.text import (
 )
 from scoring.text import terms as _shared_terms
 
-VERSION = 8  # 8: a clipped question ("Times, users, screenshots?", "When, which page?") asks for the
+VERSION = 9  # 9: half the queue misread caps operational discipline at 3
+# 8: a clipped question ("Times, users, screenshots?", "When, which page?") asks for the
 # missing facts it names; a next step of a few words is concrete when every word of it is on the key's steps
 # 7: the shared toolkit reads a verdict that ends a list as taking it back ("X, or Y, would be the wrong trade",
 # "is too risky"), a negated list running on to a closing ", or" as negated throughout, and more filler
@@ -207,10 +208,17 @@ def _queue_read_checks(triaged: list["_Triage"]) -> list[Check]:
         if wrong_way and (len(misread) - 1) * 2 <= len(triaged)
         else ""
     )
+    # Half the queue misread (not most): careful in places, but it needs reminders on discipline.
+    half = bool(triaged) and not wrong_way and len(misread) * 2 >= len(triaged) and len(misread) >= 2
     return [
         Check("queue_read_the_right_way", dimension, not wrong_way, 0, message, "; ".join(misread[:3]) if wrong_way else "",
               gate=True, doubt=doubt)
         for dimension in (TS, ESC, OPS, COM)
+    ] + [
+        Check("queue_half_read_right", OPS, not half, 0,
+              f"Half the queue is misread ({len(misread)} of {len(triaged)}): at most 3." if half
+              else "At least half the queue is read the right way.",
+              "; ".join(misread[:3]) if half else "", ceiling=3)
     ]  # fmt: skip
 
 

@@ -62,6 +62,13 @@ CASES = [
      "to the Orders API may not go through; retrying after a pause usually succeeds. We haven't yet pinned down "
      "why. We apologise for the interruption. Our next update will be posted within 30 minutes.",
      True, "paraphrase: plain own words about the outage, in other forms of its words, are on topic"),
+    ("readable_update", "Investigating / Identified / Monitoring - Orders API errors.\n" + IMPACT + " " + KNOWN
+     + "\nImpact: orders API, checkout, integrations, enterprise, premium, standard, webhooks, exports."
+     + " Root cause: under investigation; pool, deploy, database, rollback, retries, backoff.\n" + GUIDANCE
+     + " Rollback, scale out, runbook, restart, escalation.\n" + NEXT,
+     False, "paraphrase: every status over lines of strung terms is a filled template"),
+    ("readable_update", "Investigating - Orders API errors.\n" + _update(), True,
+     "false positive: one status before a plain update lists no statuses"),
     # acknowledges_impact
     ("acknowledges_impact", _update(impact="Since 09:55 UTC, calls to the orders API are failing with 503s for some of you."),
      True, "paraphrase: 'calls to the orders API are failing'"),

@@ -407,3 +407,15 @@ def test_a_red_herring_is_told_by_its_own_words_not_those_it_shares_with_the_fai
     assert {"replica", "8s"} <= own
     # False positive guard: a root cause about partition lag on orders does not name the replica.
     assert not own & _terms("That partition's consumer lag grows while orders queue up behind import 2.")
+
+
+def test_a_failure_explained_by_a_red_herring_is_misdiagnosed_at_most_2_on_api_http(db_pool, strong):
+    trail = _trail(db_pool, service="orders-service")
+    herring = "A VACUUM ANALYZE run on order_events took the table's locks, and that is what blocked orders."
+    misled = _checks(db_pool, {**strong, "root_cause": herring}, trail)["diagnoses_the_failure"]
+    vague = _checks(db_pool, {**strong, "root_cause": "Something in the orders path fails."}, trail)[
+        "diagnoses_the_failure"
+    ]
+    assert not misled.passed and misled.ceiling == 2, misled.explanation
+    # False positive guard: an answer that names no cause is not told it names another one.
+    assert not vague.passed and vague.ceiling == 5, vague.explanation

@@ -178,6 +178,11 @@ CASES = [
     ("blameless", _append("contributing_factors", "The restore took eight hours because the volume was "
                                                   "lazy-loaded at 12 MB/s."),
      True, "false positive: 'lazy-loaded' storage is not a lazy person"),
+    ("blameless", _append("root_cause_chain", "The duplicates therefore originate entirely on the provider side."),
+     False, "paraphrase: the failure put wholly on a vendor"),
+    ("blameless", _append("root_cause_chain", "The provider's slowdown started it; our retries without an idempotency "
+                                              "key turned it into duplicates, which is ours to fix."),
+     True, "false positive: a provider named in the chain, with our part owned"),
     ("blameless", _append("contributing_factors", "The on-call was lazy and skipped the checks."),
      False, "false positive guard: a person called lazy"),
     ("blameless", _append("contributing_factors", "The review process itself gets a disciplined checklist: "

@@ -115,6 +115,9 @@ def test_options_held_open_at_once_are_filler(text, both):
         ("Read the order with GET /v2/orders/{id}; search with q={id}.", False),
         ('Search answers 200 with {"results":[],"total":0}.', False),
         ("Next update at [time] for {customer}.", True),
+        ("[T+5m] Paged SRE with the cross-node numbers.", False),
+        ("[14:05] Status page moved to Identified.", False),
+        ("Dear [customer name], the issue started at [start time].", True),
     ],
 )
 def test_status_tags_path_templates_and_json_are_not_placeholders(text, placeholder):

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 
 from scoring.tests.helpers import GIBBERISH, KEYWORD_SOUP, OFF_TOPIC, result, scenario, scenario_text, scores
@@ -523,3 +525,28 @@ def test_routes_are_read_whatever_their_case(oauth):
     lowered = {tid: {"route": entry["route"].lower()} for tid, entry in strong["tickets"].items()}
 
     assert checks_of(oauth, _with(strong, lowered))["queue_read_the_right_way"].passed
+
+
+def test_half_the_queue_misread_caps_operational_discipline_at_3(oauth):
+    strong = oauth_answers(oauth)["strong"]
+    tickets = list(strong["tickets"])
+    wrong_team = {
+        "L1": "Engineering",
+        "L2": "Engineering",
+        "Engineering": "L1",
+        "SRE": "L1",
+        "Security": "L1",
+    }
+
+    def misread(n: int) -> dict:
+        answer = copy.deepcopy(strong)
+        for tid in tickets[:n]:
+            entry = answer["tickets"][tid]
+            entry["route"] = wrong_team.get(entry["route"], "L1")
+        return answer
+
+    half = len(tickets) // 2 if len(tickets) % 2 == 0 else (len(tickets) + 1) // 2
+    capped = checks_of(oauth, misread(half))["queue_half_read_right"]
+    assert not capped.passed and capped.ceiling == 3, capped.explanation
+    # False positive guard: one misread ticket is the per-ticket checks' matter.
+    assert checks_of(oauth, misread(1))["queue_half_read_right"].passed

@@ -287,7 +287,7 @@ def render(report: dict) -> str:
         shown = _figure(value) if isinstance(value, float) or value is None else str(value)
         if target.get("where"):
             shown += f" ({target['where']})"
-        lines.append(f"  {target['target']:<48}{shown:<28}{'met' if target['met'] else 'MISSED'}")
+        lines.append(f"  {target['target']:<48}{shown:<34} {'met' if target['met'] else 'MISSED'}")
     if meta["skipped"]:
         lines += ["", f"Skipped ({len(meta['skipped'])})"] + [f"  {note}" for note in meta["skipped"]]
     return "\n".join(lines)

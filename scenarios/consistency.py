@@ -3316,6 +3316,111 @@ _ONE_CUSTOMER = re.compile(
     r"\bOnly .+ is affected\b|\bno other customer has reported\b|\bOne (?:customer|tenant)'s\b"
 )
 _SCALE_LEVELS = {"Critical": "SEV1", "Major": "SEV2", "Minor": "SEV3"}
+# What a severity reason can claim beyond the clause of the scale it opens with, and the words the
+# scenario must use to show it: a reader grades by what they read, so a reason resting on a workaround,
+# a customer or an obligation nothing shows rests on nothing.
+SEVERITY_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\benterprise\b", r"\benterprise\b"),
+        (r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bfor all\b",
+         r"\bmany customers\b|\ball (?:\w+ )?(?:tenants|customers)\b|\bplatform-wide\b|\bother customers\b"
+         r"|\b\d+ (?:\w+ )?(?:customers|tenants|invoices)\b"),
+        (r"\bfetching an order by id\b", r"\bby (?:its )?id\b|GET /v2/orders/\w"),
+        (r"\badmins can export\b", r"\badmins?\b[^.]{0,60}\bexport|\bexport[^.]{0,60}\badmins?\b"),
+        (r"\bSSO-enforced\b", r"\bSSO-enforced\b|\benforc"),
+        (r"\bcomplian", r"\bcomplian"),
+        (r"\brevenue|\bcheckout\b", r"\brevenue|\bcheckout\b"),
+        (r"\bretained for\b", r"\bretain|\bretention\b"),
+        (r"\bnotification obligations?\b", r"\bnotif\w* obligation|\bGDPR\b|\bregulator"),
+        (r"\blegal\b", r"\blegal\b"),
+        (r"\bnext billing (?:batch|run)\b", r"\bnext (?:billing )?(?:batch|run)\b"),
+        (r"\bretrying\b|\bretry\b", r"\bretr(?:y|ies|ying|ied)\b"),
+        (r"\ba workaround exists\b", r"\bworkaround\b|\bin the meantime\b|\bmeanwhile\b"),
+        (r"\bthe first page works\b", r"\bfirst page\b"),
+        (r"\bflag rollback\b", r"\bflag\b"),
+        (r"\bdefault URL\b", r"\bdefault (?:URL|domain)\b"),
+        (r"\bv2 API is available\b", r"\bv2\b"),
+        (r"\bbacking off\b", r"\bback(?:ing)? off\b|\bbackoff\b|\bRetry-After\b"),
+    )
+)  # fmt: skip
+# A reason that says a way round exists, which the scale's "no workaround" clause denies.
+_WORKAROUND_CLAIM = re.compile(
+    r"\b(?:is|as|a|partial) workaround\b|\bworkaround exists\b|\bworks as a workaround\b", re.I
+)
+
+
+def severity_reason_body(reason: str) -> str:
+    """A severity reason without its opening (the level and the clause of the scale it rests on)."""
+    head, _, body = reason.partition(" by the scale: ")
+    if head in _SCALE_LEVELS and body:
+        return body.split(". ", 1)[1] if ". " in body else ""
+    return reason
+
+
+def unshown_severity_claims(reason: str, shown: str) -> list[str]:
+    """The claims of a severity reason (beyond its clause of the scale) that the scenario text `shown`
+    does not support."""
+    return _claims_not_shown(SEVERITY_CLAIMS, severity_reason_body(reason), shown)
+
+
+def claims_a_workaround(text: str) -> bool:
+    return bool(_WORKAROUND_CLAIM.search(text))
+
+
+def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Finding]:
+    unshown = unshown_severity_claims(reason, shown)
+    if unshown:
+        yield path, f"rests on {unshown[0]!r}, which the scenario never shows"
+    body = severity_reason_body(reason)
+    if "no workaround" in reason.split(". ", 1)[0] and claims_a_workaround(body):
+        yield path, 'grades by the scale\'s "no workaround" clause yet names a workaround'
+    yield from _said_once(reason, path)
+
+
+def _said_once(reason: str, path: str) -> Iterator[Finding]:
+    sentences = [_norm(s) for s in re.split(r"(?<=\.)\s+", reason) if s.strip()]
+    if len(set(sentences)) < len(sentences):
+        yield path, "says the same sentence twice"
+    opening = re.match(r"\w+ by the scale: ([^.]+)\.", reason)
+    body = _norm(severity_reason_body(reason))
+    if opening and body and body.startswith(" ".join(_norm(opening.group(1)).split()[:2])):
+        yield path, "restates the clause of the scale it opens with"
+
+
+@invariant("incident", "escalation_writeup")
+def severity_reason_rests_on_what_is_shown(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's severity reason claims only what the scenario shows (a workaround, enterprise customers,
+    many customers, an obligation), does not name a workaround under the scale's "no workaround" clause,
+    and says nothing twice."""
+    if "injects" in payload:
+        shown = " ".join(
+            [payload.get("title", "")]
+            + [inject["text"] for inject in payload["injects"]]
+            + [o["text"] for d in payload.get("decision_points", []) if d["id"] != "D1" for o in d["options"]]
+        )
+        yield from _severity_reason_findings(
+            key.get("severity_reason", ""), shown, "$.answer_key.severity_reason"
+        )
+    elif "thread" in payload:
+        customer = payload.get("customer") or {}
+        shown = f"{customer.get('name', '')} ({customer.get('tier', '')}) " + " ".join(
+            m["body"] for m in payload["thread"]
+        )
+        yield from _severity_reason_findings(
+            key["facts"].get("severity_reason", ""), shown, "$.answer_key.facts.severity_reason"
+        )
+
+
+@invariant("triage_queue")
+def triage_severity_reasons_say_things_once(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's severity reason does not restate the clause of the scale it opens with, nor say a
+    sentence twice ("Minor by the scale: partial impact... Partial impact: ...")."""
+    for ticket_id, entry in key.get("tickets", {}).items():
+        reason = entry.get("severity_reason", "")
+        yield from _said_once(reason, f"$.answer_key.tickets.{ticket_id}.severity_reason")
+
+
 _GRADED_AS = re.compile(r"^(Critical|Major|Minor)\b")
 
 

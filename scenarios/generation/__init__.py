@@ -63,7 +63,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # catalog ids, versions and change numbers drawn per seed (a missing order, a failing request, charge
     # references, a settings version and its predecessor); a host named after the tenant is named as a whole
     # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
-    "triage_queue": 17,
+    # 18: a severity reason says what the ticket shows in its own words, never the scale's clause twice.
+    "triage_queue": 18,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -90,7 +91,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # order (whom it hits before the severity, the failure's first line before whom to engage, every line,
     # change and finding before the first mitigation); the customer's scope message comes before the
     # severity is asked; the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "incident": 15,
+    # 16: the severity reason keeps only what the drill shows (no unseen workaround, obligation or
+    # customers; no way round under the "no workaround" clause); customer success counts the customers
+    # who reported it; the support lead asks for the next update rather than calling it overdue.
+    "incident": 16,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -164,7 +168,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # question and urgency drawn per seed from lines fitting the failure's impact, severity and their clock;
     # L1 notes say what L1 saw and did, never that the thread holds a secret nor the mechanism behind it;
     # the account note names a working day ahead, drawn; catalog ids and change numbers drawn per seed.
-    "escalation_writeup": 12,
+    # 13: the severity reason keeps only what the thread shows; L1 says how many other customers reported
+    # a failure of many tenants; L1's first note claims nothing a later one contradicts.
+    "escalation_writeup": 13,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

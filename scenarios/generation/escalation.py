@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
-from .severity import SEVERITY_SCALE, graded
+from .severity import SEVERITY_SCALE, shown_severity_reason
 from .stories import text_at
 from .world import World, hex_id, iso_s
 
@@ -56,12 +56,12 @@ _L1_TRIED = (
 _L1_CHECKED = (
     "Checked from our side with our own test account.",
     "Looked at the same flow on our internal tenant.",
-    "Compared with our sandbox tenant; nothing of theirs used.",
+    "Compared with the same flow on our sandbox tenant.",
 )
 _L1_FIRST = (
     "Checked the status page, all green. Asked the customer for request ids and the exact time. Leaving for L2.",
     "Nothing on the status page. Asked for request ids and when it started; will pass to L2 when they answer.",
-    "Looked at their account: nothing obviously wrong in the settings. Asked for examples with times. L2 please.",
+    "Opened their account; asked them for examples with times before digging further. L2 please.",
 )
 _FORWARDS = (
     "Forwarding in case this did not reach you. This is blocking us.",
@@ -240,6 +240,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     minute["sales"] = rng.randint(minute["forward"] + 5, minute["follow_up"] + 12)
     minute["unrelated"] = rng.randint(minute["repro"] + 3, minute["follow_up"] + 15)
     minute["auto_reply"] = rng.randint(1, 3)
+    others = rng.randint(3, 12)
     l1 = rng.choice(("Priya (L1)", "Marco (L1)", "Sam (L1)", "Jordan (L1)"))
     colleague = f"{rng.choice(('Head of IT', 'Ops lead', 'CTO', 'Integration owner'))}, {customer.name}"
 
@@ -282,7 +283,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Internal note: repro",
             f"{tried}\n"
             + f"{text_at(world, spec['l1_finding'], looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
-            + _change_log_line(world),
+            + _change_log_line(world)
+            + (
+                f" {others} other customers have opened tickets about the same problem today, enterprise ones "
+                "among them."
+                if world.many_tenants
+                else ""
+            ),
         ),
         msg(
             minute["follow_up"],
@@ -377,8 +384,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "onset": onset,
             "impact": {"records": records, "users": users, "tier": customer.tier},
             "severity": severity,
-            "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
-            + scope_sentence(world),
+            "severity_reason": shown_severity_reason(
+                severity,
+                clause,
+                world.text(archetype["severity"]["reason"]),
+                scope_sentence(world),
+                # The packet shows the customer and their tier beside the thread.
+                f"{customer.name} ({customer.tier}) " + " ".join(m["body"] for m in messages),
+            ),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
         },

@@ -38,8 +38,8 @@ _BENIGN_ROUTE_REASONS = {
 _IMPACT_REASONS = {
     "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
     "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
-    "degraded": "A core feature is badly degraded for the customer with no real workaround.",
-    "partial": "Partial impact: a delay, some users, or a workaround exists, and the service is up.",
+    "degraded": "The ticket says the feature fails for the customer and names no way round it.",
+    "partial": "The service is up and the customer can still work, only slower or for part of their users.",
 }
 # A route's reason in words any ticket of the failure supports, for a ticket that does not show what the
 # archetype's own reason claims (a deploy, a flag, a node, the failure's scope).

@@ -491,3 +491,75 @@ def test_fewer_customers_affected_than_double_charged_invoices_is_refused(shown_
     _assert_path(
         _refused(shown_causes, "postmortem", mutate), "payload.incident.customers_affected", "invoices"
     )
+
+
+# --- severity reasons rest on what the scenario shows --------------------------------------------
+
+
+def test_an_incident_severity_reason_resting_on_an_unshown_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        key["severity_reason"] += " Fetching an order by id works as a workaround."
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.severity_reason", "Fetching an order by id"
+    )
+
+
+def test_an_escalation_severity_reason_naming_unshown_enterprise_customers_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["customer"]["tier"] = "standard"
+        for message in payload["thread"]:
+            message["body"] = message["body"].replace("enterprise", "large")
+        key["facts"]["severity_reason"] += " Many customers are affected, enterprise ones among them."
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.severity_reason", "enterprise"
+    )
+
+
+def test_a_no_workaround_severity_reason_that_names_a_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["title"] += " Retrying the login often works."
+        key["severity"] = "SEV2"
+        key["decisions"]["D1"]["correct"] = ["SEV2"]
+        key["severity_reason"] = (
+            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+            "Logins fail; retrying is a partial workaround."
+        )
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.severity_reason", "no workaround")
+
+
+def test_a_triage_severity_reason_restating_its_clause_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["severity"] = "SEV3"
+        key["tickets"][ticket_id]["severity_reason"] = (
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists. "
+            "Partial impact: a delay, some users, or a workaround exists, and the service is up."
+        )
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity_reason",
+        "restates",
+    )
+
+
+def test_severity_reasons_rest_on_what_every_archetype_shows():
+    from scenarios.catalog import archetype_ids, get_archetype
+    from scenarios.consistency import severity_reason_rests_on_what_is_shown
+
+    found = []
+    for archetype in archetype_ids():
+        for kind in ("incident", "escalation_writeup"):
+            if kind not in get_archetype(archetype)["kinds"]:
+                continue
+            for seed in range(12):
+                s = generate(kind, archetype, seed, "hard")
+                found += [
+                    (archetype, kind, seed, f)
+                    for f in severity_reason_rests_on_what_is_shown(s.payload, s.answer_key)
+                ]
+    assert found == []

@@ -3064,6 +3064,12 @@ STEP_CLAIMS = (
         ),
         "Check whether other customers report the same problem before anything goes on the status page.",
     ),
+    (
+        re.compile(r"\bturn off retries\b|\bretries for the\b", re.I),
+        re.compile(r"\bretr(?:y|ies|ied)\b", re.I),
+        "Check whether the payment client retried charges that timed out; if it did, ask Engineering to "
+        "pause the billing run until it no longer does.",
+    ),
 )
 # A step phrased as something the engineer checks or asks presupposes nothing.
 _A_CHECK = re.compile(r"^(?:Check|Ask the customer|Find out)\b")
@@ -3179,8 +3185,15 @@ _STATED_IN_TICKET = tuple(
         (r"\bin bursts or\b", r"\bbursts?\b"),
         (r"\bX-Request-Id\b", r"\bX-Request-Id: req_"),
         (r"\bwhether the first page succeeds\b", r"\bfirst (?:page|GET)\b"),
+        (r"\bwhich export\b", r"\b(?:orders|customers|invoices?) (?:CSV )?export\b|\bCSV export\b"),
+        (r"\bspreadsheet program\b", r"\bExcel\b|\bGoogle Sheets\b|\bLibreOffice\b|\bNumbers app\b"),
+        (r"\bthe role name\b", r"\"[^\"]+\" role\b|\bRole is [A-Z]"),
+        (r"\bthe event types and statuses\b", r"\bshipped\b"),
+        (r"\bthe launch date\b", r"\bnext quarter\b|\bin \w+ (?:weeks|months)\b"),
     )
 )
+# What every ticket shows beside its words: the customer's plan.
+_PLAN_ASKED = re.compile(r"\b(?:their|which|the customer's) plan\b", re.I)
 
 
 @invariant("triage_queue")
@@ -3193,6 +3206,11 @@ def triage_missing_facts_are_missing(payload: dict, key: dict) -> Iterator[Findi
             continue
         shown = ticket_text(ticket)
         for n, fact in enumerate(entry.get("missing_facts", [])):
+            if _PLAN_ASKED.search(fact) and ticket.get("customer", {}).get("tier"):
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.missing_facts[{n}]",
+                    f"asks {fact!r}, which the ticket's customer tier already shows",
+                )
             stated = next((words for asked, words in _STATED_IN_TICKET if asked.search(fact)), None)
             if stated is not None and stated.search(shown):
                 yield (

@@ -63,7 +63,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # catalog ids, versions and change numbers drawn per seed (a missing order, a failing request, charge
     # references, a settings version and its predecessor); a host named after the tenant is named as a whole
     # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
-    # 18: a severity reason says what the ticket shows in its own words, never the scale's clause twice.
+    # 18: a severity reason says what the ticket shows in its own words, never the scale's clause twice;
+    # missing facts ask nothing the ticket or its customer shows (which export, the program, the role
+    # name, the plan) and questions list what they state; a step turning off retries the ticket never
+    # shows becomes a check.
     "triage_queue": 18,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,

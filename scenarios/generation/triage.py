@@ -119,7 +119,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "route": spec["route"],
                     "tier": customer.tier,
                     "missing_facts": [render(f, values) for f in spec["missing_facts"]],
-                    "stated_facts": [],
+                    "stated_facts": [render(f, values) for f in spec.get("stated_facts", [])],
                     "clarity": "clear",
                     "severity_reason": _BENIGN_SEVERITY_REASONS[spec["severity"]],
                     "route_reason": _BENIGN_ROUTE_REASONS[spec["route"]],

@@ -563,3 +563,51 @@ def test_severity_reasons_rest_on_what_every_archetype_shows():
                     for f in severity_reason_rests_on_what_is_shown(s.payload, s.answer_key)
                 ]
     assert found == []
+
+
+# --- missing facts a ticket already states -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "words"),
+    [
+        ("which export or report they downloaded", "when I open the orders CSV export"),
+        ("the spreadsheet program and version used to open the file", "it opens garbled in Excel"),
+        ("the role name", 'everyone with our custom "Ops Lead" role'),
+        ("their plan (sandbox availability differs by plan)", ""),
+    ],
+)
+def test_a_missing_fact_the_ticket_or_its_customer_shows_is_refused(scenarios, fact, words):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += f"\n{words}"
+        key["tickets"][ticket_id]["missing_facts"].append(fact)
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.missing_facts[" in p and "already" in p for p in problems), problems
+
+
+def test_every_benign_ticket_lists_what_it_states():
+    from scenarios.catalog import archetype_ids, get_archetype
+
+    for archetype in archetype_ids():
+        if "triage_queue" not in get_archetype(archetype)["kinds"]:
+            continue
+        for seed in range(4):
+            scenario = generate("triage_queue", archetype, seed, "medium")
+            for ticket_id, entry in scenario.answer_key["tickets"].items():
+                if entry["root_cause"] is None:
+                    assert entry["stated_facts"], (archetype, seed, ticket_id)
+
+
+def test_a_next_step_turning_off_retries_the_ticket_never_shows_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["next_steps"].append(
+            "Ask Engineering to pause the billing run and turn off retries for the payment client."
+        )
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.next_steps[" in p and "retries" in p for p in problems), problems

@@ -868,7 +868,7 @@ def ticket_after_onset(payload: dict, key: dict) -> Iterator[Finding]:
 def brief_tier_matches_customer(payload: dict, key: dict) -> Iterator[Finding]:
     tickets = [payload["ticket"]] if "ticket" in payload else []
     for ticket in tickets:
-        stated = re.search(r"\((enterprise|premium|standard) tier\)", payload["brief"])
+        stated = re.search(r"\((enterprise|premium|standard) tier[,)]", payload["brief"])
         if stated and stated.group(1) != ticket["customer"]["tier"]:
             yield (
                 "$.payload.brief",
@@ -898,6 +898,64 @@ def key_evidence_matches_lines(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.{field}", f"is {cited} but line {line['id']} has {logged}"
     for duplicate in _duplicates(e["line_id"] for e in key["key_evidence"]):
         yield "$.answer_key.key_evidence", f"cites line {duplicate} twice"
+
+
+_BEHIND = re.compile(r"\bbehind by (?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)? \(SLO (\d+)m\)")
+_LAG_BESIDE_OTHERS = re.compile(r"\blag on \S+ = (\d+) messages \(other partitions < (\d+)\)")
+
+
+def states_no_failure(message: str) -> bool:
+    """Whether a line states a figure inside its own healthy bound: an index behind by less than its
+    SLO, a partition's lag below what the other partitions show. Such a line is the root cause at work
+    but not yet a failure anyone could see, so no key cites it as one."""
+    behind = _BEHIND.search(message)
+    if behind:
+        hours, minutes, seconds, slo = (int(g or 0) for g in behind.groups())
+        return hours * 3600 + minutes * 60 + seconds <= slo * 60
+    lag = _LAG_BESIDE_OTHERS.search(message)
+    return bool(lag) and int(lag.group(1)) < int(lag.group(2))
+
+
+@invariant("log_investigation")
+def key_evidence_lines_show_failures(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every line the key cites as a failure (all but the trigger) shows one: not a freshness within its
+    SLO, not a lag at the other partitions' level."""
+    index = _log_index(payload)
+    for n, evidence in enumerate(key["key_evidence"]):
+        if "trigger" in evidence.get("why", "").casefold() or evidence["line_id"] not in index:
+            continue
+        message = payload["logs"][index[evidence["line_id"]]]["message"]
+        if states_no_failure(message):
+            yield f"$.answer_key.key_evidence[{n}]", f"cites {message!r}, which is within its healthy bound"
+
+
+@invariant("log_investigation")
+def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's signal_line_count is the number of lines carrying one of its signal messages."""
+    signal = set(key["signal_messages"])
+    carrying = sum(1 for line in payload["logs"] if line["message"] in signal)
+    if carrying != key["signal_line_count"]:
+        yield (
+            "$.answer_key.signal_line_count",
+            f"is {key['signal_line_count']} but {carrying} lines carry a signal message",
+        )
+
+
+@invariant("log_investigation")
+def the_customer_s_tenant_is_given(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key that cites a failure "for the customer's tenant" rests on a tenant the candidate was given:
+    the brief or the ticket names it."""
+    index = _log_index(payload)
+    shown = payload.get("brief", "") + " " + ticket_text(payload["ticket"])
+    for n, evidence in enumerate(key["key_evidence"]):
+        if "the customer's tenant" not in evidence.get("why", "") or evidence["line_id"] not in index:
+            continue
+        tenant = payload["logs"][index[evidence["line_id"]]].get("tenant_id")
+        if tenant and tenant not in shown:
+            yield (
+                f"$.answer_key.key_evidence[{n}].why",
+                f"calls {tenant} the customer's tenant, which nothing gives",
+            )
 
 
 @invariant("log_investigation")

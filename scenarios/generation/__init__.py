@@ -143,7 +143,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # carry the customer's; each key evidence reason says what its line shows; healthy traffic shows the
     # built-in Report Exporter role and the daily rollup that workarounds name.
     # 17: both lines together (16 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "log_investigation": 17,
+    # 18: the brief gives the customer's tenant, which the key's "the customer's tenant" rests on; the key
+    # cites as failures only lines that show one (no freshness within its SLO, no lag at the other
+    # partitions' level); what a failing request's other services log of its failure is signal too, and
+    # signal_line_count counts every line carrying a signal message (the trigger's among them).
+    "log_investigation": 18,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

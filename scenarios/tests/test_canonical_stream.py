@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "c65da8ee19526f0d12b21dee8ab61400bdadb3c2338f0a7bb37e844d23d32b4c",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "5b709d4219778fb6a905a5db9f7e0334af24118c668a143dc0be92cc417b7c94",
-    ("saml_clock_skew", "medium", 2, 3000): "a79d9ffc8c95f82ca95ebb9b6e427c2f0954a203148dd058d85c76b660b9fc72",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9c30a8c5f519cc56159c7d02818de3a514712044080d49ab146f6720217a1f37",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "e8f379b93071209b3202098d7f1c29b8530f41a5b42e2edf3bbcd441ce41c1c6",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "662a5657361a539cdbcdc333e6b64e6fbea8b8cbe59a7563f05e4248cb720991",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9dee563f4392b92dd61756ac0edc23efc1e4e97c3d2a343843195589b3584f40",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "f9a15734e04eb765bcd28aa0c4de03685ca6ceb7fefd8fa4be888ca04a07727e",
+    ("saml_clock_skew", "medium", 2, 3000): "c46c3f2e25af6b01ede19409d12f8acc3c1faaf06c8dab49c7aeddeb571c8477",
+    ("kafka_consumer_lag", "hard", 2, 3000): "275026b09e6e964f50e1036a3ce030f0eb1f2a4c2902e83b12815133f0eeeda7",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "8a630458353be86df8c7e1c69e4136bdd8ae443b2f541f177e49094af580d8a0",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "6c133f1caeeba4208ef9cc6bf7f0df895223e5f93f9e077dc3aeef05b1a62174",
 }  # fmt: skip
 
 

@@ -929,6 +929,33 @@ def key_evidence_lines_show_failures(payload: dict, key: dict) -> Iterator[Findi
             yield f"$.answer_key.key_evidence[{n}]", f"cites {message!r}, which is within its healthy bound"
 
 
+# What a safe mitigation can name that only the scenario can show, and the words that show it.
+MITIGATION_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in ((r"\bbulk topic\b", r"\bbulk topic\b"),)
+)
+
+
+@invariant("log_investigation", "incident")
+def safe_mitigations_name_what_is_shown(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's safe mitigation names no topic, queue or path the scenario never shows ("move it to the
+    bulk topic" needs a bulk topic somewhere in the logs or the drill)."""
+    if "logs" in payload:
+        shown = " ".join(line["message"] for line in payload["logs"])
+        safe = [(f"$.answer_key.mitigations.safe[{n}]", m) for n, m in enumerate(key["mitigations"]["safe"])]
+    else:
+        shown = " ".join(inject["text"] for inject in payload["injects"])
+        options = {o["id"]: o["text"] for d in payload["decision_points"] for o in d["options"]}
+        correct = key["decisions"].get("D3", {}).get("correct", [])
+        safe = [
+            (f"$.answer_key.decisions.D3.correct[{n}]", options.get(o, "")) for n, o in enumerate(correct)
+        ]
+    for path, text in safe:
+        unshown = _claims_not_shown(MITIGATION_CLAIMS, text, shown)
+        if unshown:
+            yield path, f"names {unshown[0]!r}, which the scenario never shows"
+
+
 @invariant("log_investigation")
 def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's signal_line_count is the number of lines carrying one of its signal messages."""

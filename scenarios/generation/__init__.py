@@ -146,7 +146,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 18: the brief gives the customer's tenant, which the key's "the customer's tenant" rests on; the key
     # cites as failures only lines that show one (no freshness within its SLO, no lag at the other
     # partitions' level); what a failing request's other services log of its failure is signal too, and
-    # signal_line_count counts every line carrying a signal message (the trigger's among them).
+    # signal_line_count counts every line carrying a signal message (the trigger's among them); other
+    # tenants' bulk imports show the bulk topic a mitigation names.
     "log_investigation": 18,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite

@@ -1789,3 +1789,17 @@ def test_the_customer_s_tenant_the_candidate_was_never_given_is_refused(scenario
 
     problems = _refused(scenarios, "log_investigation", mutate)
     assert any("the customer's tenant" in p and "nothing gives" in p for p in problems), problems
+
+
+def test_a_safe_mitigation_naming_a_topic_the_logs_never_show_is_refused(scenarios):
+    def mutate(payload, key):
+        for line in payload["logs"]:
+            line["message"] = line["message"].replace("bulk topic", "bulk stream")
+        key["signal_messages"] = [m.replace("bulk topic", "bulk stream") for m in key["signal_messages"]]
+        for herring in key["red_herrings"]:
+            herring["message"] = herring["message"].replace("bulk topic", "bulk stream")
+        key["mitigations"]["safe"][0] += " Move the import to the bulk topic."
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "answer_key.mitigations.safe[0]", "bulk topic"
+    )

@@ -956,6 +956,24 @@ def safe_mitigations_name_what_is_shown(payload: dict, key: dict) -> Iterator[Fi
             yield path, f"names {unshown[0]!r}, which the scenario never shows"
 
 
+# Verbs that open an instruction: a timeline entry that opens with one tells what to do, not what happened.
+_IMPERATIVE = re.compile(
+    r"^(?:Ask|Pause|Roll|Revert|Cordon|Fail|Guide|Share|Suggest|Turn|Delete|Run|Raise|Tell|Move|Issue"
+    r"|Confirm|Watch|Check|Restart|Post|Escalate|Produce|Acknowledge|Offer|Point|Remove)\b"
+)
+
+
+@invariant("postmortem")
+def postmortem_timeline_tells_events(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each timeline entry says what happened ("Mitigated: the team paused the run"), never what to do
+    ("Mitigated: Ask Engineering to pause the run")."""
+    for n, entry in enumerate(payload.get("timeline", [])):
+        text = entry["text"]
+        said = text.split(": ", 1)[1] if re.match(r"^[A-Z][a-z]+: ", text) else text
+        if _IMPERATIVE.match(said):
+            yield f"$.payload.timeline[{n}].text", f"reads as an instruction: {said[:60]!r}"
+
+
 @invariant("log_investigation")
 def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's signal_line_count is the number of lines carrying one of its signal messages."""

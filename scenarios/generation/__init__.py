@@ -199,7 +199,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # went unnoticed and waited for its team when the timeline shows it; the customers counted are stated in
     # the evidence.
     # 12: both lines together (11 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "postmortem": 12,
+    # 13: the timeline tells what the team did ("Mitigated: the team asked Engineering to pause ..."), not
+    # what to do; customers counted as affected went through what the failure did to them (a stale
+    # setting, a shifted report), not always "a failed or delayed request".
+    "postmortem": 13,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.

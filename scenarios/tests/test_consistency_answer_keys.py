@@ -611,3 +611,12 @@ def test_a_next_step_turning_off_retries_the_ticket_never_shows_is_refused(scena
 
     problems = _refused(scenarios, "triage_queue", mutate)
     assert any(f"tickets.{ticket_id}.next_steps[" in p and "retries" in p for p in problems), problems
+
+
+def test_a_postmortem_timeline_entry_that_reads_as_an_instruction_is_refused(scenarios):
+    def mutate(payload, key):
+        n = next(i for i, e in enumerate(payload["timeline"]) if e["text"].startswith("Mitigated: "))
+        payload["timeline"][n]["text"] = "Mitigated: Ask Engineering to pause the billing run."
+
+    problems = _refused(scenarios, "postmortem", mutate)
+    assert any(".payload.timeline[" in p and "instruction" in p for p in problems), problems

@@ -1662,6 +1662,17 @@ def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
 # --- customer_comms -------------------------------------------------------------------------------
 
 
+@invariant("customer_comms", "postmortem")
+def timeline_moments_fall_on_their_own_seconds(payload: dict, key: dict) -> Iterator[Finding]:
+    """A timeline of real events does not tick on one second every time (14:05:40, 14:10:40, 14:15:40):
+    three or more entries all on the same second of the minute read as a template. (All on :00 is a
+    timeline kept to the minute, as people write one by hand.)"""
+    timeline = payload.get("timeline", [])
+    seconds = {entry["at"][17:19] for entry in timeline}
+    if len(timeline) >= 3 and len(seconds) == 1 and seconds != {"00"}:
+        yield "$.payload.timeline", f"every entry falls on second :{seconds.pop()} of its minute"
+
+
 @invariant("customer_comms")
 def comms_now_during_the_outage(payload: dict, key: dict) -> Iterator[Finding]:
     incident = payload["incident"]

@@ -219,7 +219,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
     # writer was told; a cause the brief calls known is the one the material states.
     # 10: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "customer_comms": 10,
+    # 11: the timeline's moments drawn per seed, each on its own second, in an incident's order (not
+    # every five minutes on the onset's second).
+    "customer_comms": 11,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -36,15 +36,24 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     many = world.many_tenants
     # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
     reports = (rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)) if many else 1
-    now_ms = world.onset_ms + rng.randint(25, 45) * MINUTE_MS
+    # Moments drawn per seed, each on its own second, in the order an incident takes them.
+    at = {"alert": world.onset_ms + rng.randint(120, 360) * 1000}
+    at["report"] = at["alert"] + rng.randint(120, 480) * 1000
+    at["opened"] = at["report"] + rng.randint(150, 420) * 1000
+    at["guidance"] = at["opened"] + rng.randint(100, 360) * 1000
+    at["count"] = at["guidance"] + rng.randint(60, 300) * 1000
+    at["suspect"] = at["count"] + rng.randint(40, 240) * 1000
+    now_ms = max(
+        world.onset_ms + rng.randint(25, 45) * MINUTE_MS, at["suspect"] + rng.randint(60, 300) * 1000
+    )
     cause_known = states_a_cause(comms["known"])
     customer = world.customer
     timeline = []
-    alert = first_alert(world, world.onset_ms + 4 * MINUTE_MS)
+    alert = first_alert(world, at["alert"])
     if alert:
         timeline.append(
             {
-                "at": iso_s(world.onset_ms + 4 * MINUTE_MS),
+                "at": iso_s(at["alert"]),
                 "source": "monitoring",
                 "text": f"Alert: {alert_text(alert)}.",
             }
@@ -53,13 +62,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
     report = fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))
     timeline += [
-        {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
+        {"at": iso_s(at["report"]), "source": "support",
          "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},
-        {"at": iso_s(world.onset_ms + 14 * MINUTE_MS), "source": "incident channel",
+        {"at": iso_s(at["opened"]), "source": "incident channel",
          "text": f"Incident opened as {severity}. "
          + ("The cause is confirmed; engineers are working on recovery." if cause_known
             else "Engineers are investigating; the cause is not confirmed yet.")},
-        {"at": iso_s(world.onset_ms + 22 * MINUTE_MS), "source": "support",
+        {"at": iso_s(at["count"]), "source": "support",
          "text": f"{reports} customers have reported the problem so far." if many
          else f"No other customer has reported anything similar; {possessive(customer.name)} tenant is the only one affected."},
     ]  # fmt: skip
@@ -67,7 +76,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # update's guidance is the team's, not the writer's guess.
     timeline.append(
         {
-            "at": iso_s(world.onset_ms + 19 * MINUTE_MS),
+            "at": iso_s(at["guidance"]),
             "source": "incident channel",
             "text": f"{rng.choice(_WORKAROUND_FROM)} confirms what customers can do meanwhile: {comms['guidance']}",
         }
@@ -76,7 +85,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     if difficulty != "easy":
         timeline.append(
             {
-                "at": iso_s(world.onset_ms + 24 * MINUTE_MS),
+                "at": iso_s(at["suspect"]),
                 "source": "incident channel",
                 "text": _suspect(world, rng),
             }

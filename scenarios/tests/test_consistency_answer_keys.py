@@ -620,3 +620,11 @@ def test_a_postmortem_timeline_entry_that_reads_as_an_instruction_is_refused(sce
 
     problems = _refused(scenarios, "postmortem", mutate)
     assert any(".payload.timeline[" in p and "instruction" in p for p in problems), problems
+
+
+def test_a_comms_timeline_ticking_on_one_second_is_refused(scenarios):
+    def mutate(payload, key):
+        for n, entry in enumerate(payload["timeline"]):
+            entry["at"] = f"{entry['at'][:14]}{10 + 5 * n:02d}:40Z"
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.timeline", "second :40")

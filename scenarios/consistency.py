@@ -974,6 +974,42 @@ def postmortem_timeline_tells_events(payload: dict, key: dict) -> Iterator[Findi
             yield f"$.payload.timeline[{n}].text", f"reads as an instruction: {said[:60]!r}"
 
 
+_EXPIRES_IN = re.compile(r"^(?P<what>.+?) expires in (?P<days>\d+) days\b")
+
+
+@invariant("log_investigation")
+def expiry_reminders_count_down(payload: dict, key: dict) -> Iterator[Finding]:
+    """A certificate's "expires in N days" reminders within one log agree on N, give or take the days the
+    log spans: an expiry does not move from 15 days to 10 and back within two hours."""
+    logs = payload["logs"]
+    if not logs:
+        return
+    span_days = (_ms(logs[-1]["ts"]) - _ms(logs[0]["ts"])) // 86_400_000
+    seen: dict[str, tuple[int, int]] = {}
+    for n, line in enumerate(logs):
+        m = _EXPIRES_IN.match(line["message"])
+        if not m:
+            continue
+        days = int(m.group("days"))
+        first = seen.setdefault(m.group("what"), (n, days))
+        if abs(days - first[1]) > span_days + 1:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"says {days} days where line {first[0]} said {first[1]} for the same expiry",
+            )
+            return
+
+
+@invariant("log_investigation")
+def successful_saml_posts_redirect(payload: dict, key: dict) -> Iterator[Finding]:
+    """A SAML post that succeeds redirects into the app (302), as a browser's login does; a 200 is no
+    login an IdP's post ends in."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("method") == "POST" and line.get("path") == "/saml/acs" and line.get("status") == 200:
+            yield f"$.payload.logs[{n}].status", "a successful POST /saml/acs answers 302, not 200"
+            return
+
+
 @invariant("log_investigation")
 def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's signal_line_count is the number of lines carrying one of its signal messages."""

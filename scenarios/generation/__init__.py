@@ -147,7 +147,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # cites as failures only lines that show one (no freshness within its SLO, no lag at the other
     # partitions' level); what a failing request's other services log of its failure is signal too, and
     # signal_line_count counts every line carrying a signal message (the trigger's among them); other
-    # tenants' bulk imports show the bulk topic a mitigation names.
+    # tenants' bulk imports show the bulk topic a mitigation names; a certificate reminder states one expiry
+    # (drawn per seed) however often it is logged; a healthy SAML post redirects (302).
     "log_investigation": 18,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite

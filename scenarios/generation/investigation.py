@@ -915,6 +915,10 @@ def _slot(
     return None
 
 
+# What a healthy request answers when it is not a plain 200: a SAML post redirects into the app.
+_HEALTHY_STATUS = {("POST", "/saml/acs"): 302}
+
+
 def _span_line(span: dict, anchor: dict, *, tenant: str, failed: bool, child: str | None) -> dict:
     """What a service logs for its span of the request: an HTTP line for a "METHOD path" span that
     answered, with the span's status and duration, else the operation and how it ended."""
@@ -942,7 +946,7 @@ def _span_line(span: dict, anchor: dict, *, tenant: str, failed: bool, child: st
             )
         else:
             same = anchor.get("method") == method and anchor_status is not None
-            status = anchor_status if same else 200
+            status = anchor_status if same else _HEALTHY_STATUS.get((method, path), 200)
             message = f"request completed tenant={tenant}" if tenant else "request completed"
         level = "INFO" if status < 400 else ("ERROR" if status >= 500 else "WARN")
         return line | {"level": level, "message": message, "method": method, "path": path,

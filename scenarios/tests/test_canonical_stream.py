@@ -18,7 +18,7 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 PINNED = {
     ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "f8073eea122606b8cf164152ac79ccbdd3809907b36f5493827dc807d6430eda",
     ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "14342471f4981f18425eb04bdff5387397622993c60ba02eef03650e6726ca7d",
-    ("saml_clock_skew", "medium", 2, 3000): "ce2cb4bbba6e90d7550a2013f554fe5a4a9f9b2802cfc32c1ed193f1ec558e62",
+    ("saml_clock_skew", "medium", 2, 3000): "6d631c54b7b5aca7dd6e4093f9249a190463fd083685ddace5d2a495a3b78ae3",
     ("kafka_consumer_lag", "hard", 2, 3000): "f47b6b7a2b81806df2bc52bd3ccdb4a0537460c988f8907f8fb095ab8d3b2172",
     ("memory_leak_oom_restarts", "easy", 2, 3000): "713ae7ed2e51b878e8803f05150ef8110be73acbf48b3486e05e168f739b1bec",
     ("oauth_client_secret_expired", "easy", 2, 3000): "48f39c0e4e59456d03135313327a0e2bc31e261e842c190e785e4476e642858b",

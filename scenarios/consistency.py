@@ -1010,6 +1010,32 @@ def successful_saml_posts_redirect(payload: dict, key: dict) -> Iterator[Finding
             return
 
 
+_PASTED_CALL = re.compile(r"\bcurl\b[^\n]*?-X (?P<method>[A-Z]+) https://[^/\s]+(?P<path>/[^\s?\"']*)")
+
+
+@invariant("escalation_writeup")
+def a_pasted_call_is_one_the_failure_makes(payload: dict, key: dict) -> Iterator[Finding]:
+    """A call the customer pastes (with their key in it) is one their problem involves: its path is one
+    the rest of the thread or the key's repro names, not a GET /v2/orders beside a double charge."""
+    facts = key["facts"]
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] != "customer":
+            continue
+        for m in _PASTED_CALL.finditer(message["body"]):
+            path = m.group("path").rstrip(".,")
+            elsewhere = " ".join(
+                [m2["body"] for k, m2 in enumerate(payload["thread"]) if k != n]
+                + [message["body"].replace(m.group(0), "")]
+                + list(facts.get("repro_steps", []))
+                + [facts.get("actual", ""), facts.get("expected", "")]
+            )
+            if path not in elsewhere:
+                yield (
+                    f"$.payload.thread[{n}].body",
+                    f"pastes a call to {m.group('method')} {path}, which nothing else in the case involves",
+                )
+
+
 @invariant("log_investigation")
 def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's signal_line_count is the number of lines carrying one of its signal messages."""

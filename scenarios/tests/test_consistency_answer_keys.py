@@ -628,3 +628,14 @@ def test_a_comms_timeline_ticking_on_one_second_is_refused(scenarios):
             entry["at"] = f"{entry['at'][:14]}{10 + 5 * n:02d}:40Z"
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.timeline", "second :40")
+
+
+def test_a_pasted_call_to_an_endpoint_the_case_never_involves_is_refused(scenarios):
+    def mutate(payload, key):
+        n = next(i for i, m in enumerate(payload["thread"]) if m["role"] == "customer")
+        payload["thread"][n]["body"] += (
+            '\ncurl -s -X GET https://api.relaywise.com/v2/unrelated-things -H "Authorization: Bearer x"'
+        )
+
+    problems = _refused(scenarios, "escalation_writeup", mutate)
+    assert any(".payload.thread[" in p and "/v2/unrelated-things" in p for p in problems), problems

@@ -1014,6 +1014,19 @@ _PASTED_CALL = re.compile(r"\bcurl\b[^\n]*?-X (?P<method>[A-Z]+) https://[^/\s]+
 
 
 @invariant("escalation_writeup")
+def escalation_root_cause_names_what_the_thread_shows(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's root cause names no migration, tenant, import, version or host the thread never gives:
+    the writer has the thread, not our logs."""
+    customer = payload.get("customer") or {}
+    shown = f"{customer.get('name', '')} ({customer.get('tier', '')}) " + " ".join(
+        m["body"] for m in payload["thread"]
+    )
+    unseen = unseen_ids(key.get("root_cause", ""), shown)
+    if unseen:
+        yield "$.answer_key.root_cause", f"names {unseen[0]}, which the thread never gives"
+
+
+@invariant("escalation_writeup")
 def a_pasted_call_is_one_the_failure_makes(payload: dict, key: dict) -> Iterator[Finding]:
     """A call the customer pastes (with their key in it) is one their problem involves: its path is one
     the rest of the thread or the key's repro names, not a GET /v2/orders beside a double charge."""

@@ -179,7 +179,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the account note names a working day ahead, drawn; catalog ids and change numbers drawn per seed.
     # 13: the severity reason keeps only what the thread shows; L1 says how many other customers reported
     # a failure of many tenants; L1's first note claims nothing a later one contradicts; a failure that is no
-    # API call pastes the key in the integration's config, not in a call to an endpoint it never touches.
+    # API call pastes the key in the integration's config, not in a call to an endpoint it never touches;
+    # the root cause names no migration, tenant, import or moment the thread never gives.
     "escalation_writeup": 13,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.

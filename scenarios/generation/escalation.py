@@ -5,6 +5,7 @@ what they tried, what L1 saw when reproducing), so every fact the key expects is
 nothing only the provider could know or do is in a customer's mouth."""
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
@@ -197,6 +198,17 @@ def _later_weekday(world: World, rng, at_ms: int) -> str:
     return rng.choice([day for day in days if day.weekday() < 5]).strftime("%A")
 
 
+def _thread_cause(cause: str, shown: str) -> str:
+    """The root cause in the thread's terms: an id the thread never gives (a migration, the noisy
+    tenant, an import, a moment only our logs know) is named by what it is, or left out."""
+    from .triage import generalise
+
+    text = generalise(cause, shown)
+    text = re.sub(r"\b(import|job|key) the affected one\b", r"\1", text)
+    text = text.replace(" at the time the logs show", "")
+    return text[0].upper() + text[1:]
+
+
 def _repro_call(archetype: dict) -> tuple[str, str] | None:
     """The failing call to reproduce: the archetype's first logged request, or None when the failure
     is not an API call (a webhook delivery, a DNS record) and L1 checks it another way."""
@@ -378,8 +390,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "ticket_id": first["id"],
         "thread": messages,
     }
+    # The packet shows the customer and their tier beside the thread.
+    thread_text = f"{customer.name} ({customer.tier}) " + " ".join(m["body"] for m in messages)
     answer_key = {
-        "root_cause": world.text(archetype["root_cause"]),
+        "root_cause": _thread_cause(world.text(archetype["root_cause"]), thread_text),
         "route": archetype["route"],
         "facts": {
             "repro_steps": world.texts([step.replace("{onset_utc}", onset) for step in spec["repro_steps"]]),
@@ -392,13 +406,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "onset": onset,
             "impact": {"records": records, "users": users, "tier": customer.tier},
             "severity": severity,
-            "severity_reason": shown_severity_reason(
+            "severity_reason": shown_severity_reason(  # the thread as the packet shows it
                 severity,
                 clause,
                 world.text(archetype["severity"]["reason"]),
                 scope_sentence(world),
-                # The packet shows the customer and their tier beside the thread.
-                f"{customer.name} ({customer.tier}) " + " ".join(m["body"] for m in messages),
+                thread_text,
             ),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",

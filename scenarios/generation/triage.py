@@ -181,11 +181,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         if words and not words.search(shown):
             # The ticket shows the symptom, not the layer behind it: grade the area its words name.
             component = archetype["ticket"].get("vague_component", "api")
-        route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
+        route_reason = generalise(outage.text(archetype["route_reason"]), shown)
         if unshown_claims(route_reason, shown):
             route_reason = _SHOWN_ROUTE_REASONS[route]
         next_steps = _shown_steps(
-            [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps], shown
+            [_unnamed_facts(outage, generalise(step, shown), shown) for step in steps], shown
         )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
@@ -273,7 +273,9 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _generalise(text: str, shown: str) -> str:
+def generalise(text: str, shown: str) -> str:
+    """`text` with each identifier `shown` does not contain (a version, a migration, a tenant, a host)
+    named by what it is instead."""
     for pattern, words in _GENERAL:
         text = pattern.sub(
             lambda m, w=words: m.group(0) if m.group(0).strip("()").split()[-1] in shown else m.expand(w),

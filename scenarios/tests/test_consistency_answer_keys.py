@@ -639,3 +639,12 @@ def test_a_pasted_call_to_an_endpoint_the_case_never_involves_is_refused(scenari
 
     problems = _refused(scenarios, "escalation_writeup", mutate)
     assert any(".payload.thread[" in p and "/v2/unrelated-things" in p for p in problems), problems
+
+
+def test_an_escalation_root_cause_naming_a_migration_the_thread_never_gives_is_refused(scenarios):
+    def mutate(payload, key):
+        key["root_cause"] = "Migration 0042_permission_model_v2 dropped a permission. " + key["root_cause"]
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.root_cause", "0042_permission_model_v2"
+    )

@@ -1013,6 +1013,27 @@ def successful_saml_posts_redirect(payload: dict, key: dict) -> Iterator[Finding
 _PASTED_CALL = re.compile(r"\bcurl\b[^\n]*?-X (?P<method>[A-Z]+) https://[^/\s]+(?P<path>/[^\s?\"']*)")
 
 
+_SHARE_IN_TITLE = re.compile(r"\b(\d+(?:\.\d+)?)% of (?!all requests)\w+")
+_ERROR_RATE_ALERT = re.compile(r"\berror rate (?P<rest>\(all requests\) )?(\d+(?:\.\d+)?)%")
+
+
+@invariant("incident")
+def an_alert_s_rate_is_not_mistaken_for_the_title_s_share(payload: dict, key: dict) -> Iterator[Finding]:
+    """A drill whose title says what share of something fails ("33% of SAML logins") and whose alert
+    gives another percentage says what the alert counts ("(all requests)"), so the two do not read as
+    one figure that disagrees with itself."""
+    share = _SHARE_IN_TITLE.search(payload.get("title", ""))
+    if not share:
+        return
+    for n, inject in enumerate(payload["injects"]):
+        alert = _ERROR_RATE_ALERT.search(inject["text"])
+        if alert and alert.group(2) != share.group(1) and not alert.group("rest"):
+            yield (
+                f"$.payload.injects[{n}].text",
+                f"an error rate of {alert.group(2)}% beside the title's {share.group(0)} without saying what it counts",
+            )
+
+
 @invariant("escalation_writeup")
 def escalation_root_cause_names_what_the_thread_shows(payload: dict, key: dict) -> Iterator[Finding]:
     """The key's root cause names no migration, tenant, import, version or host the thread never gives:

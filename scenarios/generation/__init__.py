@@ -96,7 +96,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # severity is asked; the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
     # 16: the severity reason keeps only what the drill shows (no unseen workaround, obligation or
     # customers; no way round under the "no workaround" clause); customer success counts the customers
-    # who reported it; the support lead asks for the next update rather than calling it overdue.
+    # who reported it; the support lead asks for the next update rather than calling it overdue; the
+    # opening alert says its error rate is over all requests, apart from the share the title states.
     "incident": 16,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children

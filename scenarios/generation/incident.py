@@ -127,7 +127,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # A failure across tenants pages for the service everywhere; one tenant's, in that tenant's region.
     where = "all regions" if many_tenants else world.region
     opening = (
-        (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {where}")
+        # The rate over all of the service's requests, said so: beside a title's "33% of logins" it is
+        # another figure, not one that disagrees with it.
+        (0, "alert", "PagerDuty",
+         f"[FIRING] {alert_text(alert).replace(' error rate ', ' error rate (all requests) ', 1)}, {where}")
         if alert
         else (0, "customer_report", "Support escalation",
               f"{world.customer.name} ({world.customer.tier}) escalated a ticket: "

@@ -648,3 +648,13 @@ def test_an_escalation_root_cause_naming_a_migration_the_thread_never_gives_is_r
     _assert_path(
         _refused(scenarios, "escalation_writeup", mutate), "answer_key.root_cause", "0042_permission_model_v2"
     )
+
+
+def test_an_alert_rate_beside_a_title_share_it_does_not_explain_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["title"] = "Incident drill: Roughly 33% of SAML SSO logins fail; a retry often works."
+        payload["injects"][0]["text"] = (
+            "[FIRING] identity-service error rate 9.5% over 5m (threshold 5%), all regions"
+        )
+
+    _assert_path(_refused(scenarios, "incident", mutate), "payload.injects[0].text", "what it counts")

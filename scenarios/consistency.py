@@ -1758,6 +1758,19 @@ def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
 # --- customer_comms -------------------------------------------------------------------------------
 
 
+_LOG_TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b")
+
+
+@invariant("customer_comms")
+def what_customers_read_gives_times_to_the_minute(payload: dict, key: dict) -> Iterator[Finding]:
+    """The facts an update is written from state times as a status page does ("since 03:39 UTC"), not as
+    a log line's timestamp with seconds, which the writer would otherwise paste to customers."""
+    for field in ("known", "unknown"):
+        for n, text in enumerate(payload.get(field, [])):
+            if _LOG_TIMESTAMP.search(text):
+                yield f"$.payload.{field}[{n}]", "states a log timestamp with seconds"
+
+
 @invariant("customer_comms", "postmortem")
 def timeline_moments_fall_on_their_own_seconds(payload: dict, key: dict) -> Iterator[Finding]:
     """A timeline of real events does not tick on one second every time (14:05:40, 14:10:40, 14:15:40):

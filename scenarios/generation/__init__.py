@@ -97,7 +97,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16: the severity reason keeps only what the drill shows (no unseen workaround, obligation or
     # customers; no way round under the "no workaround" clause); customer success counts the customers
     # who reported it; the support lead asks for the next update rather than calling it overdue; the
-    # opening alert says its error rate is over all requests, apart from the share the title states.
+    # opening alert says its error rate is over all requests, apart from the share the title states; a
+    # backlog's title says whom it delays ("some tenants"), not the diagnosis ("tenants on one partition").
     "incident": 16,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
@@ -224,7 +225,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # writer was told; a cause the brief calls known is the one the material states.
     # 10: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
     # 11: the timeline's moments drawn per seed, each on its own second, in an incident's order (not
-    # every five minutes on the onset's second).
+    # every five minutes on the onset's second); what is known gives the onset to the minute ("since
+    # 03:39 UTC"), not as a log timestamp; a backlog's title says "some tenants", not which partition.
     "customer_comms": 11,
 }
 MAX_LOG_LINES = 1_000_000

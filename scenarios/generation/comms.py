@@ -31,7 +31,7 @@ _WHO = ("Someone in the channel", "An engineer joining the call", "The on-call S
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("customer_comms", world, difficulty)
     archetype = world.archetype
-    comms = world.texts(archetype["comms"])
+    comms = _to_the_minute(world, world.texts(archetype["comms"]))
     severity = world.incident_severity
     many = world.many_tenants
     # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
@@ -140,6 +140,24 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "guidance": comms["guidance"],
     }
     return payload, answer_key
+
+
+def _to_the_minute(world: World, comms: dict) -> dict:
+    """What customers read gives the onset to the minute ("Since 03:39 UTC"), as a status page does,
+    not as a log's timestamp with seconds."""
+    onset = world.values["onset_utc"]
+    said = f"{onset[11:16]} UTC"
+
+    def minute(value):
+        if isinstance(value, str):
+            return value.replace(onset, said)
+        if isinstance(value, list):
+            return [minute(v) for v in value]
+        if isinstance(value, dict):
+            return {k: minute(v) for k, v in value.items()}
+        return value
+
+    return minute(comms)
 
 
 def _suspect(world: World, rng) -> str:

@@ -658,3 +658,11 @@ def test_an_alert_rate_beside_a_title_share_it_does_not_explain_is_refused(scena
         )
 
     _assert_path(_refused(scenarios, "incident", mutate), "payload.injects[0].text", "what it counts")
+
+
+def test_a_comms_fact_with_a_log_timestamp_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["known"][0] = "Since 2026-04-23T03:39:19Z, " + payload["known"][0]
+        key["known"] = list(payload["known"])
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.known[0]", "seconds")

@@ -868,7 +868,7 @@ def ticket_after_onset(payload: dict, key: dict) -> Iterator[Finding]:
 def brief_tier_matches_customer(payload: dict, key: dict) -> Iterator[Finding]:
     tickets = [payload["ticket"]] if "ticket" in payload else []
     for ticket in tickets:
-        stated = re.search(r"\((enterprise|premium|standard) tier\)", payload["brief"])
+        stated = re.search(r"\((enterprise|premium|standard) tier[,)]", payload["brief"])
         if stated and stated.group(1) != ticket["customer"]["tier"]:
             yield (
                 "$.payload.brief",
@@ -898,6 +898,205 @@ def key_evidence_matches_lines(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.{field}", f"is {cited} but line {line['id']} has {logged}"
     for duplicate in _duplicates(e["line_id"] for e in key["key_evidence"]):
         yield "$.answer_key.key_evidence", f"cites line {duplicate} twice"
+
+
+_BEHIND = re.compile(r"\bbehind by (?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)? \(SLO (\d+)m\)")
+_LAG_BESIDE_OTHERS = re.compile(r"\blag on \S+ = (\d+) messages \(other partitions < (\d+)\)")
+
+
+def states_no_failure(message: str) -> bool:
+    """Whether a line states a figure inside its own healthy bound: an index behind by less than its
+    SLO, a partition's lag below what the other partitions show. Such a line is the root cause at work
+    but not yet a failure anyone could see, so no key cites it as one."""
+    behind = _BEHIND.search(message)
+    if behind:
+        hours, minutes, seconds, slo = (int(g or 0) for g in behind.groups())
+        return hours * 3600 + minutes * 60 + seconds <= slo * 60
+    lag = _LAG_BESIDE_OTHERS.search(message)
+    return bool(lag) and int(lag.group(1)) < int(lag.group(2))
+
+
+@invariant("log_investigation")
+def key_evidence_lines_show_failures(payload: dict, key: dict) -> Iterator[Finding]:
+    """Every line the key cites as a failure (all but the trigger) shows one: not a freshness within its
+    SLO, not a lag at the other partitions' level."""
+    index = _log_index(payload)
+    for n, evidence in enumerate(key["key_evidence"]):
+        if "trigger" in evidence.get("why", "").casefold() or evidence["line_id"] not in index:
+            continue
+        message = payload["logs"][index[evidence["line_id"]]]["message"]
+        if states_no_failure(message):
+            yield f"$.answer_key.key_evidence[{n}]", f"cites {message!r}, which is within its healthy bound"
+
+
+# What a safe mitigation can name that only the scenario can show, and the words that show it.
+MITIGATION_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in ((r"\bbulk topic\b", r"\bbulk topic\b"),)
+)
+
+
+@invariant("log_investigation", "incident")
+def safe_mitigations_name_what_is_shown(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's safe mitigation names no topic, queue or path the scenario never shows ("move it to the
+    bulk topic" needs a bulk topic somewhere in the logs or the drill)."""
+    if "logs" in payload:
+        shown = " ".join(line["message"] for line in payload["logs"])
+        safe = [(f"$.answer_key.mitigations.safe[{n}]", m) for n, m in enumerate(key["mitigations"]["safe"])]
+    else:
+        shown = " ".join(inject["text"] for inject in payload["injects"])
+        options = {o["id"]: o["text"] for d in payload["decision_points"] for o in d["options"]}
+        correct = key["decisions"].get("D3", {}).get("correct", [])
+        safe = [
+            (f"$.answer_key.decisions.D3.correct[{n}]", options.get(o, "")) for n, o in enumerate(correct)
+        ]
+    for path, text in safe:
+        unshown = _claims_not_shown(MITIGATION_CLAIMS, text, shown)
+        if unshown:
+            yield path, f"names {unshown[0]!r}, which the scenario never shows"
+
+
+# Verbs that open an instruction: a timeline entry that opens with one tells what to do, not what happened.
+_IMPERATIVE = re.compile(
+    r"^(?:Ask|Pause|Roll|Revert|Cordon|Fail|Guide|Share|Suggest|Turn|Delete|Run|Raise|Tell|Move|Issue"
+    r"|Confirm|Watch|Check|Restart|Post|Escalate|Produce|Acknowledge|Offer|Point|Remove)\b"
+)
+
+
+@invariant("postmortem")
+def postmortem_timeline_tells_events(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each timeline entry says what happened ("Mitigated: the team paused the run"), never what to do
+    ("Mitigated: Ask Engineering to pause the run")."""
+    for n, entry in enumerate(payload.get("timeline", [])):
+        text = entry["text"]
+        said = text.split(": ", 1)[1] if re.match(r"^[A-Z][a-z]+: ", text) else text
+        if _IMPERATIVE.match(said):
+            yield f"$.payload.timeline[{n}].text", f"reads as an instruction: {said[:60]!r}"
+
+
+_EXPIRES_IN = re.compile(r"^(?P<what>.+?) expires in (?P<days>\d+) days\b")
+
+
+@invariant("log_investigation")
+def expiry_reminders_count_down(payload: dict, key: dict) -> Iterator[Finding]:
+    """A certificate's "expires in N days" reminders within one log agree on N, give or take the days the
+    log spans: an expiry does not move from 15 days to 10 and back within two hours."""
+    logs = payload["logs"]
+    if not logs:
+        return
+    span_days = (_ms(logs[-1]["ts"]) - _ms(logs[0]["ts"])) // 86_400_000
+    seen: dict[str, tuple[int, int]] = {}
+    for n, line in enumerate(logs):
+        m = _EXPIRES_IN.match(line["message"])
+        if not m:
+            continue
+        days = int(m.group("days"))
+        first = seen.setdefault(m.group("what"), (n, days))
+        if abs(days - first[1]) > span_days + 1:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"says {days} days where line {first[0]} said {first[1]} for the same expiry",
+            )
+            return
+
+
+@invariant("log_investigation")
+def successful_saml_posts_redirect(payload: dict, key: dict) -> Iterator[Finding]:
+    """A SAML post that succeeds redirects into the app (302), as a browser's login does; a 200 is no
+    login an IdP's post ends in."""
+    for n, line in enumerate(payload["logs"]):
+        if line.get("method") == "POST" and line.get("path") == "/saml/acs" and line.get("status") == 200:
+            yield f"$.payload.logs[{n}].status", "a successful POST /saml/acs answers 302, not 200"
+            return
+
+
+_PASTED_CALL = re.compile(r"\bcurl\b[^\n]*?-X (?P<method>[A-Z]+) https://[^/\s]+(?P<path>/[^\s?\"']*)")
+
+
+_SHARE_IN_TITLE = re.compile(r"\b(\d+(?:\.\d+)?)% of (?!all requests)\w+")
+_ERROR_RATE_ALERT = re.compile(r"\berror rate (?P<rest>\(all requests\) )?(\d+(?:\.\d+)?)%")
+
+
+@invariant("incident")
+def an_alert_s_rate_is_not_mistaken_for_the_title_s_share(payload: dict, key: dict) -> Iterator[Finding]:
+    """A drill whose title says what share of something fails ("33% of SAML logins") and whose alert
+    gives another percentage says what the alert counts ("(all requests)"), so the two do not read as
+    one figure that disagrees with itself."""
+    share = _SHARE_IN_TITLE.search(payload.get("title", ""))
+    if not share:
+        return
+    for n, inject in enumerate(payload["injects"]):
+        alert = _ERROR_RATE_ALERT.search(inject["text"])
+        if alert and alert.group(2) != share.group(1) and not alert.group("rest"):
+            yield (
+                f"$.payload.injects[{n}].text",
+                f"an error rate of {alert.group(2)}% beside the title's {share.group(0)} without saying what it counts",
+            )
+
+
+@invariant("escalation_writeup")
+def escalation_root_cause_names_what_the_thread_shows(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's root cause names no migration, tenant, import, version or host the thread never gives:
+    the writer has the thread, not our logs."""
+    customer = payload.get("customer") or {}
+    shown = f"{customer.get('name', '')} ({customer.get('tier', '')}) " + " ".join(
+        m["body"] for m in payload["thread"]
+    )
+    unseen = unseen_ids(key.get("root_cause", ""), shown)
+    if unseen:
+        yield "$.answer_key.root_cause", f"names {unseen[0]}, which the thread never gives"
+
+
+@invariant("escalation_writeup")
+def a_pasted_call_is_one_the_failure_makes(payload: dict, key: dict) -> Iterator[Finding]:
+    """A call the customer pastes (with their key in it) is one their problem involves: its path is one
+    the rest of the thread or the key's repro names, not a GET /v2/orders beside a double charge."""
+    facts = key["facts"]
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] != "customer":
+            continue
+        for m in _PASTED_CALL.finditer(message["body"]):
+            path = m.group("path").rstrip(".,")
+            elsewhere = " ".join(
+                [m2["body"] for k, m2 in enumerate(payload["thread"]) if k != n]
+                + [message["body"].replace(m.group(0), "")]
+                + list(facts.get("repro_steps", []))
+                + [facts.get("actual", ""), facts.get("expected", "")]
+            )
+            if path not in elsewhere:
+                yield (
+                    f"$.payload.thread[{n}].body",
+                    f"pastes a call to {m.group('method')} {path}, which nothing else in the case involves",
+                )
+
+
+@invariant("log_investigation")
+def signal_line_count_counts_the_signal_lines(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key's signal_line_count is the number of lines carrying one of its signal messages."""
+    signal = set(key["signal_messages"])
+    carrying = sum(1 for line in payload["logs"] if line["message"] in signal)
+    if carrying != key["signal_line_count"]:
+        yield (
+            "$.answer_key.signal_line_count",
+            f"is {key['signal_line_count']} but {carrying} lines carry a signal message",
+        )
+
+
+@invariant("log_investigation")
+def the_customer_s_tenant_is_given(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key that cites a failure "for the customer's tenant" rests on a tenant the candidate was given:
+    the brief or the ticket names it."""
+    index = _log_index(payload)
+    shown = payload.get("brief", "") + " " + ticket_text(payload["ticket"])
+    for n, evidence in enumerate(key["key_evidence"]):
+        if "the customer's tenant" not in evidence.get("why", "") or evidence["line_id"] not in index:
+            continue
+        tenant = payload["logs"][index[evidence["line_id"]]].get("tenant_id")
+        if tenant and tenant not in shown:
+            yield (
+                f"$.answer_key.key_evidence[{n}].why",
+                f"calls {tenant} the customer's tenant, which nothing gives",
+            )
 
 
 @invariant("log_investigation")
@@ -1557,6 +1756,30 @@ def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
 
 
 # --- customer_comms -------------------------------------------------------------------------------
+
+
+_LOG_TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b")
+
+
+@invariant("customer_comms")
+def what_customers_read_gives_times_to_the_minute(payload: dict, key: dict) -> Iterator[Finding]:
+    """The facts an update is written from state times as a status page does ("since 03:39 UTC"), not as
+    a log line's timestamp with seconds, which the writer would otherwise paste to customers."""
+    for field in ("known", "unknown"):
+        for n, text in enumerate(payload.get(field, [])):
+            if _LOG_TIMESTAMP.search(text):
+                yield f"$.payload.{field}[{n}]", "states a log timestamp with seconds"
+
+
+@invariant("customer_comms", "postmortem")
+def timeline_moments_fall_on_their_own_seconds(payload: dict, key: dict) -> Iterator[Finding]:
+    """A timeline of real events does not tick on one second every time (14:05:40, 14:10:40, 14:15:40):
+    three or more entries all on the same second of the minute read as a template. (All on :00 is a
+    timeline kept to the minute, as people write one by hand.)"""
+    timeline = payload.get("timeline", [])
+    seconds = {entry["at"][17:19] for entry in timeline}
+    if len(timeline) >= 3 and len(seconds) == 1 and seconds != {"00"}:
+        yield "$.payload.timeline", f"every entry falls on second :{seconds.pop()} of its minute"
 
 
 @invariant("customer_comms")
@@ -3064,6 +3287,12 @@ STEP_CLAIMS = (
         ),
         "Check whether other customers report the same problem before anything goes on the status page.",
     ),
+    (
+        re.compile(r"\bturn off retries\b|\bretries for the\b", re.I),
+        re.compile(r"\bretr(?:y|ies|ied)\b", re.I),
+        "Check whether the payment client retried charges that timed out; if it did, ask Engineering to "
+        "pause the billing run until it no longer does.",
+    ),
 )
 # A step phrased as something the engineer checks or asks presupposes nothing.
 _A_CHECK = re.compile(r"^(?:Check|Ask the customer|Find out)\b")
@@ -3179,8 +3408,15 @@ _STATED_IN_TICKET = tuple(
         (r"\bin bursts or\b", r"\bbursts?\b"),
         (r"\bX-Request-Id\b", r"\bX-Request-Id: req_"),
         (r"\bwhether the first page succeeds\b", r"\bfirst (?:page|GET)\b"),
+        (r"\bwhich export\b", r"\b(?:orders|customers|invoices?) (?:CSV )?export\b|\bCSV export\b"),
+        (r"\bspreadsheet program\b", r"\bExcel\b|\bGoogle Sheets\b|\bLibreOffice\b|\bNumbers app\b"),
+        (r"\bthe role name\b", r"\"[^\"]+\" role\b|\bRole is [A-Z]"),
+        (r"\bthe event types and statuses\b", r"\bshipped\b"),
+        (r"\bthe launch date\b", r"\bnext quarter\b|\bin \w+ (?:weeks|months)\b"),
     )
 )
+# What every ticket shows beside its words: the customer's plan.
+_PLAN_ASKED = re.compile(r"\b(?:their|which|the customer's) plan\b", re.I)
 
 
 @invariant("triage_queue")
@@ -3193,6 +3429,11 @@ def triage_missing_facts_are_missing(payload: dict, key: dict) -> Iterator[Findi
             continue
         shown = ticket_text(ticket)
         for n, fact in enumerate(entry.get("missing_facts", [])):
+            if _PLAN_ASKED.search(fact) and ticket.get("customer", {}).get("tier"):
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.missing_facts[{n}]",
+                    f"asks {fact!r}, which the ticket's customer tier already shows",
+                )
             stated = next((words for asked, words in _STATED_IN_TICKET if asked.search(fact)), None)
             if stated is not None and stated.search(shown):
                 yield (
@@ -3316,6 +3557,111 @@ _ONE_CUSTOMER = re.compile(
     r"\bOnly .+ is affected\b|\bno other customer has reported\b|\bOne (?:customer|tenant)'s\b"
 )
 _SCALE_LEVELS = {"Critical": "SEV1", "Major": "SEV2", "Minor": "SEV3"}
+# What a severity reason can claim beyond the clause of the scale it opens with, and the words the
+# scenario must use to show it: a reader grades by what they read, so a reason resting on a workaround,
+# a customer or an obligation nothing shows rests on nothing.
+SEVERITY_CLAIMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\benterprise\b", r"\benterprise\b"),
+        (r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bfor all\b",
+         r"\bmany customers\b|\ball (?:\w+ )?(?:tenants|customers)\b|\bplatform-wide\b|\bother customers\b"
+         r"|\b\d+ (?:\w+ )?(?:customers|tenants|invoices)\b"),
+        (r"\bfetching an order by id\b", r"\bby (?:its )?id\b|GET /v2/orders/\w"),
+        (r"\badmins can export\b", r"\badmins?\b[^.]{0,60}\bexport|\bexport[^.]{0,60}\badmins?\b"),
+        (r"\bSSO-enforced\b", r"\bSSO-enforced\b|\benforc"),
+        (r"\bcomplian", r"\bcomplian"),
+        (r"\brevenue|\bcheckout\b", r"\brevenue|\bcheckout\b"),
+        (r"\bretained for\b", r"\bretain|\bretention\b"),
+        (r"\bnotification obligations?\b", r"\bnotif\w* obligation|\bGDPR\b|\bregulator"),
+        (r"\blegal\b", r"\blegal\b"),
+        (r"\bnext billing (?:batch|run)\b", r"\bnext (?:billing )?(?:batch|run)\b"),
+        (r"\bretrying\b|\bretry\b", r"\bretr(?:y|ies|ying|ied)\b"),
+        (r"\ba workaround exists\b", r"\bworkaround\b|\bin the meantime\b|\bmeanwhile\b"),
+        (r"\bthe first page works\b", r"\bfirst page\b"),
+        (r"\bflag rollback\b", r"\bflag\b"),
+        (r"\bdefault URL\b", r"\bdefault (?:URL|domain)\b"),
+        (r"\bv2 API is available\b", r"\bv2\b"),
+        (r"\bbacking off\b", r"\bback(?:ing)? off\b|\bbackoff\b|\bRetry-After\b"),
+    )
+)  # fmt: skip
+# A reason that says a way round exists, which the scale's "no workaround" clause denies.
+_WORKAROUND_CLAIM = re.compile(
+    r"\b(?:is|as|a|partial) workaround\b|\bworkaround exists\b|\bworks as a workaround\b", re.I
+)
+
+
+def severity_reason_body(reason: str) -> str:
+    """A severity reason without its opening (the level and the clause of the scale it rests on)."""
+    head, _, body = reason.partition(" by the scale: ")
+    if head in _SCALE_LEVELS and body:
+        return body.split(". ", 1)[1] if ". " in body else ""
+    return reason
+
+
+def unshown_severity_claims(reason: str, shown: str) -> list[str]:
+    """The claims of a severity reason (beyond its clause of the scale) that the scenario text `shown`
+    does not support."""
+    return _claims_not_shown(SEVERITY_CLAIMS, severity_reason_body(reason), shown)
+
+
+def claims_a_workaround(text: str) -> bool:
+    return bool(_WORKAROUND_CLAIM.search(text))
+
+
+def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Finding]:
+    unshown = unshown_severity_claims(reason, shown)
+    if unshown:
+        yield path, f"rests on {unshown[0]!r}, which the scenario never shows"
+    body = severity_reason_body(reason)
+    if "no workaround" in reason.split(". ", 1)[0] and claims_a_workaround(body):
+        yield path, 'grades by the scale\'s "no workaround" clause yet names a workaround'
+    yield from _said_once(reason, path)
+
+
+def _said_once(reason: str, path: str) -> Iterator[Finding]:
+    sentences = [_norm(s) for s in re.split(r"(?<=\.)\s+", reason) if s.strip()]
+    if len(set(sentences)) < len(sentences):
+        yield path, "says the same sentence twice"
+    opening = re.match(r"\w+ by the scale: ([^.]+)\.", reason)
+    body = _norm(severity_reason_body(reason))
+    if opening and body and body.startswith(" ".join(_norm(opening.group(1)).split()[:2])):
+        yield path, "restates the clause of the scale it opens with"
+
+
+@invariant("incident", "escalation_writeup")
+def severity_reason_rests_on_what_is_shown(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key's severity reason claims only what the scenario shows (a workaround, enterprise customers,
+    many customers, an obligation), does not name a workaround under the scale's "no workaround" clause,
+    and says nothing twice."""
+    if "injects" in payload:
+        shown = " ".join(
+            [payload.get("title", "")]
+            + [inject["text"] for inject in payload["injects"]]
+            + [o["text"] for d in payload.get("decision_points", []) if d["id"] != "D1" for o in d["options"]]
+        )
+        yield from _severity_reason_findings(
+            key.get("severity_reason", ""), shown, "$.answer_key.severity_reason"
+        )
+    elif "thread" in payload:
+        customer = payload.get("customer") or {}
+        shown = f"{customer.get('name', '')} ({customer.get('tier', '')}) " + " ".join(
+            m["body"] for m in payload["thread"]
+        )
+        yield from _severity_reason_findings(
+            key["facts"].get("severity_reason", ""), shown, "$.answer_key.facts.severity_reason"
+        )
+
+
+@invariant("triage_queue")
+def triage_severity_reasons_say_things_once(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's severity reason does not restate the clause of the scale it opens with, nor say a
+    sentence twice ("Minor by the scale: partial impact... Partial impact: ...")."""
+    for ticket_id, entry in key.get("tickets", {}).items():
+        reason = entry.get("severity_reason", "")
+        yield from _said_once(reason, f"$.answer_key.tickets.{ticket_id}.severity_reason")
+
+
 _GRADED_AS = re.compile(r"^(Critical|Major|Minor)\b")
 
 

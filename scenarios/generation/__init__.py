@@ -63,7 +63,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # catalog ids, versions and change numbers drawn per seed (a missing order, a failing request, charge
     # references, a settings version and its predecessor); a host named after the tenant is named as a whole
     # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
-    "triage_queue": 17,
+    # 18: a severity reason says what the ticket shows in its own words, never the scale's clause twice;
+    # missing facts ask nothing the ticket or its customer shows (which export, the program, the role
+    # name, the plan) and questions list what they state; a step turning off retries the ticket never
+    # shows becomes a check.
+    "triage_queue": 18,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -90,7 +94,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # order (whom it hits before the severity, the failure's first line before whom to engage, every line,
     # change and finding before the first mitigation); the customer's scope message comes before the
     # severity is asked; the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "incident": 15,
+    # 16: the severity reason keeps only what the drill shows (no unseen workaround, obligation or
+    # customers; no way round under the "no workaround" clause); customer success counts the customers
+    # who reported it; the support lead asks for the next update rather than calling it overdue; the
+    # opening alert says its error rate is over all requests, apart from the share the title states; a
+    # backlog's title says whom it delays ("some tenants"), not the diagnosis ("tenants on one partition").
+    "incident": 16,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -136,7 +145,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # carry the customer's; each key evidence reason says what its line shows; healthy traffic shows the
     # built-in Report Exporter role and the daily rollup that workarounds name.
     # 17: both lines together (16 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "log_investigation": 17,
+    # 18: the brief gives the customer's tenant, which the key's "the customer's tenant" rests on; the key
+    # cites as failures only lines that show one (no freshness within its SLO, no lag at the other
+    # partitions' level); what a failing request's other services log of its failure is signal too, and
+    # signal_line_count counts every line carrying a signal message (the trigger's among them); other
+    # tenants' bulk imports show the bulk topic a mitigation names; a certificate reminder states one expiry
+    # (drawn per seed) however often it is logged; a healthy SAML post redirects (302).
+    "log_investigation": 18,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -164,7 +179,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # question and urgency drawn per seed from lines fitting the failure's impact, severity and their clock;
     # L1 notes say what L1 saw and did, never that the thread holds a secret nor the mechanism behind it;
     # the account note names a working day ahead, drawn; catalog ids and change numbers drawn per seed.
-    "escalation_writeup": 12,
+    # 13: the severity reason keeps only what the thread shows; L1 says how many other customers reported
+    # a failure of many tenants; L1's first note claims nothing a later one contradicts; a failure that is no
+    # API call pastes the key in the integration's config, not in a call to an endpoint it never touches;
+    # the root cause names no migration, tenant, import or moment the thread never gives.
+    "escalation_writeup": 13,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -185,7 +204,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # went unnoticed and waited for its team when the timeline shows it; the customers counted are stated in
     # the evidence.
     # 12: both lines together (11 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "postmortem": 12,
+    # 13: the timeline tells what the team did ("Mitigated: the team asked Engineering to pause ..."), not
+    # what to do; customers counted as affected went through what the failure did to them (a stale
+    # setting, a shifted report), not always "a failed or delayed request".
+    "postmortem": 13,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -202,7 +224,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
     # writer was told; a cause the brief calls known is the one the material states.
     # 10: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "customer_comms": 10,
+    # 11: the timeline's moments drawn per seed, each on its own second, in an incident's order (not
+    # every five minutes on the onset's second); what is known gives the onset to the minute ("since
+    # 03:39 UTC"), not as a log timestamp; a backlog's title says "some tenants", not which partition.
+    "customer_comms": 11,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

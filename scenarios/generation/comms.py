@@ -31,20 +31,29 @@ _WHO = ("Someone in the channel", "An engineer joining the call", "The on-call S
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("customer_comms", world, difficulty)
     archetype = world.archetype
-    comms = world.texts(archetype["comms"])
+    comms = _to_the_minute(world, world.texts(archetype["comms"]))
     severity = world.incident_severity
     many = world.many_tenants
     # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
     reports = (rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)) if many else 1
-    now_ms = world.onset_ms + rng.randint(25, 45) * MINUTE_MS
+    # Moments drawn per seed, each on its own second, in the order an incident takes them.
+    at = {"alert": world.onset_ms + rng.randint(120, 360) * 1000}
+    at["report"] = at["alert"] + rng.randint(120, 480) * 1000
+    at["opened"] = at["report"] + rng.randint(150, 420) * 1000
+    at["guidance"] = at["opened"] + rng.randint(100, 360) * 1000
+    at["count"] = at["guidance"] + rng.randint(60, 300) * 1000
+    at["suspect"] = at["count"] + rng.randint(40, 240) * 1000
+    now_ms = max(
+        world.onset_ms + rng.randint(25, 45) * MINUTE_MS, at["suspect"] + rng.randint(60, 300) * 1000
+    )
     cause_known = states_a_cause(comms["known"])
     customer = world.customer
     timeline = []
-    alert = first_alert(world, world.onset_ms + 4 * MINUTE_MS)
+    alert = first_alert(world, at["alert"])
     if alert:
         timeline.append(
             {
-                "at": iso_s(world.onset_ms + 4 * MINUTE_MS),
+                "at": iso_s(at["alert"]),
                 "source": "monitoring",
                 "text": f"Alert: {alert_text(alert)}.",
             }
@@ -53,13 +62,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
     report = fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))
     timeline += [
-        {"at": iso_s(world.onset_ms + 9 * MINUTE_MS), "source": "support",
+        {"at": iso_s(at["report"]), "source": "support",
          "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},
-        {"at": iso_s(world.onset_ms + 14 * MINUTE_MS), "source": "incident channel",
+        {"at": iso_s(at["opened"]), "source": "incident channel",
          "text": f"Incident opened as {severity}. "
          + ("The cause is confirmed; engineers are working on recovery." if cause_known
             else "Engineers are investigating; the cause is not confirmed yet.")},
-        {"at": iso_s(world.onset_ms + 22 * MINUTE_MS), "source": "support",
+        {"at": iso_s(at["count"]), "source": "support",
          "text": f"{reports} customers have reported the problem so far." if many
          else f"No other customer has reported anything similar; {possessive(customer.name)} tenant is the only one affected."},
     ]  # fmt: skip
@@ -67,7 +76,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # update's guidance is the team's, not the writer's guess.
     timeline.append(
         {
-            "at": iso_s(world.onset_ms + 19 * MINUTE_MS),
+            "at": iso_s(at["guidance"]),
             "source": "incident channel",
             "text": f"{rng.choice(_WORKAROUND_FROM)} confirms what customers can do meanwhile: {comms['guidance']}",
         }
@@ -76,7 +85,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     if difficulty != "easy":
         timeline.append(
             {
-                "at": iso_s(world.onset_ms + 24 * MINUTE_MS),
+                "at": iso_s(at["suspect"]),
                 "source": "incident channel",
                 "text": _suspect(world, rng),
             }
@@ -131,6 +140,24 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "guidance": comms["guidance"],
     }
     return payload, answer_key
+
+
+def _to_the_minute(world: World, comms: dict) -> dict:
+    """What customers read gives the onset to the minute ("Since 03:39 UTC"), as a status page does,
+    not as a log's timestamp with seconds."""
+    onset = world.values["onset_utc"]
+    said = f"{onset[11:16]} UTC"
+
+    def minute(value):
+        if isinstance(value, str):
+            return value.replace(onset, said)
+        if isinstance(value, list):
+            return [minute(v) for v in value]
+        if isinstance(value, dict):
+            return {k: minute(v) for k, v in value.items()}
+        return value
+
+    return minute(comms)
 
 
 def _suspect(world: World, rng) -> str:

@@ -5,11 +5,12 @@ what they tried, what L1 saw when reproducing), so every fact the key expects is
 nothing only the provider could know or do is in a customer's mouth."""
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
-from .severity import SEVERITY_SCALE, graded
+from .severity import SEVERITY_SCALE, shown_severity_reason
 from .stories import text_at
 from .world import World, hex_id, iso_s
 
@@ -46,6 +47,11 @@ _SECRET_LINES = {
     "private_key": "Attaching the key file for the SAML signing check: {secret}",
     "certificate": "Our endpoint's certificate bundle, pasted from the server: {secret}",
 }
+# A failure that is no API call of theirs (a billing run, a webhook delivery): the key sits in the
+# integration's config the customer pastes, not in a call to an endpoint the failure never touches.
+_SECRET_LINES_NO_CALL = {
+    "api_key": "Our integration's config, in case it helps:\n{product}_API_BASE=https://api.{host}\n{product}_API_KEY={secret}",
+}
 # The first L1 note, the colleague's forward and the unrelated sales note, in a few people's words.
 _L1_TRIED = (
     "Tried to reproduce with our own test tenant ({call}).",
@@ -56,12 +62,12 @@ _L1_TRIED = (
 _L1_CHECKED = (
     "Checked from our side with our own test account.",
     "Looked at the same flow on our internal tenant.",
-    "Compared with our sandbox tenant; nothing of theirs used.",
+    "Compared with the same flow on our sandbox tenant.",
 )
 _L1_FIRST = (
     "Checked the status page, all green. Asked the customer for request ids and the exact time. Leaving for L2.",
     "Nothing on the status page. Asked for request ids and when it started; will pass to L2 when they answer.",
-    "Looked at their account: nothing obviously wrong in the settings. Asked for examples with times. L2 please.",
+    "Opened their account; asked them for examples with times before digging further. L2 please.",
 )
 _FORWARDS = (
     "Forwarding in case this did not reach you. This is blocking us.",
@@ -192,6 +198,17 @@ def _later_weekday(world: World, rng, at_ms: int) -> str:
     return rng.choice([day for day in days if day.weekday() < 5]).strftime("%A")
 
 
+def _thread_cause(cause: str, shown: str) -> str:
+    """The root cause in the thread's terms: an id the thread never gives (a migration, the noisy
+    tenant, an import, a moment only our logs know) is named by what it is, or left out."""
+    from .triage import generalise
+
+    text = generalise(cause, shown)
+    text = re.sub(r"\b(import|job|key) the affected one\b", r"\1", text)
+    text = text.replace(" at the time the logs show", "")
+    return text[0].upper() + text[1:]
+
+
 def _repro_call(archetype: dict) -> tuple[str, str] | None:
     """The failing call to reproduce: the archetype's first logged request, or None when the failure
     is not an API call (a webhook delivery, a DNS record) and L1 checks it another way."""
@@ -240,6 +257,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     minute["sales"] = rng.randint(minute["forward"] + 5, minute["follow_up"] + 12)
     minute["unrelated"] = rng.randint(minute["repro"] + 3, minute["follow_up"] + 15)
     minute["auto_reply"] = rng.randint(1, 3)
+    others = rng.randint(3, 12)
     l1 = rng.choice(("Priya (L1)", "Marco (L1)", "Sam (L1)", "Jordan (L1)"))
     colleague = f"{rng.choice(('Head of IT', 'Ops lead', 'CTO', 'Integration owner'))}, {customer.name}"
 
@@ -265,7 +283,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             f"(trace {trace_ids[0]}). It started around {world.values['onset_local']}. {impact}\n\n"
             + text_at(world, archetype["ticket"].get("error_snippet", ""), at + minute["details"] * MINUTE_MS)
             + "\n\n"
-            + _SECRET_LINES[secret_kind].format(
+            + (_SECRET_LINES if call or secret_kind != "api_key" else _SECRET_LINES_NO_CALL)[
+                secret_kind
+            ].format(
                 host=host,
                 method=method,
                 path=path.replace("{", "").replace("}", ""),
@@ -273,6 +293,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 secret=secret,
                 email=customer.contact_email,
                 customer_domain=customer.domain,
+                product=world.values["product"].upper(),
             ),
         ),
         msg(
@@ -282,7 +303,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "Internal note: repro",
             f"{tried}\n"
             + f"{text_at(world, spec['l1_finding'], looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
-            + _change_log_line(world),
+            + _change_log_line(world)
+            + (
+                f" {others} other customers have opened tickets about the same problem today, enterprise ones "
+                "among them."
+                if world.many_tenants
+                else ""
+            ),
         ),
         msg(
             minute["follow_up"],
@@ -363,8 +390,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "ticket_id": first["id"],
         "thread": messages,
     }
+    # The packet shows the customer and their tier beside the thread.
+    thread_text = f"{customer.name} ({customer.tier}) " + " ".join(m["body"] for m in messages)
     answer_key = {
-        "root_cause": world.text(archetype["root_cause"]),
+        "root_cause": _thread_cause(world.text(archetype["root_cause"]), thread_text),
         "route": archetype["route"],
         "facts": {
             "repro_steps": world.texts([step.replace("{onset_utc}", onset) for step in spec["repro_steps"]]),
@@ -377,8 +406,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "onset": onset,
             "impact": {"records": records, "users": users, "tier": customer.tier},
             "severity": severity,
-            "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
-            + scope_sentence(world),
+            "severity_reason": shown_severity_reason(  # the thread as the packet shows it
+                severity,
+                clause,
+                world.text(archetype["severity"]["reason"]),
+                scope_sentence(world),
+                thread_text,
+            ),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
         },

@@ -1,7 +1,7 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
 from .common import fit_day_parts, kind_rng
-from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, graded
+from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, shown_severity_reason
 from .stories import saturation_at, text_at
 from .world import World, iso_s
 
@@ -122,11 +122,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         rng, signals=len(signal_entries), findings=len(findings), herrings=len(herrings), scale=scale
     )
     alert = first_alert(world, start_ms)
+    reporters = rng.randint(4, 11)
     # A failure that pages nobody starts with the customer's escalation instead of an alert.
     # A failure across tenants pages for the service everywhere; one tenant's, in that tenant's region.
     where = "all regions" if many_tenants else world.region
     opening = (
-        (0, "alert", "PagerDuty", f"[FIRING] {alert_text(alert)}, {where}")
+        # The rate over all of the service's requests, said so: beside a title's "33% of logins" it is
+        # another figure, not one that disagrees with it.
+        (0, "alert", "PagerDuty",
+         f"[FIRING] {alert_text(alert).replace(' error rate ', ' error rate (all requests) ', 1)}, {where}")
         if alert
         else (0, "customer_report", "Support escalation",
               f"{world.customer.name} ({world.customer.tier}) escalated a ticket: "
@@ -137,7 +141,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (at["report"], "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))),
         (at["on_call"], "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (at["scope"], "chat", "#incident", "Customer success: two enterprise customers opened tickets in the last few minutes and ask what is going on.")
+        (at["scope"], "chat", "#incident", f"Customer success: {reporters} customers opened tickets about it in the last few minutes, two enterprise customers among them; they ask what is going on.")
         if many_tenants else
         (at["scope"], "chat", "#incident",
          f"Customer success: {world.customer.name} opened a priority ticket"
@@ -146,7 +150,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (at["metric"], "metric", "Dashboard",
          f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + at['metric'] * 1000)}"),
         (at["vp"], "chat", "#incident", "VP Support: what are we telling customers, and when is the next update?"),
-        (at["again"], "chat", "#incident", "Support lead: status page was last updated a while ago; customers are asking again.")
+        (at["again"], "chat", "#incident", "Support lead: more customers are asking what is happening and when they will hear from us next.")
         if many_tenants else
         (at["again"], "chat", "#incident", f"Support lead: {world.customer.name} is asking again when they will hear from us."),
     ]  # fmt: skip
@@ -235,11 +239,17 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             for did, offset, prompt, options, _ in decisions
         ],  # fmt: skip
     }
+    drill_text = " ".join(
+        [payload["title"]]
+        + [text for *_, text in injects]
+        + [text for did, _, _, options, _ in decisions if did != "D1" for _, text in options]
+    )
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "severity": severity,
-        "severity_reason": f"{graded(severity, clause)} {world.text(archetype['severity']['reason'])} "
-        + scope_sentence(world),
+        "severity_reason": shown_severity_reason(
+            severity, clause, world.text(archetype["severity"]["reason"]), scope_sentence(world), drill_text
+        ),
         "route": archetype["route"],
         "decisions": {
             did: {"correct": correct[did], "unsafe": unsafe.get(did, []), "window_seconds": list(window)}

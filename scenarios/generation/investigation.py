@@ -292,12 +292,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     dashboard_shape, told = stories.shape(world, lines, stream, hosts, rng, ticket)
 
     # Key evidence: the onset (first signal line), the trigger, and a few of the customer's failures.
-    customer_signal = [i for i in stream.signal if lines.tenant_id(i) == world.customer.tenant_id]
+    from scenarios.consistency import states_no_failure
+
+    # The key cites the first line that shows a failure: a lag or a freshness still inside its healthy
+    # bound is the cause at work, not yet a failure anyone sees.
+    failures = [i for i in stream.signal if not states_no_failure(lines.message(i))] or stream.signal
+    onset = failures[0]
+    customer_signal = [i for i in failures if lines.tenant_id(i) == world.customer.tenant_id]
     # (A failure whose story rewrites most of its lines into state, a heap's use, cites those that fail.)
-    failing = [i for i in stream.signal if lines.kinds[lines.kind[i]][0] in ("WARN", "ERROR")]
-    with_http = (
-        [i for i in customer_signal if lines.has_http(i)] or customer_signal or failing or stream.signal
-    )
+    failing = [i for i in failures if lines.kinds[lines.kind[i]][0] in ("WARN", "ERROR")]
+    with_http = [i for i in customer_signal if lines.has_http(i)] or customer_signal or failing or failures
     picked = sorted(set(rng.sample(with_http, min(KEY_SIGNAL_LINES, len(with_http)))))
 
     # The traces show failing requests: best lines whose "METHOD path" is a span of the archetype's
@@ -308,17 +312,16 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     busy = {*stream.signal, *stream.events, *(i for ids in stream.herrings.values() for i in ids[:1])}
     busy |= {i for h in herring_specs for i in _cited_herring_lines(lines, stream.herrings.get(h["id"], []))}
     busy |= {stream.trigger} if stream.trigger is not None else set()
-    failing_indexes = _trace_lines(archetype["trace"], lines, picked, stream.signal, world, want=2, busy=busy)
+    failing_indexes = _trace_lines(archetype["trace"], lines, picked, failures, world, want=2, busy=busy)
     key_lines = sorted(
-        {stream.signal[0], *failing_indexes, *picked}
-        | ({stream.trigger} if stream.trigger is not None else set())
+        {onset, *failing_indexes, *picked} | ({stream.trigger} if stream.trigger is not None else set())
     )
     traces, samples, anchors = _traces_and_samples(
         world, rng, lines, failing_indexes, signal=set(stream.signal), busy=busy
     )
     # A request can be followed across services: every service a trace's spans name logs a line of it.
     special = busy | {*key_lines, *anchors}
-    _follow_traces(
+    followed = _follow_traces(
         world,
         rng,
         lines,
@@ -332,7 +335,10 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "kind": "log_investigation",
         "title": f"Investigate: {ticket['subject']}",
         "brief": (
-            f"{world.customer.name} ({world.customer.tier} tier) opened the ticket below. Use the logs, "
+            # The support tool shows the account's tenant beside the ticket: what links the customer to
+            # their lines, whatever the ticket's words give.
+            f"{world.customer.name} ({world.customer.tier} tier, tenant {world.customer.tenant_id}) opened "
+            "the ticket below. Use the logs, "
             "the HTTP samples, the traces and the dashboard to find what is wrong, when it started, "
             "the evidence for it, and a safe mitigation."
         ),
@@ -360,11 +366,17 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         ),
     }
     _latency_as_logged(world, payload["dashboard"], lines, shape=dashboard_shape)
+    signal_lines = {*stream.signal, *followed} | ({stream.trigger} if stream.trigger is not None else set())
+    signal_messages = {lines.message(i) for i in signal_lines}
+    # A line elsewhere that happens to carry one of these messages is one of them too.
+    signal_lines |= {i for i in _lines_with_messages(lines, signal_messages)}
     answer_key = {
         "root_cause": render(archetype["root_cause"], world.values | told, salt=world.salt),
         "component": archetype["component"],
         "route": archetype["route"],
         "severity": ticket_severity(world, ticket),
+        # The failure began with its first line (a backlog with the import); the first line that
+        # shows it is the evidence.
         "onset": lines.ts(stream.signal[0]),
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [
@@ -372,16 +384,15 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
                 "line_id": lines[i]["id"],
                 "trace_id": lines[i]["trace_id"],
                 "request_id": lines[i]["request_id"],
-                "why": _why(world, lines, i, trigger=stream.trigger, onset=stream.signal[0]),
+                "why": _why(world, lines, i, trigger=stream.trigger, onset=onset),
             }
             for i in key_lines
         ],
-        "signal_line_count": len(stream.signal),
+        # Every line the failure logs: its signal, the trigger, and what the failing requests' other
+        # services log of them (a "queue.wait ... failed" of a failing trace); one count of them all.
+        "signal_line_count": len(signal_lines),
         # Only messages the candidate can find: a rare template may not occur in a short log.
-        "signal_messages": sorted(
-            {lines.message(i) for i in stream.signal}
-            | ({lines.message(stream.trigger)} if stream.trigger is not None else set())
-        ),
+        "signal_messages": sorted({lines.message(i) for i in signal_lines}),
         "red_herrings": [
             {
                 "id": spec["id"],
@@ -477,7 +488,7 @@ def _why(world: World, lines: logstream.LogLines, i: int, *, trigger: int | None
         else ""
     )
     if i == onset:
-        return f"the onset: the first failure, at {line['ts'][11:23]} UTC, {said}{http}, for {whose}"
+        return f"the onset: the first visible failure, at {line['ts'][11:23]} UTC, {said}{http}, for {whose}"
     return f"a failure for {whose}, at {line['ts'][11:23]} UTC: {said}{http}"
 
 
@@ -782,12 +793,20 @@ _SPAN_HTTP = re.compile(r"^([A-Z]+) (/\S*)$")
 _HTTP_IN_ERROR = re.compile(r"\bHTTP ([45]\d\d)\b|^([45]\d\d)\b")
 
 
-def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, hosts, special, window) -> None:
+def _lines_with_messages(lines: logstream.LogLines, messages: set[str]) -> list[int]:
+    return [n for n in range(len(lines)) if lines.message(n) in messages]
+
+
+def _follow_traces(
+    world: World, rng, lines: logstream.LogLines, traced, *, hosts, special, window
+) -> list[int]:
     """Every service a trace's spans name logs a line of that request: same trace and request id and
     tenant as the line the trace was drawn from, its own span id, a time inside its span. The line is
     a neighbour of that moment rewritten in place (never one the key, a story or a trace relies on),
-    so no line moves out of time order and line ids stay positional."""
+    so no line moves out of time order and line ids stay positional. Returns the lines that tell of a
+    failing request's failure (its warnings and errors)."""
     used = set(special)
+    failure_lines: list[int] = []
     customer = world.customer.tenant_id
     pinned = {v for name, v in world.values.items() if name.endswith("pod_name")}
     for trace, anchor_index in traced:
@@ -837,6 +856,9 @@ def _follow_traces(world: World, rng, lines: logstream.LogLines, traced, *, host
             lines.set_ids(
                 slot, trace_id=trace["trace_id"], span_id=span["span_id"], request_id=anchor["request_id"]
             )
+            if failed and line["level"] in ("WARN", "ERROR"):
+                failure_lines.append(slot)
+    return failure_lines
 
 
 def _place(
@@ -893,6 +915,10 @@ def _slot(
     return None
 
 
+# What a healthy request answers when it is not a plain 200: a SAML post redirects into the app.
+_HEALTHY_STATUS = {("POST", "/saml/acs"): 302}
+
+
 def _span_line(span: dict, anchor: dict, *, tenant: str, failed: bool, child: str | None) -> dict:
     """What a service logs for its span of the request: an HTTP line for a "METHOD path" span that
     answered, with the span's status and duration, else the operation and how it ended."""
@@ -920,7 +946,7 @@ def _span_line(span: dict, anchor: dict, *, tenant: str, failed: bool, child: st
             )
         else:
             same = anchor.get("method") == method and anchor_status is not None
-            status = anchor_status if same else 200
+            status = anchor_status if same else _HEALTHY_STATUS.get((method, path), 200)
             message = f"request completed tenant={tenant}" if tenant else "request completed"
         level = "INFO" if status < 400 else ("ERROR" if status >= 500 else "WARN")
         return line | {"level": level, "message": message, "method": method, "path": path,

@@ -1,9 +1,62 @@
 """postmortem: a resolved incident's timeline and evidence; the candidate writes the review."""
 
+import re
+
 from .common import MINUTE_MS, kind_rng
 from .incident import alert_text, first_alert, saturation_figure
 from .stories import saturation_at, text_at
 from .world import World, iso_s
+
+# A step's opening verbs and what the team did: a timeline tells what happened, not what to do.
+_DONE = (
+    ("Cordon and drain ", "cordoned and drained "),
+    ("Pause or throttle ", "throttled "),
+    ("Ask ", "asked "),
+    ("Roll ", "rolled "),
+    ("Revert ", "reverted "),
+    ("Fail ", "failed "),
+    ("Guide ", "guided "),
+    ("Share ", "shared "),
+    ("Suggest ", "suggested "),
+    ("Pause ", "paused "),
+    ("Delete ", "deleted "),
+    ("Turn ", "turned "),
+    ("Move ", "moved "),
+    ("Issue ", "issued "),
+    ("Raise ", "raised "),
+    ("Restart ", "restarted "),
+    ("Tell ", "told "),
+)
+_WORKAROUND = "Workaround: "
+# The step's later verbs, joined to the first by "and" (not those of an infinitive it asks for).
+_ALSO_DONE = (
+    (" and ask the customer ", " and asked the customer "),
+    (" and move it ", " and moved it "),
+    (" and have them ", " and had them "),
+    (", and removes it after the fix", ", to be removed after the fix"),
+)
+_OPENING_CLAUSE = re.compile(r"^((?:With|After|Once) [^,]+, )(\w)")
+
+
+def as_done(step: str) -> str:
+    """A mitigation step as the event it became: "Ask Engineering to pause the run." is "the team asked
+    Engineering to pause the run."; a step opening with a clause keeps it ("With the customer's
+    confirmation, the team revoked ...")."""
+    clause = _OPENING_CLAUSE.match(step)
+    head, rest = (clause.group(1), step[len(clause.group(1)) :]) if clause else ("", step)
+    rest = rest[0].upper() + rest[1:]
+    for before, after in _ALSO_DONE:
+        rest = rest.replace(before, after)
+    if rest.startswith(_WORKAROUND):
+        return head + rest[len(_WORKAROUND) :].replace(" assigns ", " assigned ", 1)
+    for verb, done in _DONE:
+        if rest.startswith(verb):
+            return f"{head}the team {done}{rest[len(verb) :]}"
+    # An unknown verb: past tense by rule ("Revoke" -> "revoked", "Run" stays readable as "ran" only by
+    # the table above).
+    word, _, tail = rest.partition(" ")
+    past = word.lower() + ("d" if word.endswith("e") else "ed")
+    return f"{head}the team {past} {tail}"
 
 
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
@@ -26,7 +79,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (world.onset_ms, "First failures: " + text_at(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
         (detected, "Detected: " + source),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
-        (mitigated, f"Mitigated: {mitigation}"),
+        (mitigated, f"Mitigated: {as_done(mitigation)}"),
         (resolved, f"Resolved: {recovered} back to baseline; affected customers informed."),
     ]  # fmt: skip
     trigger = archetype.get("trigger")
@@ -47,8 +100,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     if world.many_tenants and not archetype["postmortem"].get("customers_affected"):
         # The count the incident record gives is one the evidence shows how it was made.
         evidence.append(
-            ("metric", f"{affected} customer accounts had at least one failed or delayed request between "
-                       f"{iso_s(world.onset_ms)[11:16]} and {iso_s(mitigated)[11:16]} UTC.")
+            ("metric", f"{affected} customer accounts "
+                       + archetype["postmortem"].get("affected_by", "had at least one failed or delayed request")
+                       + f" between {iso_s(world.onset_ms)[11:16]} and {iso_s(mitigated)[11:16]} UTC.")
         )  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]

@@ -7,6 +7,8 @@ key grades by it and says which clause of it applies, so no key grades a failure
 the scale its candidate read.
 """
 
+import re
+
 SEVERITY_SCALE = {
     "SEV1": "Critical: customers' data or money at risk, production down for many customers, or an enterprise customer fully blocked.",
     "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
@@ -46,6 +48,29 @@ def stated_impact(impact: str, shown: str) -> str:
     if states_fully_blocked(shown):
         return min(impact, "blocked", key=IMPACT_ORDER.index)
     return "degraded" if impact == "blocked" else impact
+
+
+def shown_severity_reason(severity: str, clause: str, reason: str, scope: str, shown: str) -> str:
+    """A key's severity reason: the level and clause of the scale, then those parts of the catalog's
+    reason and of the scope sentence that the scenario text `shown` supports. A part resting on a
+    workaround, a customer or an obligation nothing shows is left out, and so is a way round under the
+    scale's "no workaround" clause: the reader grades by what they read, on the scale they read."""
+    from scenarios.consistency import claims_a_workaround, unshown_severity_claims
+
+    def supported(part: str) -> bool:
+        return not unshown_severity_claims(part, shown) and not (
+            clause == CORE_FEATURE and claims_a_workaround(part)
+        )
+
+    parts = [part.strip() for part in re.split(r";|\.(?:\s|$)", reason) if part.strip()]
+    kept = [part for part in parts if supported(part)]
+    text = "; ".join(kept)
+    sentences = [graded(severity, clause)]
+    if text:
+        sentences.append(text[0].upper() + text[1:] + ".")
+    if scope and supported(scope):
+        sentences.append(scope)
+    return " ".join(sentences)
 
 
 def level(severity: str) -> str:

@@ -38,8 +38,8 @@ _BENIGN_ROUTE_REASONS = {
 _IMPACT_REASONS = {
     "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
     "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
-    "degraded": "A core feature is badly degraded for the customer with no real workaround.",
-    "partial": "Partial impact: a delay, some users, or a workaround exists, and the service is up.",
+    "degraded": "The ticket says the feature fails for the customer and names no way round it.",
+    "partial": "The service is up and the customer can still work, only slower or for part of their users.",
 }
 # A route's reason in words any ticket of the failure supports, for a ticket that does not show what the
 # archetype's own reason claims (a deploy, a flag, a node, the failure's scope).
@@ -119,7 +119,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "route": spec["route"],
                     "tier": customer.tier,
                     "missing_facts": [render(f, values) for f in spec["missing_facts"]],
-                    "stated_facts": [],
+                    "stated_facts": [render(f, values) for f in spec.get("stated_facts", [])],
                     "clarity": "clear",
                     "severity_reason": _BENIGN_SEVERITY_REASONS[spec["severity"]],
                     "route_reason": _BENIGN_ROUTE_REASONS[spec["route"]],
@@ -181,11 +181,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         if words and not words.search(shown):
             # The ticket shows the symptom, not the layer behind it: grade the area its words name.
             component = archetype["ticket"].get("vague_component", "api")
-        route_reason = _generalise(outage.text(archetype["route_reason"]), shown)
+        route_reason = generalise(outage.text(archetype["route_reason"]), shown)
         if unshown_claims(route_reason, shown):
             route_reason = _SHOWN_ROUTE_REASONS[route]
         next_steps = _shown_steps(
-            [_unnamed_facts(outage, _generalise(step, shown), shown) for step in steps], shown
+            [_unnamed_facts(outage, generalise(step, shown), shown) for step in steps], shown
         )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
@@ -273,7 +273,9 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _generalise(text: str, shown: str) -> str:
+def generalise(text: str, shown: str) -> str:
+    """`text` with each identifier `shown` does not contain (a version, a migration, a tenant, a host)
+    named by what it is instead."""
     for pattern, words in _GENERAL:
         text = pattern.sub(
             lambda m, w=words: m.group(0) if m.group(0).strip("()").split()[-1] in shown else m.expand(w),

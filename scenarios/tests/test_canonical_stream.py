@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "c65da8ee19526f0d12b21dee8ab61400bdadb3c2338f0a7bb37e844d23d32b4c",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "5b709d4219778fb6a905a5db9f7e0334af24118c668a143dc0be92cc417b7c94",
-    ("saml_clock_skew", "medium", 2, 3000): "a79d9ffc8c95f82ca95ebb9b6e427c2f0954a203148dd058d85c76b660b9fc72",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9c30a8c5f519cc56159c7d02818de3a514712044080d49ab146f6720217a1f37",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "e8f379b93071209b3202098d7f1c29b8530f41a5b42e2edf3bbcd441ce41c1c6",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "662a5657361a539cdbcdc333e6b64e6fbea8b8cbe59a7563f05e4248cb720991",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "f8073eea122606b8cf164152ac79ccbdd3809907b36f5493827dc807d6430eda",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "14342471f4981f18425eb04bdff5387397622993c60ba02eef03650e6726ca7d",
+    ("saml_clock_skew", "medium", 2, 3000): "6d631c54b7b5aca7dd6e4093f9249a190463fd083685ddace5d2a495a3b78ae3",
+    ("kafka_consumer_lag", "hard", 2, 3000): "f47b6b7a2b81806df2bc52bd3ccdb4a0537460c988f8907f8fb095ab8d3b2172",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "713ae7ed2e51b878e8803f05150ef8110be73acbf48b3486e05e168f739b1bec",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "48f39c0e4e59456d03135313327a0e2bc31e261e842c190e785e4476e642858b",
 }  # fmt: skip
 
 

@@ -193,7 +193,7 @@ def test_a_tier_that_differs_from_the_customer_is_refused(scenarios):
     def mutate(payload, key):
         tier = payload["ticket"]["customer"]["tier"]
         other = "standard" if tier != "standard" else "enterprise"
-        payload["brief"] = payload["brief"].replace(f"({tier} tier)", f"({other} tier)")
+        payload["brief"] = payload["brief"].replace(f"({tier} tier", f"({other} tier")
 
     _assert_path(_refused(scenarios, "log_investigation", mutate), "payload.brief", "tier")
 
@@ -1752,4 +1752,54 @@ def test_a_doubled_phrase_in_a_triage_key_is_refused(scenarios):
         _refused(scenarios, "triage_queue", mutate),
         f"answer_key.tickets.{ticket}.next_steps[{steps}]",
         "doubling",
+    )
+
+
+def test_key_evidence_within_its_healthy_bound_is_refused(scenarios):
+    def mutate(payload, key):
+        evidence = next(e for e in key["key_evidence"] if "trigger" not in e["why"])
+        line = next(line for line in payload["logs"] if line["id"] == evidence["line_id"])
+        line["message"] = "index freshness for tenant tn_0345b07c8b behind by 1s (SLO 5m)"
+        key["signal_messages"] = sorted({*key["signal_messages"], line["message"]})
+        key["signal_line_count"] += 1
+
+    problems = _refused(scenarios, "log_investigation", mutate)
+    assert any("key_evidence[" in p and "healthy bound" in p for p in problems), problems
+
+
+def test_a_signal_line_count_off_by_one_is_refused(scenarios):
+    def mutate(payload, key):
+        key["signal_line_count"] -= 1
+
+    _assert_path(_refused(scenarios, "log_investigation", mutate), "answer_key.signal_line_count", "carry")
+
+
+def test_the_customer_s_tenant_the_candidate_was_never_given_is_refused(scenarios):
+    generated = scenarios["log_investigation"]
+    tenant = next(
+        line["tenant_id"]
+        for e in generated.answer_key["key_evidence"]
+        if "the customer's tenant" in e["why"]
+        for line in generated.payload["logs"]
+        if line["id"] == e["line_id"]
+    )
+
+    def mutate(payload, key):
+        payload["brief"] = payload["brief"].replace(f", tenant {tenant}", "")
+
+    problems = _refused(scenarios, "log_investigation", mutate)
+    assert any("the customer's tenant" in p and "nothing gives" in p for p in problems), problems
+
+
+def test_a_safe_mitigation_naming_a_topic_the_logs_never_show_is_refused(scenarios):
+    def mutate(payload, key):
+        for line in payload["logs"]:
+            line["message"] = line["message"].replace("bulk topic", "bulk stream")
+        key["signal_messages"] = [m.replace("bulk topic", "bulk stream") for m in key["signal_messages"]]
+        for herring in key["red_herrings"]:
+            herring["message"] = herring["message"].replace("bulk topic", "bulk stream")
+        key["mitigations"]["safe"][0] += " Move the import to the bulk topic."
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "answer_key.mitigations.safe[0]", "bulk topic"
     )

@@ -491,3 +491,178 @@ def test_fewer_customers_affected_than_double_charged_invoices_is_refused(shown_
     _assert_path(
         _refused(shown_causes, "postmortem", mutate), "payload.incident.customers_affected", "invoices"
     )
+
+
+# --- severity reasons rest on what the scenario shows --------------------------------------------
+
+
+def test_an_incident_severity_reason_resting_on_an_unshown_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        key["severity_reason"] += " Fetching an order by id works as a workaround."
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.severity_reason", "Fetching an order by id"
+    )
+
+
+def test_an_escalation_severity_reason_naming_unshown_enterprise_customers_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["customer"]["tier"] = "standard"
+        for message in payload["thread"]:
+            message["body"] = message["body"].replace("enterprise", "large")
+        key["facts"]["severity_reason"] += " Many customers are affected, enterprise ones among them."
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.facts.severity_reason", "enterprise"
+    )
+
+
+def test_a_no_workaround_severity_reason_that_names_a_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["title"] += " Retrying the login often works."
+        key["severity"] = "SEV2"
+        key["decisions"]["D1"]["correct"] = ["SEV2"]
+        key["severity_reason"] = (
+            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+            "Logins fail; retrying is a partial workaround."
+        )
+
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.severity_reason", "no workaround")
+
+
+def test_a_triage_severity_reason_restating_its_clause_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["severity"] = "SEV3"
+        key["tickets"][ticket_id]["severity_reason"] = (
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists. "
+            "Partial impact: a delay, some users, or a workaround exists, and the service is up."
+        )
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.severity_reason",
+        "restates",
+    )
+
+
+def test_severity_reasons_rest_on_what_every_archetype_shows():
+    from scenarios.catalog import archetype_ids, get_archetype
+    from scenarios.consistency import severity_reason_rests_on_what_is_shown
+
+    found = []
+    for archetype in archetype_ids():
+        for kind in ("incident", "escalation_writeup"):
+            if kind not in get_archetype(archetype)["kinds"]:
+                continue
+            for seed in range(12):
+                s = generate(kind, archetype, seed, "hard")
+                found += [
+                    (archetype, kind, seed, f)
+                    for f in severity_reason_rests_on_what_is_shown(s.payload, s.answer_key)
+                ]
+    assert found == []
+
+
+# --- missing facts a ticket already states -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "words"),
+    [
+        ("which export or report they downloaded", "when I open the orders CSV export"),
+        ("the spreadsheet program and version used to open the file", "it opens garbled in Excel"),
+        ("the role name", 'everyone with our custom "Ops Lead" role'),
+        ("their plan (sandbox availability differs by plan)", ""),
+    ],
+)
+def test_a_missing_fact_the_ticket_or_its_customer_shows_is_refused(scenarios, fact, words):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += f"\n{words}"
+        key["tickets"][ticket_id]["missing_facts"].append(fact)
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.missing_facts[" in p and "already" in p for p in problems), problems
+
+
+def test_every_benign_ticket_lists_what_it_states():
+    from scenarios.catalog import archetype_ids, get_archetype
+
+    for archetype in archetype_ids():
+        if "triage_queue" not in get_archetype(archetype)["kinds"]:
+            continue
+        for seed in range(4):
+            scenario = generate("triage_queue", archetype, seed, "medium")
+            for ticket_id, entry in scenario.answer_key["tickets"].items():
+                if entry["root_cause"] is None:
+                    assert entry["stated_facts"], (archetype, seed, ticket_id)
+
+
+def test_a_next_step_turning_off_retries_the_ticket_never_shows_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["next_steps"].append(
+            "Ask Engineering to pause the billing run and turn off retries for the payment client."
+        )
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(f"tickets.{ticket_id}.next_steps[" in p and "retries" in p for p in problems), problems
+
+
+def test_a_postmortem_timeline_entry_that_reads_as_an_instruction_is_refused(scenarios):
+    def mutate(payload, key):
+        n = next(i for i, e in enumerate(payload["timeline"]) if e["text"].startswith("Mitigated: "))
+        payload["timeline"][n]["text"] = "Mitigated: Ask Engineering to pause the billing run."
+
+    problems = _refused(scenarios, "postmortem", mutate)
+    assert any(".payload.timeline[" in p and "instruction" in p for p in problems), problems
+
+
+def test_a_comms_timeline_ticking_on_one_second_is_refused(scenarios):
+    def mutate(payload, key):
+        for n, entry in enumerate(payload["timeline"]):
+            entry["at"] = f"{entry['at'][:14]}{10 + 5 * n:02d}:40Z"
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.timeline", "second :40")
+
+
+def test_a_pasted_call_to_an_endpoint_the_case_never_involves_is_refused(scenarios):
+    def mutate(payload, key):
+        n = next(i for i, m in enumerate(payload["thread"]) if m["role"] == "customer")
+        payload["thread"][n]["body"] += (
+            '\ncurl -s -X GET https://api.relaywise.com/v2/unrelated-things -H "Authorization: Bearer x"'
+        )
+
+    problems = _refused(scenarios, "escalation_writeup", mutate)
+    assert any(".payload.thread[" in p and "/v2/unrelated-things" in p for p in problems), problems
+
+
+def test_an_escalation_root_cause_naming_a_migration_the_thread_never_gives_is_refused(scenarios):
+    def mutate(payload, key):
+        key["root_cause"] = "Migration 0042_permission_model_v2 dropped a permission. " + key["root_cause"]
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate), "answer_key.root_cause", "0042_permission_model_v2"
+    )
+
+
+def test_an_alert_rate_beside_a_title_share_it_does_not_explain_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["title"] = "Incident drill: Roughly 33% of SAML SSO logins fail; a retry often works."
+        payload["injects"][0]["text"] = (
+            "[FIRING] identity-service error rate 9.5% over 5m (threshold 5%), all regions"
+        )
+
+    _assert_path(_refused(scenarios, "incident", mutate), "payload.injects[0].text", "what it counts")
+
+
+def test_a_comms_fact_with_a_log_timestamp_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["known"][0] = "Since 2026-04-23T03:39:19Z, " + payload["known"][0]
+        key["known"] = list(payload["known"])
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.known[0]", "seconds")

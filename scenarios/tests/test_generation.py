@@ -469,7 +469,9 @@ def test_a_drill_whose_failure_pages_nobody_opens_with_the_customers_escalation(
     stale = generate("incident", "stale_cache_after_config_change", 3, "easy").payload["injects"][0]
     assert (stale["kind"], stale["source"]) == ("customer_report", "Support escalation")
     pool = generate("incident", "db_pool_exhaustion_after_deploy", 7, "medium").payload["injects"][0]
-    assert pool["text"].startswith("[FIRING] orders-service error rate 22.0% over 5m (threshold 15%)")
+    assert pool["text"].startswith(
+        "[FIRING] orders-service error rate (all requests) 22.0% over 5m (threshold 15%)"
+    )
 
 
 def test_an_escalation_thread_carries_the_impact_its_root_cause_implies():

@@ -205,7 +205,14 @@ def test_consumer_lag_and_message_age_agree_and_lag_never_repeats(kafka):
 
 def test_a_message_age_the_lag_cannot_hold_is_refused(kafka):
     logs = kafka["log_investigation"].payload["logs"]
-    n = max(i for i in range(len(logs)) if "max throughput" in logs[i]["message"])
+    lagged = [when(line["ts"]) for line in logs if "lag on " in line["message"]]
+    # A consumer line with a lag logged within the minute, to compare its figures with.
+    n = max(
+        i
+        for i in range(len(logs))
+        if "max throughput" in logs[i]["message"]
+        and any(abs((when(logs[i]["ts"]) - at).total_seconds()) <= 60 for at in lagged)
+    )
 
     def mutate(payload, key):
         line = payload["logs"][n]
@@ -373,3 +380,49 @@ def test_postmortem_mutation_helper_leaves_the_original_alone(postmortem):
         postmortem, "postmortem", lambda p, k: p["incident"].update(resolved_at=p["incident"]["started_at"])
     )
     assert postmortem["postmortem"].payload["incident"] == before
+
+
+@pytest.fixture(scope="module")
+def saml():
+    return {"log_investigation": generate("log_investigation", "saml_clock_skew", 3, "hard", log_lines=1500)}
+
+
+def test_saml_reminders_and_healthy_posts_read_as_real_ones(saml):
+    logs = saml["log_investigation"].payload["logs"]
+    days = {m.group(1) for line in logs if (m := re.search(r"expires in (\d+) days", line["message"]))}
+    assert len(days) <= 1
+    assert all(
+        line.get("status") != 200
+        for line in logs
+        if line.get("path") == "/saml/acs" and line.get("method") == "POST"
+    )
+
+
+def test_an_expiry_that_jumps_is_refused(saml):
+    logs = saml["log_investigation"].payload["logs"]
+    reminders = [i for i, line in enumerate(logs) if "expires in" in line["message"]]
+
+    def mutate(payload, key):
+        line = payload["logs"][reminders[-1]]
+        line["message"] = re.sub(r"expires in \d+ days", "expires in 99 days", line["message"])
+        for herring in key["red_herrings"]:
+            if reminders[-1] in [int(i[1:]) for i in herring["line_ids"]]:
+                herring["message"] = line["message"]
+
+    if len(reminders) < 2:
+        pytest.skip("one reminder only")
+    problems = _refused(saml, "log_investigation", mutate)
+    assert any(f"logs[{reminders[-1]}].message" in p and "same expiry" in p for p in problems), problems
+
+
+def test_a_saml_post_answering_200_is_refused(saml):
+    logs = saml["log_investigation"].payload["logs"]
+    n = next(
+        i for i, line in enumerate(logs) if line.get("path") == "/saml/acs" and line.get("status") == 302
+    )
+
+    def mutate(payload, key):
+        payload["logs"][n]["status"] = 200
+
+    problems = _refused(saml, "log_investigation", mutate)
+    assert any(f"logs[{n}].status" in p and "302" in p for p in problems), problems

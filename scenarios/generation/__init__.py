@@ -63,7 +63,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # catalog ids, versions and change numbers drawn per seed (a missing order, a failing request, charge
     # references, a settings version and its predecessor); a host named after the tenant is named as a whole
     # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
-    "triage_queue": 17,
+    # 18: side tickets in one of several customers' wordings; a SAML ticket's reference drawn per seed; more
+    # vague wordings of a double charge; figures of a world's metrics drawn per seed.
+    "triage_queue": 18,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -90,7 +92,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # order (whom it hits before the severity, the failure's first line before whom to engage, every line,
     # change and finding before the first mitigation); the customer's scope message comes before the
     # severity is asked; the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "incident": 15,
+    # 16: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
+    # pod and throughput drawn per seed.
+    "incident": 16,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -136,7 +140,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # carry the customer's; each key evidence reason says what its line shows; healthy traffic shows the
     # built-in Report Exporter role and the daily rollup that workarounds name.
     # 17: both lines together (16 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "log_investigation": 17,
+    # 18: a periodic job (a daily report, a certificate renewal, a key rotation) logs at its period, once in the
+    # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
+    # its rate and limit.
+    "log_investigation": 18,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -164,7 +171,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # question and urgency drawn per seed from lines fitting the failure's impact, severity and their clock;
     # L1 notes say what L1 saw and did, never that the thread holds a secret nor the mechanism behind it;
     # the account note names a working day ahead, drawn; catalog ids and change numbers drawn per seed.
-    "escalation_writeup": 12,
+    # 13: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
+    "escalation_writeup": 13,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -185,7 +193,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # went unnoticed and waited for its team when the timeline shows it; the customers counted are stated in
     # the evidence.
     # 12: both lines together (11 above and: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed).
-    "postmortem": 12,
+    # 13: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
+    "postmortem": 13,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -202,7 +211,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 9: the channel confirms what customers can do meanwhile, so the guidance the key expects is one the
     # writer was told; a cause the brief calls known is the one the material states.
     # 10: the failure begins in the reporting customer's working day (07:00-15:59 their time), so what they write falls in it; a contact is not named after their company; catalog ids and change numbers drawn per seed.
-    "customer_comms": 10,
+    # 11: timeline moments drawn per update on their own seconds, in an outage's order; the channel's lines in
+    # one of several wordings; alert figures drawn per seed.
+    "customer_comms": 11,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

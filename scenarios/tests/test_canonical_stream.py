@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v18; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "c65da8ee19526f0d12b21dee8ab61400bdadb3c2338f0a7bb37e844d23d32b4c",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "5b709d4219778fb6a905a5db9f7e0334af24118c668a143dc0be92cc417b7c94",
-    ("saml_clock_skew", "medium", 2, 3000): "a79d9ffc8c95f82ca95ebb9b6e427c2f0954a203148dd058d85c76b660b9fc72",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9c30a8c5f519cc56159c7d02818de3a514712044080d49ab146f6720217a1f37",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "e8f379b93071209b3202098d7f1c29b8530f41a5b42e2edf3bbcd441ce41c1c6",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "662a5657361a539cdbcdc333e6b64e6fbea8b8cbe59a7563f05e4248cb720991",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "bce2a580749e028dd568971ebdb28498085291d7c1667d7a9a6ba3f77351cece",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "2680fd8db52a24a54d1b301c5ea67de12f92ec9265e354f31b4495cb7404369c",
+    ("saml_clock_skew", "medium", 2, 3000): "3858aaffab6b9c653e724d6d78dcee738f070d4bf0ca84c8b2e6125ff38f305a",
+    ("kafka_consumer_lag", "hard", 2, 3000): "8574b144f33e422dd800f82f11d64ca3a37cf9db244bb70d7380f67b7049825c",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "3c915a1c4c6047086af0a0c6827192ce7acc085644748a19223850b674eebd09",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "6a4d3b899228560844e63238c7445c2cf877f8690b1554815dc1b0321e5cf6e2",
 }  # fmt: skip
 
 

@@ -2166,6 +2166,40 @@ def deploy_pod_counts_fit_the_logs(payload: dict, key: dict) -> Iterator[Finding
             )
 
 
+# Jobs that run on a schedule and how often at most (minutes), by what their line says: an aggregate
+# report or a key rotation is daily, a certificate is renewed once in a log window, tzdata is updated
+# once. A log that writes one of them every few minutes is no real system.
+PERIODIC_JOBS = (
+    (re.compile(r"\bDMARC aggregate report\b"), 1440, "a DMARC aggregate report is sent daily"),
+    (re.compile(r"\bcertificate\b.*\brenewed\b"), 1440, "a certificate is renewed once, not minutes apart"),
+    (re.compile(r"\bsigning key rotated\b"), 1440, "a signing key is rotated daily"),
+    (re.compile(r"\btime zone database updated\b"), 1440, "the time zone database is updated once"),
+    (re.compile(r"\bTLS policy updated\b"), 1440, "a TLS policy change is made once"),
+    (re.compile(r"\bcache-busted for release\b"), 1440, "a release's assets are cache-busted once"),
+)
+
+
+@invariant("log_investigation")
+def periodic_jobs_keep_their_period(payload: dict, key: dict) -> Iterator[Finding]:
+    """A periodic job's line comes no more often than the job runs: a "daily" DMARC report nine times in
+    two hours, an edge certificate "renewed" five times in fifteen minutes or a signing key rotated every
+    twenty minutes cannot be."""
+    last: dict[tuple[str, int], int] = {}
+    for n, message, at in _messages_and_times(payload["logs"]):
+        for index, (pattern, minutes, what) in enumerate(PERIODIC_JOBS):
+            if not pattern.search(message):
+                continue
+            logs = payload["logs"]
+            service = logs.service(n) if isinstance(logs, LogLines) else logs[n]["service"]
+            previous = last.get((service, index))
+            if previous is not None and at - previous < minutes * 60_000:
+                yield (
+                    f"$.payload.logs[{n}].message",
+                    f"{what}, but this one runs {(at - previous) // 60_000} minutes after the last",
+                )
+            last[(service, index)] = at
+
+
 _CONSUMER_AGE = re.compile(
     r"\bat max throughput (?P<rate>\d+) msg/s; oldest unprocessed message age (?:(?P<h>\d+)h)?(?P<m>\d+)m\b"
 )

@@ -67,7 +67,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # missing facts ask nothing the ticket or its customer shows (which export, the program, the role
     # name, the plan) and questions list what they state; a step turning off retries the ticket never
     # shows becomes a check.
-    "triage_queue": 18,
+    # 18, another change of the same version number: side tickets in one of several customers' wordings; a SAML ticket's reference drawn per seed; more
+    # vague wordings of a double charge; figures of a world's metrics drawn per seed.
+    # 19: both changes numbered 18 above, together.
+    "triage_queue": 19,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -99,7 +102,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # who reported it; the support lead asks for the next update rather than calling it overdue; the
     # opening alert says its error rate is over all requests, apart from the share the title states; a
     # backlog's title says whom it delays ("some tenants"), not the diagnosis ("tenants on one partition").
-    "incident": 16,
+    # 16, another change of the same version number: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
+    # pod and throughput drawn per seed.
+    # 17: both changes numbered 16 above, together.
+    "incident": 17,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -151,7 +157,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # signal_line_count counts every line carrying a signal message (the trigger's among them); other
     # tenants' bulk imports show the bulk topic a mitigation names; a certificate reminder states one expiry
     # (drawn per seed) however often it is logged; a healthy SAML post redirects (302).
-    "log_investigation": 18,
+    # 18, another change of the same version number: a periodic job (a daily report, a certificate renewal, a key rotation) logs at its period, once in the
+    # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
+    # its rate and limit.
+    # 19: both changes numbered 18 above, together.
+    "log_investigation": 19,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -183,7 +193,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a failure of many tenants; L1's first note claims nothing a later one contradicts; a failure that is no
     # API call pastes the key in the integration's config, not in a call to an endpoint it never touches;
     # the root cause names no migration, tenant, import or moment the thread never gives.
-    "escalation_writeup": 13,
+    # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
+    # 14: both changes numbered 13 above, together.
+    "escalation_writeup": 14,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -207,7 +219,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 13: the timeline tells what the team did ("Mitigated: the team asked Engineering to pause ..."), not
     # what to do; customers counted as affected went through what the failure did to them (a stale
     # setting, a shifted report), not always "a failed or delayed request".
-    "postmortem": 13,
+    # 13, another change of the same version number: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
+    # 14: both changes numbered 13 above, together.
+    "postmortem": 14,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -227,7 +241,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 11: the timeline's moments drawn per seed, each on its own second, in an incident's order (not
     # every five minutes on the onset's second); what is known gives the onset to the minute ("since
     # 03:39 UTC"), not as a log timestamp; a backlog's title says "some tenants", not which partition.
-    "customer_comms": 11,
+    # 11, another change of the same version number: timeline moments drawn per update on their own seconds, in an outage's order; the channel's lines in
+    # one of several wordings; alert figures drawn per seed.
+    # 12: both changes numbered 11 above, together.
+    "customer_comms": 12,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -7,7 +7,7 @@ grows; a failure of one tenant is told to that customer alone."""
 
 from scenarios.consistency import states_a_cause
 
-from .common import MINUTE_MS, fit_day_parts, kind_rng
+from .common import fit_day_parts, kind_rng
 from .incident import alert_text, first_alert
 from .world import World, iso_s, possessive
 
@@ -24,6 +24,32 @@ _SUSPECTS = (
     '{who} points at "{message}" in the {service} logs as a possible cause; nobody has checked '
     "whether it lines up with the failures yet.",
 )
+# The channel's own lines, in one of a few people's words (the linter reads "opened as SEVn", "N customers
+# have reported" and "no other customer has reported").
+_OPENED = (
+    "Incident opened as {severity}.",
+    "Incident channel opened as {severity}.",
+    "Incident opened as {severity}; the owning team is paged.",
+)
+_CAUSE_KNOWN = (
+    "The cause is confirmed; engineers are working on recovery.",
+    "The cause is confirmed and recovery is under way.",
+)
+_CAUSE_UNKNOWN = (
+    "Engineers are investigating; the cause is not confirmed yet.",
+    "Engineers are looking into it; no confirmed cause yet.",
+    "The on-call team is investigating; nothing is confirmed about the cause yet.",
+)
+_REPORTS_MANY = (
+    "{n} customers have reported the problem so far.",
+    "{n} customers have reported it so far; support is linking their tickets to the incident.",
+    "Support: {n} customers have reported errors so far, and tickets are still coming in.",
+)
+_REPORTS_ONE = (
+    "No other customer has reported anything similar; {tenant} tenant is the only one affected.",
+    "Support checked the queue: no other customer has reported anything like it, only {tenant} tenant.",
+    "So far no other customer has reported the problem; it looks confined to {tenant} tenant.",
+)
 _WORKAROUND_FROM = ("The support lead", "The incident commander", "The on-call engineer")
 _WHO = ("Someone in the channel", "An engineer joining the call", "The on-call SRE", "A support lead")
 
@@ -36,27 +62,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     many = world.many_tenants
     # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
     reports = (rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)) if many else 1
-    # Moments drawn per seed, each on its own second, in the order an incident takes them.
-    at = {"alert": world.onset_ms + rng.randint(120, 360) * 1000}
-    at["report"] = at["alert"] + rng.randint(120, 480) * 1000
-    at["opened"] = at["report"] + rng.randint(150, 420) * 1000
-    at["guidance"] = at["opened"] + rng.randint(100, 360) * 1000
-    at["count"] = at["guidance"] + rng.randint(60, 300) * 1000
-    at["suspect"] = at["count"] + rng.randint(40, 240) * 1000
-    now_ms = max(
-        world.onset_ms + rng.randint(25, 45) * MINUTE_MS, at["suspect"] + rng.randint(60, 300) * 1000
-    )
+    at = _moments(world, rng)
+    now_ms = at["suspect"] + rng.randint(60, 16 * 60) * 1000
     cause_known = states_a_cause(comms["known"])
     customer = world.customer
     timeline = []
     alert = first_alert(world, at["alert"])
     if alert:
         timeline.append(
-            {
-                "at": iso_s(at["alert"]),
-                "source": "monitoring",
-                "text": f"Alert: {alert_text(alert)}.",
-            }
+            {"at": iso_s(at["alert"]), "source": "monitoring", "text": f"Alert: {alert_text(alert)}."}
         )
     # The customer's report in the customer's words (a ticket subject), not the story's own account of
     # the failure: a customer sees errors, not OOMKilled pods or which partition their tenant is on.
@@ -65,12 +79,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         {"at": iso_s(at["report"]), "source": "support",
          "text": f"First customer report from {customer.name} ({customer.tier}): \"{report}\""},
         {"at": iso_s(at["opened"]), "source": "incident channel",
-         "text": f"Incident opened as {severity}. "
-         + ("The cause is confirmed; engineers are working on recovery." if cause_known
-            else "Engineers are investigating; the cause is not confirmed yet.")},
+         "text": rng.choice(_OPENED).format(severity=severity) + " "
+         + rng.choice(_CAUSE_KNOWN if cause_known else _CAUSE_UNKNOWN)},
         {"at": iso_s(at["count"]), "source": "support",
-         "text": f"{reports} customers have reported the problem so far." if many
-         else f"No other customer has reported anything similar; {possessive(customer.name)} tenant is the only one affected."},
+         "text": rng.choice(_REPORTS_MANY).format(n=reports) if many
+         else rng.choice(_REPORTS_ONE).format(tenant=possessive(customer.name))},
     ]  # fmt: skip
     # What customers can do meanwhile is agreed in the channel before anyone writes it to them: the
     # update's guidance is the team's, not the writer's guess.
@@ -84,11 +97,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     timeline.sort(key=lambda entry: entry["at"])
     if difficulty != "easy":
         timeline.append(
-            {
-                "at": iso_s(at["suspect"]),
-                "source": "incident channel",
-                "text": _suspect(world, rng),
-            }
+            {"at": iso_s(at["suspect"]), "source": "incident channel", "text": _suspect(world, rng)}
         )
     unknown = comms["unknown"] if cause_known else [CAUSE_UNKNOWN, *comms["unknown"]]
     readers = "the status page and affected customers" if many else f"{customer.name}, the affected customer"
@@ -158,6 +167,20 @@ def _to_the_minute(world: World, comms: dict) -> dict:
         return value
 
     return minute(comms)
+
+
+def _moments(world: World, rng) -> dict[str, int]:
+    """When each timeline entry happens (epoch ms), drawn per update on its own seconds, in the order an
+    outage unfolds: the alert within minutes of the onset, the first report after it, the incident
+    opened after both, then the report count and the agreed guidance, and last a suspect raised."""
+    second = 1000
+    at = {"alert": world.onset_ms + rng.randint(2 * 60, 6 * 60) * second}
+    at["report"] = world.onset_ms + rng.randint(6 * 60, 14 * 60) * second
+    at["opened"] = max(at["alert"], at["report"]) + rng.randint(2 * 60, 9 * 60) * second
+    at["count"] = at["opened"] + rng.randint(3 * 60, 12 * 60) * second
+    at["guidance"] = at["opened"] + rng.randint(2 * 60, 11 * 60) * second
+    at["suspect"] = max(at["count"], at["guidance"]) + rng.randint(30, 6 * 60) * second
+    return at
 
 
 def _suspect(world: World, rng) -> str:

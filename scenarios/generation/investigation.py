@@ -207,7 +207,24 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         for (group, at), spec in zip(herrings, herring_specs, strict=True)
         if spec.get("once")
     ]
-    herrings = [pair for pair, spec in zip(herrings, herring_specs, strict=True) if not spec.get("once")]
+    # A periodic job (a daily report, a certificate renewal, a key rotation) runs on its schedule, not
+    # whenever a line happens to be drawn: a daily one is written once in the window, each run its own
+    # variant (a new key id), never more often than its period.
+    periodic = [
+        (
+            group[run % len(group)],
+            at + run * spec["every_minutes"] * MINUTE_MS + (rng.randrange(9000) if run else 0),
+            False,
+        )
+        for (group, at), spec in zip(herrings, herring_specs, strict=True)
+        if spec.get("every_minutes")
+        for run in range(max(1, (end_ms - at - 1) // (spec["every_minutes"] * MINUTE_MS) + 1))
+    ]
+    herrings = [
+        pair
+        for pair, spec in zip(herrings, herring_specs, strict=True)
+        if not spec.get("once") and not spec.get("every_minutes")
+    ]
     weights = [e.get("weight", 1) for e in archetype["signal_logs"]]
     # Lines that name objects or measure something come in variants, each with its own values.
     varied = per_request or any(logstream.has_slots(e["message"]) for e in archetype["signal_logs"])
@@ -259,7 +276,7 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             e["role"] == "trigger",
         )
         for e in events
-    ] + once  # fmt: skip
+    ] + once + periodic  # fmt: skip
     after_onset = count * (end_ms - world.onset_ms) // WINDOW_MS
     stream = logstream.generate_lines(
         rng,

@@ -80,7 +80,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (detected, "Detected: " + source),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
         (mitigated, f"Mitigated: {as_done(mitigation)}"),
-        (resolved, f"Resolved: {recovered} back to baseline; affected customers informed."),
+        (resolved, _resolved_line(world, rng, recovered)),
     ]  # fmt: skip
     trigger = archetype.get("trigger")
     if trigger:
@@ -100,9 +100,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     if world.many_tenants and not archetype["postmortem"].get("customers_affected"):
         # The count the incident record gives is one the evidence shows how it was made.
         evidence.append(
-            ("metric", f"{affected} customer accounts "
-                       + archetype["postmortem"].get("affected_by", "had at least one failed or delayed request")
-                       + f" between {iso_s(world.onset_ms)[11:16]} and {iso_s(mitigated)[11:16]} UTC.")
+            ("metric", rng.choice(_IMPACT_COUNTS).format(
+                n=affected, start=iso_s(world.onset_ms)[11:16], end=iso_s(mitigated)[11:16],
+                impact=archetype["postmortem"].get("affected_by") or rng.choice(_IMPACTS)))
         )  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
@@ -147,6 +147,38 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         ],
     }
     return payload, answer_key
+
+
+# How the closing entry reads: what came back, then who was told, in one of a few teams' words.
+_RESOLVED = (
+    "Resolved: {recovered} back to baseline; {told}.",
+    "Resolved: {recovered} normal again and holding; {told}.",
+    "Resolved: monitoring shows {recovered} where it was before the onset; {told}.",
+    "Resolved: {recovered} steady at its usual level; {told}.",
+)
+_TOLD_MANY = (
+    "affected customers informed",
+    "status page marked resolved",
+    "final status page update posted",
+    "closing update sent to affected customers",
+)
+_TOLD_ONE = (
+    "{customer} informed",
+    "{customer} confirmed the fix on their side",
+    "closing reply sent to {customer}",
+)
+# How the count of affected customers was made, in the words of whoever queried it.
+_IMPACT_COUNTS = (
+    "{n} customer accounts {impact} between {start} and {end} UTC.",
+    "Query of request logs, {start}-{end} UTC: {n} customer accounts {impact}.",
+    "{n} distinct tenants {impact} from {start} to {end} UTC (request logs, deduplicated by tenant).",
+)
+_IMPACTS = ("had at least one failed or delayed request", "saw failed or delayed requests")
+
+
+def _resolved_line(world: World, rng, recovered: str) -> str:
+    told = rng.choice(_TOLD_MANY if world.many_tenants else _TOLD_ONE).format(customer=world.customer.name)
+    return rng.choice(_RESOLVED).format(recovered=recovered, told=told)
 
 
 # How soon after the onset each kind of detector can notice, in seconds: an alert evaluates over a

@@ -739,7 +739,18 @@ def _report_values(world: World) -> dict[str, str]:
     }
 
 
-STORY_VALUES: dict[str, Callable[[World], dict[str, str]]] = {"report_timezone_bug": _report_values}
+def _retry_storm_values(world: World) -> dict[str, str]:
+    """The storm's request rate as the gateway counts it (the world's drawn peak) and the share of it a
+    limit of {rate_limit_rpm}/min must reject."""
+    rate = world.archetype["metrics"]["saturation"]["peak"]
+    rejected = min(99, max(1, round(100 * (1 - int(world.values["rate_limit_rpm"]) / rate))))
+    return {"storm_rpm": f"{rate:,}", "rejected_pct": str(rejected)}
+
+
+STORY_VALUES: dict[str, Callable[[World], dict[str, str]]] = {
+    "report_timezone_bug": _report_values,
+    "retry_storm_rate_limited": _retry_storm_values,
+}
 
 
 def story_values(world: World) -> dict[str, str]:
@@ -752,5 +763,6 @@ def story_placeholders(archetype_id: str) -> set[str]:
     """The placeholders an archetype's story gives its texts, besides the world's and its facts'."""
     return {
         "report_timezone_bug": {"report_rows", "report_example"},
+        "retry_storm_rate_limited": {"storm_rpm", "rejected_pct"},
         "leaked_api_key_in_use": {"requests_yesterday", "requests_today"},
     }.get(archetype_id, set())

@@ -107,8 +107,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "customer": customer.as_payload(),
             "channel": rng.choice(("email", "portal", "chat")),
             "received_at": iso_s(start + rng.randint(0, 50 * 60) * 1000),
-            "subject": render(spec["subject"], values),
-            "body": render(spec["body"], values).strip(),
+            # One of several customers' wordings, so two queues do not carry the same ticket word for word.
+            "subject": render(rng.choice([spec["subject"], *spec.get("other_subjects", ())]), values),
+            "body": render(rng.choice([spec["body"], *spec.get("other_bodies", ())]), values).strip(),
         }
         entries.append(
             (

@@ -291,11 +291,68 @@ def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -
     )
 
 
+# Metrics whose figures a story sets moment by moment (a backlog growing from its import) keep the
+# catalog's shape; every other metric's baseline and peak are drawn per world around the catalog's.
+_STORY_METRICS = {("kafka_consumer_lag", "saturation")}
+
+
+def _round_like(value: float, example: float) -> float:
+    """`value` rounded as the catalog writes `example`: a whole number stays whole (three significant
+    figures from the thousands on, 17,400 rather than 17,382), a decimal keeps one place."""
+    if float(example).is_integer():
+        whole = round(value)
+        if whole >= 1000:
+            digits = len(str(whole)) - 3
+            whole = round(whole, -digits)
+        return float(whole) if isinstance(example, float) else whole
+    return round(value, 1) or 0.1
+
+
+def drawn_metrics(archetype: dict, rng: random.Random) -> dict:
+    """The archetype with its dashboard metrics drawn for one world: the baseline within about a fifth
+    of the catalog's, the peak at about the catalog's ratio to it (a rise within 0.9-1.3 times it, a flat
+    line or a fall at it); a percentage stays within 0-100 and a peak of 100% or 0 (a pool or a memory
+    limit reached, traffic gone) stays. What pages stays what pages: a draw that would make an alert
+    appear or vanish is drawn again (the catalog's figures after a few tries). The alert thresholds, the
+    dashboard and the figures quoted from them all read these, so two seeds of one failure do not quote
+    one constant."""
+    from .incident import _threshold
+
+    def pages(metric: dict, unit: str) -> bool:
+        rise = 2 if unit == "%" and "unit" not in metric else 1.5
+        return _threshold(metric["baseline"], metric["peak"], unit, rise=rise) is not None
+
+    metrics = {}
+    for name, metric in archetype["metrics"].items():
+        unit = metric.get("unit", "%" if name == "error_rate_pct" else "ms")
+        metrics[name] = metric
+        if (archetype["id"], name) in _STORY_METRICS:
+            continue
+        base, peak = metric["baseline"], metric["peak"]
+        for _ in range(6):
+            new_base = _round_like(base * rng.uniform(0.8, 1.25), base)
+            if peak == 0 or (unit == "%" and peak == 100):
+                new_peak = peak
+            else:
+                ratio = peak / base * (rng.uniform(0.9, 1.3) if peak >= 1.5 * base else 1)
+                new_peak = _round_like(new_base * ratio, peak)
+            drawn = {**metric, "baseline": new_base, "peak": new_peak}
+            if unit == "%" and max(new_base, new_peak) > 100:
+                continue
+            if (new_peak > new_base) != (peak > base) or (new_peak < new_base) != (peak < base):
+                continue
+            if pages(drawn, unit) == pages(metric, unit):
+                metrics[name] = drawn
+                break
+    return {**archetype, "metrics": metrics}
+
+
 def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int | None = None) -> World:
     """The world of an archetype and seed; `onset_ms` moves its failure to that moment (a neighbour's
     outage in a triage queue happens in the queue's own hour, not on another day)."""
-    archetype = get_archetype(archetype_id)
     seed_text = f"world|{archetype_id}|{seed}|{salt}"
+    # Drawn from a generator of their own, so the rest of the world is what it was before they were.
+    archetype = drawn_metrics(get_archetype(archetype_id), random.Random(f"metrics|{seed_text}"))
     rng = random.Random(seed_text)
     fake = seeded_faker(seed_text)
     customer = make_customer(rng, fake)

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "f8073eea122606b8cf164152ac79ccbdd3809907b36f5493827dc807d6430eda",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "14342471f4981f18425eb04bdff5387397622993c60ba02eef03650e6726ca7d",
-    ("saml_clock_skew", "medium", 2, 3000): "6d631c54b7b5aca7dd6e4093f9249a190463fd083685ddace5d2a495a3b78ae3",
-    ("kafka_consumer_lag", "hard", 2, 3000): "f47b6b7a2b81806df2bc52bd3ccdb4a0537460c988f8907f8fb095ab8d3b2172",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "713ae7ed2e51b878e8803f05150ef8110be73acbf48b3486e05e168f739b1bec",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "48f39c0e4e59456d03135313327a0e2bc31e261e842c190e785e4476e642858b",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "08dd7e6c58914b0d3b29ed13f0ace25090186a2675938c179db9a75803326b77",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d4d5610f73a767956508c892c6d92424fdb6dc3a7c053b353234d862ebd26d3e",
+    ("saml_clock_skew", "medium", 2, 3000): "1d9247b587058ec4d2f5a9387b478a42dc33f076991b4e512b5aa2d07367390f",
+    ("kafka_consumer_lag", "hard", 2, 3000): "d94c340d8cbc0c550da6748cca7f027ef000943610b441a94f51eeb21a15111d",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "96200cd70dc676599c4e006eecb9bf8ad41ad94ed31b3d166e871cc405dd47ac",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "f3227fd880a8d9373a49d9ed3a046f65a7bd700fc4e052d15e9dccedd6ce6a2d",
 }  # fmt: skip
 
 

@@ -216,11 +216,17 @@ def test_routes_cover_all_teams():
 NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE = {"deprecated_api_version_sunset", "leaked_api_key_in_use"}
 
 
+# A failure of the customer's own setup (their certificate, DNS record, secret, integration or client)
+# is no outage of ours: there is nothing to announce as our incident and no incident to command.
+OUR_OUTAGE_KINDS = {"customer_comms", "incident"}
+
+
 def test_every_archetype_supports_every_kind_its_story_fits():
     missing = {
         a["id"]: ALL_KINDS
         - set(a["kinds"])
         - ({"customer_comms"} if a["id"] in NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE else set())
+        - (OUR_OUTAGE_KINDS if a.get("fault") == "customer" else set())
         for a in archetypes()
     }
     assert not any(missing.values()), {k: v for k, v in missing.items() if v}
@@ -231,6 +237,19 @@ def test_every_archetype_supports_every_kind_its_story_fits():
         and (a["id"] in NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE or "announced" in " ".join(a["comms"]["known"]))
     ]
     assert misfits == []
+
+
+def test_no_customer_side_archetype_is_offered_as_our_outage():
+    offered = {
+        a["id"]: sorted(OUR_OUTAGE_KINDS & set(a["kinds"]))
+        for a in archetypes()
+        if a.get("fault") == "customer"
+    }
+    assert not any(offered.values()), {k: v for k, v in offered.items() if v}
+    # The customer's own expired secret, certificate and missing CNAME are the cases that started this.
+    assert {"oauth_client_secret_expired", "webhook_tls_cert_expired", "dns_custom_domain_broken"} <= set(
+        offered
+    )
 
 
 def test_ranges_are_ordered():

@@ -7,7 +7,7 @@ import pytest
 from scenarios.consistency import lint, unshown_figures
 from scenarios.generation import generate
 from scenarios.generation.world import build_world
-from scenarios.tests.test_consistency import _assert_path, _refused
+from scenarios.tests.test_consistency import _assert_path, _refused, archetype_for
 
 ARCHETYPE = "oauth_client_secret_expired"
 
@@ -15,7 +15,7 @@ ARCHETYPE = "oauth_client_secret_expired"
 @pytest.fixture(scope="module")
 def scenarios():
     kinds = ("triage_queue", "incident", "escalation_writeup", "postmortem", "customer_comms")
-    return {kind: generate(kind, ARCHETYPE, 11, "medium") for kind in kinds}
+    return {kind: generate(kind, archetype_for(kind), 11, "medium") for kind in kinds}
 
 
 @pytest.mark.parametrize(
@@ -147,9 +147,9 @@ def test_figures_in_another_unit_or_given_as_approximate_count_as_shown():
 
 def test_an_incident_root_cause_naming_a_host_no_inject_shows_is_refused(scenarios):
     def mutate(payload, key):
-        key["root_cause"] = "The certificate of hooks.example-shop.com expired."
+        key["root_cause"] = "The query planner of db-7.example-shop.com uses a stale plan."
 
-    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.root_cause", "hooks.example-shop.com")
+    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.root_cause", "db-7.example-shop.com")
 
 
 # --- a report's days and time zones -----------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_the_most_urgent_ticket_is_anywhere_in_the_queue(difficulty):
 
 
 def test_the_right_incident_options_are_anywhere_in_the_list():
-    ids = archetype_ids()
+    ids = [a for a in archetype_ids() if "incident" in get_archetype(a)["kinds"]]
     route, comms, first_listed_correct = Counter(), Counter(), 0
     for seed in range(RUNS):
         scenario = generate("incident", ids[seed % len(ids)], seed, "medium")

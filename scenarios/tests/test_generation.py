@@ -116,9 +116,10 @@ def test_same_inputs_give_the_same_bytes_and_other_seeds_differ(kind):
 def test_another_process_with_another_hash_seed_prints_the_same_bytes():
     """Same seed, same scenario: nothing may depend on the process (hash seed, clock, global random)."""
     here = {}
+    archetype = "db_pool_exhaustion_after_deploy"
     for kind in ("log_investigation", "triage_queue", "escalation_writeup", "incident"):
         generated = generate(
-            kind, archetype_ids()[1], 99, "hard", log_lines=1000 if kind == "log_investigation" else None
+            kind, archetype, 99, "hard", log_lines=1000 if kind == "log_investigation" else None
         )
         here[kind] = canonical_json(
             {
@@ -129,7 +130,7 @@ def test_another_process_with_another_hash_seed_prints_the_same_bytes():
             }
         )
     for kind, expected in here.items():
-        command = [sys.executable, "manage.py", "generate_scenario", "--kind", kind, "--archetype", archetype_ids()[1],
+        command = [sys.executable, "manage.py", "generate_scenario", "--kind", kind, "--archetype", archetype,
                    "--seed", "99", "--difficulty", "hard", "--answer-key"]  # fmt: skip
         if kind == "log_investigation":
             command += ["--log-lines", "1000"]
@@ -237,7 +238,7 @@ def test_triage_queue_mixes_severities_tiers_and_ambiguity(difficulty):
 
 
 def test_incident_injects_are_timed_and_decisions_point_at_offered_options():
-    generated = generate("incident", archetype_ids()[0], 8, "medium")
+    generated = generate("incident", "db_pool_exhaustion_after_deploy", 8, "medium")
     offsets = [inject["offset_seconds"] for inject in generated.payload["injects"]]
     assert offsets == sorted(offsets) and offsets[0] == 0
     options = {p["id"]: {o["id"] for o in p["options"]} for p in generated.payload["decision_points"]}
@@ -266,7 +267,7 @@ def test_log_lines_are_bounded_and_only_for_log_investigation():
     with pytest.raises(GenerationError, match="log_lines must be from"):
         generate("log_investigation", archetype_ids()[0], 1, "easy", log_lines=10)
     with pytest.raises(GenerationError, match="only to the log_investigation kind"):
-        generate("incident", archetype_ids()[0], 1, "easy", log_lines=1000)
+        generate("incident", "db_pool_exhaustion_after_deploy", 1, "easy", log_lines=1000)
 
 
 def test_a_hundred_thousand_line_scenario_keeps_its_shape():
@@ -291,18 +292,26 @@ def _seed_with_tier(archetype_id: str, tier: str) -> int:
 
 
 def test_an_incident_of_one_tenant_is_as_severe_as_that_customers_tier():
-    """The expired secret hits one customer: a standard-tier customer's outage is not graded as an
+    """A slow query hits one customer: a standard-tier customer's outage is not graded as an
     enterprise one, and the drill tells nobody that enterprise customers are affected."""
-    seed = _seed_with_tier("oauth_client_secret_expired", "standard")
-    generated = generate("incident", "oauth_client_secret_expired", seed, "medium")
+    seed = _seed_with_tier("slow_query_after_data_shape_change", "standard")
+    generated = generate("incident", "slow_query_after_data_shape_change", seed, "medium")
     texts = [inject["text"] for inject in generated.payload["injects"]]
 
-    assert generated.answer_key["severity"] == "SEV2"  # blocked: SEV1 for an enterprise customer, else SEV2
+    assert generated.answer_key["severity"] == "SEV2"  # badly degraded: SEV2 for any tier
     assert generated.answer_key["decisions"]["D1"]["correct"] == ["SEV2"]
     assert generated.answer_key["update_cadence_minutes"] == 60
     assert not any("enterprise" in text for text in texts), texts
     assert any("no other customer has reported" in text for text in texts)
     assert "(standard) is affected" in generated.answer_key["severity_reason"]
+
+
+def test_a_customers_own_fault_is_no_incident_and_no_update_about_our_outage():
+    """Their expired secret, certificate or missing CNAME is not our outage to announce or command."""
+    for archetype in ("oauth_client_secret_expired", "webhook_tls_cert_expired", "dns_custom_domain_broken"):
+        for kind in ("incident", "customer_comms"):
+            with pytest.raises(GenerationError, match="does not support kind"):
+                generate(kind, archetype, 1, "medium")
 
 
 @pytest.mark.parametrize(
@@ -455,11 +464,9 @@ def test_tickets_arrive_at_any_second_not_all_on_the_same_one():
 
 
 def test_a_one_tenant_failure_is_told_to_that_customer_and_a_stated_cause_is_not_called_unknown():
-    dns = generate("customer_comms", "dns_custom_domain_broken", 5, "medium").payload
-    assert dns["incident"]["customer_reports"] == 1
-    assert "status page" not in dns["audience"] and "status page" not in dns["brief"]
-    # The DNS failure moves no error rate: nothing pages, so the timeline opens with the customer's report.
-    assert dns["timeline"][0]["source"] == "support"
+    slow = generate("customer_comms", "slow_query_after_data_shape_change", 5, "medium").payload
+    assert slow["incident"]["customer_reports"] == 1
+    assert "status page" not in slow["audience"] and "status page" not in slow["brief"]
     email = generate("customer_comms", "third_party_provider_outage", 7, "easy").payload
     assert "because our e-mail delivery provider is unavailable" in email["known"][0]
     assert "not yet known" not in email["brief"] and email["incident"]["status"] == "identified"

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from scenarios import packs, services
-from scenarios.catalog import archetype_ids
 from scenarios.generation import KINDS, generate
 from scenarios.models import AnswerKey, Scenario
 from scenarios.selectors import scenarios_for_export
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def stored():
-    archetype_id = archetype_ids()[0]
+    archetype_id = "db_pool_exhaustion_after_deploy"  # a failure of ours: every kind fits it
     return [
         services.scenario_generate(
             kind=kind,

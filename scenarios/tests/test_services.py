@@ -3,11 +3,14 @@
 import pytest
 
 from scenarios import services
-from scenarios.catalog import archetype_ids
+from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.generation import GenerationError, generate
 from scenarios.models import AnswerKey, GenerationBatch, Scenario
 
 pytestmark = pytest.mark.django_db
+
+# A failure of ours (the first archetypes are the customer's own faults, which run no incident).
+OUR_OUTAGE = "db_pool_exhaustion_after_deploy"
 
 
 def test_generating_twice_stores_one_scenario_with_its_answer_key_apart():
@@ -46,7 +49,9 @@ def test_a_stored_scenario_is_looked_up_without_its_payload():
 def test_a_batch_generates_every_spec_and_reports_progress(eager, django_capture_on_commit_callbacks):
     specs = [
         {"kind": "customer_comms", "archetype": archetype_id, "seed": seed, "difficulty": "easy"}
-        for seed, archetype_id in enumerate(archetype_ids()[:3])
+        for seed, archetype_id in enumerate(
+            [a for a in archetype_ids() if "customer_comms" in get_archetype(a)["kinds"]][:3]
+        )
     ]
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.generation_batch_create(specs=specs)
@@ -58,7 +63,7 @@ def test_a_batch_generates_every_spec_and_reports_progress(eager, django_capture
 
 
 def test_rerunning_a_batch_creates_no_duplicates(eager, django_capture_on_commit_callbacks):
-    spec = {"kind": "incident", "archetype": archetype_ids()[0], "seed": 1, "difficulty": "medium"}
+    spec = {"kind": "incident", "archetype": OUR_OUTAGE, "seed": 1, "difficulty": "medium"}
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.generation_batch_create(specs=[spec, spec])
     GenerationBatch.objects.filter(pk=batch.pk).update(status="running", completed=1)
@@ -72,7 +77,7 @@ def test_rerunning_a_batch_creates_no_duplicates(eager, django_capture_on_commit
 
 def test_a_batch_with_a_bad_spec_is_refused_before_anything_is_queued(django_capture_on_commit_callbacks):
     specs = [
-        {"kind": "incident", "archetype": archetype_ids()[0], "seed": 1, "difficulty": "easy"},
+        {"kind": "incident", "archetype": OUR_OUTAGE, "seed": 1, "difficulty": "easy"},
         {"kind": "incident", "archetype": "made_up", "seed": 1, "difficulty": "easy"},
     ]
     with (

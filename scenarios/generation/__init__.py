@@ -64,7 +64,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # references, a settings version and its predecessor); a host named after the tenant is named as a whole
     # in a next step ("the tenant's hostname on our edge", not "the customer's the customer's endpoint").
     # 18: side tickets in one of several customers' wordings; a SAML ticket's reference drawn per seed; more
-    # vague wordings of a double charge; figures of a world's metrics drawn per seed.
+    # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
+    # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     "triage_queue": 18,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,

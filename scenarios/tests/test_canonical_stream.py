@@ -16,11 +16,11 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v18; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "bce2a580749e028dd568971ebdb28498085291d7c1667d7a9a6ba3f77351cece",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "2680fd8db52a24a54d1b301c5ea67de12f92ec9265e354f31b4495cb7404369c",
-    ("saml_clock_skew", "medium", 2, 3000): "3858aaffab6b9c653e724d6d78dcee738f070d4bf0ca84c8b2e6125ff38f305a",
-    ("kafka_consumer_lag", "hard", 2, 3000): "8574b144f33e422dd800f82f11d64ca3a37cf9db244bb70d7380f67b7049825c",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "3c915a1c4c6047086af0a0c6827192ce7acc085644748a19223850b674eebd09",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "4659ddd3d9a15304c6bf98f2f0dc0aaae62bc646c148510dafbc16c21d736a3f",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "968a8ca85c92b9b3f37850a552e27e64f618c750266274c173a82300629d40ba",
+    ("saml_clock_skew", "medium", 2, 3000): "890ba5b997d07fc1d55501d5ee876bc2b3158a3ea095e4cab4789b67464e2185",
+    ("kafka_consumer_lag", "hard", 2, 3000): "00a238c2a76df211823d66b7743bc866df483bbfab6258f6b669149c5b8e7a6a",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "5e8d49bc55e82217d3e2cdc98c18cb87e732509636dd7c948580c05bb5aa0b15",
     ("oauth_client_secret_expired", "easy", 2, 3000): "6a4d3b899228560844e63238c7445c2cf877f8690b1554815dc1b0321e5cf6e2",
 }  # fmt: skip
 

@@ -342,6 +342,19 @@ def _strings(value, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{n}]")
 
 
+# Surnames as census data spells them, which nobody writes in a ticket or a company name: "Obrien",
+# "Mccarthy", "Oconnor-Phillips".
+_CENSUS_SURNAME = re.compile(r"\bO(?:brien|connor|connell|donnell|neill|neal)\b|\bMc[a-z]{3,}")
+
+
+@invariant(ALL_KINDS)
+def names_are_written_as_people_write_them(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer, contact or company name reads O'Brien and McCarthy, not "Obrien" and "Mccarthy"."""
+    for path, text in _strings(payload, "$.payload"):
+        if found := _CENSUS_SURNAME.search(text):
+            yield path, f"writes the name {found.group(0)!r} as no one spells it"
+
+
 _TEMPLATE_FIELD = re.compile(r"\{[a-z_]+\}")
 
 

@@ -68,7 +68,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # name, the plan) and questions list what they state; a step turning off retries the ticket never
     # shows becomes a check.
     # 18, another change of the same version number: side tickets in one of several customers' wordings; a SAML ticket's reference drawn per seed; more
-    # vague wordings of a double charge; figures of a world's metrics drawn per seed.
+    # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
+    # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
     "triage_queue": 19,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are

@@ -270,23 +270,53 @@ class World:
         return severity_on_scale(severity.get("incident_impact", severity["ticket_impact"]), many=True)
 
 
+# Surnames the name generator writes as census data does, without the apostrophe or the inner capital.
+_IRISH_O = re.compile(r"\bO(brien|connor|connell|donnell|neill|neal)\b")
+_MAC = re.compile(r"\b(Mc|Mac(?=donald\b))([a-z])")
+# Words a company's domain leaves out: "Reed, Skinner and Cross" is reedskinner.de, not a name cut off
+# in the middle ("reedskinnerandcros.de").
+_DOMAIN_FILLER = {"and", "ltd", "llc", "inc", "plc", "group", "sons", "the", "co"}
+_DOMAIN_MAX = 16
+
+
+def proper_name(name: str) -> str:
+    """A surname as its bearers write it: O'Brien and McCarthy, not "Obrien" and "Mccarthy"."""
+    name = _IRISH_O.sub(lambda m: "O'" + m.group(1).capitalize(), name)
+    return _MAC.sub(lambda m: m.group(1) + m.group(2).upper(), name)
+
+
+def company_domain(company: str, rng: random.Random, *, tld: str) -> str:
+    """A company's domain from whole words of its name: one or two of them, never a name cut short."""
+    words = [w for w in re.findall(r"[a-z0-9]+", company.lower().replace("'", "")) if w not in _DOMAIN_FILLER]
+    words = words or ["customer"]
+    slug = words[0]
+    if len(words) > 1 and len(words[0]) + len(words[1]) <= _DOMAIN_MAX and rng.random() < 0.6:
+        slug = words[0] + rng.choice(("", "-")) + words[1]
+    elif len(words) > 1 and rng.random() < 0.5:
+        slug = words[0] + rng.choice(("-group", "hq", "-co", "-inc"))
+    return f"{slug}.{tld}"
+
+
 def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:
-    company = fake.company()
-    slug = re.sub(r"[^a-z0-9]+", "", company.lower())[:18] or "customer"
-    domain = f"{slug}.{rng.choice(('com', 'io', 'co', 'net', 'de', 'co.uk'))}"
-    first, last = fake.first_name(), fake.last_name()
+    company = proper_name(fake.company())
+    # The top-level domain is the world's draw; the rest comes from the name alone, so the world's other
+    # draws are what they were before domains were made of whole words.
+    tld = rng.choice(("com", "io", "co", "net", "de", "co.uk"))
+    domain = company_domain(company, random.Random(f"domain|{company}"), tld=tld)
+    first, last = proper_name(fake.first_name()), proper_name(fake.last_name())
     for _ in range(5):
         # "Evan Garcia, Garcia Ltd" signs as if the contact owned the company; few contacts do.
         if last not in company:
             break
-        last = fake.last_name()
+        last = proper_name(fake.last_name())
+    local_part = re.sub(r"[^a-z0-9.]", "", f"{first.lower()}.{last.lower()}")
     return Customer(
         name=company,
         domain=domain,
         tenant_id="tn_" + hex_id(rng, 10),
         tier=tier or rng.choices(TIERS, weights=(3, 3, 4))[0],
         contact_name=f"{first} {last}",
-        contact_email=f"{first.lower()}.{last.lower()}@{domain}",
+        contact_email=f"{local_part}@{domain}",
         utc_offset_hours=rng.choice(_UTC_OFFSETS),
     )
 

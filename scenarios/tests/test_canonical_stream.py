@@ -16,11 +16,11 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "08dd7e6c58914b0d3b29ed13f0ace25090186a2675938c179db9a75803326b77",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d4d5610f73a767956508c892c6d92424fdb6dc3a7c053b353234d862ebd26d3e",
-    ("saml_clock_skew", "medium", 2, 3000): "1d9247b587058ec4d2f5a9387b478a42dc33f076991b4e512b5aa2d07367390f",
-    ("kafka_consumer_lag", "hard", 2, 3000): "d94c340d8cbc0c550da6748cca7f027ef000943610b441a94f51eeb21a15111d",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "96200cd70dc676599c4e006eecb9bf8ad41ad94ed31b3d166e871cc405dd47ac",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "ee3b54ab42df3045c570dc6af3b4ba56e20455e291423afa27a2557ad3ffe534",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "75075e11568099758536b009a0e84400fac52c2d59d729c23e90903a0dcaa8d8",
+    ("saml_clock_skew", "medium", 2, 3000): "65bf26108c2a25dd1950ab30e156dad542d9ca5a45bd0e09515bc03b72d2b7f7",
+    ("kafka_consumer_lag", "hard", 2, 3000): "f36ee754e9fef5471a15d8b6c3c92d538d0395744866f23ae740c66c16efe121",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "c1d434e445e600309395e7bbfa33aa8f06595b998e28fd4dfc90826ef8357f09",
     ("oauth_client_secret_expired", "easy", 2, 3000): "f3227fd880a8d9373a49d9ed3a046f65a7bd700fc4e052d15e9dccedd6ce6a2d",
 }  # fmt: skip
 

@@ -224,3 +224,47 @@ def test_a_periodic_job_running_more_often_than_its_period_is_refused():
         )
         == []
     )
+
+
+# --- names ----------------------------------------------------------------------------------------
+
+
+def test_company_domains_are_made_of_whole_words_of_the_name():
+    """No "partners.reedskinnerandcros.de": a domain is one or two whole words of the company's name."""
+    from scenarios.generation.world import build_world
+
+    for seed in range(300):
+        customer = build_world("saml_clock_skew", seed).customer
+        words = set(re.findall(r"[a-z0-9]+", customer.name.lower().replace("'", "")))
+        label = customer.domain.split(".")[0]
+        parts = [p for p in re.split(r"-", label) if p not in ("group", "co", "inc")]
+        joined = "".join(parts).removesuffix("hq")
+        assert any(joined == a or joined == a + b for a in words for b in words), (
+            customer.name,
+            customer.domain,
+        )
+
+
+def test_names_are_spelled_as_their_bearers_spell_them():
+    from scenarios.generation.world import build_world, proper_name
+
+    assert proper_name("Scott Obrien") == "Scott O'Brien"
+    assert proper_name("Oconnor-Phillips") == "O'Connor-Phillips"
+    assert proper_name("Joe Mccarthy") == "Joe McCarthy"
+    assert proper_name("Macias") == "Macias"
+    names = " ".join(
+        f"{w.customer.name} {w.customer.contact_name}"
+        for w in (
+            build_world(a, seed) for a in ("kafka_consumer_lag", "saml_clock_skew") for seed in range(300)
+        )
+    )
+    assert not re.search(r"\bO(?:brien|connor|connell|donnell|neill|neal)\b|\bMc[a-z]", names)
+
+
+def test_a_name_spelled_as_census_data_spells_it_is_refused():
+    scenarios = {"customer_comms": generate("customer_comms", "db_pool_exhaustion_after_deploy", 3, "medium")}
+
+    def mutate(payload, key):
+        payload["timeline"][0]["text"] = 'First customer report from Mcclain Ltd (premium): "Orders fail"'
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.timeline[0].text", "Mcclain")

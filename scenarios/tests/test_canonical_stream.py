@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v17; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "f8073eea122606b8cf164152ac79ccbdd3809907b36f5493827dc807d6430eda",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "14342471f4981f18425eb04bdff5387397622993c60ba02eef03650e6726ca7d",
-    ("saml_clock_skew", "medium", 2, 3000): "6d631c54b7b5aca7dd6e4093f9249a190463fd083685ddace5d2a495a3b78ae3",
-    ("kafka_consumer_lag", "hard", 2, 3000): "f47b6b7a2b81806df2bc52bd3ccdb4a0537460c988f8907f8fb095ab8d3b2172",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "713ae7ed2e51b878e8803f05150ef8110be73acbf48b3486e05e168f739b1bec",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "48f39c0e4e59456d03135313327a0e2bc31e261e842c190e785e4476e642858b",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9dee563f4392b92dd61756ac0edc23efc1e4e97c3d2a343843195589b3584f40",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "f9a15734e04eb765bcd28aa0c4de03685ca6ceb7fefd8fa4be888ca04a07727e",
+    ("saml_clock_skew", "medium", 2, 3000): "97c8ee1b428712a0334e00240ae8774d4b17b7da7eb7a33c7a9f4b2aae6223bb",
+    ("kafka_consumer_lag", "hard", 2, 3000): "a6ec46b10d11ce4a64a6385db7f9cdbf720728c2fdcd4f24486acea7524d3531",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "8a630458353be86df8c7e1c69e4136bdd8ae443b2f541f177e49094af580d8a0",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "6c133f1caeeba4208ef9cc6bf7f0df895223e5f93f9e077dc3aeef05b1a62174",
 }  # fmt: skip
 
 

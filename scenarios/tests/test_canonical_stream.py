@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "ee3b54ab42df3045c570dc6af3b4ba56e20455e291423afa27a2557ad3ffe534",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "75075e11568099758536b009a0e84400fac52c2d59d729c23e90903a0dcaa8d8",
-    ("saml_clock_skew", "medium", 2, 3000): "65bf26108c2a25dd1950ab30e156dad542d9ca5a45bd0e09515bc03b72d2b7f7",
-    ("kafka_consumer_lag", "hard", 2, 3000): "f36ee754e9fef5471a15d8b6c3c92d538d0395744866f23ae740c66c16efe121",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "c1d434e445e600309395e7bbfa33aa8f06595b998e28fd4dfc90826ef8357f09",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "f3227fd880a8d9373a49d9ed3a046f65a7bd700fc4e052d15e9dccedd6ce6a2d",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8b89d4dd62b0fb390512afef621d8bed590ed44f78bc58de36b44cc51f22a429",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a5905fa65a352e320295c485efc0f20b94c34e85bc910ad6907f471a2f2f2ee4",
+    ("saml_clock_skew", "medium", 2, 3000): "85524f4dee65872eccf8c1a64a911a07d26d51013554e2f3d4b89b056e700419",
+    ("kafka_consumer_lag", "hard", 2, 3000): "ad61ba92fe8f8ff5747aba20be772daf7da257ff9aca0a7afb4bb8dbd90fb850",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "fb9ef7694b2a4d8156abead4bc155ba6d07612937b6bd01bb4152fb7e4ca7765",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "a33a16f3358c8fd3c518ab680327eaef205281ab9b1c291c5dccf5164a241992",
 }  # fmt: skip
 
 

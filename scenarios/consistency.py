@@ -503,10 +503,15 @@ def day_parts_fit_the_stated_local_time(payload: dict, key: dict) -> Iterator[Fi
                 yield path, f"says {found.group(0)!r} of a problem that began at {stated.group(0)}"
         zoned = _ZONED_TIME.search(stated.group(0))
         if zoned and _BUSINESS_DAY_ENDS.search(text):
-            sign = 1 if zoned.group(3) == "+" else -1
-            local = written + sign * timedelta(hours=int(zoned.group(4)), minutes=int(zoned.group(5)))
+            local = _local(written, zoned)
             if local.hour not in _BUSINESS_HOURS:
                 yield path, f"asks for an answer before the business day ends at {local:%H:%M} local time"
+
+
+def _local(moment: datetime, zoned: re.Match) -> datetime:
+    """`moment` (UTC) on the clock of the zone a stated time gives ("15:20 (UTC+02:00)")."""
+    sign = 1 if zoned.group(3) == "+" else -1
+    return moment + sign * timedelta(hours=int(zoned.group(4)), minutes=int(zoned.group(5)))
 
 
 # The local hours a customer writes in: a working day, from early starters to those staying late.
@@ -527,8 +532,7 @@ def customers_write_in_their_working_hours(payload: dict, key: dict) -> Iterator
         zoned = _ZONED_TIME.search(text) or thread_zone
         if zoned is None:
             continue
-        sign = 1 if zoned.group(3) == "+" else -1
-        local = written + sign * timedelta(hours=int(zoned.group(4)), minutes=int(zoned.group(5)))
+        local = _local(written, zoned)
         if local.hour not in _WORKING_HOURS:
             yield (
                 path,
@@ -1746,22 +1750,11 @@ def escalation_urgency_fits_the_severity(payload: dict, key: dict) -> Iterator[F
 _DOUBLED = re.compile(r"\b([A-Za-z]+(?:'s?)?(?: [A-Za-z]+(?:'s?)?){0,3}) \1\b", re.I)
 
 
-def _texts(value, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for name, item in value.items():
-            yield from _texts(item, f"{path}.{name}")
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            yield from _texts(item, f"{path}[{n}]")
-
-
 @invariant("triage_queue", "escalation_writeup", "customer_comms", "incident")
 def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
     """No text writes a word or phrase twice in a row: what filling a template leaves behind when a
     fact's name lands next to the name it replaces."""
-    for path, text in [*_texts(payload, "$.payload"), *_texts(key, "$.answer_key")]:
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
         for found in _DOUBLED.finditer(text):
             if found.group(1).casefold() not in ("that", "had", "is"):
                 yield path, f"writes {found.group(0)!r}, doubling {found.group(1)!r}"

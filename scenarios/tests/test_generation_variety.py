@@ -11,6 +11,7 @@ import pytest
 from scenarios.catalog import archetype_ids, get_archetype
 from scenarios.consistency import when
 from scenarios.generation import generate
+from scenarios.tests.test_generation import _strings
 
 RUNS = 60
 
@@ -23,17 +24,6 @@ def _scenarios(kind: str, difficulty: str = "medium", runs: int = RUNS):
     ids = _archetypes_for(kind)
     for seed in range(runs):
         yield generate(kind, ids[seed % len(ids)], seed, difficulty)
-
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 # --- escalation threads -----------------------------------------------------------------------------

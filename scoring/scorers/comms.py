@@ -186,10 +186,10 @@ def checks(ctx: ScoringContext) -> list[Check]:
     gamed = ctx.profile(update).gamed
     if not gamed and strung_together(update):
         gamed = "the update strings terms together instead of telling customers what is going on"
-    found_filler = filler(update)
-    reasons = found_filler.reasons
+    found = filler(update)
+    reasons = found.reasons
     # Every status at once over lines of strung terms: a template filled with keywords, not an update.
-    if not gamed and found_filler.status_list and strung_terms(update) >= STATUS_LIST_STRUNG_SHARE:
+    if not gamed and found.status_list and strung_terms(update) >= STATUS_LIST_STRUNG_SHARE:
         gamed = "the update lists every status and strings terms together instead of saying what is going on"
     if not gamed and (len(tokens(said)) < SUBSTANCE_WORDS or len(reasons) >= FILLER_REASONS):
         gamed = "the update commits to nothing" + (f": it {'; it '.join(reasons)}" if reasons else "")
@@ -205,7 +205,6 @@ def checks(ctx: ScoringContext) -> list[Check]:
     # every status, unknowns said to be unknown, the rubric restated) are read past. Blame and
     # speculation are read on what it claims: a negation takes its clause back.
     claimed = affirmative(said)
-    found = filler(update)
     impact_hit = next((f for f in key["affected_features"] if covers(claimed, f, 0.5)), "")
     result.append(
         Check(

@@ -279,14 +279,14 @@ class _Facts:
         # partition), not the ticket's ("orders"), not the digits of a name ("replica-2").
         failing = set().union(*(_terms(m) for m in self.signal_messages)) if self.signal_messages else set()
         ticket = payload.get("ticket") or {}
-        ticket_terms = _terms(
+        self.ticket_terms = _terms(
             " ".join(str(ticket.get(f) or "") for f in ("subject", "body", "error_snippet"))
             if isinstance(ticket, dict)
             else ""
         )
         self.herring_terms = [(h, _terms(h["message"]) - known_cause) for h in self.herrings]
         # Blaming a herring is read on these (ruling one out has its own cue, a negation or a test).
-        self.herring_own_terms = [(h, _own_herring_terms(h["message"], known_cause, failing | ticket_terms))
+        self.herring_own_terms = [(h, _own_herring_terms(h["message"], known_cause, failing | self.ticket_terms))
                                   for h in self.herrings]  # fmt: skip
         # The names a herring goes by that the cause does not share ("notification-service", "v3.9.2").
         self.herring_names = [
@@ -330,11 +330,6 @@ class _Facts:
         # The ids the customer reports (tenant, request, object): searching for them follows the ticket.
         reported = (
             " ".join(str(ticket.get(f) or "") for f in ("body", "error_snippet"))
-            if isinstance(ticket, dict)
-            else ""
-        )
-        self.ticket_terms = _terms(
-            " ".join(str(ticket.get(f) or "") for f in ("subject", "body", "error_snippet"))
             if isinstance(ticket, dict)
             else ""
         )

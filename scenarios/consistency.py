@@ -3232,21 +3232,94 @@ def ticket_text(ticket: dict) -> str:
 
 @invariant("triage_queue")
 def triage_key_expects_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
-    """A ticket's key names no version, change, migration, tenant, object id, pod or host the ticket
-    does not show, in any field a triager is graded on or shown: the triager has only the ticket."""
+    """A ticket's key names no version, change, migration, tenant, object id, pod, host, event name,
+    internal service or quoted name the ticket does not show, in any field a triager is graded on or
+    shown (the facts to ask for included: a question presupposes nothing the ticket never said); its
+    reasons and facts state no figure the ticket does not; and what it says the ticket states names no
+    one the ticket does not ("Google Sheets", "Sydney"): the triager has only the ticket."""
     for ticket in payload["tickets"]:
         entry = key["tickets"].get(ticket["id"])
         if entry is None:
             continue
         shown = ticket_text(ticket)
         path = f"$.answer_key.tickets.{ticket['id']}"
-        texts = [("severity_reason", entry["severity_reason"]), ("route_reason", entry["route_reason"]),
-                 ("root_cause", entry.get("root_cause") or "")]  # fmt: skip
-        texts += [(f"next_steps[{n}]", step) for n, step in enumerate(entry["next_steps"])]
-        for field, text in texts:
-            unseen = unseen_ids(text, shown)
+        texts = [("severity_reason", entry["severity_reason"], True), ("route_reason", entry["route_reason"], True),
+                 ("root_cause", entry.get("root_cause") or "", False)]  # fmt: skip
+        texts += [(f"next_steps[{n}]", step, False) for n, step in enumerate(entry["next_steps"])]
+        texts += [
+            (f"missing_facts[{n}]", fact, True) for n, fact in enumerate(entry.get("missing_facts", []))
+        ]
+        texts += [(f"stated_facts[{n}]", fact, True) for n, fact in enumerate(entry.get("stated_facts", []))]
+        for field, text, figures in texts:
+            unseen = unseen_ids(text, shown) + unshown_specifics(text, shown, figures=figures)
+            if field.startswith("stated_facts"):
+                unseen += [
+                    name for name in _CAPITALISED.findall(text[1:]) if name.casefold() not in shown.casefold()
+                ]
             if unseen:
-                yield f"{path}.{field}", f"names {unseen[0]}, which the ticket never shows"
+                yield f"{path}.{field}", f"names {unseen[0]!r}, which the ticket never shows"
+
+
+# What a triage key can name that only a ticket showing it lets a triager know: an event ("order.updated"),
+# an internal service ("reports-service"), a quoted name ('Report Exporter'), and a figure ("90-day").
+_EVENT_NAME = re.compile(r"\b[a-z]{3,}\.[a-z_]{3,}\b")
+_QUOTED_NAME = re.compile(r"(?<!\w)['\"]([A-Z][\w -]*\w)['\"](?!\w)")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+def unshown_specifics(text: str, shown: str, *, figures: bool = True) -> list[str]:
+    """The event names, internal services, quoted names and (with `figures`) numbers of `text` that the
+    ticket text `shown` does not contain."""
+    found = [name for name in _EVENT_NAME.findall(text) if name not in shown]
+    found += [name for name in _SERVICE_NAME.findall(text) if name not in shown]
+    found += [name for name in _QUOTED_NAME.findall(text) if name.casefold() not in shown.casefold()]
+    if figures:
+        found += [
+            number
+            for number in _ANY_NUMBER.findall(_ISO_TIME.sub(" ", text))
+            if not re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", shown)
+        ]
+    return found
+
+
+# A workaround a next step offers, and the words of a ticket saying the customer tried it and it failed:
+# "restart from the first page" for a ticket whose fresh first page's cursor already fails.
+_FAILED_WORKAROUNDS = tuple(
+    (re.compile(offered, re.I), re.compile(failed, re.I))
+    for offered, failed in (
+        (
+            r"\brestart (?:pagination|the sync|the export)\b|\bfrom the first page\b",
+            r"\bnext_cursor from that response returns 5\d\d\b"
+            r"|\b(?:restart\w*|start\w* (?:again|over|from scratch))\b[^.]*\b(?:still|also) fails?\b",
+        ),
+        (r"\bretr(?:y|ying) the (?:login|request|call)\b", r"\bretr(?:y|ies|ied)\b[^.]*\bstill fails?\b"),
+        (r"\bsav(?:e|ing) (?:it |the setting )?again\b(?! will not help)", r"\bsaved it (?:again|twice)\b"),
+        (r"\blog(?:ging)? out and (?:back )?in\b", r"\blogged out and (?:back )?in\b"),
+    )
+)
+
+
+@invariant("triage_queue")
+def triage_steps_offer_no_workaround_the_ticket_says_failed(payload: dict, key: dict) -> Iterator[Finding]:
+    """No next step offers as a way round what the ticket says the customer already tried and saw fail
+    (restarting from the first page when a fresh first page's cursor fails): a key that contradicts
+    its ticket grades a sound answer down."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None:
+            continue
+        shown = ticket_text(ticket)
+        for n, step in enumerate(entry["next_steps"]):
+            tried = next(
+                (m.group(0) for offered, failed in _FAILED_WORKAROUNDS if offered.search(step)
+                 and (m := failed.search(shown))),
+                None,
+            )  # fmt: skip
+            if tried:
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.next_steps[{n}]",
+                    f"offers a workaround the ticket says already failed ({tried!r})",
+                )
 
 
 # Components that sit behind the symptom a customer sees: a ticket shows them only in these words.
@@ -3254,6 +3327,9 @@ HIDDEN_COMPONENTS = {
     "database": re.compile(r"\b(?:database|db|sql|quer(?:y|ies)|import\w*|rows|connections?)\b", re.I),
     "feature_flags": re.compile(r"\b(?:flags?|feature flags?|rollout|beta|cohort)\b", re.I),
 }
+# A ticket that shows a third party's failure names the provider or its outage; a customer asking "is
+# your e-mail down?" shows only that e-mails do not arrive.
+_PROVIDER_SHOWN = re.compile(r"\bprovider\b|\boutage\b(?!\?)", re.I)
 # What a route reason can claim about a failure, and the words a ticket must use to show it.
 ROUTE_CLAIMS = (
     (re.compile(r"\bdeploy", re.I), re.compile(r"deploy|releas|\bupdat|upgrad|new version", re.I)),
@@ -3262,8 +3338,11 @@ ROUTE_CLAIMS = (
     (re.compile(r"\bfeature flag|\bflag\b", re.I), re.compile(r"\bflags?\b", re.I)),
     (re.compile(r"\bmigration\b", re.I), re.compile(r"migrat", re.I)),
     (re.compile(r"\bnode\b", re.I), re.compile(r"\bnodes?\b", re.I)),
-    (re.compile(r"\b(?:dependency|provider) outage|\bexternal dependency\b", re.I),
-     re.compile(r"provider|outage|\bdown\b", re.I)),
+    (re.compile(r"\b(?:dependency|provider) outage|\bexternal dependency\b", re.I), _PROVIDER_SHOWN),
+    (re.compile(r"\bimport\b|\bpartition\b", re.I), re.compile(r"\bimport|\bpartition", re.I)),
+    (re.compile(r"\bcache\b|\bconfig change\b", re.I), re.compile(r"\bcache", re.I)),
+    (re.compile(r"\bbilling run\b|\bfix the client\b", re.I), re.compile(r"\bbilling run\b|\bretr", re.I)),
+    (re.compile(r"\bquery plan\b", re.I), re.compile(r"\bimport|statistic|query plan", re.I)),
 )  # fmt: skip
 
 
@@ -3301,8 +3380,14 @@ STEP_CLAIMS = (
     ),
     (
         re.compile(r"\bsecondary provider\b|\bprovider(?:'s)? (?:outage|status page)\b", re.I),
-        re.compile(r"provider|outage|\bdown\b", re.I),
+        _PROVIDER_SHOWN,
         "Check the status of the third-party services the feature depends on.",
+    ),
+    (
+        re.compile(r"\bANALYZE\b|\bEXPLAIN\b|\bstatistics\b"),
+        re.compile(r"\bimport|statistic|query plan", re.I),
+        "Check with the database owners whether the plan of the slow query changed, and what changed in "
+        "the customer's data shortly before it did.",
     ),
     (
         re.compile(r"\bheap\b|\bleak\b|\breach the limit\b", re.I),

@@ -71,7 +71,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
     # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
-    "triage_queue": 19,
+    # 20: a side ticket's facts follow the wording drawn (no "shipped", "order.updated", "90-day" or
+    # "Google Sheets" another customer's wording states); keys name no internal service, quoted role,
+    # import, partition, cache, billing run or query plan the ticket does not show (a check instead); a
+    # paging ticket resumes from a saved cursor, so starting again from the first page is no workaround it
+    # says failed; a SAML ticket's stated count and retries are not asked again.
+    "triage_queue": 20,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -162,7 +167,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
     # its rate and limit.
     # 19: both changes numbered 18 above, together.
-    "log_investigation": 19,
+    # 20: a paging ticket resumes from the cursor its sync saved (as the root cause has it); mitigations
+    # name no cohort, and wait for a fix rather than a query plan.
+    "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -196,7 +203,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the root cause names no migration, tenant, import or moment the thread never gives.
     # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
     # 14: both changes numbered 13 above, together.
-    "escalation_writeup": 14,
+    # 15: a paging ticket resumes from the cursor its sync saved, as the root cause has it.
+    "escalation_writeup": 15,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

@@ -2,6 +2,7 @@
 
 import random
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from .world import World, hex_id, iso_ms, iso_s
@@ -116,17 +117,25 @@ def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
     """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
     A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
     contains one of them."""
+    return split_facts(world.archetype["missing_facts"], world.text, ticket)
+
+
+def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tuple[list[str], list[str]]:
+    """(missing, stated) of a catalog's fact entries for one ticket: a string is always missing; a
+    {fact, stated_by} entry is stated when the ticket (as the candidate sees it) contains one of its
+    phrases, each rendered by `text`. An archetype's and a benign ticket's facts alike, so a fact written
+    against one wording of a ticket is never claimed of another."""
     from scenarios.consistency import ticket_text
 
     shown = _comparable(ticket_text(ticket))
     missing, stated = [], []
-    for entry in world.archetype["missing_facts"]:
+    for entry in entries:
         if isinstance(entry, str):
-            missing.append(world.text(entry))
-        elif any(_comparable(world.text(phrase)) in shown for phrase in entry["stated_by"]):
-            stated.append(world.text(entry["fact"]))
+            missing.append(text(entry))
+        elif any(_comparable(text(phrase)) in shown for phrase in entry["stated_by"]):
+            stated.append(text(entry["fact"]))
         else:
-            missing.append(world.text(entry["fact"]))
+            missing.append(text(entry["fact"]))
     return missing, stated
 
 

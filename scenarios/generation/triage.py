@@ -11,7 +11,7 @@ from scenarios.consistency import (
     unshown_step_claims,
 )
 
-from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_facts
+from .common import MINUTE_MS, customer_ticket, kind_rng, split_facts, ticket_facts
 from .severity import SEVERITY_SCALE, graded, severity_on_scale, stated_impact
 from .world import (
     SEVERITY_RANK,
@@ -111,6 +111,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "subject": render(rng.choice([spec["subject"], *spec.get("other_subjects", ())]), values),
             "body": render(rng.choice([spec["body"], *spec.get("other_bodies", ())]), values).strip(),
         }
+        # What this wording states, not what another customer's wording of the same request does.
+        missing, stated = split_facts(spec["missing_facts"], lambda text, v=values: render(text, v), ticket)
         entries.append(
             (
                 ticket,
@@ -119,8 +121,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                     "component": spec["component"],
                     "route": spec["route"],
                     "tier": customer.tier,
-                    "missing_facts": [render(f, values) for f in spec["missing_facts"]],
-                    "stated_facts": [render(f, values) for f in spec.get("stated_facts", [])],
+                    "missing_facts": missing,
+                    "stated_facts": stated,
                     "clarity": "clear",
                     "severity_reason": _BENIGN_SEVERITY_REASONS[spec["severity"]],
                     "route_reason": _BENIGN_ROUTE_REASONS[spec["route"]],
@@ -186,7 +188,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         if unshown_claims(route_reason, shown):
             route_reason = _SHOWN_ROUTE_REASONS[route]
         next_steps = _shown_steps(
-            [_unnamed_facts(outage, generalise(step, shown), shown) for step in steps], shown
+            [
+                _unnamed_services(_unnamed_facts(outage, generalise(step, shown), shown), shown)
+                for step in steps
+            ],
+            shown,
         )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
@@ -262,16 +268,34 @@ def _unnamed_facts(world: World, text: str, shown: str) -> str:
             words = name.replace("_", " ")
             # A value given in passing, "(America/Denver)" or "(about 120000 records)", goes unsaid.
             text = re.sub(rf"\s*\([^()]*{re.escape(value)}[^()]*\)", "", text)
-            # "provider Sendloop" reads "provider", "API key rk_live_ab12cd***" reads "API key" (not
-            # "API key the api key prefix"); elsewhere the value is named by what it is.
+            # "provider Sendloop" reads "the provider", "their API key rk_live_ab12cd***" reads "their API
+            # key" (not "API key the api key prefix"); elsewhere the value is named by what it is.
             nouns = "|".join(re.escape(word) for word in words.split())
-            text = re.sub(rf"\b((?:{nouns})(?: (?:{nouns}))*) {re.escape(value)}\**", r"\1", text, flags=re.I)
+            text = re.sub(
+                rf"(\b(?:the|a|an|their|its|our|your|this) )?\b((?:{nouns})(?: (?:{nouns}))*) {re.escape(value)}\**",
+                lambda m: (m.group(1) or ("the " if m.start() else "")) + m.group(2),
+                text,
+                flags=re.I,
+            )
             text = re.sub(rf"{re.escape(value)}\**", "the " + words, text)
     return text
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+_INTERNAL_SERVICE = re.compile(r"\b[a-z]+(?:-[a-z]+)*-(?:service|dispatcher|worker|gateway)\b")
+_NAMED_ROLE = re.compile(r"\bthe ((?:[\w-]+ )*?)'([A-Z][\w -]*\w)' role\b")
+
+
+def _unnamed_services(text: str, shown: str) -> str:
+    """An internal service the ticket never names ("reports-service") is the affected service, and a role
+    it never names ("the built-in 'Report Exporter' role") one by what it must grant: a triager knows the
+    symptom, not which of our services or roles is behind it."""
+    text = _NAMED_ROLE.sub(
+        lambda m: m.group(0) if m.group(2) in shown else f"a {m.group(1)}role with the missing permission",
+        text,
+    )
+    return _INTERNAL_SERVICE.sub(
+        lambda m: m.group(0) if m.group(0) in shown else "the affected service", text
+    )
 
 
 def generalise(text: str, shown: str) -> str:

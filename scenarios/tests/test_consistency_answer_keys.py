@@ -666,3 +666,123 @@ def test_a_comms_fact_with_a_log_timestamp_is_refused(scenarios):
         key["known"] = list(payload["known"])
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.known[0]", "seconds")
+
+
+# --- a triage key's terms are the ticket's -------------------------------------------------------
+
+
+def _benign_ticket(scenarios) -> str:
+    key = scenarios["triage_queue"].answer_key
+    return next(tid for tid, entry in key["tickets"].items() if entry["root_cause"] is None)
+
+
+@pytest.mark.parametrize(
+    ("fact", "named"),
+    [
+        ("the status they care about (shipped) and the event they receive (order.updated)", "order.updated"),
+        ("why (a 90-day credential rotation policy)", "90"),
+        ("the program that garbles it (Excel; Google Sheets shows it correctly)", "Excel"),
+    ],
+)
+def test_a_stated_fact_the_ticket_never_states_is_refused(scenarios, fact, named):
+    ticket_id = _benign_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["stated_facts"].append(fact)
+
+    n = len(scenarios["triage_queue"].answer_key["tickets"][ticket_id]["stated_facts"])
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.stated_facts[{n}]",
+        named,
+    )
+
+
+def test_a_missing_fact_presupposing_an_event_the_ticket_never_names_is_refused(scenarios):
+    ticket_id = _benign_ticket(scenarios)
+
+    def mutate(payload, key):
+        key["tickets"][ticket_id]["missing_facts"][0] = (
+            "whether events other than order.updated matter to them"
+        )
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.missing_facts[0]",
+        "order.updated",
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "named"),
+    [
+        (
+            "Ask Engineering whether reports-service can be rolled back without a schema change.",
+            "reports-service",
+        ),
+        (
+            "Workaround: an admin assigns the built-in 'Report Exporter' role to the users who need it.",
+            "Report Exporter",
+        ),
+    ],
+)
+def test_a_triage_step_naming_a_service_or_role_the_ticket_never_shows_is_refused(scenarios, step, named):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] = payload["tickets"][n]["body"].replace(named, "")
+        key["tickets"][ticket_id]["next_steps"].append(step)
+
+    steps = len(scenarios["triage_queue"].answer_key["tickets"][ticket_id]["next_steps"])
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.next_steps[{steps}]",
+        named,
+    )
+
+
+def test_a_route_reason_resting_on_an_import_the_ticket_never_shows_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        for part in ("subject", "body", "error_snippet"):
+            if part in payload["tickets"][n]:
+                payload["tickets"][n][part] = payload["tickets"][n][part].replace("import", "sync")
+        key["tickets"][ticket_id]["route_reason"] = (
+            "Capacity on the event pipeline is owned by SRE; needs pausing the import and draining the partition."
+        )
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.route_reason", "import"
+    )
+
+
+def test_a_workaround_the_ticket_says_already_failed_is_refused(scenarios):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nRestarting the sync from scratch still fails on the second page."
+        key["tickets"][ticket_id]["next_steps"].append(
+            "Tell the customer to restart pagination from the first page."
+        )
+
+    steps = len(scenarios["triage_queue"].answer_key["tickets"][ticket_id]["next_steps"])
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate),
+        f"answer_key.tickets.{ticket_id}.next_steps[{steps}]",
+        "already failed",
+    )
+
+
+def test_every_side_ticket_wording_states_a_fact_and_leaves_two_to_ask():
+    """A side ticket's facts are split by what each of its wordings states, so no wording is keyed
+    with what only another says ("shipped", "90-day", "Google Sheets") and each still leaves questions."""
+    from scenarios.catalog import catalog
+    from scenarios.generation.common import split_facts
+
+    for spec in catalog()["benign_tickets"]:
+        subjects = [spec["subject"], *spec.get("other_subjects", [])]
+        for body in [spec["body"], *spec.get("other_bodies", [])]:
+            for subject in subjects:
+                missing, stated = split_facts(spec["missing_facts"], str, {"subject": subject, "body": body})
+                assert stated and len(missing) >= 2, (spec["id"], subject, body[:40])

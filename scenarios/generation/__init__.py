@@ -111,7 +111,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16, another change of the same version number: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
     # pod and throughput drawn per seed.
     # 17: both changes numbered 16 above, together.
-    "incident": 17,
+    # 18: the title states what fails for whom, never the cause; an error-rate alert pages at 1, 2 or 5%
+    # (drawn per seed), not 15%; the drill opens once the alert's window has passed since the first
+    # failures (a customer's escalation later still); every log line says when it was logged, the
+    # failure's from the onset on; a queued-e-mail backlog is one growing series in the alert, the log
+    # lines and the dashboard.
+    "incident": 18,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -230,7 +235,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # setting, a shifted report), not always "a failed or delayed request".
     # 13, another change of the same version number: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
     # 14: both changes numbered 13 above, together.
-    "postmortem": 14,
+    # 15: no postmortem of a customer's own setup; the title states what failed for whom, its date and
+    # severity, never the cause; an alert detects no sooner than its window; an error-rate alert pages at
+    # 1-5%; a queued-e-mail backlog is one series (its log line and its peak agree) and drains at
+    # resolution; what the review found of tests, canaries and alerts is evidence the contributing
+    # factors rest on.
+    "postmortem": 15,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -253,7 +263,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 11, another change of the same version number: timeline moments drawn per update on their own seconds, in an outage's order; the channel's lines in
     # one of several wordings; alert figures drawn per seed.
     # 12: both changes numbered 11 above, together.
-    "customer_comms": 12,
+    # 13: an error-rate alert pages at 1, 2 or 5% (drawn per seed), not 15%; a queued-e-mail alert states
+    # the backlog as it stood at its moment.
+    "customer_comms": 13,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -1,6 +1,8 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
-from .common import fit_day_parts, kind_rng
+import random
+
+from .common import MINUTE_MS, fit_day_parts, kind_rng
 from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, shown_severity_reason
 from .stories import saturation_at, text_at
 from .world import World, iso_s
@@ -26,39 +28,105 @@ def _nice_thresholds(unit: str):
 
 def _threshold(baseline: float, peak: float, unit: str, *, rise: float) -> float | None:
     """A round threshold the metric crosses: at least `rise` times its baseline and clearly below
-    its peak, or None when the failure does not move it that far (nothing would page)."""
+    its peak, or None when the failure does not move it that far (nothing would page). What a world's
+    draw of its metrics keeps paging as the catalog's does (world.drawn_metrics)."""
     fitting = [t for t in _nice_thresholds(unit) if baseline * rise <= t <= peak * 0.9]
     return fitting[-1] if fitting else None
+
+
+# What an error-rate alert pages at: a few percent of requests failing, never 15%, by when customers
+# have long noticed. Each is one of the round figures above, so a rate that pages here pages there.
+ERROR_RATE_THRESHOLDS_PCT = (1, 2, 5)
+# How long an alert's condition must hold before it fires: an error rate averaged over its window, a
+# saturation metric above its threshold for a couple of minutes.
+ERROR_RATE_WINDOW_MINUTES = 5
+SATURATION_HOLD_MINUTES = 2
+
+
+def _error_rate_threshold(world: World) -> float | None:
+    """The error-rate alert's threshold, drawn per world from the realistic ones the failure's rate
+    clearly passes from at least twice its baseline; None when the rate does not get that far."""
+    err = world.archetype["metrics"]["error_rate_pct"]
+    fitting = [t for t in ERROR_RATE_THRESHOLDS_PCT if err["baseline"] * 2 <= t <= err["peak"] * 0.9]
+    return random.Random(f"{world.salt}error-rate-threshold").choice(fitting) if fitting else None
 
 
 def _figure(value: float) -> str:
     return f"{value:g}" if value < 1000 else f"{value:,.0f}"
 
 
+# A queue that fills from the onset while the failure lasts reaches the metric's peak this long after
+# the onset (nothing drains it), as a kafka lag reaches its own from the import.
+BACKLOG_SPAN_MS = 120 * MINUTE_MS
+
+
+def backlog_at(world: World, at_ms: int) -> int | None:
+    """The depth of a queue the catalog marks as the failure's backlog, at `at_ms`: its baseline before
+    the onset, then growing evenly to the metric's peak. One series per scenario, so the alert, the
+    dashboard and every log line quoting it tell one story. None when the metric is no such backlog."""
+    sat = world.archetype["metrics"]["saturation"]
+    if not sat.get("backlog"):
+        return None
+    grown = min(1.0, max(0, at_ms - world.onset_ms) / BACKLOG_SPAN_MS)
+    return round(sat["baseline"] + (sat["peak"] - sat["baseline"]) * grown)
+
+
+def saturation_value(world: World, at_ms: int) -> float | None:
+    """The saturation metric's value at a moment when the story sets it (a backlog that grows from the
+    onset or from its import); None when the catalog's fixed peak stands."""
+    backlog = backlog_at(world, at_ms)
+    return saturation_at(world, at_ms) if backlog is None else float(backlog)
+
+
+def story_text(world: World, template: str, at_ms: int) -> str:
+    """A catalog text as it reads at `at_ms` (see stories.text_at), with the backlog it quotes ("{queued_emails}
+    messages queued") at that moment's depth."""
+    backlog = backlog_at(world, at_ms)
+    if backlog is not None:
+        template = template.replace(
+            "{" + world.archetype["metrics"]["saturation"]["backlog"] + "}", str(backlog)
+        )
+    return text_at(world, template, at_ms)
+
+
 def saturation_figure(world: World, at_ms: int) -> str:
     """The saturation metric's value at a moment, with its unit: the story's own figure when it sets
     one (a growing backlog), else the catalog's peak."""
     sat = world.archetype["metrics"]["saturation"]
-    value = saturation_at(world, at_ms)
+    value = saturation_value(world, at_ms)
     unit = sat["unit"] if sat["unit"] == "%" else " " + sat["unit"]
     return f"{_figure(sat['peak'] if value is None else value)}{unit}"
 
 
+def alert_delay_ms(world: World) -> int | None:
+    """How long after the onset the failure's alert can fire at the earliest: its evaluation window
+    (None when nothing pages)."""
+    if _error_rate_threshold(world) is not None:
+        return ERROR_RATE_WINDOW_MINUTES * MINUTE_MS
+    return SATURATION_HOLD_MINUTES * MINUTE_MS if _saturation_threshold(world, None) else None
+
+
+def _saturation_threshold(world: World, at_ms: int | None) -> float | None:
+    """The saturation alert's threshold for the metric's value at `at_ms` (its peak when None)."""
+    sat = world.archetype["metrics"]["saturation"]
+    now = None if at_ms is None else saturation_value(world, at_ms)
+    return _threshold(sat["baseline"], sat["peak"] if now is None else now, sat["unit"], rise=1.5)
+
+
 def first_alert(world: World, at_ms: int) -> dict | None:
     """The alert the failure raises at `at_ms`, if it raises one: the error rate when it rises well
-    past a threshold, else the saturation metric when that does; a value always above its threshold.
-    None when nothing pages (a wrong report, a stale setting, one customer's DNS record)."""
+    past a realistic threshold (1-5%), else the saturation metric when that does; a value always above
+    its threshold. None when nothing pages (a wrong report, a stale setting, one customer's DNS record)."""
     metrics = world.archetype["metrics"]
     err = metrics["error_rate_pct"]
-    threshold = _threshold(err["baseline"], err["peak"], "%", rise=2)
+    threshold = _error_rate_threshold(world)
     if threshold is not None:
         return {"metric": f"{world.values['primary_service']} error rate", "value": f"{err['peak']}%",
-                "threshold": f"{_figure(threshold)}%", "window": "over 5m"}  # fmt: skip
-    sat = metrics["saturation"]
-    now = saturation_at(world, at_ms)
-    threshold = _threshold(sat["baseline"], sat["peak"] if now is None else now, sat["unit"], rise=1.5)
+                "threshold": f"{_figure(threshold)}%", "window": f"over {ERROR_RATE_WINDOW_MINUTES}m"}  # fmt: skip
+    threshold = _saturation_threshold(world, at_ms)
     if threshold is None:
         return None
+    sat = metrics["saturation"]
     unit = sat["unit"] if sat["unit"] == "%" else " " + sat["unit"]
     return {"metric": world.text(sat["name"]), "value": saturation_figure(world, at_ms),
             "threshold": f"{_figure(threshold)}{unit}", "window": ""}  # fmt: skip
@@ -106,6 +174,35 @@ def _timing(rng, *, signals: int, findings: int, herrings: int, scale: float) ->
     return at
 
 
+def _opening_delay_ms(world: World, rng) -> int:
+    """How long after the onset the drill opens: when the alert fires, its evaluation window after the
+    first failures and a drawn while to notify; when nothing pages, when the customer has noticed,
+    retried and escalated."""
+    window = alert_delay_ms(world)
+    if window is None:
+        return rng.randint(9 * 60, 25 * 60) * 1000
+    return window + rng.randint(20, 150) * 1000
+
+
+def _logged_moments(world: World, rng, start_ms: int, at: dict) -> dict:
+    """When each log line shown in the drill was logged: the failure's first line seconds after the
+    onset (the first failure the alert then reports), each later one shortly before a log search finds
+    it, as its latest lines show; a red herring's at any moment of the half hour before it is found, as
+    the routine lines it stands for are."""
+    signals: list[int] = []
+    for offset in at["signals"]:
+        found = start_ms + offset * 1000
+        if not signals:
+            signals.append(world.onset_ms + rng.randint(0, 20) * 1000)
+        else:
+            signals.append(max(signals[-1] + 1000, found - rng.randint(5, 90) * 1000))
+    herrings = [
+        rng.randint(start_ms + offset * 1000 - 30 * MINUTE_MS, start_ms + offset * 1000 - 5_000)
+        for offset in at["herrings"]
+    ]
+    return {"signals": signals, "herrings": herrings}
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("incident", world, difficulty)
     archetype = world.archetype
@@ -113,7 +210,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     many_tenants = world.many_tenants
     severity, clause = world.incident_graded
     scale = WINDOW_SCALE[difficulty]
-    start_ms = world.onset_ms + rng.randint(150, 300) * 1000
+    start_ms = world.onset_ms + _opening_delay_ms(world, rng)
     trigger = archetype.get("trigger")
     signal_entries = archetype["signal_logs"][:4]
     herrings = archetype["red_herrings"][: 1 + (difficulty != "easy") + (difficulty == "hard")]
@@ -122,6 +219,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         rng, signals=len(signal_entries), findings=len(findings), herrings=len(herrings), scale=scale
     )
     alert = first_alert(world, start_ms)
+    stamps = _logged_moments(world, rng, start_ms, at)
     reporters = rng.randint(4, 11)
     # A failure that pages nobody starts with the customer's escalation instead of an alert.
     # A failure across tenants pages for the service everywhere; one tenant's, in that tenant's region.
@@ -156,9 +254,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     ]  # fmt: skip
     # Every line the failure logs, not only its first: the key's cause rests on what they show (a
     # transaction held open, a node's clock offset), so the drill shows them all before the mitigation.
+    # Each is found by a log search after the alert and says when it was logged: from the onset on.
     injects += [
-        (offset, "log_excerpt", "Log search", text_at(world, entry["message"], start_ms + offset * 1000))
-        for offset, entry in zip(at["signals"], signal_entries, strict=True)
+        (
+            offset,
+            "log_excerpt",
+            "Log search",
+            f"{iso_s(logged)} " + story_text(world, entry["message"], logged),
+        )
+        for offset, logged, entry in zip(at["signals"], stamps["signals"], signal_entries, strict=True)
     ]
     if trigger:
         # A deploy or a config change is in the change log; an expiry, an outage or a burst of traffic
@@ -176,12 +280,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     shown = "\n".join(text for *_, text in injects)
     if unshown_key_claims(world.text(archetype["root_cause"]), shown.casefold()):
         injects += [
-            (offset, "chat", "#incident", f"Engineer looking into it: {text_at(world, finding, start_ms)}")
+            (offset, "chat", "#incident", f"Engineer looking into it: {story_text(world, finding, start_ms)}")
             for offset, finding in zip(at["findings"], findings, strict=True)
         ]
     herring_injects = [
-        (offset, "log_excerpt", "Log search", world.text(herring["message"]))
-        for offset, herring in zip(at["herrings"], herrings, strict=True)
+        (offset, "log_excerpt", "Log search", f"{iso_s(logged)} " + world.text(herring["message"]))
+        for offset, logged, herring in zip(at["herrings"], stamps["herrings"], herrings, strict=True)
     ]
     injects.extend(herring_injects)
     injects.sort(key=lambda item: (item[0], item[1]))
@@ -219,7 +323,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
 
     payload = {
         "kind": "incident",
-        "title": f"Incident drill: {text_at(world, archetype['symptom'], start_ms)}",
+        # Named as it is declared: by what fails and for whom, not by a cause nobody has found yet.
+        "title": f"Incident drill: {world.text(archetype['incident_title'])}",
         "brief": (
             "An incident is starting. Events arrive as time passes. Make each decision when it is asked, "
             "post stakeholder updates as you would in a real incident, and keep a short log of what you do."

@@ -3,8 +3,14 @@
 import re
 
 from .common import MINUTE_MS, kind_rng
-from .incident import alert_text, first_alert, saturation_figure
-from .stories import saturation_at, text_at
+from .incident import (
+    ERROR_RATE_WINDOW_MINUTES,
+    alert_text,
+    first_alert,
+    saturation_figure,
+    saturation_value,
+    story_text,
+)
 from .world import World, iso_s
 
 # A step's opening verbs and what the team did: a timeline tells what happened, not what to do.
@@ -72,11 +78,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     metrics = archetype["metrics"]
     mitigation = world.text(archetype["mitigations"]["safe"][0])
     err = metrics["error_rate_pct"]
+    # What came back is what the failure moved most: a backlog drains, else the error rate recovers.
     recovered = (
-        "error rate" if err["peak"] >= 2 * err["baseline"] else world.text(metrics["saturation"]["name"])
+        "error rate"
+        if err["peak"] >= 2 * err["baseline"] and not metrics["saturation"].get("backlog")
+        else world.text(metrics["saturation"]["name"])
     )
     timeline = [
-        (world.onset_ms, "First failures: " + text_at(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
+        (world.onset_ms, "First failures: " + story_text(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
         (detected, "Detected: " + source),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
         (mitigated, f"Mitigated: {as_done(mitigation)}"),
@@ -87,15 +96,16 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         timeline.append((world.trigger_ms, world.text(trigger["message"])))
     timeline.sort(key=lambda item: item[0])
     # The evidence is quoted as it read at the worst moment, when the mitigation began.
-    evidence = [("log", text_at(world, entry["message"], mitigated)) for entry in archetype["signal_logs"]]
+    evidence = [("log", story_text(world, entry["message"], mitigated)) for entry in archetype["signal_logs"]]
     evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} {_moved(world, mitigated)} "
                                f"{saturation_figure(world, mitigated)} "
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
     # What the team established while resolving it (a diff, a config, what the customer confirmed): the
     # key's cause chain rests on these and the lines above, never on facts the writer cannot see.
-    evidence += [
-        ("note", text_at(world, note, mitigated)) for note in archetype["postmortem"].get("findings", [])
-    ]
+    # What the review established of how the failure got through (a test, an alert's scope): the
+    # contributing factors rest on these.
+    notes = archetype["postmortem"].get("findings", []) + archetype["postmortem"].get("review_notes", [])
+    evidence += [("note", story_text(world, note, mitigated)) for note in notes]
     affected = _customers_affected(world, rng)
     if world.many_tenants and not archetype["postmortem"].get("customers_affected"):
         # The count the incident record gives is one the evidence shows how it was made.
@@ -115,7 +125,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     ]
     payload = {
         "kind": "postmortem",
-        "title": f"Postmortem: {text_at(world, archetype['symptom'], mitigated)}",
+        # What failed, for whom and when, as the incident was declared: the cause is the writer's to state.
+        "title": f"Postmortem: {world.text(archetype['incident_title'])} ({iso_s(world.onset_ms)[:10]}, {severity})",
         "brief": (
             "The incident below is resolved. Write a blameless postmortem: the chain of causes, "
             "contributing factors, corrective actions with owners and due dates, and how detection "
@@ -129,14 +140,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
             "customers_affected": affected,
-            "summary": text_at(world, archetype["symptom"], mitigated),
+            "summary": story_text(world, archetype["symptom"], mitigated),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
         "evidence": evidence_items,
     }
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
-        "cause_chain": [text_at(world, step, mitigated) for step in archetype["cause_chain"]],
+        "cause_chain": [story_text(world, step, mitigated) for step in archetype["cause_chain"]],
         "contributing_factors": _contributing_factors(world, rng, detected=detected, escalated=escalated),
         "corrective_actions": world.texts(archetype["postmortem"]["corrective_actions"]),
         "detection": world.text(archetype["postmortem"]["detection"]),
@@ -181,10 +192,11 @@ def _resolved_line(world: World, rng, recovered: str) -> str:
     return rng.choice(_RESOLVED).format(recovered=recovered, told=told)
 
 
-# How soon after the onset each kind of detector can notice, in seconds: an alert evaluates over a
-# few minutes; a customer has to notice, try again and write; an internal user or partner in between.
-DETECTION_DELAY_S = {"alert": (150, 9 * 60), "synthetic": (120, 6 * 60), "ticket": (9 * 60, 40 * 60),
-                     "people": (6 * 60, 30 * 60)}  # fmt: skip
+# How soon after the onset each kind of detector can notice, in seconds: an alert once its condition
+# held over its evaluation window (an error rate averaged over five minutes) and it notified; a customer
+# has to notice, try again and write; an internal user or partner in between.
+DETECTION_DELAY_S = {"alert": (ERROR_RATE_WINDOW_MINUTES * 60 + 20, 12 * 60), "synthetic": (120, 6 * 60),
+                     "ticket": (9 * 60, 40 * 60), "people": (6 * 60, 30 * 60)}  # fmt: skip
 
 
 def _detection(world: World, rng) -> tuple[str, int]:
@@ -251,7 +263,7 @@ def _moved(world: World, at_ms: int) -> str:
     """How the saturation metric went from its baseline to its figure at `at_ms`: a rise peaks, a
     fall falls (requests to a domain that stopped resolving drop to 0), a flat line holds."""
     sat = world.archetype["metrics"]["saturation"]
-    now = saturation_at(world, at_ms)
+    now = saturation_value(world, at_ms)
     value = sat["peak"] if now is None else now
     if value < sat["baseline"] * 0.95:
         return "fell to"

@@ -4,12 +4,14 @@ Plain pytest functions; no Django needed. Run with:
     .venv/bin/pytest scenarios/tests/test_catalog_data.py -p no:django -q
 """
 
+import copy
 import json
 import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
@@ -217,8 +219,9 @@ NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE = {"deprecated_api_version_sunset", "leaked_api_k
 
 
 # A failure of the customer's own setup (their certificate, DNS record, secret, integration or client)
-# is no outage of ours: there is nothing to announce as our incident and no incident to command.
-OUR_OUTAGE_KINDS = {"customer_comms", "incident"}
+# is no outage of ours: there is nothing to announce as our incident, no incident to command and none
+# to review in a postmortem.
+OUR_OUTAGE_KINDS = {"customer_comms", "incident", "postmortem"}
 
 
 def test_every_archetype_supports_every_kind_its_story_fits():
@@ -250,6 +253,42 @@ def test_no_customer_side_archetype_is_offered_as_our_outage():
     assert {"oauth_client_secret_expired", "webhook_tls_cert_expired", "dns_custom_domain_broken"} <= set(
         offered
     )
+
+
+def _schema_errors_with(position: int, entry: dict) -> list:
+    """The schema's errors for the catalog with the archetype at `position` replaced by `entry`."""
+    entries = [*archetypes()[:position], entry, *archetypes()[position + 1 :]]
+    return list(Draft202012Validator(load_schema()).iter_errors({**load_catalog(), "archetypes": entries}))
+
+
+@pytest.mark.parametrize("kind", sorted(OUR_OUTAGE_KINDS))
+def test_the_schema_refuses_a_customer_side_archetype_offered_as_our_outage(kind):
+    position = next(n for n, a in enumerate(archetypes()) if a.get("fault") == "customer")
+    entry = copy.deepcopy(archetypes()[position])
+    entry["kinds"].append(kind)
+    if kind in ("incident", "postmortem"):
+        entry["incident_title"] = "Webhook deliveries failing for some tenants"
+        entry["postmortem"] = copy.deepcopy(next(a["postmortem"] for a in archetypes() if "postmortem" in a))
+    errors = _schema_errors_with(position, entry)
+    assert errors and all(list(e.absolute_path)[:2] == ["archetypes", position] for e in errors), errors
+
+
+def test_the_schema_wants_an_incident_title_and_a_postmortem_block_where_they_are_used():
+    position = next(n for n, a in enumerate(archetypes()) if "postmortem" in a["kinds"])
+    entry = copy.deepcopy(archetypes()[position])
+    del entry["incident_title"], entry["postmortem"]
+    errors = _schema_errors_with(position, entry)
+    assert {"'incident_title' is a required property", "'postmortem' is a required property"} <= {
+        e.message for e in errors
+    }
+
+
+def test_the_registry_refuses_a_postmortem_of_a_customer_side_failure():
+    from scenarios.generation import GenerationError, generate
+
+    for archetype in (a["id"] for a in archetypes() if a.get("fault") == "customer"):
+        with pytest.raises(GenerationError, match="does not support kind 'postmortem'"):
+            generate("postmortem", archetype, 1, "medium")
 
 
 def test_ranges_are_ordered():

@@ -10,7 +10,7 @@ import pytest
 
 from scenarios import packs, services
 from scenarios.catalog import archetype_ids, get_archetype
-from scenarios.consistency import REFERENTIAL, invariants_for, lint, when
+from scenarios.consistency import REFERENTIAL, _inject_moment, invariants_for, lint, when
 from scenarios.generation import KINDS, generate
 from scenarios.models import Scenario
 
@@ -956,7 +956,7 @@ def test_reading_a_graded_pack_keeps_only_the_referential_checks(scenarios):
 
 
 def test_the_linter_runs_on_any_archetype(scenarios):
-    for archetype in archetype_ids()[:3]:
+    for archetype in [a for a in archetype_ids() if "postmortem" in get_archetype(a)["kinds"]][:3]:
         scenario = generate("postmortem", archetype, 3, "hard")
         assert lint("postmortem", scenario.payload, scenario.answer_key) == []
 
@@ -1218,9 +1218,7 @@ def test_an_alert_below_its_threshold_is_refused(scenarios, kind, field, text):
 
 def test_an_alert_above_its_threshold_passes(scenarios):
     payload = copy.deepcopy(scenarios["incident"].payload)
-    payload["injects"][0]["text"] = (
-        "[FIRING] auth-service error rate 14.0% over 5m (threshold 10%), eu-west-1"
-    )
+    payload["injects"][0]["text"] = "[FIRING] auth-service error rate 14.0% over 5m (threshold 5%), eu-west-1"
     assert [v for v in lint("incident", payload, scenarios["incident"].answer_key)] == []
 
 
@@ -1377,15 +1375,18 @@ def test_the_kafka_drill_states_growing_lag_and_passes(kafka):
     import re
 
     payload = kafka["incident"].payload
+    # In the order of the moments they tell of: a log line when it was logged, the rest when released.
     figures = [
         int(m.group(1).replace(",", ""))
-        for i in payload["injects"]
+        for i in sorted(payload["injects"], key=lambda i: _inject_moment(payload, i))
         if (m := re.search(r"lag(?: at| on \S+ =)? ([\d,]+) ?messages", i["text"]))
     ]
     assert len(figures) == 3 and figures == sorted(figures) and figures[0] < figures[-1], figures
     assert not any(re.search(r"\dmessages", i["text"]) for i in payload["injects"])
-    # The import is minutes old when the drill starts: the data is minutes behind, not hours late.
-    assert "hours late" not in payload["title"] and "minutes behind" in payload["title"]
+    # The import is minutes old when the drill starts: nothing calls the data hours late.
+    assert not any(
+        "hours late" in text for text in [payload["title"]] + [i["text"] for i in payload["injects"]]
+    )
     for kind, generated in kafka.items():
         packs.validate_pack(_document(kind, generated.payload, generated.answer_key), name="ok.json")
 
@@ -1401,7 +1402,9 @@ def test_a_max_lag_below_a_partition_lag_in_an_inject_is_refused(kafka):
 
 def test_hours_late_minutes_after_the_import_is_refused(kafka):
     def mutate(payload, key):
-        payload["title"] = payload["title"].replace("minutes behind", "hours late")
+        payload["title"] = (
+            "Incident drill: Orders hours late in search, dashboards and webhooks for some tenants"
+        )
 
     _assert_path(_refused(kafka, "incident", mutate), "payload.title", "hours late")
 

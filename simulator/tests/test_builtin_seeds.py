@@ -121,3 +121,19 @@ def test_items_of_one_exercise_draw_different_archetypes_by_default():
     attempt, _, _ = services.attempt_start(invitation_token=token)
     archetypes = [item.scenario.archetype for item in attempt.items.select_related("scenario")]
     assert len(set(archetypes)) == 3
+
+
+def test_no_organisation_s_postmortem_or_incident_drill_is_about_a_customer_s_own_setup():
+    """A customer's own expired secret or missing CNAME is no incident of ours: neither the built-in
+    drills nor an item that leaves the archetype open draw one for an incident or a postmortem."""
+    chosen = {
+        (item["kind"], archetype)
+        for n in range(40)
+        for spec in builtin_exercises_for(f"{n:064x}")
+        for item in spec["items"]
+        for archetype in item["archetypes"]
+        if item["kind"] in ("incident", "postmortem")
+    }
+    assert chosen and not [c for c in chosen if get_archetype(c[1]).get("fault") == "customer"], chosen
+    open_pool = [a for a in archetype_ids() if "postmortem" in get_archetype(a)["kinds"]]
+    assert not [a for a in open_pool if get_archetype(a).get("fault") == "customer"]

@@ -754,6 +754,47 @@ def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]
             return
 
 
+# The platform's own work beyond the above: a health probe, a pod's container killed, a heap report,
+# a node's clock check. With the deploys and system work above, what no request ever causes.
+_PLATFORM_HOUSEKEEPING = re.compile(
+    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d"
+    r"|\btime sync check\b"
+)
+
+
+def is_system_line(message: str) -> bool:
+    """Whether a line is the platform's own work (a deploy, a health probe, a periodic job, GC, a
+    pod's lifecycle) rather than part of a request."""
+    return bool(
+        _SYSTEM_EVENT.match(message) or _SYSTEM_WORK.search(message) or _PLATFORM_HOUSEKEEPING.search(message)
+    )
+
+
+@invariant("log_investigation")
+def system_lines_carry_no_request_ids(payload: dict, key: dict) -> Iterator[Finding]:
+    """A line of the platform's own work serves no request: it carries no trace, span or request id
+    (a cron job or a health probe is not given the id of somebody's API call)."""
+    logs = payload["logs"]
+    if isinstance(logs, LogLines):
+        system = {k for k, kind in enumerate(logs.kinds) if is_system_line(kind[2])}
+        found = (n for n in range(len(logs)) if logs.kind[n] in system and logs.has_ids(n))
+    else:
+        found = (
+            n
+            for n, line in enumerate(logs)
+            if ("trace_id" in line or "request_id" in line) and is_system_line(line["message"])
+        )
+    for n in found:
+        line = logs[n]
+        field = "trace_id" if "trace_id" in line else "request_id"
+        yield (
+            f"$.payload.logs[{n}].{field}",
+            f"is {line[field]} on a line of the platform's own work, which serves no request: "
+            f"{line['message'][:80]!r}",
+        )
+        return
+
+
 # A duration a line measures (took, finished in, a pause, a slow query), not a limit it quotes
 # (after, within, a threshold, a timeout).
 _MEASURED = re.compile(

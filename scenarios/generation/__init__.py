@@ -162,7 +162,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
     # its rate and limit.
     # 19: both changes numbered 18 above, together.
-    "log_investigation": 19,
+    # 20: a line of the platform's own work (a health probe, a periodic job, GC, a deploy, a pod killed)
+    # carries no trace, span or request id; a request of no tenant (no credentials, a WAF block, a key-set
+    # fetch) carries its ids and no tenant.
+    "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

@@ -1246,6 +1246,48 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.spans[{s}].duration_ms", "ends after its parent span ends"
 
 
+_ATTEMPT = re.compile(r"\s*\((?:attempt|retry) \d+(?:/\d+)?\)$")
+
+
+def _retried(failed: dict, calls: list[dict]) -> bool:
+    """Whether a later call of the same operation (its next attempt), or a retry or fallback named so,
+    went through after `failed`."""
+    operation = _ATTEMPT.sub("", failed["operation"])
+    return any(
+        call["status"] == "ok"
+        and call["start_offset_ms"] >= failed["start_offset_ms"]
+        and call is not failed
+        and (
+            _ATTEMPT.sub("", call["operation"]) == operation
+            or re.search(r"\b(?:retry|fallback)\b", call["operation"])
+        )
+        for call in calls
+    )
+
+
+@invariant("log_investigation")
+def parent_spans_surface_child_errors(payload: dict, key: dict) -> Iterator[Finding]:
+    """A call that failed fails the span that waited for it: a parent that reports ok over a failed
+    child has either retried it (a later attempt of the same call went through, or a retry or fallback
+    did) or handed the work on (the child is a consumer, run after the parent answered)."""
+    for t, trace in enumerate(payload["traces"]):
+        spans = _spans_by_id(trace)
+        for s, span in enumerate(trace["spans"]):
+            parent = spans.get(span["parent_span_id"]) if span["parent_span_id"] else None
+            if parent is None or span["status"] != "error" or parent["status"] != "ok":
+                continue
+            if span.get("kind") == "consumer":
+                continue
+            calls = [x for x in trace["spans"] if x["parent_span_id"] == parent["span_id"]]
+            if not _retried(span, calls):
+                p = trace["spans"].index(parent)
+                yield (
+                    f"$.payload.traces[{t}].spans[{p}].status",
+                    f"is ok, but the call it waited for ({span['operation']}, spans[{s}]) failed and was "
+                    "not retried",
+                )
+
+
 def _line_of(
     payload: dict,
     *,

@@ -164,7 +164,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 19: both changes numbered 18 above, together.
     # 20: a line of the platform's own work (a health probe, a periodic job, GC, a deploy, a pod killed)
     # carries no trace, span or request id; a request of no tenant (no credentials, a WAF block, a key-set
-    # fetch) carries its ids and no tenant.
+    # fetch) carries its ids and no tenant. A call that failed fails the span that waited for it, unless a
+    # retry of it went through or the work was queued (a cache invalidation and a report's consistency
+    # check run after their request answered).
     "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite

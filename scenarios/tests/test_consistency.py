@@ -1477,7 +1477,9 @@ def _attacker_sample(payload) -> int:
         for line in payload["logs"]
         if "first use from" in line["message"]
     )
-    lines = {line["request_id"]: line for line in payload["logs"] if "method" in line}
+    lines = {
+        line["request_id"]: line for line in payload["logs"] if "method" in line and "request_id" in line
+    }
     return next(
         n
         for n, sample in enumerate(payload["http_samples"])
@@ -1837,3 +1839,45 @@ def test_generated_system_lines_carry_no_request_ids(scenarios):
     assert probes and deploys
     assert not any("request_id" in line or "trace_id" in line for line in probes + deploys)
     assert all("request_id" in line for line in lines if line["message"].startswith("request completed"))
+
+
+def test_a_parent_span_ok_over_a_failed_call_is_refused(scenarios):
+    trace = scenarios["log_investigation"].payload["traces"][0]
+    ids = {span["span_id"]: n for n, span in enumerate(trace["spans"])}
+    child = next(span for span in trace["spans"] if span["status"] == "error" and span["parent_span_id"])
+    p = ids[child["parent_span_id"]]
+
+    def mutate(payload, key):
+        parent = payload["traces"][0]["spans"][p]
+        parent["status"] = "ok"
+        parent.pop("error", None)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[0].spans[{p}].status",
+        "not retried",
+    )
+
+
+@pytest.mark.parametrize(
+    "archetype", ["missing_idempotency_duplicate_charges", "webhook_tls_cert_expired", "kafka_consumer_lag"]
+)
+def test_a_retried_call_or_queued_work_may_fail_under_an_ok_parent(archetype):
+    scenario = generate("log_investigation", archetype, 5, "medium", log_lines=3000)
+    assert (
+        lint(
+            "log_investigation",
+            scenario.payload,
+            scenario.answer_key,
+            only=frozenset({"parent_spans_surface_child_errors"}),
+        )
+        == []
+    )
+    failing = [t for t in scenario.payload["traces"] if any(s["status"] == "error" for s in t["spans"])]
+    assert failing
+    if archetype == "webhook_tls_cert_expired":
+        # The delivery whose handshake failed failed; the publish that queued it did not.
+        for trace in failing:
+            deliver = next(s for s in trace["spans"] if s["operation"].startswith("webhook.deliver"))
+            assert deliver["status"] == "error" and "tls.handshake" in deliver["error"]
+            assert trace["spans"][0]["status"] == "ok"

@@ -180,7 +180,7 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     if errors:
         # The failing span and the spans that called it, and nothing else: an error answer goes up the
         # chain of callers, not to spans beside it.
-        cause = next(s for s in errors if not s["error"].endswith("returned to the caller"))
+        cause = next(s for s in errors if not any(x["parent_span_id"] == s["span_id"] for x in errors))
         chain, span = set(), cause
         while span is not None:
             chain.add(span["span_id"])

@@ -1604,6 +1604,50 @@ def http_samples_carry_the_agent_the_logs_name(payload: dict, key: dict) -> Iter
             )
 
 
+_RETRY_AFTER_STATED = re.compile(r"\bRetry-After:? (\d+)\b|\bretry after (\d+) ?(?:s|seconds)\b", re.I)
+_PASTED_STATUS = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})\b", re.M)
+
+
+def _stated_retry_after(text: str) -> int | None:
+    found = _RETRY_AFTER_STATED.search(text)
+    return int(found.group(1) or found.group(2)) if found else None
+
+
+@invariant("log_investigation")
+def retry_after_is_one_figure(payload: dict, key: dict) -> Iterator[Finding]:
+    """A 429's or 503's wait is one figure: the sample's Retry-After header, what its body says, what its
+    log line states and what the ticket's pasted response of the same status shows all agree."""
+    ticket = payload.get("ticket") or {}
+    snippet = ticket.get("error_snippet") or ""
+    pasted = _PASTED_STATUS.search(snippet)
+    for n, sample in enumerate(payload["http_samples"]):
+        response = sample["response"]
+        header = response.get("headers", {}).get("Retry-After")
+        waited = int(header) if header is not None and str(header).isdigit() else None
+        body = response.get("body")
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        stated = [
+            ("its body", _stated_retry_after(body if isinstance(body, str) else str(body))),
+            (
+                f"line {line['id']}" if line else "its line",
+                _stated_retry_after(line["message"]) if line else None,
+            ),
+            (
+                "the ticket's pasted response",
+                _stated_retry_after(snippet)
+                if pasted and int(pasted.group(1)) == response["status"]
+                else None,
+            ),
+        ]
+        for where, figure in stated:
+            if figure is not None and figure != waited:
+                yield (
+                    f"$.payload.http_samples[{n}].response.headers.Retry-After",
+                    f"is {header if header is not None else 'missing'}, but {where} says retry after {figure} s",
+                )
+                break
+
+
 _ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})
 
 

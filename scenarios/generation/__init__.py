@@ -166,7 +166,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # carries no trace, span or request id; a request of no tenant (no credentials, a WAF block, a key-set
     # fetch) carries its ids and no tenant. A call that failed fails the span that waited for it, unless a
     # retry of it went through or the work was queued (a cache invalidation and a report's consistency
-    # check run after their request answered).
+    # check run after their request answered). A 429's or 503's sample carries one Retry-After (its line's,
+    # else the ticket's pasted one, else the scenario's) and the API's error body the ticket pastes.
     "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite

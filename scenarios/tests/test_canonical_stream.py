@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v20; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "703451b744a24a512d58414efb3a32fb12bdbeeeee597fdf7b061283ee06c401",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "30f8495b4b5518f409a2e9886d217cc7c82d5165399bc306be7fdbfe0d92ae66",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "732b904a183ab540baacf203c2a5b36e8499ce06696a9d8fd955fe1fd14430f7",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d085fdce7d41184b6650ed57320accd994de00fffde2a26d6a1822b048f0cf66",
     ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
     ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "11f6ca112a482f4e712332c04e6e44beefe3dd5774bec2f8e2d9be4319d74b8a",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "ad300786f17e8a8f82e7646b0cfe2f8b33f555c0df80515efa2f709876892de0",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "830c93cb8466208fbe830b1cecd6dbf67ee59bf4a52712167a0a1880ebd13108",
 }  # fmt: skip
 
 

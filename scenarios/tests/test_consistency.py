@@ -1881,3 +1881,22 @@ def test_a_retried_call_or_queued_work_may_fail_under_an_ok_parent(archetype):
             deliver = next(s for s in trace["spans"] if s["operation"].startswith("webhook.deliver"))
             assert deliver["status"] == "error" and "tls.handshake" in deliver["error"]
             assert trace["spans"][0]["status"] == "ok"
+
+
+def test_a_retry_after_header_disagreeing_with_the_body_is_refused():
+    scenario = generate("log_investigation", "retry_storm_rate_limited", 4, "medium", log_lines=3000)
+    n = next(n for n, s in enumerate(scenario.payload["http_samples"]) if s["response"]["status"] == 429)
+    response = scenario.payload["http_samples"][n]["response"]
+    header = int(response["headers"]["Retry-After"])
+    # One figure everywhere: the header, the body, the log line, the ticket's pasted response.
+    assert f"retry after {header} seconds" in json.dumps(response["body"])
+    scenarios = {"log_investigation": scenario}
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["headers"]["Retry-After"] = str(header + 15)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.headers.Retry-After",
+        f"retry after {header} s",
+    )

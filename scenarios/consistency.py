@@ -754,6 +754,47 @@ def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]
             return
 
 
+# The platform's own work beyond the above: a health probe, a pod's container killed, a heap report,
+# a node's clock check. With the deploys and system work above, what no request ever causes.
+_PLATFORM_HOUSEKEEPING = re.compile(
+    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d"
+    r"|\btime sync check\b"
+)
+
+
+def is_system_line(message: str) -> bool:
+    """Whether a line is the platform's own work (a deploy, a health probe, a periodic job, GC, a
+    pod's lifecycle) rather than part of a request."""
+    return bool(
+        _SYSTEM_EVENT.match(message) or _SYSTEM_WORK.search(message) or _PLATFORM_HOUSEKEEPING.search(message)
+    )
+
+
+@invariant("log_investigation")
+def system_lines_carry_no_request_ids(payload: dict, key: dict) -> Iterator[Finding]:
+    """A line of the platform's own work serves no request: it carries no trace, span or request id
+    (a cron job or a health probe is not given the id of somebody's API call)."""
+    logs = payload["logs"]
+    if isinstance(logs, LogLines):
+        system = {k for k, kind in enumerate(logs.kinds) if is_system_line(kind[2])}
+        found = (n for n in range(len(logs)) if logs.kind[n] in system and logs.has_ids(n))
+    else:
+        found = (
+            n
+            for n, line in enumerate(logs)
+            if ("trace_id" in line or "request_id" in line) and is_system_line(line["message"])
+        )
+    for n in found:
+        line = logs[n]
+        field = "trace_id" if "trace_id" in line else "request_id"
+        yield (
+            f"$.payload.logs[{n}].{field}",
+            f"is {line[field]} on a line of the platform's own work, which serves no request: "
+            f"{line['message'][:80]!r}",
+        )
+        return
+
+
 # A duration a line measures (took, finished in, a pause, a slow query), not a limit it quotes
 # (after, within, a threshold, a timeout).
 _MEASURED = re.compile(
@@ -1205,6 +1246,48 @@ def traces_are_well_formed(payload: dict, key: dict) -> Iterator[Finding]:
                 yield f"{path}.spans[{s}].duration_ms", "ends after its parent span ends"
 
 
+_ATTEMPT = re.compile(r"\s*\((?:attempt|retry) \d+(?:/\d+)?\)$")
+
+
+def _retried(failed: dict, calls: list[dict]) -> bool:
+    """Whether a later call of the same operation (its next attempt), or a retry or fallback named so,
+    went through after `failed`."""
+    operation = _ATTEMPT.sub("", failed["operation"])
+    return any(
+        call["status"] == "ok"
+        and call["start_offset_ms"] >= failed["start_offset_ms"]
+        and call is not failed
+        and (
+            _ATTEMPT.sub("", call["operation"]) == operation
+            or re.search(r"\b(?:retry|fallback)\b", call["operation"])
+        )
+        for call in calls
+    )
+
+
+@invariant("log_investigation")
+def parent_spans_surface_child_errors(payload: dict, key: dict) -> Iterator[Finding]:
+    """A call that failed fails the span that waited for it: a parent that reports ok over a failed
+    child has either retried it (a later attempt of the same call went through, or a retry or fallback
+    did) or handed the work on (the child is a consumer, run after the parent answered)."""
+    for t, trace in enumerate(payload["traces"]):
+        spans = _spans_by_id(trace)
+        for s, span in enumerate(trace["spans"]):
+            parent = spans.get(span["parent_span_id"]) if span["parent_span_id"] else None
+            if parent is None or span["status"] != "error" or parent["status"] != "ok":
+                continue
+            if span.get("kind") == "consumer":
+                continue
+            calls = [x for x in trace["spans"] if x["parent_span_id"] == parent["span_id"]]
+            if not _retried(span, calls):
+                p = trace["spans"].index(parent)
+                yield (
+                    f"$.payload.traces[{t}].spans[{p}].status",
+                    f"is ok, but the call it waited for ({span['operation']}, spans[{s}]) failed and was "
+                    "not retried",
+                )
+
+
 def _line_of(
     payload: dict,
     *,
@@ -1519,6 +1602,50 @@ def http_samples_carry_the_agent_the_logs_name(payload: dict, key: dict) -> Iter
                 f"$.payload.http_samples[{n}].request.headers.User-Agent",
                 f"is {agent!r}, but the logs name {agents[named[0]]!r} as the client of {named[0]}",
             )
+
+
+_RETRY_AFTER_STATED = re.compile(r"\bRetry-After:? (\d+)\b|\bretry after (\d+) ?(?:s|seconds)\b", re.I)
+_PASTED_STATUS = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})\b", re.M)
+
+
+def _stated_retry_after(text: str) -> int | None:
+    found = _RETRY_AFTER_STATED.search(text)
+    return int(found.group(1) or found.group(2)) if found else None
+
+
+@invariant("log_investigation")
+def retry_after_is_one_figure(payload: dict, key: dict) -> Iterator[Finding]:
+    """A 429's or 503's wait is one figure: the sample's Retry-After header, what its body says, what its
+    log line states and what the ticket's pasted response of the same status shows all agree."""
+    ticket = payload.get("ticket") or {}
+    snippet = ticket.get("error_snippet") or ""
+    pasted = _PASTED_STATUS.search(snippet)
+    for n, sample in enumerate(payload["http_samples"]):
+        response = sample["response"]
+        header = response.get("headers", {}).get("Retry-After")
+        waited = int(header) if header is not None and str(header).isdigit() else None
+        body = response.get("body")
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        stated = [
+            ("its body", _stated_retry_after(body if isinstance(body, str) else str(body))),
+            (
+                f"line {line['id']}" if line else "its line",
+                _stated_retry_after(line["message"]) if line else None,
+            ),
+            (
+                "the ticket's pasted response",
+                _stated_retry_after(snippet)
+                if pasted and int(pasted.group(1)) == response["status"]
+                else None,
+            ),
+        ]
+        for where, figure in stated:
+            if figure is not None and figure != waited:
+                yield (
+                    f"$.payload.http_samples[{n}].response.headers.Retry-After",
+                    f"is {header if header is not None else 'missing'}, but {where} says retry after {figure} s",
+                )
+                break
 
 
 _ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})

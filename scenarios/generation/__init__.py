@@ -174,7 +174,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 19: both changes numbered 18 above, together.
     # 20: a paging ticket resumes from the cursor its sync saved (as the root cause has it); mitigations
     # name no cohort, and wait for a fix rather than a query plan.
-    "log_investigation": 20,
+    # 20 (made alongside the 20 above): a line of the platform's own work (a health probe, a periodic job, GC, a deploy, a pod killed)
+    # carries no trace, span or request id; a request of no tenant (no credentials, a WAF block, a key-set
+    # fetch) carries its ids and no tenant. A call that failed fails the span that waited for it, unless a
+    # retry of it went through or the work was queued (a cache invalidation and a report's consistency
+    # check run after their request answered). A 429's or 503's sample carries one Retry-After (its line's,
+    # else the ticket's pasted one, else the scenario's) and the API's error body the ticket pastes.
+    # 21: both changes numbered 20 above, together.
+    "log_investigation": 21,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.

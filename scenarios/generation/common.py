@@ -272,15 +272,35 @@ def trace_waterfall(
         if n in errors:
             span["error"] = errors[n]
         spans.append(span)
+    by_id = {span["span_id"]: span for span in spans}
     if stops:
         # An error answer propagates: the anchor's span and the callers of the failing span return it.
-        by_id = {span["span_id"]: span for span in spans}
         for n in sorted(on_path | {anchor}):
             span = by_id.get(ids[n])
             if span is not None and span["status"] == "ok":
                 span["status"] = "error"
                 span["error"] = f"HTTP {http_status} returned to the caller"
+    _surface_errors(steps, parent_of, runs, [by_id.get(ids[n]) for n in range(len(steps))])
     return {"trace_id": trace_id, "started_at": iso_ms(start_ms), "spans": spans}
+
+
+def _surface_errors(steps: list[dict], parent_of: list[int], runs: list[bool], spans: list) -> None:
+    """A call that failed fails its caller, and so on up, unless the caller retried it and the retry
+    (an `on_failure` step) went through, or the failed span is work its parent queued (a consumer:
+    the parent had answered before it ran)."""
+    for n in range(len(steps) - 1, 0, -1):
+        child, parent = spans[n], spans[parent_of[n]]
+        if child is None or parent is None or child["status"] != "error" or parent["status"] == "error":
+            continue
+        if steps[n].get("async"):
+            continue
+        retried = any(
+            parent_of[m] == parent_of[n] and runs[m] and steps[m].get("on_failure")
+            for m in range(n + 1, len(steps))
+        )
+        if not retried:
+            parent["status"] = "error"
+            parent["error"] = f"{child['operation']} failed: {child['error']}"
 
 
 def _callers(parent_of: list[int], step: int) -> set[int]:

@@ -329,7 +329,10 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
     busy = {*stream.signal, *stream.events, *(i for ids in stream.herrings.values() for i in ids[:1])}
     busy |= {i for h in herring_specs for i in _cited_herring_lines(lines, stream.herrings.get(h["id"], []))}
     busy |= {stream.trigger} if stream.trigger is not None else set()
-    failing_indexes = _trace_lines(archetype["trace"], lines, picked, failures, world, want=2, busy=busy)
+    # (A short log whose failures are all system lines traces a signal line of a request, if it has one.)
+    failing_indexes = _trace_lines(
+        archetype["trace"], lines, picked, failures, world, want=2, busy=busy
+    ) or _trace_lines(archetype["trace"], lines, [], stream.signal, world, want=2, busy=busy)
     key_lines = sorted(
         {onset, *failing_indexes, *picked} | ({stream.trigger} if stream.trigger is not None else set())
     )
@@ -397,12 +400,10 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
         "onset": lines.ts(stream.signal[0]),
         "onset_tolerance_seconds": ONSET_TOLERANCE_SECONDS,
         "key_evidence": [
-            {
-                "line_id": lines[i]["id"],
-                "trace_id": lines[i]["trace_id"],
-                "request_id": lines[i]["request_id"],
-                "why": _why(world, lines, i, trigger=stream.trigger, onset=onset),
-            }
+            # A system line (a deploy, a pool statistic) has no trace or request id to cite.
+            {"line_id": lines.line_id(i)}
+            | {field: lines[i][field] for field in ("trace_id", "request_id") if field in lines[i]}
+            | {"why": _why(world, lines, i, trigger=stream.trigger, onset=onset)}
             for i in key_lines
         ],
         # Every line the failure logs: its signal, the trigger, and what the failing requests' other
@@ -675,7 +676,8 @@ def _trace_lines(
     def crowded(index: int) -> bool:
         return _crowded(index, busy)
 
-    candidates = picked + [i for i in signal[:2000] if i not in picked]
+    # (A system line, a pool statistic or a GC pause, belongs to no request: it has no trace.)
+    candidates = [i for i in picked + [i for i in signal[:2000] if i not in picked] if lines.has_ids(i)]
     # Room for the request's other lines comes first: a trace whose services log nothing of it is no use.
     ranked = sorted(
         candidates,
@@ -709,11 +711,12 @@ def _traces_and_samples(
         if "status" in lines[i]
     ]
     chosen = set(failing)
-    for healthy in _healthy_twins(lines, lines[failing[0]], rng, exclude=chosen | signal | busy):
+    reference = lines[failing[0]] if failing else None
+    for healthy in _healthy_twins(lines, reference, rng, exclude=chosen | signal | busy):
         if len(traces) >= MIN_TRACES and len(samples) >= MIN_SAMPLES:
             break
         line = lines[healthy]
-        twin = _operation(line) == _operation(lines[failing[0]])
+        twin = reference is not None and _operation(line) == _operation(reference)
         if twin and _crowded(healthy, busy | chosen):
             continue
         chosen.add(healthy)
@@ -750,24 +753,29 @@ def _single_span_trace(line: dict) -> dict:
     }
 
 
-def _healthy_twins(lines: logstream.LogLines, failing: dict, rng, *, exclude: set[int]):
+def _healthy_twins(lines: logstream.LogLines, failing: dict | None, rng, *, exclude: set[int]):
     """Successful requests of a tenant on the failing request's operation, else its path, else its
-    service, else any; each at most once (a health check or a key-set fetch is no customer's request).
-    Scans from a random place rather than filtering every line."""
+    service, else any (any, when no failing request is traced); each at most once (a health check or
+    a key-set fetch is no customer's request). Scans from a random place rather than filtering every
+    line."""
     start = rng.randrange(len(lines))
     tests = (
-        lambda line: _operation(line) == _operation(failing),
-        lambda line: line.get("path") == failing.get("path"),
-        lambda line: line["service"] == failing["service"],
-        lambda line: True,
-    )
+        (
+            lambda line: _operation(line) == _operation(failing),
+            lambda line: line.get("path") == failing.get("path"),
+            lambda line: line["service"] == failing["service"],
+        )
+        if failing is not None
+        else ()
+    ) + (lambda line: True,)
     seen = set(exclude)
     for same in tests:
         found = 0
         for offset in range(len(lines)):
             n = (start + offset) % len(lines)
             line = lines[n]
-            if n not in seen and line.get("status", 999) < 400 and line.get("tenant_id") and same(line):
+            request = line.get("tenant_id") and "trace_id" in line
+            if n not in seen and line.get("status", 999) < 400 and request and same(line):
                 seen.add(n)
                 found += 1
                 yield n
@@ -797,6 +805,8 @@ def _healthy_on_the_path(
         for n in range(len(lines)):
             if lines.kind[n] not in wanted or n in exclude or not lines.tenant[n] or _crowded(n, busy):
                 continue
+            if not lines.has_ids(n):
+                continue  # a job's line of no request
             if lines.tenant[n] == customer and n < before:
                 return n
             if found is None:

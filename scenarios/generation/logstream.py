@@ -89,10 +89,16 @@ class Template:
     # A deploy or a rescheduled pod: (the pods its service's templates name, the pods that serve from
     # this line on). Lines of the service after it come from the new pods.
     rollout: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    # Work of the platform itself (a health probe, a periodic job, GC, a deploy, a pod's lifecycle):
+    # it serves no request, so its lines carry no trace, span or request id.
+    system: bool = False
 
 
 _LINE_ID = re.compile(r"L\d{6,}")
 _ID_BYTES = 30  # a line's trace, span and request ids: one 240-bit draw
+# A system line's ids: all zero bytes, which no real trace id is (W3C forbids the all-zero trace id).
+NO_IDS = bytes(_ID_BYTES)
+_NO_TRACE = "0" * 32
 LATENCY_KEY = ',"latency_ms":'
 
 
@@ -105,9 +111,10 @@ class LogLines(Sequence):
     a million lines fit in memory, and a line becomes the payload's dict only when read.
 
     A line is its time (ms), its kind (level, service, message and HTTP method, path and status,
-    shared by every line that has them), its host, its tenant, its ids and its latency. `lines[n]`
-    gives the dict the payload holds; `dicts(start, stop)` a slice of them; `lines[n] = line`
-    rewrites a line's kind, host, tenant and latency (its id, time and ids stay).
+    shared by every line that has them), its host, its tenant, its ids and its latency. A system
+    line's ids are zero bytes (NO_IDS) and its dict has no trace_id, span_id or request_id.
+    `lines[n]` gives the dict the payload holds; `dicts(start, stop)` a slice of them;
+    `lines[n] = line` rewrites a line's kind, host, tenant, latency and ids (its id and time stay).
     """
 
     def __init__(self) -> None:
@@ -200,20 +207,16 @@ class LogLines(Sequence):
                 last_second, prefix = second, _stamp_prefix(second)
             level, service, message, method, path, status = kinds[kind[i]]
             o = (i - start) * 60
-            line = {
-                "id": f"L{i:06d}",
-                "ts": f"{prefix}{t % 1000:03d}Z",
-                "level": level,
-                "service": service,
-                "host": hosts[host[i]],
-                "trace_id": ids[o : o + 32],
-                "span_id": ids[o + 32 : o + 48],
-                "request_id": "req_" + ids[o + 48 : o + 60],
-                "tenant_id": tenants[tenant[i]],
-                "message": message,
-            }
-            if not tenant[i]:
-                del line["tenant_id"]
+            trace = ids[o : o + 32]
+            line = {"id": f"L{i:06d}", "ts": f"{prefix}{t % 1000:03d}Z", "level": level, "service": service,
+                    "host": hosts[host[i]]}  # fmt: skip
+            if trace != _NO_TRACE:
+                line["trace_id"] = trace
+                line["span_id"] = ids[o + 32 : o + 48]
+                line["request_id"] = "req_" + ids[o + 48 : o + 60]
+            if tenant[i]:
+                line["tenant_id"] = tenants[tenant[i]]
+            line["message"] = message
             if method is not None:
                 line["method"] = method
                 line["path"] = path
@@ -239,12 +242,20 @@ class LogLines(Sequence):
             second = t // 1000
             if second != last_second:
                 last_second, prefix = second, _stamp_prefix(second)
-            head, middle, tail, http = kind_json[kind[i]]
+            head, service, status, http = kind_json[kind[i]]
+            trace = ids[o : o + 32]
+            if trace == _NO_TRACE:
+                # A system line: no request, span or trace id.
+                middle, end = service, ""
+            else:
+                middle = (
+                    f',"request_id":"req_{ids[o + 48 : o + 60]}"{service},"span_id":"{ids[o + 32 : o + 48]}"'
+                )
+                end = f',"trace_id":"{trace}"'
             append(
                 f'{{"host":{host_json[host[i]]},"id":"L{i:06d}"'
                 f"{LATENCY_KEY if http else ''}{latency[i] if http else ''}"
-                f"{head}{ids[o + 48 : o + 60]}{middle}{ids[o + 32 : o + 48]}{tail}{tenant_json[tenant[i]]}"
-                f',"trace_id":"{ids[o : o + 32]}","ts":"{prefix}{t % 1000:03d}Z"}}'
+                f'{head}{middle}{status}{tenant_json[tenant[i]]}{end},"ts":"{prefix}{t % 1000:03d}Z"}}'
             )
             o += 60
         return ",".join(out).encode()
@@ -255,13 +266,14 @@ class LogLines(Sequence):
 
         for level, service, message, method, path, status in self.kinds[len(self._kind_json) :]:
             http = method is not None
+            # (the keys before request_id, the service, the status, has HTTP fields): a line's ids go
+            # around its service (request_id before it, span_id after it) when it has them.
             self._kind_json.append(
                 (
                     f',"level":{j(level)},"message":{j(message)}'
-                    + (f',"method":{j(method)},"path":{j(path)}' if http else "")
-                    + ',"request_id":"req_',
-                    f'","service":{j(service)},"span_id":"',
-                    f'","status":{j(status)}' if http else '"',
+                    + (f',"method":{j(method)},"path":{j(path)}' if http else ""),
+                    f',"service":{j(service)}',
+                    f',"status":{j(status)}' if http else "",
                     http,
                 )
             )
@@ -283,6 +295,10 @@ class LogLines(Sequence):
         self.host[n] = self.intern_host(line["host"])
         self.tenant[n] = self.intern_tenant(line.get("tenant_id", ""))
         self.latency[n] = line.get("latency_ms", 0)
+        if "trace_id" in line:
+            self.set_ids(n, trace_id=line["trace_id"], span_id=line["span_id"], request_id=line["request_id"])
+        else:
+            self.ids[n * _ID_BYTES : (n + 1) * _ID_BYTES] = NO_IDS
 
     # Cheap reads of one field, for code that scans many lines.
     def message(self, n: int) -> str:
@@ -306,6 +322,10 @@ class LogLines(Sequence):
 
     def tenant_id(self, n: int) -> str:
         return self.tenants[self.tenant[n]]
+
+    def has_ids(self, n: int) -> bool:
+        """Whether line n belongs to a request (a system line has no ids)."""
+        return self.ids[n * _ID_BYTES : n * _ID_BYTES + 16] != NO_IDS[:16]
 
     def ts(self, n: int) -> str:
         t = self.ms[n]
@@ -375,7 +395,9 @@ def template(
 ) -> Template:
     """A template rendered with world values (`render`) and, given `rng`, its slots filled. Its lines
     carry the tenant their message names, else `tenant` when given (the tenant whose objects the
-    message names), else none for a system line, else the tenant whose traffic each line is."""
+    message names), else none for a system line (`system`: the platform's own work, which carries no
+    request ids either) or a request of no tenant (`no_tenant`: a probe from the internet, a key-set
+    fetch), else the tenant whose traffic each line is."""
     http = entry.get("http") or {}
     low, high = http.get("latency_ms", (0, 0))
     message = render(entry["message"])
@@ -386,7 +408,8 @@ def template(
         path = fill_slots(path, rng, drawn) if path else path
     named = _NAMED_TENANT.findall(message)
     return Template(
-        fixed_tenant="" if entry.get("system") else (named[0] if named else tenant),
+        system=bool(entry.get("system")),
+        fixed_tenant="" if entry.get("system") or entry.get("no_tenant") else (named[0] if named else tenant),
         role=role,
         service=entry["service"],
         level=entry["level"],
@@ -502,7 +525,8 @@ def generate_lines(
     ms_append, kind_append, host_append = lines.ms.append, lines.kind.append, lines.host.append
     tenant_append, latency_append, ids_extend = lines.tenant.append, lines.latency.append, lines.ids.extend
     # The loop reads templates compiled to tuples: (its tenant's index in `lines`, -1 for the line's
-    # own tenant; its kind; its hosts' indexes; has HTTP fields; latency low and span; role; tag).
+    # own tenant; its kind; its hosts' indexes; has HTTP fields; latency low and span; role; tag; the
+    # template; a system line, without ids).
     compiled: dict[int, tuple] = {}
     # The pods serving each set of templates' pods: one list per set, shared by its templates, which a
     # deploy's line refills with the new pods, so the lines after it come from them at no cost per line.
@@ -527,6 +551,7 @@ def generate_lines(
                 tpl.role,
                 tpl.tag,
                 tpl,  # kept alive, so its id() is not reused
+                tpl.system,
             )
         return found
 
@@ -557,7 +582,7 @@ def generate_lines(
     signal_append = signal_index.append
     quiet = 1.0 - background_ratio
     for i in range(count):
-        # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds its ids.
+        # One 64-bit draw feeds every small choice of the line; one 240-bit draw feeds a request's ids.
         x = bits(64)
         arrived += gaps[gap_bytes[i]]
         t = start_ms + int(arrived * scale)
@@ -614,7 +639,7 @@ def generate_lines(
         ms_append(t)
         kind_append(kind)
         host_append(host_ids[(x >> 56) % len(host_ids)])
-        ids_extend(bits(240).to_bytes(30))
+        ids_extend(NO_IDS if tpl[9] else bits(240).to_bytes(30))
         tenant_append(tenant)
         latency_append(low + int(rnd() * latency_span) if http else 0)
     return stream

@@ -48,6 +48,20 @@ _COUNTED = re.compile(r"\b(?:listed|returned) (\d+) (?:\w+ )?(?:invoices|rows)\b
 _NAMED_ID = re.compile(r"\b(ord|in|exp|we|usr)_[0-9a-f]{6,}\b")
 _DAYS = re.compile(r"\b(\d+) days\b")
 _CAPTURE_LIMIT = 3  # items of a long list the capture keeps before it truncates
+# The API's error codes and messages, as its error bodies give them ({"error": code, "message": text}).
+_ERRORS = {400: ("bad_request", "The request is malformed."), 401: ("unauthorized", "Missing or invalid credentials."),
+           403: ("forbidden", "You do not have permission to do this."), 404: ("not_found", "No such resource."),
+           409: ("conflict", "The resource was changed by another request."), 410: ("gone", "This resource is no longer available."),
+           422: ("unprocessable_entity", "The request could not be processed."),
+           429: ("rate_limited", "Too many requests, retry after {seconds} seconds"),
+           500: ("internal_error", "An unexpected error occurred"), 502: ("bad_gateway", "upstream connection reset"),
+           503: ("service_unavailable", "temporarily unable to process request"),
+           504: ("gateway_timeout", "The upstream service did not answer in time.")}  # fmt: skip
+# A limiter always says when to come back: its Retry-After when nothing else states one.
+_RETRY_AFTER_CHOICES = (10, 20, 30, 60)
+_RETRY_AFTER = re.compile(r"\bRetry-After:? (\d+)\b")
+_PASTED_STATUS = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})\b", re.M)
+_PASTED_BODY = re.compile(r"^(\{.*\})[ \t]*$", re.M)
 
 
 def user_agent(world: World, line: dict) -> str:
@@ -78,6 +92,9 @@ def http_sample(world: World, rng: random.Random, line: dict, trace: dict | None
         headers.pop("Content-Type")
     if status == 302:
         headers["Location"] = "/app"
+    waited = retry_after(world, line)
+    if waited is not None:
+        headers["Retry-After"] = str(waited)
     if browser and "Content-Type" in headers:
         headers["Content-Type"] = "text/html; charset=utf-8"
     host, credential = (
@@ -108,6 +125,47 @@ def http_sample(world: World, rng: random.Random, line: dict, trace: dict | None
     }
 
 
+def _pasted_response(world: World) -> tuple[int | None, str]:
+    """The status and text of the response the archetype's ticket pastes, if it pastes one."""
+    snippet = world.text(world.archetype.get("ticket", {}).get("error_snippet", ""))
+    status = _PASTED_STATUS.search(snippet)
+    return (int(status.group(1)) if status else None), snippet
+
+
+def retry_after(world: World, line: dict) -> int | None:
+    """A 429's or 503's Retry-After, one figure per scenario: the one its line states, else the one the
+    ticket's pasted response of that status shows, else the scenario's own (`retry_after_s`), else for
+    a 429 one drawn per scenario (a limiter always says when to come back); a 503 says none."""
+    status = line["status"]
+    if status not in (429, 503):
+        return None
+    stated = _RETRY_AFTER.search(line["message"])
+    pasted_status, pasted = _pasted_response(world)
+    if not stated and pasted_status == status:
+        stated = _RETRY_AFTER.search(pasted)
+    if stated:
+        return int(stated.group(1))
+    if world.values.get("retry_after_s"):
+        return int(world.values["retry_after_s"])
+    if status == 429:
+        return random.Random(f"{world.salt}retry-after").choice(_RETRY_AFTER_CHOICES)
+    return None
+
+
+def error_body(world: World, line: dict) -> dict:
+    """The API's error body: the one the ticket pastes for the same status, else its code and message;
+    a message that says when to retry says the Retry-After the headers give."""
+    pasted_status, pasted = _pasted_response(world)
+    body = _PASTED_BODY.search(pasted) if pasted_status == line["status"] else None
+    if body:
+        try:
+            return json.loads(body.group(1))
+        except ValueError:
+            pass
+    code, message = _ERRORS.get(line["status"], ("error", REASONS.get(line["status"], "Error")))
+    return {"error": code, "message": message.format(seconds=retry_after(world, line))}
+
+
 def _query(line: dict) -> str:
     """The query of a paged request: the page after the pages the line says were served before it."""
     size, served = _PAGE_SIZE.search(line["message"]), _PAGES_SERVED.search(line["message"])
@@ -123,13 +181,7 @@ def response_body(world: World, rng: random.Random, line: dict):
     if path.startswith(_BROWSER_PATHS) and status >= 400:
         return f"<!doctype html><html lang=en><head><title>{status} {REASONS.get(status, '')}</title> ... (HTML, truncated)"
     if status >= 400:
-        return {
-            "error": {
-                "status": status,
-                "message": REASONS.get(status, "Error"),
-                "request_id": line["request_id"],
-            }
-        }
+        return error_body(world, line)
     if status in (204, 304) or 300 <= status < 400:
         return ""
     named = _NAMED_ID.search(line["message"])

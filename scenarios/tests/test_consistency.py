@@ -338,7 +338,7 @@ def test_a_trace_matching_no_log_line_is_refused(scenarios):
 def test_an_ok_span_for_a_failed_line_is_refused(scenarios):
     payload = scenarios["log_investigation"].payload
     trace = payload["traces"][0]
-    line = next(line for line in payload["logs"] if line["trace_id"] == trace["trace_id"])
+    line = next(line for line in payload["logs"] if line.get("trace_id") == trace["trace_id"])
     s = next(i for i, span in enumerate(trace["spans"]) if span["span_id"] == line["span_id"])
 
     def mutate(payload, key):
@@ -352,7 +352,7 @@ def test_an_ok_span_for_a_failed_line_is_refused(scenarios):
 def test_a_span_slower_than_its_line_is_refused(scenarios):
     payload = scenarios["log_investigation"].payload
     trace = payload["traces"][0]
-    line = next(line for line in payload["logs"] if line["trace_id"] == trace["trace_id"])
+    line = next(line for line in payload["logs"] if line.get("trace_id") == trace["trace_id"])
     s = next(i for i, span in enumerate(trace["spans"]) if span["span_id"] == line["span_id"])
 
     def mutate(payload, key):
@@ -374,7 +374,7 @@ def _crossing_trace(scenarios) -> tuple[int, dict]:
 def test_a_trace_line_of_another_request_is_refused(scenarios):
     _, trace = _crossing_trace(scenarios)
     logs = scenarios["log_investigation"].payload["logs"]
-    second = [n for n, line in enumerate(logs) if line["trace_id"] == trace["trace_id"]][1]
+    second = [n for n, line in enumerate(logs) if line.get("trace_id") == trace["trace_id"]][1]
 
     def mutate(payload, key):
         payload["logs"][second]["request_id"] = "req_000000000000"
@@ -1022,13 +1022,15 @@ def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(long_logs):
     s, span = next(
         (s, span)
         for s, span in enumerate(trace["spans"])
-        if any(line["trace_id"] == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs)
+        if any(
+            line.get("trace_id") == trace["trace_id"] and line["span_id"] == span["span_id"] for line in logs
+        )
         and span["service"] != trace["spans"][0]["service"]
     )
 
     def mutate(payload, key):
         for line in payload["logs"]:
-            if line["trace_id"] == trace["trace_id"] and line["service"] == span["service"]:
+            if line.get("trace_id") == trace["trace_id"] and line["service"] == span["service"]:
                 line["trace_id"] = "0" * 32
 
     _assert_path(
@@ -1041,7 +1043,7 @@ def test_a_trace_whose_dependency_logs_no_line_of_it_is_refused(long_logs):
 def test_traces_of_only_failing_requests_are_refused(long_logs):
     def mutate(payload, key):
         signal = set(key["signal_messages"])
-        of_failure = {line["trace_id"] for line in payload["logs"] if line["message"] in signal}
+        of_failure = {line.get("trace_id") for line in payload["logs"] if line["message"] in signal}
         payload["traces"] = [
             t for t in payload["traces"]
             if t["trace_id"] in of_failure or any(s["status"] == "error" for s in t["spans"])
@@ -1478,7 +1480,9 @@ def _attacker_sample(payload) -> int:
         for line in payload["logs"]
         if "first use from" in line["message"]
     )
-    lines = {line["request_id"]: line for line in payload["logs"] if "method" in line}
+    lines = {
+        line["request_id"]: line for line in payload["logs"] if "method" in line and "request_id" in line
+    }
     return next(
         n
         for n, sample in enumerate(payload["http_samples"])
@@ -1602,7 +1606,7 @@ def test_a_key_text_with_an_unfilled_placeholder_is_refused(scenarios, text):
 def test_a_sample_with_the_customers_agent_on_another_tenants_request_is_refused():
     for seed in range(11, 40):
         scenario = generate("log_investigation", ARCHETYPE, seed, "medium", log_lines=400)
-        tenants = {line["request_id"]: line.get("tenant_id") for line in scenario.payload["logs"]}
+        tenants = {line.get("request_id"): line.get("tenant_id") for line in scenario.payload["logs"]}
         customer = scenario.payload["ticket"]["customer"]["email"].rpartition("@")[2]
         others = [
             n
@@ -1814,4 +1818,88 @@ def test_a_safe_mitigation_naming_a_topic_the_logs_never_show_is_refused(scenari
 
     _assert_path(
         _refused(scenarios, "log_investigation", mutate), "answer_key.mitigations.safe[0]", "bulk topic"
+    )
+
+
+def test_a_system_line_with_a_request_id_is_refused(scenarios):
+    def mutate(payload, key):
+        line = payload["logs"][9]
+        line["message"] = "autovacuum: VACUUM ANALYZE public.order_events finished in 48s"
+        line.pop("tenant_id", None)
+        line["trace_id"], line["span_id"], line["request_id"] = "ab" * 16, "cd" * 8, "req_0123456789ab"
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate), "payload.logs[9].trace_id", "serves no request"
+    )
+
+
+def test_generated_system_lines_carry_no_request_ids(scenarios):
+    lines = generate(
+        "log_investigation", "db_pool_exhaustion_after_deploy", 3, "hard", log_lines=3000
+    ).payload["logs"]
+    probes = [line for line in lines if line["message"] == "health check ok"]
+    deploys = [line for line in lines if line["message"].startswith("deploy finished")]
+    assert probes and deploys
+    assert not any("request_id" in line or "trace_id" in line for line in probes + deploys)
+    assert all("request_id" in line for line in lines if line["message"].startswith("request completed"))
+
+
+def test_a_parent_span_ok_over_a_failed_call_is_refused(scenarios):
+    trace = scenarios["log_investigation"].payload["traces"][0]
+    ids = {span["span_id"]: n for n, span in enumerate(trace["spans"])}
+    child = next(span for span in trace["spans"] if span["status"] == "error" and span["parent_span_id"])
+    p = ids[child["parent_span_id"]]
+
+    def mutate(payload, key):
+        parent = payload["traces"][0]["spans"][p]
+        parent["status"] = "ok"
+        parent.pop("error", None)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.traces[0].spans[{p}].status",
+        "not retried",
+    )
+
+
+@pytest.mark.parametrize(
+    "archetype", ["missing_idempotency_duplicate_charges", "webhook_tls_cert_expired", "kafka_consumer_lag"]
+)
+def test_a_retried_call_or_queued_work_may_fail_under_an_ok_parent(archetype):
+    scenario = generate("log_investigation", archetype, 5, "medium", log_lines=3000)
+    assert (
+        lint(
+            "log_investigation",
+            scenario.payload,
+            scenario.answer_key,
+            only=frozenset({"parent_spans_surface_child_errors"}),
+        )
+        == []
+    )
+    failing = [t for t in scenario.payload["traces"] if any(s["status"] == "error" for s in t["spans"])]
+    assert failing
+    if archetype == "webhook_tls_cert_expired":
+        # The delivery whose handshake failed failed; the publish that queued it did not.
+        for trace in failing:
+            deliver = next(s for s in trace["spans"] if s["operation"].startswith("webhook.deliver"))
+            assert deliver["status"] == "error" and "tls.handshake" in deliver["error"]
+            assert trace["spans"][0]["status"] == "ok"
+
+
+def test_a_retry_after_header_disagreeing_with_the_body_is_refused():
+    scenario = generate("log_investigation", "retry_storm_rate_limited", 4, "medium", log_lines=3000)
+    n = next(n for n, s in enumerate(scenario.payload["http_samples"]) if s["response"]["status"] == 429)
+    response = scenario.payload["http_samples"][n]["response"]
+    header = int(response["headers"]["Retry-After"])
+    # One figure everywhere: the header, the body, the log line, the ticket's pasted response.
+    assert f"retry after {header} seconds" in json.dumps(response["body"])
+    scenarios = {"log_investigation": scenario}
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["headers"]["Retry-After"] = str(header + 15)
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.headers.Retry-After",
+        f"retry after {header} s",
     )

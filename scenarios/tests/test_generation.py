@@ -153,7 +153,10 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     assert key["key_evidence"]
     for evidence in key["key_evidence"]:
         line = lines[evidence["line_id"]]
-        assert (line["trace_id"], line["request_id"]) == (evidence["trace_id"], evidence["request_id"])
+        assert (line.get("trace_id"), line.get("request_id")) == (
+            evidence.get("trace_id"),
+            evidence.get("request_id"),
+        )
         assert line["ts"] >= key["onset"][:19] or evidence["why"].startswith("the trigger")
     signal_services = {entry["service"] for entry in archetype["signal_logs"]}
     failures = [lines[e["line_id"]] for e in key["key_evidence"] if not e["why"].startswith("the trigger")]
@@ -162,9 +165,9 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     failing_trace = payload["traces"][0]
     # The trace was drawn from a key evidence line; the other services' lines of the request share its ids.
     failing_line = next(
-        lines[e["line_id"]] for e in key["key_evidence"] if e["trace_id"] == failing_trace["trace_id"]
+        lines[e["line_id"]] for e in key["key_evidence"] if e.get("trace_id") == failing_trace["trace_id"]
     )
-    assert failing_trace["trace_id"] in {e["trace_id"] for e in key["key_evidence"]}
+    assert failing_trace["trace_id"] in {e.get("trace_id") for e in key["key_evidence"]}
     spans = {s["span_id"]: s for s in failing_trace["spans"]}
     assert spans[failing_line["span_id"]]["service"] == failing_line["service"]
     errors = [s for s in failing_trace["spans"] if s["status"] == "error"]
@@ -177,7 +180,7 @@ def test_logs_hold_the_key_evidence_and_real_red_herrings(archetype_id, difficul
     if errors:
         # The failing span and the spans that called it, and nothing else: an error answer goes up the
         # chain of callers, not to spans beside it.
-        cause = next(s for s in errors if not s["error"].endswith("returned to the caller"))
+        cause = next(s for s in errors if not any(x["parent_span_id"] == s["span_id"] for x in errors))
         chain, span = set(), cause
         while span is not None:
             chain.add(span["span_id"])
@@ -431,7 +434,9 @@ def test_a_failure_names_many_objects_and_the_ticket_s_own_among_them(archetype)
 def _sample_line(payload: dict, sample: dict) -> dict:
     """The line of the request an HTTP sample shows: the span its traceparent names."""
     span_id = sample["response"]["headers"]["traceparent"].split("-")[2]
-    return next(x for x in payload["logs"] if x["span_id"] == span_id and x["trace_id"] == sample["trace_id"])
+    return next(
+        x for x in payload["logs"] if x.get("span_id") == span_id and x.get("trace_id") == sample["trace_id"]
+    )
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
@@ -449,7 +454,7 @@ def test_three_traces_and_three_samples_match_their_lines(difficulty):
             assert sample["at"] == line["ts"]
         for trace in payload["traces"]:
             # Every line of the request, in whichever service, is its span's and agrees on the outcome.
-            for line in (x for x in payload["logs"] if x["trace_id"] == trace["trace_id"]):
+            for line in (x for x in payload["logs"] if x.get("trace_id") == trace["trace_id"]):
                 span = next(s for s in trace["spans"] if s["span_id"] == line["span_id"])
                 assert span["service"] == line["service"]
                 if "status" in line:

@@ -1761,6 +1761,55 @@ def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
                 break
 
 
+# Words that open a sentence but, joined after a colon in the middle of one, are written lower-case:
+# "...can do meanwhile: retry the request", not "...meanwhile: Retry the request".
+CLAUSE_OPENERS = frozenset(
+    re.findall(
+        r"\S+",
+        "a admins all an and any as avoid check customers do don't fetch filter for from if in it its move no "
+        "nothing once orders our please reduce retry revoke since some that the there these they this those "
+        "to try until use users wait we when while you your",
+    )
+)
+# A capitalised word after a colon that follows a lower-case word; a splice when the sentence before
+# the colon is well under way (five words or more: a label or a speaker heading a text, "Automatic
+# reply: ...", "Engineer looking into it: ...", is none).
+_SPLICE = re.compile(r"(?<![\w./-])[a-z][a-z'-]*: ([A-Z][a-z']*)\b")
+_SENTENCE_END = re.compile(r"[.!?:\n]\s")
+
+
+def _splices(text: str) -> Iterator[str]:
+    """The "word: Capitalised-common-word" splices of a text."""
+    for found in _SPLICE.finditer(text):
+        if found.group(1).casefold() not in CLAUSE_OPENERS:
+            continue
+        before = text[: found.start()]
+        start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+        words = text[start : found.end()].split()
+        if len(words) >= 6:
+            yield " ".join(words[-6:])
+
+
+def as_clause(text: str, *, names: Iterable[str] = ()) -> str:
+    """`text` as a clause joined after a colon: its first letter lower-case, unless its first word is an
+    acronym ("SSO", "API") or one of the proper `names` (the product, the customer)."""
+    first = text.split(" ", 1)[0]
+    if not first or first[1:] != first[1:].lower() or any(first.startswith(name) for name in names if name):
+        return text
+    return text[0].lower() + text[1:]
+
+
+@invariant(ALL_KINDS)
+def clauses_joined_after_a_colon_are_lower_case(payload: dict, key: dict) -> Iterator[Finding]:
+    """A clause spliced into a sentence after a colon keeps the sentence's case: "...meanwhile: if you"
+    rather than "...meanwhile: If you" (a label such as "Automatic reply: ..." heads its own text and
+    is left be)."""
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
+        for splice in _splices(text):
+            yield path, f"writes {splice!r}: a clause joined after a colon starts lower-case"
+            break
+
+
 # --- customer_comms -------------------------------------------------------------------------------
 
 
@@ -1807,11 +1856,14 @@ def comms_now_during_the_outage(payload: dict, key: dict) -> Iterator[Finding]:
 
 @invariant("customer_comms")
 def comms_key_matches_payload(payload: dict, key: dict) -> Iterator[Finding]:
-    for field, theirs in (
-        ("known", payload["known"]),
-        ("unknown", payload["unknown"]),
-        ("affected_features", payload["incident"]["affected_features"]),
-    ):
+    """The key expects what the payload gives: one point for each known fact (in the key's own terms,
+    not necessarily the sentence the writer read), the same unknowns and affected features."""
+    if len(key["known"]) != len(payload["known"]):
+        yield (
+            "$.answer_key.known",
+            f"holds {len(key['known'])} points for the payload's {len(payload['known'])} known facts",
+        )
+    for field, theirs in (("affected_features", payload["incident"]["affected_features"]),):
         if key[field] != theirs:
             yield f"$.answer_key.{field}", f"differs from the payload's {field}"
     for n, entry in enumerate(payload["timeline"]):
@@ -2977,6 +3029,23 @@ def comms_key_rests_on_what_the_writer_sees(payload: dict, key: dict) -> Iterato
 
 # A name in the middle of a sentence (a provider, a product): a capitalised word after a lower-case one.
 _PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+[A-Z]?[a-z]*\b")
+
+
+def _sentences_of(text: str) -> list[str]:
+    """A text's sentences, normalised, without their closing stop."""
+    parts = re.split(r"(?<=[.!?])\s+", text)
+    return [_norm(part).rstrip(".!?") for part in parts if part.strip()]
+
+
+@invariant("customer_comms")
+def comms_key_guidance_is_not_in_the_payload(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key states the guidance an update must give in its own terms: none of its sentences (of four
+    words or more) is in what the writer reads, or the answer is handed over word for word."""
+    shown = _norm(" ".join(text for _, text in _strings(payload, "$.payload")))
+    for sentence in _sentences_of(key["guidance"]):
+        if len(sentence.split()) >= 4 and sentence in shown:
+            yield "$.answer_key.guidance", f"is in the payload word for word: {sentence!r}"
+            return
 
 
 @invariant("customer_comms")

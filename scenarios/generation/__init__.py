@@ -245,7 +245,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 11, another change of the same version number: timeline moments drawn per update on their own seconds, in an outage's order; the channel's lines in
     # one of several wordings; alert figures drawn per seed.
     # 12: both changes numbered 11 above, together.
-    "customer_comms": 12,
+    # 13: each known fact and the guidance in one of several phrasings drawn per seed; the key states the
+    # point each must convey in its own terms, not the sentence the writer reads; the guidance is passed on
+    # as a clause in the channel's sentence (lower-case after the colon) or as a sentence of its own.
+    "customer_comms": 13,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

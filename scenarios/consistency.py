@@ -3714,8 +3714,26 @@ def unshown_severity_claims(reason: str, shown: str) -> list[str]:
     return _claims_not_shown(SEVERITY_CLAIMS, severity_reason_body(reason), shown)
 
 
+# A workaround a reason calls partial, in plain words: one that works part of the time, only for some
+# users or cursors, or is ours to apply ("The only workaround, retrying with backoff, works part of the
+# time"), which the "no workaround" clause allows.
+_PARTIAL_WORKAROUND = re.compile(
+    r"\bpartial workaround\b|\bonly workaround\b[^.;]*?\b(?:part of the time|only|ours|not)\b", re.I
+)
+
+
 def claims_a_workaround(text: str) -> bool:
     return bool(_WORKAROUND_CLAIM.search(text))
+
+
+def calls_the_workaround_partial(text: str) -> bool:
+    return bool(_PARTIAL_WORKAROUND.search(text))
+
+
+def _full_workaround_claims(body: str) -> list[str]:
+    """The clauses of a severity reason that name a way round without calling it partial."""
+    clauses = re.split(r"(?<=[.;])\s+", body)
+    return [c for c in clauses if claims_a_workaround(c) and not calls_the_workaround_partial(c)]
 
 
 def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Finding]:
@@ -3723,8 +3741,11 @@ def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Fi
     if unshown:
         yield path, f"rests on {unshown[0]!r}, which the scenario never shows"
     body = severity_reason_body(reason)
-    if "no workaround" in reason.split(". ", 1)[0] and claims_a_workaround(body):
-        yield path, 'grades by the scale\'s "no workaround" clause yet names a workaround'
+    if "no workaround" in reason.split(". ", 1)[0] and _full_workaround_claims(body):
+        yield (
+            path,
+            'grades by the scale\'s "no workaround" clause yet names a workaround it does not call partial',
+        )
     yield from _said_once(reason, path)
 
 
@@ -3759,6 +3780,28 @@ def severity_reason_rests_on_what_is_shown(payload: dict, key: dict) -> Iterator
         )
         yield from _severity_reason_findings(
             key["facts"].get("severity_reason", ""), shown, "$.answer_key.facts.severity_reason"
+        )
+
+
+@invariant("escalation_writeup")
+def escalation_severity_weighs_the_workaround(payload: dict, key: dict) -> Iterator[Finding]:
+    """A packet graded Major by the scale's "no workaround" clause while its key gives a workaround says
+    in its reason why that workaround is no way round (it works part of the time, for some users only, or
+    is ours to apply); one the customer applies that removes the impact makes the failure Minor by "or a
+    workaround exists"."""
+    facts = key["facts"]
+    reason, workaround = facts.get("severity_reason", ""), facts.get("workaround", "")
+    opening = reason.split(". ", 1)[0]
+    if (
+        workaround
+        and "no workaround" in opening
+        and not calls_the_workaround_partial(severity_reason_body(reason))
+    ):
+        yield (
+            "$.answer_key.facts.severity",
+            f'is {facts["severity"]} by the scale\'s "no workaround" clause, yet the key gives a workaround '
+            f"({workaround!r}) its reason does not call partial: a workaround that removes the impact makes "
+            "it Minor",
         )
 
 

@@ -196,7 +196,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the root cause names no migration, tenant, import or moment the thread never gives.
     # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
     # 14: both changes numbered 13 above, together.
-    "escalation_writeup": 14,
+    # 15: the severity weighs the workaround (catalog `workaround_kind`): a full one the customer applies
+    # makes a Major failure Minor ("or a workaround exists"); a partial one leaves it Major and the reason
+    # says why in plain words ("The only workaround, ..., works part of the time").
+    "escalation_writeup": 15,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

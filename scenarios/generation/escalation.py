@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
-from .severity import SEVERITY_SCALE, shown_severity_reason
+from .severity import SEVERITY_SCALE, shown_severity_reason, with_workaround
 from .stories import text_at
 from .world import World, hex_id, iso_s
 
@@ -224,6 +224,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     spec = archetype["escalation"]
     customer = world.customer
     first = customer_ticket(world, rng, clear=True, received_ms=world.onset_ms + 12 * MINUTE_MS)
+    # The severity by the scale the brief states, with the workaround weighed: a full one (the customer
+    # applies it, it removes the impact) makes a Major failure Minor.
+    severity, clause = with_workaround(ticket_graded(world, first), spec["workaround_kind"])
     # The thread starts when the ticket arrives, which its own words may put later ("for the last hour").
     at = int(datetime.fromisoformat(first["received_at"].replace("Z", "+00:00")).timestamp()) * 1000
     request_ids = [f"req_{hex_id(rng, 12)}" for _ in range(2)]
@@ -321,7 +324,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 world,
                 rng,
                 impact=archetype["severity"]["ticket_impact"],
-                severity=ticket_graded(world, first)[0],
+                severity=severity,
                 sent_ms=at + (minute["follow_up"] + 1) * MINUTE_MS,
             ),
         ),
@@ -373,7 +376,6 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for number, message in enumerate(messages, start=1):
         message["id"] = f"M{number}"
     secret_message = next(m["id"] for m in messages if secret in m["body"])
-    severity, clause = ticket_graded(world, first)
     onset = _stated_onset(world, " ".join(m["body"] for m in messages))
 
     payload = {
@@ -412,6 +414,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 world.text(archetype["severity"]["reason"]),
                 scope_sentence(world),
                 thread_text,
+                workaround=world.text(spec["workaround"]),
+                workaround_limit=world.text(spec.get("workaround_limit", "")),
             ),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",

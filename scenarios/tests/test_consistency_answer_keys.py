@@ -517,17 +517,66 @@ def test_an_escalation_severity_reason_naming_unshown_enterprise_customers_is_re
     )
 
 
-def test_a_no_workaround_severity_reason_that_names_a_workaround_is_refused(scenarios):
-    def mutate(payload, key):
-        payload["title"] += " Retrying the login often works."
-        key["severity"] = "SEV2"
-        key["decisions"]["D1"]["correct"] = ["SEV2"]
-        key["severity_reason"] = (
-            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
-            "Logins fail; retrying is a partial workaround."
-        )
+def _no_workaround_incident(scenarios, workaround_said: str) -> tuple[dict, dict]:
+    payload = {**scenarios["incident"].payload, "title": scenarios["incident"].payload["title"]}
+    payload["title"] += " Retrying the login often works."
+    key = dict(scenarios["incident"].answer_key, severity="SEV2")
+    key["decisions"] = {**key["decisions"], "D1": {**key["decisions"]["D1"], "correct": ["SEV2"]}}
+    key["severity_reason"] = (
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+        f"Logins fail; {workaround_said}."
+    )
+    return payload, key
 
-    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.severity_reason", "no workaround")
+
+def test_a_no_workaround_severity_reason_that_names_a_full_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        broken_payload, broken_key = _no_workaround_incident(scenarios, "retrying works as a workaround")
+        payload.update(broken_payload)
+        key.update(broken_key)
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.severity_reason", "does not call partial"
+    )
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["retrying is a partial workaround", "the only workaround, retrying the login, works part of the time"],
+)
+def test_a_no_workaround_severity_reason_with_an_explicitly_partial_workaround_passes(scenarios, said):
+    payload, key = _no_workaround_incident(scenarios, said)
+    names = {v.invariant for v in lint("incident", payload, key)}
+    assert "severity_reason_rests_on_what_is_shown" not in names
+
+
+def _escalation_graded_major(key: dict, said: str) -> None:
+    key["facts"]["severity"] = "SEV2"
+    key["facts"]["severity_reason"] = (
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+        "One customer's integration is blocked." + said
+    )
+
+
+def test_an_escalation_major_for_want_of_a_workaround_while_its_key_gives_one_is_refused(scenarios):
+    assert scenarios["escalation_writeup"].answer_key["facts"]["workaround"]
+
+    def mutate(payload, key):
+        _escalation_graded_major(key, "")
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate),
+        "answer_key.facts.severity",
+        "does not call partial",
+    )
+
+
+def test_an_escalation_major_with_its_workaround_said_to_be_partial_passes(scenarios):
+    escalation = scenarios["escalation_writeup"]
+    key = {**escalation.answer_key, "facts": dict(escalation.answer_key["facts"])}
+    _escalation_graded_major(key, " The only workaround, rotating the secret, works only for new clients.")
+    names = {v.invariant for v in lint("escalation_writeup", escalation.payload, key)}
+    assert not names & {"escalation_severity_weighs_the_workaround", "severity_reason_rests_on_what_is_shown"}
 
 
 def test_a_triage_severity_reason_restating_its_clause_is_refused(scenarios):

@@ -1731,6 +1731,36 @@ def escalation_l1_notes_state_what_l1_saw(payload: dict, key: dict) -> Iterator[
             yield path, f"states the root cause in the key's words ({' '.join(shared[0])!r})"
 
 
+# What an L1 note may repeat of the key's cause: the versions the change log gives and the tenant's id.
+_CONTEXT_VALUE = re.compile(r"^(?:v\d|tn_)")
+
+
+def _attaches_the_evidence(payload: dict) -> bool:
+    """Whether the thread attaches the log lines that show the cause (as it does on hard)."""
+    return any(m["role"] == "system" and m["subject"].startswith("Attachment:") for m in payload["thread"])
+
+
+@invariant("escalation_writeup")
+def escalation_l1_leaves_the_evidence_to_the_attachment(payload: dict, key: dict) -> Iterator[Finding]:
+    """Where the thread attaches the log lines that show the cause (on hard), L1's notes report the
+    symptoms and state no value of the key's cause chain (an expiry time, a node, a record's target, the
+    exact onset) that the customer has not given: finding it in the evidence is the reader's part."""
+    if not _attaches_the_evidence(payload):
+        return
+    cause = key.get("root_cause") or ""
+    values = set(fact_tokens(cause)) | set(_ISO_STAMP.findall(cause))
+    if onset := key["facts"].get("onset"):
+        values.add(onset)
+    said = " ".join(m["body"] for m in payload["thread"] if m["role"] == "customer")
+    values = {v for v in values if not _CONTEXT_VALUE.match(v) and v not in said}
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "l1_note" and (found := sorted(v for v in values if v in message["body"])):
+            yield (
+                f"$.payload.thread[{n}].body",
+                f"hands over {found[0]!r}, which the attached evidence is there to show",
+            )
+
+
 # A customer who can wait, and the severities that cannot.
 _RELAXED = re.compile(r"\bthis week is fine\b|\bno rush\b|\bno need to call\b|\bwhenever you can\b", re.I)
 

@@ -198,7 +198,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 14: both changes numbered 13 above, together.
     # 15: the severity weighs the workaround (catalog `workaround_kind`): a full one the customer applies
     # makes a Major failure Minor ("or a workaround exists"); a partial one leaves it Major and the reason
-    # says why in plain words ("The only workaround, ..., works part of the time").
+    # says why in plain words ("The only workaround, ..., works part of the time"). On hard, L1's repro note
+    # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
+    # attached to the thread, no noise.
     "escalation_writeup": 15,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.

@@ -12,7 +12,7 @@ from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
 from .severity import SEVERITY_SCALE, shown_severity_reason, with_workaround
 from .stories import text_at
-from .world import World, hex_id, iso_s
+from .world import World, hex_id, iso_ms, iso_s
 
 _SECRET_FORMATS = {
     "client_secret": lambda rng: "cs_live_" + hex_id(rng, 32),
@@ -218,6 +218,25 @@ def _repro_call(archetype: dict) -> tuple[str, str] | None:
     return http["method"], http["path"]
 
 
+def _log_export(world: World, rng, until_ms: int) -> str:
+    """The log lines L1 exports and attaches on hard, as our tools print them: the change or expiry that
+    set the failure off (when a service logged it) and the failure's own lines from the onset on, each as
+    the story tells it at its moment. The evidence is here, for the reader to find, not in L1's note."""
+    lines = []
+    trigger = world.archetype.get("trigger") or {}
+    if trigger.get("service") and trigger.get("message") and world.trigger_ms <= world.onset_ms:
+        lines.append((world.trigger_ms, trigger.get("level", "INFO"), trigger["service"], trigger["message"]))
+    at = world.onset_ms + rng.randint(1, 20) * 1000 + rng.randrange(1000)
+    for line in world.archetype["signal_logs"]:
+        lines.append((at, line["level"], line["service"], line["message"]))
+        at += rng.randint(2, 40) * 1000 + rng.randrange(1000)
+    return "\n".join(
+        f"{iso_ms(t)} {level} {service} {text_at(world, message, t)}"
+        for t, level, service, message in lines
+        if t <= until_ms
+    )
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("escalation_writeup", world, difficulty)
     archetype = world.archetype
@@ -274,6 +293,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # L1 looks at the pipeline half an hour into the thread: a backlog it quotes is the story's own at
     # that moment (drawn per seed and growing from the import), and the key's "actual" says the same.
     looked_ms = at + (minute["repro"] - 1) * MINUTE_MS
+    # On hard, L1's note reports what L1 saw (the symptom) and the log lines that show the cause are
+    # attached: the reader finds the expiry, the node or the record's target there themselves.
+    finding = spec.get("l1_symptom", spec["l1_finding"]) if difficulty == "hard" else spec["l1_finding"]
     messages = [
         msg(0, customer.contact_name, "customer", first["subject"], first["body"]),
         msg(minute["l1_first"], l1, "l1_note", "Internal note", rng.choice(_L1_FIRST)),
@@ -305,7 +327,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "l1_note",
             "Internal note: repro",
             f"{tried}\n"
-            + f"{text_at(world, spec['l1_finding'], looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
+            + f"{text_at(world, finding, looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
             + _change_log_line(world)
             + (
                 f" {others} other customers have opened tickets about the same problem today, enterprise ones "
@@ -361,6 +383,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 "Thanks for contacting support. Your request has been received. "
                 f"Our standard response time for your plan is {response}.",
             ),
+        )
+        messages.append(
+            msg(
+                minute["repro"] + 1,
+                "Log export",
+                "system",
+                f"Attachment: {world.values['primary_service']} and related log lines for {customer.tenant_id}",
+                _log_export(world, rng, looked_ms),
+            )
         )
         messages.append(
             msg(
@@ -424,7 +455,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "noise_message_ids": [
             m["id"]
             for m in messages
-            if m["role"] in ("sales", "system")
+            if m["role"] == "sales"
+            or m["subject"].startswith("Automatic reply")
             or m["subject"].startswith("Fwd:")
             or m["subject"].endswith(": unrelated")
         ],

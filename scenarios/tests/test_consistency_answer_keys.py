@@ -715,3 +715,27 @@ def test_a_comms_fact_with_a_log_timestamp_is_refused(scenarios):
         key["known"] = list(payload["known"])
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.known[0]", "seconds")
+
+
+# --- what L1 hands over on hard -------------------------------------------------------------------
+
+
+def test_an_l1_note_handing_over_the_expiry_the_attachment_shows_is_refused():
+    """On hard the log lines that show the cause are attached; an L1 note giving the expiry (the key's
+    onset) away is refused."""
+    scenario = generate("escalation_writeup", ARCHETYPE, 11, "hard")
+    thread = scenario.payload["thread"]
+    attachment = next(m for m in thread if m["subject"].startswith("Attachment:"))
+    expiry = attachment["body"].split(" ", 1)[0].split(".")[0] + "Z"
+    n = next(n for n, m in enumerate(thread) if m["subject"] == "Internal note: repro")
+    assert expiry not in thread[n]["body"]
+
+    def mutate(payload, key):
+        payload["thread"][n]["body"] += f" In the admin console the secret's expiry is {expiry}."
+        key["facts"]["onset"] = expiry
+
+    _assert_path(
+        _refused({"escalation_writeup": scenario}, "escalation_writeup", mutate),
+        f"payload.thread[{n}].body",
+        expiry,
+    )

@@ -565,6 +565,25 @@ def test_an_escalation_s_severity_weighs_its_workaround():
     assert "with no workaround" not in slow["severity_reason"]
 
 
+@pytest.mark.parametrize("archetype", ["oauth_client_secret_expired", "saml_clock_skew"])
+def test_on_hard_l1_reports_symptoms_and_the_evidence_is_attached(archetype):
+    """Medium's L1 note gives the expiry or the node; hard's says what L1 saw and attaches the log lines
+    where the reader finds it, and the attachment is no noise to skip."""
+    value = {"oauth_client_secret_expired": "onset_utc", "saml_clock_skew": "node_name"}[archetype]
+    for seed in range(3):
+        world = build_world(archetype, seed)
+        for difficulty, l1_gives in (("medium", True), ("hard", False)):
+            scenario = generate("escalation_writeup", archetype, seed, difficulty)
+            notes = " ".join(m["body"] for m in scenario.payload["thread"] if m["role"] == "l1_note")
+            assert (world.values[value] in notes) is l1_gives
+            attached = [m for m in scenario.payload["thread"] if m["subject"].startswith("Attachment:")]
+            assert len(attached) == (difficulty == "hard")
+            if attached:
+                shown = world.values[value].removesuffix("Z")
+                assert shown in attached[0]["body"]
+                assert attached[0]["id"] not in scenario.answer_key["noise_message_ids"]
+
+
 def test_escalation_impact_counts_are_whole_numbers_drawn_per_seed():
     """The counts a customer gives are theirs, not a handful of figures every scenario repeats."""
     impacts = [

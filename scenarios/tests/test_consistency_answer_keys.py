@@ -2,6 +2,8 @@
 figures the candidate can see, words that fit the timeline. Each test breaks a generated scenario the
 way earlier generator versions did and expects the pack refused at the broken part."""
 
+import re
+
 import pytest
 
 from scenarios.consistency import lint, unshown_figures
@@ -298,7 +300,10 @@ def test_a_time_in_the_key_s_actual_that_no_message_states_is_refused(charges):
 def test_a_repro_that_slows_a_provider_past_a_timeout_no_message_states_is_refused(charges):
     def mutate(payload, key):
         for message in payload["thread"]:
-            message["body"] = message["body"].replace(" timing out after 8000ms and", "")
+            # The L1 note's and, on hard, the attached log's statement of the timeout.
+            message["body"] = re.sub(
+                r" timing out after 8000ms and| timed out after 8000ms;", "", message["body"]
+            )
         key["facts"]["repro_steps"][0] = "In staging, configure the provider mock to respond after 9s."
 
     _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.repro_steps[0]")
@@ -329,9 +334,10 @@ def test_asking_for_an_answer_before_the_business_day_ends_near_midnight_is_refu
 
 def test_guidance_the_update_writer_was_never_told_of_is_refused(charges):
     def mutate(payload, key):
-        payload["timeline"] = [e for e in payload["timeline"] if "meanwhile" not in e["text"]]
+        # Without the channel's line passing the guidance on.
+        payload["timeline"] = [e for e in payload["timeline"] if "login link" not in e["text"]]
 
-    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.guidance", "one-time login")
+    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.guidance", "nothing the writer sees")
 
 
 def test_a_known_cause_naming_a_provider_and_status_the_material_never_states_is_refused(charges):

@@ -24,9 +24,9 @@ ENTERPRISE_BLOCKED = "an enterprise customer fully blocked"
 CORE_FEATURE = "a core feature broken or badly degraded for a customer, no workaround"
 PARTIAL = "partial impact (a delay, some users), or a workaround exists"
 WORKAROUND_EXISTS = "a workaround exists"
-# How far a workaround goes (the catalog's `workaround_kind`): the customer applies it and it removes the
-# impact, or it works part of the time, for some users only, or is ours to apply.
-FULL_WORKAROUND, PARTIAL_WORKAROUND = "full", "partial"
+# The catalog's `workaround_kind` of a workaround the customer applies that removes the impact (the other,
+# "partial", works part of the time, for some users only, or is ours to apply).
+FULL_WORKAROUND = "full"
 # What a reason under the "no workaround" clause already says of the workaround, which the plain words
 # of a partial one replace: "..., with no workaround besides retrying".
 _NO_WORKAROUND_SAID = re.compile(r",? with no workaround(?: besides \w+)?")

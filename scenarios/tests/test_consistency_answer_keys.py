@@ -337,7 +337,9 @@ def test_guidance_the_update_writer_was_never_told_of_is_refused(charges):
         # Without the channel's line passing the guidance on.
         payload["timeline"] = [e for e in payload["timeline"] if "login link" not in e["text"]]
 
-    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.guidance", "nothing the writer sees")
+    _assert_path(
+        _refused(charges, "customer_comms", mutate), "answer_key.guidance", "nothing the writer sees"
+    )
 
 
 def test_a_known_cause_naming_a_provider_and_status_the_material_never_states_is_refused(charges):

@@ -1858,6 +1858,36 @@ def escalation_l1_notes_state_what_l1_saw(payload: dict, key: dict) -> Iterator[
             yield path, f"states the root cause in the key's words ({' '.join(shared[0])!r})"
 
 
+# What an L1 note may repeat of the key's cause: the versions the change log gives and the tenant's id.
+_CONTEXT_VALUE = re.compile(r"^(?:v\d|tn_)")
+
+
+def _attaches_the_evidence(payload: dict) -> bool:
+    """Whether the thread attaches the log lines that show the cause (as it does on hard)."""
+    return any(m["role"] == "system" and m["subject"].startswith("Attachment:") for m in payload["thread"])
+
+
+@invariant("escalation_writeup")
+def escalation_l1_leaves_the_evidence_to_the_attachment(payload: dict, key: dict) -> Iterator[Finding]:
+    """Where the thread attaches the log lines that show the cause (on hard), L1's notes report the
+    symptoms and state no value of the key's cause chain (an expiry time, a node, a record's target, the
+    exact onset) that the customer has not given: finding it in the evidence is the reader's part."""
+    if not _attaches_the_evidence(payload):
+        return
+    cause = key.get("root_cause") or ""
+    values = set(fact_tokens(cause)) | set(_ISO_STAMP.findall(cause))
+    if onset := key["facts"].get("onset"):
+        values.add(onset)
+    said = " ".join(m["body"] for m in payload["thread"] if m["role"] == "customer")
+    values = {v for v in values if not _CONTEXT_VALUE.match(v) and v not in said}
+    for n, message in enumerate(payload["thread"]):
+        if message["role"] == "l1_note" and (found := sorted(v for v in values if v in message["body"])):
+            yield (
+                f"$.payload.thread[{n}].body",
+                f"hands over {found[0]!r}, which the attached evidence is there to show",
+            )
+
+
 # A customer who can wait, and the severities that cannot.
 _RELAXED = re.compile(r"\bthis week is fine\b|\bno rush\b|\bno need to call\b|\bwhenever you can\b", re.I)
 
@@ -1886,6 +1916,55 @@ def texts_do_not_double_words(payload: dict, key: dict) -> Iterator[Finding]:
             if found.group(1).casefold() not in ("that", "had", "is"):
                 yield path, f"writes {found.group(0)!r}, doubling {found.group(1)!r}"
                 break
+
+
+# Words that open a sentence but, joined after a colon in the middle of one, are written lower-case:
+# "...can do meanwhile: retry the request", not "...meanwhile: Retry the request".
+CLAUSE_OPENERS = frozenset(
+    re.findall(
+        r"\S+",
+        "a admins all an and any as avoid check customers do don't fetch filter for from if in it its move no "
+        "nothing once orders our please reduce retry revoke since some that the there these they this those "
+        "to try until use users wait we when while you your",
+    )
+)
+# A capitalised word after a colon that follows a lower-case word; a splice when the sentence before
+# the colon is well under way (five words or more: a label or a speaker heading a text, "Automatic
+# reply: ...", "Engineer looking into it: ...", is none).
+_SPLICE = re.compile(r"(?<![\w./-])[a-z][a-z'-]*: ([A-Z][a-z']*)\b")
+_SENTENCE_END = re.compile(r"[.!?:\n]\s")
+
+
+def _splices(text: str) -> Iterator[str]:
+    """The "word: Capitalised-common-word" splices of a text."""
+    for found in _SPLICE.finditer(text):
+        if found.group(1).casefold() not in CLAUSE_OPENERS:
+            continue
+        before = text[: found.start()]
+        start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+        words = text[start : found.end()].split()
+        if len(words) >= 6:
+            yield " ".join(words[-6:])
+
+
+def as_clause(text: str, *, names: Iterable[str] = ()) -> str:
+    """`text` as a clause joined after a colon: its first letter lower-case, unless its first word is an
+    acronym ("SSO", "API") or one of the proper `names` (the product, the customer)."""
+    first = text.split(" ", 1)[0]
+    if not first or first[1:] != first[1:].lower() or any(first.startswith(name) for name in names if name):
+        return text
+    return text[0].lower() + text[1:]
+
+
+@invariant(ALL_KINDS)
+def clauses_joined_after_a_colon_are_lower_case(payload: dict, key: dict) -> Iterator[Finding]:
+    """A clause spliced into a sentence after a colon keeps the sentence's case: "...meanwhile: if you"
+    rather than "...meanwhile: If you" (a label such as "Automatic reply: ..." heads its own text and
+    is left be)."""
+    for path, text in [*_strings(payload, "$.payload"), *_strings(key, "$.answer_key")]:
+        for splice in _splices(text):
+            yield path, f"writes {splice!r}: a clause joined after a colon starts lower-case"
+            break
 
 
 # --- customer_comms -------------------------------------------------------------------------------
@@ -1934,11 +2013,14 @@ def comms_now_during_the_outage(payload: dict, key: dict) -> Iterator[Finding]:
 
 @invariant("customer_comms")
 def comms_key_matches_payload(payload: dict, key: dict) -> Iterator[Finding]:
-    for field, theirs in (
-        ("known", payload["known"]),
-        ("unknown", payload["unknown"]),
-        ("affected_features", payload["incident"]["affected_features"]),
-    ):
+    """The key expects what the payload gives: one point for each known fact (in the key's own terms,
+    not necessarily the sentence the writer read), the same unknowns and affected features."""
+    if len(key["known"]) != len(payload["known"]):
+        yield (
+            "$.answer_key.known",
+            f"holds {len(key['known'])} points for the payload's {len(payload['known'])} known facts",
+        )
+    for field, theirs in (("affected_features", payload["incident"]["affected_features"]),):
         if key[field] != theirs:
             yield f"$.answer_key.{field}", f"differs from the payload's {field}"
     for n, entry in enumerate(payload["timeline"]):
@@ -3309,6 +3391,23 @@ def comms_key_rests_on_what_the_writer_sees(payload: dict, key: dict) -> Iterato
 _PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+[A-Z]?[a-z]*\b")
 
 
+def _sentences_of(text: str) -> list[str]:
+    """A text's sentences, normalised, without their closing stop."""
+    parts = re.split(r"(?<=[.!?])\s+", text)
+    return [_norm(part).rstrip(".!?") for part in parts if part.strip()]
+
+
+@invariant("customer_comms")
+def comms_key_guidance_is_not_in_the_payload(payload: dict, key: dict) -> Iterator[Finding]:
+    """The key states the guidance an update must give in its own terms: none of its sentences (of four
+    words or more) is in what the writer reads, or the answer is handed over word for word."""
+    shown = _norm(" ".join(text for _, text in _strings(payload, "$.payload")))
+    for sentence in _sentences_of(key["guidance"]):
+        if len(sentence.split()) >= 4 and sentence in shown:
+            yield "$.answer_key.guidance", f"is in the payload word for word: {sentence!r}"
+            return
+
+
 @invariant("customer_comms")
 def comms_guidance_is_for_customers(payload: dict, key: dict) -> Iterator[Finding]:
     """The guidance an update must give is something a customer can do, not our own remediation."""
@@ -4075,8 +4174,26 @@ def unshown_severity_claims(reason: str, shown: str) -> list[str]:
     return _claims_not_shown(SEVERITY_CLAIMS, severity_reason_body(reason), shown)
 
 
+# A workaround a reason calls partial, in plain words: one that works part of the time, only for some
+# users or cursors, or is ours to apply ("The only workaround, retrying with backoff, works part of the
+# time"), which the "no workaround" clause allows.
+_PARTIAL_WORKAROUND = re.compile(
+    r"\bpartial workaround\b|\bonly workaround\b[^.;]*?\b(?:part of the time|only|ours|not)\b", re.I
+)
+
+
 def claims_a_workaround(text: str) -> bool:
     return bool(_WORKAROUND_CLAIM.search(text))
+
+
+def calls_the_workaround_partial(text: str) -> bool:
+    return bool(_PARTIAL_WORKAROUND.search(text))
+
+
+def _full_workaround_claims(body: str) -> list[str]:
+    """The clauses of a severity reason that name a way round without calling it partial."""
+    clauses = re.split(r"(?<=[.;])\s+", body)
+    return [c for c in clauses if claims_a_workaround(c) and not calls_the_workaround_partial(c)]
 
 
 def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Finding]:
@@ -4084,8 +4201,11 @@ def _severity_reason_findings(reason: str, shown: str, path: str) -> Iterator[Fi
     if unshown:
         yield path, f"rests on {unshown[0]!r}, which the scenario never shows"
     body = severity_reason_body(reason)
-    if "no workaround" in reason.split(". ", 1)[0] and claims_a_workaround(body):
-        yield path, 'grades by the scale\'s "no workaround" clause yet names a workaround'
+    if "no workaround" in reason.split(". ", 1)[0] and _full_workaround_claims(body):
+        yield (
+            path,
+            'grades by the scale\'s "no workaround" clause yet names a workaround it does not call partial',
+        )
     yield from _said_once(reason, path)
 
 
@@ -4120,6 +4240,28 @@ def severity_reason_rests_on_what_is_shown(payload: dict, key: dict) -> Iterator
         )
         yield from _severity_reason_findings(
             key["facts"].get("severity_reason", ""), shown, "$.answer_key.facts.severity_reason"
+        )
+
+
+@invariant("escalation_writeup")
+def escalation_severity_weighs_the_workaround(payload: dict, key: dict) -> Iterator[Finding]:
+    """A packet graded Major by the scale's "no workaround" clause while its key gives a workaround says
+    in its reason why that workaround is no way round (it works part of the time, for some users only, or
+    is ours to apply); one the customer applies that removes the impact makes the failure Minor by "or a
+    workaround exists"."""
+    facts = key["facts"]
+    reason, workaround = facts.get("severity_reason", ""), facts.get("workaround", "")
+    opening = reason.split(". ", 1)[0]
+    if (
+        workaround
+        and "no workaround" in opening
+        and not calls_the_workaround_partial(severity_reason_body(reason))
+    ):
+        yield (
+            "$.answer_key.facts.severity",
+            f'is {facts["severity"]} by the scale\'s "no workaround" clause, yet the key gives a workaround '
+            f"({workaround!r}) its reason does not call partial: a workaround that removes the impact makes "
+            "it Minor",
         )
 
 

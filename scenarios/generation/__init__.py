@@ -216,7 +216,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
     # 14: both changes numbered 13 above, together.
     # 15: a paging ticket resumes from the cursor its sync saved, as the root cause has it.
-    "escalation_writeup": 15,
+    # 15 (made alongside the 15 above): the severity weighs the workaround (catalog `workaround_kind`): a full one the customer applies
+    # makes a Major failure Minor ("or a workaround exists"); a partial one leaves it Major and the reason
+    # says why in plain words ("The only workaround, ..., works part of the time"). On hard, L1's repro note
+    # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
+    # attached to the thread, no noise.
+    # 16: both changes numbered 15 above, together.
+    "escalation_writeup": 16,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -272,7 +278,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 12: both changes numbered 11 above, together.
     # 13: an error-rate alert pages at 1, 2 or 5% (drawn per seed), not 15%; a queued-e-mail alert states
     # the backlog as it stood at its moment.
-    "customer_comms": 13,
+    # 13 (made alongside the 13 above): each known fact and the guidance in one of several phrasings drawn per seed; the key states the
+    # point each must convey in its own terms, not the sentence the writer reads; the guidance is passed on
+    # as a clause in the channel's sentence (lower-case after the colon) or as a sentence of its own.
+    # 14: both changes numbered 13 above, together.
+    "customer_comms": 14,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

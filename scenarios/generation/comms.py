@@ -5,7 +5,7 @@ What is known and unknown follows the archetype's facts: when what is known alre
 follows the blast radius: a failure of many tenants goes on the status page with a report count that
 grows; a failure of one tenant is told to that customer alone."""
 
-from scenarios.consistency import states_a_cause
+from scenarios.consistency import as_clause, states_a_cause
 
 from .common import fit_day_parts, kind_rng
 from .incident import alert_text, first_alert
@@ -51,6 +51,13 @@ _REPORTS_ONE = (
     "So far no other customer has reported the problem; it looks confined to {tenant} tenant.",
 )
 _WORKAROUND_FROM = ("The support lead", "The incident commander", "The on-call engineer")
+# How the channel passes on the agreed guidance: spliced after a colon as part of the sentence, or as a
+# sentence of its own.
+_GUIDANCE_AGREED = (
+    "{who} confirms what customers can do meanwhile: {clause}",
+    "{who} agrees the advice for customers until the next update: {clause}",
+    "{who} posts the guidance agreed for customers. {sentence}",
+)
 _WHO = ("Someone in the channel", "An engineer joining the call", "The on-call SRE", "A support lead")
 
 
@@ -58,13 +65,18 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("customer_comms", world, difficulty)
     archetype = world.archetype
     comms = _to_the_minute(world, world.texts(archetype["comms"]))
+    # Each fact and the guidance reach the writer in one of their phrasings, drawn per seed; the key
+    # holds the point each must convey, in its own terms, not the sentence the writer read.
+    known = [rng.choice(item["say"]) for item in comms["known"]]
+    points = [item["point"] for item in comms["known"]]
+    guidance = rng.choice(comms["guidance"]["say"])
     severity = world.incident_severity
     many = world.many_tenants
     # Dozens of reports come only from a failure of many tenants; one tenant's failure is one report.
     reports = (rng.randint(3, 9) if difficulty == "easy" else rng.randint(8, 40)) if many else 1
     at = _moments(world, rng)
     now_ms = at["suspect"] + rng.randint(60, 16 * 60) * 1000
-    cause_known = states_a_cause(comms["known"])
+    cause_known = states_a_cause(known)
     customer = world.customer
     timeline = []
     alert = first_alert(world, at["alert"])
@@ -87,13 +99,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     ]  # fmt: skip
     # What customers can do meanwhile is agreed in the channel before anyone writes it to them: the
     # update's guidance is the team's, not the writer's guess.
-    timeline.append(
-        {
-            "at": iso_s(at["guidance"]),
-            "source": "incident channel",
-            "text": f"{rng.choice(_WORKAROUND_FROM)} confirms what customers can do meanwhile: {comms['guidance']}",
-        }
+    agreed = rng.choice(_GUIDANCE_AGREED).format(
+        who=rng.choice(_WORKAROUND_FROM),
+        clause=as_clause(guidance, names=(world.values["product"], customer.name)),
+        sentence=guidance,
     )
+    timeline.append({"at": iso_s(at["guidance"]), "source": "incident channel", "text": agreed})
     timeline.sort(key=lambda entry: entry["at"])
     if difficulty != "easy":
         timeline.append(
@@ -121,7 +132,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "customer_reports": reports,
         },
         "timeline": timeline,
-        "known": comms["known"],
+        "known": known,
         "unknown": unknown,
         "audience": "status page and e-mail to affected customers"
         if many
@@ -136,17 +147,17 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "commit to the time of the next update",
             "give actionable guidance or a workaround",
         ],
-        "known": comms["known"],
+        "known": points,
         "unknown": unknown,
         "affected_features": comms["affected_features"],
         "must_not_say": comms["must_not_say"],
         # A cause the brief calls known is the one the material states; an unknown one is the story's,
         # for those who grade the update, not for the writer to state.
-        "root_cause": next(k for k in comms["known"] if states_a_cause([k]))
+        "root_cause": next(p for k, p in zip(known, points, strict=True) if states_a_cause([k]))
         if cause_known
         else world.text(archetype["root_cause"]),
         "next_update_within_minutes": NEXT_UPDATE_MINUTES[severity],
-        "guidance": comms["guidance"],
+        "guidance": comms["guidance"]["point"],
     }
     return payload, answer_key
 

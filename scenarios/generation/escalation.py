@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from .common import MINUTE_MS, customer_ticket, kind_rng, ticket_graded
 from .incident import scope_sentence
-from .severity import SEVERITY_SCALE, shown_severity_reason
+from .severity import SEVERITY_SCALE, shown_severity_reason, with_workaround
 from .stories import text_at
-from .world import World, hex_id, iso_s
+from .world import World, hex_id, iso_ms, iso_s
 
 _SECRET_FORMATS = {
     "client_secret": lambda rng: "cs_live_" + hex_id(rng, 32),
@@ -218,12 +218,34 @@ def _repro_call(archetype: dict) -> tuple[str, str] | None:
     return http["method"], http["path"]
 
 
+def _log_export(world: World, rng, until_ms: int) -> str:
+    """The log lines L1 exports and attaches on hard, as our tools print them: the change or expiry that
+    set the failure off (when a service logged it) and the failure's own lines from the onset on, each as
+    the story tells it at its moment. The evidence is here, for the reader to find, not in L1's note."""
+    lines = []
+    trigger = world.archetype.get("trigger") or {}
+    if trigger.get("service") and trigger.get("message") and world.trigger_ms <= world.onset_ms:
+        lines.append((world.trigger_ms, trigger.get("level", "INFO"), trigger["service"], trigger["message"]))
+    at = world.onset_ms + rng.randint(1, 20) * 1000 + rng.randrange(1000)
+    for line in world.archetype["signal_logs"]:
+        lines.append((at, line["level"], line["service"], line["message"]))
+        at += rng.randint(2, 40) * 1000 + rng.randrange(1000)
+    return "\n".join(
+        f"{iso_ms(t)} {level} {service} {text_at(world, message, t)}"
+        for t, level, service, message in lines
+        if t <= until_ms
+    )
+
+
 def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     rng = kind_rng("escalation_writeup", world, difficulty)
     archetype = world.archetype
     spec = archetype["escalation"]
     customer = world.customer
     first = customer_ticket(world, rng, clear=True, received_ms=world.onset_ms + 12 * MINUTE_MS)
+    # The severity by the scale the brief states, with the workaround weighed: a full one (the customer
+    # applies it, it removes the impact) makes a Major failure Minor.
+    severity, clause = with_workaround(ticket_graded(world, first), spec["workaround_kind"])
     # The thread starts when the ticket arrives, which its own words may put later ("for the last hour").
     at = int(datetime.fromisoformat(first["received_at"].replace("Z", "+00:00")).timestamp()) * 1000
     request_ids = [f"req_{hex_id(rng, 12)}" for _ in range(2)]
@@ -271,6 +293,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # L1 looks at the pipeline half an hour into the thread: a backlog it quotes is the story's own at
     # that moment (drawn per seed and growing from the import), and the key's "actual" says the same.
     looked_ms = at + (minute["repro"] - 1) * MINUTE_MS
+    # On hard, L1's note reports what L1 saw (the symptom) and the log lines that show the cause are
+    # attached: the reader finds the expiry, the node or the record's target there themselves.
+    finding = spec.get("l1_symptom", spec["l1_finding"]) if difficulty == "hard" else spec["l1_finding"]
     messages = [
         msg(0, customer.contact_name, "customer", first["subject"], first["body"]),
         msg(minute["l1_first"], l1, "l1_note", "Internal note", rng.choice(_L1_FIRST)),
@@ -302,7 +327,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "l1_note",
             "Internal note: repro",
             f"{tried}\n"
-            + f"{text_at(world, spec['l1_finding'], looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
+            + f"{text_at(world, finding, looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
             + _change_log_line(world)
             + (
                 f" {others} other customers have opened tickets about the same problem today, enterprise ones "
@@ -321,7 +346,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 world,
                 rng,
                 impact=archetype["severity"]["ticket_impact"],
-                severity=ticket_graded(world, first)[0],
+                severity=severity,
                 sent_ms=at + (minute["follow_up"] + 1) * MINUTE_MS,
             ),
         ),
@@ -361,6 +386,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         )
         messages.append(
             msg(
+                minute["repro"] + 1,
+                "Log export",
+                "system",
+                f"Attachment: {world.values['primary_service']} and related log lines for {customer.tenant_id}",
+                _log_export(world, rng, looked_ms),
+            )
+        )
+        messages.append(
+            msg(
                 minute["unrelated"],
                 l1,
                 "l1_note",
@@ -373,7 +407,6 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for number, message in enumerate(messages, start=1):
         message["id"] = f"M{number}"
     secret_message = next(m["id"] for m in messages if secret in m["body"])
-    severity, clause = ticket_graded(world, first)
     onset = _stated_onset(world, " ".join(m["body"] for m in messages))
 
     payload = {
@@ -412,6 +445,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 world.text(archetype["severity"]["reason"]),
                 scope_sentence(world),
                 thread_text,
+                workaround=world.text(spec["workaround"]),
+                workaround_limit=world.text(spec.get("workaround_limit", "")),
             ),
             "workaround": world.text(spec["workaround"]),
             "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
@@ -420,7 +455,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "noise_message_ids": [
             m["id"]
             for m in messages
-            if m["role"] in ("sales", "system")
+            if m["role"] == "sales"
+            or m["subject"].startswith("Automatic reply")
             or m["subject"].startswith("Fwd:")
             or m["subject"].endswith(": unrelated")
         ],

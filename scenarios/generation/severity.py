@@ -23,6 +23,13 @@ DOWN_FOR_MANY = "production down for many customers"
 ENTERPRISE_BLOCKED = "an enterprise customer fully blocked"
 CORE_FEATURE = "a core feature broken or badly degraded for a customer, no workaround"
 PARTIAL = "partial impact (a delay, some users), or a workaround exists"
+WORKAROUND_EXISTS = "a workaround exists"
+# The catalog's `workaround_kind` of a workaround the customer applies that removes the impact (the other,
+# "partial", works part of the time, for some users only, or is ours to apply).
+FULL_WORKAROUND = "full"
+# What a reason under the "no workaround" clause already says of the workaround, which the plain words
+# of a partial one replace: "..., with no workaround besides retrying".
+_NO_WORKAROUND_SAID = re.compile(r",? with no workaround(?: besides \w+)?")
 
 
 def severity_on_scale(impact: str, *, tier: str = "", many: bool = False) -> tuple[str, str]:
@@ -40,6 +47,16 @@ def severity_on_scale(impact: str, *, tier: str = "", many: bool = False) -> tup
     return "SEV3", PARTIAL
 
 
+def with_workaround(graded: tuple[str, str], workaround_kind: str) -> tuple[str, str]:
+    """(severity, clause) once the workaround is weighed: a failure that is Major by the scale's "no
+    workaround" clause is Minor by "or a workaround exists" when its workaround is full (the customer
+    applies it and it removes the impact); a partial one leaves it Major, and no Critical clause depends
+    on a workaround."""
+    if graded[1] == CORE_FEATURE and workaround_kind == FULL_WORKAROUND:
+        return "SEV3", WORKAROUND_EXISTS
+    return graded
+
+
 def stated_impact(impact: str, shown: str) -> str:
     """The worse of the failure's own impact and the one the customer's words state; a customer is fully
     blocked only when their own words say so (a vague "app is slow" justifies no SEV1)."""
@@ -50,24 +67,46 @@ def stated_impact(impact: str, shown: str) -> str:
     return "degraded" if impact == "blocked" else impact
 
 
-def shown_severity_reason(severity: str, clause: str, reason: str, scope: str, shown: str) -> str:
+def shown_severity_reason(
+    severity: str,
+    clause: str,
+    reason: str,
+    scope: str,
+    shown: str,
+    *,
+    workaround: str = "",
+    workaround_limit: str = "",
+) -> str:
     """A key's severity reason: the level and clause of the scale, then those parts of the catalog's
     reason and of the scope sentence that the scenario text `shown` supports. A part resting on a
     workaround, a customer or an obligation nothing shows is left out, and so is a way round under the
-    scale's "no workaround" clause: the reader grades by what they read, on the scale they read."""
-    from scenarios.consistency import claims_a_workaround, unshown_severity_claims
+    scale's "no workaround" clause: the reader grades by what they read, on the scale they read.
+
+    Under that clause a partial workaround's `workaround_limit` says in plain words why it is no way
+    round ("The only workaround, retrying with backoff, works part of the time."); a failure Minor
+    because a `workaround` exists says the customer can apply it."""
+    from scenarios.consistency import as_clause, claims_a_workaround, unshown_severity_claims
 
     def supported(part: str) -> bool:
         return not unshown_severity_claims(part, shown) and not (
             clause == CORE_FEATURE and claims_a_workaround(part)
         )
 
+    limited = (
+        clause == CORE_FEATURE and workaround_limit and not unshown_severity_claims(workaround_limit, shown)
+    )
+    if limited:
+        reason = _NO_WORKAROUND_SAID.sub("", reason)
     parts = [part.strip() for part in re.split(r";|\.(?:\s|$)", reason) if part.strip()]
     kept = [part for part in parts if supported(part)]
     text = "; ".join(kept)
     sentences = [graded(severity, clause)]
     if text:
         sentences.append(text[0].upper() + text[1:] + ".")
+    if limited:
+        sentences.append(workaround_limit)
+    if clause == WORKAROUND_EXISTS and workaround:
+        sentences.append(f"The customer can apply it themselves: {as_clause(workaround)}")
     if scope and supported(scope):
         sentences.append(scope)
     return " ".join(sentences)

@@ -237,7 +237,10 @@ def test_every_archetype_supports_every_kind_its_story_fits():
         a["id"]
         for a in archetypes()
         if "customer_comms" in a["kinds"]
-        and (a["id"] in NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE or "announced" in " ".join(a["comms"]["known"]))
+        and (
+            a["id"] in NOT_AN_OUTAGE_OF_UNKNOWN_CAUSE
+            or "announced" in " ".join(text for item in a["comms"]["known"] for text in item["say"])
+        )
     ]
     assert misfits == []
 

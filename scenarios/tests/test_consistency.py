@@ -715,6 +715,36 @@ def test_comms_key_facts_that_differ_from_the_payload_are_refused(scenarios):
     _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.known")
 
 
+def test_comms_key_guidance_pasted_from_the_timeline_is_refused(scenarios):
+    """The key states the guidance in its own terms: the sentence the writer reads is not the answer."""
+
+    def mutate(payload, key):
+        key["guidance"] = "Filter order lists by created_after to narrow the range; your data is intact."
+        payload["timeline"][-1]["text"] = (
+            "The support lead confirms what customers can do meanwhile: " + key["guidance"].lower()
+        )
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "answer_key.guidance", "word for word")
+
+
+def test_a_clause_joined_after_a_colon_with_its_capital_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["timeline"][-1]["text"] = (
+            "The support lead confirms what customers can do meanwhile: If you can, filter order lists."
+        )
+
+    last = len(scenarios["customer_comms"].payload["timeline"]) - 1
+    _assert_path(
+        _refused(scenarios, "customer_comms", mutate), f"payload.timeline[{last}].text", "meanwhile: If"
+    )
+
+
+def test_a_label_heading_a_text_is_no_splice(scenarios):
+    payload = copy.deepcopy(scenarios["customer_comms"].payload)
+    payload["timeline"][0]["text"] = "Alert: The orders-service error rate is 28% over 5m."
+    assert lint("customer_comms", payload, scenarios["customer_comms"].answer_key) == []
+
+
 def test_a_cause_stated_as_known_is_refused(scenarios):
     def mutate(payload, key):
         payload["known"].append(key["must_not_say"][0])

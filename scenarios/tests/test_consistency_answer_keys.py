@@ -2,6 +2,8 @@
 figures the candidate can see, words that fit the timeline. Each test breaks a generated scenario the
 way earlier generator versions did and expects the pack refused at the broken part."""
 
+import re
+
 import pytest
 
 from scenarios.consistency import lint, unshown_figures
@@ -298,7 +300,10 @@ def test_a_time_in_the_key_s_actual_that_no_message_states_is_refused(charges):
 def test_a_repro_that_slows_a_provider_past_a_timeout_no_message_states_is_refused(charges):
     def mutate(payload, key):
         for message in payload["thread"]:
-            message["body"] = message["body"].replace(" timing out after 8000ms and", "")
+            # The L1 note's and, on hard, the attached log's statement of the timeout.
+            message["body"] = re.sub(
+                r" timing out after 8000ms and| timed out after 8000ms;", "", message["body"]
+            )
         key["facts"]["repro_steps"][0] = "In staging, configure the provider mock to respond after 9s."
 
     _assert_path(_refused(charges, "escalation_writeup", mutate), "answer_key.facts.repro_steps[0]")
@@ -329,9 +334,12 @@ def test_asking_for_an_answer_before_the_business_day_ends_near_midnight_is_refu
 
 def test_guidance_the_update_writer_was_never_told_of_is_refused(charges):
     def mutate(payload, key):
-        payload["timeline"] = [e for e in payload["timeline"] if "meanwhile" not in e["text"]]
+        # Without the channel's line passing the guidance on.
+        payload["timeline"] = [e for e in payload["timeline"] if "login link" not in e["text"]]
 
-    _assert_path(_refused(charges, "customer_comms", mutate), "answer_key.guidance", "one-time login")
+    _assert_path(
+        _refused(charges, "customer_comms", mutate), "answer_key.guidance", "nothing the writer sees"
+    )
 
 
 def test_a_known_cause_naming_a_provider_and_status_the_material_never_states_is_refused(charges):
@@ -517,17 +525,66 @@ def test_an_escalation_severity_reason_naming_unshown_enterprise_customers_is_re
     )
 
 
-def test_a_no_workaround_severity_reason_that_names_a_workaround_is_refused(scenarios):
-    def mutate(payload, key):
-        payload["title"] += " Retrying the login often works."
-        key["severity"] = "SEV2"
-        key["decisions"]["D1"]["correct"] = ["SEV2"]
-        key["severity_reason"] = (
-            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
-            "Logins fail; retrying is a partial workaround."
-        )
+def _no_workaround_incident(scenarios, workaround_said: str) -> tuple[dict, dict]:
+    payload = {**scenarios["incident"].payload, "title": scenarios["incident"].payload["title"]}
+    payload["title"] += " Retrying the login often works."
+    key = dict(scenarios["incident"].answer_key, severity="SEV2")
+    key["decisions"] = {**key["decisions"], "D1": {**key["decisions"]["D1"], "correct": ["SEV2"]}}
+    key["severity_reason"] = (
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+        f"Logins fail; {workaround_said}."
+    )
+    return payload, key
 
-    _assert_path(_refused(scenarios, "incident", mutate), "answer_key.severity_reason", "no workaround")
+
+def test_a_no_workaround_severity_reason_that_names_a_full_workaround_is_refused(scenarios):
+    def mutate(payload, key):
+        broken_payload, broken_key = _no_workaround_incident(scenarios, "retrying works as a workaround")
+        payload.update(broken_payload)
+        key.update(broken_key)
+
+    _assert_path(
+        _refused(scenarios, "incident", mutate), "answer_key.severity_reason", "does not call partial"
+    )
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["retrying is a partial workaround", "the only workaround, retrying the login, works part of the time"],
+)
+def test_a_no_workaround_severity_reason_with_an_explicitly_partial_workaround_passes(scenarios, said):
+    payload, key = _no_workaround_incident(scenarios, said)
+    names = {v.invariant for v in lint("incident", payload, key)}
+    assert "severity_reason_rests_on_what_is_shown" not in names
+
+
+def _escalation_graded_major(key: dict, said: str) -> None:
+    key["facts"]["severity"] = "SEV2"
+    key["facts"]["severity_reason"] = (
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. "
+        "One customer's integration is blocked." + said
+    )
+
+
+def test_an_escalation_major_for_want_of_a_workaround_while_its_key_gives_one_is_refused(scenarios):
+    assert scenarios["escalation_writeup"].answer_key["facts"]["workaround"]
+
+    def mutate(payload, key):
+        _escalation_graded_major(key, "")
+
+    _assert_path(
+        _refused(scenarios, "escalation_writeup", mutate),
+        "answer_key.facts.severity",
+        "does not call partial",
+    )
+
+
+def test_an_escalation_major_with_its_workaround_said_to_be_partial_passes(scenarios):
+    escalation = scenarios["escalation_writeup"]
+    key = {**escalation.answer_key, "facts": dict(escalation.answer_key["facts"])}
+    _escalation_graded_major(key, " The only workaround, rotating the secret, works only for new clients.")
+    names = {v.invariant for v in lint("escalation_writeup", escalation.payload, key)}
+    assert not names & {"escalation_severity_weighs_the_workaround", "severity_reason_rests_on_what_is_shown"}
 
 
 def test_a_triage_severity_reason_restating_its_clause_is_refused(scenarios):
@@ -786,3 +843,27 @@ def test_every_side_ticket_wording_states_a_fact_and_leaves_two_to_ask():
             for subject in subjects:
                 missing, stated = split_facts(spec["missing_facts"], str, {"subject": subject, "body": body})
                 assert stated and len(missing) >= 2, (spec["id"], subject, body[:40])
+
+
+# --- what L1 hands over on hard -------------------------------------------------------------------
+
+
+def test_an_l1_note_handing_over_the_expiry_the_attachment_shows_is_refused():
+    """On hard the log lines that show the cause are attached; an L1 note giving the expiry (the key's
+    onset) away is refused."""
+    scenario = generate("escalation_writeup", ARCHETYPE, 11, "hard")
+    thread = scenario.payload["thread"]
+    attachment = next(m for m in thread if m["subject"].startswith("Attachment:"))
+    expiry = attachment["body"].split(" ", 1)[0].split(".")[0] + "Z"
+    n = next(n for n, m in enumerate(thread) if m["subject"] == "Internal note: repro")
+    assert expiry not in thread[n]["body"]
+
+    def mutate(payload, key):
+        payload["thread"][n]["body"] += f" In the admin console the secret's expiry is {expiry}."
+        key["facts"]["onset"] = expiry
+
+    _assert_path(
+        _refused({"escalation_writeup": scenario}, "escalation_writeup", mutate),
+        f"payload.thread[{n}].body",
+        expiry,
+    )

@@ -547,6 +547,51 @@ def test_a_report_customer_lives_in_the_tenant_time_zone_and_pastes_only_whole_d
     assert days and all(datetime.fromisoformat(day).date() < local_today for day in days)
 
 
+def test_an_escalation_s_severity_weighs_its_workaround():
+    """A full workaround (the customer rotates their own secret) makes a Major failure Minor; a partial
+    one (filtering by date works only for recent orders) leaves it Major and the reason says why; an
+    enterprise customer fully blocked stays Critical whatever the workaround."""
+    graded = {}
+    for seed in range(8):
+        facts = generate("escalation_writeup", "oauth_client_secret_expired", seed, "medium").answer_key[
+            "facts"
+        ]
+        graded[facts["impact"]["tier"] == "enterprise"] = (facts["severity"], facts["severity_reason"])
+    assert graded[False][0] == "SEV3" and graded[False][1].startswith(
+        "Minor by the scale: a workaround exists."
+    )
+    assert "The customer can apply it themselves: rotate the client secret" in graded[False][1]
+    assert graded[True][0] == "SEV1"
+    slow = generate("escalation_writeup", "slow_query_after_data_shape_change", 0, "medium").answer_key[
+        "facts"
+    ]
+    assert slow["severity"] == "SEV2"
+    assert (
+        "The only workaround, filtering by created_after, works only for recent orders."
+        in slow["severity_reason"]
+    )
+    assert "with no workaround" not in slow["severity_reason"]
+
+
+@pytest.mark.parametrize("archetype", ["oauth_client_secret_expired", "saml_clock_skew"])
+def test_on_hard_l1_reports_symptoms_and_the_evidence_is_attached(archetype):
+    """Medium's L1 note gives the expiry or the node; hard's says what L1 saw and attaches the log lines
+    where the reader finds it, and the attachment is no noise to skip."""
+    value = {"oauth_client_secret_expired": "onset_utc", "saml_clock_skew": "node_name"}[archetype]
+    for seed in range(3):
+        world = build_world(archetype, seed)
+        for difficulty, l1_gives in (("medium", True), ("hard", False)):
+            scenario = generate("escalation_writeup", archetype, seed, difficulty)
+            notes = " ".join(m["body"] for m in scenario.payload["thread"] if m["role"] == "l1_note")
+            assert (world.values[value] in notes) is l1_gives
+            attached = [m for m in scenario.payload["thread"] if m["subject"].startswith("Attachment:")]
+            assert len(attached) == (difficulty == "hard")
+            if attached:
+                shown = world.values[value].removesuffix("Z")
+                assert shown in attached[0]["body"]
+                assert attached[0]["id"] not in scenario.answer_key["noise_message_ids"]
+
+
 def test_escalation_impact_counts_are_whole_numbers_drawn_per_seed():
     """The counts a customer gives are theirs, not a handful of figures every scenario repeats."""
     impacts = [

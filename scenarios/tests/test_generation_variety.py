@@ -26,6 +26,32 @@ def _scenarios(kind: str, difficulty: str = "medium", runs: int = RUNS):
         yield generate(kind, ids[seed % len(ids)], seed, difficulty)
 
 
+# --- customer updates -------------------------------------------------------------------------------
+
+# The incident channel's line passing on the guidance agreed for customers.
+_AGREED = re.compile(r"what customers can do|advice for customers|guidance agreed for customers")
+
+
+@pytest.mark.parametrize("archetype", ["db_pool_exhaustion_after_deploy", "third_party_provider_outage"])
+def test_comms_known_facts_and_guidance_are_worded_per_seed_and_the_key_states_points(archetype):
+    """Over 30 seeds of one outage, each known fact and the guidance the channel agrees reach the writer
+    in several phrasings, and the key holds each point in its own terms, never the sentence shown."""
+    known, guidance = [Counter(), Counter()], Counter()
+    for seed in range(30):
+        scenario = generate("customer_comms", archetype, seed, "medium")
+        payload, key = scenario.payload, scenario.answer_key
+        for n, fact in enumerate(payload["known"]):
+            known[n][re.sub(r"\d\d:\d\d UTC", "HH:MM UTC", fact)] += 1
+        agreed = next(e["text"] for e in payload["timeline"] if _AGREED.search(e["text"]))
+        guidance[re.split(r"(?:meanwhile|update): |customers\. ", agreed)[-1].casefold()] += 1
+        assert not set(key["known"]) & set(payload["known"])
+        assert key["guidance"].casefold() not in agreed.casefold()
+    for counts in known:
+        assert len(counts) >= 3, counts
+        assert counts.most_common(1)[0][1] <= 20, counts
+    assert len(guidance) >= 3, guidance
+
+
 # --- escalation threads -----------------------------------------------------------------------------
 
 

@@ -3854,6 +3854,22 @@ def triage_severity_reason_fits_the_ticket(payload: dict, key: dict) -> Iterator
             )
 
 
+# A route reason saying the next work is gathering the facts the ticket leaves out: frontline (L1) work.
+_GATHERS_FACTS = re.compile(r"\b(?:gathers?|asks? (?:the customer )?for) the missing facts\b", re.I)
+
+
+@invariant("triage_queue")
+def triage_route_agrees_with_its_reason(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket routed on for fact-gathering goes to L1: asking a customer for the missing facts is
+    frontline work, so a route reason saying that is what happens next names L1, not L2 or beyond."""
+    for ticket_id, entry in key.get("tickets", {}).items():
+        if _GATHERS_FACTS.search(entry.get("route_reason", "")) and entry.get("route") != "L1":
+            yield (
+                f"$.answer_key.tickets.{ticket_id}.route",
+                f"is {entry.get('route')} but its reason says the missing facts are gathered first, L1's work",
+            )
+
+
 @invariant("triage_queue")
 def triage_severity_reasons_say_things_once(payload: dict, key: dict) -> Iterator[Finding]:
     """A ticket's severity reason does not restate the clause of the scale it opens with, nor say a

@@ -80,7 +80,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # often work are partial (the failure stays Major, the reason says so), a way round the customer takes
     # themselves (the app's own URL, a read by id, moving to /v2) is "or a workaround exists", and a
     # ticket stating no impact is graded partial until the customer says more.
-    "triage_queue": 21,
+    # 22: a vague ticket goes to L1, which asks for the missing facts and then routes it on with them.
+    "triage_queue": 22,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and

@@ -23,7 +23,6 @@ from .world import (
     build_world,
     iso_s,
     make_customer,
-    possessive,
     render,
     reports_in_working_hours,
     seeded_faker,
@@ -48,9 +47,10 @@ _SHOWN_ROUTE_REASONS = {
     "L1": "Frontline support can answer it from the documentation.",
     "Security": "A possible security incident involving customer data: Security owns the investigation.",
 }
+# Gathering the facts a vague ticket leaves out is frontline work: L1 asks, then routes it on with them.
 _VAGUE_ROUTE_REASON = (
-    "The ticket is too vague to route further: a support engineer gathers the missing facts "
-    "and checks the customer's account first."
+    "The ticket is too vague to route yet: frontline support asks the customer for the missing facts, "
+    "then routes it on with them."
 )
 _VAGUE_CAUSE = (
     "Not known from the ticket: it is too vague to name a cause; what it describes points at the {area} area."
@@ -156,8 +156,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
 
 def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], stated: list[str]) -> dict:
     """What a triager can justify from this ticket alone: the severity its impact and the customer's
-    tier give on the queue's scale; for a vague ticket, the area its words name, support (L2) to
-    gather the missing facts, and asking for them first; next steps naming no version, change, id
+    tier give on the queue's scale; for a vague ticket, the area its words name, frontline support (L1)
+    to gather the missing facts, and asking for them first; next steps naming no version, change, id
     or host the ticket does not show."""
     archetype = outage.archetype
     tier = outage.customer.tier
@@ -191,11 +191,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
-        route, route_reason = "L2", _VAGUE_ROUTE_REASON
+        route, route_reason = "L1", _VAGUE_ROUTE_REASON
         next_steps = [
             "Ask the customer for " + "; ".join(missing[:3]) + ".",
-            f"Check {possessive(outage.customer.name)} recent errors and changes in the area the ticket describes, "
-            "then route it with the facts.",
+            "Once they answer, route it with the facts: to L2 for their account or configuration, to SRE or "
+            "Engineering for errors on our side.",
         ]
     return {
         "severity": severity,

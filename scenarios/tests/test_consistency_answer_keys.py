@@ -165,6 +165,19 @@ def test_a_triage_severity_reason_quoting_the_ticket_and_its_partial_way_round_p
     assert "triage_severity_reason_fits_the_ticket" not in names
 
 
+def test_a_triage_route_past_l1_for_gathering_the_missing_facts_is_refused(scenarios):
+    ticket_id = _triage_failure(scenarios)
+
+    def mutate(payload, key):
+        entry = key["tickets"][ticket_id]
+        entry["route"] = "L2"
+        entry["route_reason"] = "Too vague to route further: a support engineer gathers the missing facts."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.route", "L1's work"
+    )
+
+
 def test_a_reason_grading_another_level_than_the_severity_is_refused(scenarios):
     def mutate(payload, key):
         key["facts"]["severity"] = "SEV2"

@@ -310,12 +310,12 @@ _PLACEHOLDER = (
 @invariant(ALL_KINDS)
 def key_text_has_no_placeholders(payload: dict, key: dict) -> Iterator[Finding]:
     """Every text of the answer key reads as filled in: no template field, no fact's name standing
-    next to the noun it was meant to fill."""
+    next to the noun it was meant to fill. A customer's words the key quotes are theirs, as written."""
 
     def walk(value, path: str) -> Iterator[Finding]:
         if isinstance(value, str):
             for pattern in _PLACEHOLDER:
-                if found := pattern.search(value):
+                if found := pattern.search(_QUOTED.sub('""', value)):
                     yield path, f"reads {found.group(0)!r}, a placeholder left unfilled"
                     return
         elif isinstance(value, dict):
@@ -3716,7 +3716,12 @@ def unshown_specifics(text: str, shown: str, *, figures: bool = True) -> list[st
     ticket text `shown` does not contain."""
     found = [name for name in _EVENT_NAME.findall(text) if name not in shown]
     found += [name for name in _SERVICE_NAME.findall(text) if name not in shown]
-    found += [name for name in _QUOTED_NAME.findall(text) if name.casefold() not in shown.casefold()]
+    # A name is shown however the ticket wraps its lines.
+    found += [
+        name
+        for name in _QUOTED_NAME.findall(text)
+        if " ".join(name.split()).casefold() not in " ".join(shown.split()).casefold()
+    ]
     if figures:
         found += [
             number
@@ -4041,6 +4046,33 @@ def states_fully_blocked(text: str) -> bool:
     return bool(_FULLY_BLOCKED.search(text))
 
 
+# A way round the customer says works only part of the time: "if they retry once or twice it often works".
+_PARTIAL_RETRY = re.compile(r"\bretr(?:y|ying|ies)\b[^.!?]{0,40}?\b(?:works|succeeds|goes through)\b", re.I)
+# Partial impact in a customer's words, and what it is in a severity reason's.
+PARTIAL_SCOPES = tuple(
+    (re.compile(words, re.I), label)
+    for words, label in (
+        (r"\bsome (?:people|users|of (?:our|my|the))\b|\beveryone with\b|\bothers are fine\b",
+         "some of their users, not all"),
+        (r"\ba third\b|\bsome requests\b|\bother endpoints fine\b", "part of their calls, not all"),
+        (r"\bsometimes\b|\bon and off\b|\bintermittent|\bcome and go\b|\bevery now and then\b|\bflaky\b",
+         "failures that come and go"),
+        (r"\bdelay|\bvery late\b|\bnot appeared yet\b|\bcrawl|\bslow\b|\bcatches up\b|\bfrozen\b",
+         "a delay"),
+    )
+)  # fmt: skip
+
+
+def states_partial_retry(text: str) -> bool:
+    """Whether a ticket says retrying gets through part of the time: a way round that is only partial."""
+    return bool(_PARTIAL_RETRY.search(text))
+
+
+def partial_scope(text: str) -> str:
+    """What partial impact a ticket's words state (some users, some calls, a delay), or ""."""
+    return next((label for words, label in PARTIAL_SCOPES if words.search(text)), "")
+
+
 @invariant("triage_queue", "log_investigation")
 def stated_full_block_is_most_urgent(payload: dict, key: dict) -> Iterator[Finding]:
     """An enterprise customer who says they are fully blocked is SEV1 on the queue's scale, and in a
@@ -4263,6 +4295,66 @@ def escalation_severity_weighs_the_workaround(payload: dict, key: dict) -> Itera
             f"({workaround!r}) its reason does not call partial: a workaround that removes the impact makes "
             "it Minor",
         )
+
+
+# What a triage severity reason says of the ticket, and whether the ticket's words bear it out.
+_SAYS_FULLY_BLOCKED = re.compile(r"\bfully blocked\b(?! is SEV1)|\bcan still work\b", re.I)
+_SAYS_NO_WAY_ROUND = re.compile(r"\bno way round\b|\bno workaround\b", re.I)
+_SAYS_PARTLY = re.compile(r"\bpart of the time\b|\bonly partial\b", re.I)
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def _quoted_comparable(text: str) -> str:
+    return " ".join(text.replace('"', "'").split()).casefold()
+
+
+@invariant("triage_queue")
+def triage_severity_reason_fits_the_ticket(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket's severity reason says what the ticket says: what it quotes is in the ticket, it calls
+    the customer fully blocked only when their words do (and never says they can still work when their
+    words say it fails), and it says no way round exists only when the ticket names none, or says the
+    one it names (retries that often work) works only part of the time."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None or entry.get("root_cause") is None:
+            continue
+        shown = ticket_text(ticket)
+        body = severity_reason_body(entry["severity_reason"])
+        path = f"$.answer_key.tickets.{ticket['id']}.severity_reason"
+        unquoted = [
+            quote
+            for quote in _QUOTED.findall(body)
+            if _quoted_comparable(quote.removesuffix(" ...")) not in _quoted_comparable(shown)
+        ]
+        if unquoted:
+            yield path, f"quotes {unquoted[0]!r}, which the ticket does not say"
+        claim = _SAYS_FULLY_BLOCKED.search(body)
+        if claim and (
+            (claim.group(0).endswith("blocked") and not states_fully_blocked(shown))
+            or (claim.group(0).endswith("work") and states_degraded(shown))
+        ):
+            yield path, f"says {claim.group(0)!r}, which the customer's words do not bear out"
+        if _SAYS_NO_WAY_ROUND.search(body) and states_partial_retry(shown) and not _SAYS_PARTLY.search(body):
+            yield (
+                path,
+                "says there is no way round, but the ticket says retrying often works; say it is partial",
+            )
+
+
+# A route reason saying the next work is gathering the facts the ticket leaves out: frontline (L1) work.
+_GATHERS_FACTS = re.compile(r"\b(?:gathers?|asks? (?:the customer )?for) the missing facts\b", re.I)
+
+
+@invariant("triage_queue")
+def triage_route_agrees_with_its_reason(payload: dict, key: dict) -> Iterator[Finding]:
+    """A ticket routed on for fact-gathering goes to L1: asking a customer for the missing facts is
+    frontline work, so a route reason saying that is what happens next names L1, not L2 or beyond."""
+    for ticket_id, entry in key.get("tickets", {}).items():
+        if _GATHERS_FACTS.search(entry.get("route_reason", "")) and entry.get("route") != "L1":
+            yield (
+                f"$.answer_key.tickets.{ticket_id}.route",
+                f"is {entry.get('route')} but its reason says the missing facts are gathered first, L1's work",
+            )
 
 
 @invariant("triage_queue")

@@ -76,7 +76,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # import, partition, cache, billing run or query plan the ticket does not show (a check instead); a
     # paging ticket resumes from a saved cursor, so starting again from the first page is no workaround it
     # says failed; a SAML ticket's stated count and retries are not asked again.
-    "triage_queue": 20,
+    # 21: a severity reason quotes what the ticket says fails and weighs the way round it shows: retries that
+    # often work are partial (the failure stays Major, the reason says so), a way round the customer takes
+    # themselves (the app's own URL, a read by id, moving to /v2) is "or a workaround exists", and a
+    # ticket stating no impact is graded partial until the customer says more.
+    # 22: a vague ticket goes to L1, which asks for the missing facts and then routes it on with them.
+    "triage_queue": 22,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and

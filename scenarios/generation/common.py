@@ -127,19 +127,20 @@ def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tupl
     against one wording of a ticket is never claimed of another."""
     from scenarios.consistency import ticket_text
 
-    shown = _comparable(ticket_text(ticket))
+    shown = comparable(ticket_text(ticket))
     missing, stated = [], []
     for entry in entries:
         if isinstance(entry, str):
             missing.append(text(entry))
-        elif any(_comparable(text(phrase)) in shown for phrase in entry["stated_by"]):
+        elif any(comparable(text(phrase)) in shown for phrase in entry["stated_by"]):
             stated.append(text(entry["fact"]))
         else:
             missing.append(text(entry["fact"]))
     return missing, stated
 
 
-def _comparable(text: str) -> str:
+def comparable(text: str) -> str:
+    """`text` as phrases are found in it: whitespace collapsed, case folded."""
     return " ".join(text.split()).casefold()
 
 

@@ -5,13 +5,16 @@ import re
 from scenarios.catalog import archetype_ids, catalog
 from scenarios.consistency import (
     HIDDEN_COMPONENTS,
+    partial_scope,
     states_degraded,
+    states_fully_blocked,
+    states_partial_retry,
     ticket_text,
     unshown_claims,
     unshown_step_claims,
 )
 
-from .common import MINUTE_MS, customer_ticket, kind_rng, split_facts, ticket_facts
+from .common import MINUTE_MS, comparable, customer_ticket, kind_rng, split_facts, ticket_facts
 from .severity import SEVERITY_SCALE, graded, severity_on_scale, stated_impact
 from .world import (
     SEVERITY_RANK,
@@ -20,7 +23,6 @@ from .world import (
     build_world,
     iso_s,
     make_customer,
-    possessive,
     render,
     reports_in_working_hours,
     seeded_faker,
@@ -34,13 +36,6 @@ _BENIGN_ROUTE_REASONS = {
     "L1": "Frontline support can answer it from the documentation.",
     "L2": "It needs a support engineer to look at the customer's account or configuration.",
 }
-# Why a ticket has its severity: what it shows, by the impact the scale grades.
-_IMPACT_REASONS = {
-    "data_at_risk": "The customer's data or money is at risk, whatever the tier.",
-    "blocked": "The ticket says the customer's {feature} is fully blocked; {tier_words}.",
-    "degraded": "The ticket says the feature fails for the customer and names no way round it.",
-    "partial": "The service is up and the customer can still work, only slower or for part of their users.",
-}
 # A route's reason in words any ticket of the failure supports, for a ticket that does not show what the
 # archetype's own reason claims (a deploy, a flag, a node, the failure's scope).
 _SHOWN_ROUTE_REASONS = {
@@ -52,9 +47,10 @@ _SHOWN_ROUTE_REASONS = {
     "L1": "Frontline support can answer it from the documentation.",
     "Security": "A possible security incident involving customer data: Security owns the investigation.",
 }
+# Gathering the facts a vague ticket leaves out is frontline work: L1 asks, then routes it on with them.
 _VAGUE_ROUTE_REASON = (
-    "The ticket is too vague to route further: a support engineer gathers the missing facts "
-    "and checks the customer's account first."
+    "The ticket is too vague to route yet: frontline support asks the customer for the missing facts, "
+    "then routes it on with them."
 )
 _VAGUE_CAUSE = (
     "Not known from the ticket: it is too vague to name a cause; what it describes points at the {area} area."
@@ -160,8 +156,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
 
 def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], stated: list[str]) -> dict:
     """What a triager can justify from this ticket alone: the severity its impact and the customer's
-    tier give on the queue's scale; for a vague ticket, the area its words name, support (L2) to
-    gather the missing facts, and asking for them first; next steps naming no version, change, id
+    tier give on the queue's scale; for a vague ticket, the area its words name, frontline support (L1)
+    to gather the missing facts, and asking for them first; next steps naming no version, change, id
     or host the ticket does not show."""
     archetype = outage.archetype
     tier = outage.customer.tier
@@ -170,13 +166,12 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
     if impact == "degraded" and not states_degraded(shown):
         # "Sometimes shows an error" tells of a nuisance, not of a core feature badly degraded.
         impact = "partial"
+    way = _way_round(outage, ticket)
+    if impact == "degraded" and way and way[0] == "full":
+        # A way round the customer takes themselves, removing the impact: "or a workaround exists".
+        impact = "partial"
     severity, clause = severity_on_scale(impact, tier=tier)
-    tier_words = (
-        "an enterprise customer fully blocked is SEV1"
-        if tier == "enterprise"
-        else f"for a {tier} customer that is a core feature broken"
-    )
-    reason = _IMPACT_REASONS[impact].format(feature="integration or workflow", tier_words=tier_words)
+    reason = _severity_reason(impact, tier, ticket, way)
     steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
     if clear:
         component, route = archetype["component"], archetype["route"]
@@ -196,11 +191,11 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         )
     else:
         component = archetype["ticket"].get("vague_component", archetype["component"])
-        route, route_reason = "L2", _VAGUE_ROUTE_REASON
+        route, route_reason = "L1", _VAGUE_ROUTE_REASON
         next_steps = [
             "Ask the customer for " + "; ".join(missing[:3]) + ".",
-            f"Check {possessive(outage.customer.name)} recent errors and changes in the area the ticket describes, "
-            "then route it with the facts.",
+            "Once they answer, route it with the facts: to L2 for their account or configuration, to SRE or "
+            "Engineering for errors on our side.",
         ]
     return {
         "severity": severity,
@@ -219,6 +214,114 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         else _VAGUE_CAUSE.format(area=component.replace("_", " ")),
         "next_steps": next_steps,
     }
+
+
+def _way_round(outage: World, ticket: dict) -> tuple[str, str] | None:
+    """(kind, what it is) of the way round the failure this ticket shows, "full" or "partial", or None:
+    the catalog's for the wording drawn, else retries the customer says work part of the time."""
+    shown = comparable(ticket_text(ticket))
+    for way in outage.archetype["ticket"].get("way_round", ()):
+        if any(comparable(outage.text(phrase)) in shown for phrase in way["stated_by"]):
+            return way["kind"], outage.text(way["says"])
+    if states_partial_retry(shown):
+        return "partial", "trying again"
+    return None
+
+
+# The customer's words that say how bad it is for them, strongest first: what a severity reason quotes.
+_STAKES = re.compile(
+    r"\burgent|\btoday\b|\bdepends?\b|\bcheckout\b|\blosing\b|\bpiling up\b|\bhurts\b|\bcomplian"
+    r"|\brefund|\bdelaying\b|\bpeople (?:are )?affected\b|\bnobody can\b|\bevery day\b"
+    r"|\bstill (?:returns?|uses?|receiving|gets?)\b",
+    re.I,
+)
+# The customer's words for money or data at risk: a charge twice, traffic they do not recognise.
+_AT_RISK = re.compile(
+    r"\b(?:charged?|paid|billed?)\b[^.]{0,30}\btwice\b|\btwo (?:identical )?(?:charges|payments)\b|\b2 charges\b"
+    r"|\bsomeone else\b"
+    r"|\bpublic repository\b|\bdo not recognise\b|\bcan't explain\b",
+    re.I,
+)
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,\n.]{0,30}[,\n]\s*", re.I)
+_QUOTE_CHARS = 160
+
+
+def _severity_reason(impact: str, tier: str, ticket: dict, way: tuple[str, str] | None) -> str:
+    """Why the ticket has its severity, in the customer's own words: what they say fails and how much
+    of their work it stops (quoted), then how the scale weighs it: a partial way round they name
+    (retries that often work) leaves the failure Major, one they can take themselves makes it Minor,
+    and a ticket stating no impact is graded partial until the customer says more."""
+    quotes = _impact_quotes(ticket)
+    said = "The ticket says " + " and ".join(f'"{quote}"' for quote in quotes) + "; "
+    if impact == "data_at_risk":
+        tail = "the customer's money or data is at risk, which is SEV1 whatever their tier"
+    elif impact == "blocked" and tier == "enterprise":
+        tail = "an enterprise customer fully blocked is SEV1"
+    elif impact == "blocked":
+        tail = f"for a {tier} customer that is a core feature broken, not SEV1"
+    elif impact == "degraded" and way:
+        tail = f"the only way round it, {way[1]}, works only part of the time, so it is no workaround by the scale"
+    elif impact == "degraded":
+        tail = "it fails for them and the ticket names no way round it"
+    elif way and way[0] == "full":
+        tail = f"it also shows a way round: {way[1]}"
+    elif partial_scope(ticket_text(ticket)):
+        tail = f"that is partial impact: {partial_scope(ticket_text(ticket))}"
+    elif states_degraded(ticket_text(ticket)):
+        tail = "it tells of one feature failing and of nothing more of their work that stops"
+    else:
+        tail = "it names no feature failing and no one blocked, so it is graded partial until the customer says more"
+    return said + tail + "."
+
+
+def _impact_quotes(ticket: dict) -> list[str]:
+    """One or two of the ticket's own sentences, as written: the one saying most of what fails for the
+    customer, and the one naming a way round or what is at stake; a ticket saying neither, its first."""
+    sentences = [s for s in _sentences(ticket["body"]) if len(s.split()) >= 3]
+    # A question asks; it tells of no impact unless the ticket says nothing else.
+    sentences = (
+        [s for s in sentences if not s.endswith("?")] or sentences or [" ".join(ticket["subject"].split())]
+    )
+
+    def weight(sentence: str) -> int:
+        return (
+            4 * states_fully_blocked(sentence)
+            + 3 * bool(_AT_RISK.search(sentence))
+            + 3 * states_degraded(sentence)
+            + 2 * bool(partial_scope(sentence) or states_partial_retry(sentence))
+            + bool(_STAKES.search(sentence))
+        )
+
+    ranked = sorted(range(len(sentences)), key=lambda n: (-weight(sentences[n]), n))
+    chosen = [ranked[0]]
+    second = next(
+        (n for n in ranked[1:] if states_partial_retry(sentences[n]) or _STAKES.search(sentences[n])),
+        None,
+    )
+    if second is not None and weight(sentences[second]):
+        chosen.append(second)
+    return [_quotable(sentences[n]) for n in sorted(chosen)]
+
+
+def _sentences(body: str) -> list[str]:
+    """A ticket body's sentences, without the greeting: split after a full stop, "!" or "?" (not an
+    ellipsis), never inside a quoted message ("SSO login failed. Please contact ...")."""
+    text = " ".join(_GREETING.sub("", body).split())
+    out: list[str] = []
+    for piece in re.split(r"(?<=[^.][.!?])\s+", text):
+        if out and out[-1].count('"') % 2:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _quotable(sentence: str) -> str:
+    """A sentence as a reason quotes it: its own double quotes as single ones, cut at a word if long."""
+    text = sentence.replace('"', "'").rstrip(".!?,;: ")
+    if len(text) > _QUOTE_CHARS:
+        text = text[: text.rfind(" ", 0, _QUOTE_CHARS)].rstrip(",;:") + " ..."
+    return text
 
 
 def _shown_steps(steps: list[str], shown: str) -> list[str]:

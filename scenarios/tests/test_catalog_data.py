@@ -328,16 +328,16 @@ def _ticket_variants(arche: dict, seed: int):
 
 def test_every_stated_by_phrase_is_in_some_ticket_the_generator_shows():
     """A phrase no ticket contains is a typo: the fact would be expected even where the ticket states it."""
-    from scenarios.generation.common import _comparable
+    from scenarios.generation.common import comparable
 
     problems = []
     for arche in archetypes():
         for seed in (1, 2, 3):
-            shown = [_comparable(" ".join(t.values())) for _, t in _ticket_variants(arche, seed)]
+            shown = [comparable(" ".join(t.values())) for _, t in _ticket_variants(arche, seed)]
             w = world.build_world(arche["id"], seed)
             for entry in arche["missing_facts"]:
                 for phrase in entry["stated_by"] if isinstance(entry, dict) else []:
-                    if not any(_comparable(w.text(phrase)) in text for text in shown):
+                    if not any(comparable(w.text(phrase)) in text for text in shown):
                         problems.append(f"{arche['id']} (seed {seed}): {phrase!r}")
     assert not problems, "stated_by phrases found in no ticket:\n" + "\n".join(sorted(set(problems)))
 

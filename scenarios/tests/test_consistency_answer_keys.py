@@ -95,6 +95,91 @@ def test_a_triage_sev1_for_an_enterprise_ticket_that_does_not_say_it_is_blocked_
     )
 
 
+def _triage_failure(scenarios) -> str:
+    return next(
+        tid for tid, entry in scenarios["triage_queue"].answer_key["tickets"].items() if entry["root_cause"]
+    )
+
+
+def _with_ticket(ticket_id: str, body: str, reason: str):
+    """A mutation giving one triage ticket `body` and its key the severity reason `reason`."""
+
+    def mutate(payload, key):
+        ticket = next(t for t in payload["tickets"] if t["id"] == ticket_id)
+        ticket["body"] = body
+        key["tickets"][ticket_id]["severity_reason"] = reason
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "fragment"),
+    [
+        # A generic sentence contradicting the ticket: every call fails, yet "the customer can still work".
+        (
+            "Since 09:10 our sync gets HTTP 410 Gone on every call to /v1/orders. We need orders flowing today.",
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists. The service is "
+            "up and the customer can still work, only slower or for part of their users.",
+            "can still work",
+        ),
+        # "Fully blocked" for a third of the calls failing.
+        (
+            "Roughly a third of our calls fail with HTTP 503. Retrying sometimes works.",
+            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. The "
+            "ticket says the customer's integration or workflow is fully blocked.",
+            "fully blocked",
+        ),
+        # "No way round" next to retries the customer says often work.
+        (
+            "Many of our users get 'SSO login failed'. If they retry once or twice it often works.",
+            "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. The "
+            "ticket says the feature fails for the customer and names no way round it.",
+            "retrying often works",
+        ),
+        # A quote of words the ticket never says.
+        (
+            "The report does not match our own records.",
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists. The ticket "
+            'says "the daily totals are shifted by a day".',
+            "does not say",
+        ),
+    ],
+)
+def test_a_triage_severity_reason_the_ticket_does_not_bear_out_is_refused(scenarios, body, reason, fragment):
+    ticket_id = _triage_failure(scenarios)
+    problems = _refused(scenarios, "triage_queue", _with_ticket(ticket_id, body, reason))
+    _assert_path(problems, f"answer_key.tickets.{ticket_id}.severity_reason", fragment)
+
+
+def test_a_triage_severity_reason_quoting_the_ticket_and_its_partial_way_round_passes(scenarios):
+    ticket_id = _triage_failure(scenarios)
+    scenario = scenarios["triage_queue"]
+    payload = {**scenario.payload, "tickets": [dict(t) for t in scenario.payload["tickets"]]}
+    key = {**scenario.answer_key, "tickets": {k: dict(v) for k, v in scenario.answer_key["tickets"].items()}}
+    _with_ticket(
+        ticket_id,
+        "Many of our users get 'SSO login failed'.\nIf they retry once or twice it often works.",
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. The "
+        'ticket says "If they retry once or twice it often works"; the only way round it, trying again, works '
+        "only part of the time, so it is no workaround by the scale.",
+    )(payload, key)
+    names = {v.invariant for v in lint("triage_queue", payload, key)}
+    assert "triage_severity_reason_fits_the_ticket" not in names
+
+
+def test_a_triage_route_past_l1_for_gathering_the_missing_facts_is_refused(scenarios):
+    ticket_id = _triage_failure(scenarios)
+
+    def mutate(payload, key):
+        entry = key["tickets"][ticket_id]
+        entry["route"] = "L2"
+        entry["route_reason"] = "Too vague to route further: a support engineer gathers the missing facts."
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"answer_key.tickets.{ticket_id}.route", "L1's work"
+    )
+
+
 def test_a_reason_grading_another_level_than_the_severity_is_refused(scenarios):
     def mutate(payload, key):
         key["facts"]["severity"] = "SEV2"

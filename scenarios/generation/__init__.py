@@ -71,7 +71,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
     # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
-    "triage_queue": 19,
+    # 20: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "triage_queue": 20,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -111,7 +114,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # failures (a customer's escalation later still); every log line says when it was logged, the
     # failure's from the onset on; a queued-e-mail backlog is one growing series in the alert, the log
     # lines and the dashboard.
-    "incident": 18,
+    # 19: whom to engage is asked once every line and change is in, and accepts Engineering beside SRE for
+    # a defect in a release of our own code; a failure of about a fifth of calls is SEV2 (not production
+    # down for many), and a key graded "no workaround" where a retry often works says the only way round
+    # is partial (customers say so in the channel); SEV1 is accepted beside SEV2 when an enterprise
+    # customer's own report says they are fully blocked; a red herring a security reviewer can dismiss.
+    "incident": 19,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -167,7 +175,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
     # its rate and limit.
     # 19: both changes numbered 18 above, together.
-    "log_investigation": 19,
+    # 20: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -201,7 +212,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the root cause names no migration, tenant, import or moment the thread never gives.
     # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
     # 14: both changes numbered 13 above, together.
-    "escalation_writeup": 14,
+    # 15: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "escalation_writeup": 15,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -232,7 +246,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 1-5%; a queued-e-mail backlog is one series (its log line and its peak agree) and drains at
     # resolution; what the review found of tests, canaries and alerts is evidence the contributing
     # factors rest on.
-    "postmortem": 15,
+    # 16: the timeline in the terms of the failure's nature (availability, delay, correctness, security):
+    # its first entry, the impact count's words and the closing line; a workaround is followed by the fix,
+    # and the affected count runs until it; an anomaly is logged minutes after the first use, not in the
+    # same second; no alert detects what the review says paged nobody; a leaked key's evidence states the
+    # records read and its key asks for the notification assessment; the SEV2 of a pool exhaustion.
+    "postmortem": 16,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -257,7 +276,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 12: both changes numbered 11 above, together.
     # 13: an error-rate alert pages at 1, 2 or 5% (drawn per seed), not 15%; a queued-e-mail alert states
     # the backlog as it stood at its moment.
-    "customer_comms": 13,
+    # 14: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "customer_comms": 14,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

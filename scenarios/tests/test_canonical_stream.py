@@ -13,11 +13,11 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v20; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8b89d4dd62b0fb390512afef621d8bed590ed44f78bc58de36b44cc51f22a429",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a5905fa65a352e320295c485efc0f20b94c34e85bc910ad6907f471a2f2f2ee4",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "e46d36213a0b954e3c6aa828ed465175c44c0cf9086f5aba3fffc0fae789e629",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "74f7394c7239f1965fc14a2d966098d846d409459d031692443b30b30771db7a",
     ("saml_clock_skew", "medium", 2, 3000): "85524f4dee65872eccf8c1a64a911a07d26d51013554e2f3d4b89b056e700419",
     ("kafka_consumer_lag", "hard", 2, 3000): "ad61ba92fe8f8ff5747aba20be772daf7da257ff9aca0a7afb4bb8dbd90fb850",
     ("memory_leak_oom_restarts", "easy", 2, 3000): "fb9ef7694b2a4d8156abead4bc155ba6d07612937b6bd01bb4152fb7e4ca7765",

@@ -2632,21 +2632,26 @@ _SCOPE_INJECT = re.compile(r"no other customer has reported|enterprise customers
 @invariant("incident")
 def incident_decisions_follow_their_information(payload: dict, key: dict) -> Iterator[Finding]:
     """A decision is asked once what it rests on has arrived and its window opens when it is asked: the
-    severity after the inject saying whom the failure hits, whom to engage after the failure's first
-    log line, the first mitigation after every line, change and finding that is not a red herring."""
+    severity after the inject saying whom the failure hits; whom to engage after every line and change
+    that is not a red herring (what points at the owner, a node's clock or a release, may be the last of
+    them); the first mitigation after those and every finding too."""
     herrings = set(key.get("red_herring_inject_ids", []))
     injects = payload["injects"]
-    evidence = [
+    lines = [
         i["offset_seconds"]
         for i in injects
-        if i["id"] not in herrings
-        and (i["kind"] in ("log_excerpt", "change") or i["text"].startswith("Engineer looking into it"))
+        if i["id"] not in herrings and i["kind"] in ("log_excerpt", "change")
+    ]
+    findings = [
+        i["offset_seconds"]
+        for i in injects
+        if i["id"] not in herrings and i["text"].startswith("Engineer looking into it")
     ]
     scope = [i["offset_seconds"] for i in injects if _SCOPE_INJECT.search(i["text"])]
     needs = {
         "severity": (scope[:1], "the inject saying whom the failure hits"),
-        "engage": (sorted(evidence)[:1], "the failure's first log line"),
-        "first mitigation": (sorted(evidence)[-1:], "the last line, change or finding it rests on"),
+        "engage": (sorted(lines)[-1:], "the last of the failure's lines and changes"),
+        "first mitigation": (sorted(lines + findings)[-1:], "the last line, change or finding it rests on"),
     }
     for n, point in enumerate(payload["decision_points"]):
         decision = key["decisions"].get(point["id"])
@@ -2678,6 +2683,87 @@ def incident_key_matches_its_decisions(payload: dict, key: dict) -> Iterator[Fin
                     f"$.answer_key.decisions.{point['id']}.correct",
                     f"does not include the key's {field} {key[field]}",
                 )
+
+
+_DEPLOYED = re.compile(r"\bdeploy finished: (\S+) (v\d+(?:\.\d+)+)\b")
+
+
+@invariant("incident")
+def incident_route_accepts_the_code_owner(payload: dict, key: dict) -> Iterator[Finding]:
+    """A drill whose root cause is a release the change log shows deployed ("search-service v6.31.3
+    added ...") accepts engaging Engineering, whose code it is, at the decision asking whom to engage:
+    the owning team is the natural answer for a code regression, whoever else rolls it back."""
+    releases = [
+        f"{m.group(1)} {m.group(2)}"
+        for i in payload["injects"]
+        if i["kind"] == "change" and (m := _DEPLOYED.search(i["text"]))
+    ]
+    if not any(release in key["root_cause"] for release in releases):
+        return
+    for point in payload["decision_points"]:
+        decision = key["decisions"].get(point["id"])
+        offered = {o["id"] for o in point["options"]}
+        route_decision = decision and offered <= _CHOICES["route"] and "Engineering" in offered
+        if route_decision and "Engineering" not in decision["correct"]:
+            yield (
+                f"$.answer_key.decisions.{point['id']}.correct",
+                "leaves out Engineering, whose release the root cause names",
+            )
+
+
+_ERROR_RATE_VALUE = re.compile(r"\berror rate\b[^%]*?(\d+(?:\.\d+)?)%")
+_INTERMITTENT = re.compile(r"\bintermittent(?:ly)?\b|\bsome requests\b|\ba share of\b", re.I)
+# Down for many customers means most of their requests fail: an error rate below this is degraded.
+DOWN_FOR_MANY_MIN_ERROR_PCT = 50
+
+
+@invariant("incident")
+def incident_down_for_many_means_most_requests_fail(payload: dict, key: dict) -> Iterator[Finding]:
+    """A key grading a drill by the scale's "production down for many customers" rests on most requests
+    failing: not on an alert at a quarter of them, nor on a title saying the calls fail intermittently
+    (that is a core feature badly degraded, SEV2)."""
+    if "production down for many customers" not in key.get("severity_reason", "").split(". ", 1)[0]:
+        return
+    rates = [
+        float(m.group(1))
+        for i in payload["injects"]
+        if i["kind"] == "alert" and (m := _ERROR_RATE_VALUE.search(i["text"]))
+    ]
+    if rates and max(rates) < DOWN_FOR_MANY_MIN_ERROR_PCT:
+        yield (
+            "$.answer_key.severity",
+            f"grades production down for many customers while the alert shows {max(rates):g}% of "
+            "requests failing; most requests fail when production is down",
+        )
+    elif _INTERMITTENT.search(payload["title"]):
+        yield (
+            "$.answer_key.severity",
+            "grades production down for many customers while the title says it fails intermittently",
+        )
+
+
+_RETRY_GETS_THROUGH = re.compile(
+    r"\bretr(?:y|ies|ying)\b[^.;]*\b(?:often|usually|sometimes)\b[^.;]*\b(?:works?|gets? through|succeeds?)\b",
+    re.I,
+)
+_SAYS_PARTIAL = re.compile(r"\bway round is partial\b|\bpartial workaround\b|\bpart of the time\b", re.I)
+
+
+@invariant("incident")
+def incident_partial_way_round_is_said_plainly(payload: dict, key: dict) -> Iterator[Finding]:
+    """A drill showing that a retry often gets through, graded by the scale's "no workaround", says in
+    its reason that the only way round is partial: otherwise the key reads as contradicting the drill
+    (and a full way round would make it minor)."""
+    shown = " ".join([payload["title"]] + [i["text"] for i in payload["injects"]])
+    reason = key.get("severity_reason", "")
+    if not _RETRY_GETS_THROUGH.search(shown) or "no workaround" not in reason.split(". ", 1)[0]:
+        return
+    if not _SAYS_PARTIAL.search(reason):
+        yield (
+            "$.answer_key.severity_reason",
+            'grades by "no workaround" while the drill shows a retry often gets through, and does not '
+            "say the only way round is partial",
+        )
 
 
 # What is not a first mitigation: a follow-up step (verify, watch, tell) or a status page post, which
@@ -2958,6 +3044,92 @@ def postmortem_evidence_and_herrings(payload: dict, key: dict) -> Iterator[Findi
             yield path, "is not an evidence item of the payload"
         elif _norm(item["text"]) in root:
             yield path, f"{herring['evidence_id']} states the root cause; a red herring is not the cause"
+
+
+_PAGED_NOBODY = re.compile(r"\bdid not page\b|\bpaged (?:nobody|no one)\b", re.I)
+
+
+@invariant("postmortem")
+def postmortem_detection_agrees_with_its_factors(payload: dict, key: dict) -> Iterator[Finding]:
+    """A review that says the failure's detector paged nobody (a contributing factor, an evidence note)
+    has no alert detecting it on its timeline."""
+    said = key.get("contributing_factors", []) + [
+        e["text"] for e in payload["evidence"] if e["kind"] == "note"
+    ]
+    if not any(_PAGED_NOBODY.search(text) for text in said):
+        return
+    for n, entry in enumerate(payload["timeline"]):
+        if entry["text"].startswith("Detected: alert on"):
+            yield f"$.payload.timeline[{n}].text", "an alert detects it, yet the review says nothing paged"
+
+
+_HELD = re.compile(r"^(?P<metric>.+?) held at\b")
+_WORKAROUND_MITIGATION = re.compile(
+    r"^Mitigated: .*(?:\bas a workaround\b|\buntil the fix\b|\bafter the fix\b)"
+)
+_ENDS_IT = re.compile(r"^(?:Fix deployed|Rolled back|Reverted)\b|\b(?:rolled back|reverted)\b")
+_WINDOW_END = re.compile(r"\b(?:to|and|-)(?: |)(\d\d):(\d\d) UTC\b")
+
+
+@invariant("postmortem")
+def postmortem_timeline_tells_how_it_ended(payload: dict, key: dict) -> Iterator[Finding]:
+    """A timeline tells how the incident ended and what it affected in its own terms: no two entries in
+    one second (a detector classifies traffic after its first request, not in the same second); a
+    workaround is followed by the fix or rollback that ended the impact, and an impact count's window
+    ends no sooner than that; "Resolved" names no metric recovering that the evidence says never
+    moved (a load metric flat through a wrong report)."""
+    timeline = payload["timeline"]
+    for n in range(1, len(timeline)):
+        if timeline[n]["at"] == timeline[n - 1]["at"]:
+            yield f"$.payload.timeline[{n}].at", "falls in the same second as the entry before it"
+    mitigated = next((n for n, e in enumerate(timeline) if _WORKAROUND_MITIGATION.search(e["text"])), None)
+    if mitigated is not None:
+        ended = [e for e in timeline[mitigated + 1 :] if _ENDS_IT.search(e["text"])]
+        if not ended:
+            yield (
+                f"$.payload.timeline[{mitigated}].text",
+                "a workaround, and no fix or rollback follows it before the incident is resolved",
+            )
+        else:
+            fixed = when(ended[0]["at"]).replace(second=0)
+            started = when(payload["incident"]["started_at"])
+            for n, item in enumerate(payload["evidence"]):
+                match = _WINDOW_END.search(item["text"])
+                if item["kind"] != "metric" or not match:
+                    continue
+                end = started.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0)
+                end += timedelta(days=1) if end < started.replace(second=0) else timedelta()
+                if end < fixed:
+                    yield (
+                        f"$.payload.evidence[{n}].text",
+                        f"counts the affected up to {end:%H:%M}, before the fix at {fixed:%H:%M} ended the impact",
+                    )
+    flat = [m.group("metric") for e in payload["evidence"] if (m := _HELD.match(e["text"]))]
+    for n, entry in enumerate(timeline):
+        if entry["text"].startswith("Resolved:") and any(metric in entry["text"] for metric in flat):
+            yield f"$.payload.timeline[{n}].text", "resolves on a metric the evidence says never moved"
+
+
+_INTRUSION = re.compile(r"\bleaked\b|\bunauthori[sz]ed\b|\bstolen\b|\bcompromised\b", re.I)
+
+
+@invariant("postmortem")
+def postmortem_herrings_are_not_the_intruded_tenant_s_activity(payload: dict, key: dict) -> Iterator[Finding]:
+    """In a postmortem of an intrusion, a red herring is not activity in the very tenant whose credential
+    leaked (a new-device login there is something a security reviewer must investigate, not dismiss)."""
+    if not _INTRUSION.search(key["root_cause"]):
+        return
+    told = " ".join(e["text"] for e in payload["timeline"])
+    tenants = set(_TENANT.findall(told))
+    evidence = {e["id"]: e for e in payload["evidence"]}
+    for n, herring in enumerate(key.get("red_herrings", [])):
+        item = evidence.get(herring["evidence_id"])
+        named = set(_TENANT.findall(item["text"])) if item else set()
+        if named & tenants:
+            yield (
+                f"$.answer_key.red_herrings[{n}].evidence_id",
+                f"is activity in {sorted(named & tenants)[0]}, the tenant whose credential leaked",
+            )
 
 
 # Every figure a key states: integers and decimals, alone or before a unit ("8s", "~4s", "24h"), not

@@ -81,7 +81,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # themselves (the app's own URL, a read by id, moving to /v2) is "or a workaround exists", and a
     # ticket stating no impact is graded partial until the customer says more.
     # 22: a vague ticket goes to L1, which asks for the missing facts and then routes it on with them.
-    "triage_queue": 22,
+    # 23: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "triage_queue": 23,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -121,7 +124,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # failures (a customer's escalation later still); every log line says when it was logged, the
     # failure's from the onset on; a queued-e-mail backlog is one growing series in the alert, the log
     # lines and the dashboard.
-    "incident": 18,
+    # 19: whom to engage is asked once every line and change is in, and accepts Engineering beside SRE for
+    # a defect in a release of our own code; a failure of about a fifth of calls is SEV2 (not production
+    # down for many), and a key graded "no workaround" where a retry often works says the only way round
+    # is partial (customers say so in the channel); SEV1 is accepted beside SEV2 when an enterprise
+    # customer's own report says they are fully blocked; a red herring a security reviewer can dismiss.
+    "incident": 19,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -186,7 +194,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # check run after their request answered). A 429's or 503's sample carries one Retry-After (its line's,
     # else the ticket's pasted one, else the scenario's) and the API's error body the ticket pastes.
     # 21: both changes numbered 20 above, together.
-    "log_investigation": 21,
+    # 22: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "log_investigation": 22,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -227,7 +238,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
     # attached to the thread, no noise.
     # 16: both changes numbered 15 above, together.
-    "escalation_writeup": 16,
+    # 17: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "escalation_writeup": 17,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -258,7 +272,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 1-5%; a queued-e-mail backlog is one series (its log line and its peak agree) and drains at
     # resolution; what the review found of tests, canaries and alerts is evidence the contributing
     # factors rest on.
-    "postmortem": 15,
+    # 16: the timeline in the terms of the failure's nature (availability, delay, correctness, security):
+    # its first entry, the impact count's words and the closing line; a workaround is followed by the fix,
+    # and the affected count runs until it; an anomaly is logged minutes after the first use, not in the
+    # same second; no alert detects what the review says paged nobody; a leaked key's evidence states the
+    # records read and its key asks for the notification assessment; the SEV2 of a pool exhaustion.
+    "postmortem": 16,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -287,7 +306,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # point each must convey in its own terms, not the sentence the writer reads; the guidance is passed on
     # as a clause in the channel's sentence (lower-case after the colon) or as a sentence of its own.
     # 14: both changes numbered 13 above, together.
-    "customer_comms": 14,
+    # 15: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
+    # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
+    # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
+    "customer_comms": 15,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

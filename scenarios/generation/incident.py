@@ -1,9 +1,10 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
 import random
+import re
 
 from .common import MINUTE_MS, fit_day_parts, kind_rng
-from .severity import ENTERPRISE_BLOCKED, SEVERITY_SCALE, shown_severity_reason
+from .severity import CORE_FEATURE, ENTERPRISE_BLOCKED, PARTIAL, SEVERITY_SCALE, shown_severity_reason
 from .stories import saturation_at, text_at
 from .world import World, iso_s
 
@@ -137,6 +138,85 @@ def alert_text(alert: dict) -> str:
     return f"{alert['metric']} {alert['value']}{window} (threshold {alert['threshold']})"
 
 
+# The team whose code a release changed. A defect in a service's new version is theirs to fix, so a
+# drill accepts engaging them beside the catalog's route (SRE rolling the release back).
+CODE_OWNER = "Engineering"
+
+
+def is_code_regression(world: World) -> bool:
+    """Whether the failure is a defect in a release of our own code: a deploy is its trigger and the
+    root cause names the release's new version (not a node, a pool or a provider)."""
+    trigger = world.archetype.get("trigger") or {}
+    return trigger.get("kind") == "deploy" and "{version_new}" in world.archetype["root_cause"]
+
+
+def accepted_routes(world: World) -> list[str]:
+    """The teams a drill's "whom do you engage" accepts: the catalog's route, and the owning
+    engineering team when the cause is their release's code."""
+    route = world.archetype["route"]
+    return [route, CODE_OWNER] if is_code_regression(world) and route != CODE_OWNER else [route]
+
+
+# Catalog words saying the customers' only way round works part of the time (a retry that often gets
+# through), or that a way round removes the impact (the scale's "or a workaround exists").
+_PARTIAL_WAY_ROUND = re.compile(
+    r"\bpartial workaround\b|\bbesides retrying\b"
+    r"|\bretr(?:y|ies|ying)\b[^.;]*\b(?:often|usually|sometimes|part of the time)\b",
+    re.I,
+)
+_FULL_WAY_ROUND = re.compile(r"\bworkaround exists\b|\bas a workaround\b", re.I)
+# How a severity reason says a partial way round is one: plainly, so "no workaround" is not misread.
+PARTIAL_WAY_ROUND_SENTENCE = "The only way round is partial: retrying works only part of the time."
+
+
+def workaround_kind(world: World) -> str | None:
+    """ "full" when customers have a way round that removes the impact, "partial" when theirs works only
+    part of the time (a retry that often gets through), None when they have none. The escalation
+    block's `workaround_kind` when the catalog states one; else read from the severity reason (full or
+    partial) and from the escalation's workaround and the symptom (partial: a retry that often works)."""
+    archetype = world.archetype
+    escalation = archetype.get("escalation") or {}
+    if escalation.get("workaround_kind"):
+        return escalation["workaround_kind"]
+    reason = archetype["severity"]["reason"]
+    if _FULL_WAY_ROUND.search(reason):
+        return "full"
+    said = " ".join([reason, escalation.get("workaround", ""), archetype["symptom"]])
+    return "partial" if _PARTIAL_WAY_ROUND.search(said) else None
+
+
+def incident_graded(world: World) -> tuple[str, str]:
+    """(severity, clause of the scale) of the incident as a whole: the world's grading, except that a
+    core feature broken for which customers have a full way round is minor by the scale's "or a
+    workaround exists" (a partial one leaves it major, and its reason says so)."""
+    severity, clause = world.incident_graded
+    if clause == CORE_FEATURE and workaround_kind(world) == "full":
+        return "SEV3", PARTIAL
+    return severity, clause
+
+
+def _with_partial_way_round(reason: str, partial: bool) -> str:
+    """A severity reason that, when customers' only way round is partial, says so right after the clause
+    of the scale it grades by (whose "no workaround" it would otherwise seem to contradict)."""
+    if not partial:
+        return reason
+    opening, _, rest = reason.partition(". ")
+    return f"{opening}. {PARTIAL_WAY_ROUND_SENTENCE} {rest}".strip()
+
+
+def accepted_severities(severity: str, injects: list[tuple]) -> list[str]:
+    """The severities a drill's first decision accepts: the key's, and SEV1 beside a SEV2 when an
+    enterprise customer's own report in the drill says they are fully blocked, which the scale's
+    "an enterprise customer fully blocked" makes critical as defensibly."""
+    from scenarios.consistency import states_fully_blocked
+
+    blocked = any(
+        kind == "customer_report" and "(enterprise)" in text and states_fully_blocked(text)
+        for _, kind, _, text in injects
+    )
+    return [severity, "SEV1"] if severity == "SEV2" and blocked else [severity]
+
+
 def scope_sentence(world: World) -> str:
     """Whom the failure hits, as a severity reason states it."""
     if world.many_tenants:
@@ -146,9 +226,9 @@ def scope_sentence(world: World) -> str:
 
 def _timing(rng, *, signals: int, findings: int, herrings: int, scale: float) -> dict:
     """When each inject and decision arrives (seconds into the drill), drawn per drill in the order an
-    incident takes: the reports and the scope of the failure before the severity is asked; the first of
-    the failure's log lines before whom to engage; every line, the change log and what engineers find
-    before the first mitigation; communication after it; the channel's pressure later still. Each
+    incident takes: the reports and the scope of the failure before the severity is asked; every one of
+    the failure's log lines and the change log before whom to engage; what engineers find too before
+    the first mitigation; communication after it; the channel's pressure later still. Each
     decision's window opens when it is asked and stays open a drawn while (shorter on harder drills)."""
     at = {"report": rng.randint(45, 120), "on_call": rng.randint(100, 200)}
     at["scope"] = at["report"] + rng.randint(15, 90)
@@ -158,8 +238,10 @@ def _timing(rng, *, signals: int, findings: int, herrings: int, scale: float) ->
     for _ in range(signals - 1):
         at["signals"].append(at["signals"][-1] + rng.randint(25, 90))
     at["trigger"] = first + rng.randint(20, 150)
-    at["D2"] = max(first, at["D1"]) + rng.randint(30, 90)
     shown = max(at["signals"] + [at["trigger"]])
+    # Whom to engage rests on what points at the owner (a node's clock, a release's change): every line
+    # and the change log are in before it is asked.
+    at["D2"] = max(shown, at["D1"]) + rng.randint(20, 60)
     at["findings"] = [shown + rng.randint(10, 30) + 20 * n for n in range(findings)]
     at["D3"] = max([shown, at["D2"]] + at["findings"]) + rng.randint(20, 75)
     at["herrings"] = sorted(rng.sample(range(at["on_call"] + 10, at["D3"] + 150, 5), herrings))
@@ -208,7 +290,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     archetype = world.archetype
     # When many tenants fail, the drill says enterprise ones are among them before it asks for the severity.
     many_tenants = world.many_tenants
-    severity, clause = world.incident_graded
+    severity, clause = incident_graded(world)
+    partial_way_round = clause == CORE_FEATURE and workaround_kind(world) == "partial"
+    # What customers say of a retry, so a reason resting on a partial way round rests on the drill.
+    retry_said = "; some say a retry often gets through" if partial_way_round else ""
     scale = WINDOW_SCALE[difficulty]
     start_ms = world.onset_ms + _opening_delay_ms(world, rng)
     trigger = archetype.get("trigger")
@@ -239,11 +324,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         (at["report"], "customer_report", "Support queue",
          f"{world.customer.name} ({world.customer.tier}): " + fit_day_parts(world, world.text(rng.choice(archetype["ticket"]["subjects"])))),
         (at["on_call"], "chat", "#incident", "On-call engineer: looking at dashboards now. Who is incident commander?"),
-        (at["scope"], "chat", "#incident", f"Customer success: {reporters} customers opened tickets about it in the last few minutes, two enterprise customers among them; they ask what is going on.")
+        (at["scope"], "chat", "#incident", f"Customer success: {reporters} customers opened tickets about it in the last few minutes, two enterprise customers among them{retry_said}; they ask what is going on.")
         if many_tenants else
         (at["scope"], "chat", "#incident",
          f"Customer success: {world.customer.name} opened a priority ticket"
          + (" and says they are fully blocked" if clause == ENTERPRISE_BLOCKED else "")
+         + retry_said.replace("some say", "they say")
          + "; no other customer has reported anything like it."),
         (at["metric"], "metric", "Dashboard",
          f"{world.text(archetype['metrics']['saturation']['name'])} at {saturation_figure(world, start_ms + at['metric'] * 1000)}"),
@@ -313,8 +399,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
          [(comms_ids[label], text) for label, text in comms_options], windows["D4"]),
     ]  # fmt: skip
     correct = {
-        "D1": [severity],
-        "D2": [archetype["route"]],
+        "D1": accepted_severities(severity, injects),
+        "D2": accepted_routes(world),
         "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "safe"],
         # Many tenants: a public acknowledgement. One tenant on a healthy platform: tell that customer.
         "D4": [comms_ids["acknowledge" if many_tenants else "one_customer"]],
@@ -352,8 +438,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     answer_key = {
         "root_cause": world.text(archetype["root_cause"]),
         "severity": severity,
-        "severity_reason": shown_severity_reason(
-            severity, clause, world.text(archetype["severity"]["reason"]), scope_sentence(world), drill_text
+        "severity_reason": _with_partial_way_round(
+            shown_severity_reason(
+                severity,
+                clause,
+                world.text(archetype["severity"]["reason"]),
+                scope_sentence(world),
+                drill_text,
+            ),
+            partial_way_round,
         ),
         "route": archetype["route"],
         "decisions": {

@@ -74,9 +74,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # Moments fall on any second, as real events do (not all on the onset's second).
     escalated = detected + rng.randint(5 * 60, 30 * 60) * 1000
     mitigated = escalated + rng.randint(10 * 60, 60 * 60) * 1000
-    resolved = mitigated + rng.randint(15 * 60, 120 * 60) * 1000
     metrics = archetype["metrics"]
     mitigation = world.text(archetype["mitigations"]["safe"][0])
+    nature = archetype["postmortem"].get("nature", "availability")
+    # A workaround eases the impact without ending it: the fix ships later, and the impact lasts until it.
+    fix = _fix_line(world, mitigation)
+    fixed = mitigated + rng.randint(20 * 60, 90 * 60) * 1000 if fix else mitigated
+    resolved = fixed + rng.randint(15 * 60, 120 * 60) * 1000
     err = metrics["error_rate_pct"]
     # What came back is what the failure moved most: a backlog drains, else the error rate recovers.
     recovered = (
@@ -84,14 +88,17 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         if err["peak"] >= 2 * err["baseline"] and not metrics["saturation"].get("backlog")
         else world.text(metrics["saturation"]["name"])
     )
+    trigger = archetype.get("trigger")
+    first = _first_signal_at(world, rng, nature)
     timeline = [
-        (world.onset_ms, "First failures: " + story_text(world, archetype["signal_logs"][0]["message"], world.onset_ms + MINUTE_MS)),
+        (first, _FIRST[nature] + story_text(world, archetype["signal_logs"][0]["message"], first + MINUTE_MS)),
         (detected, "Detected: " + source),
         (escalated, f"Escalated to {archetype['route']}; incident channel opened as {severity}."),
         (mitigated, f"Mitigated: {as_done(mitigation)}"),
-        (resolved, _resolved_line(world, rng, recovered)),
+        (resolved, _resolved_line(world, rng, recovered, nature)),
     ]  # fmt: skip
-    trigger = archetype.get("trigger")
+    if fix:
+        timeline.append((fixed, fix))
     if trigger:
         timeline.append((world.trigger_ms, world.text(trigger["message"])))
     timeline.sort(key=lambda item: item[0])
@@ -111,8 +118,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         # The count the incident record gives is one the evidence shows how it was made.
         evidence.append(
             ("metric", rng.choice(_IMPACT_COUNTS).format(
-                n=affected, start=iso_s(world.onset_ms)[11:16], end=iso_s(mitigated)[11:16],
-                impact=archetype["postmortem"].get("affected_by") or rng.choice(_IMPACTS)))
+                n=affected, start=iso_s(world.onset_ms)[11:16], end=iso_s(fixed)[11:16],
+                impact=archetype["postmortem"].get("affected_by") or rng.choice(_IMPACTS[nature])))
         )  # fmt: skip
     # Harder drills put more plausible-but-innocent evidence in front of the writer.
     herrings = archetype["red_herrings"][: {"easy": 1, "medium": 2, "hard": 3}[difficulty]]
@@ -160,6 +167,40 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     return payload, answer_key
 
 
+# The first entry of a timeline by the failure's nature: what failed, waited, came out wrong, or
+# which requests nobody can account for.
+_FIRST = {
+    "availability": "First failures: ",
+    "delay": "First delays: ",
+    "correctness": "First wrong results: ",
+    "security": "Logged by the anomaly detector: ",
+}
+
+
+def _first_signal_at(world: World, rng, nature: str) -> int:
+    """When the timeline's first entry of the failure stands: at the onset, as its first failures do;
+    a while after a trigger at the onset, which tells the start itself; an anomaly detector classifies
+    traffic over minutes, never in the second of its first request."""
+    trigger_at_onset = world.archetype.get("trigger") and world.trigger_ms == world.onset_ms
+    if nature == "security":
+        return world.onset_ms + rng.randint(2 * 60, 6 * 60) * 1000
+    return world.onset_ms + (rng.randint(30, 240) * 1000 if trigger_at_onset else 0)
+
+
+_WORKAROUND_STEP = re.compile(r"^Workaround: |\bas a workaround\b")
+_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+
+
+def _fix_line(world: World, mitigation: str) -> str | None:
+    """The entry for the fix that ended an incident whose mitigation was a workaround: the next patch of
+    the release the failure came with. None when the mitigation itself ended it (a rollback, a drain)."""
+    version = _VERSION.match(world.values.get("version_new", ""))
+    if not _WORKAROUND_STEP.search(mitigation) or not version:
+        return None
+    major, minor, patch = version.groups()
+    return f"Fix deployed: {world.values['primary_service']} v{major}.{minor}.{int(patch) + 1}."
+
+
 # How the closing entry reads: what came back, then who was told, in one of a few teams' words.
 _RESOLVED = (
     "Resolved: {recovered} back to baseline; {told}.",
@@ -184,12 +225,36 @@ _IMPACT_COUNTS = (
     "Query of request logs, {start}-{end} UTC: {n} customer accounts {impact}.",
     "{n} distinct tenants {impact} from {start} to {end} UTC (request logs, deduplicated by tenant).",
 )
-_IMPACTS = ("had at least one failed or delayed request", "saw failed or delayed requests")
+# What a customer counted as affected went through, by the failure's nature.
+_IMPACTS = {
+    "availability": ("had at least one failed request", "saw failed requests"),
+    "delay": ("had at least one update delayed", "saw delayed updates"),
+    "correctness": ("received at least one wrong result", "were shown wrong results"),
+    "security": ("had records read by the unknown client",),
+}
+# A wrong result is over when what is produced since the fix is right again; an intrusion when the
+# credential is dead and what it read is known. Nothing "came back" in either.
+_RESOLVED_BY_NATURE = {
+    "correctness": (
+        "Resolved: results produced since the fix checked and correct; {told}.",
+        "Resolved: spot checks of new results match the expected figures again; {told}.",
+    ),
+    "security": (
+        "Resolved: no further use of the revoked credential, and the review of what it read is finished; {told}.",
+        "Resolved: the revoked credential is refused everywhere and the access review is finished; {told}.",
+    ),
+}
+_TOLD_SECURITY = (
+    "{customer} given the list of records read",
+    "findings shared with the security contact of {customer}",
+)
 
 
-def _resolved_line(world: World, rng, recovered: str) -> str:
-    told = rng.choice(_TOLD_MANY if world.many_tenants else _TOLD_ONE).format(customer=world.customer.name)
-    return rng.choice(_RESOLVED).format(recovered=recovered, told=told)
+def _resolved_line(world: World, rng, recovered: str, nature: str) -> str:
+    told = rng.choice(
+        _TOLD_SECURITY if nature == "security" else _TOLD_MANY if world.many_tenants else _TOLD_ONE
+    ).format(customer=world.customer.name)
+    return rng.choice(_RESOLVED_BY_NATURE.get(nature, _RESOLVED)).format(recovered=recovered, told=told)
 
 
 # How soon after the onset each kind of detector can notice, in seconds: an alert once its condition
@@ -244,7 +309,11 @@ def detection_sources(world: World, at_ms: int) -> list[str]:
         else f"a ticket from {customer.name} ({customer.tier})."
     ]
     alert = first_alert(world, at_ms)
-    if alert and (world.many_tenants or not alert["metric"].endswith("error rate")):
+    if (
+        alert
+        and (world.many_tenants or not alert["metric"].endswith("error rate"))
+        and not paged_nobody(world)
+    ):
         sources.append(f"alert on {alert_text(alert)}.")
     failing = next(
         (e["http"] for e in world.archetype["signal_logs"] if (e.get("http") or {}).get("status", 0) >= 500),
@@ -257,6 +326,18 @@ def detection_sources(world: World, at_ms: int) -> list[str]:
         )
     sources += world.texts(world.archetype["postmortem"].get("detected_by", []))
     return sources
+
+
+# A review that found the failure's detector paged nobody: no alert detected it.
+PAGED_NOBODY = re.compile(r"\bdid not page\b|\bpaged (?:nobody|no one)\b", re.I)
+
+
+def paged_nobody(world: World) -> bool:
+    """Whether the archetype's review says its detector logged the failure but paged nobody, so the
+    timeline's detection is no alert (a contributing factor would otherwise contradict it)."""
+    postmortem = world.archetype["postmortem"]
+    said = postmortem["contributing_factors"] + postmortem.get("review_notes", [])
+    return any(PAGED_NOBODY.search(text) for text in said)
 
 
 def _moved(world: World, at_ms: int) -> str:

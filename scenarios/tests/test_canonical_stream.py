@@ -13,11 +13,11 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v21; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v22; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "732b904a183ab540baacf203c2a5b36e8499ce06696a9d8fd955fe1fd14430f7",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d085fdce7d41184b6650ed57320accd994de00fffde2a26d6a1822b048f0cf66",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9051a947c2b702441129f0b58316f1a48b1c82aa1753333b487cdf11ce3421f7",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a792d74f33cd55618cd73365c81000f5fc0154682573a146d9e3833927b02936",
     ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
     ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
     ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",

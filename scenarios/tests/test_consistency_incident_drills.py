@@ -1,0 +1,81 @@
+"""The linter's checks of an incident drill's decisions: whom to engage for a code regression and when
+to ask it, a severity that fits the failure's share of requests and its way round. Each test breaks a
+generated drill the way earlier generator versions made it and expects the pack refused at the broken
+part."""
+
+import pytest
+
+from scenarios.consistency import lint
+from scenarios.generation import generate
+from scenarios.tests.test_consistency import _assert_path, _refused
+
+# A release of our own code exhausts a pool; a node without time sync fails part of the SSO logins.
+CODE_REGRESSION = "db_pool_exhaustion_after_deploy"
+PARTIAL_WAY_ROUND = "saml_clock_skew"
+
+
+@pytest.fixture(scope="module")
+def drills():
+    return {
+        archetype: generate("incident", archetype, 11, "medium")
+        for archetype in (CODE_REGRESSION, PARTIAL_WAY_ROUND)
+    }
+
+
+@pytest.mark.parametrize("archetype", [CODE_REGRESSION, PARTIAL_WAY_ROUND])
+def test_the_generated_drills_pass(drills, archetype):
+    assert lint("incident", drills[archetype].payload, drills[archetype].answer_key) == []
+
+
+def _route_point(payload) -> int:
+    return next(n for n, p in enumerate(payload["decision_points"]) if "engage" in p["prompt"])
+
+
+def test_a_code_regression_whose_route_leaves_out_the_owning_team_is_refused(drills):
+    def mutate(payload, key):
+        key["decisions"]["D2"]["correct"] = ["SRE"]
+
+    refused = _refused({"incident": drills[CODE_REGRESSION]}, "incident", mutate)
+    _assert_path(refused, "answer_key.decisions.D2.correct", "Engineering")
+
+
+def test_whom_to_engage_asked_before_the_last_line_arrives_is_refused(drills):
+    drill = drills[PARTIAL_WAY_ROUND]
+    n = _route_point(drill.payload)
+    herrings = set(drill.answer_key["red_herring_inject_ids"])
+    last = max(
+        i["offset_seconds"]
+        for i in drill.payload["injects"]
+        if i["kind"] in ("log_excerpt", "change") and i["id"] not in herrings
+    )
+
+    def mutate(payload, key):
+        payload["decision_points"][n]["offset_seconds"] = last - 5
+        key["decisions"]["D2"]["window_seconds"][0] = last - 5
+
+    refused = _refused({"incident": drill}, "incident", mutate)
+    _assert_path(refused, f"payload.decision_points[{n}].offset_seconds", "last of the failure's lines")
+
+
+def test_production_down_for_a_failure_of_a_quarter_of_requests_is_refused(drills):
+    def mutate(payload, key):
+        key["severity"] = "SEV1"
+        key["decisions"]["D1"]["correct"] = ["SEV1"]
+        key["update_cadence_minutes"] = 30
+        key["severity_reason"] = (
+            "Critical by the scale: production down for many customers. "
+            "Many customers are affected, enterprise ones among them."
+        )
+
+    refused = _refused({"incident": drills[CODE_REGRESSION]}, "incident", mutate)
+    _assert_path(refused, "answer_key.severity", "most requests fail")
+
+
+def test_no_workaround_beside_a_retry_that_often_works_unsaid_is_refused(drills):
+    def mutate(payload, key):
+        key["severity_reason"] = key["severity_reason"].replace(
+            " The only way round is partial: retrying works only part of the time.", ""
+        )
+
+    refused = _refused({"incident": drills[PARTIAL_WAY_ROUND]}, "incident", mutate)
+    _assert_path(refused, "answer_key.severity_reason", "partial")

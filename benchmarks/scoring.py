@@ -166,8 +166,9 @@ class Answers:
         if self.error_lines and rng.random() < 0.5:
             cited.append(rng.choice(self.error_lines))
         cited = list(dict.fromkeys(cited))
-        if evidence and rng.random() < 0.5:
-            cited.append(evidence[0]["trace_id"])
+        traced = [e["trace_id"] for e in evidence if e.get("trace_id")]
+        if traced and rng.random() < 0.5:
+            cited.append(traced[0])
         signals = key.get("signal_messages") or [""]
         herring_text = " ".join(
             f"I also looked at '{h['message']}', but {h['why_not'][0].lower()}{h['why_not'][1:]}"
@@ -193,8 +194,8 @@ class Answers:
             {"kind": "log_search", "data": {"q": rng.choice(words), "service": service}},
             {"kind": "log_search", "data": {"q": words[0], "service": service, "level": "ERROR"}},
         ]
-        if evidence:
-            events.append({"kind": "trace_opened", "data": {"trace_id": evidence[0]["trace_id"]}})
+        if traced:
+            events.append({"kind": "trace_opened", "data": {"trace_id": traced[0]}})
         draft = {"root_cause": "Still looking: " + rng.choice(signals), "evidence_ids": cited[:1]}
         return [(600.0 + rng.randint(0, 300), draft), (1800.0 + rng.randint(0, 600), answer)], events
 

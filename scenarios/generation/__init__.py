@@ -71,7 +71,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
     # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
-    "triage_queue": 19,
+    # 20: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "triage_queue": 20,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -106,7 +109,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16, another change of the same version number: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
     # pod and throughput drawn per seed.
     # 17: both changes numbered 16 above, together.
-    "incident": 17,
+    # 18: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "incident": 18,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -168,7 +174,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # retry of it went through or the work was queued (a cache invalidation and a report's consistency
     # check run after their request answered). A 429's or 503's sample carries one Retry-After (its line's,
     # else the ticket's pasted one, else the scenario's) and the API's error body the ticket pastes.
-    "log_investigation": 20,
+    # 21: the dashboard's percentiles are those of a traffic in which only the share the failure adds to
+    # the error rate fails (a few fast failures leave the median, one tenant's timeouts reach p99 only),
+    # p50 < p95 < p99; no unrelated deploy or config change in the ten minutes before the onset; a flag is
+    # evaluated in process, no flags-service call per request; a slow query line shows its plan and row
+    # estimate; catalog change shared by every kind: a flag rollout fails its cohort within a minute of
+    # the change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a
+    # migration nothing shows.
+    "log_investigation": 21,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -202,7 +215,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the root cause names no migration, tenant, import or moment the thread never gives.
     # 13, another change of the same version number: a retry storm's rate and rejected share drawn per seed from its metric and limit; more client agents.
     # 14: both changes numbered 13 above, together.
-    "escalation_writeup": 14,
+    # 15: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "escalation_writeup": 15,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -228,7 +244,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # setting, a shifted report), not always "a failed or delayed request".
     # 13, another change of the same version number: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
     # 14: both changes numbered 13 above, together.
-    "postmortem": 14,
+    # 15: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "postmortem": 15,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -251,7 +270,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 11, another change of the same version number: timeline moments drawn per update on their own seconds, in an outage's order; the channel's lines in
     # one of several wordings; alert figures drawn per seed.
     # 12: both changes numbered 11 above, together.
-    "customer_comms": 12,
+    # 13: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "customer_comms": 13,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v20; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "732b904a183ab540baacf203c2a5b36e8499ce06696a9d8fd955fe1fd14430f7",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d085fdce7d41184b6650ed57320accd994de00fffde2a26d6a1822b048f0cf66",
-    ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "1a341f58fc4ef0c0d3ac8300362d101d70920d4171de9e1306529a20caf9e3df",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "7d7f54a082eb1962a5e5ee1c7384fe38d99cc0328106330d9c6f6d9237965b28",
+    ("saml_clock_skew", "medium", 2, 3000): "1d39badb43af82d5c84fb3d5d0392a5397dbbd9478840e70cef6288e24e7c264",
     ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "830c93cb8466208fbe830b1cecd6dbf67ee59bf4a52712167a0a1880ebd13108",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "0993fb4932c234e40aa65fa02582bd9001f4ca0fb8483da69a5f3b37b8706137",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b7ce9769cc6681356cec084c7e2f2a5a37e5b4cde2249c5eb2e68d58859b1d10",
 }  # fmt: skip
 
 

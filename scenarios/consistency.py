@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from scenarios.generation.logstream import LogLines
+from scenarios.generation.logstream import CHANGE_LINE, LogLines
 
 Finding = tuple[str, str]  # (JSON path, message)
 Invariant = Callable[[dict, dict], Iterable[Finding]]
@@ -1680,8 +1680,9 @@ def dashboard_is_physical(payload: dict, key: dict) -> Iterator[Finding]:
             yield f"{path}.ts", "dashboard points are out of time order"
         previous = moment
         p50, p95, p99 = (point.get(f"latency_p{q}_ms") for q in (50, 95, 99))
-        if None not in (p50, p95, p99) and not p50 <= p95 <= p99:
-            yield path, f"latency percentiles out of order: p50 {p50}, p95 {p95}, p99 {p99}"
+        # No two percentiles of a service's traffic are the same figure: p95 = p99 is a tell.
+        if None not in (p50, p95, p99) and not p50 < p95 < p99:
+            yield path, f"latency percentiles not strictly in order: p50 {p50}, p95 {p95}, p99 {p99}"
         if percent and not 0 <= point["saturation"] <= 100:
             yield f"{path}.saturation", f"is {point['saturation']}%, outside 0-100"
         if point.get("saturation", 0) < 0:
@@ -2474,6 +2475,26 @@ LATENCY_FIT_FACTOR = 2.5
 LATENCY_FIT_MIN_LINES = 30
 
 
+def _service_requests(logs, service: str) -> list[tuple[int, int, int]]:
+    """(time, latency, status) of every HTTP request `service` logs, in log order."""
+    if isinstance(logs, LogLines):
+        http = {k: kind[5] or 0 for k, kind in enumerate(logs.kinds) if kind[1] == service and kind[3]}
+        return [
+            (logs.ms[n], logs.latency[n], http[logs.kind[n]])
+            for n in range(len(logs))
+            if logs.kind[n] in http
+        ]
+    return [
+        (_ms(line["ts"]), line["latency_ms"], line.get("status") or 0)
+        for line in logs
+        if line["service"] == service and "latency_ms" in line
+    ]
+
+
+def _quantile(values: list[int], share: float) -> float:
+    return values[min(len(values) - 1, max(0, int(share * len(values))))]
+
+
 @invariant("log_investigation")
 def dashboard_latency_fits_logged_requests(payload: dict, key: dict) -> Iterator[Finding]:
     """The dashboard's p50 before the onset is within a factor of the median latency of its service's
@@ -2482,21 +2503,10 @@ def dashboard_latency_fits_logged_requests(payload: dict, key: dict) -> Iterator
     if not key.get("onset") or not board.get("series"):
         return
     onset, service = _ms(key["onset"]), board.get("service")
-    logs = payload["logs"]
-    logged = []
-    if isinstance(logs, LogLines):
-        http = {k for k, kind in enumerate(logs.kinds) if kind[1] == service and kind[3] is not None}
-        logged = [logs.latency[n] for n in range(len(logs)) if logs.kind[n] in http and logs.ms[n] < onset]
-    else:
-        logged = [
-            line["latency_ms"]
-            for line in logs
-            if line["service"] == service and "latency_ms" in line and _ms(line["ts"]) < onset
-        ]
+    logged = sorted(latency for at, latency, _ in _service_requests(payload["logs"], service) if at < onset)
     points = sorted(p["latency_p50_ms"] for p in board["series"] if _ms(p["ts"]) + 60_000 <= onset)
     if len(logged) < LATENCY_FIT_MIN_LINES or not points:
         return
-    logged.sort()
     median, shown = max(logged[len(logged) // 2], 1), points[len(points) // 2]
     if not median / LATENCY_FIT_FACTOR <= shown <= median * LATENCY_FIT_FACTOR:
         n = next(n for n, p in enumerate(board["series"]) if p["latency_p50_ms"] == shown)
@@ -2505,6 +2515,128 @@ def dashboard_latency_fits_logged_requests(payload: dict, key: dict) -> Iterator
             f"p50 {shown} ms before the onset, but the {len(logged)} requests {service} logged then took "
             f"{median} ms at the median",
         )
+
+
+# How far a minute's p50 may stray from where its failing share can put it: a few hundredths of the
+# traffic either way (a sampled log), then a factor (the minute's jitter).
+P50_SHIFT_SHARE_SLACK = 0.04
+P50_SHIFT_SLACK = 1.15
+P50_SHIFT_MIN_LINES = 10
+
+
+@invariant("log_investigation")
+def dashboard_p50_moves_with_failing_share(payload: dict, key: dict) -> Iterator[Finding]:
+    """After the onset a minute's p50 moves only as far as the share of requests the failure adds to
+    its error rate can move it: with a share f failing, the median lies between the healthy traffic's
+    (0.5 - f)/(1 - f) and 0.5/(1 - f) quantiles. A p50 that halves while 5% of requests fail fast,
+    or reaches a 15 s timeout while 1% fail, is not the traffic's median."""
+    board = payload.get("dashboard") or {}
+    if not key.get("onset") or not board.get("series"):
+        return
+    onset = _ms(key["onset"])
+    requests = _service_requests(payload["logs"], board.get("service"))
+    healthy = sorted(latency for at, latency, _ in requests if at < onset)
+    if len(healthy) < P50_SHIFT_MIN_LINES:
+        # Few requests before the onset: the healthy traffic is every request answered.
+        healthy = sorted(latency for _, latency, status in requests if status < 400)
+    before = sorted(p["error_rate_pct"] for p in board["series"] if _ms(p["ts"]) + 60_000 <= onset)
+    if len(healthy) < P50_SHIFT_MIN_LINES or not before:
+        return
+    baseline = before[len(before) // 2]
+    for n, point in enumerate(board["series"]):
+        if _ms(point["ts"]) < onset:
+            continue
+        share = min(0.49, max(0.0, point["error_rate_pct"] - baseline) / 100)
+        low = _quantile(healthy, (0.5 - share) / (1 - share) - P50_SHIFT_SHARE_SLACK) / P50_SHIFT_SLACK
+        high = _quantile(healthy, 0.5 / (1 - share) + P50_SHIFT_SHARE_SLACK) * P50_SHIFT_SLACK
+        if not low <= point["latency_p50_ms"] <= high:
+            yield (
+                f"$.payload.dashboard.series[{n}].latency_p50_ms",
+                f"p50 {point['latency_p50_ms']} ms while {share:.1%} of requests fail beyond the "
+                f"{baseline}% baseline: that share keeps the median within {low:.0f}-{high:.0f} ms",
+            )
+            return
+
+
+# A percentile this much above every answered request is beyond what jitter and sampling explain.
+LATENCY_TAIL_SLACK = 1.25
+
+
+@invariant("log_investigation")
+def dashboard_latency_tail_fits_error_rate(payload: dict, key: dict) -> Iterator[Finding]:
+    """A latency percentile after the onset slower than every request its service logs as answered,
+    at the level of the failed ones (a statement timeout), is one of failed requests: then at least
+    the share above that percentile fails, and the minute's error rate says so (a p95 at the timeout
+    needs 5% of requests failing, a p50 there half of them)."""
+    board = payload.get("dashboard") or {}
+    if not key.get("onset") or not board.get("series"):
+        return
+    onset = _ms(key["onset"])
+    requests = _service_requests(payload["logs"], board.get("service"))
+    answered = [latency for _, latency, status in requests if status < 400]
+    failed = [latency for at, latency, status in requests if at >= onset and status >= 400]
+    if len(answered) < LATENCY_FIT_MIN_LINES or not failed:
+        return
+    slowest, slowest_failure = max(answered), max(failed)
+    for n, point in enumerate(board["series"]):
+        if _ms(point["ts"]) < onset:
+            continue
+        for q in (50, 95, 99):
+            shown = point.get(f"latency_p{q}_ms")
+            if (
+                shown is None
+                or shown <= slowest * LATENCY_TAIL_SLACK
+                or shown * LATENCY_TAIL_SLACK < slowest_failure
+            ):
+                continue
+            if point["error_rate_pct"] < 100 - q:
+                yield (
+                    f"$.payload.dashboard.series[{n}].latency_p{q}_ms",
+                    f"p{q} {shown} ms is slower than any answered request ({slowest} ms), as failed ones "
+                    f"are, so {100 - q}% of requests fail, but the error rate is {point['error_rate_pct']}%",
+                )
+                return
+
+
+# How long before the onset a change is a suspect the key must answer for.
+CHANGE_SUSPECT_MS = 10 * 60_000
+
+
+@invariant("log_investigation")
+def changes_before_onset_are_answered(payload: dict, key: dict) -> Iterator[Finding]:
+    """A deploy or config change in the minutes before the failure begins is what a reader suspects
+    first: it is the trigger the key cites or a red herring the key says why not; a config reload 16 s
+    before the onset that the key never mentions leaves the reader a better suspect than its answer."""
+    if not key.get("onset"):
+        return
+    onset, logs = _ms(key["onset"]), payload["logs"]
+    answered = {e["line_id"] for e in key.get("key_evidence", [])}
+    answered |= {i for h in key.get("red_herrings", []) for i in h.get("line_ids", [])}
+    messages = {h.get("message") for h in key.get("red_herrings", [])} | set(key.get("signal_messages", []))
+    times = logs.ms if isinstance(logs, LogLines) else [_ms(line["ts"]) for line in logs]
+    reasons = " ".join(e.get("why", "") for e in key.get("key_evidence", []))
+    unanswered = "a change {:.0f} s before the onset that the key neither cites nor answers as a red herring"
+    for n in range(bisect_right(times, onset - CHANGE_SUSPECT_MS), bisect_right(times, onset)):
+        line = logs[n]
+        if (
+            CHANGE_LINE.match(line["message"])
+            and line["id"] not in answered
+            and line["message"] not in messages
+        ):
+            yield f"$.payload.logs[{n}].message", unanswered.format((onset - times[n]) / 1000)
+    # The dashboard annotates the same changes (an excerpt of the log may leave their lines out); an
+    # annotation in the second of a line the key cites or answers is that line's change.
+    index = _log_index(payload)
+    seconds = {times[index[i]] // 1000 for i in answered if i in index}
+    for n, event in enumerate((payload.get("dashboard") or {}).get("events", [])):
+        label, at = event.get("label", ""), _ms(event["ts"])
+        if (
+            onset - CHANGE_SUSPECT_MS <= at <= onset
+            and label not in messages
+            and label not in reasons
+            and at // 1000 not in seconds
+        ):
+            yield f"$.payload.dashboard.events[{n}].label", unanswered.format((onset - at) / 1000)
 
 
 LOG_GAP_MIN_LINES = 500

@@ -84,7 +84,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 23: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "triage_queue": 23,
+    # 24: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "triage_queue": 24,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -129,7 +132,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # down for many), and a key graded "no workaround" where a retry often works says the only way round
     # is partial (customers say so in the channel); SEV1 is accepted beside SEV2 when an enterprise
     # customer's own report says they are fully blocked; a red herring a security reviewer can dismiss.
-    "incident": 19,
+    # 20: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "incident": 20,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -197,7 +203,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 22: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "log_investigation": 22,
+    # 23: the dashboard's percentiles are those of a traffic in which only the share the failure adds to
+    # the error rate fails (a few fast failures leave the median, one tenant's timeouts reach p99 only),
+    # p50 < p95 < p99; no unrelated deploy or config change in the ten minutes before the onset; a flag is
+    # evaluated in process, no flags-service call per request; a slow query line shows its plan and row
+    # estimate; catalog change shared by every kind: a flag rollout fails its cohort within a minute of
+    # the change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a
+    # migration nothing shows.
+    "log_investigation": 23,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -241,7 +254,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 17: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "escalation_writeup": 17,
+    # 18: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "escalation_writeup": 18,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -277,7 +293,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # and the affected count runs until it; an anomaly is logged minutes after the first use, not in the
     # same second; no alert detects what the review says paged nobody; a leaked key's evidence states the
     # records read and its key asks for the notification assessment; the SEV2 of a pool exhaustion.
-    "postmortem": 16,
+    # 17: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "postmortem": 17,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -309,7 +328,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 15: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "customer_comms": 15,
+    # 16: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
+    # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
+    # nothing shows.
+    "customer_comms": 16,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

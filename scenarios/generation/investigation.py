@@ -85,7 +85,6 @@ _OTHER_DEPLOYS = (
 )
 
 _NAMES_TENANT = re.compile(r"\btn_[0-9a-f]{6,}\b")
-_CHANGE = re.compile(r"^(deploy finished|config reloaded|pod \S+ scheduled)")
 
 
 def onset_offset_ms(world: World, rng) -> int:
@@ -380,12 +379,12 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
             changes=[
                 (lines.ms[i], lines.message(i))
                 for i in sorted([*stream.events, *(i for ids in stream.herrings.values() for i in ids)])
-                if _CHANGE.match(lines.message(i))
+                if logstream.CHANGE_LINE.match(lines.message(i))
             ],
             shape=dashboard_shape,
         ),
     }
-    _latency_as_logged(world, payload["dashboard"], lines, shape=dashboard_shape)
+    _latency_as_logged(world, payload["dashboard"], lines)
     signal_lines = {*stream.signal, *followed} | ({stream.trigger} if stream.trigger is not None else set())
     signal_messages = {lines.message(i) for i in signal_lines}
     # A line elsewhere that happens to carry one of these messages is one of them too.
@@ -435,54 +434,72 @@ def generate(world: World, difficulty: str, *, log_lines: int | None = None) -> 
 
 # Fewer logged requests than this of the dashboard's service before (or after) the onset, and its
 # latency panel keeps the catalog's figures for that part of the window.
-LATENCY_SAMPLE_MIN = 8
+LATENCY_SAMPLE_MIN = 10  # as the linter's P50_SHIFT_MIN_LINES
 LATENCY_SAMPLE_LINES = 20_000
 
 
 def _percentile(values: list[int], share: float) -> float:
-    return float(values[min(len(values) - 1, int(share * len(values)))])
+    """The share-quantile of sorted values, read between the two nearest (a tie-free figure)."""
+    at = share * (len(values) - 1)
+    low = int(at)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (at - low)
 
 
-def _latency_as_logged(world: World, board: dict, lines: logstream.LogLines, *, shape) -> None:
-    """The dashboard's latency percentiles are those of the requests its service logs: before the
-    onset the healthy requests' p50/p95/p99, after it a blend towards the failing window's own as the
-    failure develops (the same level that moves the error rate), each minute jittered a little. A
-    dashboard whose p50 is ten times the latency every logged request shows is one of another system."""
+def _mixture_quantile(healthy: list[int], failing: list[int], failing_share: float, share: float) -> float:
+    """The share-quantile of a traffic in which `failing_share` of the requests take what the sorted
+    `failing` latencies take and the rest what the sorted `healthy` ones take: a few fast failures
+    barely move the median, and a timeout reaches p99 only when more than 1% of requests time out."""
+    if not failing or failing_share <= 0:
+        return _percentile(healthy, share)
+    low, high = min(healthy[0], failing[0]), max(healthy[-1], failing[-1])
+    for _ in range(40):
+        mid = (low + high) / 2
+        below = (1 - failing_share) * bisect_right(healthy, mid) / len(healthy)
+        below += failing_share * bisect_right(failing, mid) / len(failing)
+        low, high = (low, mid) if below >= share else (mid, high)
+    return high
+
+
+# Each minute's p50, p95 and p99 apart by at least this much: no two percentiles of a real
+# service's traffic are the same figure.
+PERCENTILE_MIN_GAP_MS = 0.3
+
+
+def _latency_as_logged(world: World, board: dict, lines: logstream.LogLines) -> None:
+    """The dashboard's latency percentiles are those of its service's traffic as the logs show it:
+    before the onset those of the healthy requests it logs; after it, those of a traffic in which the
+    share of requests the failure adds to the minute's error rate takes what the failing requests it
+    logs take, and the rest what healthy ones take. (The log shows failures far more often than the
+    traffic has them; weighting by the logged share would move a median that 5% of fast failures
+    cannot move.) Each minute is jittered a little as a whole, its percentiles kept apart."""
     service = board["service"]
     kind, ms, latency = lines.kind, lines.ms, lines.latency
     http_kinds = {k for k, (_, svc, _, method, *_) in enumerate(lines.kinds) if svc == service and method}
+    failed_kinds = {k for k in http_kinds if (lines.kinds[k][5] or 0) >= 400}
     # Percentiles of a long log from every k-th line: as good a figure, at a fraction of the cost.
     step = max(1, len(lines) // LATENCY_SAMPLE_LINES)
     onset = bisect_left(ms, world.onset_ms)
     before = [latency[n] for n in range(0, onset, step) if kind[n] in http_kinds]
-    after = [latency[n] for n in range(onset, len(lines), step) if kind[n] in http_kinds]
+    after = range(onset, len(lines), step)
+    failing = sorted(latency[n] for n in after if kind[n] in failed_kinds)
     if len(before) < LATENCY_SAMPLE_MIN:
-        # Few requests before the onset: the healthy figures are those of every logged request.
-        before = before + after
+        # Few requests before the onset: the healthy figures are those of every request answered.
+        answered = http_kinds - failed_kinds
+        before = [latency[n] for n in range(0, len(lines), step) if kind[n] in answered]
         if len(before) < LATENCY_SAMPLE_MIN:
             return
     before.sort()
-    after.sort()
-    healthy = [_percentile(before, q) for q in (0.5, 0.95, 0.99)]
-    failing = (
-        [_percentile(after, q) for q in (0.5, 0.95, 0.99)] if len(after) >= LATENCY_SAMPLE_MIN else healthy
-    )
+    baseline = world.archetype["metrics"]["error_rate_pct"]["baseline"]
     jitter = random.Random(f"{world.salt}latency")
     for point in board["series"]:
-        minute_ms = _epoch_ms(point["ts"].replace("Z", ".000Z"))
-        since = (minute_ms - world.onset_ms) / MINUTE_MS
-        level = 0.0 if since < 0 else min(1.0, (since + 1) / 5)
-        shaped = shape(minute_ms) if shape is not None else None
-        if shaped is not None:
-            level = shaped[0]
-        figures = [
-            (h + (f - h) * level) * (1 + (jitter.random() - 0.5) * 0.1)
-            for h, f in zip(healthy, failing, strict=True)
-        ]
-        p50 = round(max(figures[0], 1.0), 1)
-        p95 = round(max(figures[1], p50), 1)
+        share = max(0.0, point["error_rate_pct"] - baseline) / 100 if len(failing) >= 3 else 0.0
+        scale = 1 + (jitter.random() - 0.5) * 0.1
+        p50, p95, p99 = (_mixture_quantile(before, failing, share, q) * scale for q in (0.5, 0.95, 0.99))
+        p50 = round(max(p50, 1.0), 1)
+        p95 = round(max(p95, p50 + PERCENTILE_MIN_GAP_MS), 1)
         point["latency_p50_ms"], point["latency_p95_ms"] = p50, p95
-        point["latency_p99_ms"] = round(max(figures[2], p95), 1)
+        point["latency_p99_ms"] = round(max(p99, p95 + PERCENTILE_MIN_GAP_MS), 1)
 
 
 def _why(world: World, lines: logstream.LogLines, i: int, *, trigger: int | None, onset: int) -> str:
@@ -613,6 +630,25 @@ def _deployed(tpl: logstream.Template, generations: dict, at: int, hosts: dict) 
     return replace(tpl, message=message, rollout=(chain[0][1], pods), hosts=chain[0][1])
 
 
+# No unrelated change lands in this long before the onset (or between its trigger and it): one there
+# would be a suspect the key must answer for, and the key lists only the story's red herrings.
+CHANGE_QUIET_MS = 10 * MINUTE_MS
+
+
+def _clear_of_the_onset(world: World, at: int, *, start_ms: int) -> int:
+    """`at`, or, when it falls in the quiet stretch before the onset (from CHANGE_QUIET_MS before it,
+    or two minutes before the trigger, to two minutes after it), as far after that stretch as it
+    was into it; before the stretch when that would leave the window."""
+    quiet_start = min(world.onset_ms - CHANGE_QUIET_MS, world.trigger_ms - 2 * MINUTE_MS)
+    quiet_end = world.onset_ms + 2 * MINUTE_MS
+    if not quiet_start <= at < quiet_end:
+        return at
+    after = quiet_end + (at - quiet_start)
+    if after < start_ms + WINDOW_MS - 5 * MINUTE_MS:
+        return after
+    return max(start_ms + MINUTE_MS, quiet_start - (quiet_end - at))
+
+
 def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
     """One-off lines: the trigger, as explicit as the difficulty allows, and other services'
     deploys that changed nothing relevant (at medium and hard)."""
@@ -630,9 +666,9 @@ def _events(world: World, rng, difficulty: str, *, start_ms: int) -> list[dict]:
             new=f"v{major}.{minor + 1}.0", old=f"v{major}.{minor}.{rng.randint(0, 9)}",
             pods=rng.choice((3, 4, 6, 8, 12)), chg=rng.randint(4000, 4999),
         )  # fmt: skip
-        at = start_ms + rng.randrange(5 * MINUTE_MS, WINDOW_MS - 10 * MINUTE_MS)
-        if abs(at - world.trigger_ms) < 2 * MINUTE_MS:
-            at += 4 * MINUTE_MS
+        at = _clear_of_the_onset(
+            world, start_ms + rng.randrange(5 * MINUTE_MS, WINDOW_MS - 10 * MINUTE_MS), start_ms=start_ms
+        )
         events.append(
             {
                 "service": service,

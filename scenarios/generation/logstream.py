@@ -94,6 +94,9 @@ class Template:
     system: bool = False
 
 
+# A line that changes the system (a deploy, a config reload, a pod placed on a new node): what a
+# dashboard annotates and what a reader suspects first.
+CHANGE_LINE = re.compile(r"^(deploy finished|config reloaded|pod \S+ scheduled)")
 _LINE_ID = re.compile(r"L\d{6,}")
 _ID_BYTES = 30  # a line's trace, span and request ids: one 240-bit draw
 # A system line's ids: all zero bytes, which no real trace id is (W3C forbids the all-zero trace id).

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v22; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v23; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9051a947c2b702441129f0b58316f1a48b1c82aa1753333b487cdf11ce3421f7",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a792d74f33cd55618cd73365c81000f5fc0154682573a146d9e3833927b02936",
-    ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "905960389dead02847a273d096c38477d255b2c5f781fb1a5b703cf621230079",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8b20c09b8f751d4d1a6f820d9f239819ac1699462a15cd6814ea5938ef1e1aab",
+    ("saml_clock_skew", "medium", 2, 3000): "1d39badb43af82d5c84fb3d5d0392a5397dbbd9478840e70cef6288e24e7c264",
     ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "830c93cb8466208fbe830b1cecd6dbf67ee59bf4a52712167a0a1880ebd13108",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "0993fb4932c234e40aa65fa02582bd9001f4ca0fb8483da69a5f3b37b8706137",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b7ce9769cc6681356cec084c7e2f2a5a37e5b4cde2249c5eb2e68d58859b1d10",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ is refused here when broken, at the path of the broken part."""
 import copy
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -268,6 +269,113 @@ def test_a_dashboard_p50_far_above_the_logged_requests_is_refused(deployed):
         "payload.dashboard.series[0].latency_p50_ms",
         "median",
     )
+
+
+def _first_point_after_onset(payload: dict, key: dict) -> int:
+    onset = when(key["onset"])
+    return next(n for n, p in enumerate(payload["dashboard"]["series"]) if when(p["ts"]) >= onset)
+
+
+def test_a_dashboard_with_p95_equal_to_p99_is_refused(deployed):
+    def mutate(payload, key):
+        point = payload["dashboard"]["series"][0]
+        point["latency_p99_ms"] = point["latency_p95_ms"]
+
+    _assert_path(
+        _refused(deployed, "log_investigation", mutate), "payload.dashboard.series[0]", "strictly in order"
+    )
+
+
+def test_a_p50_that_halves_while_a_few_requests_fail_is_refused(deployed):
+    def mutate(payload, key):
+        for point in payload["dashboard"]["series"][_first_point_after_onset(payload, key) :]:
+            point["error_rate_pct"] = 5.0
+            point["latency_p50_ms"] = round(point["latency_p50_ms"] / 2.5, 1)
+
+    n = _first_point_after_onset(
+        deployed["log_investigation"].payload, deployed["log_investigation"].answer_key
+    )
+    _assert_path(
+        _refused(deployed, "log_investigation", mutate),
+        f"payload.dashboard.series[{n}].latency_p50_ms",
+        "keeps the median within",
+    )
+
+
+def test_a_p95_at_the_failures_latency_with_a_low_error_rate_is_refused(deployed):
+    """A pool wait that fails after seconds: a p95 there needs 5% of requests failing, not 2%."""
+    slowest_failure = max(
+        line["latency_ms"]
+        for line in deployed["log_investigation"].payload["logs"]
+        if line.get("status", 0) >= 500 and "latency_ms" in line
+    )
+
+    def mutate(payload, key):
+        for point in payload["dashboard"]["series"][_first_point_after_onset(payload, key) :]:
+            point["error_rate_pct"] = 2.0
+            point["latency_p95_ms"] = float(slowest_failure)
+            point["latency_p99_ms"] = slowest_failure + 5.0
+
+    n = _first_point_after_onset(
+        deployed["log_investigation"].payload, deployed["log_investigation"].answer_key
+    )
+    _assert_path(
+        _refused(deployed, "log_investigation", mutate),
+        f"payload.dashboard.series[{n}].latency_p95_ms",
+        "so 5% of requests fail",
+    )
+
+
+@pytest.mark.parametrize("archetype", LOG_ARCHETYPES)
+def test_the_dashboard_percentiles_move_only_as_far_as_the_failing_share(archetype):
+    """One tenant's timeouts (~1.6% of traffic) reach p99, not the service's median."""
+    for seed in (2, 9):
+        scenario = generate("log_investigation", archetype, seed, "medium", log_lines=3000)
+        for name in (
+            "dashboard_p50_moves_with_failing_share",
+            "dashboard_latency_tail_fits_error_rate",
+            "dashboard_is_physical",
+        ):
+            assert _only(name, scenario) == [], (archetype, seed, name)
+
+
+def test_one_tenants_timeouts_move_p99_and_leave_the_median_flat():
+    scenario = generate("log_investigation", "slow_query_after_data_shape_change", 4, "medium")
+    series, onset = scenario.payload["dashboard"]["series"], when(scenario.answer_key["onset"])
+    before = [p for p in series if when(p["ts"]) < onset]
+    late = [p for p in series if (when(p["ts"]) - onset).total_seconds() > 600]
+    assert max(p["latency_p50_ms"] for p in late) < 1.3 * max(p["latency_p50_ms"] for p in before)
+    assert max(p["latency_p95_ms"] for p in late) < 1_000
+    assert min(p["latency_p99_ms"] for p in late) > 10_000
+
+
+def test_an_unanswered_config_reload_just_before_the_onset_is_refused(deployed):
+    def mutate(payload, key):
+        at = when(key["onset"]) - timedelta(seconds=16)
+        payload["dashboard"]["events"].append(
+            {
+                "ts": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "kind": "config_change",
+                "label": "config reloaded: x 5 -> 10",
+            }
+        )
+
+    n = len(deployed["log_investigation"].payload["dashboard"]["events"])
+    _assert_path(
+        _refused(deployed, "log_investigation", mutate), f"payload.dashboard.events[{n}].label", "red herring"
+    )
+
+
+def test_a_flag_rollout_fails_its_cohort_within_a_minute_and_is_evaluated_in_process():
+    for seed in range(6):
+        scenario = generate("log_investigation", "bad_feature_flag_rollout", seed, "medium", log_lines=2000)
+        trigger = next(e for e in scenario.answer_key["key_evidence"] if e["why"].startswith("the trigger"))
+        lines = {line["id"]: line for line in scenario.payload["logs"]}
+        lead = when(scenario.answer_key["onset"]) - when(lines[trigger["line_id"]]["ts"])
+        assert lead <= timedelta(seconds=61), (seed, lead)
+        spans = {span["service"] for trace in scenario.payload["traces"] for span in trace["spans"]}
+        assert "flags-service" not in spans
+        assert not any(line["message"].startswith("flags.evaluate") for line in scenario.payload["logs"])
 
 
 # --- 4. keys ----------------------------------------------------------------------------------------

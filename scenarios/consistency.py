@@ -393,9 +393,9 @@ _SHIFT_PART = re.compile(
 def _zone_shift_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
     """West of UTC a UTC day starts in the local evening (what comes after it lands on the next day);
     east of UTC in the local morning (what comes before it lands on the day before)."""
-    from scenarios.generation.world import TIME_ZONES, utc_offset
+    from scenarios.generation.world import ZONES, utc_offset
 
-    zone = next((z for z in TIME_ZONES if z in text), None)
+    zone = next((z for z in ZONES if z in text), None)
     if zone is None:
         return
     offset = utc_offset(zone, moment)
@@ -429,9 +429,9 @@ _DAY_ROW = re.compile(r"^\s*(\d{4}-\d\d-\d\d),\d+", re.M)
 def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
     """A day's total is for a day that has ended: by UTC (the export's buckets) and, when the customer
     names their time zone, by their own clock (the dashboard's days)."""
-    from scenarios.generation.world import TIME_ZONES, utc_offset
+    from scenarios.generation.world import ZONES, utc_offset
 
-    zone = next((z for z in TIME_ZONES if z in text), None)
+    zone = next((z for z in ZONES if z in text), None)
     offset = utc_offset(zone, moment) if zone else 0
     for match in _DAY_ROW.finditer(text):
         day = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
@@ -458,6 +458,47 @@ def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Itera
     hours into the day, is no whole day's figure."""
     for text, moment, path in _customer_texts(payload):
         yield from _whole_day_findings(text, moment, path)
+
+
+# A UTC offset a customer states: "since 07:50 (UTC+09:00)".
+_STATED_OFFSET = re.compile(r"\bUTC([+-])(\d\d):(\d\d)\b")
+
+
+def _writer_email(payload: dict, path: str) -> str:
+    """The e-mail address of whoever wrote the customer text at `path`."""
+    if "tickets" in payload:
+        return payload["tickets"][int(re.search(r"tickets\[(\d+)\]", path).group(1))]["customer"]["email"]
+    if "thread" in payload:
+        return payload["customer"]["email"]
+    return payload["ticket"]["customer"]["email"]
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def stated_offsets_fit_the_writer_s_country(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer lives where their e-mail domain says: a UTC offset they state ("07:50 (UTC+09:00)")
+    is one their domain country's zones have on that day (a .de customer writes UTC+01:00 or +02:00,
+    never UTC-05:00), and a time zone they name is one of that country's. A domain of no known country
+    is not checked."""
+    from scenarios.generation.world import ZONES, domain_zones, utc_offset
+
+    for text, written, path in _customer_texts(payload):
+        domain = _writer_email(payload, path).rpartition("@")[2]
+        zones = domain_zones(domain)
+        if not zones:
+            continue
+        # The offset of the day the text was written or the day before (a failure begun before a change).
+        fitting = {utc_offset(zone, at) for zone in zones for at in (written, written - timedelta(days=1))}
+        for match in _STATED_OFFSET.finditer(text):
+            sign, hours, minutes = match.groups()
+            stated = (1 if sign == "+" else -1) * (int(hours) + int(minutes) / 60)
+            if stated not in fitting:
+                yield (
+                    path,
+                    f"states {match.group(0)}, an offset {domain} ({', '.join(zones)}) does not have then",
+                )
+        for zone in ZONES:
+            if zone in text and zone not in zones:
+                yield path, f"names the time zone {zone}, not one of {domain}'s country"
 
 
 @invariant("escalation_writeup")

@@ -71,7 +71,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
     # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
-    "triage_queue": 19,
+    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "triage_queue": 20,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -106,7 +107,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16, another change of the same version number: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
     # pod and throughput drawn per seed.
     # 17: both changes numbered 16 above, together.
-    "incident": 17,
+    # 18: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "incident": 18,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -162,7 +164,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
     # its rate and limit.
     # 19: both changes numbered 18 above, together.
-    "log_investigation": 19,
+    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -201,7 +204,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # says why in plain words ("The only workaround, ..., works part of the time"). On hard, L1's repro note
     # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
     # attached to the thread, no noise.
-    "escalation_writeup": 15,
+    # 16: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "escalation_writeup": 16,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -227,7 +231,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # setting, a shifted report), not always "a failed or delayed request".
     # 13, another change of the same version number: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
     # 14: both changes numbered 13 above, together.
-    "postmortem": 14,
+    # 15: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "postmortem": 15,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -253,7 +258,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 13: each known fact and the guidance in one of several phrasings drawn per seed; the key states the
     # point each must convey in its own terms, not the sentence the writer reads; the guidance is passed on
     # as a clause in the channel's sentence (lower-case after the colon) or as a sentence of its own.
-    "customer_comms": 13,
+    # 14: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    "customer_comms": 14,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -16,12 +16,12 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "8b89d4dd62b0fb390512afef621d8bed590ed44f78bc58de36b44cc51f22a429",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a5905fa65a352e320295c485efc0f20b94c34e85bc910ad6907f471a2f2f2ee4",
-    ("saml_clock_skew", "medium", 2, 3000): "85524f4dee65872eccf8c1a64a911a07d26d51013554e2f3d4b89b056e700419",
-    ("kafka_consumer_lag", "hard", 2, 3000): "ad61ba92fe8f8ff5747aba20be772daf7da257ff9aca0a7afb4bb8dbd90fb850",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "fb9ef7694b2a4d8156abead4bc155ba6d07612937b6bd01bb4152fb7e4ca7765",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "a33a16f3358c8fd3c518ab680327eaef205281ab9b1c291c5dccf5164a241992",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "cb9c7c80e2442be1e4411572813b2c9ead341115a62f11408b3a40a5f73ad29a",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "9b7c29231e38064a2c5757911c377717ce53d442cc4907b13525f5a3c6308ad5",
+    ("saml_clock_skew", "medium", 2, 3000): "f381a0f87b83532fd1d07418665261c0f9dff8b2ff69a0aae285e16cd75012c1",
+    ("kafka_consumer_lag", "hard", 2, 3000): "b8e288f244614109c7bedf44f76220b70d73526c07bda242788f42ecc6138484",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "4dda20e14c90c18c96003b0d63c6524ed110ec113a509d2ee6fca9f8dd002c80",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b775e03e8ed5bc83eba0cd8a87213eb0ba7f55ba4f1fdae621d20eea01c16a94",
 }  # fmt: skip
 
 

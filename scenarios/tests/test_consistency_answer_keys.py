@@ -197,6 +197,20 @@ def test_a_daily_total_for_a_day_that_has_not_ended_is_refused(report):
     _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "has not ended")
 
 
+def test_an_offset_the_writer_s_country_does_not_have_is_refused(report):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nIt started around 07:50 (UTC-05:00)."
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "UTC-05:00")
+
+
+def test_a_time_zone_of_another_country_than_the_writer_s_is_refused(report):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nOur office runs on Europe/Berlin time."
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "Europe/Berlin")
+
+
 def test_an_unfilled_placeholder_in_what_the_candidate_reads_is_refused(report):
     def mutate(payload, key):
         payload["thread"][0]["body"] += "\nUsage: {requests_today} requests today"

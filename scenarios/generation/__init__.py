@@ -71,7 +71,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # vague wordings of a double charge; figures of a world's metrics drawn per seed. Every kind at its version
     # of this change: surnames spelled O'Brien and McCarthy, company domains of whole words of the name.
     # 19: both changes numbered 18 above, together.
-    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
     "triage_queue": 20,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
@@ -107,7 +107,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16, another change of the same version number: alert and metric figures drawn per seed around the catalog's (what pages still pages); a consumer's
     # pod and throughput drawn per seed.
     # 17: both changes numbered 16 above, together.
-    # 18: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 18: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
     "incident": 18,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
@@ -164,7 +164,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # window when daily; dashboard baselines and peaks drawn per seed; a retry storm's rejected share follows
     # its rate and limit.
     # 19: both changes numbered 18 above, together.
-    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 20: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
     "log_investigation": 20,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
@@ -205,7 +205,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
     # attached to the thread, no noise.
     # 16: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
-    "escalation_writeup": 16,
+    # 17: a core feature broken for many customers stays Major on the scale's new clause even with a
+    # workaround; a reason claims "all tenants" or "no data loss" only when the thread says so; the key
+    # states no delivery target the thread does not; a custom-role regression's cause and ask fit the role
+    # editor the customer sees ticked; each request its own trace; a colleague's forward (a real forward,
+    # named) asks for nothing, so it is noise; L1's notes, the count of other customers, the pasted login
+    # and its password in several wordings and shapes; no SCIM question while data is at risk.
+    "escalation_writeup": 17,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -231,7 +237,7 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # setting, a shifted report), not always "a failed or delayed request".
     # 13, another change of the same version number: the closing line and the impact count in one of several wordings; metric figures drawn per seed.
     # 14: both changes numbered 13 above, together.
-    # 15: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 15: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
     "postmortem": 15,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
@@ -259,7 +265,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # point each must convey in its own terms, not the sentence the writer reads; the guidance is passed on
     # as a clause in the channel's sentence (lower-case after the colon) or as a sentence of its own.
     # 14: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
-    "customer_comms": 14,
+    # 15: the brief asks for the first update (the timeline shows none sent); the report count neither
+    # opens with "Support:" nor says "errors"; the Orders API's known facts claim no mitigation the
+    # timeline does not show.
+    "customer_comms": 15,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -16,8 +16,8 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v19; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "cb9c7c80e2442be1e4411572813b2c9ead341115a62f11408b3a40a5f73ad29a",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "9b7c29231e38064a2c5757911c377717ce53d442cc4907b13525f5a3c6308ad5",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "3a6fb9837d7d0bfe82a2bf4a4728844a9347cac773eae24c4584002d0cb32d24",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "ae83ae3a031df3a6836170883b8bd4cf162f52328d97ccce493f4dc988461ab0",
     ("saml_clock_skew", "medium", 2, 3000): "f381a0f87b83532fd1d07418665261c0f9dff8b2ff69a0aae285e16cd75012c1",
     ("kafka_consumer_lag", "hard", 2, 3000): "b8e288f244614109c7bedf44f76220b70d73526c07bda242788f42ecc6138484",
     ("memory_leak_oom_restarts", "easy", 2, 3000): "4dda20e14c90c18c96003b0d63c6524ed110ec113a509d2ee6fca9f8dd002c80",

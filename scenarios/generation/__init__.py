@@ -211,7 +211,12 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # editor the customer sees ticked; each request its own trace; a colleague's forward (a real forward,
     # named) asks for nothing, so it is noise; L1's notes, the count of other customers, the pasted login
     # and its password in several wordings and shapes; no SCIM question while data is at risk.
-    "escalation_writeup": 17,
+    # 18: an e-mail outage's customer counts the e-mails missing (invitations, resets, notifications), no
+    # fewer than the invitations they sent; a leaked key's affected people are those whose data it can
+    # read, L1 looks the key up rather than reproducing someone else's calls, and the customer's
+    # follow-up speaks of no repository; counts of people written with thousands separators; an admin
+    # quotes end users' password-reset request ids from their audit log.
+    "escalation_writeup": 18,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

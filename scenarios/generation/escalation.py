@@ -344,7 +344,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     call = _repro_call(archetype)
     method, path = call or ("GET", "/v2/orders")
     shown_call = f"{method} {path.replace('{', '').replace('}', '')}"
-    tried = rng.choice(_L1_TRIED if call else _L1_CHECKED).format(call=shown_call)
+    # What L1 did first: reproduce the failing call, or (an archetype with nothing to reproduce, a leaked
+    # key) what it looked at instead (`l1_tried`).
+    tried = (
+        world.text(spec["l1_tried"])
+        if "l1_tried" in spec
+        else rng.choice(_L1_TRIED if call else _L1_CHECKED).format(call=shown_call)
+    )
     # Noticing the pasted secret is the candidate's part: L1's notes say what L1 saw and did, never
     # that the thread holds a secret.
     # When each message is written, drawn per seed in the order a thread takes: L1's first look, the
@@ -366,7 +372,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 "subject": subject, "body": body.strip()}  # fmt: skip
 
     impact = world.text(
-        spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", str(users))
+        spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", f"{users:,}")
     )
     # L1 looks at the pipeline half an hour into the thread: a backlog it quotes is the story's own at
     # that moment (drawn per seed and growing from the import), and the key's "actual" says the same.

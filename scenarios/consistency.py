@@ -393,9 +393,9 @@ _SHIFT_PART = re.compile(
 def _zone_shift_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
     """West of UTC a UTC day starts in the local evening (what comes after it lands on the next day);
     east of UTC in the local morning (what comes before it lands on the day before)."""
-    from scenarios.generation.world import TIME_ZONES, utc_offset
+    from scenarios.generation.world import ZONES, utc_offset
 
-    zone = next((z for z in TIME_ZONES if z in text), None)
+    zone = next((z for z in ZONES if z in text), None)
     if zone is None:
         return
     offset = utc_offset(zone, moment)
@@ -429,9 +429,9 @@ _DAY_ROW = re.compile(r"^\s*(\d{4}-\d\d-\d\d),\d+", re.M)
 def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Finding]:
     """A day's total is for a day that has ended: by UTC (the export's buckets) and, when the customer
     names their time zone, by their own clock (the dashboard's days)."""
-    from scenarios.generation.world import TIME_ZONES, utc_offset
+    from scenarios.generation.world import ZONES, utc_offset
 
-    zone = next((z for z in TIME_ZONES if z in text), None)
+    zone = next((z for z in ZONES if z in text), None)
     offset = utc_offset(zone, moment) if zone else 0
     for match in _DAY_ROW.finditer(text):
         day = datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC)
@@ -458,6 +458,47 @@ def daily_totals_are_for_days_that_have_ended(payload: dict, key: dict) -> Itera
     hours into the day, is no whole day's figure."""
     for text, moment, path in _customer_texts(payload):
         yield from _whole_day_findings(text, moment, path)
+
+
+# A UTC offset a customer states: "since 07:50 (UTC+09:00)".
+_STATED_OFFSET = re.compile(r"\bUTC([+-])(\d\d):(\d\d)\b")
+
+
+def _writer_email(payload: dict, path: str) -> str:
+    """The e-mail address of whoever wrote the customer text at `path`."""
+    if "tickets" in payload:
+        return payload["tickets"][int(re.search(r"tickets\[(\d+)\]", path).group(1))]["customer"]["email"]
+    if "thread" in payload:
+        return payload["customer"]["email"]
+    return payload["ticket"]["customer"]["email"]
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def stated_offsets_fit_the_writer_s_country(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer lives where their e-mail domain says: a UTC offset they state ("07:50 (UTC+09:00)")
+    is one their domain country's zones have on that day (a .de customer writes UTC+01:00 or +02:00,
+    never UTC-05:00), and a time zone they name is one of that country's. A domain of no known country
+    is not checked."""
+    from scenarios.generation.world import ZONES, domain_zones, utc_offset
+
+    for text, written, path in _customer_texts(payload):
+        domain = _writer_email(payload, path).rpartition("@")[2]
+        zones = domain_zones(domain)
+        if not zones:
+            continue
+        # The offset of the day the text was written or the day before (a failure begun before a change).
+        fitting = {utc_offset(zone, at) for zone in zones for at in (written, written - timedelta(days=1))}
+        for match in _STATED_OFFSET.finditer(text):
+            sign, hours, minutes = match.groups()
+            stated = (1 if sign == "+" else -1) * (int(hours) + int(minutes) / 60)
+            if stated not in fitting:
+                yield (
+                    path,
+                    f"states {match.group(0)}, an offset {domain} ({', '.join(zones)}) does not have then",
+                )
+        for zone in ZONES:
+            if zone in text and zone not in zones:
+                yield path, f"names the time zone {zone}, not one of {domain}'s country"
 
 
 @invariant("escalation_writeup")
@@ -732,7 +773,7 @@ def system_lines_carry_no_tenant(payload: dict, key: dict) -> Iterator[Finding]:
 # rebalances, garbage collection, replication, cache and pool statistics, certificates, keys and
 # route tables, rollouts, a breaker that trips for every sender.
 _SYSTEM_WORK = re.compile(
-    r"\b(?:autovacuum|VACUUM|compaction|rebalance|\[gc\]|GC pause|replication lag|index refresh"
+    r"\b(?:autovacuum|VACUUM|automatic vacuum|compaction|rebalance|\[gc\]|GC pause|replication lag|index refresh"
     r"|evicted \d+ keys|used_memory|keyspace stats|server connection recycled|queue depth"
     r"|signing key|route table|TLS (?:certificate|policy)|rolled out|cache-busted"
     r"|time zone database|DMARC aggregate|circuit breaker|stream reconnected|offsets advanced"
@@ -2036,6 +2077,46 @@ def comms_key_matches_payload(payload: dict, key: dict) -> Iterator[Finding]:
             yield (
                 f"$.payload.timeline[{n}].text",
                 f"says {opened.group(1)} but the incident is {payload['incident']['severity']}",
+            )
+
+
+# A customer update already sent, as a timeline shows it.
+_EARLIER_UPDATE = re.compile(r"\b(?:update|status page post)\b[^.]*\b(?:posted|sent|published)\b", re.I)
+# What an update's known facts may say of a mitigation, and what in the timeline shows one.
+_MITIGATION_SAID = re.compile(r"\bmitigation\b|\brolling back\b|\bfailing over\b", re.I)
+_MITIGATION_SHOWN = re.compile(
+    r"\bmitigat|\broll(?:ing|ed)? ?back\b|\bfail(?:ing|ed)? ?over\b|\bscal(?:ing|ed)\b", re.I
+)
+_SAYS_ERRORS = re.compile(r"\berrors?\b|\bfail", re.I)
+
+
+@invariant("customer_comms")
+def comms_timeline_supports_the_brief_and_known(payload: dict, key: dict) -> Iterator[Finding]:
+    """The brief asks for the "next" update only when the timeline shows an earlier one (else it is the
+    first); a known fact speaks of a mitigation only when the timeline shows one; and a support entry
+    neither repeats its source ("Support: ...") nor speaks of errors the failure does not cause (a
+    delay, a wrong report: neither the title nor the known facts speak of errors)."""
+    timeline = payload["timeline"]
+    if re.search(r"\bnext customer-facing update\b", payload["brief"]) and not any(
+        _EARLIER_UPDATE.search(entry["text"]) for entry in timeline
+    ):
+        yield "$.payload.brief", "asks for the next update, but the timeline shows no earlier one"
+    shown = " ".join(entry["text"] for entry in timeline)
+    for n, fact in enumerate(payload["known"]):
+        if (said := _MITIGATION_SAID.search(fact)) and not _MITIGATION_SHOWN.search(shown):
+            yield f"$.payload.known[{n}]", f"says {said.group(0)!r}, but no timeline entry shows one"
+    errors_shown = _SAYS_ERRORS.search(" ".join([payload["title"], *payload["known"]]))
+    for n, entry in enumerate(timeline):
+        if entry["source"] == "support" and entry["text"].lower().startswith("support:"):
+            yield f"$.payload.timeline[{n}].text", "repeats its source ('Support:')"
+        if (
+            entry["source"] == "support"
+            and not errors_shown
+            and re.search(r"reported errors\b", entry["text"])
+        ):
+            yield (
+                f"$.payload.timeline[{n}].text",
+                "says customers reported errors of a failure that causes none",
             )
 
 
@@ -3805,6 +3886,8 @@ KEY_CLAIMS = tuple(
             r"\btransaction\b",
         ),
         (r"\bcircuit breaker\b", r"\bcircuit breaker\b"),
+        # A delivery or response target ("within 2 minutes") is one the thread states.
+        (r"\bwithin \d+ (?:seconds?|minutes?|hours?)\b", r"\bwithin \d+ (?:seconds?|minutes?|hours?)\b"),
         (r"\bbulk topic\b", r"\bbulk topic\b"),
         (r"\bin Python\b", r"\bPython\b"),
         (r"\bbase image\b", r"\bbase image\b"),
@@ -3921,6 +4004,41 @@ def escalation_key_facts_are_stated(payload: dict, key: dict) -> Iterator[Findin
 
 
 _KEY_PREFIX = re.compile(r"\b([a-z]{2}_live_[0-9a-f]{4,})")
+
+
+# Two request ids given with one trace: "req_a and req_b (trace T)".
+_SHARED_TRACE = re.compile(r"\breq_\w+ and req_\w+ \(trace \w+\)")
+# What a stakeholder asks for that belongs in the packet: an owner, an ETA, a call, a deadline.
+_STAKEHOLDER_ASK = re.compile(r"\bETA\b|\ban owner\b|\bwhen (?:will|can)\b|\bblocking us\b|\?", re.I)
+
+
+@invariant("escalation_writeup")
+def escalation_requests_have_their_own_traces(payload: dict, key: dict) -> Iterator[Finding]:
+    """Each request the customer gives is its own trace: two calls never share one trace id, in the
+    thread or in the key."""
+    for n, message in enumerate(payload["thread"]):
+        if found := _SHARED_TRACE.search(message["body"]):
+            yield f"$.payload.thread[{n}].body", f"gives two requests one trace: {found.group(0)!r}"
+    facts = key["facts"]
+    if facts.get("trace_ids") and len(facts["trace_ids"]) < len(facts.get("request_ids", [])):
+        yield "$.answer_key.facts.trace_ids", "holds fewer traces than the requests it goes with"
+
+
+@invariant("escalation_writeup")
+def escalation_noise_is_irrelevant(payload: dict, key: dict) -> Iterator[Finding]:
+    """A message the key calls noise adds nothing the packet needs: a customer's colleague forwarding the
+    ticket asks no question and presses for no owner or ETA (which belong in the packet)."""
+    ids = {message["id"]: n for n, message in enumerate(payload["thread"])}
+    for noise in key.get("noise_message_ids", []):
+        n = ids.get(noise)
+        if n is None or payload["thread"][n]["role"] != "customer":
+            continue
+        own = payload["thread"][n]["body"].split("---------- Forwarded message", 1)[0].split("\n>", 1)[0]
+        if found := _STAKEHOLDER_ASK.search(own):
+            yield (
+                "$.answer_key.noise_message_ids",
+                f"calls {noise} noise, but it asks or presses for something ({found.group(0)!r}) the packet needs",
+            )
 
 
 @invariant("escalation_writeup")
@@ -4454,7 +4572,10 @@ _DATA_AT_RISK = re.compile(
     r"|\bpersonal data\b",
     re.I,
 )
-_LESSER_IMPACT = re.compile(r"\bworkaround\b|\bdelay|\bpartial\b|\bsome users\b", re.I)
+# What keeps a failure of many customers Minor on the scale: partial impact (a workaround does not: each
+# customer has to find and apply it), unless the reason itself says a workflow is blocked.
+_LESSER_IMPACT = re.compile(r"\bdelay|\bpartial\b|\bsome users\b", re.I)
+_BLOCKED_SAID = re.compile(r"\bis blocked\b|\bare blocked\b|\bcannot\b", re.I)
 _MANY_CUSTOMERS = re.compile(
     r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bplatform-wide\b", re.I
 )
@@ -4469,9 +4590,13 @@ SEVERITY_CLAIMS = tuple(
     (re.compile(claim, re.I), re.compile(support, re.I))
     for claim, support in (
         (r"\benterprise\b", r"\benterprise\b"),
-        (r"\bmany customers\b|\ball (?:\w+ )?tenants\b|\bevery tenant\b|\bfor all\b",
+        (r"\ball (?:\w+ )?tenants\b|\bevery tenant\b",
+         r"\ball (?:\w+ )?(?:tenants|customers)\b|\bevery (?:tenant|customer)\b|\bplatform-wide\b"),
+        (r"\bmany customers\b|\bfor all\b",
          r"\bmany customers\b|\ball (?:\w+ )?(?:tenants|customers)\b|\bplatform-wide\b|\bother customers\b"
          r"|\b\d+ (?:\w+ )?(?:customers|tenants|invoices)\b"),
+        (r"\bno data loss\b|\bnothing is lost\b",
+         r"\bno data (?:is )?lost\b|\bno data loss\b|\bnothing (?:is |was )?lost\b|\bnot lost\b"),
         (r"\bfetching an order by id\b", r"\bby (?:its )?id\b|GET /v2/orders/\w"),
         (r"\badmins can export\b", r"\badmins?\b[^.]{0,60}\bexport|\bexport[^.]{0,60}\badmins?\b"),
         (r"\bSSO-enforced\b", r"\bSSO-enforced\b|\benforc"),
@@ -4686,11 +4811,12 @@ def _severity_against_the_scale(
             "fully blocked by their own words; the scale makes that SEV2 at most",
         )
     many = not one_customer and _MANY_CUSTOMERS.search(reason)
-    if severity in ("SEV3", "SEV4") and many and not _LESSER_IMPACT.search(reason):
+    lesser = _LESSER_IMPACT.search(reason) and not _BLOCKED_SAID.search(severity_reason_body(reason))
+    if severity in ("SEV3", "SEV4") and many and not lesser:
         yield (
             path,
-            f"is {severity} for a failure of many customers that leaves them no workaround; the scale "
-            "makes that SEV2 at least",
+            f"is {severity} for a failure of many customers that blocks a core feature for them; the scale "
+            "makes that SEV2 at least, with a workaround or without",
         )
 
 

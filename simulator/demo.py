@@ -5,6 +5,8 @@ Answers are written from each scenario's answer key at a chosen quality, the way
 average or a weak candidate would answer; they go through the same services as a real attempt.
 """
 
+import re
+
 from django.utils import timezone
 
 from scenarios.models import Scenario
@@ -175,6 +177,21 @@ def _investigation(payload: dict, key: dict, quality: float) -> dict:
     }
 
 
+# How the incident channel passes on the guidance agreed for customers (see scenarios.generation.comms).
+_AGREED_GUIDANCE = re.compile(
+    r"(?:meanwhile|until the next update): (.+)|guidance agreed for customers\. (.+)"
+)
+
+
+def _agreed_guidance(payload: dict) -> str:
+    """The guidance the channel agreed for customers, in its own words, as a sentence."""
+    for entry in payload.get("timeline", []):
+        if match := _AGREED_GUIDANCE.search(entry["text"]):
+            said = (match.group(1) or match.group(2)).strip()
+            return said[0].upper() + said[1:]
+    return ""
+
+
 def _comms(payload: dict, key: dict, quality: float) -> dict:
     features = ", ".join(key.get("affected_features") or ["the service"])
     if quality < 0.2:
@@ -184,10 +201,12 @@ def _comms(payload: dict, key: dict, quality: float) -> dict:
         f"We are investigating a problem affecting {features} since {payload['incident']['started_at']}."
     ]
     if quality >= 0.4:
-        parts.append("What we know: " + " ".join((key.get("known") or [])[:2]))
+        # The payload's sentences, as the writer read them (the key holds terse points to grade by).
+        parts.append("What we know: " + " ".join((payload.get("known") or [])[:2]))
     if quality >= 0.6:
-        parts.append("The cause is not yet confirmed; our engineers are on it.")
-        parts.append(f"In the meantime: {key.get('guidance', 'retry later')}")
+        if payload["incident"].get("status") != "identified":
+            parts.append("The cause is not yet confirmed; our engineers are on it.")
+        parts.append(f"In the meantime: {_agreed_guidance(payload) or 'please retry later.'}")
     answer = {"update": "\n\n".join(parts)}
     if quality >= 0.5:
         next_at = timezone.datetime.fromisoformat(payload["now"].replace("Z", "+00:00")) + timezone.timedelta(

@@ -87,7 +87,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 24: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "triage_queue": 24,
+    # 25: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
+    "triage_queue": 25,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -135,7 +136,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 20: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "incident": 20,
+    # 21: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
+    "incident": 21,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -210,7 +212,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # estimate; catalog change shared by every kind: a flag rollout fails its cohort within a minute of
     # the change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a
     # migration nothing shows.
-    "log_investigation": 23,
+    # 24: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
+    "log_investigation": 24,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -257,7 +260,19 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 18: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "escalation_writeup": 18,
+    # 19: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 17: a core feature broken for many customers stays Major on the scale's new clause even with a
+    # workaround; a reason claims "all tenants" or "no data loss" only when the thread says so; the key
+    # states no delivery target the thread does not; a custom-role regression's cause and ask fit the role
+    # editor the customer sees ticked; each request its own trace; a colleague's forward (a real forward,
+    # named) asks for nothing, so it is noise; L1's notes, the count of other customers, the pasted login
+    # and its password in several wordings and shapes; no SCIM question while data is at risk.
+    # 18: an e-mail outage's customer counts the e-mails missing (invitations, resets, notifications), no
+    # fewer than the invitations they sent; a leaked key's affected people are those whose data it can
+    # read, L1 looks the key up rather than reproducing someone else's calls, and the customer's
+    # follow-up speaks of no repository; counts of people written with thousands separators; an admin
+    # quotes end users' password-reset request ids from their audit log.
+    "escalation_writeup": 19,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -296,7 +311,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 17: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "postmortem": 17,
+    # 18: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
+    "postmortem": 18,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -331,7 +347,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "customer_comms": 16,
+    # 17: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
+    # 15: the brief asks for the first update (the timeline shows none sent); the report count neither
+    # opens with "Support:" nor says "errors"; the Orders API's known facts claim no mitigation the
+    # timeline does not show.
+    "customer_comms": 17,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

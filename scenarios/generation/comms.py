@@ -40,10 +40,12 @@ _CAUSE_UNKNOWN = (
     "Engineers are looking into it; no confirmed cause yet.",
     "The on-call team is investigating; nothing is confirmed about the cause yet.",
 )
+# (The entry's source is support already, so no line opens with "Support:"; and the count names the
+# problem, never "errors", which a delay or a wrong report does not show.)
 _REPORTS_MANY = (
     "{n} customers have reported the problem so far.",
     "{n} customers have reported it so far; support is linking their tickets to the incident.",
-    "Support: {n} customers have reported errors so far, and tickets are still coming in.",
+    "{n} customers have written in about it so far, and tickets are still coming in.",
 )
 _REPORTS_ONE = (
     "No other customer has reported anything similar; {tenant} tenant is the only one affected.",
@@ -116,7 +118,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "kind": "customer_comms",
         "title": f"Customer update: {comms['status_title']}",
         "brief": (
-            f"Draft the next customer-facing update for {readers}. "
+            # No update has gone out yet (the timeline shows none): this is the first.
+            f"Draft the first customer-facing update for {readers}. "
             + ("" if cause_known else "The cause is not yet known. ")
             + "Be accurate about what is and is not known, and tell "
             + ("customers" if many else "the customer")

@@ -18,7 +18,7 @@ _SECRET_FORMATS = {
     "client_secret": lambda rng: "cs_live_" + hex_id(rng, 32),
     "api_key": lambda rng: "rw_live_" + hex_id(rng, 32),
     "webhook_signing_secret": lambda rng: "whsec_" + hex_id(rng, 32),
-    "password": lambda rng: rng.choice(("Spring", "Falcon", "Harbor", "Quartz")) + hex_id(rng, 6) + "!",
+    "password": lambda rng: _password(rng),
     "db_password": lambda rng: "pg-" + hex_id(rng, 20),
     "token": lambda rng: "eyJhbGciOiJSUzI1NiJ9." + hex_id(rng, 40) + "." + hex_id(rng, 24),
     "private_key": lambda rng: (
@@ -41,12 +41,46 @@ _SECRET_LINES = {
     "-d client_id={tenant_id} -d client_secret={secret}",
     "api_key": 'Here is the call as our integration sends it:\ncurl -s -X {method} https://api.{host}{path} -H "Authorization: Bearer {secret}"',
     "webhook_signing_secret": "Our signing secret from the dashboard, if you need it to check the HMAC: {secret}",
-    "password": "If you need to look yourselves, our admin login is {email} / {secret}",
+    "password": (
+        "If you need to look yourselves, our admin login is {email} / {secret}",
+        "You can log in as our admin to see it: user {email}, password {secret}",
+        "Admin access in case it helps you debug: {email} / {secret} (please don't change anything)",
+        "Feel free to use our admin account to check: {email}, pw {secret}",
+    ),
     "db_password": "Our config, in case it matters: DATABASE_URL=postgres://app:{secret}@db.{customer_domain}:5432/app",
     "token": 'The access token from the failing call: -H "Authorization: Bearer {secret}"',
     "private_key": "Attaching the key file for the SAML signing check: {secret}",
     "certificate": "Our endpoint's certificate bundle, pasted from the server: {secret}",
 }
+# What people pick as an admin password, in a few shapes: a word and a year, words joined by dashes, a
+# generated string from a password manager.
+_PASSWORD_WORDS = (
+    "harbor",
+    "falcon",
+    "summer",
+    "copper",
+    "maple",
+    "orbit",
+    "winter",
+    "cobalt",
+    "tiger",
+    "meadow",
+)
+
+
+def _password(rng) -> str:
+    word, other = rng.sample(_PASSWORD_WORDS, 2)
+    shapes = (
+        lambda: f"{word.capitalize()}{rng.randint(2019, 2026)}{rng.choice('!#$?')}",
+        lambda: f"{word}-{other.capitalize()}-{rng.randint(10, 99)}",
+        lambda: "".join(
+            rng.choice("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789#$%&") for _ in range(14)
+        ),
+        lambda: f"{word.capitalize()}{other.capitalize()}{rng.randint(1, 9999):04d}",
+    )
+    return rng.choice(shapes)()
+
+
 # A failure that is no API call of theirs (a billing run, a webhook delivery): the key sits in the
 # integration's config the customer pastes, not in a call to an endpoint the failure never touches.
 _SECRET_LINES_NO_CALL = {
@@ -68,12 +102,36 @@ _L1_FIRST = (
     "Checked the status page, all green. Asked the customer for request ids and the exact time. Leaving for L2.",
     "Nothing on the status page. Asked for request ids and when it started; will pass to L2 when they answer.",
     "Opened their account; asked them for examples with times before digging further. L2 please.",
+    "No open incident matches. Requested two failing request ids and a start time with time zone.",
+    "First look: status page green, no similar alert. Waiting for request ids before handing to L2.",
+    "Acknowledged the ticket and asked for failing request ids and when it began. Will route once they reply.",
 )
+# A colleague of the customer forwarding the first message: it asks nothing and adds no fact (an ETA or an
+# owner asked for belongs in the packet, so no forward asks for one).
 _FORWARDS = (
-    "Forwarding in case this did not reach you. This is blocking us.",
-    "Adding myself to this thread. Can we get an owner and an ETA, please?",
-    "Resending below so it is on my desk too; please keep me in copy.",
+    "Forwarding so it is on my desk too; please keep me in copy.",
+    "Copying myself in so I see the replies.",
+    "Resending from my account so I am on the thread.",
+    "Forwarding to the support address as well, in case the first one went to the wrong queue.",
 )
+# L1's count of other customers with the same problem, when many tenants fail (the severity reason's
+# "many customers, enterprise ones among them" rests on it).
+_OTHERS = (
+    "{n} other customers have opened tickets about the same problem today, enterprise ones among them.",
+    "Linked {n} similar tickets from other customers, enterprise accounts among them.",
+    "{n} other customers, some of them enterprise, have reported the same today.",
+    "The queue has {n} more tickets like this from other customers, including enterprise ones.",
+)
+# L1's note about something else entirely, written while the thread goes on: something the customer
+# asked about another part of the product, or an older ticket of theirs.
+_UNRELATED = (
+    "Unrelated to this issue: the customer asked on the phone whether we support SCIM (they do not have "
+    "it enabled). Sent them the SCIM overview.",
+    "Unrelated: closed their older ticket about changing the invoice address; billing confirmed it is done.",
+    "Not about this issue: their admin asked last week how to rename a workspace; sent the help article.",
+)
+# While the customer's data or money is at risk nobody on their side asks about another feature.
+_UNRELATED_DURING_RISK = _UNRELATED[1:]
 _SALES = (
     "Hi team, unrelated: can someone join the renewal call with {customer} on {weekday}? They asked about the new reporting add-on.",
     "FYI, unrelated to this ticket: {customer} is in the middle of a renewal; the QBR is next week.",
@@ -152,6 +210,23 @@ def _count(rng, bounds) -> int:
     value = math.exp(rng.uniform(math.log(max(low, 1)), math.log(max(high, 1))))
     digits = max(0, len(str(int(value))) - 2)
     return max(low, min(high, int(round(value, -digits))))
+
+
+def _secret_line(kind: str, rng, *, call: bool) -> str:
+    """How the customer pastes a secret of `kind`, in one of its wordings: in a failing call, or (a
+    failure that is no API call of theirs) in the config they paste."""
+    lines = _SECRET_LINES if call or kind != "api_key" else _SECRET_LINES_NO_CALL
+    line = lines[kind]
+    return rng.choice(line) if isinstance(line, tuple) else line
+
+
+def _colleague_name(world: World, difficulty: str) -> str:
+    """The name of the customer's colleague who forwards the ticket, drawn per seed."""
+    from .world import proper_name, seeded_faker
+
+    fake = seeded_faker(f"escalation-colleague|{world.archetype['id']}|{world.seed}|{difficulty}")
+    name = f"{proper_name(fake.first_name())} {proper_name(fake.last_name())}"
+    return name if name != world.customer.contact_name else f"{name.split()[0]} {fake.last_name()}"
 
 
 def _change_log_line(world: World) -> str:
@@ -244,12 +319,15 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     customer = world.customer
     first = customer_ticket(world, rng, clear=True, received_ms=world.onset_ms + 12 * MINUTE_MS)
     # The severity by the scale the brief states, with the workaround weighed: a full one (the customer
-    # applies it, it removes the impact) makes a Major failure Minor.
-    severity, clause = with_workaround(ticket_graded(world, first), spec["workaround_kind"])
+    # applies it, it removes the impact) makes a Major failure Minor, unless it hits many customers.
+    severity, clause = with_workaround(
+        ticket_graded(world, first), spec["workaround_kind"], many=world.many_tenants
+    )
     # The thread starts when the ticket arrives, which its own words may put later ("for the last hour").
     at = int(datetime.fromisoformat(first["received_at"].replace("Z", "+00:00")).timestamp()) * 1000
     request_ids = [f"req_{hex_id(rng, 12)}" for _ in range(2)]
-    trace_ids = [hex_id(rng, 32)]
+    # Two requests are two traces: each call the customer made starts its own.
+    trace_ids = [hex_id(rng, 32) for _ in request_ids]
     records = (
         int(world.values[spec["impact_records"]])
         if spec.get("impact_records")
@@ -266,7 +344,13 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     call = _repro_call(archetype)
     method, path = call or ("GET", "/v2/orders")
     shown_call = f"{method} {path.replace('{', '').replace('}', '')}"
-    tried = rng.choice(_L1_TRIED if call else _L1_CHECKED).format(call=shown_call)
+    # What L1 did first: reproduce the failing call, or (an archetype with nothing to reproduce, a leaked
+    # key) what it looked at instead (`l1_tried`).
+    tried = (
+        world.text(spec["l1_tried"])
+        if "l1_tried" in spec
+        else rng.choice(_L1_TRIED if call else _L1_CHECKED).format(call=shown_call)
+    )
     # Noticing the pasted secret is the candidate's part: L1's notes say what L1 saw and did, never
     # that the thread holds a secret.
     # When each message is written, drawn per seed in the order a thread takes: L1's first look, the
@@ -281,14 +365,14 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     minute["auto_reply"] = rng.randint(1, 3)
     others = rng.randint(3, 12)
     l1 = rng.choice(("Priya (L1)", "Marco (L1)", "Sam (L1)", "Jordan (L1)"))
-    colleague = f"{rng.choice(('Head of IT', 'Ops lead', 'CTO', 'Integration owner'))}, {customer.name}"
+    colleague = f"{_colleague_name(world, difficulty)}, {rng.choice(('Head of IT', 'Ops lead', 'CTO', 'Integration owner'))}"
 
     def msg(minutes: int, author: str, role: str, subject: str, body: str) -> dict:
         return {"author": author, "role": role, "sent_at": iso_s(at + minutes * MINUTE_MS + rng.randint(0, 59) * 1000),
                 "subject": subject, "body": body.strip()}  # fmt: skip
 
     impact = world.text(
-        spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", str(users))
+        spec["customer_impact"].replace("{records}", f"{records:,}").replace("{users}", f"{users:,}")
     )
     # L1 looks at the pipeline half an hour into the thread: a backlog it quotes is the story's own at
     # that moment (drawn per seed and growing from the import), and the key's "actual" says the same.
@@ -304,13 +388,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             customer.contact_name,
             "customer",
             "Re: " + first["subject"],
-            f"{world.text(spec['calls_intro'])} {request_ids[0]} and {request_ids[1]} "
-            f"(trace {trace_ids[0]}). It started around {world.values['onset_local']}. {impact}\n\n"
+            f"{world.text(spec['calls_intro'])} {request_ids[0]} (trace {trace_ids[0]}) and "
+            f"{request_ids[1]} (trace {trace_ids[1]}). It started around {world.values['onset_local']}. {impact}\n\n"
             + text_at(world, archetype["ticket"].get("error_snippet", ""), at + minute["details"] * MINUTE_MS)
             + "\n\n"
-            + (_SECRET_LINES if call or secret_kind != "api_key" else _SECRET_LINES_NO_CALL)[
-                secret_kind
-            ].format(
+            + _secret_line(secret_kind, rng, call=call is not None).format(
                 host=host,
                 method=method,
                 path=path.replace("{", "").replace("}", ""),
@@ -329,12 +411,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             f"{tried}\n"
             + f"{text_at(world, finding, looked_ms)} Their tenant {customer.tenant_id} is in {world.region}. "
             + _change_log_line(world)
-            + (
-                f" {others} other customers have opened tickets about the same problem today, enterprise ones "
-                "among them."
-                if world.many_tenants
-                else ""
-            ),
+            + (" " + rng.choice(_OTHERS).format(n=others) if world.many_tenants else ""),
         ),
         msg(
             minute["follow_up"],
@@ -359,7 +436,9 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 colleague,
                 "customer",
                 "Fwd: " + first["subject"],
-                rng.choice(_FORWARDS) + "\n\n> " + first["body"].replace("\n", "\n> "),
+                f"{rng.choice(_FORWARDS)}\n\n---------- Forwarded message ----------\n"
+                f"From: {customer.contact_name} <{customer.contact_email}>\nSubject: {first['subject']}\n\n"
+                + first["body"],
             ),
         )
         messages.append(
@@ -399,8 +478,11 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 l1,
                 "l1_note",
                 "Internal note: unrelated",
-                "Unrelated to this issue: the customer asked on the phone whether we support SCIM (they "
-                "do not have it enabled). Sent them the SCIM overview.",
+                rng.choice(
+                    _UNRELATED_DURING_RISK
+                    if archetype["severity"]["ticket_impact"] == "data_at_risk"
+                    else _UNRELATED
+                ),
             )
         )
     messages.sort(key=lambda m: m["sent_at"])
@@ -426,7 +508,8 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # The packet shows the customer and their tier beside the thread.
     thread_text = f"{customer.name} ({customer.tier}) " + " ".join(m["body"] for m in messages)
     answer_key = {
-        "root_cause": _thread_cause(world.text(archetype["root_cause"]), thread_text),
+        # An archetype may word the cause and the ask as its thread shows them (`root_cause`, `ask`).
+        "root_cause": _thread_cause(world.text(spec.get("root_cause", archetype["root_cause"])), thread_text),
         "route": archetype["route"],
         "facts": {
             "repro_steps": world.texts([step.replace("{onset_utc}", onset) for step in spec["repro_steps"]]),
@@ -449,7 +532,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
                 workaround_limit=world.text(spec.get("workaround_limit", "")),
             ),
             "workaround": world.text(spec["workaround"]),
-            "ask": f"{archetype['route']}: {world.text(archetype['route_reason'])}",
+            "ask": f"{archetype['route']}: {world.text(spec.get('ask', archetype['route_reason']))}",
         },
         "secret": {"kind": secret_kind, "value": secret, "message_id": secret_message},
         "noise_message_ids": [

@@ -11,7 +11,7 @@ import re
 
 SEVERITY_SCALE = {
     "SEV1": "Critical: customers' data or money at risk, production down for many customers, or an enterprise customer fully blocked.",
-    "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround.",
+    "SEV2": "Major: a core feature broken or badly degraded for a customer, no workaround, or for many customers even with one.",
     "SEV3": "Minor: partial impact (a delay, some users), or a workaround exists.",
     "SEV4": "Question, request or cosmetic issue; no service impact.",
 }
@@ -22,6 +22,7 @@ DATA_AT_RISK = "customers' data or money at risk"
 DOWN_FOR_MANY = "production down for many customers"
 ENTERPRISE_BLOCKED = "an enterprise customer fully blocked"
 CORE_FEATURE = "a core feature broken or badly degraded for a customer, no workaround"
+CORE_FEATURE_FOR_MANY = "a core feature broken or badly degraded for many customers, even with a workaround"
 PARTIAL = "partial impact (a delay, some users), or a workaround exists"
 WORKAROUND_EXISTS = "a workaround exists"
 # The catalog's `workaround_kind` of a workaround the customer applies that removes the impact (the other,
@@ -47,13 +48,14 @@ def severity_on_scale(impact: str, *, tier: str = "", many: bool = False) -> tup
     return "SEV3", PARTIAL
 
 
-def with_workaround(graded: tuple[str, str], workaround_kind: str) -> tuple[str, str]:
+def with_workaround(graded: tuple[str, str], workaround_kind: str, *, many: bool = False) -> tuple[str, str]:
     """(severity, clause) once the workaround is weighed: a failure that is Major by the scale's "no
     workaround" clause is Minor by "or a workaround exists" when its workaround is full (the customer
-    applies it and it removes the impact); a partial one leaves it Major, and no Critical clause depends
-    on a workaround."""
+    applies it and it removes the impact), unless it hits many customers (each has to find and apply
+    it), which the scale keeps Major; a partial one leaves it Major, and no Critical clause depends on a
+    workaround."""
     if graded[1] == CORE_FEATURE and workaround_kind == FULL_WORKAROUND:
-        return "SEV3", WORKAROUND_EXISTS
+        return ("SEV2", CORE_FEATURE_FOR_MANY) if many else ("SEV3", WORKAROUND_EXISTS)
     return graded
 
 

@@ -7,11 +7,14 @@ seed only, so every kind generated from one seed tells the story of the same cus
 same outage.
 """
 
+import functools
 import random
 import re
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
 
 from faker import Faker
 
@@ -28,7 +31,6 @@ TIER_RANK = {"enterprise": 1, "premium": 2, "standard": 3}
 
 _EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 _REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
-_UTC_OFFSETS = (-8, -7, -5, -4, 0, 1, 2, 3, 5.5, 8, 9, 10)
 # The local hours a failure's onset is drawn in (inclusive): early enough in the reporting customer's
 # working day that their ticket and the thread that follows it are written before the evening.
 _LOCAL_ONSET_HOURS = (7, 15)
@@ -127,36 +129,50 @@ def _fact_value(rng: random.Random, spec: dict) -> str:
     return rng.choice(spec["timezone"] if "timezone" in spec else spec["choices"])
 
 
-# The time zones a tenant can be set to: the standard offset from UTC and the daylight saving rule,
-# written out rather than read from the host's tz database so a scenario is the same on any machine.
-TIME_ZONES = {
-    "America/Los_Angeles": (-8, "us"),
-    "America/New_York": (-5, "us"),
-    "Australia/Sydney": (10, "au"),
-    "Asia/Tokyo": (9, None),
+# Where a customer is, by the country their e-mail domain names: a country's domain puts them in its
+# zone; a generic one (.com, .io, .net, .co) in one of the US zones, where most such companies are.
+_GENERIC_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+DOMAIN_ZONES = {
+    "com": _GENERIC_ZONES,
+    "io": _GENERIC_ZONES,
+    "net": _GENERIC_ZONES,
+    "co": _GENERIC_ZONES,
+    "de": ("Europe/Berlin",),
+    "co.uk": ("Europe/London",),
+    "fi": ("Europe/Helsinki",),
+    "com.au": ("Australia/Sydney",),
+    "co.jp": ("Asia/Tokyo",),
+    "in": ("Asia/Kolkata",),
+    "sg": ("Asia/Singapore",),
 }
+ZONES = tuple(dict.fromkeys(zone for zones in DOMAIN_ZONES.values() for zone in zones))
 
 
-def _sunday(year: int, month: int, n: int) -> datetime:
-    """The n-th Sunday of a month, at midnight UTC."""
-    first = datetime(year, month, 1, tzinfo=UTC)
-    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+def domain_suffix(domain: str) -> str | None:
+    """The top-level part of a domain this world knows ("co.uk" of "reed-skinner.co.uk"), or None."""
+    return next(
+        (suffix for suffix in sorted(DOMAIN_ZONES, key=len, reverse=True) if domain.endswith("." + suffix)),
+        None,
+    )
+
+
+def domain_zones(domain: str) -> tuple[str, ...]:
+    """The zones a customer writing from this domain can be in; none for a domain of no known country."""
+    suffix = domain_suffix(domain)
+    return DOMAIN_ZONES[suffix] if suffix else ()
+
+
+@functools.cache
+def _zone_info(zone: str) -> ZoneInfo:
+    """The IANA zone from the pinned `tzdata` package rather than the host's tz database, so a scenario
+    is the same on any machine."""
+    with resources.files("tzdata.zoneinfo").joinpath(*zone.split("/")).open("rb") as data:
+        return ZoneInfo.from_file(data, key=zone)
 
 
 def utc_offset(zone: str, moment: datetime) -> float:
-    """The zone's offset from UTC in hours at `moment`: US daylight time from the second Sunday of
-    March to the first of November (02:00 local); Sydney's from the first Sunday of October to the
-    first of April."""
-    standard, rule = TIME_ZONES[zone]
-    if rule == "us":
-        start = _sunday(moment.year, 3, 2) + timedelta(hours=2 - standard)
-        end = _sunday(moment.year, 11, 1) + timedelta(hours=2 - standard - 1)
-        return standard + (start <= moment < end)
-    if rule == "au":
-        end = _sunday(moment.year, 4, 1) + timedelta(hours=3 - standard - 1)
-        start = _sunday(moment.year, 10, 1) + timedelta(hours=2 - standard)
-        return standard + (not end <= moment < start)
-    return standard
+    """The zone's offset from UTC in hours at `moment` (daylight saving time included)."""
+    return moment.astimezone(_zone_info(zone)).utcoffset().total_seconds() / 3600
 
 
 def _hhmm(hours: float) -> str:
@@ -202,6 +218,9 @@ class Customer:
     tier: str
     contact_name: str
     contact_email: str
+    # The IANA zone the customer works in (one of their domain's country), and its offset from UTC when
+    # the failure begins.
+    zone: str
     utc_offset_hours: float
 
     def as_payload(self) -> dict:
@@ -297,11 +316,18 @@ def company_domain(company: str, rng: random.Random, *, tld: str) -> str:
     return f"{slug}.{tld}"
 
 
-def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -> Customer:
+# The top-level domains a customer is drawn with: the generic ones twice as often as a country's.
+_TLDS = ("com", "io", "co", "net", "de", "co.uk", "fi", "com.au", "co.jp", "in", "sg")
+_TLD_WEIGHTS = (2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1)
+
+
+def make_customer(
+    rng: random.Random, fake: Faker, *, tier: str | None = None, at: datetime = _EPOCH
+) -> Customer:
+    """A customer in one of the zones of their domain's country, with its offset at `at`."""
     company = proper_name(fake.company())
-    # The top-level domain is the world's draw; the rest comes from the name alone, so the world's other
-    # draws are what they were before domains were made of whole words.
-    tld = rng.choice(("com", "io", "co", "net", "de", "co.uk"))
+    # The top-level domain is the world's draw; the rest comes from the name alone.
+    tld = rng.choices(_TLDS, weights=_TLD_WEIGHTS)[0]
     domain = company_domain(company, random.Random(f"domain|{company}"), tld=tld)
     first, last = proper_name(fake.first_name()), proper_name(fake.last_name())
     for _ in range(5):
@@ -310,6 +336,7 @@ def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -
             break
         last = proper_name(fake.last_name())
     local_part = re.sub(r"[^a-z0-9.]", "", f"{first.lower()}.{last.lower()}")
+    zone = rng.choice(DOMAIN_ZONES[tld])
     return Customer(
         name=company,
         domain=domain,
@@ -317,8 +344,20 @@ def make_customer(rng: random.Random, fake: Faker, *, tier: str | None = None) -
         tier=tier or rng.choices(TIERS, weights=(3, 3, 4))[0],
         contact_name=f"{first} {last}",
         contact_email=f"{local_part}@{domain}",
-        utc_offset_hours=rng.choice(_UTC_OFFSETS),
+        zone=zone,
+        utc_offset_hours=utc_offset(zone, at),
     )
+
+
+def in_zone(customer: Customer, zone: str, rng: random.Random) -> Customer:
+    """The customer moved to `zone`: where their domain's country does not have it, the domain takes a
+    top-level domain of a country that does (the name before it is unchanged)."""
+    if zone in domain_zones(customer.domain):
+        return replace(customer, zone=zone)
+    tld = rng.choice([tld for tld in _TLDS if zone in DOMAIN_ZONES[tld]])
+    domain = customer.domain.removesuffix("." + domain_suffix(customer.domain)) + "." + tld
+    local_part = customer.contact_email.split("@")[0]
+    return replace(customer, zone=zone, domain=domain, contact_email=f"{local_part}@{domain}")
 
 
 # Metrics whose figures a story sets moment by moment (a backlog growing from its import) keep the
@@ -422,30 +461,27 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
         values[name] = _fact_value(rng, spec)
         if spec.get("with_previous"):
             values[f"{name}_previous"] = str(int(values[name]) - 1)
-    zone = next((values[name] for name, spec in facts if "timezone" in spec), None)
+    # An archetype that needs the tenant in a particular zone puts its customer there.
+    tenant_zone = next(((name, spec) for name, spec in facts if "timezone" in spec), None)
+    if tenant_zone is not None:
+        customer = in_zone(customer, values[tenant_zone[0]], rng)
     if given_onset_ms is None:
-        onset_ms = _place_onset(local_onset, millis, customer.utc_offset_hours, zone)
+        onset_ms = _place_onset(local_onset, millis, customer.zone)
     else:
         # A failure placed in another scenario's hour (a neighbour in a triage queue) is reported by a
-        # customer for whom that hour is a working one, where the drawn offset allows it.
+        # customer for whom that hour is a working one, where a zone allows it.
         onset_ms = given_onset_ms
-        customer = replace(
-            customer, utc_offset_hours=_working_offset(rng, onset_ms, customer.utc_offset_hours)
-        )
-        if zone is not None:
-            name, spec = next((name, spec) for name, spec in facts if "timezone" in spec)
-            moment = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
-            fitting = [
-                z for z in spec["timezone"] if _is_working_hour(onset_ms, utc_offset(z, moment), latest=17)
-            ]
-            if fitting and zone not in fitting:
-                zone = values[name] = rng.choice(fitting)
+        if not _is_working_hour(onset_ms, customer.zone, latest=17):
+            candidates = tenant_zone[1]["timezone"] if tenant_zone else ZONES
+            fitting = [zone for zone in candidates if _is_working_hour(onset_ms, zone, latest=17)]
+            if fitting:
+                customer = in_zone(customer, rng.choice(fitting), rng)
     onset = datetime.fromtimestamp(onset_ms // 1000, tz=UTC)
-    if zone is not None:
-        # The customer lives in the tenant's time zone, with its offset on the day of the onset.
-        customer = replace(customer, utc_offset_hours=utc_offset(zone, onset))
-        name = next(name for name, spec in facts if "timezone" in spec)
-        values |= timezone_values(name, customer.utc_offset_hours)
+    customer = replace(customer, utc_offset_hours=utc_offset(customer.zone, onset))
+    values |= {"customer_domain": customer.domain, "contact_email": customer.contact_email}
+    if tenant_zone is not None:
+        values[tenant_zone[0]] = customer.zone
+        values |= timezone_values(tenant_zone[0], customer.utc_offset_hours)
     trigger_ms = onset_ms - lead_s * 1000 - trigger_jitter_ms
     values |= {
         "onset_utc": iso_s(onset_ms),
@@ -471,34 +507,22 @@ def build_world(archetype_id: str, seed: int, *, salt: str = "", onset_ms: int |
     return world
 
 
-def _place_onset(local: datetime, millis: int, offset: float, zone: str | None) -> int:
-    """The UTC moment (ms) of a local clock time, at the customer's offset (their zone's, on that day)."""
-    moment = local - timedelta(hours=offset)
-    if zone is not None:
-        for _ in range(2):  # the zone's offset at the moment it gives; settles at once off a DST change
-            moment = local - timedelta(hours=utc_offset(zone, moment))
+def _place_onset(local: datetime, millis: int, zone: str) -> int:
+    """The UTC moment (ms) of a local clock time in the customer's zone (its offset on that day)."""
+    moment = local.replace(tzinfo=None).replace(tzinfo=_zone_info(zone))
     return int(moment.timestamp()) * 1000 + millis
 
 
-def _working_offset(rng: random.Random, onset_ms: int, drawn: float) -> float:
-    """The drawn offset if the onset falls in its business hours, else one of the offsets that does."""
-
-    if _is_working_hour(onset_ms, drawn, latest=17):
-        return drawn
-    fitting = [offset for offset in _UTC_OFFSETS if _is_working_hour(onset_ms, offset, latest=17)]
-    return rng.choice(fitting) if fitting else drawn
-
-
-def _is_working_hour(onset_ms: int, offset: float, *, latest: int = _LOCAL_ONSET_HOURS[1]) -> bool:
-    """Whether the moment falls between the first onset hour and `latest` (inclusive) at that offset."""
-    local = datetime.fromtimestamp(onset_ms / 1000, tz=UTC) + timedelta(hours=offset)
+def _is_working_hour(onset_ms: int, zone: str, *, latest: int = _LOCAL_ONSET_HOURS[1]) -> bool:
+    """Whether the moment falls between the first onset hour and `latest` (inclusive) in that zone."""
+    local = datetime.fromtimestamp(onset_ms / 1000, tz=UTC).astimezone(_zone_info(zone))
     return _LOCAL_ONSET_HOURS[0] <= local.hour <= latest
 
 
 def reports_in_working_hours(world: "World") -> bool:
     """Whether the failure began in the reporting customer's working day (a neighbour placed in another
     scenario's hour may not, when its tenant's zone allows no such hour)."""
-    return _is_working_hour(world.onset_ms, world.customer.utc_offset_hours, latest=17)
+    return _is_working_hour(world.onset_ms, world.customer.zone, latest=17)
 
 
 def _onset_local(onset: datetime, offset: float) -> str:

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v23; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v24; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "905960389dead02847a273d096c38477d255b2c5f781fb1a5b703cf621230079",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8b20c09b8f751d4d1a6f820d9f239819ac1699462a15cd6814ea5938ef1e1aab",
-    ("saml_clock_skew", "medium", 2, 3000): "1d39badb43af82d5c84fb3d5d0392a5397dbbd9478840e70cef6288e24e7c264",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "0993fb4932c234e40aa65fa02582bd9001f4ca0fb8483da69a5f3b37b8706137",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "b7ce9769cc6681356cec084c7e2f2a5a37e5b4cde2249c5eb2e68d58859b1d10",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "52acf330824dcb4bc746b787b1f168c52bf554d6e290d008aa28c1f57b403fba",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "f8de51637caa42cef84bd82d5e745f433c993d42b2b3f45b82f8d9364812d8c2",
+    ("saml_clock_skew", "medium", 2, 3000): "70e5680a4db31b6cd798c7f845a6298414c86f14e08f014814f0044dbd9ab82c",
+    ("kafka_consumer_lag", "hard", 2, 3000): "1d5f683a619e3b93673ed51c860aec0ba3ef88e62fa2c53c42a667cd134def59",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "20f6cd0ed32ffc269f6de7c5b677098262a1b439fb8c13115786f74ff91367e9",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "09dabddb7d64bb571419befc341eecdc0b79928902d28420d3df2500666f13b5",
 }  # fmt: skip
 
 

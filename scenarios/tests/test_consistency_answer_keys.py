@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scenarios.consistency import lint, unshown_figures
+from scenarios.consistency import lint, unshown_figures, when
 from scenarios.generation import generate
 from scenarios.generation.world import build_world
 from scenarios.tests.test_consistency import _assert_path, _refused, archetype_for
@@ -282,6 +282,20 @@ def test_a_daily_total_for_a_day_that_has_not_ended_is_refused(report):
     _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "has not ended")
 
 
+def test_an_offset_the_writer_s_country_does_not_have_is_refused(report):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nIt started around 07:50 (UTC-05:00)."
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "UTC-05:00")
+
+
+def test_a_time_zone_of_another_country_than_the_writer_s_is_refused(report):
+    def mutate(payload, key):
+        payload["thread"][0]["body"] += "\nOur office runs on Europe/Berlin time."
+
+    _assert_path(_refused(report, "escalation_writeup", mutate), "payload.thread[0].body", "Europe/Berlin")
+
+
 def test_an_unfilled_placeholder_in_what_the_candidate_reads_is_refused(report):
     def mutate(payload, key):
         payload["thread"][0]["body"] += "\nUsage: {requests_today} requests today"
@@ -369,10 +383,12 @@ def test_an_escalation_onset_to_a_second_the_thread_never_gives_is_refused(charg
 
 def test_the_customer_s_local_time_in_utc_is_an_onset_the_thread_gives(charges):
     scenario = charges["escalation_writeup"]
-    said = next(m["body"] for m in scenario.payload["thread"] if "(UTC-08:00)" in m["body"])
-    local = said.split("It started around ")[1][:5]
-    hours, minutes = int(local[:2]) + 8, int(local[3:])
-    assert scenario.answer_key["facts"]["onset"][11:16] == f"{hours % 24:02d}:{minutes:02d}"
+    said = next(m["body"] for m in scenario.payload["thread"] if "It started around " in m["body"])
+    stated = re.search(r"It started around (\d\d):(\d\d) \(UTC([+-])(\d\d):(\d\d)\)", said)
+    local = int(stated.group(1)) * 60 + int(stated.group(2))
+    offset = (1 if stated.group(3) == "+" else -1) * (int(stated.group(4)) * 60 + int(stated.group(5)))
+    utc = (local - offset) % (24 * 60)
+    assert scenario.answer_key["facts"]["onset"][11:16] == f"{utc // 60:02d}:{utc % 60:02d}"
 
 
 def test_a_time_in_the_key_s_actual_that_no_message_states_is_refused(charges):
@@ -408,10 +424,15 @@ def test_asking_for_an_answer_before_the_business_day_ends_near_midnight_is_refu
         payload["thread"][last]["body"] = (
             "What should we do now? We need an answer before our business day ends."
         )
-        payload["thread"][last]["sent_at"] = payload["thread"][last]["sent_at"][:11] + "07:20:00Z"
+        # The customer's stated offset moved so that the message is written at 23:xx their time.
+        hours = (23 - when(payload["thread"][last]["sent_at"]).hour) % 24
+        hours = hours - 24 if hours > 14 else hours
+        offset = f"UTC{'+' if hours >= 0 else '-'}{abs(hours):02d}:00"
+        for message in payload["thread"]:
+            message["body"] = re.sub(r"UTC[+-]\d\d:\d\d", offset, message["body"])
 
     problems = _refused(charges, "escalation_writeup", mutate)
-    assert any("before the business day ends at 23:20" in p for p in problems), problems
+    assert any("before the business day ends at 23:" in p for p in problems), problems
 
 
 # --- a customer update's guidance and known cause are the writer's to see ---------------------------
@@ -952,3 +973,113 @@ def test_an_l1_note_handing_over_the_expiry_the_attachment_shows_is_refused():
         f"payload.thread[{n}].body",
         expiry,
     )
+
+
+# --- escalation severity, figures, traces and noise ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def permissions():
+    return {"escalation_writeup": generate("escalation_writeup", "permissions_regression_403", 7, "medium")}
+
+
+def test_a_many_customer_regression_is_major_even_with_a_workaround(permissions):
+    facts = permissions["escalation_writeup"].answer_key["facts"]
+    assert facts["severity"] == "SEV2"
+    assert "many customers, even with a workaround" in facts["severity_reason"]
+
+
+def test_a_minor_grade_for_a_workflow_many_customers_cannot_use_is_refused(permissions):
+    def mutate(payload, key):
+        key["facts"]["severity"] = "SEV3"
+        key["facts"]["severity_reason"] = (
+            "Minor by the scale: partial impact (a delay, some users), or a workaround exists. A key workflow "
+            "is blocked for all custom-role users. Many customers are affected, enterprise ones among them."
+        )
+
+    _assert_path(_refused(permissions, "escalation_writeup", mutate), "answer_key.facts.severity", "SEV2")
+
+
+def test_a_root_cause_that_fits_the_ticked_role_editor(permissions):
+    key = permissions["escalation_writeup"].answer_key
+    assert "role editor still shows" in key["root_cause"]
+    assert "data correction" not in key["facts"]["ask"]
+
+
+def test_a_delivery_target_the_thread_never_states_is_refused(permissions):
+    def mutate(payload, key):
+        key["facts"]["expected"] = "E-mails are delivered within 2 minutes."
+
+    _assert_path(
+        _refused(permissions, "escalation_writeup", mutate), "answer_key.facts.expected", "within 2 minutes"
+    )
+
+
+def test_two_requests_sharing_one_trace_are_refused(permissions):
+    def mutate(payload, key):
+        message = next(m for m in payload["thread"] if "(trace " in m["body"])
+        ids, traces = key["facts"]["request_ids"], key["facts"]["trace_ids"]
+        message["body"] = message["body"].replace(
+            f"{ids[0]} (trace {traces[0]}) and {ids[1]} (trace {traces[1]})",
+            f"{ids[0]} and {ids[1]} (trace {traces[0]})",
+        )
+        key["facts"]["trace_ids"] = traces[:1]
+
+    problems = _refused(permissions, "escalation_writeup", mutate)
+    _assert_path(problems, "answer_key.facts.trace_ids", "fewer traces")
+    assert any("gives two requests one trace" in p for p in problems), problems
+
+
+def test_a_stakeholder_asking_for_an_eta_called_noise_is_refused():
+    scenarios = {
+        "escalation_writeup": generate("escalation_writeup", "permissions_regression_403", 7, "hard")
+    }
+
+    def mutate(payload, key):
+        forward = next(m for m in payload["thread"] if m["subject"].startswith("Fwd:"))
+        forward["body"] = (
+            "Adding myself to this thread. Can we get an owner and an ETA, please?\n\n" + forward["body"]
+        )
+        assert forward["id"] in key["noise_message_ids"]
+
+    _assert_path(_refused(scenarios, "escalation_writeup", mutate), "answer_key.noise_message_ids", "owner")
+
+
+def test_an_unshown_no_data_loss_in_the_severity_reason_is_refused(permissions):
+    def mutate(payload, key):
+        key["facts"]["severity_reason"] += " No data loss."
+
+    _assert_path(
+        _refused(permissions, "escalation_writeup", mutate), "answer_key.facts.severity_reason", "data loss"
+    )
+
+
+# --- a customer update's brief, known facts and timeline rest on the timeline ------------------------
+
+
+def test_an_update_asked_for_as_the_next_with_none_sent_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["brief"] = payload["brief"].replace("Draft the first", "Draft the next")
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.brief", "no earlier one")
+
+
+def test_a_mitigation_no_timeline_entry_shows_is_refused(scenarios):
+    def mutate(payload, key):
+        payload["known"][-1] = "Engineers are applying a mitigation."
+
+    _assert_path(
+        _refused(scenarios, "customer_comms", mutate),
+        f"payload.known[{len(scenarios['customer_comms'].payload['known']) - 1}]",
+        "mitigation",
+    )
+
+
+def test_a_support_entry_repeating_its_source_is_refused(scenarios):
+    timeline = scenarios["customer_comms"].payload["timeline"]
+    n = next(n for n, entry in enumerate(timeline) if entry["source"] == "support")
+
+    def mutate(payload, key):
+        payload["timeline"][n]["text"] = "Support: " + payload["timeline"][n]["text"]
+
+    _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.timeline[{n}].text", "Support:")

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -531,6 +531,18 @@ def test_a_vague_triage_ticket_is_keyed_to_ask_for_its_missing_facts():
 )
 def test_a_tenant_time_zone_has_its_offset_of_the_day(zone, moment, offset):
     assert world.utc_offset(zone, datetime.fromisoformat(moment)) == offset
+
+
+@pytest.mark.parametrize("archetype", ["report_timezone_bug", "kafka_consumer_lag", "saml_clock_skew"])
+def test_a_customer_works_in_a_zone_of_their_domain_s_country(archetype):
+    for seed in range(20):
+        w = build_world(archetype, seed)
+        onset = datetime.fromtimestamp(w.onset_ms / 1000, tz=UTC)
+        assert w.customer.zone in world.domain_zones(w.customer.domain)
+        assert w.values["contact_email"].endswith("@" + w.customer.domain)
+        assert w.customer.utc_offset_hours == world.utc_offset(w.customer.zone, onset)
+        if archetype == "report_timezone_bug":
+            assert w.values["tenant_timezone"] == w.customer.zone
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -161,3 +161,35 @@ def test_customers_write_in_business_hours_of_their_own_day():
             if message["role"] == "customer":
                 hours[(when(message["sent_at"]) + timedelta(hours=offset)).hour] += 1
     assert min(hours) >= 7 and max(hours) < 20, sorted(hours)
+
+
+def test_an_e_mail_outage_escalation_counts_at_least_the_invitations_the_customer_sent():
+    """The e-mails a customer counts as missing include the invitations their first message says they
+    sent (and password resets and notifications besides)."""
+    for seed in range(12):
+        thread = generate("escalation_writeup", "third_party_provider_outage", seed, "medium").payload[
+            "thread"
+        ]
+        invited = re.search(r"invited (\d+) new \w+", thread[0]["body"])
+        if invited is None:
+            continue
+        missing = re.search(
+            r"About ([\d,]+) e-mails from you have not arrived", "\n".join(m["body"] for m in thread)
+        )
+        assert int(missing.group(1).replace(",", "")) >= int(invited.group(1)), seed
+
+
+def test_a_leaked_key_escalation_counts_data_subjects_and_reproduces_nothing():
+    """A leak's affected people are those whose data the key can read, not the staff using the key; L1
+    looks the key up rather than "reproducing" someone else's calls; the customer's follow-up speaks of
+    nothing their first message did not mention."""
+    for seed in range(8):
+        generated = generate("escalation_writeup", "leaked_api_key_in_use", seed, "medium")
+        thread = generated.payload["thread"]
+        users = generated.answer_key["facts"]["impact"]["users"]
+        text = "\n".join(m["body"] for m in thread)
+        assert f"personal data of about {users:,} people" in text
+        repro = next(m["body"] for m in thread if m["subject"].endswith(": repro"))
+        assert "Repro attempt" not in repro and "own credentials" not in repro and "own token" not in repro
+        follow_up = [m["body"] for m in thread if m["role"] == "customer"][-1]
+        assert "repository" not in follow_up

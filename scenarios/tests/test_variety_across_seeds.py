@@ -280,3 +280,23 @@ def test_a_name_spelled_as_census_data_spells_it_is_refused():
         payload["timeline"][0]["text"] = 'First customer report from Mcclain Ltd (premium): "Orders fail"'
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), "payload.timeline[0].text", "Mcclain")
+
+
+def test_escalation_threads_word_their_notes_and_pasted_logins_per_seed():
+    """L1's first note, a colleague's forward, L1's count of other customers and a pasted admin login
+    are drawn from several wordings and shapes, so two threads do not carry them word for word."""
+    first_notes, forwards, others, logins, passwords = Counter(), Counter(), Counter(), Counter(), set()
+    for seed in range(12):
+        generated = generate("escalation_writeup", "third_party_provider_outage", seed, "medium")
+        thread = generated.payload["thread"]
+        first_notes[next(m["body"] for m in thread if m["role"] == "l1_note")] += 1
+        forwards[next(m["body"].split("\n")[0] for m in thread if m["subject"].startswith("Fwd:"))] += 1
+        repro = next(m["body"] for m in thread if m["subject"].endswith(": repro"))
+        others[_normalised(repro.rsplit(". ", 1)[-1])] += 1
+        password = generated.answer_key["secret"]["value"]
+        passwords.add(re.sub(r"[a-z]", "a", re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", password))))
+        login = next(m["body"] for m in thread if password in m["body"])
+        logins[login.split("\n")[-1].split(password)[0].split("@")[0].rsplit(" ", 1)[0]] += 1
+    for wordings in (first_notes, forwards, others, logins):
+        assert len(wordings) >= 3 and max(wordings.values()) <= 8, wordings
+    assert len(passwords) >= 3, passwords

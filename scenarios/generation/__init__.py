@@ -81,7 +81,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # themselves (the app's own URL, a read by id, moving to /v2) is "or a workaround exists", and a
     # ticket stating no impact is graded partial until the customer says more.
     # 22: a vague ticket goes to L1, which asks for the missing facts and then routes it on with them.
-    "triage_queue": 22,
+    # 23: a vague ticket asks only generic facts (when, who, an example), none naming a mechanism its words
+    # do not hint at; a v1 sunset ticket credits the request, response and start it states; no step rests
+    # on a retried timeout, a billing run or a certificate the ticket does not show, nor points a CNAME at
+    # a placeholder; a workaround weighed by the shared helper, and a Major reason weighs partial retries.
+    "triage_queue": 23,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and

@@ -113,11 +113,20 @@ def ticket_severity(world: World, ticket: dict) -> str:
     return ticket_graded(world, ticket)[0]
 
 
-def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
+def ticket_facts(world: World, ticket: dict, *, vague: bool = False) -> tuple[list[str], list[str]]:
     """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
     A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
-    contains one of them."""
-    return split_facts(world.archetype["missing_facts"], world.text, ticket)
+    contains one of them. A vague ticket asks only the facts its catalog entry is `asked_of`
+    (generic ones: when it started, who, an example), never one naming a mechanism its words do not
+    hint at ("users cannot log in" asks for no SAML trace); a clear ticket asks the others."""
+    wanted = "vague" if vague else "clear"
+    entries = [e for e in world.archetype["missing_facts"] if wanted in asked_of(e)]
+    return split_facts(entries, world.text, ticket)
+
+
+def asked_of(entry: str | dict) -> tuple[str, ...]:
+    """Which tickets ask a catalog fact: a plain string or a fact naming none, a clear one only."""
+    return ("clear",) if isinstance(entry, str) else tuple(entry.get("asked_of", ("clear",)))
 
 
 def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tuple[list[str], list[str]]:
@@ -132,7 +141,7 @@ def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tupl
     for entry in entries:
         if isinstance(entry, str):
             missing.append(text(entry))
-        elif any(comparable(text(phrase)) in shown for phrase in entry["stated_by"]):
+        elif any(comparable(text(phrase)) in shown for phrase in entry.get("stated_by", ())):
             stated.append(text(entry["fact"]))
         else:
             missing.append(text(entry["fact"]))

@@ -158,7 +158,8 @@ _RELATIVE_TIMES = (
     (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
-    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
+    # A pattern of bursts and half-hour lulls is told after seeing it twice: two bursts and the lull between.
+    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 75, None),
     (
         re.compile(r"\b(?:for|in|over|during) the (?:last|past) ~?(\d+|a few|several) ?(?:h|hours)\b"),
         60,
@@ -443,6 +444,40 @@ def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Find
             )
 
 
+# A Sunset header's value (RFC 8594): the date the API's owner announced, an HTTP-date or ISO time.
+_SUNSET_HEADER = re.compile(r"\bSunset: ([^\n]+)")
+_HTTP_DATE = "%a, %d %b %Y %H:%M:%S GMT"
+
+
+def _sunset_moment(value: str) -> datetime | None:
+    """The moment a Sunset header's value names, or None for a value that is no date."""
+    value = value.strip()
+    for parse in (
+        lambda v: datetime.strptime(v, _HTTP_DATE).replace(tzinfo=UTC),
+        lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+    ):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return None
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def sunset_headers_give_an_announced_date(payload: dict, key: dict) -> Iterator[Finding]:
+    """A Sunset header gives the retirement date its owner announced weeks before: midnight UTC of a
+    day, in the HTTP-date form the header takes, not the minute and second some customer first saw a 410."""
+    for path, text in _strings(payload, "$.payload"):
+        for match in _SUNSET_HEADER.finditer(text):
+            moment = _sunset_moment(match.group(1))
+            if moment is None or (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+                yield path, f"gives Sunset: {match.group(1).strip()!r}, not an announced date (midnight UTC)"
+            elif not re.fullmatch(
+                r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} 00:00:00 GMT", match.group(1).strip()
+            ):
+                yield path, f"gives Sunset: {match.group(1).strip()!r}, not an HTTP-date"
+
+
 @invariant("triage_queue", "escalation_writeup", "log_investigation")
 def time_zone_shifts_go_the_zone_s_way(payload: dict, key: dict) -> Iterator[Finding]:
     """A customer who says which local orders land on which day of a UTC-bucketed report says it the
@@ -552,6 +587,38 @@ def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
     elif "ticket" in payload:
         ticket = payload["ticket"]
         yield ticket_text(ticket), when(ticket["received_at"]), "$.payload.ticket"
+
+
+# "on 17:45 (UTC+03:00)": a time of day read as a date.
+_ON_A_TIME = re.compile(r"\bon\s+\d{1,2}:\d\d\b")
+# What makes a ticket body a written message: a greeting that opens it, a request to be called back.
+_WRITTEN_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear)\b", re.I)
+_CALL_ME = re.compile(r"\bcall me\b|\bcall us\b", re.I)
+
+
+def written_as_message(body: str, contact: str) -> bool:
+    """Whether a ticket body reads as a message the customer wrote (a greeting, a signature, a request to
+    be called): no note an agent takes on a phone call reads like that."""
+    lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    signed = bool(lines) and bool(contact) and lines[-1].endswith(contact)
+    return bool(_WRITTEN_GREETING.match(body) or signed or _CALL_ME.search(body))
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def customer_texts_read_as_written(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer's time of day is "at 17:45", never "on 17:45"; and a ticket taken on the phone is the
+    agent's note of the call, not an e-mail with a greeting and a signature."""
+    for text, _, path in _customer_texts(payload):
+        match = _ON_A_TIME.search(text)
+        if match:
+            yield path, f"says {match.group(0)!r}: a time of day is 'at' one, with its day if not today"
+    for n, ticket in enumerate(payload.get("tickets", [])):
+        contact = (ticket.get("customer") or {}).get("contact", "")
+        if ticket.get("channel") == "phone" and written_as_message(ticket["body"], contact):
+            yield (
+                f"$.payload.tickets[{n}].body",
+                "is a written message (greeting, signature or 'call me') on a ticket taken by phone",
+            )
 
 
 # --- log_investigation ----------------------------------------------------------------------------

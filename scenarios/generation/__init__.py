@@ -190,7 +190,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # check run after their request answered). A 429's or 503's sample carries one Retry-After (its line's,
     # else the ticket's pasted one, else the scenario's) and the API's error body the ticket pastes.
     # 21: both changes numbered 20 above, together.
-    "log_investigation": 21,
+    # 22: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
+    # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
+    # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
+    "log_investigation": 22,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -231,7 +234,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # reports the symptom and the log lines that show the cause (an expiry, a node, a record's target) are
     # attached to the thread, no noise.
     # 16: both changes numbered 15 above, together.
-    "escalation_writeup": 16,
+    # 17: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
+    # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
+    # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
+    "escalation_writeup": 17,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

@@ -68,9 +68,7 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
-        "channel": rng.choice(("email", "portal", "chat"))
-        if clear
-        else rng.choice(("email", "phone", "chat")),
+        "channel": rng.choice(_channels(world, body, clear)),
         "received_at": iso_s(received_ms),
         "subject": subject,
         "body": body,
@@ -78,6 +76,19 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     if clear and ticket.get("error_snippet"):
         payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
+
+
+def _channels(world: World, body: str, clear: bool) -> tuple[str, ...]:
+    """The channels a ticket can have come in by: a clear one is written (e-mail, portal, chat); a vague
+    one may be an agent's note of a phone call, unless it reads as a written message (a greeting, a
+    signature, "call me")."""
+    from scenarios.consistency import written_as_message
+
+    if clear:
+        return ("email", "portal", "chat")
+    if written_as_message(body, world.customer.contact_name):
+        return ("email", "chat")
+    return ("email", "phone", "chat")
 
 
 _THIS_MORNING = re.compile(r"\b(since )?this morning\b")

@@ -19,8 +19,8 @@ PINNED = {
     ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "732b904a183ab540baacf203c2a5b36e8499ce06696a9d8fd955fe1fd14430f7",
     ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "d085fdce7d41184b6650ed57320accd994de00fffde2a26d6a1822b048f0cf66",
     ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",
+    ("kafka_consumer_lag", "hard", 2, 3000): "a68e88c7cc8f22514b945436671925d3751b5cdcf1709b96099a73311a1fc294",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "bd6bc4f91af34b9178692a78c8778f181804e1f24e82798f3852b5f5ead4d19f",
     ("oauth_client_secret_expired", "easy", 2, 3000): "830c93cb8466208fbe830b1cecd6dbf67ee59bf4a52712167a0a1880ebd13108",
 }  # fmt: skip
 

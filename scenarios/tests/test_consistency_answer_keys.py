@@ -998,3 +998,48 @@ def test_an_l1_note_handing_over_the_expiry_the_attachment_shows_is_refused():
         f"payload.thread[{n}].body",
         expiry,
     )
+
+
+# --- customer texts read as written --------------------------------------------------------------
+
+
+def test_a_sunset_header_at_the_minute_of_the_failure_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nHTTP/1.1 410 Gone\nSunset: 2026-09-03T16:57:22Z"
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}].body", "not an announced date"
+    )
+
+
+def test_a_sunset_header_at_an_announced_midnight_passes(scenarios):
+    scenario = scenarios["triage_queue"]
+    n, _ = _outage_ticket(scenarios)
+    payload = {**scenario.payload, "tickets": [dict(t) for t in scenario.payload["tickets"]]}
+    payload["tickets"][n]["body"] += "\nHTTP/1.1 410 Gone\nSunset: Thu, 03 Sep 2026 00:00:00 GMT"
+    names = {v.invariant for v in lint("triage_queue", payload, scenario.answer_key)}
+    assert "sunset_headers_give_an_announced_date" not in names
+
+
+def test_a_time_of_day_said_on_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nWe were charged twice, a few seconds apart on 17:45 (UTC+03:00)."
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}]", "'on 17:45'")
+
+
+def test_a_phone_ticket_written_as_an_e_mail_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        ticket = payload["tickets"][n]
+        ticket["channel"] = "phone"
+        ticket["body"] = (
+            f"Hi, our site is not reachable today. Could you have a look? Thanks {ticket['customer']['contact']}"
+        )
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}].body", "taken by phone")

@@ -342,6 +342,18 @@ def test_every_stated_by_phrase_is_in_some_ticket_the_generator_shows():
     assert not problems, "stated_by phrases found in no ticket:\n" + "\n".join(sorted(set(problems)))
 
 
+def test_no_missing_fact_is_worded_the_same_for_two_tickets():
+    """A queue holds tickets of several archetypes and side requests: one question word for word the same
+    under two of them reads as a template, not as a question about that ticket."""
+    catalog = load_catalog()
+    owners: dict[str, set[str]] = {}
+    for spec in [*catalog["archetypes"], *catalog["benign_tickets"]]:
+        for entry in spec["missing_facts"]:
+            owners.setdefault(entry if isinstance(entry, str) else entry["fact"], set()).add(spec["id"])
+    shared = {fact: sorted(ids) for fact, ids in owners.items() if len(ids) > 1}
+    assert not shared, shared
+
+
 def test_every_ticket_leaves_at_least_two_facts_to_ask_for():
     """The triage scorer wants questions aimed at what a ticket lacks: a ticket stating everything
     would leave nothing to ask, and the candidate could not earn those checks."""

@@ -85,6 +85,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # do not hint at; a v1 sunset ticket credits the request, response and start it states; no step rests
     # on a retried timeout, a billing run or a certificate the ticket does not show, nor points a CNAME at
     # a placeholder; a workaround weighed by the shared helper, and a Major reason weighs partial retries.
+    # Tickets as written (see log_investigation 22); a vague ticket comes in by phone only when it reads as
+    # an agent's note, not as a message with a greeting, a signature or "call me"; no question is worded the
+    # same for two kinds of ticket (a double charge asks for "the number of the invoice charged twice").
     "triage_queue": 23,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,

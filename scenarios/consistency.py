@@ -158,7 +158,8 @@ _RELATIVE_TIMES = (
     (re.compile(r"\bfor (?:several |many )?days\b"), 2 * 24 * 60, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) hour\b"), 45, None),
     (re.compile(r"\b(?:for|in|over|during) the (?:last|past) half[ -]hour\b"), 20, None),
-    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 35, None),
+    # A pattern of bursts and half-hour lulls is told after seeing it twice: two bursts and the lull between.
+    (re.compile(r"\bthen works? again for (?:half an hour|30 minutes)\b"), 75, None),
     (
         re.compile(r"\b(?:for|in|over|during) the (?:last|past) ~?(\d+|a few|several) ?(?:h|hours)\b"),
         60,
@@ -443,6 +444,40 @@ def _whole_day_findings(text: str, moment: datetime, path: str) -> Iterator[Find
             )
 
 
+# A Sunset header's value (RFC 8594): the date the API's owner announced, an HTTP-date or ISO time.
+_SUNSET_HEADER = re.compile(r"\bSunset: ([^\n]+)")
+_HTTP_DATE = "%a, %d %b %Y %H:%M:%S GMT"
+
+
+def _sunset_moment(value: str) -> datetime | None:
+    """The moment a Sunset header's value names, or None for a value that is no date."""
+    value = value.strip()
+    for parse in (
+        lambda v: datetime.strptime(v, _HTTP_DATE).replace(tzinfo=UTC),
+        lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+    ):
+        try:
+            return parse(value)
+        except ValueError:
+            continue
+    return None
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def sunset_headers_give_an_announced_date(payload: dict, key: dict) -> Iterator[Finding]:
+    """A Sunset header gives the retirement date its owner announced weeks before: midnight UTC of a
+    day, in the HTTP-date form the header takes, not the minute and second some customer first saw a 410."""
+    for path, text in _strings(payload, "$.payload"):
+        for match in _SUNSET_HEADER.finditer(text):
+            moment = _sunset_moment(match.group(1))
+            if moment is None or (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+                yield path, f"gives Sunset: {match.group(1).strip()!r}, not an announced date (midnight UTC)"
+            elif not re.fullmatch(
+                r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} 00:00:00 GMT", match.group(1).strip()
+            ):
+                yield path, f"gives Sunset: {match.group(1).strip()!r}, not an HTTP-date"
+
+
 @invariant("triage_queue", "escalation_writeup", "log_investigation")
 def time_zone_shifts_go_the_zone_s_way(payload: dict, key: dict) -> Iterator[Finding]:
     """A customer who says which local orders land on which day of a UTC-bucketed report says it the
@@ -593,6 +628,38 @@ def _customer_texts(payload: dict) -> Iterator[tuple[str, datetime, str]]:
     elif "ticket" in payload:
         ticket = payload["ticket"]
         yield ticket_text(ticket), when(ticket["received_at"]), "$.payload.ticket"
+
+
+# "on 17:45 (UTC+03:00)": a time of day read as a date.
+_ON_A_TIME = re.compile(r"\bon\s+\d{1,2}:\d\d\b")
+# What makes a ticket body a written message: a greeting that opens it, a request to be called back.
+_WRITTEN_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear)\b", re.I)
+_CALL_ME = re.compile(r"\bcall me\b|\bcall us\b", re.I)
+
+
+def written_as_message(body: str, contact: str) -> bool:
+    """Whether a ticket body reads as a message the customer wrote (a greeting, a signature, a request to
+    be called): no note an agent takes on a phone call reads like that."""
+    lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    signed = bool(lines) and bool(contact) and lines[-1].endswith(contact)
+    return bool(_WRITTEN_GREETING.match(body) or signed or _CALL_ME.search(body))
+
+
+@invariant("triage_queue", "escalation_writeup", "log_investigation")
+def customer_texts_read_as_written(payload: dict, key: dict) -> Iterator[Finding]:
+    """A customer's time of day is "at 17:45", never "on 17:45"; and a ticket taken on the phone is the
+    agent's note of the call, not an e-mail with a greeting and a signature."""
+    for text, _, path in _customer_texts(payload):
+        match = _ON_A_TIME.search(text)
+        if match:
+            yield path, f"says {match.group(0)!r}: a time of day is 'at' one, with its day if not today"
+    for n, ticket in enumerate(payload.get("tickets", [])):
+        contact = (ticket.get("customer") or {}).get("contact", "")
+        if ticket.get("channel") == "phone" and written_as_message(ticket["body"], contact):
+            yield (
+                f"$.payload.tickets[{n}].body",
+                "is a written message (greeting, signature or 'call me') on a ticket taken by phone",
+            )
 
 
 # --- log_investigation ----------------------------------------------------------------------------
@@ -4286,9 +4353,27 @@ STEP_CLAIMS = (
     (
         re.compile(r"\bturn off retries\b|\bretries for the\b", re.I),
         re.compile(r"\bretr(?:y|ies|ied)\b", re.I),
-        "Check whether the payment client retried charges that timed out; if it did, ask Engineering to "
-        "pause the billing run until it no longer does.",
+        "Check in billing how many charges the payment provider captured for the invoice and whether other "
+        "invoices were charged more than once; if they were, ask Engineering to hold further charges until "
+        "the cause is found.",
     ),
+    (
+        re.compile(r"\bcertificate renewal\b", re.I),
+        re.compile(r"\bcert|\bTLS\b|\bSSL\b", re.I),
+        "After propagation, re-run domain verification and check that the custom domain loads over HTTPS again.",
+    ),
+)
+# What a next step, even one phrased as a check, may rest on only when the ticket shows it: a client that
+# retried timed-out calls, a billing run, a certificate; and a record pointed at a description of its
+# target ("-> the tenant's hostname on our edge") rather than at a host.
+STEP_MECHANISMS = tuple(
+    (re.compile(claim, re.I), re.compile(support, re.I))
+    for claim, support in (
+        (r"\btim(?:e|es|ed|ing) out\b|\btimeouts?\b", r"\btim(?:e|es|ed|ing) out\b|\btimeout"),
+        (r"\bbilling run\b|\bpayment client\b", r"\bbilling run\b|\bpayment client\b"),
+        (r"\bcertificate\b", r"\bcert|\bTLS\b|\bSSL\b"),
+        (r"->\s*(?:the|a|an|their|our) [a-z']+", r"(?!)"),
+    )
 )
 # A step phrased as something the engineer checks or asks presupposes nothing.
 _A_CHECK = re.compile(r"^(?:Check|Ask the customer|Find out)\b")
@@ -4309,7 +4394,8 @@ def unshown_step_claims(step: str, shown: str) -> list[tuple[str, str]]:
 @invariant("triage_queue")
 def triage_next_steps_presuppose_only_what_the_ticket_shows(payload: dict, key: dict) -> Iterator[Finding]:
     """A next step acts only on what the ticket states (a rollback needs a deploy the ticket shows);
-    anything else is a check the engineer makes."""
+    anything else is a check the engineer makes, and no step, a check included, rests on a mechanism
+    the ticket gives no sign of (a retried timeout, a certificate) or points a record at a placeholder."""
     for ticket in payload["tickets"]:
         entry = key["tickets"].get(ticket["id"])
         if entry is None:
@@ -4321,6 +4407,12 @@ def triage_next_steps_presuppose_only_what_the_ticket_shows(payload: dict, key: 
                 yield (
                     f"$.answer_key.tickets.{ticket['id']}.next_steps[{n}]",
                     f"presupposes {claims[0][0]!r}, which the ticket never shows; make it a check",
+                )
+            rests = _claims_not_shown(STEP_MECHANISMS, step, shown)
+            if rests:
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.next_steps[{n}]",
+                    f"rests on {rests[0]!r}, which the ticket never shows",
                 )
 
 
@@ -4435,6 +4527,59 @@ def triage_missing_facts_are_missing(payload: dict, key: dict) -> Iterator[Findi
                 yield (
                     f"$.answer_key.tickets.{ticket['id']}.missing_facts[{n}]",
                     f"asks {fact!r}, which the ticket already says",
+                )
+
+
+# What a question names of the failure's mechanism, and the ticket words that hint at it: a vague ticket's
+# missing facts ask about a mechanism only its words point at ("users cannot log in" asks for no SAML
+# trace, "the report does not match our records" for no time zone).
+VAGUE_MECHANISMS = tuple(
+    (re.compile(term, re.I), re.compile(hint, re.I))
+    for term, hint in (
+        (r"\bSAML\b|\bidentity provider\b|\bassertion\b", r"\bSAML\b|\bSSO\b|identity provider"),
+        (r"\bcertificate\b|\bTLS\b", r"\bcert|\bTLS\b|\bSSL\b"),
+        (r"\bDNS\b|\bCNAME\b|\bdig\b|\bnslookup\b|\bresolves?\b", r"\bDNS\b|\bCNAME\b|\bdomain\b"),
+        (r"\bX-Request-Id\b|\brequest id\b", r"\bX-Request-Id\b|\brequest id\b"),
+        (r"\bretr(?:y|ies)\b|\bRetry-After\b", r"\bretr"),
+        (r"\bworkers?\b|\bthreads?\b", r"\bworkers?\b|\bthreads?\b"),
+        (r"\bsettings version\b|\bfresh session\b", r"\bversion\b|\bsession\b"),
+        (r"\bimport\b", r"\bimport"),
+        (r"\bSCIM\b|\bSSO group\b", r"\bSCIM\b|\bSSO\b"),
+        (r"\bfirst page\b|\bsecond page\b|\blater pages\b", r"\bpages?\b|\bpaginat"),
+        (r"\bclient (?:secret|id)\b|\brotated\b", r"\bsecret\b|\bclient id\b|\bOAuth\b"),
+        (r"(?<!with )\btime ?zones?\b", r"\btime ?zone|\bUTC\b"),
+        (r"\bmail gateway\b", r"\bgateway\b"),
+        (r"\bquery parameters\b|\bfiltered requests\b", r"\bquery\b|\bfilter"),
+        (r"\bwebhooks?\b|\bendpoints?\b", r"\bwebhook|\bendpoint|\bAPI\b|\bcalls?\b|\b410\b"),
+        (r"\bbuilt-in or custom\b|\brole\b", r"\brole\b|\bpermission"),
+        (r"\bAPI notices\b|\bv[12]\b", r"\bv[12]\b|\b410\b|\bsunset\b"),
+    )
+)
+
+
+def unhinted_mechanisms(text: str, shown: str) -> list[str]:
+    """The mechanisms `text` (a question) names that the ticket text `shown` gives no hint of."""
+    return [
+        m.group(0) for term, hint in VAGUE_MECHANISMS if (m := term.search(text)) and not hint.search(shown)
+    ]
+
+
+@invariant("triage_queue")
+def triage_vague_ticket_asks_generic_questions(payload: dict, key: dict) -> Iterator[Finding]:
+    """A vague ticket's missing facts are what anyone would ask of it (when, who, an example, what they
+    expected and saw), naming no mechanism its words give no hint of: a triager asking a customer who
+    says "order sync looks stuck" about certificate renewal has guessed the cause, not triaged."""
+    for ticket in payload["tickets"]:
+        entry = key["tickets"].get(ticket["id"])
+        if entry is None or entry.get("clarity") != "vague":
+            continue
+        shown = ticket_text(ticket)
+        for n, fact in enumerate(entry.get("missing_facts", [])):
+            named = unhinted_mechanisms(fact, shown)
+            if named:
+                yield (
+                    f"$.answer_key.tickets.{ticket['id']}.missing_facts[{n}]",
+                    f"asks about {named[0]!r}, which nothing in this vague ticket hints at",
                 )
 
 
@@ -4767,6 +4912,12 @@ def triage_severity_reason_fits_the_ticket(payload: dict, key: dict) -> Iterator
             yield (
                 path,
                 "says there is no way round, but the ticket says retrying often works; say it is partial",
+            )
+        elif entry["severity"] == "SEV2" and states_partial_retry(shown) and not _SAYS_PARTLY.search(body):
+            yield (
+                path,
+                "grades it Major without weighing the retries the ticket says often work; say they work "
+                "only part of the time",
             )
 
 

@@ -88,7 +88,14 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
     # 25: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
-    "triage_queue": 25,
+    # 26: a vague ticket asks only generic facts (when, who, an example), none naming a mechanism its words
+    # do not hint at; a v1 sunset ticket credits the request, response and start it states; no step rests
+    # on a retried timeout, a billing run or a certificate the ticket does not show, nor points a CNAME at
+    # a placeholder; a workaround weighed by the shared helper, and a Major reason weighs partial retries.
+    # Tickets as written (see log_investigation 22); a vague ticket comes in by phone only when it reads as
+    # an agent's note, not as a message with a greeting, a signature or "call me"; no question is worded the
+    # same for two kinds of ticket (a double charge asks for "the number of the invoice charged twice").
+    "triage_queue": 26,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -213,7 +220,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # the change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a
     # migration nothing shows.
     # 24: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
-    "log_investigation": 24,
+    # 25: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
+    # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
+    # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
+    "log_investigation": 25,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -272,7 +282,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # read, L1 looks the key up rather than reproducing someone else's calls, and the customer's
     # follow-up speaks of no repository; counts of people written with thousands separators; an admin
     # quotes end users' password-reset request ids from their audit log.
-    "escalation_writeup": 19,
+    # 20: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
+    # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
+    # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
+    "escalation_writeup": 20,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.

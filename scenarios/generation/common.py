@@ -68,9 +68,7 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     payload = {
         "id": ticket_number(rng),
         "customer": world.customer.as_payload(),
-        "channel": rng.choice(("email", "portal", "chat"))
-        if clear
-        else rng.choice(("email", "phone", "chat")),
+        "channel": rng.choice(_channels(world, body, clear)),
         "received_at": iso_s(received_ms),
         "subject": subject,
         "body": body,
@@ -78,6 +76,19 @@ def customer_ticket(world: World, rng: random.Random, *, clear: bool, received_m
     if clear and ticket.get("error_snippet"):
         payload["error_snippet"] = text_at(world, ticket["error_snippet"], received_ms).strip()
     return payload
+
+
+def _channels(world: World, body: str, clear: bool) -> tuple[str, ...]:
+    """The channels a ticket can have come in by: a clear one is written (e-mail, portal, chat); a vague
+    one may be an agent's note of a phone call, unless it reads as a written message (a greeting, a
+    signature, "call me")."""
+    from scenarios.consistency import written_as_message
+
+    if clear:
+        return ("email", "portal", "chat")
+    if written_as_message(body, world.customer.contact_name):
+        return ("email", "chat")
+    return ("email", "phone", "chat")
 
 
 _THIS_MORNING = re.compile(r"\b(since )?this morning\b")
@@ -113,11 +124,20 @@ def ticket_severity(world: World, ticket: dict) -> str:
     return ticket_graded(world, ticket)[0]
 
 
-def ticket_facts(world: World, ticket: dict) -> tuple[list[str], list[str]]:
+def ticket_facts(world: World, ticket: dict, *, vague: bool = False) -> tuple[list[str], list[str]]:
     """(missing, stated): the archetype's facts this ticket leaves out, and those it already states.
     A fact with `stated_by` phrases is stated when the ticket's text (as the candidate sees it)
-    contains one of them."""
-    return split_facts(world.archetype["missing_facts"], world.text, ticket)
+    contains one of them. A vague ticket asks only the facts its catalog entry is `asked_of`
+    (generic ones: when it started, who, an example), never one naming a mechanism its words do not
+    hint at ("users cannot log in" asks for no SAML trace); a clear ticket asks the others."""
+    wanted = "vague" if vague else "clear"
+    entries = [e for e in world.archetype["missing_facts"] if wanted in asked_of(e)]
+    return split_facts(entries, world.text, ticket)
+
+
+def asked_of(entry: str | dict) -> tuple[str, ...]:
+    """Which tickets ask a catalog fact: a plain string or a fact naming none, a clear one only."""
+    return ("clear",) if isinstance(entry, str) else tuple(entry.get("asked_of", ("clear",)))
 
 
 def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tuple[list[str], list[str]]:
@@ -132,7 +152,7 @@ def split_facts(entries: list, text: Callable[[str], str], ticket: dict) -> tupl
     for entry in entries:
         if isinstance(entry, str):
             missing.append(text(entry))
-        elif any(comparable(text(phrase)) in shown for phrase in entry["stated_by"]):
+        elif any(comparable(text(phrase)) in shown for phrase in entry.get("stated_by", ())):
             stated.append(text(entry["fact"]))
         else:
             missing.append(text(entry["fact"]))

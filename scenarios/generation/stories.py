@@ -747,9 +747,17 @@ def _retry_storm_values(world: World) -> dict[str, str]:
     return {"storm_rpm": f"{rate:,}", "rejected_pct": str(rejected)}
 
 
+def _sunset_values(world: World) -> dict[str, str]:
+    """The Sunset header of a retired API version: the date announced weeks ahead, midnight UTC of the
+    day the gateway switched the version off, as an HTTP-date (RFC 8594), never the minute of the switch."""
+    day = datetime.fromtimestamp(world.trigger_ms / 1000, tz=UTC).replace(hour=0, minute=0, second=0)
+    return {"sunset_http_date": day.strftime("%a, %d %b %Y %H:%M:%S GMT")}
+
+
 STORY_VALUES: dict[str, Callable[[World], dict[str, str]]] = {
     "report_timezone_bug": _report_values,
     "retry_storm_rate_limited": _retry_storm_values,
+    "deprecated_api_version_sunset": _sunset_values,
 }
 
 
@@ -765,4 +773,5 @@ def story_placeholders(archetype_id: str) -> set[str]:
         "report_timezone_bug": {"report_rows", "report_example"},
         "retry_storm_rate_limited": {"storm_rpm", "rejected_pct"},
         "leaked_api_key_in_use": {"requests_yesterday", "requests_today"},
+        "deprecated_api_version_sunset": {"sunset_http_date"},
     }.get(archetype_id, set())

@@ -15,7 +15,14 @@ from scenarios.consistency import (
 )
 
 from .common import MINUTE_MS, comparable, customer_ticket, kind_rng, split_facts, ticket_facts
-from .severity import SEVERITY_SCALE, graded, severity_on_scale, stated_impact
+from .severity import (
+    SEVERITY_SCALE,
+    WORKAROUND_EXISTS,
+    graded,
+    severity_on_scale,
+    stated_impact,
+    with_workaround,
+)
 from .world import (
     SEVERITY_RANK,
     TIER_RANK,
@@ -91,7 +98,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     for position, outage in enumerate(outage_worlds):
         clear = position == 0 and difficulty != "hard" or rng.random() >= VAGUE_SHARE[difficulty]
         ticket = customer_ticket(outage, rng, clear=clear, received_ms=start + rng.randint(0, 50 * 60) * 1000)
-        missing_facts, stated_facts = ticket_facts(outage, ticket)
+        missing_facts, stated_facts = ticket_facts(outage, ticket, vague=not clear)
         entries.append((ticket, _outage_key(outage, ticket, clear, missing_facts, stated_facts)))
     fake = seeded_faker(f"triage-benign|{world.archetype['id']}|{world.seed}|{difficulty}")
     for spec in benign_specs:
@@ -167,11 +174,10 @@ def _outage_key(outage: World, ticket: dict, clear: bool, missing: list[str], st
         # "Sometimes shows an error" tells of a nuisance, not of a core feature badly degraded.
         impact = "partial"
     way = _way_round(outage, ticket)
-    if impact == "degraded" and way and way[0] == "full":
-        # A way round the customer takes themselves, removing the impact: "or a workaround exists".
-        impact = "partial"
-    severity, clause = severity_on_scale(impact, tier=tier)
-    reason = _severity_reason(impact, tier, ticket, way)
+    # A way round the customer takes themselves, removing the impact, makes a Major failure Minor ("or a
+    # workaround exists"), weighed as every kind weighs it.
+    severity, clause = with_workaround(severity_on_scale(impact, tier=tier), way[0] if way else "")
+    reason = _severity_reason(impact, clause, tier, ticket, way)
     steps = outage.texts(archetype["mitigations"]["safe"] + archetype["mitigations"].get("follow_up", []))
     if clear:
         component, route = archetype["component"], archetype["route"]
@@ -246,21 +252,26 @@ _GREETING = re.compile(r"^(?:hi|hello|hey|dear)\b[^,\n.]{0,30}[,\n]\s*", re.I)
 _QUOTE_CHARS = 160
 
 
-def _severity_reason(impact: str, tier: str, ticket: dict, way: tuple[str, str] | None) -> str:
+def _severity_reason(impact: str, clause: str, tier: str, ticket: dict, way: tuple[str, str] | None) -> str:
     """Why the ticket has its severity, in the customer's own words: what they say fails and how much
     of their work it stops (quoted), then how the scale weighs it: a partial way round they name
     (retries that often work) leaves the failure Major, one they can take themselves makes it Minor,
     and a ticket stating no impact is graded partial until the customer says more."""
     quotes = _impact_quotes(ticket)
     said = "The ticket says " + " and ".join(f'"{quote}"' for quote in quotes) + "; "
+    partly = f"the only way round it, {way[1]}, works only part of the time" if way else ""
     if impact == "data_at_risk":
         tail = "the customer's money or data is at risk, which is SEV1 whatever their tier"
     elif impact == "blocked" and tier == "enterprise":
         tail = "an enterprise customer fully blocked is SEV1"
+    elif clause == WORKAROUND_EXISTS:
+        tail = f"it also shows a way round the customer can take themselves: {way[1]}"
+    elif impact == "blocked" and way:
+        tail = f"for a {tier} customer that is a core feature broken, not SEV1, and {partly}"
     elif impact == "blocked":
         tail = f"for a {tier} customer that is a core feature broken, not SEV1"
     elif impact == "degraded" and way:
-        tail = f"the only way round it, {way[1]}, works only part of the time, so it is no workaround by the scale"
+        tail = f"{partly}, so it is no workaround by the scale"
     elif impact == "degraded":
         tail = "it fails for them and the ticket names no way round it"
     elif way and way[0] == "full":
@@ -346,6 +357,12 @@ _GENERAL = (
     (re.compile(r"\b\d{4}_[a-z][a-z0-9_]*\b"), "the schema migration"),
     (re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{5,10}-[a-z0-9]{5}\b"), "the affected pod"),
     (re.compile(r"\bchange CHG-\d+\b|\bCHG-\d+\b"), "the recent change"),
+    # A record pointed at a host named after the tenant points at the target the triager looks up in the
+    # customer's domain settings: no description of a host stands where the host goes.
+    (
+        re.compile(r" -> tn_[0-9a-f]{6,}(?:\.[a-z0-9-]+)+\b"),
+        " (pointing at the edge hostname their custom-domain settings show)",
+    ),
     # A host named after the tenant (its CNAME target on our edge) is named as a whole, before the
     # tenant id inside it would leave "the customer's tenant.domains..." for the host rule to fill again.
     (re.compile(r"\btn_[0-9a-f]{6,}(?:\.[a-z0-9-]+)+\b"), "the tenant's hostname on our edge"),

@@ -151,6 +151,24 @@ def test_a_triage_severity_reason_the_ticket_does_not_bear_out_is_refused(scenar
     _assert_path(problems, f"answer_key.tickets.{ticket_id}.severity_reason", fragment)
 
 
+def test_a_major_triage_reason_ignoring_retries_that_often_work_is_refused(scenarios):
+    ticket_id = _triage_failure(scenarios)
+    body = (
+        "Production down for us: roughly a third of our calls fail with HTTP 503. Retrying sometimes works."
+    )
+    reason = (
+        "Major by the scale: a core feature broken or badly degraded for a customer, no workaround. The "
+        'ticket says "Retrying sometimes works"; for a premium customer that is a core feature broken, not SEV1.'
+    )
+
+    def mutate(payload, key):
+        _with_ticket(ticket_id, body, reason)(payload, key)
+        key["tickets"][ticket_id]["severity"] = "SEV2"
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    _assert_path(problems, f"answer_key.tickets.{ticket_id}.severity_reason", "without weighing the retries")
+
+
 def test_a_triage_severity_reason_quoting_the_ticket_and_its_partial_way_round_passes(scenarios):
     ticket_id = _triage_failure(scenarios)
     scenario = scenarios["triage_queue"]
@@ -533,6 +551,34 @@ def test_a_missing_fact_the_ticket_already_states_is_refused(scenarios):
 
     problems = _refused(scenarios, "triage_queue", mutate)
     assert any(f"tickets.{ticket_id}.missing_facts[" in p and "already says" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("body", "fact", "term"),
+    [
+        ("Hi, our accountant says the report does not match our own records.",
+         "which time zone their finance team expects the daily totals in", "time zone"),
+        ("Hello, users are complaining they cannot log in this morning.",
+         "a SAML trace (with signature values redacted) of one failed login", "SAML"),
+        ("Hey, our order sync looks stuck, nothing new since this morning.",
+         "whether the endpoint certificate was recently renewed, and where it was installed", "certificate"),
+    ],
+)  # fmt: skip
+def test_a_vague_ticket_asking_about_a_mechanism_its_words_do_not_hint_at_is_refused(
+    scenarios, body, fact, term
+):
+    n, ticket_id = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n].update(subject="need help please", body=body)
+        payload["tickets"][n].pop("error_snippet", None)
+        key["tickets"][ticket_id]["clarity"] = "vague"
+        key["tickets"][ticket_id]["missing_facts"].append(fact)
+
+    problems = _refused(scenarios, "triage_queue", mutate)
+    assert any(
+        f"tickets.{ticket_id}.missing_facts[" in p and f"'{term}'" in p and "hints at" in p for p in problems
+    ), problems
 
 
 def test_a_next_step_stating_a_retention_the_ticket_never_gives_is_refused(scenarios):
@@ -1083,3 +1129,48 @@ def test_a_support_entry_repeating_its_source_is_refused(scenarios):
         payload["timeline"][n]["text"] = "Support: " + payload["timeline"][n]["text"]
 
     _assert_path(_refused(scenarios, "customer_comms", mutate), f"payload.timeline[{n}].text", "Support:")
+
+
+# --- customer texts read as written --------------------------------------------------------------
+
+
+def test_a_sunset_header_at_the_minute_of_the_failure_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nHTTP/1.1 410 Gone\nSunset: 2026-09-03T16:57:22Z"
+
+    _assert_path(
+        _refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}].body", "not an announced date"
+    )
+
+
+def test_a_sunset_header_at_an_announced_midnight_passes(scenarios):
+    scenario = scenarios["triage_queue"]
+    n, _ = _outage_ticket(scenarios)
+    payload = {**scenario.payload, "tickets": [dict(t) for t in scenario.payload["tickets"]]}
+    payload["tickets"][n]["body"] += "\nHTTP/1.1 410 Gone\nSunset: Thu, 03 Sep 2026 00:00:00 GMT"
+    names = {v.invariant for v in lint("triage_queue", payload, scenario.answer_key)}
+    assert "sunset_headers_give_an_announced_date" not in names
+
+
+def test_a_time_of_day_said_on_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        payload["tickets"][n]["body"] += "\nWe were charged twice, a few seconds apart on 17:45 (UTC+03:00)."
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}]", "'on 17:45'")
+
+
+def test_a_phone_ticket_written_as_an_e_mail_is_refused(scenarios):
+    n, _ = _outage_ticket(scenarios)
+
+    def mutate(payload, key):
+        ticket = payload["tickets"][n]
+        ticket["channel"] = "phone"
+        ticket["body"] = (
+            f"Hi, our site is not reachable today. Could you have a look? Thanks {ticket['customer']['contact']}"
+        )
+
+    _assert_path(_refused(scenarios, "triage_queue", mutate), f"payload.tickets[{n}].body", "taken by phone")

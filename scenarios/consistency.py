@@ -757,7 +757,7 @@ def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]
 # The platform's own work beyond the above: a health probe, a pod's container killed, a heap report,
 # a node's clock check. With the deploys and system work above, what no request ever causes.
 _PLATFORM_HOUSEKEEPING = re.compile(
-    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d"
+    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d|^container \w+ working set \d"
     r"|\btime sync check\b"
 )
 
@@ -2147,7 +2147,7 @@ class _Figure:
 _DASHBOARD_FIGURES = (
     _Figure(
         re.compile(r"memory \(% of limit\)", re.I),
-        re.compile(r"\bheap usage (\d+)% of\b"),
+        re.compile(r"\b(?:heap usage|working set) (\d+)% of\b"),
         lambda m, c: int(m[1]),
     ),
     _Figure(
@@ -2790,6 +2790,28 @@ def incident_first_mitigation_offers_only_mitigations(payload: dict, key: dict) 
                 )
 
 
+# How a mitigation option gives itself away: a "so ..." clause explaining the diagnosis behind the right
+# one ("so pods reschedule onto nodes with healthy time sync") or mocking a wrong one in scare quotes
+# ("so 'there is room for everyone'"). A quoted name ('Report Exporter') starts upper-case.
+_ARGUED_MITIGATION = re.compile(r"\bso\b|(?<!\w)'[a-z][^']*'")
+
+
+@invariant("incident")
+def incident_mitigations_name_actions_only(payload: dict, key: dict) -> Iterator[Finding]:
+    """A first-mitigation option names its action and its target, nothing more: none carries the
+    diagnosis that makes it right nor scare quotes that make it wrong, so the choice rests on the
+    drill's evidence rather than on the options' wording."""
+    for n, decision in enumerate(payload["decision_points"]):
+        if "first mitigation" not in decision["prompt"].lower():
+            continue
+        for m, option in enumerate(decision["options"]):
+            if _ARGUED_MITIGATION.search(option["text"]):
+                yield (
+                    f"$.payload.decision_points[{n}].options[{m}].text",
+                    "argues for or against itself (a 'so ...' clause or scare quotes) instead of naming an action",
+                )
+
+
 _ONE_TENANT = re.compile(r"no other customer has reported|\bOnly .+ is affected\b", re.I)
 
 
@@ -2806,7 +2828,7 @@ def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Itera
             continue
         options = {o["id"]: o["text"] for o in point["options"]}
         public = [oid for oid, text in options.items() if re.search(r"status page", text, re.I)]
-        direct = [oid for oid, text in options.items() if re.search(r"only to the customer", text, re.I)]
+        direct = [oid for oid, text in options.items() if re.search(r"\bonly to\b", text, re.I)]
         wrong = [oid for oid in public if oid in decision["correct"]]
         if wrong:
             yield (
@@ -2818,6 +2840,30 @@ def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Itera
                 f"$.answer_key.decisions.{point['id']}.correct",
                 f"leaves out {direct[0]}, replying to the one customer affected",
             )
+
+
+# A drill's reports of several customers ("6 customers opened tickets"), and communication options that
+# speak of a single reporter or of saying nothing: neither is a choice a responder would weigh.
+_SEVERAL_REPORTERS = re.compile(r"\b(?:\d+|several|many) customers opened tickets\b", re.I)
+_ONE_REPORTER = re.compile(r"\bthe customer who opened the ticket\b|\bReply only to\b", re.I)
+_STRAWMAN_SILENCE = re.compile(r"\bbefore saying anything\b|^(?:Say nothing|Do not communicate)\b", re.I)
+
+
+@invariant("incident")
+def incident_comms_options_fit_the_reports(payload: dict, key: dict) -> Iterator[Finding]:
+    """A communication decision's options are updates a responder could send: none replies to a single
+    customer when the drill says several opened tickets, and none is plain silence until the cause is
+    known, a strawman nobody weighs."""
+    several = any(_SEVERAL_REPORTERS.search(i["text"]) for i in payload["injects"])
+    for n, point in enumerate(payload["decision_points"]):
+        if "communication" not in point["prompt"].lower():
+            continue
+        for m, option in enumerate(point["options"]):
+            where = f"$.payload.decision_points[{n}].options[{m}].text"
+            if several and _ONE_REPORTER.search(option["text"]):
+                yield where, "replies to a single customer while the drill says several opened tickets"
+            if _STRAWMAN_SILENCE.search(option["text"]):
+                yield where, "offers silence until the cause is known, which no responder would weigh"
 
 
 _CHOICES = {
@@ -3209,6 +3255,27 @@ _INVOICES_PER_CUSTOMER = re.compile(r"\binvoices per customer\b|\bseveral invoic
 # Who an incident is escalated to when it is ours: a team that can change our systems, not a support
 # tier that solves a customer's own setup with them (their expired secret, their DNS record).
 _ESCALATED_TO_SUPPORT = re.compile(r"^Escalated to (L1|L2)\b")
+
+
+# What a cause says was left switched off ("chronyd was not enabled", "is no longer enabled at boot").
+_LEFT_DISABLED = re.compile(
+    r"\b(\w+) (?:was|is|were|are) (?:still installed but )?(?:not|no longer) enabled\b"
+)
+
+
+@invariant("postmortem")
+def postmortem_actions_undo_what_was_left_disabled(payload: dict, key: dict) -> Iterator[Finding]:
+    """A review whose cause is a component left disabled (a time sync daemon not enabled in a new base
+    image) turns it back on among its corrective actions: readiness checks and alerts beside it
+    catch the next time, but only enabling it fixes the nodes already rolled."""
+    said = " ".join([key.get("root_cause", ""), *key.get("cause_chain", [])])
+    actions = " ".join(a["action"] for a in key.get("corrective_actions", []))
+    for name in dict.fromkeys(m[1] for m in _LEFT_DISABLED.finditer(said)):
+        if not re.search(rf"\b(?:re-?)?enabl\w*\b[^.]*\b{re.escape(name)}\b", actions, re.I):
+            yield (
+                "$.answer_key.corrective_actions",
+                f"never enables {name}, which the cause says was left disabled",
+            )
 
 
 @invariant("postmortem")

@@ -84,7 +84,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 23: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "triage_queue": 23,
+    # 24: a right step names its action without the diagnosis behind it (a drain, a revert).
+    "triage_queue": 24,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -129,7 +130,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # down for many), and a key graded "no workaround" where a retry often works says the only way round
     # is partial (customers say so in the channel); SEV1 is accepted beside SEV2 when an enterprise
     # customer's own report says they are fully blocked; a red herring a security reviewer can dismiss.
-    "incident": 19,
+    # 20: the communication options are updates a responder could send (a post over-promising recovery,
+    # replies to the enterprise reporters only), never silence or one reply beside many reporters; mitigations
+    # name actions without a diagnosis or scare quotes; the gateway has no healthy upstream only with no
+    # endpoint ready; memory is the container's working set against its limit.
+    "incident": 20,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -197,7 +202,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 22: catalog changes made with the incident and postmortem round: the pool exhaustion after a deploy
     # (about a fifth of order calls failing) is a core feature badly degraded (SEV2) for many customers,
     # not production down; the leaked key's red herring is a WAF probe, not a login in the leaked tenant.
-    "log_investigation": 22,
+    # 23: mitigations in the key name actions without a diagnosis or scare quotes; the gateway has no
+    # healthy upstream only with no endpoint ready.
+    "log_investigation": 23,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -277,7 +284,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # and the affected count runs until it; an anomaly is logged minutes after the first use, not in the
     # same second; no alert detects what the review says paged nobody; a leaked key's evidence states the
     # records read and its key asks for the notification assessment; the SEV2 of a pool exhaustion.
-    "postmortem": 16,
+    # 17: a cause left disabled (chronyd in a base image) is enabled again among the corrective actions;
+    # a mitigation names its action without the diagnosis; a symptom gives no mechanism away.
+    "postmortem": 17,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.

@@ -16,11 +16,11 @@ LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_arche
 # Content hashes of scenarios (log_investigation v22; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9051a947c2b702441129f0b58316f1a48b1c82aa1753333b487cdf11ce3421f7",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "a792d74f33cd55618cd73365c81000f5fc0154682573a146d9e3833927b02936",
-    ("saml_clock_skew", "medium", 2, 3000): "4f5576797e138949c2961c5170e4d893336e1ef04032a2b38e91b2d196938268",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "bdd14ab1bcb50d2aa019cfdad9592369c320811efde0c718b4b5df039af9a05d",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8458e58d00456fa4595e5b109795f409264c00dac7ee6ea7245641013a9073f5",
+    ("saml_clock_skew", "medium", 2, 3000): "a3476ede0e6cf45d34f7cd13f367533acfb16450a6461f677126cc9976c4986b",
     ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "99f1937aae9f35dfe754867a104d1467aac2a149dc8d1d760a6a38e9ec39759e",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "30a916e61bf8d7adfe4be1657837c4687be7af6d9d042c66353be954c0271242",
     ("oauth_client_secret_expired", "easy", 2, 3000): "830c93cb8466208fbe830b1cecd6dbf67ee59bf4a52712167a0a1880ebd13108",
 }  # fmt: skip
 

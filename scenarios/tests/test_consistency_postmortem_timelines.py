@@ -126,3 +126,14 @@ def test_resolving_on_a_metric_that_never_moved_is_refused(postmortems):
         f"payload.timeline[{n}].text",
         "never moved",
     )
+
+
+def test_a_review_that_never_enables_what_the_cause_left_disabled_is_refused():
+    generated = generate("postmortem", "saml_clock_skew", 11, "medium")
+    assert lint("postmortem", generated.payload, generated.answer_key) == []
+
+    def mutate(payload, key):
+        key["corrective_actions"] = [a for a in key["corrective_actions"] if "chronyd" not in a["action"]]
+
+    refused = _refused({"postmortem": generated}, "postmortem", mutate)
+    _assert_path(refused, "answer_key.corrective_actions", "chronyd")

@@ -3257,6 +3257,64 @@ _INVOICES_PER_CUSTOMER = re.compile(r"\binvoices per customer\b|\bseveral invoic
 _ESCALATED_TO_SUPPORT = re.compile(r"^Escalated to (L1|L2)\b")
 
 
+# How a text tells a failure as still going on: "is being used", "has leaked", "its clock is about 217s
+# behind", "are not arriving".
+_ONGOING = re.compile(
+    r"\b(?:is|are) being \w+|\bhas leaked\b|\b(?:is|are) (?:about )?\d+ ?s behind\b|\b(?:is|are) not arriving\b",
+    re.I,
+)
+
+
+@invariant("postmortem")
+def postmortem_tells_a_resolved_incident(payload: dict, key: dict) -> Iterator[Finding]:
+    """A postmortem reviews an incident that is over: its summary and root cause tell it in the past,
+    and the summary says more than the title repeated."""
+    incident = payload.get("incident") or {}
+    summary = incident.get("summary", "")
+    for path, text in (
+        ("$.payload.incident.summary", summary),
+        ("$.answer_key.root_cause", key.get("root_cause", "")),
+    ):
+        found = _ONGOING.search(text)
+        if found:
+            yield path, f"tells the resolved incident as still going on ({found[0]!r})"
+    title = re.sub(r"^Postmortem:\s*|\s*\([^)]*\)$", "", payload.get("title", "")).strip(" .").casefold()
+    if summary and summary.strip(" .").casefold() == title:
+        yield "$.payload.incident.summary", "repeats the title word for word"
+
+
+_PAGES_SERVED = re.compile(r"page_size=(\d+); ([\d,]+) pages \(([\d,]+) records\) served")
+_RECORDS_RETURNED = re.compile(r"\babout ([\d,]+) distinct [\w ]*records were returned\b")
+
+
+def _count(figure: str) -> int:
+    return int(figure.replace(",", ""))
+
+
+@invariant("postmortem")
+def postmortem_paging_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
+    """A leaked key's paging states the pages it was served and their records at its page size, and
+    the records a review counts as returned are those: not 40 req/s of 500-record pages for half an
+    hour beside a few hundred thousand records."""
+    evidence = payload.get("evidence") or []
+    served = [(n, _PAGES_SERVED.search(e["text"])) for n, e in enumerate(evidence)]
+    served = [(n, m) for n, m in served if m]
+    for n, m in served:
+        if _count(m[2]) * int(m[1]) != _count(m[3]):
+            yield f"$.payload.evidence[{n}].text", f"{m[2]} pages of {m[1]} are not {m[3]} records"
+    for n, e in enumerate(evidence):
+        said = _RECORDS_RETURNED.search(e["text"])
+        if (
+            said
+            and served
+            and all(abs(_count(said[1]) - _count(m[3])) > _count(m[3]) / 100 for _, m in served)
+        ):
+            yield (
+                f"$.payload.evidence[{n}].text",
+                f"counts {said[1]} records where the paging line says {served[0][1][3]}",
+            )
+
+
 # What a cause says was left switched off ("chronyd was not enabled", "is no longer enabled at boot").
 _LEFT_DISABLED = re.compile(
     r"\b(\w+) (?:was|is|were|are) (?:still installed but )?(?:not|no longer) enabled\b"

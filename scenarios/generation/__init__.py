@@ -285,7 +285,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # same second; no alert detects what the review says paged nobody; a leaked key's evidence states the
     # records read and its key asks for the notification assessment; the SEV2 of a pool exhaustion.
     # 17: a cause left disabled (chronyd in a base image) is enabled again among the corrective actions;
-    # a mitigation names its action without the diagnosis; a symptom gives no mechanism away.
+    # a mitigation names its action without the diagnosis; a symptom gives no mechanism away; the
+    # summary and root cause are told in the past, the summary apart from the title; a leaked key's
+    # paging states the pages and records it was served, which the review's count of records matches.
     "postmortem": 17,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its

@@ -865,7 +865,7 @@ def system_work_carries_no_tenant(payload: dict, key: dict) -> Iterator[Finding]
 # The platform's own work beyond the above: a health probe, a pod's container killed, a heap report,
 # a node's clock check. With the deploys and system work above, what no request ever causes.
 _PLATFORM_HOUSEKEEPING = re.compile(
-    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d"
+    r"\bhealth check\b|\b(?:liveness|readiness) probe\b|\bterminated: OOMKilled\b|^heap usage \d|^container \w+ working set \d"
     r"|\btime sync check\b"
 )
 
@@ -2296,7 +2296,7 @@ class _Figure:
 _DASHBOARD_FIGURES = (
     _Figure(
         re.compile(r"memory \(% of limit\)", re.I),
-        re.compile(r"\bheap usage (\d+)% of\b"),
+        re.compile(r"\b(?:heap usage|working set) (\d+)% of\b"),
         lambda m, c: int(m[1]),
     ),
     _Figure(
@@ -3070,6 +3070,28 @@ def incident_first_mitigation_offers_only_mitigations(payload: dict, key: dict) 
                 )
 
 
+# How a mitigation option gives itself away: a "so ..." clause explaining the diagnosis behind the right
+# one ("so pods reschedule onto nodes with healthy time sync") or mocking a wrong one in scare quotes
+# ("so 'there is room for everyone'"). A quoted name ('Report Exporter') starts upper-case.
+_ARGUED_MITIGATION = re.compile(r"\bso\b|(?<!\w)'[a-z][^']*'")
+
+
+@invariant("incident")
+def incident_mitigations_name_actions_only(payload: dict, key: dict) -> Iterator[Finding]:
+    """A first-mitigation option names its action and its target, nothing more: none carries the
+    diagnosis that makes it right nor scare quotes that make it wrong, so the choice rests on the
+    drill's evidence rather than on the options' wording."""
+    for n, decision in enumerate(payload["decision_points"]):
+        if "first mitigation" not in decision["prompt"].lower():
+            continue
+        for m, option in enumerate(decision["options"]):
+            if _ARGUED_MITIGATION.search(option["text"]):
+                yield (
+                    f"$.payload.decision_points[{n}].options[{m}].text",
+                    "argues for or against itself (a 'so ...' clause or scare quotes) instead of naming an action",
+                )
+
+
 _ONE_TENANT = re.compile(r"no other customer has reported|\bOnly .+ is affected\b", re.I)
 
 
@@ -3086,7 +3108,7 @@ def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Itera
             continue
         options = {o["id"]: o["text"] for o in point["options"]}
         public = [oid for oid, text in options.items() if re.search(r"status page", text, re.I)]
-        direct = [oid for oid, text in options.items() if re.search(r"only to the customer", text, re.I)]
+        direct = [oid for oid, text in options.items() if re.search(r"\bonly to\b", text, re.I)]
         wrong = [oid for oid in public if oid in decision["correct"]]
         if wrong:
             yield (
@@ -3098,6 +3120,30 @@ def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Itera
                 f"$.answer_key.decisions.{point['id']}.correct",
                 f"leaves out {direct[0]}, replying to the one customer affected",
             )
+
+
+# A drill's reports of several customers ("6 customers opened tickets"), and communication options that
+# speak of a single reporter or of saying nothing: neither is a choice a responder would weigh.
+_SEVERAL_REPORTERS = re.compile(r"\b(?:\d+|several|many) customers opened tickets\b", re.I)
+_ONE_REPORTER = re.compile(r"\bthe customer who opened the ticket\b|\bReply only to\b", re.I)
+_STRAWMAN_SILENCE = re.compile(r"\bbefore saying anything\b|^(?:Say nothing|Do not communicate)\b", re.I)
+
+
+@invariant("incident")
+def incident_comms_options_fit_the_reports(payload: dict, key: dict) -> Iterator[Finding]:
+    """A communication decision's options are updates a responder could send: none replies to a single
+    customer when the drill says several opened tickets, and none is plain silence until the cause is
+    known, a strawman nobody weighs."""
+    several = any(_SEVERAL_REPORTERS.search(i["text"]) for i in payload["injects"])
+    for n, point in enumerate(payload["decision_points"]):
+        if "communication" not in point["prompt"].lower():
+            continue
+        for m, option in enumerate(point["options"]):
+            where = f"$.payload.decision_points[{n}].options[{m}].text"
+            if several and _ONE_REPORTER.search(option["text"]):
+                yield where, "replies to a single customer while the drill says several opened tickets"
+            if _STRAWMAN_SILENCE.search(option["text"]):
+                yield where, "offers silence until the cause is known, which no responder would weigh"
 
 
 _CHOICES = {
@@ -3489,6 +3535,85 @@ _INVOICES_PER_CUSTOMER = re.compile(r"\binvoices per customer\b|\bseveral invoic
 # Who an incident is escalated to when it is ours: a team that can change our systems, not a support
 # tier that solves a customer's own setup with them (their expired secret, their DNS record).
 _ESCALATED_TO_SUPPORT = re.compile(r"^Escalated to (L1|L2)\b")
+
+
+# How a text tells a failure as still going on: "is being used", "has leaked", "its clock is about 217s
+# behind", "are not arriving".
+_ONGOING = re.compile(
+    r"\b(?:is|are) being \w+|\bhas leaked\b|\b(?:is|are) (?:about )?\d+ ?s behind\b|\b(?:is|are) not arriving\b",
+    re.I,
+)
+
+
+@invariant("postmortem")
+def postmortem_tells_a_resolved_incident(payload: dict, key: dict) -> Iterator[Finding]:
+    """A postmortem reviews an incident that is over: its summary and root cause tell it in the past,
+    and the summary says more than the title repeated."""
+    incident = payload.get("incident") or {}
+    summary = incident.get("summary", "")
+    for path, text in (
+        ("$.payload.incident.summary", summary),
+        ("$.answer_key.root_cause", key.get("root_cause", "")),
+    ):
+        found = _ONGOING.search(text)
+        if found:
+            yield path, f"tells the resolved incident as still going on ({found[0]!r})"
+    title = re.sub(r"^Postmortem:\s*|\s*\([^)]*\)$", "", payload.get("title", "")).strip(" .").casefold()
+    if summary and summary.strip(" .").casefold() == title:
+        yield "$.payload.incident.summary", "repeats the title word for word"
+
+
+_PAGES_SERVED = re.compile(r"page_size=(\d+); ([\d,]+) pages \(([\d,]+) records\) served")
+_RECORDS_RETURNED = re.compile(r"\babout ([\d,]+) distinct [\w ]*records were returned\b")
+
+
+def _count(figure: str) -> int:
+    return int(figure.replace(",", ""))
+
+
+@invariant("postmortem")
+def postmortem_paging_figures_agree(payload: dict, key: dict) -> Iterator[Finding]:
+    """A leaked key's paging states the pages it was served and their records at its page size, and
+    the records a review counts as returned are those: not 40 req/s of 500-record pages for half an
+    hour beside a few hundred thousand records."""
+    evidence = payload.get("evidence") or []
+    served = [(n, _PAGES_SERVED.search(e["text"])) for n, e in enumerate(evidence)]
+    served = [(n, m) for n, m in served if m]
+    for n, m in served:
+        if _count(m[2]) * int(m[1]) != _count(m[3]):
+            yield f"$.payload.evidence[{n}].text", f"{m[2]} pages of {m[1]} are not {m[3]} records"
+    for n, e in enumerate(evidence):
+        said = _RECORDS_RETURNED.search(e["text"])
+        if (
+            said
+            and served
+            and all(abs(_count(said[1]) - _count(m[3])) > _count(m[3]) / 100 for _, m in served)
+        ):
+            yield (
+                f"$.payload.evidence[{n}].text",
+                f"counts {said[1]} records where the paging line says {served[0][1][3]}",
+            )
+
+
+# What a cause says was left switched off ("chronyd was not enabled", "is no longer enabled at boot").
+_LEFT_DISABLED = re.compile(
+    r"\b(\w+) (?:was|is|were|are) (?:still installed but )?(?:not|no longer) enabled\b"
+)
+
+
+@invariant("postmortem")
+def postmortem_actions_undo_what_was_left_disabled(payload: dict, key: dict) -> Iterator[Finding]:
+    """A review whose cause is a component left disabled (a time sync daemon not enabled in a new base
+    image) turns it back on among its corrective actions: readiness checks and alerts beside it
+    catch the next time, but only enabling it fixes the nodes already rolled."""
+    said = " ".join([key.get("root_cause", ""), *key.get("cause_chain", [])])
+    actions = " ".join(a["action"] for a in key.get("corrective_actions", []))
+    for name in dict.fromkeys(m[1] for m in _LEFT_DISABLED.finditer(said)):
+        if not re.search(rf"\b(?:re-?)?enabl\w*\b[^.]*\b{re.escape(name)}\b", actions, re.I):
+            yield (
+                "$.answer_key.corrective_actions",
+                f"never enables {name}, which the cause says was left disabled",
+            )
 
 
 @invariant("postmortem")

@@ -95,7 +95,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # Tickets as written (see log_investigation 22); a vague ticket comes in by phone only when it reads as
     # an agent's note, not as a message with a greeting, a signature or "call me"; no question is worded the
     # same for two kinds of ticket (a double charge asks for "the number of the invoice charged twice").
-    "triage_queue": 26,
+    # 27: a right step names its action without the diagnosis behind it (a drain, a revert).
+    "triage_queue": 27,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -144,7 +145,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
     # 21: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
-    "incident": 21,
+    # 22: the communication options are updates a responder could send (a post over-promising recovery,
+    # replies to the enterprise reporters only), never silence or one reply beside many reporters; mitigations
+    # name actions without a diagnosis or scare quotes; the gateway has no healthy upstream only with no
+    # endpoint ready; memory is the container's working set against its limit.
+    "incident": 22,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -223,7 +228,9 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 25: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
     # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
     # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
-    "log_investigation": 25,
+    # 26: mitigations in the key name actions without a diagnosis or scare quotes; the gateway has no
+    # healthy upstream only with no endpoint ready.
+    "log_investigation": 26,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -325,7 +332,11 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
     # 18: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included); catalog wording shared with other kinds: a custom-role export regression is a core feature broken (Major for many customers on the scale's new clause), the autovacuum lines come from the database (orders-db), a consumer-lag topic carries orders, and the Orders API's update claims no unshown mitigation.
-    "postmortem": 18,
+    # 19: a cause left disabled (chronyd in a base image) is enabled again among the corrective actions;
+    # a mitigation names its action without the diagnosis; a symptom gives no mechanism away; the
+    # summary and root cause are told in the past, the summary apart from the title; a leaked key's
+    # paging states the pages and records it was served, which the review's count of records matches.
+    "postmortem": 19,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.

@@ -15,11 +15,9 @@ WINDOW_SCALE = {"easy": 1.5, "medium": 1.0, "hard": 0.7}
 # How long each decision stays open at medium difficulty (seconds), before WINDOW_SCALE and a per-drill draw.
 _WINDOWS = {"D1": 600, "D2": 600, "D3": 900, "D4": 600}
 _CHANGES = ("deploy", "config_change")
-_COMMS_OPTIONS = (
-    ("acknowledge", "Post a status page update acknowledging the impact, with the next update time."),
-    ("wait", "Wait until the root cause is confirmed before saying anything."),
-    ("one_customer", "Reply only to the customer who opened the ticket."),
-)
+# What an over-promising update claims at the communication decision, when the first mitigation has only
+# just been chosen: a cause found and fixed, and a time to full recovery nobody has measured.
+_OVER_PROMISE = "the cause is found and fixed, and everything will be back to normal within 15 minutes"
 
 
 def _nice_thresholds(unit: str):
@@ -224,6 +222,35 @@ def scope_sentence(world: World) -> str:
     return f"Only {world.customer.name} ({world.customer.tier}) is affected."
 
 
+def _comms_options(world: World, severity: str) -> list[tuple[str, str]]:
+    """The communication decision's options, each a concrete update someone in the channel could send:
+    a public acknowledgement with the next update time; the same post promising a recovery nobody has
+    measured; and, when many tenants fail, replies to the two enterprise customers who opened tickets
+    while the status page waits for the cause, or when one tenant fails, that customer's reply with the
+    next update time and the same reply over-promising. Right: the acknowledgement for many tenants,
+    the reply for one."""
+    impact = world.text(world.archetype["incident_title"])
+    cadence = UPDATE_CADENCE_MINUTES[severity]
+    public = (
+        f"Post a status page update acknowledging the impact ({impact}), saying we are investigating, "
+        f"with the next update in {cadence} minutes."
+    )
+    if world.many_tenants:
+        return [
+            ("acknowledge", public),
+            ("over_promise", f"Post a status page update on the impact ({impact}) saying {_OVER_PROMISE}."),
+            ("enterprise_only", "Reply to the two enterprise customers' tickets with a personal update, "
+             "and post on the status page once the root cause is confirmed."),
+        ]  # fmt: skip
+    customer = world.customer.name
+    return [
+        ("acknowledge", public),
+        ("reply", f"Reply only to {customer}, on their ticket, saying we see the problem and are working "
+         f"on it, with the next update in {cadence} minutes."),
+        ("over_promise", f"Reply to {customer} on their ticket saying {_OVER_PROMISE}."),
+    ]  # fmt: skip
+
+
 def _timing(rng, *, signals: int, findings: int, herrings: int, scale: float) -> dict:
     """When each inject and decision arrives (seconds into the drill), drawn per drill in the order an
     incident takes: the reports and the scope of the failure before the severity is asked; every one of
@@ -386,7 +413,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # Options are listed in an order drawn per variant, so the right answer has no usual place.
     # (The severity scale keeps its own order: a scale read out of order is harder, not fairer.)
     routes = rng.sample(ROUTES, len(ROUTES))
-    comms_options = rng.sample(_COMMS_OPTIONS, len(_COMMS_OPTIONS))
+    comms_options = rng.sample(_comms_options(world, severity), 3)
     comms_ids = {label: f"C{n}" for n, (label, _) in enumerate(comms_options, start=1)}
     windows = at["windows"]
     decisions = [
@@ -403,7 +430,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         "D2": accepted_routes(world),
         "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "safe"],
         # Many tenants: a public acknowledgement. One tenant on a healthy platform: tell that customer.
-        "D4": [comms_ids["acknowledge" if many_tenants else "one_customer"]],
+        "D4": [comms_ids["acknowledge" if many_tenants else "reply"]],
     }
     unsafe = {"D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"]}
 

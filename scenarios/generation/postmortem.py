@@ -103,7 +103,10 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         timeline.append((world.trigger_ms, world.text(trigger["message"])))
     timeline.sort(key=lambda item: item[0])
     # The evidence is quoted as it read at the worst moment, when the mitigation began.
-    evidence = [("log", story_text(world, entry["message"], mitigated)) for entry in archetype["signal_logs"]]
+    evidence = [
+        ("log", _with_pages_served(world, story_text(world, entry["message"], mitigated)))
+        for entry in archetype["signal_logs"]
+    ]
     evidence.append(("metric", f"{world.text(metrics['saturation']['name'])} {_moved(world, mitigated)} "
                                f"{saturation_figure(world, mitigated)} "
                                f"(baseline {metrics['saturation']['baseline']})."))  # fmt: skip
@@ -112,7 +115,7 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
     # What the review established of how the failure got through (a test, an alert's scope): the
     # contributing factors rest on these.
     notes = archetype["postmortem"].get("findings", []) + archetype["postmortem"].get("review_notes", [])
-    evidence += [("note", story_text(world, note, mitigated)) for note in notes]
+    evidence += [("note", story_text(world, _records_said(world, note), mitigated)) for note in notes]
     affected = _customers_affected(world, rng)
     if world.many_tenants and not archetype["postmortem"].get("customers_affected"):
         # The count the incident record gives is one the evidence shows how it was made.
@@ -147,13 +150,17 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
             "resolved_at": iso_s(resolved),
             "duration_minutes": (resolved - world.onset_ms) // MINUTE_MS,
             "customers_affected": affected,
-            "summary": story_text(world, archetype["symptom"], mitigated),
+            # Told as over: the review's own past-tense summary, not the symptom as customers reported it.
+            "summary": story_text(
+                world, archetype["postmortem"].get("summary", archetype["symptom"]), mitigated
+            ),
         },
         "timeline": [{"at": iso_s(at), "text": text} for at, text in timeline],
         "evidence": evidence_items,
     }
     answer_key = {
-        "root_cause": world.text(archetype["root_cause"]),
+        # A cause the catalog tells as ongoing ("is being used") has the review's past-tense telling.
+        "root_cause": world.text(archetype["postmortem"].get("root_cause", archetype["root_cause"])),
         "cause_chain": [story_text(world, step, mitigated) for step in archetype["cause_chain"]],
         "contributing_factors": _contributing_factors(world, rng, detected=detected, escalated=escalated),
         "corrective_actions": world.texts(archetype["postmortem"]["corrective_actions"]),
@@ -165,6 +172,34 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         ],
     }
     return payload, answer_key
+
+
+_PAGING = re.compile(r"\bsequential paging at \d+ req/s, page_size=(\d+)$")
+_PAGE_SIZE = 500
+
+
+def _pages_served(world: World) -> int:
+    """How many pages a stranger's paging got before the key was revoked: the records the review counts,
+    at the page size the gateway logs. The rest of their requests were refused by the key's rate limit."""
+    return max(1, round(int(world.values["records_accessed"]) / _PAGE_SIZE))
+
+
+def _with_pages_served(world: World, line: str) -> str:
+    """A line of paging at a rate (40 req/s, 500 records a page), with what it was served: the pages and
+    records the rate limit let through since the first use, so the rate and the records agree."""
+    found = _PAGING.search(line)
+    if not found or "records_accessed" not in world.values:
+        return line
+    pages, size = _pages_served(world), int(found[1])
+    since = iso_s(world.onset_ms)[11:]
+    return f"{line}; {pages:,} pages ({pages * size:,} records) served since {since}, the rest refused by the rate limit"
+
+
+def _records_said(world: World, note: str) -> str:
+    """A note counting the records returned, by the pages served (see _with_pages_served)."""
+    if "{records_accessed}" not in note:
+        return note
+    return note.replace("{records_accessed}", f"{_pages_served(world) * _PAGE_SIZE:,}")
 
 
 # The first entry of a timeline by the failure's nature: what failed, waited, came out wrong, or

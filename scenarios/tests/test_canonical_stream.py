@@ -13,14 +13,14 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v25; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v26; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "52acf330824dcb4bc746b787b1f168c52bf554d6e290d008aa28c1f57b403fba",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "f8de51637caa42cef84bd82d5e745f433c993d42b2b3f45b82f8d9364812d8c2",
-    ("saml_clock_skew", "medium", 2, 3000): "70e5680a4db31b6cd798c7f845a6298414c86f14e08f014814f0044dbd9ab82c",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "ac0b69e881b231715b4a04a8c4a7f78d13984270fe507e9b3edcc35a3a0134d8",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "2bdb9bc96aae103e831d9fd34a6af418276df61546ff2cf10fd122a3dbf68cda",
+    ("saml_clock_skew", "medium", 2, 3000): "d9940921d0ab8eeae5919ac291db112476746e7faab518660e630cd482caeb56",
     ("kafka_consumer_lag", "hard", 2, 3000): "ac365d4d78db74055cd90a34c2171a733b9cab8fae74c256bd6670a1a055a5b2",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "eab86926fb5c46d880fb33076d6c3ff6e58ed2e7357995f3bd95b66fd64a3425",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "97893a0c3b5c1154b99138fa2629993131705ca5c528a616358037dab13ea70d",
     ("oauth_client_secret_expired", "easy", 2, 3000): "09dabddb7d64bb571419befc341eecdc0b79928902d28420d3df2500666f13b5",
 }  # fmt: skip
 

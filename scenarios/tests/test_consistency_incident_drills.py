@@ -79,3 +79,56 @@ def test_no_workaround_beside_a_retry_that_often_works_unsaid_is_refused(drills)
 
     refused = _refused({"incident": drills[PARTIAL_WAY_ROUND]}, "incident", mutate)
     _assert_path(refused, "answer_key.severity_reason", "partial")
+
+
+def _comms_point(payload) -> int:
+    return next(n for n, p in enumerate(payload["decision_points"]) if "communication" in p["prompt"])
+
+
+def test_a_reply_to_the_one_customer_beside_several_reporters_is_refused(drills):
+    drill = drills[CODE_REGRESSION]
+    n = _comms_point(drill.payload)
+    assert "customers opened tickets" in " ".join(i["text"] for i in drill.payload["injects"])
+
+    def mutate(payload, key):
+        payload["decision_points"][n]["options"][0]["text"] = (
+            "Reply only to the customer who opened the ticket."
+        )
+
+    refused = _refused({"incident": drill}, "incident", mutate)
+    _assert_path(refused, f"payload.decision_points[{n}].options[0].text", "several opened tickets")
+
+
+def test_silence_until_the_cause_is_known_as_a_comms_option_is_refused(drills):
+    drill = drills[PARTIAL_WAY_ROUND]
+    n = _comms_point(drill.payload)
+
+    def mutate(payload, key):
+        payload["decision_points"][n]["options"][1]["text"] = (
+            "Wait until the root cause is confirmed before saying anything."
+        )
+
+    refused = _refused({"incident": drill}, "incident", mutate)
+    _assert_path(refused, f"payload.decision_points[{n}].options[1].text", "silence")
+
+
+def _mitigation_point(payload) -> int:
+    return next(n for n, p in enumerate(payload["decision_points"]) if "first mitigation" in p["prompt"])
+
+
+@pytest.mark.parametrize(
+    "argued",
+    [
+        "Raise the pool size above the database's max_connections so 'there is room for everyone'.",
+        "Cordon and drain the node so identity-service pods reschedule onto nodes with healthy time sync.",
+    ],
+)
+def test_a_mitigation_that_argues_for_or_against_itself_is_refused(drills, argued):
+    drill = drills[CODE_REGRESSION]
+    n = _mitigation_point(drill.payload)
+
+    def mutate(payload, key):
+        payload["decision_points"][n]["options"][0]["text"] = argued
+
+    refused = _refused({"incident": drill}, "incident", mutate)
+    _assert_path(refused, f"payload.decision_points[{n}].options[0].text", "scare quotes")

@@ -126,3 +126,39 @@ def test_resolving_on_a_metric_that_never_moved_is_refused(postmortems):
         f"payload.timeline[{n}].text",
         "never moved",
     )
+
+
+def test_a_review_that_never_enables_what_the_cause_left_disabled_is_refused():
+    generated = generate("postmortem", "saml_clock_skew", 11, "medium")
+    assert lint("postmortem", generated.payload, generated.answer_key) == []
+
+    def mutate(payload, key):
+        key["corrective_actions"] = [a for a in key["corrective_actions"] if "chronyd" not in a["action"]]
+
+    refused = _refused({"postmortem": generated}, "postmortem", mutate)
+    _assert_path(refused, "answer_key.corrective_actions", "chronyd")
+
+
+def test_a_resolved_incident_told_as_still_going_on_is_refused(postmortems):
+    def mutate(payload, key):
+        key["root_cause"] = key["root_cause"].replace("leaked and was used", "has leaked and is being used")
+        payload["incident"]["summary"] = payload["title"].removeprefix("Postmortem: ").rsplit(" (", 1)[0]
+
+    refused = _refused(postmortems[LEAKED_KEY], "postmortem", mutate)
+    _assert_path(refused, "answer_key.root_cause", "still going on")
+    _assert_path(refused, "payload.incident.summary", "repeats the title")
+
+
+def test_records_counted_apart_from_the_pages_served_are_refused(postmortems):
+    payload = postmortems[LEAKED_KEY]["postmortem"].payload
+    n = next(
+        k for k, e in enumerate(payload["evidence"]) if "distinct customer and order records" in e["text"]
+    )
+
+    def mutate(payload, key):
+        payload["evidence"][n]["text"] = re.sub(
+            r"about [\d,]+", "about 232895", payload["evidence"][n]["text"]
+        )
+
+    refused = _refused(postmortems[LEAKED_KEY], "postmortem", mutate)
+    _assert_path(refused, f"payload.evidence[{n}].text", "paging line says")

@@ -87,7 +87,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 24: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "triage_queue": 24,
+    # 25: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "triage_queue": 25,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -135,7 +138,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 20: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "incident": 20,
+    # 21: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "incident": 21,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -210,7 +216,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # estimate; catalog change shared by every kind: a flag rollout fails its cohort within a minute of
     # the change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a
     # migration nothing shows.
-    "log_investigation": 23,
+    # 24: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute. The webhook
+    # endpoint line states its oldest event's attempt under that schedule, not a count of failures. A
+    # failing sample on the method and path the ticket pastes carries its query (another tenant's with
+    # its own cursor); a sample's latency is its trace root's and that span's line's, no network extra.
+    "log_investigation": 24,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -257,7 +269,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 18: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "escalation_writeup": 18,
+    # 19: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "escalation_writeup": 19,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -296,7 +311,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 17: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "postmortem": 17,
+    # 18: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "postmortem": 18,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -331,7 +349,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 16: catalog change shared by every kind: a flag rollout fails its cohort within a minute of the
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
-    "customer_comms": 16,
+    # 17: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "customer_comms": 17,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

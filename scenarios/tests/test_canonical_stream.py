@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v23; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v24; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "905960389dead02847a273d096c38477d255b2c5f781fb1a5b703cf621230079",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "8b20c09b8f751d4d1a6f820d9f239819ac1699462a15cd6814ea5938ef1e1aab",
-    ("saml_clock_skew", "medium", 2, 3000): "1d39badb43af82d5c84fb3d5d0392a5397dbbd9478840e70cef6288e24e7c264",
-    ("kafka_consumer_lag", "hard", 2, 3000): "9946ed9d341e58c10399d47258d71d6c2336dc708ba921648d883db4a713981a",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "0993fb4932c234e40aa65fa02582bd9001f4ca0fb8483da69a5f3b37b8706137",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "b7ce9769cc6681356cec084c7e2f2a5a37e5b4cde2249c5eb2e68d58859b1d10",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "e2bd2779f658de9814afa2c246f24269832cfa4aa3acc632e354332137cb020a",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "650db14a88078ea32f9b0adcc956edaf8737e96184e18a91842f073adce79f53",
+    ("saml_clock_skew", "medium", 2, 3000): "9e92a95a3875d62c5c726463b126286f2a5a6505cb2df146be828e6d5327fd5e",
+    ("kafka_consumer_lag", "hard", 2, 3000): "c0f24e95585c34085ab7d4881af2d9b9a25ee0c741fec09b05cf98363d94eadd",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "b95048073698ab8c99141e6047ca5b9eede9976f51b784908deddf637a7cf004",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "b90e528a62de78e0e4dee05746da3abce1cb785aae627954aa27127bc99b4e0d",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ each with the invariant's name, a JSON path from the scenario entry (`$.payload.
 `$.answer_key...`) and what is wrong. It assumes the scenario already passed the pack schema.
 """
 
+import json
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -1688,6 +1689,47 @@ def retry_after_is_one_figure(payload: dict, key: dict) -> Iterator[Finding]:
                     f"is {header if header is not None else 'missing'}, but {where} says retry after {figure} s",
                 )
                 break
+
+
+_PASTED_REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/[^\s?]*)\S* HTTP/", re.M)
+_PASTED_JSON = re.compile(r"^(\{.*\})[ \t]*$", re.M)
+
+
+def _schema(body: dict) -> tuple:
+    """The shape of an error body: its fields and whether each holds an object or a plain value."""
+    return tuple(sorted((name, isinstance(value, dict)) for name, value in body.items()))
+
+
+@invariant("log_investigation")
+def error_bodies_share_the_ticket_s_schema(payload: dict, key: dict) -> Iterator[Finding]:
+    """One schema per API: a failing sample on the method and path whose response the ticket pastes
+    has an error body of the pasted body's fields ({"error": code, "message": text} is not
+    {"error": {"message": ..., "status": 500}})."""
+    snippet = (payload.get("ticket") or {}).get("error_snippet") or ""
+    request, body = _PASTED_REQUEST.search(snippet), _PASTED_JSON.search(snippet)
+    if not request or not body:
+        return
+    try:
+        pasted = json.loads(body.group(1))
+    except ValueError:
+        return
+    if not isinstance(pasted, dict):
+        return
+    for n, sample in enumerate(payload["http_samples"]):
+        response, sent = sample["response"], sample["request"]
+        same = (sent["method"], _url_path(sent["url"])) == request.groups()
+        given = response.get("body")
+        if (
+            same
+            and response["status"] >= 400
+            and isinstance(given, dict)
+            and _schema(given) != _schema(pasted)
+        ):
+            yield (
+                f"$.payload.http_samples[{n}].response.body",
+                f"has the fields {sorted(given)}, but the ticket's pasted error body for "
+                f"{sent['method']} {_url_path(sent['url'])} has {sorted(pasted)}: one schema per API",
+            )
 
 
 _ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})

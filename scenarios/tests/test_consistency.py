@@ -449,6 +449,24 @@ def test_a_failing_sample_without_the_query_the_ticket_pastes_is_refused(quoting
     )
 
 
+def test_a_failing_sample_body_of_another_schema_than_the_ticket_s_is_refused(quoting):
+    """The ticket pastes {"error": code, "message": text} for GET /v2/orders: a sample of the same call
+    answering {"error": {"message": ..., "status": 500}} gives one API two error schemas."""
+    samples = quoting["log_investigation"].payload["http_samples"]
+    n = next(n for n, sample in enumerate(samples) if sample["response"]["status"] >= 500)
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["body"] = {
+            "error": {"message": "Internal Server Error", "status": 500}
+        }
+
+    _assert_path(
+        _refused(quoting, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.body",
+        "one schema per API",
+    )
+
+
 # --- triage_queue -------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ each with the invariant's name, a JSON path from the scenario entry (`$.payload.
 `$.answer_key...`) and what is wrong. It assumes the scenario already passed the pack schema.
 """
 
+import json
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -19,7 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from scenarios.generation.common import DOUBLING_BACKOFF, doubling_backoff_attempt
 from scenarios.generation.logstream import CHANGE_LINE, LogLines
+from scenarios.generation.samples import quoted_queries
 
 Finding = tuple[str, str]  # (JSON path, message)
 Invariant = Callable[[dict, dict], Iterable[Finding]]
@@ -1596,6 +1599,25 @@ def traces_can_be_followed_across_services(payload: dict, key: dict) -> Iterator
                 )
 
 
+def _sample_latency_is_the_root_s(payload: dict, path: str, sample: dict, root: dict) -> Iterator[Finding]:
+    """A sample's latency is the whole request's: its trace's root span, and the line of that span."""
+    latency = sample["response"].get("latency_ms")
+    if latency is None:
+        return
+    if latency != root["duration_ms"]:
+        yield (
+            f"{path}.response.latency_ms",
+            f"is {latency} ms but the trace's root span took {root['duration_ms']} ms: one request, one figure",
+        )
+        return
+    _, line = _line_of(payload, trace_id=sample["trace_id"], span_id=root.get("span_id"))
+    if root.get("span_id") and line is not None and line.get("latency_ms", latency) != latency:
+        yield (
+            f"{path}.response.latency_ms",
+            f"is {latency} ms but line {line['id']} of the root span took {line['latency_ms']} ms",
+        )
+
+
 @invariant("log_investigation")
 def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
     """Each HTTP sample is a logged request: same ids, method, path, status and time; the client waited
@@ -1629,19 +1651,15 @@ def http_samples_match_log_lines(payload: dict, key: dict) -> Iterator[Finding]:
         if abs(_ms(sample["at"]) - _ms(line["ts"])) > 1000:
             yield f"{path}.at", f"is {sample['at']} but line {line['id']} is at {line['ts']}"
         latency = response.get("latency_ms")
-        if latency is not None and latency < line["latency_ms"]:
+        trace = traces.get(sample["trace_id"])
+        if trace is None and latency is not None and latency != line["latency_ms"]:
             yield (
                 f"{path}.response.latency_ms",
-                f"is {latency} ms, shorter than the {line['latency_ms']} ms line {line['id']} took",
+                f"is {latency} ms but line {line['id']} took {line['latency_ms']} ms: one request, one figure",
             )
-        trace = traces.get(sample["trace_id"])
         if trace is not None:
             root = next((s for s in trace["spans"] if s["parent_span_id"] is None), trace["spans"][0])
-            if latency is not None and latency < root["duration_ms"]:
-                yield (
-                    f"{path}.response.latency_ms",
-                    f"is {latency} ms, shorter than the trace's {root['duration_ms']} ms root span",
-                )
+            yield from _sample_latency_is_the_root_s(payload, path, sample, root)
             operation = _HTTP_OPERATION.match(root["operation"])
             if operation and operation.group(1) != request["method"]:
                 yield (
@@ -1676,6 +1694,31 @@ def http_samples_are_their_tenants_requests(payload: dict, key: dict) -> Iterato
             yield (
                 f"$.payload.http_samples[{n}].request.headers.User-Agent",
                 f"is the customer's agent {agent!r}, but line {line['id']} is a request of {tenant}",
+            )
+
+
+@invariant("log_investigation")
+def http_samples_carry_the_query_the_ticket_quotes(payload: dict, key: dict) -> Iterator[Finding]:
+    """A failing request of the customer's tenant (the one the brief names) on a method and path whose
+    request the ticket pastes with a query carries that query: the cursor, the filter or the page size
+    the failure involves is in the sample, not a bare path beside a quoted query."""
+    ticket = payload.get("ticket") or {}
+    quoted = quoted_queries(ticket.get("error_snippet") or "")
+    tenants = set(_TENANT.findall(payload.get("brief", "")))
+    if not quoted or len(tenants) != 1:
+        return
+    for n, sample in enumerate(payload["http_samples"]):
+        request = sample["request"]
+        _, line = _line_of(payload, trace_id=sample["trace_id"], request_id=sample["request_id"], http=True)
+        if line is None or line.get("tenant_id") not in tenants or sample["response"]["status"] < 400:
+            continue
+        query = quoted.get((request["method"], _url_path(request["url"])))
+        given = set(request["url"].partition("?")[2].split("&"))
+        if query and not set(query.split("&")) <= given:
+            yield (
+                f"$.payload.http_samples[{n}].request.url",
+                f"lacks ?{query}, the query of the request the ticket pastes for {request['method']} "
+                f"{_url_path(request['url'])}",
             )
 
 
@@ -1754,6 +1797,47 @@ def retry_after_is_one_figure(payload: dict, key: dict) -> Iterator[Finding]:
                     f"is {header if header is not None else 'missing'}, but {where} says retry after {figure} s",
                 )
                 break
+
+
+_PASTED_REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/[^\s?]*)\S* HTTP/", re.M)
+_PASTED_JSON = re.compile(r"^(\{.*\})[ \t]*$", re.M)
+
+
+def _schema(body: dict) -> tuple:
+    """The shape of an error body: its fields and whether each holds an object or a plain value."""
+    return tuple(sorted((name, isinstance(value, dict)) for name, value in body.items()))
+
+
+@invariant("log_investigation")
+def error_bodies_share_the_ticket_s_schema(payload: dict, key: dict) -> Iterator[Finding]:
+    """One schema per API: a failing sample on the method and path whose response the ticket pastes
+    has an error body of the pasted body's fields ({"error": code, "message": text} is not
+    {"error": {"message": ..., "status": 500}})."""
+    snippet = (payload.get("ticket") or {}).get("error_snippet") or ""
+    request, body = _PASTED_REQUEST.search(snippet), _PASTED_JSON.search(snippet)
+    if not request or not body:
+        return
+    try:
+        pasted = json.loads(body.group(1))
+    except ValueError:
+        return
+    if not isinstance(pasted, dict):
+        return
+    for n, sample in enumerate(payload["http_samples"]):
+        response, sent = sample["response"], sample["request"]
+        same = (sent["method"], _url_path(sent["url"])) == request.groups()
+        given = response.get("body")
+        if (
+            same
+            and response["status"] >= 400
+            and isinstance(given, dict)
+            and _schema(given) != _schema(pasted)
+        ):
+            yield (
+                f"$.payload.http_samples[{n}].response.body",
+                f"has the fields {sorted(given)}, but the ticket's pasted error body for "
+                f"{sent['method']} {_url_path(sent['url'])} has {sorted(pasted)}: one schema per API",
+            )
 
 
 _ACKNOWLEDGEMENT = frozenset({"ok", "success", "status"})
@@ -2342,6 +2426,40 @@ def _messages_and_times(logs) -> Iterator[tuple[int, str, int]]:
     else:
         for n, line in enumerate(logs):
             yield n, line["message"], _ms(line["ts"])
+
+
+_BACKOFF_ATTEMPT = re.compile(rf"endpoint (\S+?):? .*?attempt (\d+) \({re.escape(DOUBLING_BACKOFF)}\)")
+
+
+@invariant("log_investigation")
+def backoff_attempts_fit_their_schedule(payload: dict, key: dict) -> Iterator[Finding]:
+    """An attempt count a line states under a retry schedule is one that schedule reaches in the time
+    since the endpoint first appears in the log: waits doubling from a minute make attempt k no sooner
+    than 2^(k-1) - 1 minutes after the first (a count of failures that grows with the traffic does not)."""
+    claims = [
+        (n, at, match)
+        for n, message, at in _messages_and_times(payload["logs"])
+        if DOUBLING_BACKOFF in message and (match := _BACKOFF_ATTEMPT.search(message))
+    ]
+    if not claims:
+        return
+    endpoints = {match.group(1) for _, _, match in claims}
+    first: dict[str, int] = {}
+    for _, message, at in _messages_and_times(payload["logs"]):
+        for endpoint in endpoints - first.keys():
+            if endpoint in message:
+                first[endpoint] = at
+        if len(first) == len(endpoints):
+            break
+    for n, at, match in claims:
+        endpoint, attempt = match.group(1), int(match.group(2))
+        reachable = doubling_backoff_attempt(at - first[endpoint])
+        if attempt > reachable:
+            yield (
+                f"$.payload.logs[{n}].message",
+                f"says attempt {attempt} for endpoint {endpoint}, but {DOUBLING_BACKOFF} reaches only "
+                f"attempt {reachable} in the {(at - first[endpoint]) // 60_000} minutes since it first appears",
+            )
 
 
 @invariant("log_investigation")

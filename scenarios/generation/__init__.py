@@ -96,7 +96,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # an agent's note, not as a message with a greeting, a signature or "call me"; no question is worded the
     # same for two kinds of ticket (a double charge asks for "the number of the invoice charged twice").
     # 27: a right step names its action without the diagnosis behind it (a drain, a revert).
-    "triage_queue": 27,
+    # 28: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "triage_queue": 28,
     # 2: severity by the failure's scope (one tenant: that customer's tier); 3: follow-up steps are
     # offered as first mitigations but are not correct ones; 4: the many-tenant notice names a problem,
     # not errors (a wrong report or a double charge is not an error rate); 5: route and
@@ -149,7 +152,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # replies to the enterprise reporters only), never silence or one reply beside many reporters; mitigations
     # name actions without a diagnosis or scare quotes; the gateway has no healthy upstream only with no
     # endpoint ready; memory is the container's working set against its limit.
-    "incident": 22,
+    # 23: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "incident": 23,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);
@@ -230,7 +236,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
     # 26: mitigations in the key name actions without a diagnosis or scare quotes; the gateway has no
     # healthy upstream only with no endpoint ready.
-    "log_investigation": 26,
+    # 27: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute. The webhook
+    # endpoint line states its oldest event's attempt under that schedule, not a count of failures. A
+    # failing sample on the method and path the ticket pastes carries its query (another tenant's with
+    # its own cursor); a sample's latency is its trace root's and that span's line's, no network extra.
+    "log_investigation": 27,
     # 2: the customer's relative times fit the timeline; 3: world facts (tenant ids, leak timing);
     # 4: each archetype words its own thread; every fact of the key is in it; customers never recite
     # the workaround; the secret is one the customer could have sent; impact fits the root cause.
@@ -292,7 +304,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 20: the customer's ticket as written: a v1 Sunset header gives the announced date (midnight UTC, an
     # HTTP-date), a double charge is "at 15:50 (UTC+10:00) today" and pasted from pending card transactions,
     # and a pattern of bursts and half-hour lulls is reported at least 75 minutes after it began.
-    "escalation_writeup": 20,
+    # 21: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "escalation_writeup": 21,
     # 2: "Mitigated:" names a mitigation, never a follow-up step; 3: world facts; 4: one-tenant
     # severities follow the triage scale.
     # 5: the peak and quoted lines are the story's own figures when the mitigation began, with units.
@@ -336,7 +351,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # a mitigation names its action without the diagnosis; a symptom gives no mechanism away; the
     # summary and root cause are told in the past, the summary apart from the title; a leaked key's
     # paging states the pages and records it was served, which the review's count of records matches.
-    "postmortem": 19,
+    # 20: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "postmortem": 20,
     # 2: world facts (tenant ids, leak timing); 3: the brief calls the cause unknown only when it is;
     # a one-tenant failure is told to that customer, with one report; the alert exceeds its
     # threshold; guidance is what a customer can do.
@@ -375,7 +393,10 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 15: the brief asks for the first update (the timeline shows none sent); the report count neither
     # opens with "Support:" nor says "errors"; the Orders API's known facts claim no mitigation the
     # timeline does not show.
-    "customer_comms": 17,
+    # 18: catalog change shared by every kind: the clock-skew node is the one replacement node of
+    # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
+    # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
+    "customer_comms": 18,
 }
 MAX_LOG_LINES = 1_000_000
 MIN_LOG_LINES = 200

@@ -1,5 +1,6 @@
 """Pieces several kinds share: the customer's ticket, traces, dashboards, the kind's own rng."""
 
+import math
 import random
 import re
 from collections.abc import Callable
@@ -9,6 +10,16 @@ from .world import World, hex_id, iso_ms, iso_s
 
 DIFFICULTY_LOG_LINES = {"easy": 2_000, "medium": 10_000, "hard": 30_000}
 MINUTE_MS = 60_000
+
+# A retry schedule whose waits double from one minute (1, 2, 4 ... minutes), in the words a line
+# states it with, so the linter can find every attempt count that claims it.
+DOUBLING_BACKOFF = "backoff doubling from 1 minute"
+
+
+def doubling_backoff_attempt(elapsed_ms: int) -> int:
+    """The attempt an item first tried `elapsed_ms` ago has reached under DOUBLING_BACKOFF: attempt k
+    is made 2^(k-1) - 1 minutes after the first, so k = 1 + floor(log2(1 + minutes))."""
+    return 1 + int(math.log2(1 + max(elapsed_ms, 0) / MINUTE_MS))
 
 
 def kind_rng(kind: str, world: World, difficulty: str, salt: str = "") -> random.Random:

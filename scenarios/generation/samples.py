@@ -62,6 +62,8 @@ _RETRY_AFTER_CHOICES = (10, 20, 30, 60)
 _RETRY_AFTER = re.compile(r"\bRetry-After:? (\d+)\b")
 _PASTED_STATUS = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})\b", re.M)
 _PASTED_BODY = re.compile(r"^(\{.*\})[ \t]*$", re.M)
+# A request a ticket quotes with its query string ("GET /v2/orders?status=open&limit=50 HTTP/1.1").
+QUOTED_REQUEST = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) (/[^\s?]+)\?([^\s]+?)[.,;)]?(?= HTTP/|\s|$)")
 
 
 def user_agent(world: World, line: dict) -> str:
@@ -81,8 +83,9 @@ def user_agent(world: World, line: dict) -> str:
 
 
 def http_sample(world: World, rng: random.Random, line: dict, trace: dict | None) -> dict:
-    """The client's view of a logged request: it waited as long as the whole request took on our side
-    (its line, its trace's root span), and the network's few milliseconds more."""
+    """The client's view of a logged request: its latency is the one figure our side measured for the
+    whole request, its trace's root span (and the line of that span), so a reader comparing the
+    sample, the line and the trace finds one number."""
     status = line["status"]
     browser = line["path"].startswith(_BROWSER_PATHS)
     server = max([line["latency_ms"]] + [s["duration_ms"] for s in (trace or {}).get("spans", [])[:1]])
@@ -108,7 +111,7 @@ def http_sample(world: World, rng: random.Random, line: dict, trace: dict | None
         "at": line["ts"],
         "request": {
             "method": line["method"],
-            "url": f"https://{host}.{world.values['product'].lower()}.com{line['path']}{_query(line)}",
+            "url": f"https://{host}.{world.values['product'].lower()}.com{line['path']}{_query(world, line)}",
             "headers": {
                 credential[0]: credential[1],
                 "User-Agent": user_agent(world, line),
@@ -120,7 +123,7 @@ def http_sample(world: World, rng: random.Random, line: dict, trace: dict | None
             "reason": REASONS.get(status, ""),
             "headers": headers,
             "body": response_body(world, rng, line),
-            "latency_ms": server + rng.randint(2, 40),
+            "latency_ms": server,
         },
     }
 
@@ -166,12 +169,48 @@ def error_body(world: World, line: dict) -> dict:
     return {"error": code, "message": message.format(seconds=retry_after(world, line))}
 
 
-def _query(line: dict) -> str:
-    """The query of a paged request: the page after the pages the line says were served before it."""
+def quoted_queries(text: str) -> dict[tuple[str, str], str]:
+    """The query string a text quotes for each method and path, the first whole one: a query cut short
+    ("cursor=eyJpZCI6...") or a placeholder ("<next_cursor>") is no request anyone sent."""
+    queries: dict[tuple[str, str], str] = {}
+    for method, path, query in QUOTED_REQUEST.findall(text):
+        if "..." not in query and "<" not in query:
+            queries.setdefault((method, path), query)
+    return queries
+
+
+_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _query(world: World, line: dict) -> str:
+    """The query of the request: for a failing request on the method and path whose request the ticket
+    pastes, that query (the one the failure involves), as the customer sent it, or as another tenant's
+    client would (its own cursor or token of the same shape); else, for a paged request, the page after
+    the pages the line says were served before it."""
+    if line["status"] >= 400:
+        _, pasted = _pasted_response(world)
+        quoted = quoted_queries(pasted).get((line["method"], line["path"]))
+        if quoted and line.get("tenant_id") == world.customer.tenant_id:
+            return f"?{quoted}"
+        if quoted:
+            return f"?{_of_another_client(quoted, line['request_id'])}"
     size, served = _PAGE_SIZE.search(line["message"]), _PAGES_SERVED.search(line["message"])
     if size and served:
         return f"?page_size={size.group(1)}&page={int(served.group(1)) + 1}"
     return ""
+
+
+def _of_another_client(query: str, seed: str) -> str:
+    """The same query from another client: its filters and sizes alike, its long opaque values (a
+    cursor, a token) its own, of the same length and prefix."""
+    rng = random.Random(seed)
+    parameters = []
+    for parameter in query.split("&"):
+        name, _, value = parameter.partition("=")
+        if len(value) >= 12:
+            value = value[:3] + "".join(rng.choice(_TOKEN_CHARS) for _ in value[3:])
+        parameters.append(f"{name}={value}" if _ else name)
+    return "&".join(parameters)
 
 
 def response_body(world: World, rng: random.Random, line: dict):

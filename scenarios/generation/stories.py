@@ -14,14 +14,13 @@ plots and a line states is the same figure: the story computes both from one fun
 a line lies between the dashboard's points of its minute and the next.
 """
 
-import math
 import random
 import re
 from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from .common import MINUTE_MS
+from .common import DOUBLING_BACKOFF, MINUTE_MS, doubling_backoff_attempt
 from .logstream import LogLines, LogStream
 from .world import World, render
 
@@ -430,26 +429,17 @@ def _growing(world: World, lines: LogLines, total: int):
     return backlog
 
 
-def _attempts(backlog, t_ms: int, onset_ms: int) -> int:
-    """Delivery attempts of a backlog retried with exponential backoff (1, 2, 4 ... minutes): an event
-    queued a minutes ago has been tried 1 + log2(1 + a) times."""
-    total, minute = 0, onset_ms
-    while minute < t_ms:
-        queued = backlog(min(minute + MINUTE_MS, t_ms)) - backlog(minute)
-        total += queued * (1 + int(math.log2(1 + (t_ms - minute) / MINUTE_MS)))
-        minute += MINUTE_MS
-    return max(total, backlog(t_ms))
-
-
 _DEPTH = re.compile(r"^retry queue depth=\d+ oldest=\d+s$")
-_ENDPOINT_BACKLOG = re.compile(r"(has )\d+( consecutive failures; backlog for tenant \S+ is )\d+( events)")
+_ENDPOINT_BACKLOG = re.compile(
+    rf"(oldest queued event is on attempt )\d+( \({DOUBLING_BACKOFF}\); backlog for tenant \S+ is )\d+( events)"
+)
 
 
 def _webhook(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng: random.Random, **_):
     """The customer's endpoint fails every delivery from the onset, so its events pile up in the
     platform's retry queue: the dispatcher's queue-depth lines and the dashboard are the usual depth
     plus that backlog, the oldest queued event is as old as the failure, and the endpoint's own line
-    counts its backlog and the attempts so far."""
+    counts its backlog and the attempt its oldest event has reached under the retry schedule."""
     usual = Wander(rng, lines, world.archetype["metrics"]["saturation"]["baseline"], 0.08)
     usual_oldest = Wander(rng, lines, 240, 0.6)
     backlog = _growing(world, lines, int(world.values["failed_deliveries"]))
@@ -468,7 +458,7 @@ def _webhook(world: World, lines: LogLines, stream: LogStream, hosts: dict, rng:
         message = lines.message(n)
         if _ENDPOINT_BACKLOG.search(message):
             t = ms[n]
-            tried, queued = _attempts(backlog, t, onset), backlog(t)
+            tried, queued = doubling_backoff_attempt(t - onset), backlog(t)
             lines.set_message(
                 n,
                 _ENDPOINT_BACKLOG.sub(

@@ -13,15 +13,15 @@ from scenarios.generation.logstream import LogLines
 
 LOG_ARCHETYPES = [a for a in archetype_ids() if "log_investigation" in get_archetype(a)["kinds"]]
 
-# Content hashes of scenarios (log_investigation v26; the compact form was shown to give the bytes of the
+# Content hashes of scenarios (log_investigation v27; the compact form was shown to give the bytes of the
 # list-of-dicts generator at v15; one per archetype whose story rewrites lines, and one without).
 PINNED = {
-    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "ac0b69e881b231715b4a04a8c4a7f78d13984270fe507e9b3edcc35a3a0134d8",
-    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "2bdb9bc96aae103e831d9fd34a6af418276df61546ff2cf10fd122a3dbf68cda",
-    ("saml_clock_skew", "medium", 2, 3000): "d9940921d0ab8eeae5919ac291db112476746e7faab518660e630cd482caeb56",
-    ("kafka_consumer_lag", "hard", 2, 3000): "ac365d4d78db74055cd90a34c2171a733b9cab8fae74c256bd6670a1a055a5b2",
-    ("memory_leak_oom_restarts", "easy", 2, 3000): "97893a0c3b5c1154b99138fa2629993131705ca5c528a616358037dab13ea70d",
-    ("oauth_client_secret_expired", "easy", 2, 3000): "09dabddb7d64bb571419befc341eecdc0b79928902d28420d3df2500666f13b5",
+    ("db_pool_exhaustion_after_deploy", "easy", 2, 3000): "9708319cbe16e1e93fcef01cd8db8117fef914ababa691b071fde0d3242f3c73",
+    ("db_pool_exhaustion_after_deploy", "hard", 2, 3000): "6b1ce1c90d888193a381892e81f8201dc0e1803252afee4782feea0916148dd4",
+    ("saml_clock_skew", "medium", 2, 3000): "d5b544aebbc65a3a54cb6ac34b2a79c46e7ead3a88a106bb95df55a13272ec7a",
+    ("kafka_consumer_lag", "hard", 2, 3000): "c23c738620c4dda65ee39cb5b605b821b81aaadfb4982327d470804ed765a132",
+    ("memory_leak_oom_restarts", "easy", 2, 3000): "09054ab0f68f07dce05dcecec24ad93854043c642efe2ce6567efd78e4750cec",
+    ("oauth_client_secret_expired", "easy", 2, 3000): "5ad95daddad02e004e788607d25af60acc74b961aaf124d508f4dc5cfa02d965",
 }  # fmt: skip
 
 

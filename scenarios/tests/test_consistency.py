@@ -415,6 +415,58 @@ def test_a_client_latency_shorter_than_the_server_is_refused(scenarios):
     )
 
 
+def test_a_sample_latency_other_than_its_trace_root_and_line_is_refused(scenarios):
+    """One request, one figure: a sample that waited longer than its line and its trace's root took
+    gives the reader two numbers for the same request."""
+
+    def mutate(payload, key):
+        payload["http_samples"][0]["response"]["latency_ms"] += 17
+
+    _assert_path(
+        _refused(scenarios, "log_investigation", mutate),
+        "payload.http_samples[0].response.latency_ms",
+        "one request, one figure",
+    )
+
+
+@pytest.fixture(scope="module")
+def quoting():
+    return {"log_investigation": generate("log_investigation", OUR_OUTAGE, 1, "medium", log_lines=600)}
+
+
+def test_a_failing_sample_without_the_query_the_ticket_pastes_is_refused(quoting):
+    """The ticket pastes GET /v2/orders?status=open&limit=50: the customer's failing request in the
+    samples carries that query, not a bare path."""
+    samples = quoting["log_investigation"].payload["http_samples"]
+    n = next(n for n, sample in enumerate(samples) if "?status=open" in sample["request"]["url"])
+
+    def mutate(payload, key):
+        request = payload["http_samples"][n]["request"]
+        request["url"] = request["url"].partition("?")[0]
+
+    _assert_path(
+        _refused(quoting, "log_investigation", mutate), f"payload.http_samples[{n}].request.url", "lacks ?"
+    )
+
+
+def test_a_failing_sample_body_of_another_schema_than_the_ticket_s_is_refused(quoting):
+    """The ticket pastes {"error": code, "message": text} for GET /v2/orders: a sample of the same call
+    answering {"error": {"message": ..., "status": 500}} gives one API two error schemas."""
+    samples = quoting["log_investigation"].payload["http_samples"]
+    n = next(n for n, sample in enumerate(samples) if sample["response"]["status"] >= 500)
+
+    def mutate(payload, key):
+        payload["http_samples"][n]["response"]["body"] = {
+            "error": {"message": "Internal Server Error", "status": 500}
+        }
+
+    _assert_path(
+        _refused(quoting, "log_investigation", mutate),
+        f"payload.http_samples[{n}].response.body",
+        "one schema per API",
+    )
+
+
 # --- triage_queue -------------------------------------------------------------------------------
 
 
@@ -1612,6 +1664,23 @@ def test_a_dashboard_retry_queue_the_logs_do_not_show_is_refused(webhook):
         _refused(webhook, "log_investigation", mutate),
         f"payload.logs[{n}].message",
         "where the dashboard shows",
+    )
+
+
+def test_a_retry_attempt_its_schedule_cannot_reach_is_refused(webhook):
+    """Waits doubling from a minute reach attempt 7 only an hour after the first failure: a line that
+    counts attempts like failures of every event in the backlog is refused."""
+    payload = webhook["log_investigation"].payload
+    n = next(
+        n for n, line in enumerate(payload["logs"]) if "oldest queued event is on attempt" in line["message"]
+    )
+
+    def mutate(payload, key):
+        line = payload["logs"][n]
+        line["message"] = re.sub(r"attempt \d+", "attempt 3800", line["message"])
+
+    _assert_path(
+        _refused(webhook, "log_investigation", mutate), f"payload.logs[{n}].message", "reaches only attempt"
     )
 
 

@@ -4,7 +4,7 @@ import random
 import re
 
 from .common import MINUTE_MS, fit_day_parts, kind_rng
-from .severity import CORE_FEATURE, ENTERPRISE_BLOCKED, PARTIAL, SEVERITY_SCALE, shown_severity_reason
+from .severity import CORE_FEATURE, ENTERPRISE_BLOCKED, SEVERITY_SCALE, shown_severity_reason, with_workaround
 from .stories import saturation_at, text_at
 from .world import World, iso_s
 
@@ -186,11 +186,9 @@ def workaround_kind(world: World) -> str | None:
 def incident_graded(world: World) -> tuple[str, str]:
     """(severity, clause of the scale) of the incident as a whole: the world's grading, except that a
     core feature broken for which customers have a full way round is minor by the scale's "or a
-    workaround exists" (a partial one leaves it major, and its reason says so)."""
-    severity, clause = world.incident_graded
-    if clause == CORE_FEATURE and workaround_kind(world) == "full":
-        return "SEV3", PARTIAL
-    return severity, clause
+    workaround exists", unless it hits many customers (`severity.with_workaround`); a partial one leaves
+    it major, and its reason says so."""
+    return with_workaround(world.incident_graded, workaround_kind(world) or "", many=world.many_tenants)
 
 
 def _with_partial_way_round(reason: str, partial: bool) -> str:

@@ -3245,13 +3245,20 @@ def incident_one_tenant_is_told_not_broadcast(payload: dict, key: dict) -> Itera
 _SEVERAL_REPORTERS = re.compile(r"\b(?:\d+|several|many) customers opened tickets\b", re.I)
 _ONE_REPORTER = re.compile(r"\bthe customer who opened the ticket\b|\bReply only to\b", re.I)
 _STRAWMAN_SILENCE = re.compile(r"\bbefore saying anything\b|^(?:Say nothing|Do not communicate)\b", re.I)
+# An update promising a fix or a recovery time before either is measured.
+_OVER_PROMISE = re.compile(
+    r"\b(?:is|are|was|has been) found and fixed\b"
+    r"|\b(?:back to normal|work again|be restored)\b[^.]*?\bwithin \d+ ?(?:minutes|min)\b",
+    re.I,
+)
 
 
 @invariant("incident")
 def incident_comms_options_fit_the_reports(payload: dict, key: dict) -> Iterator[Finding]:
     """A communication decision's options are updates a responder could send: none replies to a single
     customer when the drill says several opened tickets, and none is plain silence until the cause is
-    known, a strawman nobody weighs."""
+    known, a strawman nobody weighs; one promising a fix and a recovery time nobody has measured is
+    unsafe."""
     several = any(_SEVERAL_REPORTERS.search(i["text"]) for i in payload["injects"])
     for n, point in enumerate(payload["decision_points"]):
         if "communication" not in point["prompt"].lower():
@@ -3262,6 +3269,12 @@ def incident_comms_options_fit_the_reports(payload: dict, key: dict) -> Iterator
                 yield where, "replies to a single customer while the drill says several opened tickets"
             if _STRAWMAN_SILENCE.search(option["text"]):
                 yield where, "offers silence until the cause is known, which no responder would weigh"
+            unsafe = key["decisions"].get(point["id"], {}).get("unsafe", [])
+            if _OVER_PROMISE.search(option["text"]) and option["id"] not in unsafe:
+                yield (
+                    f"$.answer_key.decisions.{point['id']}.unsafe",
+                    f"leaves out {option['id']}, which promises a fix and a recovery time nobody has measured",
+                )
 
 
 _CHOICES = {

@@ -155,7 +155,8 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # 23: catalog change shared by every kind: the clock-skew node is the one replacement node of
     # its pool, booted from the new image with its hardware clock behind and no time sync (no pool roll, no
     # drift); the webhook ticket's attempt and next wait fit a backoff doubling from a minute.
-    "incident": 23,
+    # 24: the update promising a fix and a recovery within 15 minutes is an unsafe communication option.
+    "incident": 24,
     # 2: the key's mitigations list follow-up steps apart; 3: consistent with itself (a message names
     # its line's tenant; traces, samples and lines agree on operation, status and latency; children
     # inside parents; percentages within 0-100; the key names only messages and herrings the logs show);

@@ -430,7 +430,12 @@ def generate(world: World, difficulty: str) -> tuple[dict, dict]:
         # Many tenants: a public acknowledgement. One tenant on a healthy platform: tell that customer.
         "D4": [comms_ids["acknowledge" if many_tenants else "reply"]],
     }
-    unsafe = {"D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"]}
+    unsafe = {
+        "D3": [f"M{i + 1}" for i, (label, _) in enumerate(mitigations) if label == "unsafe"],
+        # Promising a fix and a recovery time nobody has measured misleads customers: unsafe, as a
+        # customer update's key puts it among what must not be said.
+        "D4": [comms_ids["over_promise"]],
+    }
 
     payload = {
         "kind": "incident",

@@ -112,6 +112,22 @@ def test_silence_until_the_cause_is_known_as_a_comms_option_is_refused(drills):
     _assert_path(refused, f"payload.decision_points[{n}].options[1].text", "silence")
 
 
+def test_an_over_promising_update_left_out_of_the_unsafe_options_is_refused(drills):
+    """Promising a fix and a recovery time nobody has measured misleads customers: the key lists that
+    option as unsafe, and a key that does not is refused at its unsafe list."""
+    drill = drills[CODE_REGRESSION]
+    n = _comms_point(drill.payload)
+    point = drill.payload["decision_points"][n]
+    promise = next(o["id"] for o in point["options"] if "back to normal within" in o["text"])
+    assert promise in drill.answer_key["decisions"][point["id"]]["unsafe"]
+
+    def mutate(payload, key):
+        key["decisions"][point["id"]]["unsafe"] = []
+
+    refused = _refused({"incident": drill}, "incident", mutate)
+    _assert_path(refused, f"answer_key.decisions.{point['id']}.unsafe", "nobody has measured")
+
+
 def _mitigation_point(payload) -> int:
     return next(n for n, p in enumerate(payload["decision_points"]) if "first mitigation" in p["prompt"])
 

@@ -291,13 +291,13 @@ GENERATOR_VERSIONS = {kind: 1 for kind in KINDS} | {
     # change, one tenant's slow orders raise the error rate to ~1.9%, and no unsafe step names a migration
     # nothing shows.
     # 19: a customer works in an IANA zone of their e-mail domain's country (a report customer's domain fits the tenant's zone) and states its offset of the day (daylight saving time included).
-    # 17: a core feature broken for many customers stays Major on the scale's new clause even with a
+    # 19, another change of the same number: a core feature broken for many customers stays Major on the scale's new clause even with a
     # workaround; a reason claims "all tenants" or "no data loss" only when the thread says so; the key
     # states no delivery target the thread does not; a custom-role regression's cause and ask fit the role
     # editor the customer sees ticked; each request its own trace; a colleague's forward (a real forward,
     # named) asks for nothing, so it is noise; L1's notes, the count of other customers, the pasted login
     # and its password in several wordings and shapes; no SCIM question while data is at risk.
-    # 18: an e-mail outage's customer counts the e-mails missing (invitations, resets, notifications), no
+    # 19, a third change of the same number: an e-mail outage's customer counts the e-mails missing (invitations, resets, notifications), no
     # fewer than the invitations they sent; a leaked key's affected people are those whose data it can
     # read, L1 looks the key up rather than reproducing someone else's calls, and the customer's
     # follow-up speaks of no repository; counts of people written with thousands separators; an admin

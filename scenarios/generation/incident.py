@@ -1,7 +1,6 @@
 """incident: injects released by the server at their offsets, with decision points and their windows."""
 
 import random
-import re
 
 from .common import MINUTE_MS, fit_day_parts, kind_rng
 from .severity import CORE_FEATURE, ENTERPRISE_BLOCKED, SEVERITY_SCALE, shown_severity_reason, with_workaround
@@ -155,32 +154,15 @@ def accepted_routes(world: World) -> list[str]:
     return [route, CODE_OWNER] if is_code_regression(world) and route != CODE_OWNER else [route]
 
 
-# Catalog words saying the customers' only way round works part of the time (a retry that often gets
-# through), or that a way round removes the impact (the scale's "or a workaround exists").
-_PARTIAL_WAY_ROUND = re.compile(
-    r"\bpartial workaround\b|\bbesides retrying\b"
-    r"|\bretr(?:y|ies|ying)\b[^.;]*\b(?:often|usually|sometimes|part of the time)\b",
-    re.I,
-)
-_FULL_WAY_ROUND = re.compile(r"\bworkaround exists\b|\bas a workaround\b", re.I)
 # How a severity reason says a partial way round is one: plainly, so "no workaround" is not misread.
 PARTIAL_WAY_ROUND_SENTENCE = "The only way round is partial: retrying works only part of the time."
 
 
-def workaround_kind(world: World) -> str | None:
-    """ "full" when customers have a way round that removes the impact, "partial" when theirs works only
-    part of the time (a retry that often gets through), None when they have none. The escalation
-    block's `workaround_kind` when the catalog states one; else read from the severity reason (full or
-    partial) and from the escalation's workaround and the symptom (partial: a retry that often works)."""
-    archetype = world.archetype
-    escalation = archetype.get("escalation") or {}
-    if escalation.get("workaround_kind"):
-        return escalation["workaround_kind"]
-    reason = archetype["severity"]["reason"]
-    if _FULL_WAY_ROUND.search(reason):
-        return "full"
-    said = " ".join([reason, escalation.get("workaround", ""), archetype["symptom"]])
-    return "partial" if _PARTIAL_WAY_ROUND.search(said) else None
+def workaround_kind(world: World) -> str:
+    """The catalog's `workaround_kind` of the failure (every archetype states one): "full" when
+    customers have a way round that removes the impact, "partial" when theirs works only part of the
+    time, for some users, or is ours to apply."""
+    return world.archetype["escalation"]["workaround_kind"]
 
 
 def incident_graded(world: World) -> tuple[str, str]:
@@ -188,7 +170,7 @@ def incident_graded(world: World) -> tuple[str, str]:
     core feature broken for which customers have a full way round is minor by the scale's "or a
     workaround exists", unless it hits many customers (`severity.with_workaround`); a partial one leaves
     it major, and its reason says so."""
-    return with_workaround(world.incident_graded, workaround_kind(world) or "", many=world.many_tenants)
+    return with_workaround(world.incident_graded, workaround_kind(world), many=world.many_tenants)
 
 
 def _with_partial_way_round(reason: str, partial: bool) -> str:
